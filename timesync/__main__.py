@@ -1,0 +1,5 @@
+import sys
+
+from timesync.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""ClockMap: the affine map from a source's local time to the shared clock.
+
+Convention (see DESIGN.md, "Time")::
+
+    shared = offset_s + rate * local
+
+* ``local`` is seconds from the first presented frame or sample of the file.
+* ``offset_s`` is the shared time at which the source's local time 0 falls:
+  a positive offset means the source started *after* the reference.
+* ``rate = 1 + drift_ppm * 1e-6``: a rate above 1 means the source's clock runs
+  slow (one local second spans more than one shared second).
+* ``uncertainty_s`` is one standard deviation of ``to_shared`` in seconds,
+  taken over the source's recording (it is not propagated through ``compose``
+  exactly: see :meth:`ClockMap.compose`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = ["ClockMap", "IDENTITY", "drift_ppm_to_rate", "rate_to_drift_ppm"]
+
+#: Two clock maps are ``almost_equal`` when both parameters agree to this
+#: (seconds for the offset, a pure number for the rate).
+DEFAULT_EPSILON = 1e-9
+
+
+def drift_ppm_to_rate(drift_ppm: float) -> float:
+    """Rate of a clock that gains ``drift_ppm`` parts per million (``rate = 1 + ppm*1e-6``)."""
+    return 1.0 + drift_ppm * 1e-6
+
+
+def rate_to_drift_ppm(rate: float) -> float:
+    """Inverse of :func:`drift_ppm_to_rate`: parts per million."""
+    return (rate - 1.0) * 1e6
+
+
+@dataclass(frozen=True)
+class ClockMap:
+    """``shared = offset_s + rate * local``, with its one-sigma uncertainty in seconds.
+
+    ``method`` names the evidence that produced the map ("reference", "audio",
+    "overlay", "visual", "metadata", "manual", ...). It is informative only and
+    does not take part in equality.
+    """
+
+    offset_s: float = 0.0
+    rate: float = 1.0
+    uncertainty_s: float = 0.0
+    method: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.offset_s) and math.isfinite(self.rate)):
+            raise ValueError(f"ClockMap needs finite offset and rate, got {self.offset_s!r}, {self.rate!r}")
+        if self.rate <= 0:
+            raise ValueError(f"ClockMap rate must be > 0, got {self.rate!r}")
+        if not self.uncertainty_s >= 0:
+            raise ValueError(f"ClockMap uncertainty must be >= 0, got {self.uncertainty_s!r}")
+
+    # -- mapping ---------------------------------------------------------------
+    def to_shared(self, local_s: float) -> float:
+        """Shared-clock seconds at local time ``local_s`` (seconds)."""
+        return self.offset_s + self.rate * local_s
+
+    def to_local(self, shared_s: float) -> float:
+        """Local seconds at shared time ``shared_s``; exact inverse of :meth:`to_shared`."""
+        return (shared_s - self.offset_s) / self.rate
+
+    @property
+    def drift_ppm(self) -> float:
+        """Clock drift in parts per million (``(rate - 1) * 1e6``)."""
+        return rate_to_drift_ppm(self.rate)
+
+    # -- algebra ---------------------------------------------------------------
+    def inverse(self) -> ClockMap:
+        """The map from shared time back to local time (same uncertainty, rescaled)."""
+        return ClockMap(
+            offset_s=-self.offset_s / self.rate,
+            rate=1.0 / self.rate,
+            uncertainty_s=self.uncertainty_s / self.rate,
+            method=self.method,
+        )
+
+    def compose(self, outer: ClockMap) -> ClockMap:
+        """``outer ∘ self``: first this map, then ``outer``.
+
+        If ``self`` takes A's local time to B's local time and ``outer`` takes
+        B's local time to the shared clock, the result takes A's local time to
+        the shared clock. Uncertainties add in quadrature (the two are taken
+        as independent), ``self``'s scaled by ``outer.rate``.
+        """
+        return ClockMap(
+            offset_s=outer.offset_s + outer.rate * self.offset_s,
+            rate=outer.rate * self.rate,
+            uncertainty_s=math.hypot(outer.rate * self.uncertainty_s, outer.uncertainty_s),
+            method=self.method or outer.method,
+        )
+
+    def with_uncertainty(self, uncertainty_s: float) -> ClockMap:
+        """A copy with another uncertainty (seconds, one sigma)."""
+        return replace(self, uncertainty_s=uncertainty_s)
+
+    def almost_equal(self, other: ClockMap, epsilon: float = DEFAULT_EPSILON) -> bool:
+        """Offsets agree within ``epsilon`` seconds and rates within ``epsilon``."""
+        return abs(self.offset_s - other.offset_s) <= epsilon and abs(self.rate - other.rate) <= epsilon
+
+    # -- serialisation -----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The project-JSON keys ``offset_s``, ``rate``, ``uncertainty_s``, ``method``."""
+        return {
+            "offset_s": self.offset_s,
+            "rate": self.rate,
+            "uncertainty_s": self.uncertainty_s,
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClockMap:
+        """Inverse of :meth:`to_dict`; missing rate/uncertainty default to 1 and 0."""
+        return cls(
+            offset_s=float(data["offset_s"]),
+            rate=float(data.get("rate", 1.0)),
+            uncertainty_s=float(data.get("uncertainty_s") or 0.0),
+            method=str(data.get("method") or ""),
+        )
+
+
+#: The reference source's map: shared time is its local time.
+IDENTITY = ClockMap(0.0, 1.0, 0.0, "reference")

@@ -1,0 +1,1 @@
+"""One module per ``timesync`` subcommand; each exposes ``register(subparsers)``."""
