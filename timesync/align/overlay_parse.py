@@ -1,0 +1,212 @@
+"""Parsing the text of a burned-in date/time overlay.
+
+The OCR of an overlay line (``"2024-05-17 21:02:33  AXON-B1 X81234567"``) is
+parsed into a :class:`ClockReading`: the wall-clock value it shows, the layout
+it was written in, and the zone if one is shown. Supported layouts:
+
+* dates ``YYYY-MM-DD`` (also with ``/`` or ``.``), ``MM/DD/YYYY``,
+  ``DD/MM/YYYY``, ``DD.MM.YYYY``, ``DD-MM-YYYY``; two readings of ``NN/NN/YYYY``
+  with both numbers <= 12 are ambiguous: :func:`resolve_date_order` settles the
+  order from all readings of a file or reports it as ambiguous;
+* times ``HH:MM:SS`` (24 h) or ``hh:mm:ss AM/PM`` (12 h), fractional seconds
+  ``HH:MM:SS.fff`` where shown;
+* a trailing zone ``Z``, ``UTC``, ``GMT``, ``+HH:MM``, ``-HHMM``.
+
+Common OCR confusions inside the digits (``O`` for 0, ``l``/``I`` for 1...)
+are mended only where the date/time pattern needs a digit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+__all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds"]
+
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
+                            "i": "1", "Z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "g": "9"})
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-", "\uff1a": ":", ";": ":"})
+
+_D = r"[0-9OoDQIl|iSsBGgZ]"  # characters that may be a digit misread
+_DATE_YMD = re.compile(rf"(?<![0-9])({_D}{{4}})\s?([-/.])\s?({_D}{{1,2}})\s?[-/.]\s?({_D}{{1,2}})(?![0-9])")
+_DATE_XXY = re.compile(rf"(?<![0-9])({_D}{{1,2}})\s?([-/.])\s?({_D}{{1,2}})\s?[-/.]\s?({_D}{{4}})(?![0-9])")
+_TIME = re.compile(
+    rf"(?<![0-9])({_D}{{1,2}})\s?:\s?({_D}{{2}})\s?:\s?({_D}{{2}})"
+    r"(?:[.,](\d{1,6}))?"
+    r"(?:\s*([AaPp])\.?\s?[Mm]\.?)?"
+    r"(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})(?![0-9]))?"
+)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """One parsed overlay reading.
+
+    Attributes
+    ----------
+    value : datetime
+        The wall-clock value shown (naive when the overlay shows no zone,
+        tz-aware otherwise), including fractional seconds when shown.
+    layout : str
+        The layout, e.g. ``"YYYY-MM-DD HH:MM:SS"`` or ``"MM/DD/YYYY hh:mm:ss AM Z"``.
+    date_fields : tuple[int, int, int] or None
+        The raw ``(first, second, year)`` numbers of an ``NN/NN/YYYY`` date,
+        kept so that :func:`resolve_date_order` can settle day/month order.
+    fraction_shown : bool
+        True when the overlay shows fractional seconds.
+    text : str
+        The OCR text this was read from.
+    """
+
+    value: datetime
+    layout: str
+    date_fields: tuple[int, int, int] | None
+    fraction_shown: bool
+    text: str
+
+    @property
+    def zone_shown(self) -> bool:
+        """True when the overlay shows a zone (Z, UTC, +hh:mm...)."""
+        return self.value.tzinfo is not None
+
+
+def _digits(text: str) -> str:
+    return text.translate(_DIGIT_FIX)
+
+
+def _zone(text: str | None) -> timezone | None:
+    if not text:
+        return None
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    body = text[1:].replace(":", "")
+    hours, minutes = int(body[:2]), int(body[2:])
+    if hours > 14 or minutes >= 60:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _date(text: str) -> tuple[tuple[int, int, int], str, tuple[int, int, int] | None] | None:
+    """(year, month, day), layout, raw ambiguous fields or None."""
+    match = _DATE_YMD.search(text)
+    if match:
+        year, sep, month, day = int(_digits(match[1])), match[2], int(_digits(match[3])), int(_digits(match[4]))
+        return (year, month, day), f"YYYY{sep}MM{sep}DD", None
+    match = _DATE_XXY.search(text)
+    if not match:
+        return None
+    first, sep, second, year = int(_digits(match[1])), match[2], int(_digits(match[3])), int(_digits(match[4]))
+    if first > 12 >= second:
+        return (year, second, first), f"DD{sep}MM{sep}YYYY", None
+    if second > 12 >= first:
+        return (year, first, second), f"MM{sep}DD{sep}YYYY", None
+    # Both <= 12: the separator's custom decides for now ('/' US month first;
+    # '.' and '-' day first); resolve_date_order may change it.
+    if sep == "/":
+        return (year, first, second), f"MM{sep}DD{sep}YYYY", (first, second, year)
+    return (year, second, first), f"DD{sep}MM{sep}YYYY", (first, second, year)
+
+
+def parse_clock_text(text: str) -> ClockReading | None:
+    """Parse one OCR'd overlay line; None when it holds no valid date and time.
+
+    Parameters
+    ----------
+    text : str
+        The recognized text, possibly with other words (device id...).
+
+    Returns
+    -------
+    ClockReading or None
+        None when no date or no time is found, or a field is out of range
+        (month 13, minute 61...), which is how most misreads are rejected.
+    """
+    clean = text.translate(_DASHES).strip()
+    date = _date(clean)
+    if date is None:
+        return None
+    (year, month, day), date_layout, ambiguous = date
+    tmatch = _TIME.search(clean)
+    if tmatch is None:
+        return None
+    hour, minute, second = (int(_digits(tmatch[i])) for i in (1, 2, 3))
+    frac_text, ampm, zone_text = tmatch[4], tmatch[5], tmatch[6]
+    time_layout = "HH:MM:SS"
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.upper() == "P" else 0)
+        time_layout = "hh:mm:ss AM"
+    micro = 0
+    if frac_text:
+        micro = round(int(frac_text) * 10 ** (6 - len(frac_text)))
+        time_layout = time_layout.replace("SS", "SS." + "f" * len(frac_text)).replace(
+            "ss", "ss." + "f" * len(frac_text))
+    tz = _zone(zone_text)
+    if zone_text and tz is None:
+        return None
+    try:
+        value = datetime(year, month, day, hour, minute, second, min(micro, 999999), tzinfo=tz)
+    except ValueError:
+        return None
+    if not 1970 <= year <= 2100:
+        return None
+    layout = f"{date_layout} {time_layout}" + (f" {zone_text}" if zone_text else "")
+    return ClockReading(value, layout, ambiguous, bool(frac_text), text)
+
+
+def resolve_date_order(readings: list[ClockReading]) -> tuple[list[ClockReading], str | None]:
+    """Settle day/month order of ``NN/NN/YYYY`` readings from all readings of a file.
+
+    If any reading of the same layout has a first number > 12, the layout is
+    day-first; if any has a second number > 12, month-first. Otherwise the
+    order stays the separator's custom and a sentence saying so is returned.
+
+    Returns
+    -------
+    (readings, note)
+        Readings rewritten to the settled order; ``note`` is None when the
+        order is certain (or no date is ambiguous).
+    """
+    ambiguous = [r for r in readings if r.date_fields is not None]
+    if not ambiguous:
+        return readings, None
+    day_first = any(r.layout.startswith("DD") and r.date_fields is None for r in readings)
+    month_first = any(r.layout.startswith("MM") and r.date_fields is None for r in readings)
+    if day_first == month_first:
+        guess = ambiguous[0].layout.split(" ")[0]
+        note = None if day_first else (
+            f"day/month order of the overlay date is ambiguous; read as {guess}")
+        if not day_first:
+            return readings, note
+        # both orders seen: readings disagree; keep each as parsed and report
+        return readings, "overlay readings disagree on day/month order"
+    out = []
+    for r in readings:
+        if r.date_fields is None:
+            out.append(r)
+            continue
+        first, second, year = r.date_fields
+        month, day = (second, first) if day_first else (first, second)
+        sep = r.layout[2]
+        date_layout = f"DD{sep}MM{sep}YYYY" if day_first else f"MM{sep}DD{sep}YYYY"
+        try:
+            value = r.value.replace(month=month, day=day)
+        except ValueError:
+            continue
+        out.append(ClockReading(value, date_layout + r.layout[10:], None, r.fraction_shown, r.text))
+    return out, None
+
+
+def reading_seconds(value: datetime) -> float:
+    """Seconds since 1970-01-01 of a reading's value (naive values count as UTC).
+
+    Only differences of these numbers are used, so a naive overlay's unknown
+    zone cancels out as long as both values are naive or both are aware.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()

@@ -1,0 +1,153 @@
+"""Finding a burned-in clock in the picture by itself.
+
+The seconds digit of a clock overlay is the one part of a picture that changes
+exactly once a second and stays still in between: compared one second apart
+its pixels always differ; compared frame to frame they almost never do. Moving
+scenery differs in both comparisons, still scenery in neither. The text line
+around that digit (the date, the rest of the time, a device id) is still,
+high-contrast and on the same rows; the region grows along those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["ClockRegion", "find_clock_region", "CHANGE_LEVEL"]
+
+#: Grey levels (0-255) by which a pixel must change to count as changed.
+CHANGE_LEVEL = 40
+
+
+@dataclass(frozen=True)
+class ClockRegion:
+    """Where the clock is, in full-resolution pixel coordinates of the coded frame.
+
+    ``text``: ``(x, y, w, h)`` of the whole text line to read with OCR.
+    ``digits``: ``(x, y, w, h)`` of the pixels that change at each seconds tick.
+    """
+
+    text: tuple[int, int, int, int]
+    digits: tuple[int, int, int, int]
+
+
+def _edge_band_mask(height: int, width: int) -> np.ndarray:
+    """Pixels near the frame edges, where overlays are drawn (top/bottom 30 %, sides 20 %)."""
+    mask = np.zeros((height, width), bool)
+    band_h, band_w = max(1, round(0.30 * height)), max(1, round(0.20 * width))
+    mask[:band_h] = True
+    mask[height - band_h:] = True
+    mask[:, :band_w] = True
+    mask[:, width - band_w:] = True
+    return mask
+
+
+def _seconds_digit_mask(frames: np.ndarray, lag: int) -> np.ndarray:
+    """Pixels that differ one second apart but not from frame to frame."""
+    frames = frames.astype(np.int16)
+    step = np.abs(np.diff(frames, axis=0)) > CHANGE_LEVEL
+    step_rate = step.mean(axis=0)
+    second = np.abs(frames[lag:] - frames[:-lag]) > CHANGE_LEVEL
+    second_rate = second.mean(axis=0)
+    return (second_rate >= 0.6) & (step_rate <= 2.5 / lag)
+
+
+def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:
+    """Bounding box of the largest blob after closing gaps of ``close`` pixels."""
+    if not mask.any():
+        return None
+    kernel = np.ones((max(1, close // 2), max(1, close)), np.uint8)
+    closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    best = None
+    for label in range(1, count):
+        x, y, w, h, _area = stats[label]
+        pixels = int(np.count_nonzero(mask[labels == label]))
+        if pixels < 6 or h > 0.2 * mask.shape[0]:
+            continue
+        if best is None or pixels > best[0]:
+            best = (pixels, (int(x), int(y), int(w), int(h)))
+    return None if best is None else best[1]
+
+
+def _grow_text_line(still: np.ndarray, static: np.ndarray, digits: tuple[int, int, int, int]) \
+        -> tuple[int, int, int, int]:
+    """Grow the digits box along its rows over still, high-contrast text."""
+    x, y, w, h = digits
+    height, width = still.shape
+    grad = np.abs(cv2.Sobel(still.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3))
+    texty = (grad > 60) & static
+    y0, y1 = max(0, y - h // 3), min(height, y + h + h // 3)
+    cols = texty[y0:y1].any(axis=0)
+    gap_max = max(3, round(1.6 * h))
+    left, right = x, x + w - 1
+    gap = 0
+    for col in range(x - 1, -1, -1):
+        gap = 0 if cols[col] else gap + 1
+        if gap > gap_max:
+            break
+        if cols[col]:
+            left = col
+    gap = 0
+    for col in range(x + w, width):
+        gap = 0 if cols[col] else gap + 1
+        if gap > gap_max:
+            break
+        if cols[col]:
+            right = col
+    rows = texty[:, left:right + 1].any(axis=1)
+    top, bottom = y, y + h - 1
+    for row in range(y - 1, max(-1, y - h), -1):
+        if rows[row]:
+            top = row
+    for row in range(y + h, min(height, y + 2 * h)):
+        if rows[row]:
+            bottom = row
+    return left, top, right - left + 1, bottom - top + 1
+
+
+def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) -> ClockRegion | None:
+    """Find the clock overlay in a run of consecutive frames.
+
+    Parameters
+    ----------
+    frames : array (n, H, W) uint8
+        Luma of consecutive frames (possibly downscaled by ``scale``), at least
+        about 2.5 s of video.
+    times : array (n,) of float
+        Local start time of each frame, seconds (from the FrameIndex).
+    scale : int >= 1
+        Downscale factor of ``frames``; the region is returned in full-resolution pixels.
+
+    Returns
+    -------
+    ClockRegion or None
+        None when no part of the picture near its edges ticks once a second.
+    """
+    times = np.asarray(times, float)
+    if len(frames) < 3 or times[-1] - times[0] < 2.0:
+        return None
+    lag = int(np.searchsorted(times, times[0] + 1.0 - 1e-6))
+    if lag < 2 or lag >= len(frames):
+        return None
+    mask = _seconds_digit_mask(frames, lag) & _edge_band_mask(*frames.shape[1:])
+    char = max(3, frames.shape[1] // 40)
+    digits = _largest_box(mask, char)
+    if digits is None:
+        return None
+    step_rate = (np.abs(np.diff(frames.astype(np.int16), axis=0)) > CHANGE_LEVEL).mean(axis=0)
+    static = step_rate <= 2.5 / lag
+    still = np.median(frames, axis=0).astype(np.uint8)
+    text = _grow_text_line(still, static, digits)
+    pad = 3
+
+    def full(box: tuple[int, int, int, int], extra: int) -> tuple[int, int, int, int]:
+        bx, by, bw, bh = box
+        full_h, full_w = frames.shape[1] * scale, frames.shape[2] * scale
+        x0, y0 = max(0, (bx - extra) * scale), max(0, (by - extra) * scale)
+        x1, y1 = min(full_w, (bx + bw + extra) * scale), min(full_h, (by + bh + extra) * scale)
+        return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+    return ClockRegion(text=full(text, pad), digits=full(digits, 1))
