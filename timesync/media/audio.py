@@ -1,0 +1,250 @@
+"""Audio decoding to float32 mono at a chosen rate, aligned to local time.
+
+Sample ``k`` of the result is at local time ``start_s + k / sr`` (see
+``docs/architecture.md``: local 0 is the earliest stream start, so an audio
+stream that starts late is preceded by zeros). Resampling is done by FFmpeg
+(``av.AudioResampler``, mono mixdown); each run of contiguous decoded frames
+is resampled as one segment whose first output sample is placed by the first
+frame's PTS (rounded to the nearest output sample), so alignment never drifts
+with the sample count and a gap in the timestamps is filled with zeros.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+
+import numpy as np
+
+from timesync.errors import MediaError
+from timesync.media.scan import quick_origin
+from timesync.media.source import open_input
+
+__all__ = ["decode_audio", "iter_audio_blocks"]
+
+#: Start decoding from the beginning (no seek) when the window starts less
+#: than this many seconds into the audio stream.
+SEEK_THRESHOLD_S = 2.0
+#: Seek this much before the window so the decoder and resampler are warm.
+PREROLL_S = 1.0
+#: A frame whose PTS is off from where the previous samples end by more than
+#: this starts a new segment (a gap or an overlap in the recording).
+GAP_TOLERANCE_S = 0.002
+
+
+def _check_args(sr: int, block_s: float, start_s: float, duration_s: float | None) -> None:
+    if not (isinstance(sr, int | np.integer) and sr > 0):
+        raise ValueError(f"sr must be a positive integer (Hz), got {sr!r}")
+    if not (block_s > 0 and math.isfinite(block_s)):
+        raise ValueError(f"block_s must be > 0 seconds, got {block_s!r}")
+    if not math.isfinite(start_s):
+        raise ValueError(f"start_s must be finite, got {start_s!r}")
+    if duration_s is not None and not (duration_s >= 0 and math.isfinite(duration_s)):
+        raise ValueError(f"duration_s must be >= 0 seconds or None, got {duration_s!r}")
+
+
+class _Placer:
+    """Places resampled segments on the output sample grid and cuts blocks."""
+
+    def __init__(self, total: int | None, block_len: int) -> None:
+        self.total = total  # output samples wanted, None for "to the end"
+        self.block_len = block_len
+        self.cursor = 0  # output samples emitted so far
+        self.pending: list[np.ndarray] = []
+        self.pending_len = 0
+
+    @property
+    def full(self) -> bool:
+        return self.total is not None and self.cursor >= self.total
+
+    def put(self, position: int, samples: np.ndarray) -> None:
+        """Samples whose first one belongs at output index ``position``."""
+        if position > self.cursor:  # a gap before the audio: zeros
+            self._emit(np.zeros(position - self.cursor, np.float32))
+        skip = self.cursor - position
+        if skip < len(samples):
+            self._emit(samples[max(skip, 0):])
+
+    def _emit(self, samples: np.ndarray) -> None:
+        if self.total is not None:
+            samples = samples[: max(self.total - self.cursor, 0)]
+        if len(samples):
+            self.pending.append(samples)
+            self.pending_len += len(samples)
+            self.cursor += len(samples)
+
+    def blocks(self, final: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+        """Complete blocks (and, when ``final``, the rest) as (first index, samples)."""
+        while self.pending_len >= self.block_len or (final and self.pending_len):
+            data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+            size = min(self.block_len, len(data))
+            block, rest = data[:size], data[size:]
+            self.pending = [rest] if len(rest) else []
+            self.pending_len = len(rest)
+            yield self.cursor - self.pending_len - size, np.ascontiguousarray(block, np.float32)
+
+
+class _Segment:
+    """One run of contiguous frames going through one resampler."""
+
+    def __init__(self, sr: int, position: int, local_start: Fraction, rate: int) -> None:
+        import av
+
+        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        self.position = position  # output index of this segment's first sample
+        self.local_start = local_start  # local seconds of its first input sample
+        self.rate = rate  # input sample rate
+        self.in_samples = 0
+        self.out_samples = 0
+
+    def expected_local(self) -> Fraction:
+        return self.local_start + Fraction(self.in_samples, self.rate)
+
+    def feed(self, frame, placer: _Placer) -> None:
+        self.in_samples += frame.samples
+        self._place(self.resampler.resample(frame), placer)
+
+    def flush(self, placer: _Placer) -> None:
+        self._place(self.resampler.resample(None), placer)
+
+    def _place(self, frames, placer: _Placer) -> None:
+        for out in frames:
+            data = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            placer.put(self.position + self.out_samples, data)
+            self.out_samples += len(data)
+
+
+def iter_audio_blocks(
+    path: str | os.PathLike[str],
+    *,
+    sr: int,
+    block_s: float = 60.0,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Decode the first audio stream as contiguous float32 mono blocks at ``sr`` Hz.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A local media file with an audio stream (opened read-only).
+    sr : int > 0
+        Output sample rate (Hz).
+    block_s : float > 0
+        Block length (s); every block but the last has ``round(block_s * sr)`` samples.
+    start_s : float
+        Local time (s) of the first output sample; may be negative or before
+        the audio starts (zeros fill up to the audio's start).
+    duration_s : float >= 0, optional
+        Seconds wanted (``round(duration_s * sr)`` samples at most); to the
+        end of the audio when None. Output stops where the audio ends: it is
+        never padded after the end.
+
+    Yields
+    ------
+    (float, ndarray)
+        Local start time (s) of the block and its float32 samples; block
+        ``k + 1`` starts where block ``k`` ends. Memory stays bounded by a
+        block or so, whatever the file's length.
+
+    Raises
+    ------
+    MediaError
+        The file cannot be read or has no audio stream.
+    """
+    _check_args(sr, block_s, start_s, duration_s)
+    name = os.fspath(path)
+    total = None if duration_s is None else round(duration_s * sr)
+    block_len = max(1, round(block_s * sr))
+    origin, starts = _stream_starts(name)
+    container = open_input(name)
+    try:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise MediaError(f"{name}: no audio stream")
+        placer = _Placer(total, block_len)
+        audio_start = starts.get(stream.index, origin)
+        _seek_near(container, stream, audio_start, origin, start_s)
+        for first, block in _decode_into(container, stream, origin, start_s, sr, placer, name):
+            yield start_s + first / sr, block
+    finally:
+        container.close()
+
+
+def decode_audio(
+    path: str | os.PathLike[str],
+    *,
+    sr: int,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+) -> np.ndarray:
+    """The first audio stream as one float32 mono array at ``sr`` Hz.
+
+    Sample 0 is at local time ``start_s``; see :func:`iter_audio_blocks` for
+    the parameters (this concatenates its blocks). Use
+    :func:`iter_audio_blocks` for long recordings.
+    """
+    blocks = [b for _t, b in iter_audio_blocks(path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s)]
+    if not blocks:
+        return np.zeros(0, np.float32)
+    return np.concatenate(blocks).astype(np.float32, copy=False)
+
+
+def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction]]:
+    container = open_input(name)
+    try:
+        return quick_origin(container)
+    finally:
+        container.close()
+
+
+def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start_s: float) -> None:
+    """Seek to a packet before the window when it starts well into the audio."""
+    import av
+
+    into_audio = Fraction(start_s) + origin - audio_start  # seconds into the audio stream
+    if into_audio < SEEK_THRESHOLD_S:
+        return
+    target = audio_start + into_audio - Fraction(PREROLL_S)
+    try:
+        container.seek(round(target / Fraction(stream.time_base)), stream=stream, backward=True)
+    except av.error.FFmpegError:
+        container.seek(0)
+
+
+def _decode_into(container, stream, origin, start_s, sr, placer, name):
+    import av
+
+    segment: _Segment | None = None
+    window_start = Fraction(start_s)
+    try:
+        for frame in container.decode(stream):
+            if frame.samples == 0:
+                continue
+            local = _frame_local(frame, stream, origin, segment)
+            if segment is None or abs(local - segment.expected_local()) > GAP_TOLERANCE_S or frame.sample_rate != segment.rate:
+                if segment is not None:
+                    segment.flush(placer)
+                position = round((local - window_start) * sr)
+                segment = _Segment(sr, position, local, frame.sample_rate)
+            frame.pts = None  # the resampler must not re-time frames
+            segment.feed(frame, placer)
+            yield from placer.blocks()
+            if placer.full:
+                break
+    except (av.error.FFmpegError, EOFError) as exc:
+        if segment is None:
+            raise MediaError(f"{name}: audio could not be decoded ({exc})") from None
+    if segment is not None:
+        segment.flush(placer)
+    yield from placer.blocks(final=True)
+
+
+def _frame_local(frame, stream, origin: Fraction, segment: _Segment | None) -> Fraction:
+    """Local seconds of a decoded frame's first sample (from its PTS)."""
+    if frame.pts is None:
+        return segment.expected_local() if segment is not None else Fraction(0)
+    tb = Fraction(frame.time_base) if frame.time_base else Fraction(stream.time_base)
+    return frame.pts * tb - origin

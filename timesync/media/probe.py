@@ -1,0 +1,327 @@
+"""``probe(path) -> MediaInfo``: what a media file holds, exactly.
+
+Frame counts come from demuxing every packet (no decoding, no
+``duration * fps``); times are exact Fractions until they are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from timesync.errors import MediaError
+from timesync.media.hashing import sha256_file
+from timesync.media.scan import FileScan, StreamScan, scan_container
+from timesync.media.source import ffmpeg_log_errors, open_input
+from timesync.media.tags import MediaTags, collect_tags
+
+__all__ = ["MediaInfo", "StreamInfo", "probe", "probe_container"]
+
+#: Consecutive PTS deltas may differ by this many ticks, or this fraction of
+#: the median delta, before a stream counts as variable frame rate (timestamp
+#: rounding in a 1/1000 time base makes 33/34 ms alternate at 30 fps).
+VFR_TOLERANCE_TICKS = 1
+VFR_TOLERANCE_FRACTION = 0.001
+
+_CONTAINER_ALIASES = {".mkv": "matroska", ".webm": "webm", ".ts": "mpegts", ".m2ts": "mpegts", ".mts": "mpegts"}
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """One stream of a file.
+
+    Attributes
+    ----------
+    index : int
+        The stream's index in the container.
+    kind : str
+        ``"video"``, ``"audio"``, ``"subtitle"``, ``"data"``...
+    codec : str
+        FFmpeg codec name (``"h264"``, ``"aac"``...).
+    time_base : Fraction
+        Seconds per PTS tick.
+    start_s : float or None
+        Local seconds of the stream's first presented packet (0 for the
+        earliest stream; > 0 for a stream that starts later).
+    duration_s : float or None
+        Seconds from the first presented packet to the end of the last.
+    width, height : int or None
+        Coded frame size in pixels (before rotation), video only.
+    rotation : int
+        Degrees **clockwise** the frame must be turned for display (0, 90,
+        180 or 270; as the legacy ``rotate`` tag), from the display matrix.
+    avg_fps, real_fps : Fraction or None
+        FFmpeg's average and real (base) frame rates, video only.
+    frame_count : int or None
+        Exact number of video frames (demuxed packets), video only.
+    is_vfr : bool
+        Video whose frame durations vary by more than timestamp rounding.
+    sample_rate, channels : int or None
+        Audio only.
+    """
+
+    index: int
+    kind: str
+    codec: str
+    time_base: Fraction
+    start_s: float | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    rotation: int = 0
+    avg_fps: Fraction | None = None
+    real_fps: Fraction | None = None
+    frame_count: int | None = None
+    is_vfr: bool = False
+    sample_rate: int | None = None
+    channels: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict; Fractions as ``"num/den"`` strings."""
+        out: dict[str, Any] = {
+            "index": self.index,
+            "kind": self.kind,
+            "codec": self.codec,
+            "time_base": _fraction_text(self.time_base),
+            "start_s": self.start_s,
+            "duration_s": self.duration_s,
+        }
+        if self.kind == "video":
+            out.update(
+                width=self.width,
+                height=self.height,
+                rotation=self.rotation,
+                avg_fps=_fraction_text(self.avg_fps),
+                real_fps=_fraction_text(self.real_fps),
+                frame_count=self.frame_count,
+                is_vfr=self.is_vfr,
+            )
+        elif self.kind == "audio":
+            out.update(sample_rate=self.sample_rate, channels=self.channels)
+        return out
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What :func:`probe` found in a file.
+
+    Attributes
+    ----------
+    path : str
+        The path as given.
+    container : str
+        FFmpeg's demuxer name (``"mp4"``, ``"mov"``, ``"matroska"``, ``"avi"``...).
+    duration_s : float
+        Local seconds from the earliest stream start to the latest stream end.
+    start_time_s : float or None
+        The container's start time as FFmpeg reports it (container seconds).
+    origin_s : float
+        Container seconds of local time 0: the earliest audio/video stream start.
+    size_bytes : int
+    sha256 : str
+        Hex SHA-256 of the whole file.
+    streams : tuple of StreamInfo
+    tags : MediaTags
+    warnings : tuple of str
+        Things a reviewer should know (the file is cut short...).
+    """
+
+    path: str
+    container: str
+    duration_s: float
+    start_time_s: float | None
+    origin_s: float
+    size_bytes: int
+    sha256: str
+    streams: tuple[StreamInfo, ...]
+    tags: MediaTags = field(default_factory=MediaTags)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def video(self) -> StreamInfo | None:
+        """The first video stream, or None."""
+        return next((s for s in self.streams if s.kind == "video"), None)
+
+    @property
+    def audio(self) -> StreamInfo | None:
+        """The first audio stream, or None."""
+        return next((s for s in self.streams if s.kind == "audio"), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of everything (the output of ``timesync probe --json``)."""
+        return {
+            "path": self.path,
+            "container": self.container,
+            "duration_s": self.duration_s,
+            "start_time_s": self.start_time_s,
+            "origin_s": self.origin_s,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "streams": [s.to_dict() for s in self.streams],
+            "tags": self.tags.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+
+def _fraction_text(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+def _container_name(container, path: str) -> str:
+    names = container.format.name.split(",")
+    ext = os.path.splitext(path)[1].lower()
+    alias = _CONTAINER_ALIASES.get(ext)
+    if alias and alias in names:
+        return alias
+    return ext[1:] if ext[1:] in names else names[0]
+
+
+def is_vfr(pts: np.ndarray | None) -> bool:
+    """True when consecutive PTS deltas vary by more than timestamp rounding."""
+    if pts is None or len(pts) < 3:
+        return False
+    deltas = np.diff(pts)
+    spread = int(deltas.max() - deltas.min())
+    median = float(np.median(deltas))
+    return spread > VFR_TOLERANCE_TICKS and spread > VFR_TOLERANCE_FRACTION * median
+
+
+def _rotation(container, stream, name: str, warnings: list[str]) -> int:
+    """Clockwise display rotation of a video stream (degrees), from its first frame."""
+    import av
+
+    rotation = None
+    try:
+        container.seek(0)
+        with ffmpeg_log_errors():
+            for frame in container.decode(stream):
+                rotation = (-int(round(frame.rotation or 0))) % 360
+                break
+    except (av.error.FFmpegError, EOFError) as exc:
+        warnings.append(f"{name}: video stream {stream.index} could not be decoded ({exc})")
+    if rotation is None:
+        tag = stream.metadata.get("rotate")
+        try:
+            rotation = int(tag) % 360 if tag is not None else 0
+        except ValueError:
+            rotation = 0
+    return rotation
+
+
+def _seconds(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: int) -> StreamInfo:
+    codec = stream.codec_context.name if stream.codec_context is not None else "none"
+    base = {
+        "index": stream.index,
+        "kind": stream.type,
+        "codec": codec,
+        "time_base": Fraction(stream.time_base) if stream.time_base else Fraction(0),
+    }
+    if scan is not None and scan.start is not None:
+        base["start_s"] = float(scan.start - origin)
+        base["duration_s"] = _seconds(scan.end - scan.start) if scan.end is not None else None
+    if stream.type == "video":
+        cc = stream.codec_context
+        return StreamInfo(
+            **base,
+            width=cc.width or None,
+            height=cc.height or None,
+            rotation=rotation,
+            avg_fps=Fraction(stream.average_rate) if stream.average_rate else None,
+            real_fps=Fraction(stream.base_rate) if stream.base_rate else None,
+            frame_count=scan.count if scan is not None else 0,
+            is_vfr=is_vfr(scan.pts if scan is not None else None),
+        )
+    if stream.type == "audio":
+        cc = stream.codec_context
+        return StreamInfo(**base, sample_rate=cc.sample_rate or None, channels=cc.channels or None)
+    return StreamInfo(**base)
+
+
+def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tuple[MediaInfo, FileScan]:
+    """Probe an open container; also returns the packet scan (for the frame index)."""
+    scan = scan_container(container, name)
+    warnings = list(scan.warnings)
+    playable = [s for s in scan.streams.values() if s.count > 0]
+    if not playable:
+        kinds = sorted({s.type for s in container.streams}) or ["none"]
+        raise MediaError(
+            f"{name}: no decodable audio or video stream (streams found: {', '.join(kinds)})"
+        )
+    streams = []
+    for stream in container.streams:
+        rotation = 0
+        if stream.type == "video" and stream.index in scan.streams:
+            rotation = _rotation(container, stream, name, warnings)
+        streams.append(_stream_info(stream, scan.streams.get(stream.index), scan.origin, rotation))
+    ends = [s.end for s in scan.streams.values() if s.end is not None]
+    duration = float(max(ends) - scan.origin) if ends else 0.0
+    declared = container.duration / 1_000_000 if container.duration else None
+    if declared is not None and declared - duration > max(1.0, 0.05 * declared):
+        warnings.append(
+            f"{name}: streams end at {duration:.3f} s but the container declares "
+            f"{declared:.3f} s: the file may be truncated"
+        )
+    start = container.start_time / 1_000_000 if container.start_time is not None else None
+    tags = collect_tags(container, warnings, name)
+    info = MediaInfo(
+        path=name,
+        container=_container_name(container, name),
+        duration_s=duration,
+        start_time_s=start,
+        origin_s=float(scan.origin),
+        size_bytes=size_bytes,
+        sha256=sha256,
+        streams=tuple(streams),
+        tags=tags,
+        warnings=tuple(warnings),
+    )
+    return info, scan
+
+
+def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaInfo:
+    """Probe a media file: container, streams, exact frame counts, tags, SHA-256.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A local regular file, opened read-only.
+    sha256 : str, optional
+        The file's hex SHA-256 if already computed at ingest (not recomputed).
+
+    Returns
+    -------
+    MediaInfo
+
+    Raises
+    ------
+    MediaError
+        Missing file, directory, empty file, not media, truncated beyond use,
+        no decodable audio or video stream, or a URL/protocol.
+
+    Notes
+    -----
+    The demuxing pass also stores the video frame index in the cache, so a
+    later :meth:`FrameIndex.open` does not read the file again.
+    """
+    from timesync.media import cache
+
+    name = os.fspath(path)
+    container = open_input(name)
+    try:
+        digest = sha256 or sha256_file(name)
+        size = os.stat(name).st_size
+        info, scan = probe_container(container, name, sha256=digest, size_bytes=size)
+    finally:
+        container.close()
+    video = info.video
+    if video is not None and scan.streams.get(video.index) is not None:
+        cache.store_scan(digest, scan.streams[video.index], scan.origin)
+    return info

@@ -1,0 +1,202 @@
+"""One demuxing pass over a file: every packet's timestamp, no decoding.
+
+The pass gives what :func:`timesync.media.probe` and
+:class:`timesync.media.FrameIndex` both need: per audio/video stream the
+presentation timestamps of its packets (packets only; a packet without a PTS
+uses its DTS; packets FFmpeg marks "discard", such as AAC priming in MP4 edit
+lists, are left out because the decoder drops them), and the file's
+**origin**: the earliest stream start, in container seconds, which is local
+time 0 (see ``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from timesync.media.source import ffmpeg_log_errors
+
+__all__ = ["StreamScan", "FileScan", "scan_container", "median_delta"]
+
+
+@dataclass
+class StreamScan:
+    """Timestamps of one stream's packets, in its ``time_base`` ticks.
+
+    ``pts`` is kept for video streams only (sorted, presentation order);
+    audio streams keep their first PTS and end.
+    """
+
+    index: int
+    kind: str
+    time_base: Fraction
+    count: int = 0
+    first_pts: int | None = None
+    end_pts: int | None = None
+    pts: np.ndarray | None = None  # int64, sorted (video only)
+    last_duration: int | None = None  # ticks of the last presented frame (video only)
+    keyframes: np.ndarray | None = None  # int64 sorted PTS of keyframe packets (video only)
+
+    @property
+    def start(self) -> Fraction | None:
+        """Container seconds of the first presented packet, exact."""
+        return None if self.first_pts is None else self.first_pts * self.time_base
+
+    @property
+    def end(self) -> Fraction | None:
+        """Container seconds where the stream ends (last PTS + its duration), exact."""
+        return None if self.end_pts is None else self.end_pts * self.time_base
+
+
+@dataclass
+class FileScan:
+    """Every audio/video stream's scan, the origin, and warnings met on the way."""
+
+    streams: dict[int, StreamScan]
+    origin: Fraction
+    warnings: list[str] = field(default_factory=list)
+
+
+def median_delta(pts: np.ndarray) -> int | None:
+    """Median positive difference between consecutive sorted PTS (ticks), rounded."""
+    if len(pts) < 2:
+        return None
+    deltas = np.diff(pts)
+    deltas = deltas[deltas > 0]
+    if len(deltas) == 0:
+        return None
+    return int(round(float(np.median(deltas))))
+
+
+class _Collector:
+    """Accumulates one stream's packet timestamps during the demux."""
+
+    def __init__(self, stream) -> None:
+        self.scan = StreamScan(stream.index, stream.type, Fraction(stream.time_base))
+        self.keep_all = stream.type == "video"
+        self.pts: list[int] = []
+        self.durations: dict[int, int] = {}
+        self.keyframes: list[int] = []
+
+    def add(self, packet) -> None:
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is None or packet.size == 0 or packet.is_discard:
+            return
+        scan = self.scan
+        scan.count += 1
+        duration = int(packet.duration or 0)
+        if scan.first_pts is None or ts < scan.first_pts:
+            scan.first_pts = int(ts)
+        end = int(ts) + duration
+        if scan.end_pts is None or end > scan.end_pts:
+            scan.end_pts = end
+        if self.keep_all:
+            self.pts.append(int(ts))
+            if duration > 0:
+                self.durations[int(ts)] = duration
+            if packet.is_keyframe:
+                self.keyframes.append(int(ts))
+
+    def finish(self) -> StreamScan:
+        scan = self.scan
+        if not self.keep_all or not self.pts:
+            return scan
+        pts = np.array(sorted(self.pts), dtype=np.int64)
+        scan.pts = pts
+        scan.keyframes = np.array(sorted(self.keyframes), dtype=np.int64)
+        last = int(pts[-1])
+        duration = self.durations.get(last) or median_delta(pts) or 0
+        scan.last_duration = int(duration)
+        scan.end_pts = last + scan.last_duration
+        return scan
+
+
+def scan_container(container, name: str) -> FileScan:
+    """Demux every audio and video packet of an open container once.
+
+    Parameters
+    ----------
+    container : av.container.InputContainer
+        Opened read-only, positioned at the start.
+    name : str
+        The file name for warnings.
+
+    Returns
+    -------
+    FileScan
+        With ``origin`` the earliest stream start (container seconds, exact);
+        a file cut short keeps what could be read and gets a warning.
+    """
+    import av
+
+    wanted = [s for s in container.streams if s.type in ("video", "audio")]
+    collectors = {s.index: _Collector(s) for s in wanted}
+    warnings: list[str] = []
+    try:
+        with ffmpeg_log_errors() as lines:
+            for packet in container.demux(*wanted):
+                collector = collectors.get(packet.stream_index)
+                if collector is not None:
+                    collector.add(packet)
+    except (av.error.FFmpegError, EOFError) as exc:
+        warnings.append(f"{name}: demuxing stopped early, the file may be truncated ({exc})")
+    if lines:
+        warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
+    streams = {index: c.finish() for index, c in collectors.items()}
+    starts = [s.start for s in streams.values() if s.start is not None]
+    origin = min(starts) if starts else Fraction(0)
+    return FileScan(streams=streams, origin=origin, warnings=warnings)
+
+
+#: :func:`quick_origin` reads at most this many packets, and stops earlier
+#: once every audio/video stream has shown this many.
+QUICK_MAX_PACKETS = 20000
+QUICK_PER_STREAM = 64
+
+
+def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
+    """The origin and each stream's start from the first packets only.
+
+    Reads packets from the start until every audio/video stream has shown
+    :data:`QUICK_PER_STREAM` of them (the earliest PTS of a stream with
+    B-frames is among its first few packets), with the same rules as
+    :func:`scan_container`. A stream not seen falls back to FFmpeg's
+    ``start_time``. Leaves the container at an unspecified position.
+
+    Returns
+    -------
+    origin : Fraction
+        Container seconds of local time 0.
+    starts : dict of int to Fraction
+        Container seconds of each audio/video stream's first presented packet.
+    """
+    import av
+
+    wanted = [s for s in container.streams if s.type in ("video", "audio")]
+    seen = {s.index: 0 for s in wanted}
+    first: dict[int, int] = {}
+    total = 0
+    try:
+        for packet in container.demux(*wanted):
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is None or packet.size == 0 or packet.is_discard:
+                continue
+            index = packet.stream_index
+            seen[index] += 1
+            first[index] = min(first.get(index, int(ts)), int(ts))
+            total += 1
+            if total >= QUICK_MAX_PACKETS or min(seen.values()) >= QUICK_PER_STREAM:
+                break
+    except (av.error.FFmpegError, EOFError):
+        pass
+    starts: dict[int, Fraction] = {}
+    for stream in wanted:
+        tb = Fraction(stream.time_base)
+        if stream.index in first:
+            starts[stream.index] = first[stream.index] * tb
+        elif stream.start_time is not None:
+            starts[stream.index] = stream.start_time * tb
+    origin = min(starts.values()) if starts else Fraction(0)
+    return origin, starts

@@ -1,0 +1,135 @@
+"""Local-file checks and read-only opening of media with PyAV.
+
+Every path timesync hands to FFmpeg goes through :func:`check_local_file`:
+URLs and FFmpeg protocols (``http:``, ``concat:``, ``pipe:``, ``subfile,``...)
+are refused, and the path given to FFmpeg is absolute, so no part of a file
+name can be read as a protocol. :func:`open_input` turns PyAV's errors into a
+:class:`~timesync.errors.MediaError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from timesync.errors import MediaError
+
+__all__ = ["check_local_file", "open_input", "ffmpeg_log_errors", "looks_like_media"]
+
+# What FFmpeg would read as a protocol prefix: scheme characters then ":"
+# (``http:``, ``concat:``, ``file:``...), or ``subfile,``.
+_PROTOCOL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:|^subfile,", re.IGNORECASE)
+
+# Leading bytes of the containers we read (a file without any of them that
+# FFmpeg cannot open is "not a media file" rather than "truncated").
+_MAGIC_AT_0 = (
+    b"RIFF",  # AVI, WAV
+    b"\x1a\x45\xdf\xa3",  # Matroska / WebM
+    b"OggS",
+    b"ID3",  # MP3 with a tag
+    b"fLaC",
+    b"\x00\x00\x01\xba",  # MPEG-PS
+    b"\x00\x00\x01\xb3",
+)
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid")
+
+
+def check_local_file(path: str | os.PathLike[str], *, allow_empty: bool = False) -> str:
+    """Absolute path of a local regular file, or :class:`MediaError`.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The path as the user gave it (used in messages).
+    allow_empty : bool
+        Accept a zero-byte file (hashing does; media opening does not).
+
+    Returns
+    -------
+    str
+        The absolute path, safe to give FFmpeg (it starts with ``/``).
+    """
+    name = os.fspath(path)
+    if isinstance(name, bytes):  # pragma: no cover - we only take text paths
+        name = os.fsdecode(name)
+    if not name:
+        raise MediaError("'': empty file name")
+    if _PROTOCOL.match(name) and not Path(name).exists():
+        raise MediaError(f"{name}: not a local file (URLs and FFmpeg protocols are refused)")
+    try:
+        info = os.stat(name)
+    except FileNotFoundError:
+        raise MediaError(f"{name}: file not found") from None
+    except PermissionError:
+        raise MediaError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise MediaError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise MediaError(f"{name}: is a directory, not a media file")
+    if not stat.S_ISREG(info.st_mode):
+        raise MediaError(f"{name}: not a regular file (devices, pipes and sockets are refused)")
+    if info.st_size == 0 and not allow_empty:
+        raise MediaError(f"{name}: empty file (0 bytes)")
+    if not os.access(name, os.R_OK):
+        raise MediaError(f"{name}: permission denied")
+    return os.path.abspath(name)
+
+
+def looks_like_media(local: str) -> bool:
+    """True when the first bytes of ``local`` are those of a container we read."""
+    with open(local, "rb") as handle:
+        head = handle.read(16)
+    if head.startswith(_MAGIC_AT_0) or head[4:8] in _MP4_BOXES:
+        return True
+    if head[:1] == b"\x47":  # MPEG-TS sync byte
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG audio frame
+
+
+@contextlib.contextmanager
+def ffmpeg_log_errors() -> Iterator[list[str]]:
+    """Collect FFmpeg's error-level log lines while the block runs.
+
+    PyAV keeps FFmpeg's log off by default; this turns it on at ERROR level
+    for the block only and restores the previous level after.
+    """
+    import av.logging
+
+    lines: list[str] = []
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture() as captured:
+            yield lines
+    finally:
+        av.logging.set_level(previous)
+        lines.extend(str(message).strip() for _level, _name, message in captured)
+
+
+def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
+    """Open ``path`` read-only with PyAV, or raise :class:`MediaError`.
+
+    The message tells a file that is not media at all ("not a media file")
+    from a known container that FFmpeg cannot read ("truncated or corrupt
+    media"), with FFmpeg's own reason in parentheses.
+    """
+    import av
+
+    name = os.fspath(path)
+    local = check_local_file(name)
+    try:
+        with ffmpeg_log_errors() as lines:
+            container = av.open(local, mode="r")
+    except av.error.FFmpegError as exc:
+        reason = lines[-1] if lines else (exc.strerror or str(exc))
+        reason = reason.rstrip(".")
+        if looks_like_media(local):
+            raise MediaError(f"{name}: truncated or corrupt media ({reason})") from None
+        raise MediaError(f"{name}: not a media file (no stream could be read)") from None
+    except OSError as exc:  # pragma: no cover - raced with check_local_file
+        raise MediaError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return container
