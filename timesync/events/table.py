@@ -1,0 +1,247 @@
+"""The shot table: shots on the shared clock, per-source times and frames, a summary.
+
+``ShotTable.to_dict()`` is the JSON of ``timesync shots -o shots.json``::
+
+    {"shots": [{"number": 1, "id": "shot-101304", "shared_s": 101.3042,
+                "uncertainty_s": 0.0004, "wall_clock": "2024-05-17T21:04:15.154" | null,
+                "interval_s": null | 0.142,
+                "sources": {"camA.mp4": {"local_s": 38.2, "frame": 1146 | null,
+                            "heard": true, "peak_dbfs": -0.4, "status": "recording",
+                            "score": 0.97}},
+                "confidence": 0.99, "score": 0.97, "accepted": null,
+                "annotated": false, "time_basis": "..."}],
+     "summary": {"count": 20, "first_shared_s": ..., "last_shared_s": ..., "span_s": ...,
+                 "mean_rate_per_s": ..., "time_basis": "...",
+                 "per_source": {"camA.mp4": "ok" | "no audio" | "silent" | "clipped: ..."}},
+     "provenance": {"tool": "timesync shots", "version": ..., "parameters": {...}}}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ShotSource", "Shot", "ShotTable", "NO_POSITIONS_BASIS"]
+
+#: The time basis when no positions or distances are given.
+NO_POSITIONS_BASIS = "earliest arrival (no positions given; sound travel not corrected)"
+
+
+def _r(x: float | None, nd: int = 6) -> float | None:
+    """Round for output (None and non-finite stay None)."""
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), nd)
+
+
+@dataclass
+class ShotSource:
+    """One source's view of a shot.
+
+    Attributes
+    ----------
+    local_s : float or None
+        Local seconds of the arrival in this source (the detected onset when
+        heard; else the expected arrival mapped through its clock). ``None``
+        when the source is not aligned.
+    frame : int or None
+        Frame (from 0, by container PTS) shown at ``local_s``; ``None`` for
+        audio-only sources and when not recording.
+    heard : bool
+        The source's audio has an impulse associated with this shot.
+    peak_dbfs : float or None
+        The impulse's peak level when heard.
+    status : str
+        "recording", "not recording" or "not aligned".
+    score : float or None
+        Shot-likeness of this source's impulse when heard.
+    arrival_shared_s : float or None
+        The detected arrival mapped to the shared clock.
+    residual_s : float or None
+        This source's emission estimate minus the shot's time (sound travel
+        corrected), when positions or distances are known.
+    """
+
+    local_s: float | None
+    frame: int | None
+    heard: bool
+    peak_dbfs: float | None = None
+    status: str = "recording"
+    score: float | None = None
+    arrival_shared_s: float | None = None
+    residual_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (times rounded to the microsecond)."""
+        out: dict[str, Any] = {
+            "local_s": _r(self.local_s),
+            "frame": self.frame,
+            "heard": self.heard,
+            "peak_dbfs": _r(self.peak_dbfs, 1),
+            "status": self.status,
+        }
+        if self.heard:
+            out["score"] = _r(self.score, 3)
+            out["arrival_shared_s"] = _r(self.arrival_shared_s)
+        if self.residual_s is not None:
+            out["residual_s"] = _r(self.residual_s)
+        return out
+
+
+@dataclass
+class Shot:
+    """One shot fired, as heard by one or more sources.
+
+    ``id`` is stable for the same input (``"shot-<shared ms>"``); ``accepted`` is
+    ``None`` until a reviewer accepts (True) or rejects (False) it.
+    """
+
+    id: str
+    number: int
+    shared_s: float
+    uncertainty_s: float
+    sources: dict[str, ShotSource]
+    score: float
+    confidence: float
+    time_basis: str
+    interval_s: float | None = None
+    wall_clock: str | None = None
+    accepted: bool | None = None
+    annotated: bool = False
+    tdoa_s: dict[str, float] | None = None
+    shooter: tuple[float, ...] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def heard_by(self) -> list[str]:
+        """Names of the sources that heard it, in table order."""
+        return [n for n, s in self.sources.items() if s.heard]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (see the module docstring)."""
+        out: dict[str, Any] = {
+            "number": self.number,
+            "id": self.id,
+            "shared_s": _r(self.shared_s),
+            "uncertainty_s": _r(self.uncertainty_s),
+            "wall_clock": self.wall_clock,
+            "interval_s": _r(self.interval_s),
+            "sources": {n: s.to_dict() for n, s in self.sources.items()},
+            "confidence": _r(self.confidence, 3),
+            "score": _r(self.score, 3),
+            "accepted": self.accepted,
+            "annotated": self.annotated,
+            "time_basis": self.time_basis,
+        }
+        if self.tdoa_s is not None:
+            out["tdoa_s"] = {n: _r(v) for n, v in self.tdoa_s.items()}
+        if self.shooter is not None:
+            out["shooter"] = [round(v, 2) for v in self.shooter]
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+@dataclass
+class ShotTable:
+    """Shots in time order, with the per-source status and how it was made."""
+
+    shots: list[Shot]
+    per_source: dict[str, str]
+    time_basis: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+    candidates: dict[str, list[Any]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Count, first and last shared time, span, mean rate (shots/s), basis, per-source status."""
+        n = len(self.shots)
+        first = self.shots[0].shared_s if n else None
+        last = self.shots[-1].shared_s if n else None
+        span = (last - first) if n else None
+        rate = (n - 1) / span if n > 1 and span and span > 0 else None
+        return {
+            "count": n,
+            "first_shared_s": _r(first),
+            "last_shared_s": _r(last),
+            "span_s": _r(span),
+            "mean_rate_per_s": _r(rate, 3),
+            "time_basis": self.time_basis,
+            "per_source": dict(self.per_source),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"shots": [...], "summary": {...}, "provenance": {...}}``."""
+        return {
+            "shots": [s.to_dict() for s in self.shots],
+            "summary": self.summary(),
+            "provenance": dict(self.provenance),
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def source_names(self) -> list[str]:
+        """Every source named in the table, in order."""
+        return list(self.per_source)
+
+    def to_csv(self) -> str:
+        """One row per shot; per source ``<name> local_s``, ``frame``, ``heard``, ``peak_dbfs`` columns."""
+        names = self.source_names()
+        head = ["number", "id", "shared_s", "uncertainty_s", "wall_clock", "interval_s", "confidence", "score"]
+        for n in names:
+            head += [f"{n} local_s", f"{n} frame", f"{n} heard", f"{n} peak_dbfs"]
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(head)
+        for shot in self.shots:
+            d = shot.to_dict()
+            row = [d["number"], d["id"], d["shared_s"], d["uncertainty_s"], d["wall_clock"] or "",
+                   "" if d["interval_s"] is None else d["interval_s"], d["confidence"], d["score"]]
+            for n in names:
+                s = d["sources"].get(n)
+                if s is None:
+                    row += ["", "", "", ""]
+                    continue
+                row += ["" if s["local_s"] is None else s["local_s"],
+                        "" if s["frame"] is None else s["frame"],
+                        "yes" if s["heard"] else "no",
+                        "" if s["peak_dbfs"] is None else s["peak_dbfs"]]
+            writer.writerow(row)
+        return buf.getvalue()
+
+    def to_text(self) -> str:
+        """A human-readable table for the terminal."""
+        from timesync.timeutil import format_hms
+
+        lines = []
+        for shot in self.shots:
+            interval = "" if shot.interval_s is None else f"  +{shot.interval_s * 1e3:.0f} ms"
+            wall = f"  {shot.wall_clock}" if shot.wall_clock else ""
+            lines.append(f"#{shot.number:<3} {format_hms(shot.shared_s, 4)}  ±{shot.uncertainty_s * 1e3:.1f} ms"
+                         f"  conf {shot.confidence:.2f}  score {shot.score:.2f}{interval}{wall}")
+            for name, s in shot.sources.items():
+                if s.local_s is None:
+                    where = s.status
+                else:
+                    where = format_hms(s.local_s, 4) + ("" if s.frame is None else f" frame {s.frame}")
+                    if s.status != "recording":
+                        where += f" ({s.status})"
+                heard = f"heard {s.peak_dbfs:.1f} dBFS" if s.heard and s.peak_dbfs is not None else "not heard"
+                lines.append(f"       {name}: {where}, {heard}")
+        sm = self.summary()
+        lines.append("")
+        if sm["count"]:
+            rate = "" if sm["mean_rate_per_s"] is None else f", {sm['mean_rate_per_s']:.2f} shots/s"
+            lines.append(f"{sm['count']} shot(s) from {format_hms(sm['first_shared_s'], 4)} to "
+                         f"{format_hms(sm['last_shared_s'], 4)} (span {sm['span_s']:.3f} s{rate})")
+        else:
+            lines.append("no shots found")
+        lines.append(f"time basis: {self.time_basis}")
+        for name, status in self.per_source.items():
+            lines.append(f"  {name}: {status}")
+        return "\n".join(lines) + "\n"
