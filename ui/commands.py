@@ -1,0 +1,135 @@
+"""Undoable edits: each QUndoCommand calls the project's methods, nothing else.
+
+The project records every call in its append-only history (an undo is itself
+a recorded change), so the audit trail shows the edit and its undo.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from timesync.clock import ClockMap
+from timesync.project import Project
+from timesync.project.annotation import Annotation
+
+__all__ = [
+    "AddAnnotationCommand",
+    "EditAnnotationCommand",
+    "RemoveAnnotationCommand",
+    "SetClockCommand",
+    "SetRoleCommand",
+]
+
+
+class AddAnnotationCommand(QUndoCommand):
+    """Add an event (undo: remove it; redo: restore it with the same id)."""
+
+    def __init__(self, project: Project, type_: str, shared_s: float, end_s: float | None = None, *,
+                 source: str | None = None, note: str = "") -> None:
+        super().__init__(f"add {type_}")
+        self._project = project
+        self._args = (type_, shared_s, end_s)
+        self._kwargs = {"source": source, "note": note}
+        self.annotation: Annotation | None = None
+
+    def redo(self) -> None:  # noqa: D102
+        if self.annotation is None:
+            self.annotation = self._project.add_annotation(*self._args, **self._kwargs)
+        else:
+            self._project.restore_annotation(self.annotation)
+
+    def undo(self) -> None:  # noqa: D102
+        if self.annotation is not None:
+            self._project.remove_annotation(self.annotation.id)
+
+
+class EditAnnotationCommand(QUndoCommand):
+    """Change fields of an event (``type``, ``shared_s``, ``end_s``, ``source``, ``note``)."""
+
+    def __init__(self, project: Project, annotation_id: str, **changes: Any) -> None:
+        super().__init__(f"edit {annotation_id} " + ", ".join(sorted(changes)))
+        old = project.annotation(annotation_id)
+        self._project = project
+        self._id = annotation_id
+        self._new = dict(changes)
+        self._old = {name: getattr(old, name) for name in changes}
+
+    def redo(self) -> None:  # noqa: D102
+        self._project.update_annotation(self._id, **self._new)
+
+    def undo(self) -> None:  # noqa: D102
+        self._project.update_annotation(self._id, **self._old)
+
+
+class RemoveAnnotationCommand(QUndoCommand):
+    """Delete an event (undo: restore it with its id)."""
+
+    def __init__(self, project: Project, annotation_id: str) -> None:
+        super().__init__(f"delete {annotation_id}")
+        self._project = project
+        self._id = annotation_id
+        self._removed: Annotation | None = None
+
+    def redo(self) -> None:  # noqa: D102
+        self._removed = self._project.remove_annotation(self._id)
+
+    def undo(self) -> None:  # noqa: D102
+        if self._removed is not None:
+            self._project.restore_annotation(self._removed)
+
+
+class SetClockCommand(QUndoCommand):
+    """Place a source (by hand: method "manual"); undo puts the old map (and method) back.
+
+    ``method=None`` keeps the new clock's own method (alignment results).
+    Successive manual moves of the same source merge into one undo step.
+    """
+
+    ID = 4201
+
+    def __init__(self, project: Project, name: str, clock: ClockMap | None, *, method: str | None = "manual") -> None:
+        super().__init__(f"move {name}" if method == "manual" else f"align {name}")
+        self._project = project
+        self._name = name
+        self._old = project.clock(name)
+        self._new = clock
+        self._method = method
+
+    @property
+    def name(self) -> str:
+        """The source moved."""
+        return self._name
+
+    def id(self) -> int:  # noqa: D102 - Qt API
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802, D102 - Qt API
+        if not isinstance(other, SetClockCommand) or other.name != self._name or self._method != "manual" or other._method != "manual":
+            return False
+        self._new = other._new
+        return True
+
+    def redo(self) -> None:  # noqa: D102
+        self._project.set_source_clock(self._name, self._new, method=self._method)
+
+    def undo(self) -> None:  # noqa: D102
+        self._project.set_source_clock(self._name, self._old, method=None)
+
+
+class SetRoleCommand(QUndoCommand):
+    """Change a source's role."""
+
+    def __init__(self, project: Project, name: str, role: str) -> None:
+        super().__init__(f"role of {name}")
+        self._project = project
+        self._name = name
+        self._old = project.source(name).role
+        self._new = role
+
+    def redo(self) -> None:  # noqa: D102
+        self._project.set_source_role(self._name, self._new)
+
+    def undo(self) -> None:  # noqa: D102
+        self._project.set_source_role(self._name, self._old)

@@ -1,0 +1,216 @@
+"""Dialogs and overlays: export options, annotation keys, the shortcut overlay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["EXPORT_FORMATS", "ExportDialog", "KeysDialog", "ShortcutOverlay", "DEFAULT_TYPE_KEYS"]
+
+#: format -> (description, file suffix)
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "json": ("project JSON (the incident file)", ".json"),
+    "csv": ("events table, CSV", ".csv"),
+    "vtt": ("WebVTT subtitles of the events", ".vtt"),
+    "srt": ("SubRip subtitles of the events", ".srt"),
+    "otio": ("OpenTimelineIO timeline", ".otio"),
+    "fcpxml": ("Final Cut Pro 7 XML timeline", ".xml"),
+    "edl": ("CMX 3600 EDL", ".edl"),
+    "eaf": ("ELAN annotation file", ".eaf"),
+    "mp4": ("synchronized grid video", ".mp4"),
+    "html": ("HTML report", ".html"),
+}
+
+#: Default one-key shortcut of each default event type.
+DEFAULT_TYPE_KEYS: dict[str, str] = {
+    "shot fired": "S",
+    "verbal command": "C",
+    "warning": "W",
+    "use of force": "F",
+    "subject movement": "M",
+    "person down": "D",
+    "vehicle": "V",
+    "other": "O",
+}
+
+
+class ExportDialog(QDialog):
+    """Choose a format, an output file and the format's options.
+
+    :meth:`values` returns ``(fmt, out_path, force, options)`` for
+    :func:`timesync.export.export`.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, fmt: str = "csv", folder: Path | None = None,
+                 stem: str = "incident") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self._folder = folder or Path.cwd()
+        self._stem = stem
+        self.format = QComboBox(self)
+        for name, (text, _suffix) in EXPORT_FORMATS.items():
+            self.format.addItem(f"{name}: {text}", name)
+        self.out = QLineEdit(self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out, 1)
+        out_row.addWidget(browse)
+        self.force = QCheckBox("overwrite an existing file", self)
+        # grid-video options
+        self.video_start = QDoubleSpinBox(self)
+        self.video_start.setRange(-1e6, 1e6)
+        self.video_start.setDecimals(3)
+        self.video_start.setSuffix(" s")
+        self.video_end = QDoubleSpinBox(self)
+        self.video_end.setRange(-1e6, 1e6)
+        self.video_end.setDecimals(3)
+        self.video_end.setSuffix(" s")
+        self.video_height = QSpinBox(self)
+        self.video_height.setRange(90, 2160)
+        self.video_height.setValue(360)
+        self.video_height.setSuffix(" px per cell")
+        self.video_use_range = QCheckBox("only this range (shared clock)", self)
+        form = QFormLayout()
+        form.addRow("format", self.format)
+        form.addRow("file", out_row)
+        form.addRow("", self.force)
+        self._video_rows = QWidget(self)
+        video_form = QFormLayout(self._video_rows)
+        video_form.setContentsMargins(0, 0, 0, 0)
+        video_form.addRow("", self.video_use_range)
+        video_form.addRow("from", self.video_start)
+        video_form.addRow("to", self.video_end)
+        video_form.addRow("cell height", self.video_height)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self._video_rows)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._on_format)
+        self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
+        self._on_format()
+
+    def set_range(self, start_s: float, end_s: float) -> None:
+        """Default range of a grid video (shared seconds)."""
+        self.video_start.setValue(start_s)
+        self.video_end.setValue(end_s)
+
+    def _on_format(self) -> None:
+        fmt = self.format.currentData()
+        suffix = EXPORT_FORMATS[fmt][1]
+        current = self.out.text().strip()
+        base = Path(current) if current else self._folder / f"{self._stem}-export"
+        self.out.setText(str(base.with_suffix(suffix)))
+        self._video_rows.setVisible(fmt == "mp4")
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
+        if path:
+            self.out.setText(path)
+
+    def values(self) -> tuple[str, Path, bool, dict[str, Any]]:
+        """``(fmt, out, force, options)``."""
+        fmt = self.format.currentData()
+        options: dict[str, Any] = {}
+        if fmt == "mp4":
+            options["height"] = self.video_height.value()
+            if self.video_use_range.isChecked():
+                options["start_s"] = self.video_start.value()
+                options["end_s"] = self.video_end.value()
+        return fmt, Path(self.out.text().strip()), self.force.isChecked(), options
+
+
+class KeysDialog(QDialog):
+    """Edit the one-key shortcut of each event type."""
+
+    def __init__(self, keys: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Annotation keys")
+        self._edits: dict[str, QKeySequenceEdit] = {}
+        form = QFormLayout()
+        for event_type, key in keys.items():
+            edit = QKeySequenceEdit(QKeySequence(key), self)
+            self._edits[event_type] = edit
+            form.addRow(event_type, edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def keys(self) -> dict[str, str]:
+        """``{event type: key}`` as edited (empty string: no key)."""
+        return {t: e.keySequence().toString() for t, e in self._edits.items()}
+
+
+class ShortcutOverlay(QFrame):
+    """A translucent panel over the window listing every shortcut (toggle with ``?``, hide with Esc)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("shortcutOverlay")
+        self.setVisible(False)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(18, 14, 18, 14)
+        self._grid.setHorizontalSpacing(18)
+
+    def set_entries(self, entries: list[tuple[str, str, str]]) -> None:
+        """``(group, shortcut, what it does)`` rows, shown in columns by group."""
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for group, keys, text in entries:
+            groups.setdefault(group, []).append((keys, text))
+        title = QLabel("<b>Keyboard shortcuts</b> — press ? or Esc to close", self)
+        self._grid.addWidget(title, 0, 0, 1, 2 * max(1, len(groups)))
+        for col, (group, rows) in enumerate(groups.items()):
+            header = QLabel(f"<b>{group}</b>", self)
+            header.setStyleSheet("color: #8fb8ff;")
+            self._grid.addWidget(header, 1, 2 * col, 1, 2)
+            for r, (keys, text) in enumerate(rows):
+                key_label = QLabel(f"<code>{keys}</code>", self)
+                key_label.setStyleSheet("color: #ffd166;")
+                key_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self._grid.addWidget(key_label, 2 + r, 2 * col)
+                self._grid.addWidget(QLabel(text, self), 2 + r, 2 * col + 1)
+
+    def toggle(self) -> None:
+        """Show over the whole parent, or hide."""
+        if self.isVisible():
+            self.hide()
+            return
+        parent = self.parentWidget()
+        self.adjustSize()
+        size = self.sizeHint()
+        self.setGeometry(max(0, (parent.width() - size.width()) // 2), max(0, (parent.height() - size.height()) // 2),
+                         min(size.width(), parent.width()), min(size.height(), parent.height()))
+        self.raise_()
+        self.show()

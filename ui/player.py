@@ -1,0 +1,408 @@
+"""Synchronized players: one :class:`PlayerView` per source, in a :class:`PlayerGrid`.
+
+Every view follows the one :class:`~ui.clock.PlaybackClock`. At shared time
+``s`` a view shows frame ``FrameIndex.frame_at_shared(clock_map, s)`` of its
+source, decoded exactly by its :class:`~ui.frames.FrameWorker`, so a paused
+view shows the very frame the exports name. Outside its recording a view says
+"not recording".
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+
+from timesync.timeutil import format_hms
+from ui.clock import PlaybackClock
+from ui.frames import FrameWorker
+from ui.spec import SourceSpec, overlay_reading
+
+__all__ = ["PlayerView", "PlayerGrid", "MAX_VIEWS"]
+
+#: The grid shows at most this many sources.
+MAX_VIEWS = 9
+
+_MIN_ZOOM, _MAX_ZOOM = 1.0, 16.0
+
+
+class PlayerView(QWidget):
+    """One source's frames at the shared clock's time.
+
+    Signals
+    -------
+    frameShown(int)
+        A frame number has just been put on screen.
+    focusRequested(object)
+        The user clicked this view (argument: the view).
+    enlargeRequested(object)
+        The user double-clicked this view.
+    failed(str)
+        The source could not be opened or decoded (one sentence).
+    """
+
+    frameShown = Signal(int)
+    focusRequested = Signal(object)
+    enlargeRequested = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, spec: SourceSpec, clock: PlaybackClock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self._spec = spec
+        self._clock = clock
+        self._image: QImage | None = None
+        self._shown: int | None = None
+        self._wanted: int | None = None
+        self._local_s: float | None = None
+        self._error: str | None = None
+        self._focused = False
+        self.frame_offset = 0  #: per-source step: frames shown ahead (+) or behind (-) the clock
+        self._zoom = 1.0
+        self._pan = QPointF(0.0, 0.0)
+        self._drag_from: QPointF | None = None
+        self._worker: FrameWorker | None = None
+        if spec.has_video:
+            self._worker = FrameWorker(spec.path, sha256=spec.sha256, parent=self)
+            self._worker.indexReady.connect(self._on_index)
+            self._worker.frameReady.connect(self._on_frame)
+            self._worker.failed.connect(self._on_failed)
+        clock.timeChanged.connect(self._on_time)
+        clock.playingChanged.connect(self._on_playing)
+
+    # -- public state ----------------------------------------------------------
+    @property
+    def spec(self) -> SourceSpec:
+        """The source shown."""
+        return self._spec
+
+    @property
+    def index(self):
+        """The source's ``FrameIndex`` (``None`` until opened, or for audio-only sources)."""
+        return self._worker.index if self._worker is not None else None
+
+    @property
+    def shown_frame(self) -> int | None:
+        """Number of the frame on screen (``None``: nothing, or not recording)."""
+        return self._shown
+
+    @property
+    def wanted_frame(self) -> int | None:
+        """Number of the frame the clock asks for (``None``: not recording)."""
+        return self._wanted
+
+    @property
+    def image(self) -> QImage | None:
+        """The image on screen (exactly ``FrameReader.read(shown_frame)``)."""
+        return self._image
+
+    @property
+    def error(self) -> str | None:
+        """The error shown in the view, if any."""
+        return self._error
+
+    @property
+    def worker(self) -> FrameWorker | None:
+        """The decoding worker (for benchmarks); ``None`` for audio-only sources."""
+        return self._worker
+
+    def set_spec(self, spec: SourceSpec) -> None:
+        """Follow a changed clock map or hash status of the same file."""
+        self._spec = spec
+        self.refresh()
+
+    def set_focused(self, focused: bool) -> None:
+        """Draw (or not) the focus border."""
+        if focused != self._focused:
+            self._focused = focused
+            self.update()
+
+    def frame_ref_at(self, shared_s: float):
+        """The ``FrameRef`` at shared time ``shared_s`` seconds, or ``None``."""
+        index, clock = self.index, self._spec.clock
+        if index is None or clock is None:
+            return None
+        return index.frame_at_shared(clock, shared_s)
+
+    def refresh(self) -> None:
+        """Recompute the wanted frame for the clock's current time."""
+        self._on_time(self._clock.time)
+
+    def step_local(self, frames: int) -> None:
+        """Per-source step: show ``frames`` more frames ahead of the clock (the clock does not move)."""
+        self.frame_offset += int(frames)
+        self.refresh()
+
+    def reset_zoom(self) -> None:
+        """Back to the whole frame, fitted."""
+        self._zoom, self._pan = 1.0, QPointF(0.0, 0.0)
+        self.update()
+
+    def shutdown(self) -> None:
+        """Stop decoding and release the file."""
+        try:
+            self._clock.timeChanged.disconnect(self._on_time)
+            self._clock.playingChanged.disconnect(self._on_playing)
+        except (RuntimeError, TypeError):
+            pass
+        if self._worker is not None:
+            self._worker.stop()
+
+    # -- clock and worker ------------------------------------------------------
+    def _on_index(self, _index) -> None:
+        self.refresh()
+
+    def _on_playing(self, playing: bool) -> None:
+        if playing and self.frame_offset:
+            self.frame_offset = 0
+        self.update()
+
+    def _on_time(self, shared_s: float) -> None:
+        clock = self._spec.clock
+        self._local_s = clock.to_local(shared_s) if clock is not None else None
+        ref = self.frame_ref_at(shared_s)
+        if ref is None:
+            self._wanted = None
+            if self._shown is not None:
+                self._shown, self._image = None, None
+            self.update()
+            return
+        number = min(max(ref.number + self.frame_offset, 0), len(self.index) - 1)
+        if number != self._wanted:
+            self._wanted = number
+            if number != self._shown and self._worker is not None:
+                self._worker.request(number)
+        self.update()
+
+    def _on_frame(self, number: int, image: QImage) -> None:
+        if number != self._wanted:
+            return  # a newer request is on its way
+        self._shown, self._image = number, image
+        self.update()
+        self.frameShown.emit(number)
+
+    def _on_failed(self, message: str) -> None:
+        self._error = message
+        self.update()
+        self.failed.emit(message)
+
+    # -- painting --------------------------------------------------------------
+    def _image_rect(self) -> QRectF:
+        image = self._image
+        if image is None or image.isNull():
+            return QRectF()
+        w, h = self.width(), self.height()
+        scale = min(w / image.width(), h / image.height())
+        fit_w, fit_h = image.width() * scale * self._zoom, image.height() * scale * self._zoom
+        cx, cy = w / 2 + self._pan.x(), h / 2 + self._pan.y()
+        return QRectF(cx - fit_w / 2, cy - fit_h / 2, fit_w, fit_h)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(8, 8, 10))
+        if self._image is not None:
+            if not self._clock.playing:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self._image_rect(), self._image)
+        self._paint_overlay(painter)
+        if self._focused:
+            painter.setPen(QPen(QColor(70, 160, 255), 2))
+            painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
+        painter.end()
+
+    def _status_text(self) -> str | None:
+        if self._error:
+            return self._error
+        if self._spec.clock is None:
+            return "not aligned" + (f": {self._spec.reason}" if self._spec.reason else "")
+        if not self._spec.has_video:
+            return "audio only"
+        if self.index is None:
+            return "opening…"
+        if self._wanted is None:
+            return "not recording"
+        return None
+
+    def _info_lines(self) -> list[str]:
+        lines = []
+        if self._local_s is not None:
+            lines.append(f"local {format_hms(self._local_s)}")
+        if self._wanted is not None:
+            extra = f" ({self.frame_offset:+d})" if self.frame_offset else ""
+            lines.append(f"frame {self._wanted}{extra}")
+        if self._local_s is not None:
+            reading = overlay_reading(self._spec.overlay_clock, self._local_s)
+            if reading:
+                lines.append(f"clock {reading}")
+        return lines
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, min(10.0, self.height() / 30)))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        line_h = metrics.height()
+        title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
+        self._text_box(painter, QPointF(6, 6), [title], QColor(255, 255, 255))
+        info = self._info_lines()
+        if info:
+            y = self.height() - 6 - line_h * len(info) - 6
+            self._text_box(painter, QPointF(6, y), info, QColor(225, 225, 160))
+        status = self._status_text()
+        if status:
+            painter.setPen(QColor(255, 120, 100) if self._error else QColor(200, 200, 200))
+            rect = self.rect().adjusted(10, 0, -10, 0)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, status)
+
+    @staticmethod
+    def _text_box(painter: QPainter, origin: QPointF, lines: list[str], colour: QColor) -> None:
+        metrics = painter.fontMetrics()
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 8
+        height = metrics.height() * len(lines) + 4
+        painter.fillRect(QRectF(origin.x(), origin.y(), width, height), QColor(0, 0, 0, 150))
+        painter.setPen(colour)
+        for i, line in enumerate(lines):
+            painter.drawText(QPointF(origin.x() + 4, origin.y() + 2 + metrics.ascent() + i * metrics.height()), line)
+
+    # -- mouse: focus, enlarge, zoom, pan -------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.focusRequested.emit(self)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag_from = event.position()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag_from is not None and self._zoom > 1.0:
+            self._pan += event.position() - self._drag_from
+            self._drag_from = event.position()
+            self.update()
+
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:  # noqa: N802
+        self._drag_from = None
+
+    def mouseDoubleClickEvent(self, _event: QMouseEvent) -> None:  # noqa: N802
+        self.enlargeRequested.emit(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if not steps or self._image is None:
+            return
+        old_rect = self._image_rect()
+        zoom = min(max(self._zoom * math.pow(1.25, steps), _MIN_ZOOM), _MAX_ZOOM)
+        if zoom == _MIN_ZOOM:
+            self.reset_zoom()
+            return
+        p = event.position()
+        u = (p.x() - old_rect.x()) / old_rect.width()
+        v = (p.y() - old_rect.y()) / old_rect.height()
+        self._zoom = zoom
+        new_size = self._image_rect().size()
+        cx = p.x() - u * new_size.width() + new_size.width() / 2
+        cy = p.y() - v * new_size.height() + new_size.height() / 2
+        self._pan = QPointF(cx - self.width() / 2, cy - self.height() / 2)
+        self.update()
+
+
+class PlayerGrid(QWidget):
+    """Up to :data:`MAX_VIEWS` synchronized views in a near-square grid.
+
+    Signals
+    -------
+    failed(str)
+        A view could not open or decode its source.
+    focusChanged(object)
+        The focused view (or ``None``).
+    """
+
+    failed = Signal(str)
+    focusChanged = Signal(object)
+
+    def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._views: list[PlayerView] = []
+        self._focused: PlayerView | None = None
+        self._single: PlayerView | None = None
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+
+    @property
+    def views(self) -> list[PlayerView]:
+        """The views, in source order."""
+        return list(self._views)
+
+    @property
+    def focused_view(self) -> PlayerView | None:
+        """The view the user last clicked (default: the first)."""
+        return self._focused or (self._views[0] if self._views else None)
+
+    @property
+    def single_view(self) -> PlayerView | None:
+        """The enlarged view, when one is."""
+        return self._single
+
+    def view_for(self, name: str) -> PlayerView | None:
+        """The view of source ``name``, if shown."""
+        return next((v for v in self._views if v.spec.name == name), None)
+
+    def set_sources(self, specs: list[SourceSpec]) -> None:
+        """Show these sources (the first :data:`MAX_VIEWS` with a video stream or not).
+
+        Views of unchanged files are kept (only their clock map is updated), so
+        a manual nudge does not reopen anything.
+        """
+        specs = list(specs)[:MAX_VIEWS]
+        old = {(v.spec.name, str(v.spec.path)): v for v in self._views}
+        views = []
+        for spec in specs:
+            view = old.pop((spec.name, str(spec.path)), None)
+            if view is None:
+                view = PlayerView(spec, self._clock, self)
+                view.focusRequested.connect(self.set_focused)
+                view.enlargeRequested.connect(self.toggle_single)
+                view.failed.connect(self.failed)
+            else:
+                view.set_spec(spec)
+            views.append(view)
+        for view in old.values():
+            view.shutdown()
+            view.setParent(None)
+            view.deleteLater()
+        if self._focused not in views:
+            self._focused = None
+        if self._single not in views:
+            self._single = None
+        self._views = views
+        self._relayout()
+
+    def set_focused(self, view: PlayerView | None) -> None:
+        """Make ``view`` the focused one (it decides the shared frame step)."""
+        self._focused = view
+        for v in self._views:
+            v.set_focused(v is view)
+        self.focusChanged.emit(view)
+
+    def toggle_single(self, view: PlayerView | None) -> None:
+        """Enlarge ``view`` alone, or go back to the grid if it already is."""
+        self._single = None if (view is None or self._single is view) else view
+        self._relayout()
+
+    def shutdown(self) -> None:
+        """Stop every worker."""
+        for view in self._views:
+            view.shutdown()
+
+    def _relayout(self) -> None:
+        while self._layout.count():
+            self._layout.takeAt(0)
+        shown = [self._single] if self._single is not None else self._views
+        cols = max(1, math.ceil(math.sqrt(len(shown))))
+        for view in self._views:
+            view.setVisible(view in shown)
+        for i, view in enumerate(shown):
+            self._layout.addWidget(view, i // cols, i % cols)

@@ -1,0 +1,96 @@
+"""SourceSpec: what a view needs to know about one source, read from the project.
+
+The bridge (:mod:`ui.bridge`) builds these from the core project so that the
+players and the timeline depend on a small, stable shape rather than on every
+detail of the project model.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from timesync.clock import ClockMap
+
+__all__ = ["SourceSpec", "overlay_reading", "format_datetime_ms"]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source as the views see it.
+
+    Attributes
+    ----------
+    name : str
+        The source's name in the project (its path as given); its identity.
+    path : Path
+        Absolute path of the media file (opened read-only by the core).
+    clock : ClockMap or None
+        ``shared = offset_s + rate * local``; ``None`` when not aligned.
+    role : str
+        "reference", "camera", "audio"... (informative).
+    sha256 : str or None
+    hash_status : str
+        "verified", "changed", "missing" or "unverified".
+    overlay_clock : dict or None
+        The project's ``overlay_clock`` (``at_local_zero``, ``rate``, ``uncertainty_s``).
+    reason : str
+        Why it is not aligned, when it is not.
+    """
+
+    name: str
+    path: Path
+    clock: ClockMap | None = None
+    role: str = ""
+    sha256: str | None = None
+    hash_status: str = "unverified"
+    overlay_clock: dict[str, Any] | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def label(self) -> str:
+        """Short display name (the file name)."""
+        return Path(self.name).name or self.name
+
+    @property
+    def has_video(self) -> bool:
+        """False only when the probe summary says the file has no video stream."""
+        probe = self.extra.get("probe")
+        if not probe:
+            return True
+        return bool(probe.get("video"))
+
+    @property
+    def method(self) -> str:
+        """The alignment method of its clock ("" when not aligned)."""
+        return self.clock.method if self.clock is not None else ""
+
+
+def overlay_reading(overlay_clock: dict[str, Any] | None, local_s: float) -> str | None:
+    """What the source's burned-in clock reads at local time ``local_s`` seconds.
+
+    ``overlay_clock["at_local_zero"]`` is the reading at local 0 (ISO 8601) and
+    ``rate`` how many overlay seconds pass per local second. Returns the
+    reading to the millisecond (``YYYY-MM-DD HH:MM:SS.mmm``), or ``None`` when
+    the overlay clock is unknown or malformed.
+    """
+    if not overlay_clock or not overlay_clock.get("at_local_zero"):
+        return None
+    try:
+        zero = _dt.datetime.fromisoformat(str(overlay_clock["at_local_zero"]))
+        rate = float(overlay_clock.get("rate") or 1.0)
+    except (TypeError, ValueError):
+        return None
+    return format_datetime_ms(zero + _dt.timedelta(microseconds=round(rate * local_s * 1e6)))
+
+
+def format_datetime_ms(moment: _dt.datetime, *, date: bool = True) -> str:
+    """``YYYY-MM-DD HH:MM:SS.mmm`` (or ``HH:MM:SS.mmm``), rounded (not truncated) to the millisecond."""
+    rounded = moment + _dt.timedelta(microseconds=500)
+    rounded = rounded.replace(microsecond=(rounded.microsecond // 1000) * 1000)
+    # adding half a millisecond then dropping the sub-millisecond part rounds half up
+    text = rounded.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
+    return f"{text}.{rounded.microsecond // 1000:03d}"
