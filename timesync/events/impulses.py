@@ -6,7 +6,7 @@ about files or projects (see :mod:`timesync.events.shots` for that).
 
 The detector has three stages:
 
-1. **Coarse detection** on a high-passed energy envelope (2 ms windows, 1 ms
+1. **Coarse detection** on a high-passed energy envelope (1 ms windows, 0.5 ms
    hop): a frame is a candidate when it stands above an adaptive threshold
    (running median + ``k`` robust sigmas (1.4826 MAD) over ~1 s, and at least
    ``min_prominence_db`` above the median) *and* its energy jumped by
@@ -14,6 +14,9 @@ The detector has three stages:
    (``refractory_s``, 50 ms) so bursts of shots 100 ms apart stay separate; a
    new onset inside the decay of a previous one is accepted because the jump
    test measures the rise over the *recent* past, not above the background.
+   Echoes are told from new shots by level (``echo_db`` weaker inside the
+   previous event's decay) and by waveform: an echo is a copy of an event heard
+   just before (normalised cross-correlation, see :func:`_is_echo`).
 2. **Onset refinement** at full rate: the first sample whose high-passed
    magnitude exceeds the pre-event noise floor plus ``onset_fraction`` of the
    way to the local peak.
@@ -37,6 +40,8 @@ from scipy import ndimage, signal
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS"]
 
 _EPS = 1e-12
+#: The energy envelope: windows of two hops, one every HOP_S seconds.
+HOP_S = 0.0005
 
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
@@ -44,10 +49,11 @@ DEFAULTS: dict[str, float] = {
     "k_mad": 4.0,
     "min_prominence_db": 15.0,
     "max_threshold_db": 25.0,
-    "jump_db": 9.0,
+    "jump_db": 6.0,
     "refractory_s": 0.05,
     "onset_fraction": 0.25,
-    "echo_db": 6.0,
+    "echo_db": 10.0,
+    "echo_window_s": 0.5,
     "min_peak_dbfs": -60.0,
 }
 
@@ -68,7 +74,7 @@ class Impulse:
         Seconds from the onset until the high-passed envelope falls back to
         30 dB below its peak or 3 dB above the background, whichever is higher.
     rise_s : float
-        Seconds from the onset to 90 % of the broadband envelope maximum.
+        Seconds from the onset to half the maximum of the envelope above 300 Hz.
     hf_fraction : float
         Fraction of the energy of the first 20 ms above ``min(2 kHz, sr/6)``.
     flatness : float
@@ -198,7 +204,7 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     their weighted geometric mean (:data:`WEIGHTS`), so one clearly wrong
     feature pulls the score down hard:
 
-    * ``rise``: broadband envelope reaches 90 % of its maximum in under ~1.5 ms
+    * ``rise``: the envelope above 300 Hz reaches half its maximum in under ~1.5 ms
       (muzzle blast: microseconds; door slams, punches, booms: tens of ms).
       Clipping only shortens the rise, so it survives flat tops.
     * ``hf``: at least ~6 % of the first 20 ms energy above min(2 kHz, sr/6)
@@ -230,21 +236,27 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
 
 
 def _rise_time(x: np.ndarray, onset: int, sr: float) -> float:
-    """Seconds from ``onset`` to 90 % of the max of a 0.5 ms running-max envelope (first 50 ms)."""
-    seg = np.abs(x[onset : onset + max(2, round(0.05 * sr))])
+    """Seconds from ``onset`` to half the peak of the 0.5 ms running-max envelope above 300 Hz (first 30 ms).
+
+    The low-frequency thump that goes with many blasts (and peaks a quarter
+    period later) is filtered out; clipping only shortens the rise.
+    """
+    lo = max(0, onset - round(0.01 * sr))
+    seg = _highpass(x[lo : onset + max(2, round(0.03 * sr))], sr, 300.0)[onset - lo :]
+    seg = np.abs(seg)
     if len(seg) < 2:
         return 0.0
     env = ndimage.maximum_filter1d(seg, size=max(1, round(0.0005 * sr)), origin=0)
     top = env.max()
     if top <= 0:
         return 0.0
-    return float(np.argmax(env >= 0.9 * top) / sr)
+    return float(np.argmax(env >= 0.5 * top) / sr)
 
 
 def _duration_and_decay(
     e_db: np.ndarray, bg_db: np.ndarray, frame: int, per_s: float
 ) -> tuple[float, float, float]:
-    """(duration s, fall within 90 ms in dB, peak energy dB) from the 1 ms energy track."""
+    """(duration s, fall within 90 ms in dB, peak energy dB) from the energy track."""
     look = e_db[frame : frame + max(1, round(0.02 * per_s))]
     peak_i = frame + int(np.argmax(look))
     peak = float(e_db[peak_i])
@@ -269,12 +281,12 @@ def _duration_and_decay(
 def _coarse_onsets(
     e_db: np.ndarray, bg: np.ndarray, sigma: np.ndarray, per_s: float, p: dict[str, float]
 ) -> list[int]:
-    """Frames (1 ms hop) passing the level and jump tests (runs of frames, not yet thinned)."""
+    """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned)."""
     thr = bg + np.clip(p["k_mad"] * sigma, p["min_prominence_db"], p["max_threshold_db"])
-    lag = 3
     past = np.full_like(e_db, np.inf)
-    # the largest energy among the frames 3..6 ms before: a jump must beat all of them
-    for d in range(lag, lag + 4):
+    # the largest energy among the windows of the 1..4 ms before (frame n-2 is
+    # the window just before frame n's): a jump must beat all of them
+    for d in range(2, 2 + max(1, round(0.003 * per_s)) + 1):
         shifted = np.full_like(e_db, np.inf)
         shifted[d:] = e_db[:-d]
         past = np.where(np.isinf(past), shifted, np.maximum(past, shifted))
@@ -296,6 +308,52 @@ def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> in
     level = 3.0 * floor + fraction * max(peak - 3.0 * floor, 0.0)
     above = np.nonzero(seg > level)[0]
     return lo + int(above[0]) if len(above) else centre
+
+
+def _ncc_max(a: np.ndarray, b: np.ndarray, max_lag: int) -> float:
+    """Largest normalised cross-correlation of equal-length ``a`` and ``b`` within ±``max_lag`` samples."""
+    best = 0.0
+    n = len(a)
+    for lag in range(-max_lag, max_lag + 1):
+        x = a[max(0, lag) : n + min(0, lag)]
+        y = b[max(0, -lag) : n - max(0, lag)]
+        den = math.sqrt(float(np.dot(x, x)) * float(np.dot(y, y)))
+        if den > 0:
+            best = max(best, abs(float(np.dot(x, y))) / den)
+    return best
+
+
+#: An event that correlates this well with an earlier one is its echo at any level ...
+ECHO_NCC_STRICT = 0.8
+#: ... and this well when it is also 3 dB or more weaker.
+ECHO_NCC = 0.5
+
+
+def _is_echo(
+    hp: np.ndarray, onset: int, peak_db: float, previous: list[Impulse], peaks_db: list[float],
+    sr: float, window_s: float,
+) -> bool:
+    """True when the event at ``onset`` repeats the waveform of an earlier one (a reflection).
+
+    A second shot is a new blast (another noise realisation); an echo is a
+    delayed, weaker, filtered copy of one already heard. The first 10 ms of the
+    high-passed waveform are compared with each event of the last
+    ``window_s`` seconds (lag searched over ±0.5 ms around the onset delay).
+    """
+    n = round(0.01 * sr)
+    cur = hp[onset : onset + n]
+    if len(cur) < n:
+        return False
+    for prev, prev_db in zip(reversed(previous), reversed(peaks_db), strict=True):
+        if onset - prev.onset_sample > window_s * sr:
+            break
+        ref = hp[prev.onset_sample : prev.onset_sample + n]
+        if len(ref) < n:
+            continue
+        ncc = _ncc_max(cur, ref, max(1, round(0.0005 * sr)))
+        if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
+            return True
+    return False
 
 
 def detect_impulses(
@@ -321,7 +379,7 @@ def detect_impulses(
     **params
         Overrides of :data:`DEFAULTS` (``highpass_hz``, ``k_mad``,
         ``min_prominence_db``, ``max_threshold_db``, ``jump_db``, ``refractory_s`` (s),
-        ``onset_fraction``, ``echo_db``, ``min_peak_dbfs``).
+        ``onset_fraction``, ``echo_db``, ``echo_window_s`` (s), ``min_peak_dbfs``).
 
     Returns
     -------
@@ -341,7 +399,7 @@ def detect_impulses(
         return []
     x = np.nan_to_num(x)
     hp = _highpass(x, sr, p["highpass_hz"])
-    hop = max(1, round(0.001 * sr))
+    hop = max(1, round(HOP_S * sr))
     per_s = sr / hop
     e_db = _frame_energy_db(hp, 2 * hop, hop)
     bg, sigma = _background(e_db, per_s)
@@ -351,8 +409,9 @@ def detect_impulses(
     last_end_s = -np.inf
     refractory = max(1, round(p["refractory_s"] * sr))
     last_hit = -refractory
+    peaks_db: list[float] = []
     for frame in _coarse_onsets(e_db, bg, sigma, per_s, p):
-        centre = min(frame * hop + hop, len(x) - 1)  # the 2 ms window of the frame ends here
+        centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
         if centre - last_hit < refractory:
             continue
         onset = _refine_onset(hp, centre, sr, p["onset_fraction"])
@@ -363,11 +422,14 @@ def detect_impulses(
             continue
         _, _, peak_db = _duration_and_decay(e_db, bg, min(onset // hop, len(e_db) - 1), per_s)
         if imp.onset_s < last_end_s and peak_db < last_peak_db - p["echo_db"]:
-            continue  # a weaker echo inside the decay of the previous event: keep looking
+            continue  # a much weaker event inside the decay of the previous one: an echo
+        if _is_echo(hp, onset, peak_db, impulses, peaks_db, sr, p["echo_window_s"]):
+            continue
         last_hit = centre
         last_peak_db, last_end_s = peak_db, imp.onset_s + imp.duration_s
         imp.score, imp.components = shot_likeness(imp)
         impulses.append(imp)
+        peaks_db.append(peak_db)
     return [imp for imp in impulses if imp.score >= min_score]
 
 
@@ -383,7 +445,7 @@ def _features(
     t0_s: float,
 ) -> Impulse:
     """Measure one impulse starting at sample ``onset``."""
-    hop = max(1, round(0.001 * sr))
+    hop = max(1, round(HOP_S * sr))
     frame = min(onset // hop, len(e_db) - 1)
     head = x[onset : onset + max(16, round(0.02 * sr))]
     peak = float(np.max(np.abs(head))) if len(head) else 0.0
