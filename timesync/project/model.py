@@ -390,14 +390,19 @@ class Project:
             raise ProjectError(f"{self.label}: a source is already named {new_name!r}")
         who = author or self.author
         when = self.now()
-        new = self._change_source(name, who, "source_renamed", name=new_name)
+        new = replace(old, name=new_name)
+        self._replace_source(old, new)
         if self._reference == old.name:
             self._reference = new_name
+        moved = []
         for ann in list(self._annotations.values()):
             if ann.source == old.name:
-                moved = replace(ann, source=new_name, modified=when)
-                self._annotations[ann.id] = moved
-                self.events.emit(ChangeEvent("annotation_changed", ann.id, ann, moved))
+                self._annotations[ann.id] = replace(ann, source=new_name, modified=when)
+                moved.append((ann, self._annotations[ann.id]))
+        self._commit("source_changed", old.name, old, new, who, when, action="source_renamed",
+                     history_before={"name": old.name}, history_after={"name": new_name})
+        for before, after in moved:
+            self.events.emit(ChangeEvent("annotation_changed", before.id, before, after))
         return new
 
     def set_reference(self, name: str, *, author: str | None = None) -> None:
@@ -516,8 +521,8 @@ class Project:
     def _replace_source(self, old: Source, new: Source) -> None:
         self._sources[self._sources.index(old)] = new
 
-    def _change_source(self, name: str, author: str | None, action: str, **changes: Any) -> Source:
-        old = self.source(name)
+    def _change_source(self, source_name: str, author: str | None, action: str, /, **changes: Any) -> Source:
+        old = self.source(source_name)
         new = replace(old, **changes)
         if new == old:
             return old

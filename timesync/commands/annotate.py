@@ -1,0 +1,71 @@
+"""``timesync annotate PROJECT --type TYPE --at SHARED_S``: add an event to a project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from timesync.errors import ProjectError
+
+HELP = "add an event (annotation) to a project at a shared-clock time"
+
+
+def parse_seconds(text: str) -> float:
+    """Seconds from ``"101.304"`` or ``"1:41.304"`` / ``"0:01:41.304"`` (H:MM:SS); argparse type."""
+    parts = text.strip().split(":")
+    if len(parts) > 3 or not all(parts):
+        raise argparse.ArgumentTypeError(f"not a time in seconds or H:MM:SS: {text!r}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time in seconds or H:MM:SS: {text!r}") from None
+    sign = -1.0 if text.strip().startswith("-") else 1.0
+    total = 0.0
+    for value in values:
+        total = total * 60.0 + abs(value)
+    if total != total or total in (float("inf"),):
+        raise argparse.ArgumentTypeError(f"not a finite time: {text!r}")
+    return sign * total
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "annotate",
+        help=HELP,
+        description=HELP + ". The project is re-hashed on open and saved atomically.",
+        epilog="exit status: 0 added; 3 bad project or arguments (unknown type or source).",
+    )
+    parser.add_argument("project", metavar="PROJECT", help="the project JSON")
+    parser.add_argument("--type", required=True, dest="event_type", help="event type (see the project's vocabulary)")
+    parser.add_argument("--at", required=True, type=parse_seconds, metavar="SHARED_S",
+                        help="shared-clock time of the event: seconds or H:MM:SS.sss")
+    parser.add_argument("--end", type=parse_seconds, metavar="SHARED_S", help="end of an interval event")
+    parser.add_argument("--source", metavar="FILE", help="the source (name or path) where it was observed")
+    parser.add_argument("--note", default="", metavar="TEXT", help="free text")
+    parser.add_argument("--author", metavar="NAME", help="who adds it (default: $TIMESYNC_AUTHOR or login name)")
+    parser.add_argument("--new-type", action="store_true",
+                        help="add TYPE to the project's vocabulary if it is not there yet")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from timesync.project import Project
+
+    project = Project.load(args.project)
+    for warning in project.warnings:
+        print(f"timesync: warning: {warning}", file=sys.stderr)
+    event_type = " ".join(args.event_type.split())
+    if args.new_type:
+        event_type = project.add_event_type(event_type, author=args.author)
+    elif event_type not in project.vocabulary:
+        raise ProjectError(
+            f"{project.label}: unknown event type {event_type!r} (known: {', '.join(project.vocabulary)}); "
+            "pass --new-type to add it"
+        )
+    ann = project.add_annotation(
+        event_type, args.at, args.end, source=args.source, note=args.note, author=args.author
+    )
+    project.save()
+    span = f"{ann.shared_s:.6f} s" if ann.end_s is None else f"{ann.shared_s:.6f} to {ann.end_s:.6f} s"
+    print(f"{ann.id}\t{ann.type}\t{span}")
+    return 0

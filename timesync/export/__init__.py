@@ -1,0 +1,100 @@
+"""Exports of an incident project: json, csv, vtt, srt, otio, fcpxml, edl, eaf, mp4, html.
+
+``export(project, fmt, out, *, force=False, progress=None, **options) -> Path``
+writes one file. Every format carries provenance (tool version, each source's
+SHA-256 and hash status, how it was aligned and to what uncertainty: see
+:mod:`timesync.export.provenance`) and is byte-identical when repeated on the
+same project. Text formats are written atomically; an existing ``out`` is
+refused without ``force``; a source file is never overwritten.
+
+Options by format:
+
+* ``vtt``, ``srt``: ``source`` (name; default the reference), ``caption_s``
+  (seconds a point event stays on screen, default 2).
+* ``otio``, ``fcpxml``, ``edl``: ``rate`` (timeline frames per second; default
+  the reference's frame rate rounded, else 30).
+* ``mp4``: ``source`` (audio from; default the reference), ``start``, ``end``
+  (shared seconds), ``tile_width``, ``tile_height``, ``fps``.
+* ``html``: ``thumb_side`` (pixels, default 240).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from timesync.errors import ExportError
+
+if TYPE_CHECKING:
+    from timesync.project import Project
+
+__all__ = ["export", "FORMATS", "EXTENSIONS"]
+
+#: Format name -> module implementing it (``render(project, **opts) -> bytes`` or ``write(...)``).
+FORMATS: dict[str, str] = {
+    "json": "timesync.export.json_export",
+    "csv": "timesync.export.csv_export",
+    "vtt": "timesync.export.captions",
+    "srt": "timesync.export.captions",
+    "otio": "timesync.export.timeline",
+    "fcpxml": "timesync.export.timeline",
+    "edl": "timesync.export.timeline",
+    "eaf": "timesync.export.eaf",
+    "mp4": "timesync.export.grid",
+    "html": "timesync.export.html_report",
+}
+
+#: The usual file extension of each format.
+EXTENSIONS = {"json": ".json", "csv": ".csv", "vtt": ".vtt", "srt": ".srt", "otio": ".otio",
+              "fcpxml": ".xml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html"}
+
+
+def export(
+    project: Project,
+    fmt: str,
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    progress: Callable[[float, str], Any] | None = None,
+    **options: Any,
+) -> Path:
+    """Write ``project`` as ``fmt`` to ``out``; returns the absolute path written.
+
+    Raises
+    ------
+    ExportError
+        Unknown format or option, ``out`` exists and ``force`` is false, ``out``
+        is one of the project's sources, or the renderer failed.
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"{Path(out).name}: unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    target = Path(out).absolute()
+    for source in project.sources:
+        if project.resolve(source.name) == target:
+            raise ExportError(f"{target.name}: is the source {source.name}; evidence is never overwritten")
+    if target.is_dir():
+        raise ExportError(f"{target.name}: is a folder; give a file name")
+    if target.exists() and not force:
+        raise ExportError(f"{target.name} exists; pass --force to overwrite")
+    if not target.parent.is_dir():
+        raise ExportError(f"{target.name}: the folder {target.parent} does not exist")
+    module = importlib.import_module(FORMATS[fmt])
+    allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
+    unknown = sorted(k for k, v in options.items() if k not in allowed and v is not None)
+    if unknown:
+        raise ExportError(f"{target.name}: format {fmt} takes no option {unknown[0]!r}")
+    options = {k: v for k, v in options.items() if v is not None}
+    if hasattr(module, "write"):
+        module.write(project, target, fmt=fmt, progress=progress, **options)
+    else:
+        from timesync.project.store import atomic_write_bytes
+
+        payload = module.render(project, fmt=fmt, **options)
+        atomic_write_bytes(target, payload)
+        if progress is not None:
+            progress(1.0, f"wrote {target.name}")
+    return target
