@@ -53,7 +53,7 @@ _DEFAULT_AUDIO_CODEC = {
     ".mka": "aac",
     ".ts": "aac",
     ".avi": "libmp3lame",
-    ".ogg": "libvorbis",
+    ".ogg": "vorbis",
     ".opus": "libopus",
 }
 
@@ -174,6 +174,8 @@ def make_video(
     gop: int | None = None,
     rotation: int | None = None,
     audio: AudioSpec | None = None,
+    metadata: dict[str, str] | None = None,
+    stream_metadata: dict[str, str] | None = None,
 ) -> Path:
     """Write a clip whose frame ``i`` shows :func:`pattern(i) <pattern>`.
 
@@ -204,6 +206,10 @@ def make_video(
         Clockwise display rotation (degrees) written as the display matrix.
     audio : AudioSpec, optional
         An audio track, placed ``audio.offset_s`` after the video start.
+    metadata, stream_metadata : dict, optional
+        Container and video-stream tags (e.g. ``creation_time``,
+        ``com.apple.quicktime.make``; ``timecode`` on the stream makes MP4/MOV
+        write a timecode track). MOV keeps arbitrary keys (``use_metadata_tags``).
 
     Returns
     -------
@@ -222,8 +228,11 @@ def make_video(
     video_delay = 0
     if audio is not None and audio.offset_s < 0:
         video_delay = round(Fraction(-audio.offset_s) / time_base)
-    with av.open(str(path), mode="w") as container:
+    options = {"movflags": "use_metadata_tags"} if metadata and path.suffix.lower() == ".mov" else {}
+    with av.open(str(path), mode="w", options=options) as container:
+        container.metadata.update(metadata or {})
         stream = container.add_stream(codec, rate=fps)
+        stream.metadata.update(stream_metadata or {})
         stream.width, stream.height = size
         stream.pix_fmt = _pix_fmt(codec)
         stream.time_base = time_base
@@ -264,7 +273,7 @@ def make_audio(
     """Write an audio-only file of ``samples`` (float32, (n,) or (channels, n)) at ``sr`` Hz.
 
     ``codec`` defaults by suffix (.wav PCM 16-bit, .mp3 MP3, .m4a AAC, .ogg
-    Vorbis, .opus Opus). ``offset_s`` is the first sample's PTS in seconds.
+    Vorbis (FFmpeg's encoder: stereo only), .opus Opus). ``offset_s`` is the first sample's PTS in seconds.
     """
     path = Path(path)
     codec = codec or _DEFAULT_AUDIO_CODEC[path.suffix.lower()]

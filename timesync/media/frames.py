@@ -121,10 +121,11 @@ class FrameIndex:
             video = next((s for s in container.streams if s.type == "video"), None)
             if video is None:
                 raise MediaError(f"{name}: no video stream")
+            video_index = video.index
             scan = scan_container(container, name)
         finally:
             container.close()
-        stream_scan = scan.streams.get(video.index)
+        stream_scan = scan.streams.get(video_index)
         if stream_scan is None or stream_scan.pts is None or len(stream_scan.pts) == 0:
             raise MediaError(f"{name}: the video stream has no frames")
         cache.store_scan(digest, stream_scan, scan.origin)

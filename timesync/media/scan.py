@@ -18,7 +18,10 @@ import numpy as np
 
 from timesync.media.source import ffmpeg_log_errors
 
-__all__ = ["StreamScan", "FileScan", "scan_container", "median_delta"]
+__all__ = ["StreamScan", "FileScan", "scan_container", "quick_origin", "median_delta"]
+
+#: Audio packets decoded at most, from the start, to find the first sample.
+AUDIO_DECODE_TRIES = 64
 
 
 @dataclass
@@ -38,10 +41,18 @@ class StreamScan:
     pts: np.ndarray | None = None  # int64, sorted (video only)
     last_duration: int | None = None  # ticks of the last presented frame (video only)
     keyframes: np.ndarray | None = None  # int64 sorted PTS of keyframe packets (video only)
+    decoded_start: Fraction | None = None  # audio: container seconds of the first decoded sample
 
     @property
     def start(self) -> Fraction | None:
-        """Container seconds of the first presented packet, exact."""
+        """Container seconds where the stream starts, exact.
+
+        Video: the first presented packet. Audio: the first decoded sample
+        when the first packets could be decoded (the decoder drops encoder
+        priming, which some containers do not flag), else the first packet.
+        """
+        if self.decoded_start is not None:
+            return self.decoded_start
         return None if self.first_pts is None else self.first_pts * self.time_base
 
     @property
@@ -79,8 +90,33 @@ class _Collector:
         self.pts: list[int] = []
         self.durations: dict[int, int] = {}
         self.keyframes: list[int] = []
+        self.decode_tries = 0 if stream.type == "audio" else AUDIO_DECODE_TRIES
+
+    @property
+    def settled(self) -> bool:
+        """True once the audio start is known from decoding (or given up)."""
+        return self.decode_tries >= AUDIO_DECODE_TRIES
+
+    def _decode_start(self, packet) -> None:
+        """Decode the first audio packets until one yields a frame: its PTS is the start."""
+        import av
+
+        self.decode_tries += 1
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError):
+            self.decode_tries = AUDIO_DECODE_TRIES
+            return
+        for frame in frames:
+            if frame.pts is not None and frame.samples:
+                tb = Fraction(frame.time_base) if frame.time_base else self.scan.time_base
+                self.scan.decoded_start = frame.pts * tb
+                self.decode_tries = AUDIO_DECODE_TRIES
+                return
 
     def add(self, packet) -> None:
+        if not self.settled:
+            self._decode_start(packet)
         ts = packet.pts if packet.pts is not None else packet.dts
         if ts is None or packet.size == 0 or packet.is_discard:
             return
@@ -159,44 +195,44 @@ QUICK_PER_STREAM = 64
 def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
     """The origin and each stream's start from the first packets only.
 
-    Reads packets from the start until every audio/video stream has shown
-    :data:`QUICK_PER_STREAM` of them (the earliest PTS of a stream with
-    B-frames is among its first few packets), with the same rules as
-    :func:`scan_container`. A stream not seen falls back to FFmpeg's
-    ``start_time``. Leaves the container at an unspecified position.
+    Reads packets from the start, with the same rules as
+    :func:`scan_container`, until every audio/video stream has shown
+    :data:`QUICK_PER_STREAM` packets and every audio start is settled (the
+    earliest PTS of a stream with B-frames is among its first packets). A
+    stream not seen falls back to FFmpeg's ``start_time``. Leaves the
+    container at an unspecified position.
 
     Returns
     -------
     origin : Fraction
         Container seconds of local time 0.
     starts : dict of int to Fraction
-        Container seconds of each audio/video stream's first presented packet.
+        Container seconds where each audio/video stream starts.
     """
     import av
 
     wanted = [s for s in container.streams if s.type in ("video", "audio")]
-    seen = {s.index: 0 for s in wanted}
-    first: dict[int, int] = {}
+    collectors = {s.index: _Collector(s) for s in wanted}
     total = 0
     try:
         for packet in container.demux(*wanted):
-            ts = packet.pts if packet.pts is not None else packet.dts
-            if ts is None or packet.size == 0 or packet.is_discard:
+            collector = collectors.get(packet.stream_index)
+            if collector is None:
                 continue
-            index = packet.stream_index
-            seen[index] += 1
-            first[index] = min(first.get(index, int(ts)), int(ts))
+            collector.add(packet)
             total += 1
-            if total >= QUICK_MAX_PACKETS or min(seen.values()) >= QUICK_PER_STREAM:
+            if total >= QUICK_MAX_PACKETS or all(
+                c.scan.count >= QUICK_PER_STREAM and c.settled for c in collectors.values()
+            ):
                 break
     except (av.error.FFmpegError, EOFError):
         pass
     starts: dict[int, Fraction] = {}
     for stream in wanted:
-        tb = Fraction(stream.time_base)
-        if stream.index in first:
-            starts[stream.index] = first[stream.index] * tb
-        elif stream.start_time is not None:
-            starts[stream.index] = stream.start_time * tb
+        start = collectors[stream.index].scan.start
+        if start is None and stream.start_time is not None:
+            start = stream.start_time * Fraction(stream.time_base)
+        if start is not None:
+            starts[stream.index] = start
     origin = min(starts.values()) if starts else Fraction(0)
     return origin, starts
