@@ -245,7 +245,8 @@ def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _ocr_period(duration: float) -> float:
-    return max(OCR_PERIOD_S, duration / MAX_READINGS)
+    """Seconds between OCR crops: >= 8 readings on short files, <= MAX_READINGS on long ones."""
+    return max(min(OCR_PERIOD_S, max(0.5, duration / 8)), duration / MAX_READINGS)
 
 
 def _scan(path: Path, index, region: ClockRegion, duration: float):

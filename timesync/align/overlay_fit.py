@@ -75,11 +75,12 @@ class TickFit:
     method: str = "least-squares"
 
 
-def _segments(tau: np.ndarray, values: dict[int, float]) -> tuple[list[list[int]], int]:
+def _segments(tau: np.ndarray, values: dict[int, float]) -> tuple[list[list[int]], list[list[int]], int]:
     """Group the ticks that carry readings into runs with a consistent value - time.
 
     Returns the segments (lists of tick indices, in order) with >= 2 readings
-    or the only one, and the number of readings rejected as isolated misreads.
+    or the only one, all runs (single readings included), and the number of
+    readings left out of the segments.
     """
     keys = sorted(values)
     runs: list[list[int]] = []
@@ -102,7 +103,7 @@ def _segments(tau: np.ndarray, values: dict[int, float]) -> tuple[list[list[int]
             merged.append(run)
     good = [r for r in merged if len(r) >= 2] or ([max(merged, key=len)] if len(merged) == 1 else [])
     rejected = len(keys) - sum(len(r) for r in good)
-    return good, rejected
+    return good, merged, rejected
 
 
 def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
@@ -159,12 +160,12 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
     tau = (lo + hi) / 2
     if not values:
         return None
-    segments, rejected = _segments(tau, values)
+    segments, runs, rejected = _segments(tau, values)
     if not segments:
         return None
     main = max(segments, key=lambda r: (len(r), -r[0]))
     jumps = []
-    for before, after in zip(segments, segments[1:], strict=False):
+    for before, after in zip(runs, runs[1:], strict=False):
         jump = (values[after[0]] - tau[after[0]]) - (values[before[-1]] - tau[before[-1]])
         jumps.append(ClockJump(at_local_s=float(tau[after[0]]), jump_s=float(jump)))
     # number every tick in the main segment's time span from its readings

@@ -44,14 +44,37 @@ def _edge_band_mask(height: int, width: int) -> np.ndarray:
     return mask
 
 
-def _seconds_digit_mask(frames: np.ndarray, lag: int) -> np.ndarray:
-    """Pixels that differ one second apart but not from frame to frame."""
-    frames = frames.astype(np.int16)
-    step = np.abs(np.diff(frames, axis=0)) > CHANGE_LEVEL
-    step_rate = step.mean(axis=0)
-    second = np.abs(frames[lag:] - frames[:-lag]) > CHANGE_LEVEL
-    second_rate = second.mean(axis=0)
-    return (second_rate >= 0.6) & (step_rate <= 2.5 / lag)
+def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> np.ndarray:
+    """Pixels that change abruptly once a second, together, and otherwise stay still.
+
+    Slowly moving scenery also differs one second apart, but never in one
+    frame-to-frame jump; a scene cut jumps everywhere, but once. For each
+    phase (each frame of the first second taken as a tick) the ticks are the
+    frames nearest whole seconds after it; the phase with the most pixels that
+    jump at most of its ticks and (almost) nowhere else wins.
+    """
+    step = (np.abs(np.diff(frames.astype(np.int16), axis=0)) > CHANGE_LEVEL) & near_edges
+    total = step.sum(axis=0)
+    step_times = times[1:]
+    n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
+    calm = (total >= 2) & (total <= n_seconds + 1)
+    if not calm.any():
+        return calm
+    best, best_count = calm & False, 0
+    first_second = np.nonzero(step_times < step_times[0] + 1.0)[0]
+    for start in first_second:
+        targets = step_times[start] + np.arange(n_seconds)
+        ticks = np.unique(np.clip(np.searchsorted(step_times, targets - 1e-6), 0, len(step_times) - 1))
+        ticks = ticks[np.abs(step_times[ticks] - targets[: len(ticks)]) < 0.5] if len(ticks) == n_seconds \
+            else ticks
+        if len(ticks) < 2:
+            continue
+        at_ticks = step[ticks].sum(axis=0)
+        keep = calm & (at_ticks >= max(2, 0.5 * len(ticks))) & (at_ticks >= total - 1)
+        count = int(keep.sum())
+        if count > best_count:
+            best, best_count = keep, count
+    return best
 
 
 def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:
@@ -132,7 +155,7 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
     lag = int(np.searchsorted(times, times[0] + 1.0 - 1e-6))
     if lag < 2 or lag >= len(frames):
         return None
-    mask = _seconds_digit_mask(frames, lag) & _edge_band_mask(*frames.shape[1:])
+    mask = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
     char = max(3, frames.shape[1] // 40)
     digits = _largest_box(mask, char)
     if digits is None:

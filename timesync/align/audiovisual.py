@@ -1,0 +1,143 @@
+"""Heard here, seen there: impulses in one source's audio against flashes in another's video.
+
+A gunshot is heard by a body cam and its muzzle flash seen by a helicopter
+camera. One such coincidence proves nothing; a pattern of several, with the
+same intervals in both, does. The impulse onsets come from
+:func:`timesync.events.detect_impulses`; the flashes from
+:func:`timesync.align.visual.detect_flashes`; the pattern matching and the
+fit (offset and flash duration) are those of :mod:`timesync.align.visual`.
+
+Sound travels about 2.9 ms per metre: an impulse is heard later than its flash
+is seen by the distance to the microphone over the speed of sound. That delay
+is not corrected here (positions are not known to the aligner); it is named in
+each constraint's evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.visual import VisualEvent, detect_flashes, fit_matched, match_events
+
+__all__ = ["heard_impulses", "audiovisual_constraint", "find_constraints"]
+
+#: Sample rate (Hz) the audio is analysed at.
+ANALYSIS_SR = 48000
+#: Impulses kept per source (the most shot-like first).
+MAX_IMPULSES = 300
+#: Onset uncertainty of a detected impulse (s): the detector's onset refinement.
+IMPULSE_SIGMA_S = 0.0005
+
+
+def heard_impulses(path: str | Path, *, min_score: float = 0.3) -> np.ndarray:
+    """Onsets (local seconds) of the impulses heard in a file's audio, in time order.
+
+    Uses :func:`timesync.events.detect_impulses` block by block over the audio
+    (bounded memory), keeping those whose shot-likeness is at least ``min_score``.
+    """
+    from timesync.events import detect_impulses
+    from timesync.media import iter_audio_blocks
+
+    found = []
+    for start, block in iter_audio_blocks(path, sr=ANALYSIS_SR, block_s=60.0):
+        for imp in detect_impulses(block, ANALYSIS_SR, t0_s=start):
+            if imp.score >= min_score:
+                found.append((imp.score, imp.onset_s))
+    found.sort(reverse=True)
+    return np.sort(np.array([t for _, t in found[:MAX_IMPULSES]], float))
+
+
+def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
+                           flashes: list[VisualEvent]) -> Constraint | None:
+    """An ``"audio-visual"`` constraint: ``t_video = offset + t_audio``, or None.
+
+    None unless at least :data:`timesync.align.visual.MIN_AGREEING` heard
+    impulses and seen flashes agree under one offset that clearly beats all others.
+    """
+    frame_s = float(np.median([e.frame_s for e in flashes]))
+    guess = 0.5 * frame_s
+    seen = np.array([e.onset_s(guess) for e in flashes])
+    match = match_events(onsets, seen, tol_s=1.5 * frame_s)
+    if match is None:
+        return None
+    ia = [i for i, _ in match.pairs]
+    ib = [j for _, j in match.pairs]
+    zeros = np.zeros(len(ia))
+    fit = fit_matched(
+        onsets[ia], zeros, zeros + IMPULSE_SIGMA_S,
+        np.array([flashes[j].boundary_s for j in ib]), np.array([flashes[j].ratio for j in ib]),
+        np.array([flashes[j].sigma_s for j in ib]), flash_guess_s=guess)
+    return Constraint(
+        source=audio_name, other=video_name, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s,
+        kind="audio-visual", rate=1.0, score=float(match.agreeing), rate_uncertainty=None,
+        at_source_s=fit.at_a_s,
+        evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
+                  "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
+                  "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "sound_travel": "not corrected: a heard impulse lags its flash by ~2.9 ms per metre "
+                                  "between the event and the microphone",
+                  "pairs_s": [[round(float(onsets[i]), 4), round(float(seen[j]), 4)]
+                              for i, j in match.pairs[:50]]},
+    )
+
+
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
+                     flashes: dict[str, list[VisualEvent]] | None = None) -> AlignerReport:
+    """Audio-visual constraints between every source's impulses and every other video's flashes.
+
+    Parameters
+    ----------
+    sources : SourceMedia with ``name``, ``path``, ``info``.
+    progress : optional ``progress(fraction, message)``.
+    flashes : flashes already detected per source name (detected here when None).
+
+    Returns
+    -------
+    AlignerReport
+        ``findings[name]["impulses_heard"]``: number of impulses used.
+    """
+    from timesync.errors import TimesyncError
+
+    report = AlignerReport(method="audio-visual")
+    if flashes is None:
+        flashes = {}
+        for src in sources:
+            info = getattr(src, "info", None)
+            if info is not None and getattr(info, "video", None) is None:
+                continue
+            try:
+                events = detect_flashes(src.path)
+            except (TimesyncError, OSError, ValueError):
+                continue
+            if events:
+                flashes[src.name] = events
+    heard: dict[str, np.ndarray] = {}
+    for i, src in enumerate(sources):
+        info = getattr(src, "info", None)
+        if info is not None and getattr(info, "audio", None) is None:
+            continue
+        if not any(name != src.name for name in flashes):
+            continue
+        if progress:
+            progress(i / max(1, len(sources)), f"audio-visual: impulses in {src.name}")
+        try:
+            onsets = heard_impulses(src.path)
+        except (TimesyncError, OSError, ValueError) as exc:
+            report.notes[src.name] = f"impulses not read: {exc}"
+            continue
+        report.findings.setdefault(src.name, {})["impulses_heard"] = len(onsets)
+        heard[src.name] = onsets
+    for audio_name, onsets in heard.items():
+        for video_name, events in flashes.items():
+            if video_name == audio_name or len(onsets) < 3 or not math.isfinite(float(np.sum(onsets))):
+                continue
+            constraint = audiovisual_constraint(audio_name, onsets, video_name, events)
+            if constraint is not None:
+                report.constraints.append(constraint)
+    return report

@@ -1,0 +1,433 @@
+"""Visual events (flashes, strobes, lights switched on) and matching their patterns.
+
+Detection (:func:`detect_flashes`): every frame's luma is averaged over a
+grid of cells; a flash is a jump of some cells' brightness far above their own
+frame-to-frame noise (robust z-score of the temporal derivative) that falls
+back within a few frames. A short flash (a muzzle flash lasts tens of ms)
+lights the frames whose exposure it overlaps, in proportion to the overlap, so
+its onset lies inside the frame where it starts at a place given by how its
+energy splits between that frame and the next:
+
+* lit over two frames n, n+1: ``onset = t[n+1] - L * E_n / (E_n + E_n+1)``,
+  with ``L`` the flash's duration (unknown, fitted across many events: the
+  events are stored as ``onset = boundary_s - L * ratio``);
+* lit over three or more: the middle frames give the full brightness P and
+  ``onset = t[n+1] - dur_n * E_n / P`` (no L needed);
+* lit in one frame only: the onset lies somewhere in that frame before
+  ``t[n+1] - L``: taken at the middle, with a uniform uncertainty;
+* a lasting step (a light switched on): the onset lies between two frames.
+
+Matching (:func:`match_events`): two event lists are compared under every
+hypothesis "event i of one is event j of the other"; the hypothesis under which
+most events agree wins if at least :data:`MIN_AGREEING` agree and it clearly
+beats the best hypothesis with a different offset. Offsets are then refined by
+least squares over the matched events (with the flash duration ``L`` as a
+second unknown when the split ratios vary enough to measure it).
+
+:func:`find_constraints` gives ``"visual"`` constraints between videos and,
+through :mod:`timesync.align.audiovisual`, ``"audio-visual"`` constraints
+between a video's flashes and another source's heard impulses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.overlay_scan import iter_luma
+
+__all__ = [
+    "VisualEvent",
+    "EventMatch",
+    "detect_flashes",
+    "match_events",
+    "fit_matched",
+    "find_constraints",
+    "MIN_AGREEING",
+    "NO_FLASHES",
+]
+
+#: Grid (columns, rows) of brightness cells.
+GRID = (32, 24)
+#: Robust z-score a cell's brightness jump must exceed.
+Z_THRESHOLD = 10.0
+#: Grey levels (0-255) a cell must brighten by, at least.
+MIN_JUMP = 12.0
+#: A flash falls back within this many frames; longer is a lasting step.
+MAX_FLASH_FRAMES = 4
+#: A lasting brightening (a light switched on) must cover this many cells.
+MIN_STEP_CELLS = 12
+#: Events that must agree for a match.
+MIN_AGREEING = 3
+#: The note of a video in which no flash was seen.
+NO_FLASHES = "no visual events (flashes) seen"
+
+
+@dataclass(frozen=True)
+class VisualEvent:
+    """One abrupt brightness change in a video.
+
+    The onset (local seconds) is ``boundary_s - flash_s * ratio`` for a flash of
+    duration ``flash_s`` (see the module docstring); ``sigma_s`` is the
+    one-sigma uncertainty of that onset apart from ``flash_s``.
+
+    Attributes
+    ----------
+    boundary_s, ratio, sigma_s : float
+        As above (seconds, pure number, seconds).
+    frame : int
+        First frame showing the change.
+    frames : int
+        Frames lit (0 for a lasting step).
+    strength : float
+        Peak brightening of the brightest cell, grey levels.
+    cell : tuple[int, int]
+        ``(column, row)`` of that cell in the :data:`GRID`.
+    frame_s : float
+        Duration of the first lit frame (s).
+    """
+
+    boundary_s: float
+    ratio: float
+    sigma_s: float
+    frame: int
+    frames: int
+    strength: float
+    cell: tuple[int, int]
+    frame_s: float
+
+    def onset_s(self, flash_s: float) -> float:
+        """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
+        return self.boundary_s - flash_s * self.ratio
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return {"boundary_s": round(self.boundary_s, 6), "ratio": round(self.ratio, 4),
+                "sigma_s": round(self.sigma_s, 6), "frame": self.frame, "frames": self.frames,
+                "strength": round(self.strength, 1), "cell": list(self.cell)}
+
+
+# -- detection ----------------------------------------------------------------------------------
+
+def cell_brightness(path: str | Path, index, *, grid: tuple[int, int] = GRID) -> np.ndarray:
+    """Mean luma of each grid cell of every frame: array (frames, rows, columns), float32."""
+    import cv2
+
+    cols, rows = grid
+    out = np.full((len(index), rows, cols), np.nan, np.float32)
+    for number, luma in iter_luma(path, index):
+        out[number] = cv2.resize(luma, (cols, rows), interpolation=cv2.INTER_AREA)
+    # frames the decoder did not give (corrupt) repeat the previous picture
+    for n in range(1, len(out)):
+        if np.isnan(out[n, 0, 0]):
+            out[n] = out[n - 1]
+    return np.nan_to_num(out)
+
+
+def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray) \
+        -> tuple[VisualEvent | None, int]:
+    """The event whose rise is detected at frame n; and the next frame to look at."""
+    count = len(bright)
+    base = bright[max(0, n - 3):n - 1].mean(axis=0) if n >= 2 else bright[n - 1]
+    jump = bright[n] - bright[n - 1]
+    peak = float(jump.max())
+    mask = jump > 0.3 * peak
+    horizon = min(count, n + MAX_FLASH_FRAMES + 2)
+    excess = np.array([float(np.clip(bright[k] - base, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
+    noise_e = float(noise[mask].sum()) * 3
+    e_max = float(excess.max())
+    lit = excess > max(0.08 * e_max, noise_e)
+    first = 1 if not lit[0] else 0  # excess[0] is frame n-1: a faint first frame
+    last = first
+    while last + 1 < len(lit) and lit[last + 1]:
+        last += 1
+    start = n - 1 + first
+    cell_r, cell_c = np.unravel_index(int(np.argmax(jump)), jump.shape)
+    dur = float(ends[start] - times[start])
+    common = dict(frame=start, strength=peak, cell=(int(cell_c), int(cell_r)), frame_s=dur)
+    if last + 1 >= len(lit):  # still lit at the horizon: a lasting step
+        if mask.sum() < MIN_STEP_CELLS:
+            return None, n + 1  # a small lasting change (a clock digit, a moving edge)
+        event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
+                            frames=0, **common)
+        return event, n + MAX_FLASH_FRAMES + 2
+    frames = last - first + 1
+    e_lit = excess[first:last + 1]
+    boundary = float(ends[start])
+    if frames == 1:
+        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12) / 2,
+                            frames=1, **common)
+    elif frames == 2:
+        ratio = float(e_lit[0] / e_lit.sum())
+        sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
+        event = VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, frames=2, **common)
+    else:
+        full = float(np.median(e_lit[1:-1]))
+        onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
+        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur, frames=frames, **common)
+    return event, n - 1 + last + 2
+
+
+def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
+    """Find flashes and other abrupt brightenings in a video.
+
+    Parameters
+    ----------
+    path : the video (opened read-only).
+    index : its FrameIndex (opened when not given); frame times come from it.
+    bright : precomputed :func:`cell_brightness` (for tests and reuse).
+
+    Returns
+    -------
+    list[VisualEvent]
+        In time order.
+    """
+    if index is None:
+        from timesync.media import FrameIndex
+
+        index = FrameIndex.open(path)
+    if bright is None:
+        bright = cell_brightness(path, index)
+    times = np.asarray(index.times, float)
+    ends = np.append(times[1:], index.end_s)
+    if len(bright) < 4:
+        return []
+    diff = np.diff(bright, axis=0)
+    med = np.median(diff, axis=0)
+    noise = 1.4826 * np.median(np.abs(diff - med), axis=0) + 0.5
+    z = diff / noise
+    hits = np.nonzero(((z > Z_THRESHOLD) & (diff > MIN_JUMP)).any(axis=(1, 2)))[0] + 1
+    events: list[VisualEvent] = []
+    skip_to = 0
+    for n in hits:
+        if n < skip_to or n < 1:
+            continue
+        event, skip_to = _event_at(bright, int(n), times, ends, noise)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+# -- matching -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EventMatch:
+    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs.
+
+    ``pairs``: ``(i, j)`` index pairs; ``agreeing``: their number;
+    ``second_best``: agreeing events under the best hypothesis with a
+    different offset (a clear winner has many more).
+    """
+
+    offset_s: float
+    pairs: list[tuple[int, int]]
+    agreeing: int
+    second_best: int
+
+
+def _count(a: np.ndarray, b_sorted: np.ndarray, hyps: np.ndarray, tol: float) -> np.ndarray:
+    shifted = a[None, :] + hyps[:, None]
+    pos = np.clip(np.searchsorted(b_sorted, shifted), 1, len(b_sorted) - 1)
+    near = np.minimum(np.abs(b_sorted[pos] - shifted), np.abs(b_sorted[pos - 1] - shifted))
+    return (near <= tol).sum(axis=1)
+
+
+def match_events(a: Sequence[float], b: Sequence[float], *, tol_s: float,
+                 min_agreeing: int = MIN_AGREEING, max_events: int = 300) -> EventMatch | None:
+    """Find the offset under which most events of ``a`` and ``b`` coincide.
+
+    Parameters
+    ----------
+    a, b : event times (s) in each source's local time.
+    tol_s : two events agree when within this (s).
+    min_agreeing : events that must agree.
+    max_events : at most this many events of each list are used (the first).
+
+    Returns
+    -------
+    EventMatch or None
+        None when fewer than ``min_agreeing`` events agree or the best
+        hypothesis does not clearly beat the second best (by at least 2 events
+        and a factor 1.5).
+    """
+    a = np.asarray(a, float)[:max_events]
+    b = np.asarray(b, float)[:max_events]
+    if len(a) < min_agreeing or len(b) < min_agreeing:
+        return None
+    b_sorted = np.sort(b)
+    hyps = (b[None, :] - a[:, None]).ravel()
+    counts = np.zeros(len(hyps), int)
+    for start in range(0, len(hyps), 4096):
+        counts[start:start + 4096] = _count(a, b_sorted, hyps[start:start + 4096], tol_s)
+    best = int(np.argmax(counts))
+    agreeing = int(counts[best])
+    others = np.abs(hyps - hyps[best]) > 2 * tol_s
+    second = int(counts[others].max()) if others.any() else 0
+    if agreeing < min_agreeing or agreeing < second + 2 or agreeing < 1.5 * second:
+        return None
+    # refine: centre of the agreeing differences, then one-to-one nearest pairs
+    offset = float(hyps[best])
+    for _ in range(2):
+        pairs = _pairs(a, b, offset, tol_s)
+        if not pairs:
+            return None
+        offset = float(np.mean([b[j] - a[i] for i, j in pairs]))
+    return EventMatch(offset_s=offset, pairs=pairs, agreeing=len(pairs), second_best=second)
+
+
+def _pairs(a: np.ndarray, b: np.ndarray, offset: float, tol: float) -> list[tuple[int, int]]:
+    used: set[int] = set()
+    pairs = []
+    for i in np.argsort(a):
+        j = int(np.argmin(np.abs(b - (a[i] + offset))))
+        if abs(b[j] - a[i] - offset) <= tol and j not in used:
+            used.add(j)
+            pairs.append((int(i), j))
+    return pairs
+
+
+@dataclass(frozen=True)
+class MatchedFit:
+    """Least-squares offset over matched events: ``t_b = offset_s + t_a`` at ``at_a_s``."""
+
+    offset_s: float
+    uncertainty_s: float
+    flash_s: float
+    flash_fitted: bool
+    at_a_s: float
+    residual_rms_s: float
+    n: int
+
+
+def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
+                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float) -> MatchedFit:
+    """Offset (and flash duration L) from matched events.
+
+    Each matched pair obeys ``t_b - L r_b = offset + t_a - L r_a`` (for an
+    audio impulse ``r = 0`` and ``t`` its onset). ``L`` is fitted when the
+    ratios differ enough, else held at ``flash_guess_s``.
+
+    Parameters
+    ----------
+    t_a, r_a, s_a, t_b, r_b, s_b : arrays
+        Boundary times (s), ratios and one-sigma uncertainties (s) of the matched events.
+    flash_guess_s : the flash duration used when it cannot be fitted (s).
+    """
+    y = t_b - t_a
+    dr = r_b - r_a
+    sig = np.sqrt(s_a**2 + s_b**2) + 1e-5
+    w = 1 / sig**2
+    n = len(y)
+    fitted = n >= 4 and float(np.std(dr)) > 0.12
+    if fitted:
+        design = np.column_stack([np.ones(n), dr])
+        cov = np.linalg.inv(design.T @ (design * w[:, None]))
+        off, flash = cov @ (design.T @ (w * y))
+        if not 0 < flash < 0.2:
+            fitted = False
+    if not fitted:
+        flash = flash_guess_s
+        off = float(np.sum(w * (y - flash * dr)) / np.sum(w))
+        cov = np.array([[1 / np.sum(w)]])
+    resid = y - off - flash * dr
+    dof = max(1, n - (2 if fitted else 1))
+    chi2 = float(np.sum(w * resid**2)) / dof
+    sigma = math.sqrt(float(cov[0, 0]) * max(1.0, chi2))
+    if not fitted:  # the unknown flash duration: half the guess either way
+        sigma = math.hypot(sigma, 0.5 * flash_guess_s * abs(float(np.mean(dr))))
+    # at the weighted centre of the events the offset and L decorrelate; report there
+    at_a = float(np.sum(w * t_a) / np.sum(w))
+    return MatchedFit(offset_s=float(off), uncertainty_s=max(sigma, 1e-4), flash_s=float(flash),
+                      flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
+
+
+def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent]) \
+        -> tuple[Constraint | None, str | None]:
+    """A ``"visual"`` constraint from two videos' flashes, or None and why."""
+    frame_s = max(float(np.median([e.frame_s for e in ev_a])), float(np.median([e.frame_s for e in ev_b])))
+    guess = 0.5 * frame_s
+    times_a = [e.onset_s(guess) for e in ev_a]
+    times_b = [e.onset_s(guess) for e in ev_b]
+    match = match_events(times_a, times_b, tol_s=1.5 * frame_s)
+    if match is None:
+        return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
+    ia = [i for i, _ in match.pairs]
+    ib = [j for _, j in match.pairs]
+
+    def arr(events, idx, attr):
+        return np.array([getattr(events[k], attr) for k in idx], float)
+
+    fit = fit_matched(arr(ev_a, ia, "boundary_s"), arr(ev_a, ia, "ratio"), arr(ev_a, ia, "sigma_s"),
+                      arr(ev_b, ib, "boundary_s"), arr(ev_b, ib, "ratio"), arr(ev_b, ib, "sigma_s"),
+                      flash_guess_s=guess)
+    constraint = Constraint(
+        source=name_a, other=name_b, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s, kind="visual",
+        rate=1.0, score=float(match.agreeing), rate_uncertainty=None, at_source_s=fit.at_a_s,
+        evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
+                  "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
+                  "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "pairs_s": [[round(times_a[i], 4), round(times_b[j], 4)] for i, j in match.pairs[:50]]},
+    )
+    return constraint, None
+
+
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None) \
+        -> AlignerReport:
+    """Flashes in every video; ``"visual"`` and ``"audio-visual"`` constraints.
+
+    Parameters
+    ----------
+    sources : SourceMedia with ``name``, ``path``, ``info``.
+    progress : optional ``progress(fraction, message)``.
+
+    Returns
+    -------
+    AlignerReport
+        ``findings[name]["visual_events"]``: the number of events seen;
+        ``notes[name]`` for a video with no flash (``"no visual events (flashes) seen"``).
+    """
+    from timesync.errors import TimesyncError
+
+    report = AlignerReport(method="visual")
+    flashes: dict[str, list[VisualEvent]] = {}
+    for i, src in enumerate(sources):
+        info = getattr(src, "info", None)
+        if info is not None and getattr(info, "video", None) is None:
+            continue
+        if progress:
+            progress(0.8 * i / max(1, len(sources)), f"visual: flashes in {src.name}")
+        try:
+            events = detect_flashes(src.path)
+        except (TimesyncError, OSError, ValueError) as exc:
+            report.notes[src.name] = f"visual events not read: {exc}"
+            continue
+        report.findings.setdefault(src.name, {})["visual_events"] = len(events)
+        if len(events) < MIN_AGREEING:
+            report.notes[src.name] = NO_FLASHES if not events else \
+                f"only {len(events)} visual event(s) seen: too few to match"
+            continue
+        flashes[src.name] = events
+    names = list(flashes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            constraint, _why = visual_constraint(a, flashes[a], b, flashes[b])
+            if constraint is not None:
+                report.constraints.append(constraint)
+    if flashes:
+        from timesync.align import audiovisual
+
+        if progress:
+            progress(0.85, "visual: flashes against heard impulses")
+        av_report = audiovisual.find_constraints(sources, flashes=flashes)
+        report.constraints.extend(av_report.constraints)
+        for name, finding in av_report.findings.items():
+            report.findings.setdefault(name, {}).update(finding)
+    if progress:
+        progress(1.0, "visual: done")
+    return report
