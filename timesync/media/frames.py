@@ -246,6 +246,8 @@ class FrameReader:
     #: Seek this far (seconds) before the target on retries, when the first
     #: seek lands after the wanted frame (e.g. open GOPs).
     _BACKOFF_S = (0.0, 1.0, 5.0, 30.0)
+    #: A seek (decoder flush + refill) costs about as much as decoding this many frames.
+    SEEK_COST_FRAMES = 8
 
     def __init__(
         self,
@@ -326,13 +328,22 @@ class FrameReader:
         return image
 
     def _can_continue(self, target: int) -> bool:
-        """True when decoding forward reaches ``target`` without passing a keyframe."""
+        """True when decoding forward to ``target`` costs no more than seeking.
+
+        Seeking lands on the last keyframe at or before ``target``; from the
+        current position, decoding forward is cheaper when that keyframe is
+        not ahead of it by more than :data:`SEEK_COST_FRAMES` frames.
+        """
         last = self._last_pts
         if self._frames is None or last is None or target <= last:
             return False
-        kf = self.index.keyframes
-        between = np.searchsorted(kf, target, side="right") - np.searchsorted(kf, last, side="right")
-        return bool(between == 0)
+        pts, kf = self.index.pts, self.index.keyframes
+        k = int(np.searchsorted(kf, target, side="right")) - 1
+        keyframe = int(kf[k]) if k >= 0 else int(pts[0])
+        if keyframe <= last:
+            return True
+        skipped = int(np.searchsorted(pts, keyframe)) - int(np.searchsorted(pts, last))
+        return skipped <= self.SEEK_COST_FRAMES
 
     def _decode_frame(self, target: int):
         import av
