@@ -77,6 +77,9 @@ class Impulse:
         Seconds from the onset to half the maximum of the envelope above 300 Hz.
     hf_fraction : float
         Fraction of the energy of the first 20 ms above ``min(2 kHz, sr/6)``.
+    top_fraction : float
+        Fraction of the energy of the first 20 ms above ``sr / 8`` (6 kHz at
+        48 kHz): a blast reaches the top of the band.
     flatness : float
         Spectral flatness (geometric / arithmetic mean power) of the first 20 ms
         in half-octave bands over 300 Hz .. 0.9 Nyquist, after removing the
@@ -100,6 +103,7 @@ class Impulse:
     duration_s: float
     rise_s: float
     hf_fraction: float
+    top_fraction: float
     flatness: float
     prominence_db: float
     decay_db: float
@@ -155,15 +159,16 @@ def _background(e_db: np.ndarray, per_s: float, window_s: float = 2.0) -> tuple[
 # -- features -------------------------------------------------------------------
 
 
-def _spectral_features(x: np.ndarray, sr: float) -> tuple[float, float]:
-    """(fraction of energy above min(2 kHz, sr/6), flatness over 300 Hz .. 0.9 Nyquist)."""
+def _spectral_features(x: np.ndarray, sr: float) -> tuple[float, float, float]:
+    """(energy fraction above min(2 kHz, sr/6), above sr/8, flatness over 300 Hz .. 0.9 Nyquist)."""
     if len(x) < 16:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
     freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
     split = min(2000.0, sr / 6.0)
     total = spec[freqs > 50.0].sum() + _EPS
     hf = float(spec[freqs >= split].sum() / total)
+    top = float(spec[freqs >= sr / 8.0].sum() / total)
     # flatness on a smoothed spectrum (half-octave bins), after removing the
     # overall tilt (a fit in log-log): a pink blast is "flat", a chirp or a
     # resonance is not
@@ -175,11 +180,11 @@ def _spectral_features(x: np.ndarray, sr: float) -> tuple[float, float]:
             centres.append(math.log(math.sqrt(lo * hi)))
             levels.append(math.log(float(spec[sel].mean()) + _EPS))
     if len(levels) < 4:
-        return hf, 0.0
+        return hf, top, 0.0
     coef = np.polyfit(centres, levels, 1)
     resid = np.exp(np.asarray(levels) - np.polyval(coef, centres))
     flat = float(np.exp(np.mean(np.log(resid))) / np.mean(resid))
-    return hf, flat
+    return hf, top, flat
 
 
 def _logistic(x: float, centre: float, width: float) -> float:
@@ -193,8 +198,8 @@ def _logistic(x: float, centre: float, width: float) -> float:
 
 
 #: Weights of the score components (a weighted geometric mean).
-DECISIVE = ("rise", "hf", "flatness", "duration")
-WEIGHTS = {"rise": 1.5, "hf": 1.5, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
+DECISIVE = ("rise", "hf", "top", "flatness", "duration")
+WEIGHTS = {"rise": 1.5, "hf": 1.0, "top": 1.0, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
 
 
 def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
@@ -209,6 +214,9 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
       Clipping only shortens the rise, so it survives flat tops.
     * ``hf``: at least ~6 % of the first 20 ms energy above min(2 kHz, sr/6)
       (booms and thuds are low-frequency dominated).
+    * ``top``: at least ~3 % of it above sr/8 (6 kHz at 48 kHz): the blast
+      reaches the top of the recorded band; thuds, punches and most impacts
+      do not.
     * ``flatness``: broadband, not tonal (birds, whistles, sirens): the
       half-octave spectrum, once its tilt is removed, is flat.
     * ``duration``: between ~15 ms and ~1.5 s (camera shutters and clicks are
@@ -218,12 +226,13 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
 
     The score is ``sqrt(G * M)`` where ``G`` is the weighted geometric mean of
     all components and ``M`` the smallest of the decisive ones (rise, hf,
-    flatness, duration): an impulse must pass every decisive test.
+    top, flatness, duration): an impulse must pass every decisive test.
     """
     dur_ms = imp.duration_s * 1e3
     comps = {
         "rise": _logistic(-imp.rise_s * 1e3, -1.5, 0.35),
         "hf": _logistic(imp.hf_fraction, 0.06, 0.015),
+        "top": _logistic(imp.top_fraction, 0.03, 0.008),
         "flatness": _logistic(imp.flatness, 0.35, 0.07),
         "duration": _logistic(dur_ms, 15.0, 3.0) * _logistic(-dur_ms, -1500.0, 150.0),
         "prominence": _logistic(imp.prominence_db, 18.0, 2.5),
@@ -450,7 +459,7 @@ def _features(
     head = x[onset : onset + max(16, round(0.02 * sr))]
     peak = float(np.max(np.abs(head))) if len(head) else 0.0
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
-    hf, flat = _spectral_features(head - head.mean(), sr)
+    hf, top, flat = _spectral_features(head - head.mean(), sr)
     window = np.abs(x[onset : onset + round(0.05 * sr)])
     clipped = bool(full_scale > 0.5 and np.count_nonzero(window >= 0.995 * full_scale) >= 3)
     return Impulse(
@@ -460,6 +469,7 @@ def _features(
         duration_s=duration,
         rise_s=_rise_time(x, onset, sr),
         hf_fraction=hf,
+        top_fraction=top,
         flatness=flat,
         prominence_db=peak_db - float(bg[frame]),
         decay_db=decay,
@@ -470,8 +480,9 @@ def _features(
 def track_status(samples: np.ndarray, sr: float) -> str:
     """One word (or a short phrase) on a track's condition: "ok", "silent", "clipped: ...", "very noisy: ...".
 
-    "silent" means the peak is below -70 dBFS; "clipped" that 0.1 % or more of
-    the samples sit at a full-scale plateau; "very noisy" that the 1 ms
+    "silent" means the peak is below -70 dBFS; "clipped" that the waveform has
+    flat tops (5 or more pairs of consecutive samples at the track's peak,
+    above half full scale); "very noisy" that the 1 ms
     high-passed energy varies by under 6 dB between its 10th and 99.9th
     percentile (nothing stands out of a loud noise bed).
     """
@@ -483,9 +494,11 @@ def track_status(samples: np.ndarray, sr: float) -> str:
     peak = float(np.max(np.abs(x)))
     if peak < 10 ** (-70 / 20):
         return "silent"
-    at_top = np.count_nonzero(np.abs(x) >= 0.995 * peak)
-    if peak > 0.5 and at_top >= max(3, 0.001 * len(x)):
-        return f"clipped: {100.0 * at_top / len(x):.2f}% of samples at full scale"
+    top = np.abs(x) >= 0.995 * peak
+    at_top = int(np.count_nonzero(top))
+    flat = int(np.count_nonzero(top[1:] & top[:-1]))  # consecutive samples at the top: flat tops
+    if peak > 0.5 and flat >= 5:
+        return f"clipped: {at_top} samples ({100.0 * at_top / len(x):.3g}%) at full scale"
     hop = max(1, round(0.001 * sr))
     e_db = _frame_energy_db(_highpass(x, sr, DEFAULTS["highpass_hz"]), 2 * hop, hop)
     lo, hi = np.percentile(e_db, [10, 99.9])

@@ -132,6 +132,7 @@ def detect_in_blocks(
     *,
     context_s: float = 2.0,
     lookahead_s: float = 1.0,
+    pass_s: float = 10.0,
     **params: float,
 ) -> tuple[list[Impulse], str]:
     """:func:`detect_impulses` over a stream of contiguous blocks, with bounded memory.
@@ -139,7 +140,8 @@ def detect_in_blocks(
     Each pass sees ``context_s`` seconds before the new samples (for the
     background and the echo/refractory tests) and keeps onsets up to
     ``lookahead_s`` before the end of what it has (so each impulse is measured
-    with its tail). Returns the impulses (local times) and the track status
+    with its tail); a pass runs once ``pass_s`` seconds of new audio have
+    come in. Returns the impulses (local times) and the track status
     (:func:`timesync.events.impulses.track_status`, merged over blocks).
     """
     from timesync.events.impulses import track_status
@@ -170,7 +172,7 @@ def detect_in_blocks(
             buf_start, t_first = 0, float(t0)
         status = _merge_status(status, track_status(block, sr)) if len(block) else status
         buf = np.concatenate([buf, block])
-        if len(buf) >= ctx + 2 * ahead + round(10 * sr):
+        if len(buf) >= ctx + 2 * ahead + round(pass_s * sr):
             run(final=False)
             drop = max(0, accepted_until - ctx - buf_start)
             buf, buf_start = buf[drop:], buf_start + drop
