@@ -1,0 +1,184 @@
+"""decode_audio / iter_audio_blocks: sample-exact placement on local time, seeking, blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import media_factory as mf
+import numpy as np
+import pytest
+
+import timesync.media.audio as media_audio
+from timesync.errors import MediaError
+from timesync.media import decode_audio, iter_audio_blocks, probe
+
+CLICKS = (0.25, 1.0, 1.7371)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("audio-media")
+
+
+def _peaks(signal: np.ndarray, sr: int, times, window_s: float = 0.1) -> list[int]:
+    """Index of the largest |sample| near each time."""
+    out = []
+    for t in times:
+        lo = max(0, round((t - window_s) * sr))
+        hi = round((t + window_s) * sr)
+        out.append(lo + int(np.argmax(np.abs(signal[lo:hi]))))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("native", "sr"), [(48000, 16000), (44100, 8000), (48000, 48000), (16000, 44100)]
+)
+def test_click_lands_on_its_sample(media, native, sr):
+    path = mf.make_audio(media / f"clicks{native}.wav", mf.click_track(native, 2.0, CLICKS), native)
+    audio = decode_audio(path, sr=sr)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert len(audio) == round(2.0 * sr)
+    for got, t in zip(_peaks(audio, sr, CLICKS), CLICKS, strict=True):
+        assert abs(got - t * sr) <= 1, (t, got, t * sr)
+
+
+def test_window_start_and_duration(media):
+    path = mf.make_audio(media / "window.wav", mf.click_track(48000, 2.0, CLICKS), 48000)
+    audio = decode_audio(path, sr=16000, start_s=0.5, duration_s=1.0)
+    assert len(audio) == 16000
+    assert abs(_peaks(audio, 16000, [0.5])[0] - 8000) <= 1  # the click at 1.0 s
+    full = decode_audio(path, sr=16000)
+    np.testing.assert_allclose(audio, full[8000:24000], atol=1e-6)
+
+
+def test_before_start_is_zeros_and_after_end_is_cut(media):
+    path = mf.make_audio(media / "edges.wav", mf.click_track(8000, 1.0, [0.5]), 8000)
+    early = decode_audio(path, sr=8000, start_s=-0.25, duration_s=0.5)
+    assert len(early) == 4000
+    assert not early[:2000].any()
+    tail = decode_audio(path, sr=8000, start_s=0.75, duration_s=10.0)
+    assert len(tail) == 2000  # never padded after the end of the audio
+    assert len(decode_audio(path, sr=8000, start_s=5.0)) == 0
+
+
+def test_seek_does_not_decode_from_the_start(media, monkeypatch):
+    sr = 16000
+    path = mf.make_audio(media / "long.wav", mf.click_track(sr, 12.0, [1.0, 9.0, 9.5]), sr)
+    first_frame = []
+    real = media_audio._frame_local
+
+    def spy(frame, stream, origin, segment):
+        local = real(frame, stream, origin, segment)
+        first_frame.append(local)
+        return local
+
+    monkeypatch.setattr(media_audio, "_frame_local", spy)
+    window = decode_audio(path, sr=sr, start_s=8.0, duration_s=2.0)
+    assert min(first_frame) >= 8.0 - media_audio.PREROLL_S - 0.5  # started near the window
+    assert len(window) == 2 * sr
+    assert _peaks(window, sr, [1.0, 1.5]) == [sr, sr + sr // 2]
+    monkeypatch.setattr(media_audio, "_frame_local", real)
+    full = decode_audio(path, sr=sr)
+    np.testing.assert_array_equal(window, full[8 * sr : 10 * sr])
+
+
+def test_seek_with_resampling_matches_full_decode(media):
+    path = mf.make_audio(media / "long44.wav", mf.click_track(44100, 8.0, [6.5]), 44100)
+    window = decode_audio(path, sr=8000, start_s=5.0, duration_s=2.0)
+    full = decode_audio(path, sr=8000)
+    assert abs(_peaks(window, 8000, [1.5])[0] - 12000) <= 1
+    np.testing.assert_allclose(window, full[40000:56000], atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("offset_s", "codec"), [(0.5, "pcm_s16le"), (-0.25, "pcm_s16le"), (0.5, "aac")]
+)
+def test_audio_start_relative_to_video(media, offset_s, codec):
+    """Audio starting after (or before) the video sits at its local time, sample-exact."""
+    sr_native, sr = 48000, 16000
+    sig = mf.click_track(sr_native, 1.0, [0.5])
+    path = mf.make_video(
+        media / f"av{offset_s}{codec}.mkv",
+        n_frames=30,
+        audio=mf.AudioSpec(sig, sr_native, offset_s, codec),
+    )
+    info = probe(path)
+    audio_start = max(offset_s, 0.0)
+    video_start = max(-offset_s, 0.0)
+    assert info.audio.start_s == audio_start and info.video.start_s == video_start
+    audio = decode_audio(path, sr=sr)
+    lead = round(audio_start * sr)
+    assert not audio[:lead].any()  # zeros before a late audio stream
+    click = audio_start + 0.5
+    assert abs(_peaks(audio, sr, [click])[0] - click * sr) <= 1
+    if codec.startswith("pcm"):
+        assert len(audio) == lead + sr
+        assert np.count_nonzero(audio[: lead + 1]) == 0 and audio[lead:].any()
+
+
+LOSSY = [
+    ("mp3.mp3", 44100, 0),
+    ("aac.m4a", 48000, 0),
+    ("opus.opus", 48000, 0),
+    ("vorbis.ogg", 44100, 0),
+    ("aac.mkv", 48000, 0),
+    ("aac.ts", 48000, 1024),
+]
+
+
+@pytest.mark.parametrize(("name", "native", "priming"), LOSSY, ids=[c[0] for c in LOSSY])
+def test_lossy_codecs_keep_the_click(media, name, native, priming):
+    """Encoder delay is removed where the container says so (MP3 gapless info, MP4
+    edit lists, Matroska/Ogg codec delay); AAC in MPEG-TS keeps its 1024 priming
+    samples in the stream, so there the click plays 1024 samples late, as in any player."""
+    signal = mf.click_track(native, 2.0, CLICKS)
+    if name.endswith(".ogg"):
+        signal = np.stack([signal, signal])  # FFmpeg's Vorbis encoder is stereo-only
+    path = mf.make_audio(media / name, signal, native)
+    audio = decode_audio(path, sr=16000)
+    for got, t in zip(_peaks(audio, 16000, CLICKS), CLICKS, strict=True):
+        assert abs(got - (t + priming / native) * 16000) <= 1, (t, got)
+
+
+def test_stereo_is_mixed_down(media):
+    left = mf.click_track(48000, 1.0, [0.3])
+    right = mf.click_track(48000, 1.0, [0.7])
+    path = mf.make_audio(media / "stereo.wav", np.stack([left, right]), 48000)
+    audio = decode_audio(path, sr=16000)
+    assert _peaks(audio, 16000, [0.3, 0.7], window_s=0.05) == [4800, 11200]
+
+
+def test_blocks_are_contiguous_and_bounded(media):
+    path = mf.make_audio(media / "blocks.wav", mf.click_track(44100, 2.0, CLICKS), 44100)
+    blocks = list(iter_audio_blocks(path, sr=8000, block_s=0.3, start_s=0.1))
+    starts = [t for t, _ in blocks]
+    sizes = [len(b) for _, b in blocks]
+    assert all(size == 2400 for size in sizes[:-1]) and 0 < sizes[-1] <= 2400
+    assert sum(sizes) == round(1.9 * 8000)
+    expected_starts = [0.1 + k * 0.3 for k in range(len(blocks))]
+    np.testing.assert_allclose(starts, expected_starts, atol=1e-12)
+    np.testing.assert_array_equal(
+        np.concatenate([b for _, b in blocks]), decode_audio(path, sr=8000, start_s=0.1)
+    )
+
+
+def test_real_recording(shared_media_dir):
+    path = shared_media_dir / "pyannote_sample.wav"
+    info = probe(path)
+    audio = decode_audio(path, sr=8000)
+    assert len(audio) == pytest.approx(info.audio.duration_s * 8000, abs=1)
+    assert np.abs(audio).max() > 0.01
+
+
+def test_errors(media):
+    video_only = mf.make_video(media / "silent.mp4", n_frames=3)
+    with pytest.raises(MediaError, match="no audio stream"):
+        decode_audio(video_only, sr=16000)
+    wav = mf.make_audio(media / "tiny.wav", np.zeros(100, np.float32), 8000)
+    for bad in (0, -8000, 8000.5):
+        with pytest.raises(ValueError, match="sr"):
+            decode_audio(wav, sr=bad)
+    with pytest.raises(ValueError, match="duration_s"):
+        decode_audio(wav, sr=8000, duration_s=-1)
+    with pytest.raises(MediaError, match="file not found"):
+        decode_audio(media / "missing.wav", sr=8000)
