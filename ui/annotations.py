@@ -34,7 +34,7 @@ from timesync.errors import ProjectError
 from timesync.project.annotation import Annotation
 from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
-from ui.commands import EditAnnotationCommand, RemoveAnnotationCommand
+from ui.commands import EditAnnotationCommand, RemoveAnnotationCommand, push
 from ui.timeline import event_colour
 
 __all__ = ["AnnotationModel", "AnnotationFilter", "AnnotationPanel", "COLUMNS"]
@@ -151,7 +151,7 @@ class AnnotationModel(QAbstractTableModel):
         if new == getattr(ann, key):
             return False
         try:
-            self._undo.push(EditAnnotationCommand(self._bridge.project, ann.id, **{key: new}))
+            push(self._undo, EditAnnotationCommand(self._bridge.project, ann.id, **{key: new}))
         except ProjectError as exc:
             self.editFailed.emit(str(exc))
             return False
@@ -215,13 +215,20 @@ class AnnotationFilter(QSortFilterProxyModel):
 
     def set_type(self, event_type: str) -> None:
         """Show only this type (``""``: every type)."""
-        self._type = event_type
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_type", event_type))
 
     def set_text(self, text: str) -> None:
         """Show only rows containing ``text`` (case-insensitive)."""
-        self._text = text.strip().lower()
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_text", text.strip().lower()))
+
+    def _refilter(self, change) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10
+            self.beginFilterChange()
+            change()
+            self.endFilterChange()
+        else:
+            change()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         model = self.sourceModel()
@@ -328,5 +335,5 @@ class AnnotationPanel(QWidget):
         annotation_id = self.selected_id()
         if annotation_id is None:
             return False
-        self._undo.push(RemoveAnnotationCommand(self._bridge.project, annotation_id))
+        push(self._undo, RemoveAnnotationCommand(self._bridge.project, annotation_id))
         return True

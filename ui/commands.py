@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from timesync.clock import ClockMap
 from timesync.project import Project
 from timesync.project.annotation import Annotation
 
 __all__ = [
+    "push",
+    "ProjectCommand",
     "AddAnnotationCommand",
     "EditAnnotationCommand",
     "RemoveAnnotationCommand",
@@ -23,7 +25,38 @@ __all__ = [
 ]
 
 
-class AddAnnotationCommand(QUndoCommand):
+class ProjectCommand(QUndoCommand):
+    """A command whose first application happens in :func:`push`, before it enters the stack.
+
+    The project validates every call; a refused edit raises there (a
+    ``ProjectError`` naming the problem) and nothing is pushed. ``QUndoStack.push``
+    then calls ``redo`` once more, which this class skips.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._skip_redo = False
+
+    def apply(self) -> None:
+        """Do the edit (raises when the project refuses it)."""
+        raise NotImplementedError
+
+    def redo(self) -> None:  # noqa: D102
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self.apply()
+
+
+def push(stack: QUndoStack, command: ProjectCommand) -> ProjectCommand:
+    """Apply ``command`` (raising if the project refuses it), then put it on ``stack``."""
+    command.apply()
+    command._skip_redo = True
+    stack.push(command)
+    return command
+
+
+class AddAnnotationCommand(ProjectCommand):
     """Add an event (undo: remove it; redo: restore it with the same id)."""
 
     def __init__(self, project: Project, type_: str, shared_s: float, end_s: float | None = None, *,
@@ -34,7 +67,7 @@ class AddAnnotationCommand(QUndoCommand):
         self._kwargs = {"source": source, "note": note}
         self.annotation: Annotation | None = None
 
-    def redo(self) -> None:  # noqa: D102
+    def apply(self) -> None:  # noqa: D102
         if self.annotation is None:
             self.annotation = self._project.add_annotation(*self._args, **self._kwargs)
         else:
@@ -45,7 +78,7 @@ class AddAnnotationCommand(QUndoCommand):
             self._project.remove_annotation(self.annotation.id)
 
 
-class EditAnnotationCommand(QUndoCommand):
+class EditAnnotationCommand(ProjectCommand):
     """Change fields of an event (``type``, ``shared_s``, ``end_s``, ``source``, ``note``)."""
 
     def __init__(self, project: Project, annotation_id: str, **changes: Any) -> None:
@@ -56,14 +89,14 @@ class EditAnnotationCommand(QUndoCommand):
         self._new = dict(changes)
         self._old = {name: getattr(old, name) for name in changes}
 
-    def redo(self) -> None:  # noqa: D102
+    def apply(self) -> None:  # noqa: D102
         self._project.update_annotation(self._id, **self._new)
 
     def undo(self) -> None:  # noqa: D102
         self._project.update_annotation(self._id, **self._old)
 
 
-class RemoveAnnotationCommand(QUndoCommand):
+class RemoveAnnotationCommand(ProjectCommand):
     """Delete an event (undo: restore it with its id)."""
 
     def __init__(self, project: Project, annotation_id: str) -> None:
@@ -72,7 +105,7 @@ class RemoveAnnotationCommand(QUndoCommand):
         self._id = annotation_id
         self._removed: Annotation | None = None
 
-    def redo(self) -> None:  # noqa: D102
+    def apply(self) -> None:  # noqa: D102
         self._removed = self._project.remove_annotation(self._id)
 
     def undo(self) -> None:  # noqa: D102
@@ -80,7 +113,7 @@ class RemoveAnnotationCommand(QUndoCommand):
             self._project.restore_annotation(self._removed)
 
 
-class SetClockCommand(QUndoCommand):
+class SetClockCommand(ProjectCommand):
     """Place a source (by hand: method "manual"); undo puts the old map (and method) back.
 
     ``method=None`` keeps the new clock's own method (alignment results).
@@ -111,14 +144,14 @@ class SetClockCommand(QUndoCommand):
         self._new = other._new
         return True
 
-    def redo(self) -> None:  # noqa: D102
+    def apply(self) -> None:  # noqa: D102
         self._project.set_source_clock(self._name, self._new, method=self._method)
 
     def undo(self) -> None:  # noqa: D102
         self._project.set_source_clock(self._name, self._old, method=None)
 
 
-class SetRoleCommand(QUndoCommand):
+class SetRoleCommand(ProjectCommand):
     """Change a source's role."""
 
     def __init__(self, project: Project, name: str, role: str) -> None:
@@ -128,7 +161,7 @@ class SetRoleCommand(QUndoCommand):
         self._old = project.source(name).role
         self._new = role
 
-    def redo(self) -> None:  # noqa: D102
+    def apply(self) -> None:  # noqa: D102
         self._project.set_source_role(self._name, self._new)
 
     def undo(self) -> None:  # noqa: D102

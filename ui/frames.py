@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-__all__ = ["FrameWorker", "array_to_qimage"]
+__all__ = ["FrameWorker", "array_to_qimage", "qimage_to_array"]
 
 
 def array_to_qimage(rgb: np.ndarray) -> QImage:
@@ -28,7 +28,7 @@ def array_to_qimage(rgb: np.ndarray) -> QImage:
 
 
 class FrameWorker(QObject):
-    """Decode frames of one source in a background thread.
+    """Decode frames of one source in a background thread (call :meth:`start` after connecting).
 
     Signals
     -------
@@ -54,7 +54,11 @@ class FrameWorker(QObject):
         self._index = None
         self.decoded = 0  #: frames decoded so far (for benchmarks)
         self._thread = threading.Thread(target=self._run, name=f"frames:{self._path.name}", daemon=True)
-        self._thread.start()
+
+    def start(self) -> None:
+        """Start the thread (connect the signals first: a fast failure is emitted at once)."""
+        if not self._thread.is_alive() and not self._stopping:
+            self._thread.start()
 
     @property
     def index(self):
@@ -72,7 +76,7 @@ class FrameWorker(QObject):
         with self._cond:
             self._stopping = True
             self._cond.notify()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:  # started
             self._thread.join(timeout_s)
 
     # -- worker thread ---------------------------------------------------------
@@ -118,3 +122,11 @@ class FrameWorker(QObject):
             if self._stopping:
                 return
         self.failed.emit(message)
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """An ``(H, W, 3)`` uint8 RGB copy of a ``QImage`` (the inverse of :func:`array_to_qimage`)."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    buffer = np.frombuffer(image.constBits(), np.uint8, count=stride * height).reshape(height, stride)
+    return buffer[:, : width * 3].reshape(height, width, 3).copy()

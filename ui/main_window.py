@@ -36,7 +36,7 @@ from timesync.timeutil import format_hms
 from ui.annotations import AnnotationPanel
 from ui.bridge import ProjectBridge
 from ui.clock import PlaybackClock
-from ui.commands import AddAnnotationCommand, SetClockCommand
+from ui.commands import AddAnnotationCommand, SetClockCommand, push
 from ui.dialogs import DEFAULT_TYPE_KEYS, ExportDialog, KeysDialog, ShortcutOverlay
 from ui.messages import MessageBar
 from ui.player import PlayerGrid
@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self._envelopes: dict[str, object] = {}
         self._mark_in: float | None = None
         self._recovered = False
+        self._closed = False
         self.bridge: ProjectBridge | None = None
         self._type_actions: list[QAction] = []
 
@@ -140,8 +141,8 @@ class MainWindow(QMainWindow):
 
         self.clock.timeChanged.connect(self._on_time)
         self.clock.playingChanged.connect(self._on_playing)
-        self.clock.rateChanged.connect(lambda r: self.rate_label.setText(f"{r:+g}x"))
-        self.undo.cleanChanged.connect(lambda _clean: self._update_title())
+        self.clock.rateChanged.connect(self._guard(lambda r: self.rate_label.setText(f"{r:+g}x")))
+        self.undo.cleanChanged.connect(self._guard(lambda _clean: self._update_title()))
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.timeout.connect(self.autosave)
@@ -170,7 +171,7 @@ class MainWindow(QMainWindow):
         self.bridge = ProjectBridge(project, self)
         self.bridge.sourcesChanged.connect(self._on_sources_changed)
         self.bridge.annotationsChanged.connect(self._on_annotations_changed)
-        self.bridge.dirtyChanged.connect(lambda _d: self._update_title())
+        self.bridge.dirtyChanged.connect(self._guard(lambda _d: self._update_title()))
         self.bridge.vocabularyChanged.connect(self._rebuild_type_actions)
         self.sources_panel = SourcesPanel(self.bridge, self.undo, self)
         self.sources_panel.sourceSelected.connect(self._on_source_selected)
@@ -375,7 +376,7 @@ class MainWindow(QMainWindow):
     def set_source_clock(self, name: str, clock: ClockMap) -> None:
         """Place a source by hand (undoable; recorded as "manual" in the history)."""
         try:
-            self.undo.push(SetClockCommand(self.project, name, clock))
+            push(self.undo, SetClockCommand(self.project, name, clock))
         except TimesyncError as exc:
             self.messages.error(str(exc))
 
@@ -456,7 +457,7 @@ class MainWindow(QMainWindow):
                     continue
                 clock = ClockMap.from_dict(entry) if entry.get("offset_s") is not None else None
                 command = SetClockCommand(self.project, name, clock, method=None)
-                self.undo.push(command)
+                push(self.undo, command)
         finally:
             self.undo.endMacro()
         self.messages.info("alignment applied to the open project (undo reverts it)")
@@ -538,11 +539,20 @@ class MainWindow(QMainWindow):
             self.messages.info(f"{label}: cancelled")
             self.jobFinished.emit(kind, None)
 
-        job.signals.progress.connect(lambda f, m: self._on_progress(job, f, m))
-        job.signals.finished.connect(ok)
-        job.signals.failed.connect(failed)
-        job.signals.cancelled.connect(cancelled)
+        job.signals.progress.connect(self._guard(lambda f, m: self._on_progress(job, f, m)))
+        job.signals.finished.connect(self._guard(ok))
+        job.signals.failed.connect(self._guard(failed))
+        job.signals.cancelled.connect(self._guard(cancelled))
         return start_job(job, pool)
+
+    def _guard(self, fn: Callable) -> Callable:
+        """``fn`` that does nothing once the window is shut down (late signals from jobs)."""
+
+        def guarded(*args):
+            if not self._closed:
+                fn(*args)
+
+        return guarded
 
     def _on_progress(self, job: Job, fraction: float, message: str) -> None:
         if self._current_job is job:
@@ -568,7 +578,7 @@ class MainWindow(QMainWindow):
         view = self.grid.focused_view
         source = view.spec.name if view is not None else None
         try:
-            self.undo.push(AddAnnotationCommand(self.project, event_type, t, end, source=source))
+            push(self.undo, AddAnnotationCommand(self.project, event_type, t, end, source=source))
         except TimesyncError as exc:
             self.messages.error(str(exc))
             return
@@ -692,8 +702,8 @@ class MainWindow(QMainWindow):
             self._envelopes[key] = None
             duration = (spec.extra.get("probe") or {}).get("duration_s")
             job = Job(audio_envelope, str(spec.path), duration_s=duration)
-            job.signals.finished.connect(lambda env, k=key, n=spec.name: self._on_envelope(k, n, env))
-            job.signals.failed.connect(lambda msg: self.messages.warning(f"waveform: {msg}"))
+            job.signals.finished.connect(self._guard(lambda env, k=key, n=spec.name: self._on_envelope(k, n, env)))
+            job.signals.failed.connect(self._guard(lambda msg: self.messages.warning(f"waveform: {msg}")))
             start_job(job, self.background)
 
     def _on_envelope(self, key: str, name: str, env) -> None:
@@ -976,6 +986,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop playback, workers and jobs (the window can then be dropped)."""
+        self._closed = True
         self.clock.pause()
         self._autosave_timer.stop()
         for job in self.jobs.values():

@@ -65,12 +65,14 @@ class PlayerView(QWidget):
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)
         self._drag_from: QPointF | None = None
+        self._closed = False
         self._worker: FrameWorker | None = None
         if spec.has_video:
             self._worker = FrameWorker(spec.path, sha256=spec.sha256, parent=self)
             self._worker.indexReady.connect(self._on_index)
             self._worker.frameReady.connect(self._on_frame)
             self._worker.failed.connect(self._on_failed)
+            self._worker.start()
         clock.timeChanged.connect(self._on_time)
         clock.playingChanged.connect(self._on_playing)
 
@@ -143,12 +145,12 @@ class PlayerView(QWidget):
         self.update()
 
     def shutdown(self) -> None:
-        """Stop decoding and release the file."""
-        try:
-            self._clock.timeChanged.disconnect(self._on_time)
-            self._clock.playingChanged.disconnect(self._on_playing)
-        except (RuntimeError, TypeError):
-            pass
+        """Stop decoding and release the file (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._clock.timeChanged.disconnect(self._on_time)
+        self._clock.playingChanged.disconnect(self._on_playing)
         if self._worker is not None:
             self._worker.stop()
 

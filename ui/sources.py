@@ -20,7 +20,7 @@ from timesync.errors import ProjectError
 from timesync.project.source import ROLES, Source
 from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
-from ui.commands import SetRoleCommand
+from ui.commands import SetRoleCommand, push
 
 __all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty"]
 
@@ -126,7 +126,7 @@ class SourcesModel(QAbstractTableModel):
         if value == source.role:
             return False
         try:
-            self._undo.push(SetRoleCommand(self._bridge.project, source.name, str(value)))
+            push(self._undo, SetRoleCommand(self._bridge.project, source.name, str(value)))
         except ProjectError as exc:
             self.editFailed.emit(str(exc))
             return False

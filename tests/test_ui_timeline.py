@@ -1,0 +1,105 @@
+"""Timeline: tracks placed by their ClockMap, seek, zoom, manual offsets by drag and nudge."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from ui.timeline import HEADER_W, nice_step
+
+pytest_plugins = ("conftest_ui",)
+
+
+def test_tracks_are_placed_by_their_clock_maps(qtbot, window, incident):
+    window.open_project(incident)
+    tl = window.timeline
+    a, b = tl.track_rect("camA.mp4"), tl.track_rect("camB.mp4")
+    assert tl.track_rect("drone.mp4") is None  # not aligned: no bar
+    assert a.left() == pytest.approx(tl.x_of(0.0), abs=0.5)
+    assert b.left() == pytest.approx(tl.x_of(1.0), abs=0.5)
+    assert b.right() == pytest.approx(tl.x_of(4.0), abs=1.0)
+
+
+def test_click_on_the_ruler_seeks(qtbot, window, incident):
+    window.open_project(incident)
+    tl = window.timeline
+    x = round(tl.x_of(2.0))
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(x, 10))
+    assert window.clock.time == pytest.approx(tl.time_at(x))
+
+
+def test_drag_a_track_records_a_manual_offset_and_undo_restores(qtbot, window, incident):
+    window.open_project(incident)
+    tl = window.timeline
+    rect = tl.track_rect("camB.mp4")
+    y = round(rect.center().y())
+    x0 = round(tl.x_of(2.0))
+    dx = 40
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=QPoint(x0, y))
+    qtbot.mouseMove(tl, QPoint(x0 + 10, y))
+    qtbot.mouseMove(tl, QPoint(x0 + dx, y))
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=QPoint(x0 + dx, y))
+    clock = window.project.clock("camB.mp4")
+    assert clock.method == "manual"
+    assert clock.offset_s == pytest.approx(1.0 + dx / tl.pixels_per_second, abs=1e-9)
+    last = window.project.history[-1]
+    assert (last.action, last.target, last.after["method"]) == ("clock_changed", "camB.mp4", "manual")
+    assert window.sources_panel.model.data(window.sources_panel.model.index(1, 3)) == "manual"
+    window.undo.undo()
+    restored = window.project.clock("camB.mp4")
+    assert (restored.offset_s, restored.method) == (1.0, "audio")
+
+
+def test_nudge_by_one_frame_and_one_millisecond(qtbot, window, incident):
+    window.open_project(incident)
+    window.timeline.select_source("camB.mp4")
+    window.timeline.setFocus()
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert window.project.clock("camB.mp4").offset_s == pytest.approx(1.0 + 1 / 25, abs=1e-12)
+    window.nudge(milliseconds=-1)
+    assert window.project.clock("camB.mp4").offset_s == pytest.approx(1.0 + 1 / 25 - 0.001, abs=1e-12)
+    window.undo.undo()  # consecutive manual moves of one source are one undo step
+    assert window.project.clock("camB.mp4").offset_s == 1.0
+
+
+def test_ctrl_wheel_zooms_down_to_frames_and_wheel_scrolls(qtbot, window, incident):
+    window.open_project(incident)
+    tl = window.timeline
+    before = tl.pixels_per_second
+    pos = QPointF(HEADER_W + 200, 60)
+    anchor = tl.time_at(pos.x())
+    for _ in range(30):
+        event = QWheelEvent(pos, tl.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(tl, event)
+    assert tl.pixels_per_second > before
+    assert tl.pixels_per_second / 30 > 100  # one 30 fps frame is over 100 px wide
+    assert tl.time_at(pos.x()) == pytest.approx(anchor, abs=1e-6)
+    t0 = tl.visible_range[0]
+    event = QWheelEvent(pos, tl.mapToGlobal(pos), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(tl, event)
+    assert tl.visible_range[0] > t0
+
+
+def test_click_an_event_marker_selects_and_seeks(qtbot, window, incident):
+    window.open_project(incident)
+    tl = window.timeline
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(round(tl.x_of(2.21)), 34 + 11))
+    assert window.clock.time == 2.21
+    assert window.annotation_panel.selected_id() == "e3"
+
+
+def test_waveform_envelope_is_computed_off_the_gui_thread(qtbot, window, incident):
+    window.open_project(incident)
+    track = next(t for t in window.timeline._tracks if t.spec.name == "camA.mp4")
+    qtbot.waitUntil(lambda: track.envelope is not None and track.envelope.size > 0, timeout=10000)
+    env = track.envelope
+    assert env.size == pytest.approx(3000, abs=30)  # 1 kHz over 3 s
+    assert int(env.argmax()) in range(505, 516)  # the click at 0.51 s
+
+
+def test_nice_step():
+    assert [nice_step(x) for x in (0.0004, 0.003, 0.7, 7, 70, 4000)] == [0.001, 0.005, 1, 10, 120, 7200]
