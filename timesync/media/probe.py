@@ -245,6 +245,30 @@ def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: in
     return StreamInfo(**base)
 
 
+def _truncation_hints(container, scan: FileScan, name: str, size_bytes: int) -> list[str]:
+    """Signs that a file was cut short, beyond what demuxing reported."""
+    hints = []
+    names = container.format.name.split(",")
+    if "mpegts" in names and size_bytes % 188 and size_bytes % 192:
+        hints.append(f"{name}: the file does not end on an MPEG-TS packet boundary: it may be truncated")
+    for stream in container.streams:
+        stream_scan = scan.streams.get(stream.index)
+        declared = stream.frames or 0
+        rate = stream.average_rate if stream.type == "video" else None
+        if stream_scan is None or declared <= 2 or not rate or stream_scan.end is None:
+            continue
+        # frames the header counts, at the nominal rate (an AVI index also counts dropped frames,
+        # which take time but have no packet: compare durations, not counts)
+        declared_s = float(declared / Fraction(rate))
+        read_s = float(stream_scan.end - stream_scan.start)
+        if declared_s - read_s > max(0.5, 0.05 * declared_s):
+            hints.append(
+                f"{name}: the header declares {declared} frames ({declared_s:.3f} s) but the "
+                f"video ends after {read_s:.3f} s: the file may be truncated"
+            )
+    return hints
+
+
 def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tuple[MediaInfo, FileScan]:
     """Probe an open container; also returns the packet scan (for the frame index)."""
     scan = scan_container(container, name)
@@ -264,11 +288,12 @@ def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tu
     ends = [s.end for s in scan.streams.values() if s.end is not None]
     duration = float(max(ends) - scan.origin) if ends else 0.0
     declared = container.duration / 1_000_000 if container.duration else None
-    if declared is not None and declared - duration > max(1.0, 0.05 * declared):
+    if declared is not None and declared - duration > max(0.5, 0.05 * declared):
         warnings.append(
             f"{name}: streams end at {duration:.3f} s but the container declares "
             f"{declared:.3f} s: the file may be truncated"
         )
+    warnings.extend(_truncation_hints(container, scan, name, size_bytes))
     start = container.start_time / 1_000_000 if container.start_time is not None else None
     tags = collect_tags(container, warnings, name)
     info = MediaInfo(

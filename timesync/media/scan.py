@@ -42,6 +42,7 @@ class StreamScan:
     last_duration: int | None = None  # ticks of the last presented frame (video only)
     keyframes: np.ndarray | None = None  # int64 sorted PTS of keyframe packets (video only)
     decoded_start: Fraction | None = None  # audio: container seconds of the first decoded sample
+    corrupt: int = 0  # packets FFmpeg flagged corrupt
 
     @property
     def start(self) -> Fraction | None:
@@ -122,6 +123,8 @@ class _Collector:
             return
         scan = self.scan
         scan.count += 1
+        if packet.is_corrupt:
+            scan.corrupt += 1
         duration = int(packet.duration or 0)
         if scan.first_pts is None or ts < scan.first_pts:
             scan.first_pts = int(ts)
@@ -181,6 +184,12 @@ def scan_container(container, name: str) -> FileScan:
     if lines:
         warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
     streams = {index: c.finish() for index, c in collectors.items()}
+    for stream_scan in streams.values():
+        if stream_scan.corrupt:
+            warnings.append(
+                f"{name}: {stream_scan.corrupt} packet(s) of stream {stream_scan.index} are "
+                "corrupt or incomplete: the file may be truncated or damaged"
+            )
     starts = [s.start for s in streams.values() if s.start is not None]
     origin = min(starts) if starts else Fraction(0)
     return FileScan(streams=streams, origin=origin, warnings=warnings)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from timesync.errors import MediaError
 
-__all__ = ["check_local_file", "open_input", "ffmpeg_log_errors", "looks_like_media"]
+__all__ = ["check_local_file", "open_input", "ffmpeg_log_errors", "looks_like_media", "mp4_problem"]
 
 # What FFmpeg would read as a protocol prefix: scheme characters then ":"
 # (``http:``, ``concat:``, ``file:``...), or ``subfile,``.
@@ -79,6 +79,37 @@ def check_local_file(path: str | os.PathLike[str], *, allow_empty: bool = False)
     return os.path.abspath(name)
 
 
+def mp4_problem(local: str) -> str | None:
+    """What is wrong with an ISO-BMFF (MP4/MOV) file's top-level boxes, or None.
+
+    Walks the box headers only: reports a missing ``moov`` (the index a
+    recording writes last, lost when the recording is cut short) and a box
+    that runs past the end of the file.
+    """
+    size = os.path.getsize(local)
+    seen: list[bytes] = []
+    with open(local, "rb") as handle:
+        offset = 0
+        while offset + 8 <= size:
+            handle.seek(offset)
+            header = handle.read(16)
+            length = int.from_bytes(header[:4], "big")
+            kind = header[4:8]
+            if length == 1 and len(header) == 16:
+                length = int.from_bytes(header[8:16], "big")
+            elif length == 0:
+                length = size - offset
+            if length < 8:
+                return "corrupt box structure"
+            seen.append(kind)
+            if offset + length > size:
+                box = kind.decode("latin-1")
+                cut = f"the file ends inside the '{box}' box"
+                return f"moov atom not found, {cut}" if b"moov" not in seen else cut
+            offset += length
+    return None if b"moov" in seen else "moov atom not found"
+
+
 def looks_like_media(local: str) -> bool:
     """True when the first bytes of ``local`` are those of a container we read."""
     with open(local, "rb") as handle:
@@ -88,6 +119,11 @@ def looks_like_media(local: str) -> bool:
     if head[:1] == b"\x47":  # MPEG-TS sync byte
         return True
     return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG audio frame
+
+
+def _is_mp4(local: str) -> bool:
+    with open(local, "rb") as handle:
+        return handle.read(8)[4:8] in _MP4_BOXES
 
 
 @contextlib.contextmanager
@@ -127,6 +163,8 @@ def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
     except av.error.FFmpegError as exc:
         reason = lines[-1] if lines else (exc.strerror or str(exc))
         reason = reason.rstrip(".")
+        if _is_mp4(local):
+            reason = mp4_problem(local) or reason
         if looks_like_media(local):
             raise MediaError(f"{name}: truncated or corrupt media ({reason})") from None
         raise MediaError(f"{name}: not a media file (no stream could be read)") from None

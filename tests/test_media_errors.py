@@ -1,0 +1,143 @@
+"""Bad input: one MediaError naming the file and the problem; truncated files; no writes."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import media_factory as mf
+import numpy as np
+import pytest
+
+from timesync.cli import main
+from timesync.errors import MediaError
+from timesync.media import FrameIndex, FrameReader, decode_audio, probe, sha256_file
+
+
+@pytest.fixture(scope="session")
+def evidence(tmp_path_factory) -> Path:
+    """A folder of bad and damaged files (and the good ones they were cut from)."""
+    folder = tmp_path_factory.mktemp("evidence")
+    (folder / "folder.mp4").mkdir()
+    (folder / "empty.mp4").write_bytes(b"")
+    (folder / "text.mp4").write_text("This is a text file, not a video.\n" * 20)
+    (folder / "subtitles.mkv").write_text("1\n00:00:01,000 --> 00:00:02,000\nhello\n\n")
+    audio = mf.AudioSpec(np.zeros(96000, np.float32), 48000)
+    for suffix in (".mp4", ".mkv", ".ts"):
+        full = mf.make_video(folder / f"full{suffix}", n_frames=60, gop=10, audio=audio)
+        data = full.read_bytes()
+        (folder / f"cut{suffix}").write_bytes(data[: len(data) // 2])
+    return folder
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+BAD = [
+    ("missing.mp4", "file not found"),
+    ("folder.mp4", "is a directory"),
+    ("empty.mp4", r"empty file \(0 bytes\)"),
+    ("text.mp4", "not a media file"),
+    ("cut.mp4", r"truncated or corrupt media \(moov atom not found"),
+    # probe names what it found; the frame and audio readers name what they needed
+    ("subtitles.mkv", r"no decodable audio or video stream \(streams found: subtitle\)|no video stream|no audio stream"),
+]
+
+
+@pytest.mark.parametrize(("name", "problem"), BAD, ids=[b[0] for b in BAD])
+def test_bad_files_raise_one_clear_media_error(evidence, name, problem):
+    before = _listing(evidence)
+    path = evidence / name
+    for call in (
+        lambda: probe(path),
+        lambda: FrameIndex.open(path),
+        lambda: FrameReader(path),
+        lambda: decode_audio(path, sr=8000),
+    ):
+        with pytest.raises(MediaError) as caught:
+            call()
+        message = str(caught.value)
+        assert message.startswith(f"{path}: "), message
+        assert "\n" not in message
+        assert re.search(problem, message), message
+    assert _listing(evidence) == before  # nothing written next to the evidence
+
+
+def test_media_error_is_a_value_error(evidence):
+    with pytest.raises(ValueError):
+        probe(evidence / "text.mp4")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/clip.mp4",
+        "https://example.com/clip.mp4",
+        "concat:a.mp4|b.mp4",
+        "pipe:0",
+        "file:clip.mp4",
+        "subfile,,start,0,end,100,,:clip.mp4",
+        "tcp://127.0.0.1:9/x",
+    ],
+)
+def test_urls_and_protocols_are_refused(url):
+    for call in (lambda: probe(url), lambda: sha256_file(url), lambda: decode_audio(url, sr=8000)):
+        with pytest.raises(MediaError, match="not a local file"):
+            call()
+
+
+def test_local_file_with_a_colon_in_its_name_is_fine(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    mf.make_video(tmp_path / "http:clip.mp4", n_frames=3)
+    assert probe("http:clip.mp4").video.frame_count == 3
+
+
+def test_devices_and_pipes_are_refused(tmp_path):
+    with pytest.raises(MediaError, match="not a regular file"):
+        probe("/dev/null")
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(MediaError, match="not a regular file"):
+        probe(fifo)
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".ts"])
+def test_truncated_stream_keeps_its_first_frames(evidence, suffix):
+    cut = evidence / f"cut{suffix}"
+    info = probe(cut)
+    assert info.warnings, "a truncated file must say so"
+    assert any("truncated" in w for w in info.warnings)
+    assert all(w.startswith(f"{cut}: ") for w in info.warnings)
+    full = probe(evidence / f"full{suffix}")
+    assert full.warnings == ()
+    assert 0 < info.video.frame_count < full.video.frame_count == 60
+    index = FrameIndex.open(cut)
+    assert index.pts.tolist() == FrameIndex.open(evidence / f"full{suffix}").pts[: len(index)].tolist()
+    with FrameReader(cut, index=index) as reader:
+        last = len(index) - 1
+        assert mf.frame_number(reader.read(last)) == last
+        assert mf.frame_number(reader.read(0)) == 0
+    assert len(decode_audio(cut, sr=8000)) > 0
+
+
+def test_cli_bad_input_exits_3_with_one_line(evidence, capsys):
+    before = _listing(evidence)
+    for name, problem in BAD:
+        path = evidence / name
+        assert main(["probe", str(path)]) == 3
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in captured.err
+        assert lines[0].startswith(f"timesync: error: {path}: ")
+        assert re.search(problem, lines[0])
+        assert captured.out == ""
+    assert _listing(evidence) == before
+
+
+def test_cli_truncated_file_warns(evidence, capsys):
+    assert main(["probe", str(evidence / "cut.mkv")]) == 0
+    captured = capsys.readouterr()
+    assert "warning" in captured.err and "truncated" in captured.err
+    assert "frames" in captured.out
