@@ -1,0 +1,381 @@
+"""``mp4``: a synchronized grid video of every source on the shared clock.
+
+Rendered by the static FFmpeg of ``imageio_ffmpeg`` from a filter graph built
+with ``ffmpeg-python``. Each aligned source is a tile:
+
+* a "card" (dark, with the source's name and NOT RECORDING) lasts the whole
+  range; the source's frames are overlaid on it where it has footage, so a
+  tile shows NOT RECORDING before the source starts and after it ends;
+* a video source is read from the frame ``K`` shown at the range start (input
+  seek just before that frame's PTS, so FFmpeg's exact seek keeps it), its
+  timestamps mapped to the output by ``out = rate * (local - local_start)``;
+  each frame is labelled with its local time (``%{pts}`` + the seek point) and
+  its frame number (``K`` + frames decoded since: numbers follow the container's
+  presentation order, as :class:`timesync.media.FrameIndex`);
+* an audio-only source shows its local time while it records.
+
+A band on top shows the shared clock (and the reference); events are captioned
+at the bottom right from ``shared_s`` to ``end_s`` (point events for
+``caption_s`` seconds), overlapping captions stacked upwards. Audio
+comes from the chosen ``source`` (default: the reference, or the first aligned
+source with audio), placed on the shared clock (its drift is not resampled).
+
+Determinism: ``-threads 1``, ``-fflags +bitexact``, ``-flags +bitexact``,
+x264 and AAC with fixed settings, no timestamps in the metadata: two renders of
+the same project and range are byte-identical. Text uses the font bundled with
+Pillow (Aileron Regular), written to a temporary folder, so no system font is
+needed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from timesync.errors import ExportError, MediaError
+from timesync.export.provenance import provenance_lines
+
+if TYPE_CHECKING:
+    from timesync.project import Project, Source
+
+OPTIONS = ("source", "start", "end", "width", "height", "fps", "caption_s", "crf", "preset")
+
+CARD_COLOR = "0x202020"
+TEXT_COLOR = "white"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One source's tile: where its footage is, in its local time and in the output."""
+
+    name: str
+    path: Path | None          # None: no footage in range (card only)
+    rate: float                # ClockMap rate (d shared / d local)
+    local_start_s: float       # local time at the range start
+    seek_s: float = 0.0        # input seek (local s), just before frame ``first_frame``
+    origin_s: float = 0.0      # container time of local 0 (FFmpeg keeps raw PTS: -copyts)
+    first_frame: int = 0       # number of the first frame decoded after the seek
+    read_s: float = 0.0        # seconds of input to read after the seek
+    audio_only: bool = False
+    record_from_s: float = 0.0  # output seconds the source records from / until (audio-only)
+    record_to_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class GridPlan:
+    """The whole render: shared range, layout and tiles."""
+
+    start_s: float
+    end_s: float
+    width: int
+    height: int
+    fps: int
+    cols: int
+    rows: int
+    band: int
+    tile_w: int
+    tile_h: int
+    tiles: tuple[Tile, ...]
+    audio: tuple[Path, float, float] | None   # (file, seek local s, delay s)
+    skipped: tuple[str, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def _even(n: float) -> int:
+    return max(2, 2 * math.floor(n / 2))
+
+
+def _has_video(source: Source) -> bool:
+    return source.probe.get("video") is not None or ("video" not in source.probe and source.role != "audio-only")
+
+
+def _extent(project: Project, source: Source, index: Any | None) -> tuple[float, float]:
+    """Local (start, end) seconds of the source's footage (video) or recording (audio)."""
+    if index is not None:
+        return index.start_s, index.end_s
+    duration = source.duration_s
+    if duration is None:
+        raise ExportError(f"{project.label}: {source.name} has no known duration")
+    return 0.0, duration
+
+
+def _video_tile(source: Source, path: Path, index: Any, l0: float, l1: float) -> Tile:
+    clock = source.clock
+    assert clock is not None
+    first = index.frame_at(max(l0, index.start_s))
+    if first is None or l1 <= index.start_s or l0 >= index.end_s:
+        return Tile(source.name, None, clock.rate, l0)
+    k = first.number
+    guard = first.duration_s if k == 0 else min(first.duration_s, index.frame_duration(k - 1))
+    seek = max(0.0, first.time_s - 0.25 * guard)
+    read = (l1 - seek) + 2 * first.duration_s
+    return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read)
+
+
+def plan_grid(
+    project: Project,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    width: int = 1280,
+    height: int = 720,
+    fps: int = 30,
+    source: str | None = None,
+    indexes: dict[str, Any] | None = None,
+) -> GridPlan:
+    """Lay out the grid and work out, per source, what to read and where it goes."""
+    from timesync.project.locate import open_indexes
+
+    indexes = open_indexes(project) if indexes is None else indexes
+    placed, skipped, spans = [], [], []
+    for src in project.sources:
+        if src.clock is None:
+            skipped.append(f"{src.name} (not aligned)")
+            continue
+        if not project.resolve(src.name).is_file():
+            skipped.append(f"{src.name} (file missing)")
+            continue
+        lo, hi = _extent(project, src, indexes.get(src.name) if _has_video(src) else None)
+        placed.append(src)
+        spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
+    if not placed:
+        raise ExportError(f"{project.label}: no aligned source with a file to put in a grid video")
+    start = min(s for s, _ in spans) if start is None else float(start)
+    end = max(e for _, e in spans) if end is None else float(end)
+    if not end > start:
+        raise ExportError(f"{project.label}: the range {start} to {end} s is empty")
+    cols = math.ceil(math.sqrt(len(placed)))
+    rows = math.ceil(len(placed) / cols)
+    band = _even(height * 0.08)
+    tile_w, tile_h = _even(width / cols), _even((height - band) / rows)
+    tiles = []
+    for src in placed:
+        clock = src.clock
+        l0, l1 = clock.to_local(start), clock.to_local(end)
+        path = project.resolve(src.name)
+        index = indexes.get(src.name) if _has_video(src) else None
+        if index is not None:
+            tiles.append(_video_tile(src, path, index, l0, l1))
+        else:
+            lo, hi = _extent(project, src, None)
+            tiles.append(Tile(src.name, None, clock.rate, l0, audio_only=True,
+                              record_from_s=clock.rate * (lo - l0), record_to_s=clock.rate * (hi - l0)))
+    audio = _plan_audio(project, placed, source, start, end)
+    return GridPlan(start, end, width, height, int(fps), cols, rows, band, tile_w, tile_h,
+                    tuple(tiles), audio, tuple(skipped))
+
+
+def _plan_audio(project: Project, placed: list[Source], name: str | None, start: float,
+                end: float) -> tuple[Path, float, float] | None:
+    def has_audio(src: Source) -> bool:
+        return src.probe.get("audio") is not None or "audio" not in src.probe
+
+    if name is not None:
+        chosen = project.source(name)
+        if chosen not in placed:
+            raise ExportError(f"{project.label}: audio source {chosen.name} is not aligned or its file is missing")
+        if not has_audio(chosen):
+            raise ExportError(f"{project.label}: {chosen.name} has no audio stream")
+    else:
+        ordered = sorted(placed, key=lambda s: s.name != project.reference)
+        chosen = next((s for s in ordered if has_audio(s)), None)
+        if chosen is None:
+            return None
+    l0 = chosen.clock.to_local(start)
+    if l0 >= (chosen.duration_s or math.inf) or chosen.clock.to_local(end) <= 0:
+        return None
+    return project.resolve(chosen.name), max(l0, 0.0), max(-l0, 0.0) * chosen.clock.rate
+
+
+def font_file(folder: Path) -> Path | None:
+    """Pillow's bundled TrueType font written into ``folder``; ``None`` without Pillow."""
+    try:
+        from PIL import ImageFont
+    except ImportError:
+        return None
+    font = ImageFont.load_default(size=12)
+    data = getattr(font, "path", None)
+    if not hasattr(data, "getvalue"):
+        return None
+    path = folder / "timesync-font.ttf"
+    path.write_bytes(data.getvalue())
+    return path
+
+
+def _safe(text: str) -> str:
+    """Text for drawtext: printable ASCII (the bundled font's range), no expansion marks."""
+    text = text.replace("%", " pct").replace("\\", "/")
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
+
+
+def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
+    style = {"fontsize": size, "fontcolor": TEXT_COLOR, "box": 1, "boxcolor": "black@0.55", "boxborderw": 3}
+    if font is not None:
+        style["fontfile"] = str(font)
+    style.update(kwargs)
+    return style
+
+
+def caption_lanes(project: Project, start_s: float, duration_s: float,
+                  caption_s: float) -> list[tuple[int, float, float, Any]]:
+    """``(lane, from_s, to_s, annotation)`` in output seconds; overlapping captions get other lanes."""
+    placed: list[tuple[int, float, float, Any]] = []
+    lane_end: list[float] = []
+    for ann in project.annotations:
+        a = ann.shared_s - start_s
+        b = (ann.end_s - start_s) if ann.end_s is not None else a + caption_s
+        if b <= 0 or a >= duration_s:
+            continue
+        lane = next((i for i, end in enumerate(lane_end) if end <= a), len(lane_end))
+        if lane == len(lane_end):
+            lane_end.append(b)
+        else:
+            lane_end[lane] = b
+        placed.append((lane, a, b, ann))
+    return placed
+
+
+def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *, caption_s: float = 2.0,
+                crf: int = 23, preset: str = "veryfast") -> Any:
+    """The ffmpeg-python output node of the whole render."""
+    import ffmpeg
+
+    d = plan.duration_s
+    small = max(10, plan.tile_h // 12)
+    streams = []
+    # microsecond time base on both overlay inputs: with the card's 1/fps, framesync would
+    # round the source's timestamps to the nearest output frame instead of the one at or before
+    cards = (ffmpeg.input(f"color=c={CARD_COLOR}:s={plan.tile_w}x{plan.tile_h}:r={plan.fps}:d={d:.6f}",
+                          f="lavfi").filter("settb", "1/1000000").filter_multi_output("split", len(plan.tiles)))
+    for i, tile in enumerate(plan.tiles):
+        card = cards.stream(i)
+        card = card.filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4,
+                                                y=plan.tile_h - 2 * (small + 6)))
+        if tile.audio_only:
+            r, l0 = tile.rate, tile.local_start_s
+            rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
+            card = (card.filter("setpts", f"PTS/{r!r}")
+                    .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
+                                                 x=4, y=plan.tile_h - (small + 6), enable=rec))
+                    .filter("setpts", f"PTS*{r!r}"))
+            not_rec = f"not({rec})"
+        else:
+            not_rec = None
+        card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
+                                                y="(h-text_h)/2", **({"enable": not_rec} if not_rec else {})))
+        if tile.path is not None:
+            video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
+            # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
+            # 2 us early so that a frame starting exactly on an output frame time is the one shown there
+            zero = tile.origin_s + tile.local_start_s
+            label_y = plan.tile_h - 2 * (small + 6)
+            text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
+            video = (video.filter("settb", "1/1000000")
+                     .filter("scale", plan.tile_w, plan.tile_h, force_original_aspect_ratio="decrease")
+                     .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", "(oh-ih)/2", color=CARD_COLOR)
+                     .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
+                     .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
+                     .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
+            card = ffmpeg.filter([card, video], "overlay", eof_action="pass", repeatlast=0)
+        streams.append(card)
+    if len(streams) == 1:
+        grid = streams[0]
+    else:
+        layout = "|".join(f"{(i % plan.cols) * plan.tile_w}_{(i // plan.cols) * plan.tile_h}"
+                          for i in range(len(streams)))
+        grid = ffmpeg.filter(streams, "xstack", inputs=len(streams), layout=layout, fill="black")
+    grid = grid.filter("pad", plan.width, plan.height, 0, plan.band, color="black")
+    grid = grid.filter("trim", duration=f"{d:.6f}")
+    big = max(12, plan.band // 2)
+    reference = _safe(project.reference or "reference")
+    grid = grid.filter("drawtext", **_label(
+        font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))
+    for lane, a, b, ann in caption_lanes(project, plan.start_s, d, caption_s):
+        words = _safe(f"{ann.id} {ann.type}" + (f": {ann.note}" if ann.note else ""))[:80]
+        grid = grid.filter("drawtext", **_label(font, big, text=words, x="w-text_w-8",
+                                                y=f"h-{(lane + 1) * (big + 10)}", fontcolor="yellow",
+                                                enable=f"between(t,{a:.6f},{b:.6f})"))
+    grid = grid.filter("format", "yuv420p")
+    outputs = [grid]
+    if plan.audio is not None:
+        path, seek, delay = plan.audio
+        audio = ffmpeg.input(str(path), ss=f"{seek:.6f}", t=f"{d + 1:.6f}").audio
+        audio = audio.filter("asetpts", "PTS-STARTPTS").filter("aresample", 48000).filter("aformat", channel_layouts="stereo")
+        if delay > 0:
+            audio = audio.filter("adelay", delays=f"{round(delay * 1000)}", all=1)
+        audio = audio.filter("apad").filter("atrim", duration=f"{d:.6f}")
+        outputs.append(audio)
+    comment = " | ".join(provenance_lines(project))
+    kwargs: dict[str, Any] = {
+        "vcodec": "libx264", "preset": preset, "crf": crf, "pix_fmt": "yuv420p", "r": plan.fps,
+        "threads": 1, "fflags": "+bitexact", "flags": "+bitexact", "x264-params": "threads=1",
+        "movflags": "+faststart", "map_metadata": -1, "metadata": f"comment={comment}", "t": f"{d:.6f}",
+        "f": "mp4",
+    }
+    if plan.audio is not None:
+        kwargs.update({"acodec": "aac", "b:a": "128k", "ar": 48000})
+    return ffmpeg.output(*outputs, str(out), **kwargs).global_args(
+        "-hide_banner", "-nostdin", "-nostats", "-copyts", "-loglevel", "error", "-filter_threads", "1",
+        "-filter_complex_threads", "1", "-progress", "pipe:1")
+
+
+def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[float, str], Any] | None = None,
+          source: str | None = None, start: float | None = None, end: float | None = None, width: int = 1280,
+          height: int = 720, fps: int = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "veryfast",
+          **_: Any) -> None:
+    """Render the grid video to ``out`` (atomically: a temporary file in its folder, then renamed)."""
+    import imageio_ffmpeg
+
+    try:
+        plan = plan_grid(project, start=start, end=end, width=width, height=height, fps=fps, source=source)
+    except MediaError as exc:
+        raise ExportError(f"{out.name}: {exc}") from exc
+    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.mp4")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="timesync-grid-") as work:
+            font = font_file(Path(work))
+            node = build_graph(plan, project, tmp, font, caption_s=caption_s, crf=crf, preset=preset)
+            args = node.overwrite_output().compile(cmd=imageio_ffmpeg.get_ffmpeg_exe())
+            _run(args, plan.duration_s, progress, out.name)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+_TIME = re.compile(r"^out_time_us=(\d+)$")
+
+
+def _run(args: list[str], duration_s: float, progress: Callable[[float, str], Any] | None, name: str) -> None:
+    """Run ffmpeg, reporting ``-progress`` to ``progress(fraction, message)``; ExportError on failure."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        for line in proc.stdout:
+            match = _TIME.match(line.strip())
+            if match and progress is not None:
+                done = int(match.group(1)) / 1e6
+                progress(min(done / duration_s, 1.0), f"rendering {name}")
+        error = proc.stderr.read()
+        proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        last = next((line for line in reversed(error.strip().splitlines()) if line.strip()), "unknown error")
+        raise ExportError(f"{name}: ffmpeg failed ({last.strip()})")
+    if progress is not None:
+        progress(1.0, f"wrote {name}")
