@@ -42,6 +42,9 @@ __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAU
 _EPS = 1e-12
 #: The energy envelope: windows of two hops, one every HOP_S seconds.
 HOP_S = 0.0005
+#: Levels (peak dBFS, peak energy) are measured this long after the onset, so
+#: that a next shot or echo does not lend its level to the one before.
+PEAK_WINDOW_S = 0.005
 
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
@@ -69,7 +72,7 @@ class Impulse:
     onset_sample : int
         Index of the onset sample in the analysed array.
     peak_dbfs : float
-        Peak sample magnitude within 20 ms of the onset, dB re full scale (1.0).
+        Peak sample magnitude within 5 ms of the onset, dB re full scale (1.0).
     duration_s : float
         Seconds from the onset until the high-passed envelope falls back to
         30 dB below its peak or 3 dB above the background, whichever is higher.
@@ -266,7 +269,7 @@ def _duration_and_decay(
     e_db: np.ndarray, bg_db: np.ndarray, frame: int, per_s: float
 ) -> tuple[float, float, float]:
     """(duration s, fall within 90 ms in dB, peak energy dB) from the energy track."""
-    look = e_db[frame : frame + max(1, round(0.02 * per_s))]
+    look = e_db[frame : frame + max(1, round(PEAK_WINDOW_S * per_s))]
     peak_i = frame + int(np.argmax(look))
     peak = float(e_db[peak_i])
     floor = max(peak - 30.0, float(bg_db[min(peak_i, len(bg_db) - 1)]) + 3.0)
@@ -332,10 +335,14 @@ def _ncc_max(a: np.ndarray, b: np.ndarray, max_lag: int) -> float:
     return best
 
 
+#: A new event inside the refractory period replaces the previous one when
+#: it is this much louder (dB).
+REPLACE_DB = 3.0
+
 #: An event that correlates this well with an earlier one is its echo at any level ...
 ECHO_NCC_STRICT = 0.8
 #: ... and this well when it is also 3 dB or more weaker.
-ECHO_NCC = 0.5
+ECHO_NCC = 0.35
 
 
 def _is_echo(
@@ -363,6 +370,33 @@ def _is_echo(
         if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
             return True
     return False
+
+
+def _candidate(
+    x: np.ndarray, hp: np.ndarray, centre: int, sr: float, e_db: np.ndarray, bg: np.ndarray,
+    per_s: float, full_scale: float, t0_s: float, p: dict[str, float],
+) -> tuple[Impulse | None, float]:
+    """The impulse whose coarse detection window ends at ``centre``, and its peak energy (dB)."""
+    hop = max(1, round(HOP_S * sr))
+    onset = _refine_onset(hp, centre, sr, p["onset_fraction"])
+    imp = _features(x, hp, onset, sr, e_db, bg, per_s, full_scale, t0_s)
+    if imp.peak_dbfs < p["min_peak_dbfs"]:
+        return None, -math.inf
+    _, _, peak_db = _duration_and_decay(e_db, bg, min(onset // hop, len(e_db) - 1), per_s)
+    return imp, peak_db
+
+
+def _rejected(
+    imp: Impulse, peak_db: float, hp: np.ndarray, impulses: list[Impulse], peaks_db: list[float],
+    sr: float, p: dict[str, float],
+) -> bool:
+    """True when ``imp`` is an echo of an earlier event (by level or by waveform)."""
+    if impulses:
+        prev = impulses[-1]
+        inside = imp.onset_s < prev.onset_s + prev.duration_s
+        if inside and peak_db < peaks_db[-1] - p["echo_db"]:
+            return True  # a much weaker event inside the decay of the previous one
+    return _is_echo(hp, imp.onset_sample, peak_db, impulses, peaks_db, sr, p["echo_window_s"])
 
 
 def detect_impulses(
@@ -414,28 +448,26 @@ def detect_impulses(
     bg, sigma = _background(e_db, per_s)
     full_scale = float(np.max(np.abs(x)))
     impulses: list[Impulse] = []
-    last_peak_db = -np.inf
-    last_end_s = -np.inf
     refractory = max(1, round(p["refractory_s"] * sr))
-    last_hit = -refractory
     peaks_db: list[float] = []
+    last_hit = -refractory
+    span = max(1, round(0.002 * per_s))
     for frame in _coarse_onsets(e_db, bg, sigma, per_s, p):
         centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
+        displaced = None
         if centre - last_hit < refractory:
-            continue
-        onset = _refine_onset(hp, centre, sr, p["onset_fraction"])
-        if impulses and onset - impulses[-1].onset_sample < refractory:
-            continue
-        imp = _features(x, hp, onset, sr, e_db, bg, per_s, full_scale, t0_s)
-        if imp.peak_dbfs < p["min_peak_dbfs"]:
-            continue
-        _, _, peak_db = _duration_and_decay(e_db, bg, min(onset // hop, len(e_db) - 1), per_s)
-        if imp.onset_s < last_end_s and peak_db < last_peak_db - p["echo_db"]:
-            continue  # a much weaker event inside the decay of the previous one: an echo
-        if _is_echo(hp, onset, peak_db, impulses, peaks_db, sr, p["echo_window_s"]):
+            # inside the refractory period: only a clearly louder event (a shot
+            # after its own precursor or a stray echo) displaces the previous one
+            if not impulses or float(e_db[frame : frame + span].max()) < peaks_db[-1] + REPLACE_DB:
+                continue
+            displaced = (impulses.pop(), peaks_db.pop())
+        imp, peak_db = _candidate(x, hp, centre, sr, e_db, bg, per_s, full_scale, t0_s, p)
+        if imp is None or _rejected(imp, peak_db, hp, impulses, peaks_db, sr, p):
+            if displaced is not None:
+                impulses.append(displaced[0])
+                peaks_db.append(displaced[1])
             continue
         last_hit = centre
-        last_peak_db, last_end_s = peak_db, imp.onset_s + imp.duration_s
         imp.score, imp.components = shot_likeness(imp)
         impulses.append(imp)
         peaks_db.append(peak_db)
@@ -457,7 +489,8 @@ def _features(
     hop = max(1, round(HOP_S * sr))
     frame = min(onset // hop, len(e_db) - 1)
     head = x[onset : onset + max(16, round(0.02 * sr))]
-    peak = float(np.max(np.abs(head))) if len(head) else 0.0
+    front = x[onset : onset + max(1, round(PEAK_WINDOW_S * sr))]
+    peak = float(np.max(np.abs(front))) if len(front) else 0.0
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
     hf, top, flat = _spectral_features(head - head.mean(), sr)
     window = np.abs(x[onset : onset + round(0.05 * sr)])

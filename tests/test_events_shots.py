@@ -1,0 +1,167 @@
+"""Shots across sources: association, sound travel, the table (numpy tracks, no files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+from timesync.clock import IDENTITY, ClockMap
+from timesync.events import synthetic as syn
+from timesync.events.shots import TrackInput, detect_shots
+from timesync.events.table import NO_POSITIONS_BASIS
+from timesync.events.travel import emission_from_distances, multilaterate, speed_of_sound
+
+SR = 48000
+C20 = speed_of_sound(20.0)
+SHOTS = [1.0, 1.1, 1.25, 1.4, 2.5, 2.62]
+
+
+def _track(seed: int, emissions: list[float], clock: ClockMap, *, distance_m: float = 0.0,
+           dur_s: float = 4.0, c: float = C20, gain: float = 0.5) -> np.ndarray:
+    """A recording whose local time maps to shared by ``clock``, hearing shots at ``distance_m``."""
+    rng = np.random.default_rng(seed)
+    x = 0.002 * rng.standard_normal(round(dur_s * SR))
+    for t in emissions:
+        local = clock.to_local(t + distance_m / c)
+        syn.place(x, syn.gunshot(SR, rng), round(local * SR), gain)
+    return x
+
+
+def test_speed_of_sound():
+    assert speed_of_sound(20.0) == pytest.approx(343.2, abs=0.05)
+    assert speed_of_sound(0.0) == pytest.approx(331.3)
+    assert speed_of_sound(-10.0) < speed_of_sound(30.0)
+    with pytest.raises(ValueError):
+        speed_of_sound(-300.0)
+
+
+def test_two_sources_with_a_known_offset_are_one_shot_each():
+    cam_b = ClockMap(offset_s=-0.7, rate=1.0, uncertainty_s=0.0005)  # B started 0.7 s before A
+    a = TrackInput("A", _track(1, SHOTS, IDENTITY), SR, IDENTITY)
+    b = TrackInput("B", _track(2, SHOTS, cam_b), SR, cam_b)
+    table = detect_shots([a, b])
+    assert [s.number for s in table.shots] == [1, 2, 3, 4, 5, 6]
+    for shot, truth in zip(table.shots, SHOTS, strict=True):
+        assert shot.shared_s == pytest.approx(truth, abs=0.001)
+        assert set(shot.heard_by) == {"A", "B"}
+        assert shot.sources["B"].local_s == pytest.approx(truth + 0.7, abs=0.001)
+        assert shot.accepted is None and shot.id.startswith("shot-")
+        assert shot.time_basis == NO_POSITIONS_BASIS
+        assert shot.tdoa_s is not None and min(shot.tdoa_s.values()) == 0.0
+    assert [round(s.interval_s, 3) if s.interval_s else None for s in table.shots] == \
+        [None, 0.1, 0.15, 0.15, 1.1, 0.12]
+    assert table.per_source == {"A": "ok", "B": "ok"}
+    # the same input gives the same ids
+    assert [s.id for s in detect_shots([a, b]).shots] == [s.id for s in table.shots]
+
+
+def test_unknown_travel_delay_keeps_burst_order():
+    """B is 12 m further (35 ms later): shots 100 ms apart must pair in order, never swapped."""
+    burst = [1.0, 1.1, 1.2, 1.3, 1.4]
+    a = TrackInput("A", _track(3, burst, IDENTITY, distance_m=3.0), SR, IDENTITY)
+    b = TrackInput("B", _track(4, burst, IDENTITY, distance_m=15.0), SR, IDENTITY)
+    table = detect_shots([a, b])
+    assert len(table.shots) == 5
+    for shot, t in zip(table.shots, burst, strict=True):
+        assert shot.sources["A"].local_s == pytest.approx(t + 3.0 / C20, abs=0.001)
+        assert shot.sources["B"].local_s == pytest.approx(t + 15.0 / C20, abs=0.001)
+        assert shot.shared_s == pytest.approx(t + 3.0 / C20, abs=0.001)  # earliest arrival
+
+
+def test_sound_travel_correction_with_known_distances():
+    dist = {"A": 20.0, "B": 80.0, "C": 140.0}
+    tracks = [TrackInput(n, _track(10 + k, SHOTS[:3], IDENTITY, distance_m=d, gain=0.5 * 20 / d), SR, IDENTITY)
+              for k, (n, d) in enumerate(dist.items())]
+    table = detect_shots(tracks, distances_m=dist)
+    assert len(table.shots) == 3
+    for shot, t in zip(table.shots, SHOTS[:3], strict=True):
+        assert shot.shared_s == pytest.approx(t, abs=0.0005)
+        assert shot.time_basis.startswith("emission")
+        assert all(abs(s.residual_s) < 0.0005 for s in shot.sources.values())
+        assert shot.tdoa_s["C"] == pytest.approx(120.0 / C20, abs=0.0005)
+    # a wrong temperature shifts the emission by the travel error, and the check notices
+    cold = detect_shots(tracks, distances_m=dist, temperature_c=-20.0)
+    assert cold.shots[0].shared_s < table.shots[0].shared_s - 0.01
+
+
+def test_multilateration_finds_the_shooter():
+    positions = {"A": (0.0, 0.0), "B": (60.0, 0.0), "C": (0.0, 60.0), "D": (60.0, 60.0)}
+    shooter = (20.0, 35.0)
+    arrivals = {n: 5.0 + math.dist(p, shooter) / C20 for n, p in positions.items()}
+    em = multilaterate(arrivals, {n: 1e-4 for n in positions}, positions, C20)
+    assert em is not None
+    assert em.shared_s == pytest.approx(5.0, abs=1e-6)
+    assert em.shooter == pytest.approx(shooter, abs=0.01)
+    assert multilaterate({"A": 1.0, "B": 1.1}, {}, positions, C20) is None  # too few
+
+
+def test_emission_least_squares_and_residuals():
+    arrivals = {"A": 1.0 + 10 / C20, "B": 1.0 + 50 / C20 + 0.004}  # B's clock 4 ms off
+    em = emission_from_distances(arrivals, {"A": 0.001, "B": 0.001}, {"A": 10.0, "B": 50.0}, C20)
+    assert em.shared_s == pytest.approx(1.002, abs=1e-6)
+    assert em.residuals_s["B"] - em.residuals_s["A"] == pytest.approx(0.004, abs=1e-9)
+
+
+def test_positions_and_shooter_in_detect_shots():
+    positions = {"A": (0.0, 0.0), "B": (40.0, 0.0)}
+    shooter = (10.0, 0.0)
+    tracks = [TrackInput(n, _track(20 + k, [1.5], IDENTITY, distance_m=math.dist(p, shooter)), SR, IDENTITY)
+              for k, (n, p) in enumerate(positions.items())]
+    table = detect_shots(tracks, positions=positions, shooter=shooter)
+    [shot] = table.shots
+    assert shot.shared_s == pytest.approx(1.5, abs=0.0005)
+
+
+def test_silent_noisy_and_missing_audio_sources_never_invent_shots():
+    rng = np.random.default_rng(30)
+    tracks = [
+        TrackInput("silent", np.zeros(3 * SR), SR),
+        TrackInput("hiss", 0.3 * rng.standard_normal(3 * SR), SR),
+        TrackInput("drone", None, SR),
+        TrackInput("unaligned", _track(31, [1.0], IDENTITY), SR, clock=None),
+    ]
+    table = detect_shots(tracks)
+    assert table.shots == []
+    assert table.per_source["silent"] == "silent"
+    assert table.per_source["hiss"].startswith("very noisy")
+    assert table.per_source["drone"] == "no audio"
+    assert table.per_source["unaligned"] == "not aligned"
+    summary = table.to_dict()["summary"]
+    assert summary["count"] == 0 and summary["first_shared_s"] is None
+
+
+def test_a_source_that_stopped_recording():
+    a = TrackInput("A", _track(40, [1.0, 3.5], IDENTITY), SR, IDENTITY)
+    short = _track(41, [1.0], IDENTITY, dur_s=2.0)
+    b = TrackInput("B", short, SR, IDENTITY)
+    table = detect_shots([a, b])
+    assert len(table.shots) == 2
+    last = table.shots[1].sources["B"]
+    assert not last.heard and last.status == "not recording" and last.frame is None
+
+
+def test_table_json_and_csv():
+    cam_b = ClockMap(offset_s=0.25, rate=1.0, uncertainty_s=0.001)
+    a = TrackInput("A", _track(50, SHOTS[:2], IDENTITY), SR, IDENTITY)
+    b = TrackInput("B", _track(51, SHOTS[:2], cam_b), SR, cam_b)
+    table = detect_shots([a, b])
+    data = json.loads(table.to_json())
+    assert set(data) == {"shots", "summary", "provenance"}
+    first = data["shots"][0]
+    assert first["number"] == 1 and first["interval_s"] is None and first["wall_clock"] is None
+    assert first["sources"]["B"]["heard"] is True and first["sources"]["B"]["frame"] is None
+    assert first["sources"]["B"]["local_s"] == pytest.approx(0.75, abs=0.001)
+    s = data["summary"]
+    assert s["count"] == 2 and s["span_s"] == pytest.approx(0.1, abs=0.001)
+    assert s["mean_rate_per_s"] == pytest.approx(10.0, rel=0.02)
+    assert s["time_basis"] == NO_POSITIONS_BASIS and s["per_source"] == {"A": "ok", "B": "ok"}
+    assert data["provenance"]["parameters"]["min_score"] == 0.5
+    rows = list(csv.DictReader(io.StringIO(table.to_csv())))
+    assert [r["number"] for r in rows] == ["1", "2"]
+    assert float(rows[1]["B local_s"]) == pytest.approx(0.85, abs=0.001)
+    assert rows[0]["B heard"] == "yes"
