@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["EXPORT_FORMATS", "ExportDialog", "KeysDialog", "ShortcutOverlay", "DEFAULT_TYPE_KEYS"]
+__all__ = ["EXPORT_FORMATS", "FORMAT_OPTIONS", "ExportDialog", "KeysDialog", "ShortcutOverlay", "DEFAULT_TYPE_KEYS"]
 
 #: format -> (description, file suffix)
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -56,19 +56,35 @@ DEFAULT_TYPE_KEYS: dict[str, str] = {
 }
 
 
+#: Options of each format (see :mod:`timesync.export`): (name, label, kind, minimum, maximum, decimals).
+#: A number left at its minimum, or a source left at "(reference)", is not passed (the core's default).
+FORMAT_OPTIONS: dict[str, list[tuple[str, str, str, float, float, int]]] = {
+    "vtt": [("source", "times of source", "source", 0, 0, 0), ("caption_s", "point event shown for", "float", 0, 3600, 2)],
+    "srt": [("source", "times of source", "source", 0, 0, 0), ("caption_s", "point event shown for", "float", 0, 3600, 2)],
+    "otio": [("rate", "timeline frame rate", "float", 0, 240, 3)],
+    "fcpxml": [("rate", "timeline frame rate", "float", 0, 240, 3)],
+    "edl": [("rate", "timeline frame rate", "float", 0, 240, 3)],
+    "mp4": [("source", "audio from", "source", 0, 0, 0), ("start", "from (shared s)", "float", -1e7, 1e7, 3),
+            ("end", "to (shared s)", "float", -1e7, 1e7, 3), ("tile_width", "tile width (px)", "int", 0, 3840, 0),
+            ("tile_height", "tile height (px)", "int", 0, 2160, 0), ("fps", "frame rate", "float", 0, 240, 3)],
+    "html": [("thumb_side", "thumbnail size (px)", "int", 0, 1024, 0)],
+}
+
+
 class ExportDialog(QDialog):
     """Choose a format, an output file and the format's options.
 
     :meth:`values` returns ``(fmt, out_path, force, options)`` for
-    :func:`timesync.export.export`.
+    :func:`timesync.export.export`; options left at "default" are not passed.
     """
 
     def __init__(self, parent: QWidget | None = None, *, fmt: str = "csv", folder: Path | None = None,
-                 stem: str = "incident") -> None:
+                 stem: str = "incident", sources: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self._folder = folder or Path.cwd()
         self._stem = stem
+        self._sources = list(sources or [])
         self.format = QComboBox(self)
         for name, (text, _suffix) in EXPORT_FORMATS.items():
             self.format.addItem(f"{name}: {text}", name)
@@ -79,46 +95,24 @@ class ExportDialog(QDialog):
         out_row.addWidget(self.out, 1)
         out_row.addWidget(browse)
         self.force = QCheckBox("overwrite an existing file", self)
-        # grid-video options
-        self.video_start = QDoubleSpinBox(self)
-        self.video_start.setRange(-1e6, 1e6)
-        self.video_start.setDecimals(3)
-        self.video_start.setSuffix(" s")
-        self.video_end = QDoubleSpinBox(self)
-        self.video_end.setRange(-1e6, 1e6)
-        self.video_end.setDecimals(3)
-        self.video_end.setSuffix(" s")
-        self.video_height = QSpinBox(self)
-        self.video_height.setRange(90, 2160)
-        self.video_height.setValue(360)
-        self.video_height.setSuffix(" px per cell")
-        self.video_use_range = QCheckBox("only this range (shared clock)", self)
         form = QFormLayout()
         form.addRow("format", self.format)
         form.addRow("file", out_row)
         form.addRow("", self.force)
-        self._video_rows = QWidget(self)
-        video_form = QFormLayout(self._video_rows)
-        video_form.setContentsMargins(0, 0, 0, 0)
-        video_form.addRow("", self.video_use_range)
-        video_form.addRow("from", self.video_start)
-        video_form.addRow("to", self.video_end)
-        video_form.addRow("cell height", self.video_height)
+        self._options_box = QWidget(self)
+        self._options_form = QFormLayout(self._options_box)
+        self._options_form.setContentsMargins(0, 0, 0, 0)
+        self.option_widgets: dict[str, QWidget] = {}
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self._video_rows)
+        layout.addWidget(self._options_box)
         layout.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._on_format)
         self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
         self._on_format()
-
-    def set_range(self, start_s: float, end_s: float) -> None:
-        """Default range of a grid video (shared seconds)."""
-        self.video_start.setValue(start_s)
-        self.video_end.setValue(end_s)
 
     def _on_format(self) -> None:
         fmt = self.format.currentData()
@@ -126,7 +120,29 @@ class ExportDialog(QDialog):
         current = self.out.text().strip()
         base = Path(current) if current else self._folder / f"{self._stem}-export"
         self.out.setText(str(base.with_suffix(suffix)))
-        self._video_rows.setVisible(fmt == "mp4")
+        while self._options_form.rowCount():
+            self._options_form.removeRow(0)
+        self.option_widgets = {}
+        for name, label, kind, low, high, decimals in FORMAT_OPTIONS.get(fmt, []):
+            widget = self._option_widget(kind, low, high, decimals)
+            self.option_widgets[name] = widget
+            self._options_form.addRow(label, widget)
+        self._options_box.setVisible(bool(self.option_widgets))
+
+    def _option_widget(self, kind: str, low: float, high: float, decimals: int) -> QWidget:
+        if kind == "source":
+            combo = QComboBox(self)
+            combo.addItem("(reference)", None)
+            for name in self._sources:
+                combo.addItem(name, name)
+            return combo
+        spin = QDoubleSpinBox(self) if kind == "float" else QSpinBox(self)
+        if kind == "float":
+            spin.setDecimals(decimals)
+        spin.setRange(low, high) if kind == "float" else spin.setRange(int(low), int(high))
+        spin.setSpecialValueText("default")
+        spin.setValue(spin.minimum())
+        return spin
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
@@ -137,11 +153,12 @@ class ExportDialog(QDialog):
         """``(fmt, out, force, options)``."""
         fmt = self.format.currentData()
         options: dict[str, Any] = {}
-        if fmt == "mp4":
-            options["height"] = self.video_height.value()
-            if self.video_use_range.isChecked():
-                options["start_s"] = self.video_start.value()
-                options["end_s"] = self.video_end.value()
+        for name, widget in self.option_widgets.items():
+            if isinstance(widget, QComboBox):
+                if widget.currentData() is not None:
+                    options[name] = widget.currentData()
+            elif widget.value() != widget.minimum():
+                options[name] = widget.value()
         return fmt, Path(self.out.text().strip()), self.force.isChecked(), options
 
 

@@ -479,9 +479,8 @@ class MainWindow(QMainWindow):
     # ================================================================ exports
     def export_dialog(self, fmt: str = "csv") -> None:
         """Ask for a format and options, then export in a worker."""
-        dialog = ExportDialog(self, fmt=fmt, folder=self._default_folder(),
-                              stem=Path(self.project.label).stem)
-        dialog.set_range(*self.bridge.shared_span())
+        dialog = ExportDialog(self, fmt=fmt, folder=self._default_folder(), stem=Path(self.project.label).stem,
+                              sources=[s.name for s in self.project.sources])
         if dialog.exec():
             fmt, out, force, options = dialog.values()
             self.export(fmt, out, force=force, **options)
@@ -493,15 +492,10 @@ class MainWindow(QMainWindow):
         def work(progress, snap, fmt_, out_):
             from timesync.export import export
 
-            try:
-                return export(snap, fmt_, out_, force=force, progress=progress, **options)
-            except TypeError as exc:
-                if "progress" not in str(exc):
-                    raise
-                return export(snap, fmt_, out_, force=force, **options)
+            return export(snap, fmt_, out_, force=force, progress=progress, **options)
 
         def done(result):
-            self.messages.info(f"exported {fmt} to {out}")
+            self.messages.info(f"exported {fmt} to {result or out}")
 
         return self._run_job("export", f"exporting {fmt}", Job(work, snapshot, fmt, Path(out)), done,
                              cancellable=True)
