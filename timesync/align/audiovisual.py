@@ -63,7 +63,7 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
     frame_s = float(np.median([e.frame_s for e in flashes]))
     guess = 0.5 * frame_s
     seen = np.array([e.onset_s(guess) for e in flashes])
-    match = match_events(onsets, seen, tol_s=1.5 * frame_s)
+    match = match_events(onsets, seen, tol_s=frame_s)
     if match is None:
         return None
     ia = [i for i, _ in match.pairs]

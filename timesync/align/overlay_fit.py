@@ -62,6 +62,8 @@ class TickFit:
         Local times of the first and last tick used.
     method : str
         ``"intersection"`` when the tick intervals pinned the phase, else ``"least-squares"``.
+    rate_uncertainty : float
+        One sigma of ``rate``.
     """
 
     at_zero: float
@@ -73,6 +75,7 @@ class TickFit:
     jumps: list[ClockJump] = field(default_factory=list)
     span_s: tuple[float, float] = (0.0, 0.0)
     method: str = "least-squares"
+    rate_uncertainty: float = 0.0
 
 
 def _segments(tau: np.ndarray, values: dict[int, float]) -> tuple[list[list[int]], list[list[int]], int]:
@@ -101,28 +104,34 @@ def _segments(tau: np.ndarray, values: dict[int, float]) -> tuple[list[list[int]
             merged[-1].extend(run)
         else:
             merged.append(run)
+    # a single reading inside another run's span is a misread, not a segment
+    merged.sort(key=lambda r: r[0])
+    merged = [r for r in merged if len(r) >= 2 or not any(o[0] < r[0] < o[-1] for o in merged if o is not r)]
     good = [r for r in merged if len(r) >= 2] or ([max(merged, key=len)] if len(merged) == 1 else [])
     rejected = len(keys) - sum(len(r) for r in good)
     return good, merged, rejected
 
 
 def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
-    """The lines ``local = c + d*x`` passing through every tick interval ``[lo, hi]``.
+    """The clocks ``x = x0 + local / u`` whose ticks fall inside every interval ``[lo, hi]``.
 
-    Returns ``((c, d) at the centre of the feasible set (largest margin),
-    (range of c, range of d))`` or None when no line passes through all.
+    In the unknowns ``x0`` (overlay value at local 0, relative to the reference
+    value) and ``u`` (local seconds per overlay second) the conditions
+    ``lo_k <= u (x_k - x0) <= hi_k`` are linear. Returns ``((x0, u)`` at the
+    centre of the feasible set (largest margin), ``(range of x0, range of u))``
+    or None when no clock passes through all intervals.
     """
     from scipy.optimize import linprog
 
     ones = np.ones_like(x)
-    # maximise margin s: lo + s <= c + d x <= hi - s
-    a_ub = np.vstack([np.column_stack([-ones, -x, ones]), np.column_stack([ones, x, ones])])
-    b_ub = np.concatenate([-lo, hi])
+    # lo u + x0 <= x   and   -hi u - x0 <= -x ; with margin s: add s on the left of both
+    a_ub = np.vstack([np.column_stack([ones, lo, ones]), np.column_stack([-ones, -hi, ones])])
+    b_ub = np.concatenate([x, -x])
     bounds = [(None, None), (0.5, 2.0), (0, None)]
     best = linprog([0, 0, -1], A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
-    if best.status != 0 or best.x[2] < -1e-12:
+    if best.status != 0:
         return None
-    c, d = float(best.x[0]), float(best.x[1])
+    x0, u = float(best.x[0]), float(best.x[1])
     a2 = a_ub[:, :2]
     ranges = []
     for j in range(2):
@@ -135,7 +144,7 @@ def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
                 return None
             ext.append(float(res.x[j]))
         ranges.append(abs(ext[1] - ext[0]))
-    return (c, d), (ranges[0], ranges[1])
+    return (x0, u), (ranges[0], ranges[1])
 
 
 def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickFit | None:
@@ -165,9 +174,12 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
         return None
     main = max(segments, key=lambda r: (len(r), -r[0]))
     jumps = []
-    for before, after in zip(runs, runs[1:], strict=False):
+    lasting = [r for r in runs if len(r) >= 2 or r is runs[0] or r is runs[-1]]
+    read = sorted(values)
+    for before, after in zip(lasting, lasting[1:], strict=False):
         jump = (values[after[0]] - tau[after[0]]) - (values[before[-1]] - tau[before[-1]])
-        jumps.append(ClockJump(at_local_s=float(tau[after[0]]), jump_s=float(jump)))
+        first_after = next(k for k in read if k > before[-1])
+        jumps.append(ClockJump(at_local_s=float(tau[first_after]), jump_s=float(jump)))
     # number every tick in the main segment's time span from its readings
     read_idx = np.array(main)
     read_val = np.array([values[k] for k in main])
@@ -213,20 +225,23 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
     sxx = float(np.sum((x - x.mean()) ** 2))
     box = _feasible_box(lo[idx_a], hi[idx_a], x)
     if box is not None:
-        (c, d), (c_range, d_range) = box
-        sigma_c = max(c_range / math.sqrt(12), 1e-4)
-        sigma_d = d_range / math.sqrt(12)
+        (x0, u), (x0_range, u_range) = box
+        rate = 1.0 / u
+        at_zero = ref + x0
+        sigma = max(x0_range / math.sqrt(12), 1e-4)
+        rate_sigma = u_range / math.sqrt(12) * rate**2
         method = "intersection"
     else:
         sigma_c = max(float(np.std(tau[idx_a] - c - d * x)) / math.sqrt(n), width_med / math.sqrt(12 * n))
         sigma_d = width_med / math.sqrt(12) / math.sqrt(sxx) if sxx > 0 else 0.0
+        rate = 1.0 / d
+        at_zero = ref - c * rate
+        sigma = math.hypot(sigma_c * rate, sigma_d * abs(ref - at_zero) * rate)
+        rate_sigma = sigma_d * rate**2
         method = "least-squares"
-    rate = 1.0 / d
-    at_zero = ref - c * rate
-    extrap = abs(ref - at_zero)
-    sigma = math.hypot(sigma_c * rate, sigma_d * extrap * rate)
     return TickFit(
         at_zero=float(at_zero), rate=float(rate), uncertainty_s=float(sigma), ticks=n,
         readings=int(sum(1 for k in main if k in set(idx_a.tolist()))), rejected=rejected, jumps=jumps,
         span_s=(float(tau[idx_a].min()), float(tau[idx_a].max())), method=method,
+        rate_uncertainty=float(rate_sigma),
     )

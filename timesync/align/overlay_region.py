@@ -70,7 +70,7 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
         if len(ticks) < 2:
             continue
         at_ticks = step[ticks].sum(axis=0)
-        keep = calm & (at_ticks >= max(2, 0.5 * len(ticks))) & (at_ticks >= total - 1)
+        keep = calm & (at_ticks >= max(3, 0.6 * len(ticks))) & (at_ticks >= total - 1)
         count = int(keep.sum())
         if count > best_count:
             best, best_count = keep, count

@@ -59,10 +59,12 @@ GRID = (32, 24)
 Z_THRESHOLD = 10.0
 #: Grey levels (0-255) a cell must brighten by, at least.
 MIN_JUMP = 12.0
+#: Grey levels a flash must brighten its brightest cell by (over the scene around it).
+MIN_STRENGTH = 25.0
 #: A flash falls back within this many frames; longer is a lasting step.
 MAX_FLASH_FRAMES = 4
-#: A lasting brightening (a light switched on) must cover this many cells.
-MIN_STEP_CELLS = 12
+#: A lasting brightening (a light switched on) must cover this many cells (a tenth of the picture).
+MIN_STEP_CELLS = round(0.1 * GRID[0] * GRID[1])
 #: Events that must agree for a match.
 MIN_AGREEING = 3
 #: The note of a video in which no flash was seen.
@@ -134,44 +136,56 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         -> tuple[VisualEvent | None, int]:
     """The event whose rise is detected at frame n; and the next frame to look at."""
     count = len(bright)
-    base = bright[max(0, n - 3):n - 1].mean(axis=0) if n >= 2 else bright[n - 1]
+    pre = bright[max(0, n - 3):n - 1].mean(axis=0) if n >= 2 else bright[n - 1]
     jump = bright[n] - bright[n - 1]
-    peak = float(jump.max())
-    mask = jump > 0.3 * peak
+    mask = jump > 0.3 * float(jump.max())
     horizon = min(count, n + MAX_FLASH_FRAMES + 2)
-    excess = np.array([float(np.clip(bright[k] - base, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
-    noise_e = float(noise[mask].sum()) * 3
+    excess = np.array([float(np.clip(bright[k] - pre, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
+    noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
     e_max = float(excess.max())
-    lit = excess > max(0.08 * e_max, noise_e)
-    first = 1 if not lit[0] else 0  # excess[0] is frame n-1: a faint first frame
+    # a pulse falls below a third of its peak within the horizon; a step does not
+    peak_k = int(np.argmax(excess))
+    fell = np.nonzero(excess[peak_k:] < 0.3 * e_max)[0]
+    lit = excess > max(0.05 * e_max, noise_e)
+    first = 0 if lit[0] else 1  # excess[0] is frame n-1: a faint first frame
     last = first
-    while last + 1 < len(lit) and lit[last + 1]:
+    while last + 1 < len(lit) and lit[last + 1] and (not len(fell) or last + 1 < peak_k + fell[0] + 1):
         last += 1
     start = n - 1 + first
-    cell_r, cell_c = np.unravel_index(int(np.argmax(jump)), jump.shape)
     dur = float(ends[start] - times[start])
-    common = dict(frame=start, strength=peak, cell=(int(cell_c), int(cell_r)), frame_s=dur)
-    if last + 1 >= len(lit):  # still lit at the horizon: a lasting step
-        if mask.sum() < MIN_STEP_CELLS:
+    if not len(fell):  # still lit at the horizon: a lasting step
+        if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
             return None, n + 1  # a small lasting change (a clock digit, a moving edge)
+        cell_r, cell_c = np.unravel_index(int(np.argmax(jump)), jump.shape)
         event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
-                            frames=0, **common)
+                            frame=start, frames=0, strength=float(jump.max()),
+                            cell=(int(cell_c), int(cell_r)), frame_s=dur)
         return event, n + MAX_FLASH_FRAMES + 2
     frames = last - first + 1
-    e_lit = excess[first:last + 1]
+    # baseline from both sides of the flash: cancels slow changes of the scene
+    after = start + frames
+    post = bright[after:after + 2].mean(axis=0) if after < count else pre
+    base = (pre + post) / 2
+    lit_frames = bright[start:after] - base
+    e_lit = np.array([float(np.clip(f, 0, None)[mask].sum()) for f in lit_frames])
+    peak = lit_frames.max(axis=0)
+    strength = float(peak[mask].max())
+    if strength < MIN_STRENGTH or e_lit.sum() <= 0:
+        return None, after
+    cell_r, cell_c = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
+    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell_c), int(cell_r)), frame_s=dur)
     boundary = float(ends[start])
     if frames == 1:
-        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12) / 2,
-                            frames=1, **common)
+        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12) / 2, **common)
     elif frames == 2:
         ratio = float(e_lit[0] / e_lit.sum())
         sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
-        event = VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, frames=2, **common)
+        event = VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
     else:
         full = float(np.median(e_lit[1:-1]))
         onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
-        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur, frames=frames, **common)
-    return event, n - 1 + last + 2
+        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur, **common)
+    return event, after
 
 
 def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
@@ -354,7 +368,7 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
     guess = 0.5 * frame_s
     times_a = [e.onset_s(guess) for e in ev_a]
     times_b = [e.onset_s(guess) for e in ev_b]
-    match = match_events(times_a, times_b, tol_s=1.5 * frame_s)
+    match = match_events(times_a, times_b, tol_s=frame_s)
     if match is None:
         return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
     ia = [i for i, _ in match.pairs]

@@ -1,0 +1,145 @@
+"""Container metadata (creation_time, timecode) as coarse constraints.
+
+Two files whose ``creation_time`` tags read C_a and C_b started, if both tags
+mark the start of recording on clocks that agree, ``C_a - C_b`` seconds apart:
+``t_b = (C_a - C_b) + t_a``. Neither is certain: device clocks are wrong by
+seconds (and by hours when a zone is wrong), tags are often whole seconds, and
+some devices stamp the *end* of the recording (when the file is finalized)
+rather than its start. The constraint therefore carries
+:data:`METADATA_SIGMA_S` (2 s) combined with half the difference between the
+start and end hypotheses (which is the difference of the two durations when
+both devices stamp the end); both hypotheses are kept in ``evidence``.
+Timecode tags (``HH:MM:SS:FF``, ``;`` for drop-frame) relate two files the
+same way. These constraints narrow searches and place sources nothing else can;
+any stronger evidence overrides them in the solve.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from timesync.align.constraints import AlignerReport, Constraint
+
+__all__ = ["timecode_seconds", "find_constraints", "METADATA_SIGMA_S", "NO_METADATA"]
+
+#: One sigma (s) of an offset from two creation_time or timecode tags.
+METADATA_SIGMA_S = 2.0
+#: The note of a source with neither tag.
+NO_METADATA = "no creation_time or timecode tag"
+
+_TIMECODE = re.compile(r"^(\d{1,2})[:;.](\d{2})[:;.](\d{2})([:;.,])(\d{2,3})$")
+
+
+def timecode_seconds(timecode: str, fps: Fraction | float | None) -> float | None:
+    """Seconds since midnight of an SMPTE timecode at frame rate ``fps``.
+
+    ``HH:MM:SS:FF`` counts ``round(fps)`` frames a second; ``HH:MM:SS;FF``
+    (drop-frame, 29.97 or 59.94 fps) skips frame labels 0 and 1 (0-3 at 59.94)
+    each minute except every tenth. Returns None for a malformed timecode or
+    no frame rate.
+    """
+    match = _TIMECODE.match(timecode.strip())
+    if not match or not fps:
+        return None
+    hours, minutes, seconds, sep, frames = (match[1], match[2], match[3], match[4], match[5])
+    hours, minutes, seconds, frames = int(hours), int(minutes), int(seconds), int(frames)
+    nominal = round(float(fps))
+    if minutes >= 60 or seconds >= 60 or frames >= nominal:
+        return None
+    label = ((hours * 60 + minutes) * 60 + seconds) * nominal + frames
+    if sep in ";," and nominal in (30, 60):
+        drop = 2 if nominal == 30 else 4
+        total_minutes = hours * 60 + minutes
+        label -= drop * (total_minutes - total_minutes // 10)
+        return float(label * Fraction(1001, nominal * 1000))
+    return label / float(fps)
+
+
+def _creation_seconds(value: datetime) -> tuple[float, bool]:
+    from timesync.align.overlay_parse import reading_seconds
+
+    return reading_seconds(value), value.tzinfo is not None
+
+
+def _pair(a: dict[str, Any], b: dict[str, Any], key: str) -> Constraint | None:
+    """The constraint from tag ``key`` ('creation_time' or 'timecode') of sources a and b."""
+    if a.get(key) is None or b.get(key) is None:
+        return None
+    if key == "creation_time" and a["zoned"] != b["zoned"]:
+        return None
+    start = a[key] - b[key]
+    if key == "timecode" and abs(start) > 12 * 3600:
+        start -= math.copysign(24 * 3600, start)  # across midnight
+    end = (a[key] - a["duration"]) - (b[key] - b["duration"])
+    hypotheses = {"both stamp the start": start, "both stamp the end": end}
+    sigma = math.hypot(METADATA_SIGMA_S, (end - start) / 2) if key == "creation_time" else METADATA_SIGMA_S
+    return Constraint(
+        source=a["name"], other=b["name"], offset_s=start, uncertainty_s=sigma, kind="metadata",
+        rate=1.0, score=1.0, rate_uncertainty=None, at_source_s=a["duration"] / 2,
+        evidence={"tag": key, "values": [a[f"{key}_text"], b[f"{key}_text"]],
+                  "hypotheses_s": {k: round(v, 6) for k, v in hypotheses.items()},
+                  "sigma_s": round(sigma, 3),
+                  "why_sigma": "device clocks are wrong by seconds; tags are often whole seconds; some "
+                               "devices stamp the end of the recording instead of its start"},
+    )
+
+
+def _facts(src: Any) -> dict[str, Any]:
+    info = src.info
+    tags = getattr(info, "tags", None)
+    facts: dict[str, Any] = {"name": src.name, "duration": float(getattr(info, "duration_s", 0.0) or 0.0),
+                             "creation_time": None, "timecode": None, "zoned": False}
+    created = getattr(tags, "creation_time", None) if tags is not None else None
+    if isinstance(created, datetime):
+        facts["creation_time"], facts["zoned"] = _creation_seconds(created)
+        facts["creation_time_text"] = created.isoformat()
+    timecode = getattr(tags, "timecode", None) if tags is not None else None
+    video = getattr(info, "video", None)
+    fps = getattr(video, "avg_fps", None) if video is not None else None
+    if timecode:
+        facts["timecode"] = timecode_seconds(str(timecode), fps)
+        facts["timecode_text"] = str(timecode)
+    return facts
+
+
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None) \
+        -> AlignerReport:
+    """Coarse constraints from creation_time and timecode tags of every pair of sources.
+
+    Parameters
+    ----------
+    sources : SourceMedia with ``name``, ``path``, ``info`` (MediaInfo with ``tags``).
+    progress : optional ``progress(fraction, message)``.
+
+    Returns
+    -------
+    AlignerReport
+        Constraints of kind ``"metadata"``; ``findings[name]["metadata"]`` with the
+        tags used; ``notes[name] = "no creation_time or timecode tag"`` where neither exists.
+    """
+    report = AlignerReport(method="metadata")
+    facts = []
+    for src in sources:
+        if getattr(src, "info", None) is None:
+            continue
+        f = _facts(src)
+        if f["creation_time"] is None and f["timecode"] is None:
+            report.notes[src.name] = NO_METADATA
+            continue
+        report.findings[src.name] = {"metadata": {k: f[k + "_text"] for k in ("creation_time", "timecode")
+                                                  if f.get(k) is not None}}
+        facts.append(f)
+    for i, a in enumerate(facts):
+        for b in facts[i + 1:]:
+            for key in ("creation_time", "timecode"):
+                constraint = _pair(a, b, key)
+                if constraint is not None:
+                    report.constraints.append(constraint)
+    if progress:
+        progress(1.0, "metadata: done")
+    return report
