@@ -1,0 +1,62 @@
+"""creation_time and timecode tags as coarse constraints."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+
+from tests.media_factory import make_video
+from timesync.align.metadata import (
+    METADATA_SIGMA_S,
+    NO_METADATA,
+    find_constraints,
+    timecode_seconds,
+)
+from timesync.media import probe
+
+
+@pytest.mark.parametrize(
+    ("timecode", "fps", "seconds"),
+    [
+        ("01:00:00:00", Fraction(25), 3600.0),
+        ("00:00:01:12", Fraction(25), 1.48),
+        ("00:01:00;02", Fraction(30000, 1001), 1800 * 1001 / 30000),  # first label after a dropped pair
+        ("00:10:00;00", Fraction(30000, 1001), 17982 * 1001 / 30000),  # tenth minute: no drop
+    ],
+    ids=["hour-25", "frames-25", "drop-frame-minute", "drop-frame-tenth"],
+)
+def test_timecode_seconds(timecode, fps, seconds):
+    assert timecode_seconds(timecode, fps) == pytest.approx(seconds, abs=1e-9)
+
+
+@pytest.mark.parametrize("bad", ["", "1:2:3", "00:61:00:00", "00:00:00:30"])
+def test_timecode_rejects(bad):
+    assert timecode_seconds(bad, Fraction(30)) is None
+
+
+@pytest.fixture(scope="session")
+def tagged(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("meta")
+    a = make_video(folder / "a.mp4", n_frames=25, fps=Fraction(25), size=(64, 48),
+                   metadata={"creation_time": "2024-05-17T21:02:33.000000Z"})
+    b = make_video(folder / "b.mp4", n_frames=50, fps=Fraction(25), size=(64, 48),
+                   metadata={"creation_time": "2024-05-17T21:02:40.000000Z"})
+    c = make_video(folder / "c.mp4", n_frames=10, fps=Fraction(25), size=(64, 48))
+    return a, b, c
+
+
+def test_creation_time_constraint(tagged):
+    a, b, c = tagged
+    sources = [SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in tagged]
+    report = find_constraints(sources)
+    assert report.notes == {str(c): NO_METADATA}
+    (con,) = report.constraints
+    assert con.kind == "metadata" and con.source == str(a) and con.other == str(b)
+    assert con.offset_s == pytest.approx(-7.0)  # b started 7 s after a: t_b = t_a - 7
+    hyp = con.evidence["hypotheses_s"]
+    assert hyp["both stamp the end"] == pytest.approx(-7.0 + 1.0)  # durations 1 s and 2 s
+    assert con.uncertainty_s == pytest.approx((METADATA_SIGMA_S**2 + 0.5**2) ** 0.5)
+    assert con.rate_uncertainty is None
+    assert report.findings[str(a)]["metadata"]["creation_time"].startswith("2024-05-17T21:02:33")
