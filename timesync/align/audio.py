@@ -1,0 +1,396 @@
+"""Audio alignment: offset and clock rate between recordings that heard the same sound.
+
+Sign convention (as :class:`~timesync.align.constraints.Constraint`): a match of
+``b`` onto ``a`` says ``t_a = offset_s + rate * t_b`` for local times in seconds.
+
+Pipeline for one pair (coarse to fine):
+
+1. Coarse (:mod:`timesync.align.audio_coarse`): whitened log-band-energy flux at
+   100 frames/s (:mod:`timesync.align.audio_features`), FFT cross-correlation over
+   every lag, chunked so that a clock drift of up to 700 ppm is found and
+   compensated. Score: height of the peak above the noise floor; ambiguity:
+   the second-best peak over the best.
+2. Fine (:mod:`timesync.align.audio_fine`): GCC-PHAT in up to 24 windows across
+   the overlap, at the lower of the two native sample rates (16 to 48 kHz),
+   with sub-sample peak interpolation, then a robust (Huber) line fit of offset
+   and rate with outlier rejection.
+3. Decision: a pair is a match only if every threshold below holds; otherwise
+   it is "no reliable audio match" with the reason, never a number.
+
+Long files are never held in memory as samples: the coarse features are
+computed from blocks (``iter_audio_blocks``) at 8 kHz, and the fine windows
+are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import signal
+
+from timesync.align import audio_fine as fine
+from timesync.align.audio_coarse import CoarseMatch, coarse_match
+from timesync.align.audio_features import COARSE_SR, FluxExtractor, flux_features
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.errors import MediaError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from timesync.sync import SourceMedia
+
+__all__ = [
+    "AudioMatch",
+    "match_signals",
+    "match_features",
+    "find_constraints",
+    "MIN_OVERLAP_S",
+    "MIN_COARSE_SCORE",
+    "MAX_AMBIGUITY",
+    "MIN_AGREEING",
+    "MAX_UNCERTAINTY_S",
+]
+
+#: Pairs that overlap less than this (seconds) are not matched.
+MIN_OVERLAP_S = 3.0
+#: The coarse peak must stand this many robust standard deviations above the
+#: correlation's noise floor. Unrelated recordings give 3 to 6 over an hour of lags.
+MIN_COARSE_SCORE = 9.0
+#: The best coarse peak outside the main lobe must be below this fraction of
+#: the best one; repetitive sound (sirens, rotors, music loops) fits several
+#: lags nearly equally and is refused as ambiguous.
+MAX_AMBIGUITY = 0.6
+#: At least this fraction of the fine windows must agree with the fitted line.
+MIN_AGREEING = 0.5
+#: A match whose one-sigma offset uncertainty exceeds this (seconds) is refused.
+MAX_UNCERTAINTY_S = 0.005
+#: Highest sample rate used for the fine windows (Hz).
+MAX_FINE_SR = 48000
+#: Lowest sample rate used for the fine windows (Hz); lower native rates are upsampled.
+MIN_FINE_SR = 16000
+
+
+@dataclass(frozen=True)
+class AudioMatch:
+    """Result for one pair: ``t_a = offset_s + rate * t_b``, or no match with a reason.
+
+    ``score`` is the coarse peak score (robust z); ``agreeing`` the fraction of fine
+    windows on the fitted line. ``matched`` is False when any threshold failed;
+    ``reason`` then says which, and the numbers are informative only.
+    """
+
+    matched: bool
+    reason: str
+    offset_s: float = math.nan
+    rate: float = 1.0
+    uncertainty_s: float = math.inf
+    rate_uncertainty: float | None = None
+    at_b_s: float = 0.0
+    score: float = 0.0
+    ambiguity: float = 1.0
+    agreeing: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drift_ppm(self) -> float:
+        """``(rate - 1) * 1e6``."""
+        return (self.rate - 1.0) * 1e6
+
+
+def _no(reason: str, **kw: Any) -> AudioMatch:
+    return AudioMatch(matched=False, reason=reason, **kw)
+
+
+def _overlap_b(offset: float, rate: float, dur_a: float, dur_b: float) -> tuple[float, float]:
+    lo = max(0.0, (0.0 - offset) / rate)
+    hi = min(dur_b, (dur_a - offset) / rate)
+    return lo, hi
+
+
+def match_features(
+    fa: np.ndarray,
+    fb: np.ndarray,
+    read_a: fine.Reader,
+    read_b: fine.Reader,
+    *,
+    dur_a: float,
+    dur_b: float,
+    fine_sr: int,
+) -> AudioMatch:
+    """Match ``b`` onto ``a`` from their coarse features and window readers.
+
+    Parameters
+    ----------
+    fa, fb : np.ndarray
+        Coarse features of ``a`` and ``b`` (:func:`flux_features`).
+    read_a, read_b : Reader
+        ``reader(start_s, duration_s, sr)`` returning mono audio at ``sr`` whose
+        sample 0 is at local time ``start_s`` (seconds).
+    dur_a, dur_b : float
+        Durations (s) of the two recordings.
+    fine_sr : int
+        Sample rate (Hz) of the fine stage.
+    """
+    cm = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S)
+    if cm is None:
+        return _no(f"they overlap less than {MIN_OVERLAP_S:g} s at any offset")
+    coarse_ev = _coarse_evidence(cm)
+    common = {"score": cm.score, "ambiguity": cm.ambiguity, "evidence": coarse_ev}
+    if cm.score < MIN_COARSE_SCORE:
+        return _no(
+            f"no reliable audio match (coarse score {cm.score:.1f} < {MIN_COARSE_SCORE:g})",
+            **common,
+        )
+    if cm.ambiguity >= MAX_AMBIGUITY:
+        return _no(
+            "ambiguous audio match: repetitive sound fits several offsets "
+            f"(second peak {cm.ambiguity:.0%} of the best)",
+            **common,
+        )
+    lo, hi = _overlap_b(cm.offset_s, cm.rate, dur_a, dur_b)
+    margin = fine.SEARCH_S + 0.05
+    lo, hi = lo + margin, hi - margin
+    if hi - lo < 1.0:
+        return _no("the overlap is too short for the fine stage", **common)
+    window_s = min(fine.FINE_WINDOW_S, (hi - lo) / 3.0)
+    count = int(np.clip((hi - lo) // window_s, 3, fine.MAX_WINDOWS))
+    centres = fine.window_centres((lo, hi), window_s, count)
+    windows = fine.measure_windows(
+        read_a,
+        read_b,
+        sr=fine_sr,
+        offset_s=cm.offset_s,
+        rate=cm.rate,
+        centres_b=centres,
+        window_s=window_s,
+    )
+    fit = fine.fit_windows(windows, sr=fine_sr)
+    ev = {**coarse_ev, **_fine_evidence(windows, fit, fine_sr, window_s)}
+    common["evidence"] = ev
+    if fit is None:
+        amb = sum(1 for w in windows if w.ambiguity >= fine.WINDOW_MAX_AMBIGUITY)
+        why = "ambiguous (repetitive sound)" if amb > len(windows) / 2 else "too weak"
+        return _no(
+            f"no reliable audio match: fewer than 3 fine windows usable, most {why}", **common
+        )
+    common.update(
+        offset_s=fit.offset_s,
+        rate=fit.rate,
+        uncertainty_s=fit.uncertainty_s,
+        rate_uncertainty=fit.rate_uncertainty,
+        at_b_s=fit.at_b_s,
+        agreeing=fit.agreeing,
+    )
+    if (
+        abs(fit.offset_s + fit.rate * fit.at_b_s - (cm.offset_s + cm.rate * fit.at_b_s))
+        > fine.SEARCH_S
+    ):
+        return _no("no reliable audio match: fine and coarse stages disagree", **common)
+    if fit.agreeing < MIN_AGREEING:
+        return _no(
+            f"no reliable audio match: only {fit.agreeing:.0%} of fine windows agree", **common
+        )
+    if fit.uncertainty_s > MAX_UNCERTAINTY_S:
+        return _no(
+            f"no reliable audio match: uncertainty {fit.uncertainty_s * 1e3:.1f} ms", **common
+        )
+    return AudioMatch(matched=True, reason="", **common)
+
+
+def _coarse_evidence(cm: CoarseMatch) -> dict[str, Any]:
+    return {
+        "coarse_offset_s": round(cm.offset_s, 4),
+        "coarse_drift_ppm": round((cm.rate - 1) * 1e6, 1),
+        "coarse_score": round(cm.score, 2),
+        "coarse_second_score": round(cm.second_score, 2),
+        "overlap_s": round(cm.overlap_s, 2),
+    }
+
+
+def _fine_evidence(windows, fit, sr: int, window_s: float) -> dict[str, Any]:
+    ev: dict[str, Any] = {
+        "fine_sr": sr,
+        "window_s": round(window_s, 3),
+        "windows": len(windows),
+        "windows_usable": sum(1 for w in windows if w.usable),
+    }
+    if fit is not None:
+        ev.update(windows_agreeing=fit.n_inliers, residual_s=fit.residual_s)
+    return ev
+
+
+# -- arrays -----------------------------------------------------------------------
+
+
+def _array_reader(x: np.ndarray, sr_x: int) -> fine.Reader:
+    cache: dict[int, np.ndarray] = {}
+
+    def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
+        if sr not in cache:
+            g = math.gcd(sr, sr_x)
+            cache[sr] = x if sr == sr_x else signal.resample_poly(x, sr // g, sr_x // g)
+        y = cache[sr]
+        i0 = round(start_s * sr)
+        n = round(duration_s * sr)
+        out = np.zeros(n, dtype=np.float64)
+        s, e = max(i0, 0), min(i0 + n, y.size)
+        if e > s:
+            out[s - i0 : e - i0] = y[s:e]
+        return out
+
+    return read
+
+
+def _fine_rate(sr_a: int, sr_b: int) -> int:
+    return int(np.clip(min(sr_a, sr_b), MIN_FINE_SR, MAX_FINE_SR))
+
+
+def match_signals(a: np.ndarray, b: np.ndarray, sr_a: int, sr_b: int | None = None) -> AudioMatch:
+    """Match mono signal ``b`` onto ``a`` (``t_a = offset_s + rate * t_b``).
+
+    Sample 0 of each array is its local time 0. ``sr_b`` defaults to ``sr_a`` (Hz).
+    """
+    sr_b = sr_b or sr_a
+    fa = flux_features(_to_coarse(a, sr_a))
+    fb = flux_features(_to_coarse(b, sr_b))
+    return match_features(
+        fa,
+        fb,
+        _array_reader(np.asarray(a, dtype=np.float64), sr_a),
+        _array_reader(np.asarray(b, dtype=np.float64), sr_b),
+        dur_a=a.size / sr_a,
+        dur_b=b.size / sr_b,
+        fine_sr=_fine_rate(sr_a, sr_b),
+    )
+
+
+def _to_coarse(x: np.ndarray, sr: int) -> np.ndarray:
+    if sr == COARSE_SR:
+        return np.asarray(x, dtype=np.float32)
+    g = math.gcd(sr, COARSE_SR)
+    return signal.resample_poly(np.asarray(x, dtype=np.float64), COARSE_SR // g, sr // g).astype(
+        np.float32
+    )
+
+
+# -- files --------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    name: str
+    path: str
+    features: np.ndarray
+    duration_s: float
+    sample_rate: int
+
+
+def _prepare(src: SourceMedia) -> _Prepared | str:
+    """Coarse features of one source from 60 s blocks; a note string when unusable."""
+    from timesync.media import iter_audio_blocks
+
+    stream = src.info.audio
+    if stream is None:
+        return "no audio stream"
+    ex = FluxExtractor()
+    end = 0.0
+    try:
+        for start, block in iter_audio_blocks(src.path, sr=COARSE_SR, block_s=60.0):
+            ex.push(block)
+            end = start + block.size / COARSE_SR
+    except MediaError as exc:
+        return f"audio could not be decoded ({exc})"
+    feats = ex.finish()
+    if feats.shape[0] < MIN_OVERLAP_S * 100 or not np.any(feats):
+        return f"no usable audio (silent or shorter than {MIN_OVERLAP_S:g} s)"
+    return _Prepared(src.name, str(src.path), feats, end, int(stream.sample_rate or COARSE_SR))
+
+
+def _file_reader(path: str) -> fine.Reader:
+    from timesync.media import decode_audio
+
+    def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
+        return decode_audio(path, sr=sr, start_s=start_s, duration_s=duration_s)
+
+    return read
+
+
+def match_prepared(a: _Prepared, b: _Prepared) -> AudioMatch:
+    """Match two prepared sources (``b`` onto ``a``)."""
+    return match_features(
+        a.features,
+        b.features,
+        _file_reader(a.path),
+        _file_reader(b.path),
+        dur_a=a.duration_s,
+        dur_b=b.duration_s,
+        fine_sr=_fine_rate(a.sample_rate, b.sample_rate),
+    )
+
+
+def _constraint(a: _Prepared, b: _Prepared, m: AudioMatch) -> Constraint:
+    return Constraint(
+        source=b.name,
+        other=a.name,
+        offset_s=m.offset_s,
+        uncertainty_s=m.uncertainty_s,
+        kind="audio",
+        rate=m.rate,
+        score=round(m.score, 2),
+        rate_uncertainty=m.rate_uncertainty,
+        at_source_s=m.at_b_s,
+        evidence={
+            **m.evidence,
+            "agreeing": round(m.agreeing, 3),
+            "ambiguity": round(m.ambiguity, 3),
+        },
+    )
+
+
+def find_constraints(
+    sources: Sequence[SourceMedia],
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    max_workers: int | None = None,
+) -> AlignerReport:
+    """Audio constraints between every pair of ``sources`` that share sound.
+
+    Decoding for the coarse features runs on a thread pool (PyAV releases the
+    GIL while decoding). Pairs that do not match leave no constraint; the
+    reason is kept in ``findings[name]["audio_pairs"]``. Sources without usable
+    audio get a note.
+    """
+    report = AlignerReport(method="audio")
+    prog = progress or (lambda f, m: None)
+    prepared: dict[str, _Prepared] = {}
+    workers = max_workers or min(4, len(sources)) or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {src.name: pool.submit(_prepare, src) for src in sources}
+        for i, src in enumerate(sources):
+            res = futures[src.name].result()
+            if isinstance(res, str):
+                report.notes[src.name] = res
+            else:
+                prepared[src.name] = res
+            prog(0.6 * (i + 1) / len(sources), f"audio features: {src.name}")
+    names = [s.name for s in sources if s.name in prepared]
+    pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
+    for k, (na, nb) in enumerate(pairs):
+        a, b = prepared[na], prepared[nb]
+        if b.duration_s > a.duration_s:
+            a, b = b, a  # chunk the shorter one
+        m = match_prepared(a, b)
+        for x, y in ((a, b), (b, a)):
+            report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
+                "match" if m.matched else m.reason
+            )
+        if m.matched:
+            report.constraints.append(_constraint(a, b, m))
+        prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
+    for name in names:
+        if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
+            report.notes.setdefault(name, "no reliable audio match with any other source")
+    return report

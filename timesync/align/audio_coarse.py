@@ -1,0 +1,262 @@
+"""Coarse search: the lag and drift between two feature sequences, over all lags.
+
+Sign convention: the result maps ``b``'s local time onto ``a``'s,
+``t_a = offset_s + rate * t_b`` (as :class:`timesync.align.constraints.Constraint`
+with ``source = b``, ``other = a``).
+
+Method. ``b``'s features are cut into chunks of :data:`CHUNK_S`; each chunk is
+cross-correlated with the whole of ``a`` by FFT (every lag, so offsets of hours
+cost nothing more). The sum of the chunk correlations, normalised by the
+number of overlapping frames, is a z-like curve over all lags (the global
+correlation). Clock drift smears that curve (500 ppm over 10 minutes is 30
+frames), so the strongest peaks of each chunk are also fitted with a line
+(RANSAC over chunk pairs); when the line has a slope, the chunk correlations
+are summed again with each chunk shifted by its drift. The score of the best
+peak is its height above the curve's robust noise floor (median, MAD), and the
+best peak is compared with the best one outside its neighbourhood: repetitive
+sound gives several equal peaks, which we report as ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft as sfft
+
+from timesync.align.audio_features import FRAME_RATE
+
+__all__ = ["CoarseMatch", "coarse_match", "CHUNK_S", "PEAK_EXCLUSION_FRAMES", "MAX_DRIFT_PPM"]
+
+#: Length of ``b``'s chunks, seconds. At 500 ppm a chunk drifts 30 ms (3 frames).
+CHUNK_S = 60.0
+#: Frames around a peak that belong to it (its main lobe) when looking for the
+#: second-best peak: 40 ms.
+PEAK_EXCLUSION_FRAMES = 4
+#: Largest clock difference searched, parts per million.
+MAX_DRIFT_PPM = 700.0
+#: Peaks of one chunk used by the drift fit: how many, and the least robust z.
+_CHUNK_PEAKS = 3
+_CHUNK_MIN_Z = 5.0
+#: Chunk peaks within this many frames of a drift line count as on it.
+_LINE_TOL_FRAMES = 2.0
+
+
+@dataclass(frozen=True)
+class CoarseMatch:
+    """Best coarse alignment of ``b`` onto ``a``.
+
+    Attributes
+    ----------
+    offset_s : float
+        ``t_a - rate * t_b`` in seconds (precision about one frame, 10 ms).
+    rate : float
+        ``d t_a / d t_b`` (1.0 unless a drift line was found).
+    score : float
+        Height of the best peak above the correlation's noise floor, in robust
+        standard deviations (median / MAD of the curve over all lags).
+    second_score : float
+        The same for the best peak outside :data:`PEAK_EXCLUSION_FRAMES`.
+    overlap_s : float
+        Seconds of overlap at the best lag.
+    chunks_on_line : int
+        Chunks whose own peak agrees with the drift line (0 if none was fitted).
+    """
+
+    offset_s: float
+    rate: float
+    score: float
+    second_score: float
+    overlap_s: float
+    chunks_on_line: int
+
+    @property
+    def ambiguity(self) -> float:
+        """``second_score / score`` (1.0 means two lags fit equally well)."""
+        return self.second_score / self.score if self.score > 0 else 1.0
+
+
+def _overlap_counts(n_a: int, n_b: int) -> np.ndarray:
+    """Frames of overlap at every lag ``l`` in ``[-(n_b-1), n_a-1]`` (index ``l + n_b - 1``)."""
+    lags = np.arange(-(n_b - 1), n_a)
+    return (np.minimum(n_a, lags + n_b) - np.maximum(0, lags)).astype(np.float64)
+
+
+def _chunk_bounds(n_b: int, chunk: int) -> list[tuple[int, int]]:
+    k = max(1, int(np.ceil(n_b / chunk)))
+    edges = np.round(np.linspace(0, n_b, k + 1)).astype(int)
+    return [(int(edges[i]), int(edges[i + 1])) for i in range(k) if edges[i + 1] > edges[i]]
+
+
+def _robust_z(curve: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    vals = curve[valid]
+    med = np.median(vals)
+    mad = np.median(np.abs(vals - med)) * 1.4826
+    if not mad > 0:
+        mad = np.std(vals) or 1.0
+    z = (curve - med) / mad
+    z[~valid] = -np.inf
+    return z
+
+
+def _top_peaks(z: np.ndarray, count: int, exclusion: int) -> list[tuple[int, float]]:
+    z = z.copy()
+    out = []
+    for _ in range(count):
+        i = int(np.argmax(z))
+        if not np.isfinite(z[i]):
+            break
+        out.append((i, float(z[i])))
+        z[max(0, i - exclusion) : i + exclusion + 1] = -np.inf
+    return out
+
+
+class _ChunkCorrelator:
+    """Cross-correlations of chunks of ``b`` against all of ``a`` (spectra of ``a`` kept)."""
+
+    def __init__(self, fa: np.ndarray, fb: np.ndarray, chunk: int) -> None:
+        self.n_a, self.n_b = fa.shape[0], fb.shape[0]
+        self.fb = fb
+        self.bounds = _chunk_bounds(self.n_b, chunk)
+        longest = max(e - s for s, e in self.bounds)
+        self.nfft = sfft.next_fast_len(self.n_a + longest, real=True)
+        self.spec_a = sfft.rfft(fa, n=self.nfft, axis=0)
+
+    def full(self, k: int) -> np.ndarray:
+        """Raw correlation of chunk ``k`` on the full lag axis (index ``l + n_b - 1``)."""
+        s, e = self.bounds[k]
+        spec_c = sfft.rfft(self.fb[s:e], n=self.nfft, axis=0)
+        corr = sfft.irfft((self.spec_a * np.conj(spec_c)).sum(axis=1), n=self.nfft)
+        # corr[lam mod nfft] = sum_j a[j + lam] * chunk[j], lam in [-(len-1), n_a-1]
+        length = e - s
+        lam = np.arange(-(length - 1), self.n_a)
+        out = np.zeros(self.n_a + self.n_b - 1)
+        # full lag l = lam - s  ->  index l + n_b - 1
+        out[lam - s + self.n_b - 1] = corr[lam % self.nfft]
+        return out
+
+
+def _fit_drift_line(points: list[tuple[float, float, float, int]], max_slope: float):
+    """RANSAC line ``lag = l0 + slope * t`` over chunk peaks ``(t, lag, z, chunk)``."""
+    best = None
+    for i in range(len(points)):
+        for j in range(i + 1, len(points)):
+            ti, li, _, ci = points[i]
+            tj, lj, _, cj = points[j]
+            if ci == cj or tj == ti:
+                continue
+            slope = (lj - li) / (tj - ti)
+            if abs(slope) > max_slope:
+                continue
+            l0 = li - slope * ti
+            inl = {}
+            for t, lag, z, c in points:
+                if (
+                    abs(lag - (l0 + slope * t)) <= _LINE_TOL_FRAMES
+                    and z > inl.get(c, (0, 0, -1))[2]
+                ):
+                    inl[c] = (t, lag, z)
+            support = sum(v[2] for v in inl.values())
+            if best is None or support > best[0]:
+                best = (support, list(inl.values()))
+    if best is None or len(best[1]) < 2:
+        return None
+    t = np.array([p[0] for p in best[1]])
+    lag = np.array([p[1] for p in best[1]])
+    w = np.array([p[2] for p in best[1]])
+    slope, l0 = np.polyfit(t, lag, 1, w=np.sqrt(w))
+    return float(l0), float(slope), len(best[1])
+
+
+def _accumulate(cc: _ChunkCorrelator, slope: float, curves=None) -> tuple[np.ndarray, list]:
+    total = np.zeros(cc.n_a + cc.n_b - 1)
+    peaks: list[tuple[float, float, float, int]] = []
+    for k, (s, e) in enumerate(cc.bounds):
+        full = cc.full(k)
+        if curves is not None:
+            counts = np.minimum(cc.n_a, np.arange(-(cc.n_b - 1), cc.n_a) + e) - np.maximum(
+                0, np.arange(-(cc.n_b - 1), cc.n_a) + s
+            )
+            valid = counts >= max(1, (e - s) // 2)
+            if valid.sum() > 10:
+                z = _robust_z(full / np.sqrt(np.maximum(counts, 1)), valid)
+                for idx, val in _top_peaks(z, _CHUNK_PEAKS, PEAK_EXCLUSION_FRAMES):
+                    if val >= _CHUNK_MIN_Z:
+                        peaks.append(((s + e) / 2.0, idx - (cc.n_b - 1), val, k))
+        shift = int(round(slope * (s + e) / 2.0))
+        if shift == 0:
+            total += full
+        elif shift > 0:
+            total[:-shift] += full[shift:]
+        else:
+            total[-shift:] += full[:shift]
+    return total, peaks
+
+
+def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int):
+    valid = counts >= min_overlap
+    if not valid.any():
+        return None
+    z = _robust_z(total / np.sqrt(np.maximum(counts, 1) * n_bands), valid)
+    (i, s1), *rest = _top_peaks(z, 1, PEAK_EXCLUSION_FRAMES) or [(0, -np.inf)]
+    zz = z.copy()
+    zz[max(0, i - PEAK_EXCLUSION_FRAMES) : i + PEAK_EXCLUSION_FRAMES + 1] = -np.inf
+    s2 = float(np.max(zz)) if np.isfinite(zz).any() else 0.0
+    # sub-frame peak by a parabola through the three samples around it
+    frac = 0.0
+    if 0 < i < z.size - 1 and np.isfinite(z[i - 1]) and np.isfinite(z[i + 1]):
+        den = z[i - 1] - 2 * z[i] + z[i + 1]
+        if den < 0:
+            frac = float(np.clip(0.5 * (z[i - 1] - z[i + 1]) / den, -0.5, 0.5))
+    return i + frac, s1, max(s2, 0.0), float(counts[i])
+
+
+def coarse_match(
+    fa: np.ndarray, fb: np.ndarray, *, min_overlap_s: float = 3.0
+) -> CoarseMatch | None:
+    """Coarse alignment of features ``fb`` onto ``fa`` (see module docstring).
+
+    Parameters
+    ----------
+    fa, fb : np.ndarray, shape (frames, bands)
+        Whitened features (:func:`timesync.align.audio_features.flux_features`).
+    min_overlap_s : float
+        Lags where the two overlap less than this are not considered (seconds).
+
+    Returns
+    -------
+    CoarseMatch or None
+        None when no lag gives ``min_overlap_s`` of overlap.
+    """
+    n_a, n_b = fa.shape[0], fb.shape[0]
+    min_overlap = int(round(min_overlap_s * FRAME_RATE))
+    if min(n_a, n_b) < min_overlap or n_a < 2 or n_b < 2:
+        return None
+    cc = _ChunkCorrelator(fa, fb, int(round(CHUNK_S * FRAME_RATE)))
+    counts = _overlap_counts(n_a, n_b)
+    total, peaks = _accumulate(cc, 0.0, curves=True)
+    best = _best(total, counts, min_overlap, fa.shape[1])
+    if best is None:
+        return None
+    lag, s1, s2, ovl = best
+    slope, on_line = 0.0, 0
+    line = _fit_drift_line(peaks, MAX_DRIFT_PPM * 1e-6) if len(cc.bounds) > 1 else None
+    if line is not None:
+        l0, line_slope, on_line = line
+        if abs(line_slope) * n_b >= 1.0:
+            total2, _ = _accumulate(cc, line_slope)
+            best2 = _best(total2, counts, min_overlap, fa.shape[1])
+            if best2 is not None and best2[1] > s1:
+                lag, s1, s2, ovl = best2
+                slope = line_slope
+        else:
+            slope = line_slope
+    lag_frames = lag - (n_b - 1)
+    return CoarseMatch(
+        offset_s=lag_frames / FRAME_RATE,
+        rate=1.0 + slope,
+        score=float(s1),
+        second_score=float(s2),
+        overlap_s=ovl / FRAME_RATE,
+        chunks_on_line=on_line,
+    )

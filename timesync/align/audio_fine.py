@@ -1,0 +1,253 @@
+"""Fine stage: GCC-PHAT in short windows at full rate, then a robust offset + rate fit.
+
+Sign convention as in :mod:`timesync.align.audio_coarse`: ``t_a = offset_s + rate * t_b``.
+
+Given a coarse alignment (about 10 ms), windows of ``b`` spread across the
+overlap are each compared with a slightly longer stretch of ``a`` around the
+predicted position by the generalised cross-correlation with phase transform
+(GCC-PHAT), interpolated below one sample (zero-padded inverse FFT, then a
+parabola). Each window gives the local offset ``t_a - t_b`` at its centre, a
+peak-to-sidelobe ratio and an ambiguity (best peak outside the main lobe over
+the best peak). The windows are fitted by iteratively reweighted least squares
+(Huber) with a line ``t_a - t_b = a + b * (t_b - t_mean)``; windows off the line
+by more than :data:`OUTLIER_SIGMAS` robust sigmas are rejected. The uncertainty
+of the offset is the residual scatter over the square root of the number of
+windows kept (times a Student-t factor for few windows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import fft as sfft
+from scipy import signal, stats
+
+__all__ = [
+    "Reader",
+    "WindowMeasure",
+    "FineFit",
+    "measure_windows",
+    "fit_windows",
+    "window_centres",
+    "FINE_WINDOW_S",
+    "SEARCH_S",
+    "WINDOW_MIN_PSR",
+    "WINDOW_MAX_AMBIGUITY",
+    "OUTLIER_SIGMAS",
+]
+
+#: ``reader(start_s, duration_s, sr) -> float32 mono`` with sample 0 at ``start_s``.
+Reader = Callable[[float, float, int], np.ndarray]
+
+#: Length of one fine window, seconds.
+FINE_WINDOW_S = 2.0
+#: Half-width of the lag search around the coarse prediction, seconds.
+SEARCH_S = 0.06
+#: Most windows used for one pair.
+MAX_WINDOWS = 24
+#: A window counts only if its GCC-PHAT peak stands this many standard
+#: deviations above the mean of the other lags (peak-to-sidelobe ratio).
+WINDOW_MIN_PSR = 8.0
+#: A window whose second-best peak (outside 1 ms of the best) reaches this
+#: fraction of the best is ambiguous (repetitive sound) and is not used.
+WINDOW_MAX_AMBIGUITY = 0.8
+#: Windows farther than this many robust sigmas from the fitted line are outliers.
+OUTLIER_SIGMAS = 4.0
+#: Systematic error of a sub-sample peak (interpolation bias, resampling), in
+#: samples at the fine rate; added in quadrature, it does not average down.
+SYSTEMATIC_SAMPLES = 0.15
+#: Upsampling of the correlation before the parabolic peak fit.
+_UPSAMPLE = 8
+
+
+@dataclass(frozen=True)
+class WindowMeasure:
+    """One fine window: local offset ``t_a - t_b`` (s) at ``t_b`` (s), with its quality."""
+
+    t_b: float
+    offset_s: float
+    psr: float
+    ambiguity: float
+
+    @property
+    def usable(self) -> bool:
+        """Peak strong enough and unambiguous (see the module constants)."""
+        return self.psr >= WINDOW_MIN_PSR and self.ambiguity < WINDOW_MAX_AMBIGUITY
+
+
+@dataclass(frozen=True)
+class FineFit:
+    """Robust line through the window offsets.
+
+    ``t_a = offset_s + rate * t_b``; ``uncertainty_s`` is one sigma of the offset at
+    ``at_b_s``; ``rate_uncertainty`` is None when the windows span too little
+    time to measure a rate (the rate is then 1).
+    """
+
+    offset_s: float
+    rate: float
+    uncertainty_s: float
+    rate_uncertainty: float | None
+    at_b_s: float
+    n_windows: int
+    n_inliers: int
+    residual_s: float
+    inliers: tuple[bool, ...] = field(default=())
+
+    @property
+    def agreeing(self) -> float:
+        """Fraction of all windows that are on the fitted line."""
+        return self.n_inliers / self.n_windows if self.n_windows else 0.0
+
+
+def window_centres(overlap_b: tuple[float, float], window_s: float, count: int) -> np.ndarray:
+    """``count`` window centres (``b`` time, s) spread evenly over ``overlap_b``."""
+    lo, hi = overlap_b[0] + window_s / 2, overlap_b[1] - window_s / 2
+    if hi <= lo:
+        return np.array([(overlap_b[0] + overlap_b[1]) / 2])
+    if count == 1:
+        return np.array([(lo + hi) / 2])
+    return np.linspace(lo, hi, count)
+
+
+def _gcc_phat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """GCC-PHAT of ``x`` within ``y`` (longer): value at lag ``t`` for ``y[j + t] ~ x[j]``,
+    ``t = 0 .. len(y) - len(x)``, upsampled by :data:`_UPSAMPLE`."""
+    n = sfft.next_fast_len(len(x) + len(y), real=True)
+    g = sfft.rfft(y, n) * np.conj(sfft.rfft(x, n))
+    mag = np.abs(g)
+    g = g / (mag + 1e-3 * mag.max() + 1e-30)
+    r = sfft.irfft(g, n * _UPSAMPLE) * _UPSAMPLE
+    return r[: (len(y) - len(x)) * _UPSAMPLE + 1]
+
+
+def _peak(r: np.ndarray, sr: int) -> tuple[float, float, float]:
+    """Sub-sample peak lag (samples), peak-to-sidelobe ratio, ambiguity."""
+    i = int(np.argmax(r))
+    frac = 0.0
+    if 0 < i < r.size - 1:
+        den = r[i - 1] - 2 * r[i] + r[i + 1]
+        if den < 0:
+            frac = 0.5 * (r[i - 1] - r[i + 1]) / den
+    lobe = max(2, int(round(0.001 * sr * _UPSAMPLE)))
+    mask = np.ones(r.size, dtype=bool)
+    mask[max(0, i - lobe) : i + lobe + 1] = False
+    side = r[mask]
+    if side.size < 10:
+        return (i + frac) / _UPSAMPLE, 0.0, 1.0
+    psr = (r[i] - side.mean()) / (side.std() + 1e-12)
+    amb = max(float(side.max() - side.mean()), 0.0) / max(float(r[i] - side.mean()), 1e-12)
+    return (i + frac) / _UPSAMPLE, float(psr), float(amb)
+
+
+def _snap(t: float, sr: int) -> float:
+    return round(t * sr) / sr
+
+
+def measure_windows(
+    read_a: Reader,
+    read_b: Reader,
+    *,
+    sr: int,
+    offset_s: float,
+    rate: float,
+    centres_b: np.ndarray,
+    window_s: float = FINE_WINDOW_S,
+    search_s: float = SEARCH_S,
+) -> list[WindowMeasure]:
+    """GCC-PHAT measure of the local offset at each window centre.
+
+    ``(offset_s, rate)`` is the coarse prediction ``t_a = offset_s + rate * t_b``.
+    Both readers must return audio at ``sr`` with sample 0 at the requested start.
+    """
+    out = []
+    for c in centres_b:
+        b0 = _snap(c - window_s / 2, sr)
+        xb = np.asarray(read_b(b0, window_s, sr), dtype=np.float64)
+        n = xb.size
+        if n < sr * window_s * 0.9:
+            continue
+        if abs(rate - 1.0) > 1e-6:
+            xb = signal.resample(xb, int(round(n * rate)))  # onto a's time step
+        a0 = _snap(offset_s + rate * b0 - search_s, sr)
+        ya = np.asarray(read_a(a0, xb.size / sr + 2 * search_s, sr), dtype=np.float64)
+        if ya.size < xb.size + sr * search_s or not (np.any(xb) and np.any(ya)):
+            continue
+        lag, psr, amb = _peak(_gcc_phat(xb * np.hanning(xb.size), ya), sr)
+        # sample 0 of xb (b time b0) sits at a time a0 + lag / sr
+        t_a_centre = a0 + lag / sr + rate * (c - b0)
+        out.append(
+            WindowMeasure(t_b=float(c), offset_s=float(t_a_centre - c), psr=psr, ambiguity=amb)
+        )
+    return out
+
+
+def _huber_line(t: np.ndarray, y: np.ndarray, floor: float, fit_rate: bool):
+    w = np.ones_like(y)
+    tm = t.mean()
+    coef = np.array([np.median(y), 0.0])
+    for _ in range(20):
+        if fit_rate:
+            design = np.column_stack([np.ones_like(t), t - tm])
+            sw = np.sqrt(w)
+            coef = np.linalg.lstsq(design * sw[:, None], y * sw, rcond=None)[0]
+        else:
+            coef = np.array([np.sum(w * y) / np.sum(w), 0.0])
+        res = y - coef[0] - coef[1] * (t - tm)
+        scale = max(1.4826 * np.median(np.abs(res)), floor)
+        k = 1.345 * scale
+        w = np.where(np.abs(res) <= k, 1.0, k / np.maximum(np.abs(res), 1e-30))
+    return coef, res, scale, tm
+
+
+def fit_windows(
+    windows: list[WindowMeasure], *, sr: int, min_rate_span_s: float = 20.0
+) -> FineFit | None:
+    """Robust fit of ``t_a = offset + rate * t_b`` through the usable windows.
+
+    Returns None with fewer than three usable windows. The rate is fitted only
+    when the usable windows span at least ``min_rate_span_s`` seconds.
+    """
+    use = [w for w in windows if w.usable]
+    if len(use) < 3:
+        return None
+    t = np.array([w.t_b for w in use])
+    y = np.array([w.offset_s for w in use])
+    floor = 0.05 / sr  # a twentieth of a sample: below this, scatter is not measurable
+    fit_rate = (t.max() - t.min()) >= min_rate_span_s
+    coef, res, scale, tm = _huber_line(t, y, floor, fit_rate)
+    inl = np.abs(res) <= OUTLIER_SIGMAS * scale
+    if inl.sum() < 3:
+        return None
+    ti, yi = t[inl], y[inl]
+    tm = ti.mean()
+    n = int(inl.sum())
+    if fit_rate and n >= 4 and (ti.max() - ti.min()) >= min_rate_span_s:
+        slope, icpt = np.polyfit(ti - tm, yi, 1)
+        dof = n - 2
+    else:
+        slope, icpt, dof = 0.0, float(yi.mean()), n - 1
+    resid = yi - icpt - slope * (ti - tm)
+    s = max(float(np.sqrt(np.sum(resid**2) / max(dof, 1))), floor)
+    tfac = float(stats.t.ppf(0.8413, dof)) if dof >= 1 else 3.0
+    unc = float(np.hypot(tfac * s / np.sqrt(n), SYSTEMATIC_SAMPLES / sr))
+    rate_unc = None
+    if slope != 0.0:
+        rate_unc = tfac * s / float(np.sqrt(np.sum((ti - tm) ** 2)))
+    flags = []
+    it = iter(inl)
+    for w in windows:
+        flags.append(bool(next(it)) if w.usable else False)
+    return FineFit(
+        offset_s=float(icpt - slope * tm),
+        rate=float(1.0 + slope),
+        uncertainty_s=float(unc),
+        rate_uncertainty=rate_unc,
+        at_b_s=float(tm),
+        n_windows=len(windows),
+        n_inliers=n,
+        residual_s=s,
+        inliers=tuple(flags),
+    )

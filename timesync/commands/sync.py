@@ -1,0 +1,124 @@
+"""``timesync sync FILE... [--reference FILE] [-o project.json]``.
+
+Aligns the files, prints a table (source, offset, drift, uncertainty, method)
+on stdout, shows progress on stderr, and writes the project JSON. Exit 0 when
+every source is aligned, 1 when some are not (they are still written, with
+``aligned: false`` and a reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+HELP = "align recordings on one clock, print a table, write the project JSON"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sync`` subparser."""
+    p = subparsers.add_parser("sync", help=HELP, description=HELP)
+    p.add_argument("files", nargs="+", metavar="FILE", help="recordings of one incident")
+    p.add_argument("--reference", metavar="FILE", help="the source whose clock is the shared clock")
+    p.add_argument("-o", "--output", metavar="PROJECT", help="write the project JSON here")
+    p.add_argument(
+        "--methods",
+        metavar="LIST",
+        help="comma-separated aligners to run (audio,overlay,visual,metadata); all by default",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run)
+
+
+class _Progress:
+    """A bar on a terminal, otherwise a line per tenth of the work."""
+
+    def __init__(self, stream: Any, quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last = -1
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            filled = int(round(30 * fraction))
+            text = f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {message[:40]:<40}"
+            self.stream.write(text)
+            if fraction >= 1.0:
+                self.stream.write("\n")
+            self.stream.flush()
+            return
+        step = int(fraction * 10)
+        if step > self.last:
+            self.last = step
+            print(f"timesync: {fraction:4.0%} {message}", file=self.stream, flush=True)
+
+
+def format_table(result: Any) -> str:
+    """The human-readable table of a :class:`~timesync.sync.SyncResult`."""
+    from timesync.timeutil import format_hms
+
+    rows = [("source", "offset", "drift ppm", "uncertainty", "method")]
+    for s in result.sources:
+        name = s.name + (" (reference)" if s.name == result.reference else "")
+        if s.aligned and s.clock is not None:
+            c = s.clock
+            rows.append(
+                (
+                    name,
+                    format_hms(c.offset_s, 4),
+                    f"{c.drift_ppm:+.1f}",
+                    f"{c.uncertainty_s * 1e3:.3f} ms",
+                    c.method,
+                )
+            )
+        else:
+            rows.append((name, "not aligned", "", "", s.reason or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "  ".join(r[i].ljust(widths[i]) if i == 0 else r[i].rjust(widths[i]) for i in range(4))
+        + "  "
+        + r[4]
+        for r in rows
+    ]
+    for d in result.dropped:
+        lines.append(
+            f"dropped: {d['constraint']['source']} -> {d['constraint']['with']}: {d['reason']}"
+        )
+    for d in result.disagreements:
+        lines.append(f"disagreement: {d['note']}")
+    return "\n".join(lines)
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".timesync-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``timesync sync``; returns the exit status."""
+    from timesync.cli import EXIT_INCOMPLETE, EXIT_OK
+    from timesync.sync import sync
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    progress = _Progress(sys.stderr, args.quiet)
+    result = sync(args.files, reference=args.reference, progress=progress, methods=methods)
+    print(format_table(result))
+    if args.output:
+        _write_json(args.output, result.to_dict())
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK if result.all_aligned else EXIT_INCOMPLETE

@@ -1,0 +1,333 @@
+"""``sync()``: probe every source, run every aligner, solve, and return one result.
+
+This is the one place that orchestrates media, aligners and the solver; the
+CLI (``timesync sync``) and the app call it. :meth:`SyncResult.to_dict` is the
+project JSON of DESIGN.md (schema ``timesync.project/1``).
+
+Sign convention: each aligned source gets a :class:`~timesync.clock.ClockMap`,
+``shared = offset_s + rate * local``, where the shared clock is the reference
+source's local time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from timesync import __version__
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.clock import ClockMap
+from timesync.errors import MediaError, TimesyncError
+
+__all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
+
+#: Aligner modules run by :func:`sync`, in order; those not importable are skipped.
+ALIGNERS = (
+    "timesync.align.audio",
+    "timesync.align.overlay",
+    "timesync.align.visual",
+    "timesync.align.metadata",
+)
+#: Schema tag of the project JSON.
+SCHEMA = "timesync.project/1"
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class SourceMedia:
+    """One source handed to the aligners: ``name`` is the path string as given."""
+
+    name: str
+    path: str
+    info: Any  # timesync.media.MediaInfo
+
+
+@dataclass
+class SourceResult:
+    """Where one source landed on the shared clock (or why it did not).
+
+    ``clock`` is None when ``aligned`` is False; ``reason`` then says why.
+    ``constraints`` are the kept constraints that touch this source, seen from it
+    (``source == name``). ``findings`` and ``notes`` come from the aligners
+    (per aligner method).
+    """
+
+    name: str
+    sha256: str | None
+    aligned: bool
+    clock: ClockMap | None = None
+    reason: str | None = None
+    constraints: list[Constraint] = field(default_factory=list)
+    findings: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    duration_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source entry of the project JSON."""
+        clock = self.clock
+        out: dict[str, Any] = {
+            "path": self.name,
+            "sha256": self.sha256,
+            "aligned": self.aligned,
+            "offset_s": clock.offset_s if clock else None,
+            "rate": clock.rate if clock else None,
+            "uncertainty_s": clock.uncertainty_s if clock else None,
+            "method": clock.method if clock else None,
+            "constraints": [_constraint_entry(c) for c in self.constraints],
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        if "overlay_clock" in self.findings:
+            out["overlay_clock"] = self.findings["overlay_clock"]
+        if self.notes:
+            out["notes"] = dict(self.notes)
+        return out
+
+
+def _constraint_entry(c: Constraint) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "with": c.other,
+        "offset_s": c.offset_s,
+        "rate": c.rate,
+        "uncertainty_s": c.uncertainty_s,
+        "rate_uncertainty": c.rate_uncertainty,
+        "at_source_s": c.at_source_s,
+        "score": c.score,
+    }
+
+
+@dataclass
+class SyncResult:
+    """The answer of :func:`sync`: the reference, every source, and the solve's report."""
+
+    reference: str | None
+    sources: list[SourceResult]
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    aligners: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_aligned(self) -> bool:
+        """True when every source is on the shared clock."""
+        return all(s.aligned for s in self.sources)
+
+    def source(self, name: str) -> SourceResult:
+        """The result for the source given as ``name``."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def clocks(self) -> dict[str, ClockMap]:
+        """ClockMaps of the aligned sources, by name."""
+        return {s.name: s.clock for s in self.sources if s.clock is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The project JSON (DESIGN.md), reproducible: no wall-clock time in it."""
+        return {
+            "schema": SCHEMA,
+            "reference": self.reference,
+            "sources": [s.to_dict() for s in self.sources],
+            "events": [],
+            "history": [],
+            "provenance": {
+                "timesync_version": __version__,
+                "aligners": dict(self.aligners),
+                "parameters": dict(self.parameters),
+                "dropped_constraints": list(self.dropped),
+                "disagreements": list(self.disagreements),
+            },
+        }
+
+
+def _probe_all(paths: Sequence[str], workers: int) -> dict[str, Any]:
+    from timesync.media import probe
+
+    def one(p: str) -> Any:
+        try:
+            return probe(p)
+        except MediaError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return dict(zip(paths, pool.map(one, paths), strict=True))
+
+
+def _run_aligners(
+    sources: list[SourceMedia], methods: Iterable[str] | None, progress: Progress
+) -> tuple[list[AlignerReport], dict[str, str]]:
+    wanted = None if methods is None else {m.rsplit(".", 1)[-1] for m in methods}
+    todo = [m for m in ALIGNERS if wanted is None or m.rsplit(".", 1)[-1] in wanted]
+    reports, status = [], {}
+    for i, modname in enumerate(todo):
+        short = modname.rsplit(".", 1)[-1]
+        try:
+            module = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name == modname:
+                status[short] = "not available"
+                continue
+            raise
+        lo, hi = 0.1 + 0.85 * i / len(todo), 0.1 + 0.85 * (i + 1) / len(todo)
+
+        def sub(f: float, msg: str, lo: float = lo, hi: float = hi) -> None:
+            progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), msg)
+
+        try:
+            reports.append(module.find_constraints(sources, progress=sub))
+            status[short] = "ran"
+        except TimesyncError as exc:
+            status[short] = f"failed: {exc}"
+    return reports, status
+
+
+def _choose_reference(names: Sequence[str], constraints: Sequence[Constraint]) -> str:
+    from timesync.align.solve import _component
+
+    def key(n: str) -> tuple[int, int, int]:
+        return (
+            len(_component(n, constraints)),
+            sum(n in (c.source, c.other) for c in constraints),
+            -names.index(n),
+        )
+
+    return max(names, key=key)
+
+
+def _seen_from(name: str, c: Constraint) -> Constraint:
+    return c if c.source == name else c.reversed()
+
+
+def _match_reference(reference: str, paths: list[str]) -> str:
+    if reference in paths:
+        return reference
+    for p in paths:
+        if os.path.abspath(p) == os.path.abspath(reference):
+            return p
+    paths.insert(0, reference)
+    return reference
+
+
+def sync(
+    paths: Sequence[str | os.PathLike[str]],
+    reference: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    *,
+    anchors: Sequence[Constraint] = (),
+    methods: Iterable[str] | None = None,
+) -> SyncResult:
+    """Put every source on one clock.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        The recordings; each is named by ``str(path)`` in the result.
+    reference : path, optional
+        The source whose local time becomes the shared clock. By default the
+        source linked to the most others (the first given among equals). A
+        reference that cannot be read is replaced by the default choice.
+    progress : callable, optional
+        ``progress(fraction, message)``, fraction in [0, 1].
+    anchors : sequence of Constraint
+        Manual constraints (kind ``"manual"``) added to the solve.
+    methods : iterable of str, optional
+        Aligners to run by short name (``"audio"``, ``"overlay"``...); all by default.
+
+    Returns
+    -------
+    SyncResult
+        A file that cannot be read is ``aligned: False`` with the error message
+        as ``reason``; nothing is raised for it.
+    """
+    from timesync.align.solve import solve
+
+    prog = progress or (lambda f, m: None)
+    names = [os.fspath(p) for p in paths]
+    if len(set(names)) != len(names):
+        raise ValueError("the same file is given twice")
+    ref_name = _match_reference(os.fspath(reference), names) if reference is not None else None
+    prog(0.0, "probing and hashing")
+    infos = _probe_all(names, min(4, os.cpu_count() or 1))
+    good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
+    prog(0.1, "aligning")
+    reports, status = _run_aligners(good, methods, prog) if len(good) > 1 else ([], {})
+    constraints = [c for r in reports for c in r.constraints] + list(anchors)
+    good_names = [s.name for s in good]
+    params: dict[str, Any] = {"methods": sorted(status), "anchors": len(anchors)}
+    if ref_name is not None and ref_name not in good_names:
+        params["reference_unreadable"] = ref_name
+        ref_name = None
+    if ref_name is None and good_names:
+        ref_name = _choose_reference(good_names, constraints)
+    durations = {s.name: s.info.duration_s for s in good}
+    sol = solve(good_names, constraints, ref_name, durations=durations) if ref_name else None
+    prog(0.97, "solving")
+    results = [_source_result(n, infos[n], sol, reports) for n in names]
+    prog(1.0, "done")
+    return SyncResult(
+        reference=ref_name,
+        sources=results,
+        dropped=sol.dropped if sol else [],
+        disagreements=sol.disagreements if sol else [],
+        aligners=status,
+        parameters=params | {"reference_given": reference is not None},
+    )
+
+
+def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport]) -> SourceResult:
+    if isinstance(info, Exception):
+        return SourceResult(name=name, sha256=None, aligned=False, reason=str(info))
+    findings: dict[str, Any] = {}
+    notes: dict[str, str] = {}
+    for r in reports:
+        findings.update(r.findings.get(name, {}))
+        if name in r.notes:
+            notes[r.method] = r.notes[name]
+    res = SourceResult(
+        name=name,
+        sha256=info.sha256,
+        aligned=False,
+        findings=findings,
+        notes=notes,
+        duration_s=info.duration_s,
+    )
+    if sol is None:
+        res.reason = "no other readable source to align with"
+        return res
+    res.constraints = [_seen_from(name, c) for c in sol.used if name in (c.source, c.other)]
+    if name in sol.clocks:
+        res.aligned = True
+        res.clock = sol.clocks[name]
+    else:
+        why = "; ".join(f"{m}: {n}" for m, n in notes.items())
+        res.reason = f"{sol.unplaced.get(name, 'not placed')}" + (f" ({why})" if why else "")
+    return res
+
+
+def _one(incident: Sequence[str] | Mapping[str, Any]) -> SyncResult:
+    if isinstance(incident, Mapping):
+        return sync(list(incident["paths"]), reference=incident.get("reference"))
+    return sync(list(incident))
+
+
+def sync_many(
+    incidents: Iterable[Sequence[str] | Mapping[str, Any]], executor: Executor | None = None
+) -> list[SyncResult]:
+    """Run :func:`sync` on each incident, on ``executor`` (sequentially if None).
+
+    An incident is a list of paths or a dict ``{"paths": [...], "reference": path}``.
+    Any :class:`concurrent.futures.Executor` works, e.g. a dask ``client.get_executor()``.
+    Results come back in the order given.
+    """
+    items = list(incidents)
+    if executor is None:
+        return [_one(i) for i in items]
+    futures = [executor.submit(_one, i) for i in items]
+    return [f.result() for f in futures]
