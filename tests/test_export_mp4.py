@@ -7,8 +7,9 @@ import hashlib
 import av
 import numpy as np
 import pytest
+import test_project_factory
 from media_factory import frame_number
-from test_project_factory import build_incident, make_media
+from test_project_factory import build_incident
 
 from timesync.errors import ExportError
 from timesync.export import export
@@ -18,18 +19,13 @@ from timesync.media import FrameIndex
 W, H, FPS = 320, 200, 30
 START, END = 0.4, 2.4  # shared seconds: camB (offset 1.0) starts inside the range
 
-
-@pytest.fixture(scope="session")
-def media_cache(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("incident-media")
-    make_media(folder)
-    return folder
+incident_media = test_project_factory.incident_media  # the session fixture
 
 
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory, media_cache):
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, incident_media):
     folder = tmp_path_factory.mktemp("grid")
-    project = build_incident(folder, media_cache)
+    project = build_incident(folder, incident_media)
     seen = []
     out = export(project, "mp4", folder / "grid.mp4", start=START, end=END, width=W, height=H, fps=FPS,
                  progress=lambda f, m: seen.append(f))

@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 from media_factory import AudioSpec, click_track, make_audio, make_video
 
 from timesync.clock import IDENTITY, ClockMap
@@ -81,8 +82,22 @@ def build_incident(folder: Path, media_cache: Path | None = None) -> Project:
     return project
 
 
-def test_factory_builds_a_verified_project(tmp_path):
-    project = build_incident(tmp_path)
+_MEDIA: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def incident_media(tmp_path_factory) -> Path:
+    """The four source files, made once per session (import this fixture into a test module)."""
+    key = str(tmp_path_factory.getbasetemp())
+    if key not in _MEDIA:
+        folder = tmp_path_factory.mktemp("incident-media")
+        make_media(folder)
+        _MEDIA[key] = folder
+    return _MEDIA[key]
+
+
+def test_factory_builds_a_verified_project(tmp_path, incident_media):
+    project = build_incident(tmp_path, incident_media)
     assert [s.name for s in project.sources] == ["camA.mp4", "camB.mp4", "phone.wav", "drone.mp4"]
     assert [s.path for s in project.sources][0] == "media/camA.mp4"
     assert project.source("camA.mp4").probe["video"]["frame_count"] == 90

@@ -93,8 +93,10 @@ def export(
     else:
         from timesync.project.store import atomic_write_bytes
 
+        if fmt == "html":
+            options["progress"] = progress
         payload = module.render(project, fmt=fmt, **options)
         atomic_write_bytes(target, payload)
         if progress is not None:
-            progress(1.0, f"wrote {target.name}")
+            progress(1.0, f"wrote {target.name}")  # (html reports its own progress too)
     return target

@@ -3,7 +3,8 @@
 Cue times are the chosen source's local time (``local = (shared - offset) / rate``)
 rounded to the millisecond, so the captions play in sync with that file. A point
 event stays ``caption_s`` seconds; an interval event spans its interval. Events
-outside the source's recording are left out. Provenance goes in a ``NOTE``
+outside the source's recording are left out (an interval that overlaps it is
+clipped to its start). Provenance goes in a ``NOTE``
 block (WebVTT) or a zero-length first cue (SRT, which has no comments).
 """
 
@@ -50,7 +51,9 @@ def cues(project: Project, source: Source, caption_s: float = 2.0) -> list[tuple
         start = clock.to_local(ann.shared_s)
         end = clock.to_local(ann.end_s) if ann.end_s is not None else start + caption_s
         end = max(end, start + 0.001)
-        if end <= 0 or (duration is not None and start >= duration):
+        if (duration is not None and start >= duration) or end <= 0:
+            continue
+        if ann.end_s is None and start < 0:  # a moment before the recording began
             continue
         found.append((max(start, 0.0), end, ann))
     return found

@@ -140,6 +140,10 @@ def render(project: Project, *, fmt: str = "otio", rate: float | None = None, so
         text = otio.adapters.write_to_string(timeline, ADAPTERS[fmt])
     except Exception as exc:  # adapters raise many kinds: report as one clear sentence
         raise ExportError(f"{project.label}: the {fmt} adapter failed: {exc}") from exc
+    if fmt == "fcpxml":  # the FCP 7 adapter drops OTIO metadata: provenance as an XML comment
+        comment = "\n".join(provenance_lines(project)).replace("--", "- -")
+        head, _, rest = text.partition("\n")
+        text = f"{head}\n<!--\n{comment}\n-->\n{rest}" if head.startswith("<?xml") else f"<!--\n{comment}\n-->\n{text}"
     if fmt == "edl":
         text = text.rstrip("\n") + "\n" + "".join(f"* {line}\n" for line in provenance_lines(project))
     return text.encode("utf-8")
