@@ -93,10 +93,15 @@ def test_frame_at_does_not_truncate(clip):
     assert index.frame_at(10 / 30).number == 10
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.fixture(scope="session")
+def clip_index(clip) -> FrameIndex:
+    return FrameIndex.open(clip)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(t=st.floats(min_value=0.0, max_value=1.0, allow_nan=False))
-def test_frame_at_contains_t(clip, t):
-    index = FrameIndex.open(clip)
+def test_frame_at_contains_t(clip_index, t):
+    index = clip_index
     half_tick = 0.5 / 15360
     ref = index.frame_at(t)
     if t >= index.end_s - half_tick:

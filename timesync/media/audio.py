@@ -29,6 +29,11 @@ __all__ = ["decode_audio", "iter_audio_blocks"]
 SEEK_THRESHOLD_S = 2.0
 #: Seek this much before the window so the decoder and resampler are warm.
 PREROLL_S = 1.0
+#: Demuxers whose timestamps after a seek are estimated from the byte position
+#: (raw MP3/AAC/AC-3 streams without an index): decoded from the start instead.
+UNSEEKABLE_FORMATS = frozenset({"mp3", "aac", "ac3", "eac3", "adts", "mp2", "mpeg"})
+#: At most this many leading input samples are tried by :func:`_grid_skip`.
+MAX_GRID_SEARCH = 8192
 #: A frame whose PTS is off from where the previous samples end by more than
 #: this starts a new segment (a gap or an overlap in the recording).
 GAP_TOLERANCE_S = 0.002
@@ -205,7 +210,7 @@ def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start
     import av
 
     into_audio = Fraction(start_s) + origin - audio_start  # seconds into the audio stream
-    if into_audio < SEEK_THRESHOLD_S:
+    if into_audio < SEEK_THRESHOLD_S or UNSEEKABLE_FORMATS & set(container.format.name.split(",")):
         return
     target = audio_start + into_audio - Fraction(PREROLL_S)
     try:
@@ -224,9 +229,17 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
             if frame.samples == 0:
                 continue
             local = _frame_local(frame, stream, origin, segment)
-            if segment is None or abs(local - segment.expected_local()) > GAP_TOLERANCE_S or frame.sample_rate != segment.rate:
+            new_segment = segment is None or frame.sample_rate != segment.rate
+            if new_segment or abs(local - segment.expected_local()) > GAP_TOLERANCE_S:
                 if segment is not None:
                     segment.flush(placer)
+                    segment = None
+                skip = _grid_skip(local - window_start, frame.sample_rate, sr)
+                if skip:
+                    if skip >= frame.samples:
+                        continue
+                    frame = _drop_leading(frame, skip)
+                    local += Fraction(skip, frame.sample_rate)
                 position = round((local - window_start) * sr)
                 segment = _Segment(sr, position, local, frame.sample_rate)
             frame.pts = None  # the resampler must not re-time frames
@@ -240,6 +253,44 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
     if segment is not None:
         segment.flush(placer)
     yield from placer.blocks(final=True)
+
+
+def _grid_skip(offset: Fraction, rate: int, sr: int) -> int:
+    """Input samples to drop so a segment starts on the output sample grid.
+
+    ``offset`` is the segment's first input sample in seconds after the
+    window start. Dropping ``j`` samples puts it at ``offset + j / rate``;
+    the smallest ``j`` that makes ``(offset + j / rate) * sr`` a whole number
+    is returned, so a window decoded after a seek is resampled at the same
+    phase as a decode from the start (or the ``j`` that comes nearest to a
+    whole number, when the window start is off the input grid).
+    """
+    period = rate // math.gcd(rate, sr)  # input samples per whole-output-sample cycle
+    best, best_error = 0, Fraction(1)
+    for j in range(min(period, MAX_GRID_SEARCH)):
+        position = (offset + Fraction(j, rate)) * sr
+        error = abs(position - round(position))
+        if error == 0:
+            return j
+        if error < best_error:
+            best, best_error = j, error
+    return best
+
+
+def _drop_leading(frame, count: int):
+    """A copy of an audio frame without its first ``count`` samples."""
+    import av
+
+    data = frame.to_ndarray()
+    if frame.format.is_planar:
+        data = data[:, count:]
+    else:
+        data = data[:, count * len(frame.layout.channels) :]
+    out = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(data), format=frame.format.name, layout=frame.layout.name
+    )
+    out.sample_rate = frame.sample_rate
+    return out
 
 
 def _frame_local(frame, stream, origin: Fraction, segment: _Segment | None) -> Fraction:
