@@ -36,7 +36,7 @@ class PlaybackClock(QObject):
     rateChanged = Signal(float)
     rangeChanged = Signal(float, float)
 
-    def __init__(self, parent: QObject | None = None, *, tick_ms: int = 10) -> None:
+    def __init__(self, parent: QObject | None = None, *, tick_ms: int = 16) -> None:
         super().__init__(parent)
         self._time = 0.0
         self._rate = 1.0

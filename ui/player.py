@@ -56,6 +56,7 @@ class PlayerView(QWidget):
         self._spec = spec
         self._clock = clock
         self._image: QImage | None = None
+        self._frame = None  # the DecodedFrame on screen (keeps the image's memory alive)
         self._shown: int | None = None
         self._wanted: int | None = None
         self._local_s: float | None = None
@@ -66,6 +67,7 @@ class PlayerView(QWidget):
         self._pan = QPointF(0.0, 0.0)
         self._drag_from: QPointF | None = None
         self._closed = False
+        self.paint_count = 0  #: paint events so far (benchmarks)
         self._worker: FrameWorker | None = None
         if spec.has_video:
             self._worker = FrameWorker(spec.path, sha256=spec.sha256, parent=self)
@@ -170,22 +172,42 @@ class PlayerView(QWidget):
         if ref is None:
             self._wanted = None
             if self._shown is not None:
-                self._shown, self._image = None, None
+                self._shown, self._image, self._frame = None, None, None
             self.update()
             return
         number = min(max(ref.number + self.frame_offset, 0), len(self.index) - 1)
         if number != self._wanted:
             self._wanted = number
             if number != self._shown and self._worker is not None:
-                self._worker.request(number)
+                self._worker.request(number, self._display_size())
         self.update()
 
-    def _on_frame(self, number: int, image: QImage) -> None:
-        if number != self._wanted:
-            return  # a newer request is on its way
-        self._shown, self._image = number, image
+    def _on_frame(self, frame) -> None:
+        number = frame.number
+        if number != self._wanted and not (self._clock.playing and self._wanted is not None):
+            return  # paused: only the exact frame is shown (a newer request is on its way)
+        if frame.display is not None:
+            frame.display.setDevicePixelRatio(self.devicePixelRatioF())
+        self._frame, self._shown, self._image = frame, number, frame.image
         self.update()
         self.frameShown.emit(number)
+
+    def _display_size(self) -> tuple[int, int] | None:
+        """Pixel size of the fitted frame in this view (what the worker scales to)."""
+        probe = (self._spec.extra.get("probe") or {}).get("video") or {}
+        width, height = probe.get("width"), probe.get("height")
+        if self._image is not None:
+            width, height = self._image.width(), self._image.height()
+        if not width or not height or self.width() < 2 or self.height() < 2:
+            return None
+        scale = min(self.width() / width, self.height() / height)
+        ratio = self.devicePixelRatioF()
+        return max(1, round(width * scale * ratio)), max(1, round(height * scale * ratio))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._shown is not None and self._worker is not None and not self._clock.playing:
+            self._worker.request(self._shown, self._display_size())
 
     def _on_failed(self, message: str) -> None:
         self._error = message
@@ -204,12 +226,20 @@ class PlayerView(QWidget):
         return QRectF(cx - fit_w / 2, cy - fit_h / 2, fit_w, fit_h)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        self.paint_count += 1
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(8, 8, 10))
         if self._image is not None:
-            if not self._clock.playing:
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self._image_rect(), self._image)
+            rect = self._image_rect()
+            display = self._frame.display if self._frame is not None else None
+            if (self._zoom == 1.0 and display is not None
+                    and abs(display.width() - rect.width() * self.devicePixelRatioF()) < 1.5
+                    and abs(display.height() - rect.height() * self.devicePixelRatioF()) < 1.5):
+                painter.drawImage(rect.topLeft(), display)  # already scaled off the GUI thread
+            else:
+                if not self._clock.playing:
+                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(rect, self._image)
         self._paint_overlay(painter)
         if self._focused:
             painter.setPen(QPen(QColor(70, 160, 255), 2))

@@ -1,0 +1,228 @@
+"""Review-app playback benchmark: real-time play and seeks over the sample incident, offscreen.
+
+Measures, with the real window (``ui.main_window.MainWindow``, ``QT_QPA_PLATFORM=offscreen``):
+
+* real-time play at 1x for ``--seconds`` over the part where every source records:
+  per view, frames put on screen vs frames the clock passed through, and the lag
+  of each shown frame behind the clock at the moment it is shown (in frames of
+  that source: 0 = the frame the clock names, 1 = one behind);
+* ``--seeks`` seeded random seeks while paused: time from ``clock.seek`` until
+  every view shows exactly the frame the clock names (median and max, ms).
+
+Writes the "Review app" section of ``bench/RESULTS.md`` (between
+``<!-- ui:start -->`` and ``<!-- ui:end -->``) unless ``--no-write``.
+Usage: ``python bench/bench_playback.py [--media sample_media] [--seconds 20] [--seeks 20]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+START, END = "<!-- ui:start -->", "<!-- ui:end -->"
+
+
+def _spin(app, until, timeout_s: float, poll_ms: int = 2) -> bool:
+    """Run the event loop until ``until()`` is true (or the timeout); True if it became true.
+
+    The loop sleeps in Qt's event loop between checks (a ``QTimer`` every
+    ``poll_ms``), so the check itself costs the GUI thread almost nothing.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if until():
+        return True
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout_s
+
+    def check() -> None:
+        if until() or time.perf_counter() > deadline:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(poll_ms)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return until()
+
+
+def _all_exact(views) -> bool:
+    return all(v.shown_frame == v.wanted_frame for v in views)
+
+
+def measure(media: Path, seconds: float, seeks: int, seed: int = 7) -> dict:
+    """Run both measurements; returns the figures."""
+    import numpy as np
+    from PySide6.QtCore import QSettings
+
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+    from ui.sample_project import sample_project
+
+    app = create_app()
+    work = Path(tempfile.mkdtemp(prefix="bench-playback-"))
+    project = sample_project(media, work, align=False, shots_as_events=True)
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, autosave_s=0)
+    win.resize(1600, 900)
+    win.show()
+    win.open_project(project.path)
+    views = [v for v in win.grid.views if v.worker is not None]
+    if not _spin(app, lambda: all(v.index is not None for v in views), 60):
+        raise SystemExit("bench_playback: the views did not open their sources")
+    win.timeline_dock.hide()  # measure the players; the timeline repaints the playhead only
+    span_start = max(v.spec.clock.to_shared(v.index.start_s) for v in views)
+    span_end = min(v.spec.clock.to_shared(v.index.end_s) for v in views)
+    play_s = min(seconds, span_end - span_start - 1.0)
+
+    # -- real-time play ---------------------------------------------------------------
+    lags: dict[str, list[int]] = {v.spec.name: [] for v in views}
+    shown: dict[str, set[int]] = {v.spec.name: set() for v in views}
+
+    def on_shown(view):
+        def record(number: int) -> None:
+            if win.clock.playing:
+                ref = view.frame_ref_at(win.clock.time)
+                if ref is not None:
+                    lags[view.spec.name].append(ref.number - number)
+                shown[view.spec.name].add(number)
+        return record
+
+    for v in views:
+        v.frameShown.connect(on_shown(v))
+    t0 = span_start + 0.5
+    win.clock.seek(t0)
+    _spin(app, lambda: _all_exact(views), 10)
+    first = {v.spec.name: v.frame_ref_at(t0).number for v in views}
+    paints0 = {v.spec.name: v.paint_count for v in views}
+    decoded0 = {v.spec.name: v.worker.decoded for v in views}
+    started = time.perf_counter()
+    win.clock.play()
+    _spin(app, lambda: win.clock.time >= t0 + play_s, play_s + 30)
+    wall = time.perf_counter() - started
+    t1 = win.clock.time
+    win.clock.pause()
+    play = {}
+    for v in views:
+        name = v.spec.name
+        expected = v.frame_ref_at(t1).number - first[name] + 1
+        lag = lags[name] or [0]
+        play[name] = {
+            "expected": expected,
+            "shown": len(shown[name]),
+            "decoded": v.worker.decoded - decoded0[name],
+            "paints": v.paint_count - paints0[name],
+            "lag_within_1": sum(1 for x in lag if 0 <= x <= 1) / len(lag),
+            "lag_max": max(lag),
+            "lag_mean": float(np.mean(lag)),
+        }
+    rate = (t1 - t0) / wall
+
+    # -- seeks ------------------------------------------------------------------------
+    rng = np.random.default_rng(seed)
+    lo, hi = win.clock.start_s, win.clock.end_s
+    times_ms = []
+    for target in rng.uniform(lo, hi, seeks):
+        begin = time.perf_counter()
+        win.clock.seek(float(target))
+        if not _spin(app, lambda: _all_exact(views), 10):
+            raise SystemExit(f"bench_playback: views did not settle after a seek to {target:.3f} s")
+        times_ms.append((time.perf_counter() - begin) * 1e3)
+    win.shutdown()
+    win.close()
+    sizes = {}
+    for v in views:
+        video = (v.spec.extra.get("probe") or {}).get("video") or {}
+        sizes[v.spec.name] = f"{video.get('width')}x{video.get('height')} {video.get('fps') or 0:.3g} fps"
+    return {
+        "sources": [v.spec.name for v in views],
+        "sizes": sizes,
+        "play_s": t1 - t0,
+        "rate": rate,
+        "play": play,
+        "seek_median_ms": statistics.median(times_ms),
+        "seek_max_ms": max(times_ms),
+        "seeks": len(times_ms),
+        "load": os.getloadavg()[0],
+    }
+
+
+def report(fig: dict) -> str:
+    """The markdown section."""
+    described = ", ".join(f"{n} ({fig['sizes'][n]})" for n in fig["sources"])
+    lines = [
+        "## Review app (bench/bench_playback.py)",
+        "",
+        f"The real window, offscreen (`QT_QPA_PLATFORM=offscreen`), on {os.cpu_count()} cores "
+        f"(1-min load average at the end {fig['load']:.1f}: other work shared the machine), Python "
+        f"{platform.python_version()}. Sources: {described}. "
+        "Positions come from the sample's "
+        "truth.json (playback does not depend on how they were found).",
+        "",
+        f"**Real-time play**: {fig['play_s']:.1f} s of shared time at 1x took {fig['play_s'] / fig['rate']:.1f} s "
+        f"of wall time (clock rate {fig['rate']:.3f}).",
+        "",
+        "| source | frames the clock passed | frames shown | decoded | repaints | shown within 1 frame of the clock | worst lag (frames) | mean lag |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, p in fig["play"].items():
+        lines.append(f"| {name} | {p['expected']} | {p['shown']} | {p['decoded']} | {p['paints']} | "
+                     f"{100 * p['lag_within_1']:.1f} % | {p['lag_max']} | {p['lag_mean']:.2f} |")
+    lines += [
+        "",
+        "Lag is measured when each frame reaches its view: the clock's frame number for that source "
+        "minus the frame shown (0 = exact).",
+        "",
+        f"**Seeks**: {fig['seeks']} seeded random seeks while paused, until every view shows exactly the frame "
+        f"the clock names: median {fig['seek_median_ms']:.0f} ms, max {fig['seek_max_ms']:.0f} ms "
+        "(target: within 300 ms).",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str, results: Path) -> None:
+    """Replace (or append) the ui section of RESULTS.md."""
+    body = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    block = f"{START}\n{text}\n{END}"
+    if START in body and END in body:
+        head, rest = body.split(START, 1)
+        _old, tail = rest.split(END, 1)
+        body = head + block + tail
+    else:
+        body = body.rstrip("\n") + "\n\n" + block + "\n"
+    results.write_text(body, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=Path, default=REPO / "sample_media", help="the sample incident folder")
+    parser.add_argument("--seconds", type=float, default=20.0, help="shared seconds of real-time play")
+    parser.add_argument("--seeks", type=int, default=20, help="number of random seeks")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args(argv)
+    if not (args.media / "truth.json").is_file():
+        print(f"bench_playback: {args.media} has no truth.json; run `python -m timesync.samples` first",
+              file=sys.stderr)
+        return 2
+    fig = measure(args.media, args.seconds, args.seeks)
+    text = report(fig)
+    print(text)
+    if not args.no_write:
+        write_section(text, REPO / "bench" / "RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
