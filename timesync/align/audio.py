@@ -157,17 +157,7 @@ def match_features(
         return _no("the overlap is too short for the fine stage", **common)
     window_s = min(fine.FINE_WINDOW_S, (hi - lo) / 3.0)
     count = int(np.clip((hi - lo) // window_s, 3, fine.MAX_WINDOWS))
-    centres = fine.window_centres((lo, hi), window_s, count)
-    windows = fine.measure_windows(
-        read_a,
-        read_b,
-        sr=fine_sr,
-        offset_s=cm.offset_s,
-        rate=cm.rate,
-        centres_b=centres,
-        window_s=window_s,
-    )
-    fit = fine.fit_windows(windows, sr=fine_sr)
+    windows, fit = _fine_passes(read_a, read_b, cm, (lo, hi), window_s, count, fine_sr)
     ev = {**coarse_ev, **_fine_evidence(windows, fit, fine_sr, window_s)}
     common["evidence"] = ev
     if fit is None:
@@ -198,6 +188,36 @@ def match_features(
             f"no reliable audio match: uncertainty {fit.uncertainty_s * 1e3:.1f} ms", **common
         )
     return AudioMatch(matched=True, reason="", **common)
+
+
+def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: int, sr: int):
+    """Fine windows, refined until the rate used to resample ``b`` matches the fit.
+
+    Without a coarse drift line the rate is unknown: the first pass then uses
+    windows of at most 1 s (500 ppm smears 0.5 ms) and a second pass redoes the
+    windows at the fitted rate, so drift no longer blurs the GCC-PHAT peaks.
+    """
+    offset, rate = cm.offset_s, cm.rate
+    win = window_s if cm.chunks_on_line >= 2 else min(window_s, 1.0)
+    windows, fit = [], None
+    for _ in range(3):
+        n = (
+            count
+            if win == window_s
+            else int(np.clip((span[1] - span[0]) // win, 3, fine.MAX_WINDOWS))
+        )
+        centres = fine.window_centres(span, win, n)
+        windows = fine.measure_windows(
+            read_a, read_b, sr=sr, offset_s=offset, rate=rate, centres_b=centres, window_s=win
+        )
+        fit = fine.fit_windows(windows, sr=sr)
+        if fit is None:
+            break
+        new_rate = fit.rate if fit.rate_uncertainty is not None else rate
+        if abs(new_rate - rate) * win * sr < 0.1 and win == window_s:
+            break
+        offset, rate, win = fit.offset_s + (fit.rate - new_rate) * fit.at_b_s, new_rate, window_s
+    return windows, fit
 
 
 def _coarse_evidence(cm: CoarseMatch) -> dict[str, Any]:

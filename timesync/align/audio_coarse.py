@@ -111,6 +111,15 @@ def _top_peaks(z: np.ndarray, count: int, exclusion: int) -> list[tuple[int, flo
     return out
 
 
+def _parabola(z: np.ndarray, i: int) -> float:
+    """Sub-frame position of the peak at ``i`` (parabola through three points), in [-0.5, 0.5]."""
+    if 0 < i < z.size - 1 and np.isfinite(z[i - 1]) and np.isfinite(z[i + 1]):
+        den = z[i - 1] - 2 * z[i] + z[i + 1]
+        if den < 0:
+            return float(np.clip(0.5 * (z[i - 1] - z[i + 1]) / den, -0.5, 0.5))
+    return 0.0
+
+
 class _ChunkCorrelator:
     """Cross-correlations of chunks of ``b`` against all of ``a`` (spectra of ``a`` kept)."""
 
@@ -182,7 +191,8 @@ def _accumulate(cc: _ChunkCorrelator, slope: float, curves=None) -> tuple[np.nda
                 z = _robust_z(full / np.sqrt(np.maximum(counts, 1)), valid)
                 for idx, val in _top_peaks(z, _CHUNK_PEAKS, PEAK_EXCLUSION_FRAMES):
                     if val >= _CHUNK_MIN_Z:
-                        peaks.append(((s + e) / 2.0, idx - (cc.n_b - 1), val, k))
+                        lag = idx + _parabola(z, idx) - (cc.n_b - 1)
+                        peaks.append(((s + e) / 2.0, lag, val, k))
         shift = int(round(slope * (s + e) / 2.0))
         if shift == 0:
             total += full
@@ -202,13 +212,7 @@ def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int)
     zz = z.copy()
     zz[max(0, i - PEAK_EXCLUSION_FRAMES) : i + PEAK_EXCLUSION_FRAMES + 1] = -np.inf
     s2 = float(np.max(zz)) if np.isfinite(zz).any() else 0.0
-    # sub-frame peak by a parabola through the three samples around it
-    frac = 0.0
-    if 0 < i < z.size - 1 and np.isfinite(z[i - 1]) and np.isfinite(z[i + 1]):
-        den = z[i - 1] - 2 * z[i] + z[i + 1]
-        if den < 0:
-            frac = float(np.clip(0.5 * (z[i - 1] - z[i + 1]) / den, -0.5, 0.5))
-    return i + frac, s1, max(s2, 0.0), float(counts[i])
+    return i + _parabola(z, i), s1, max(s2, 0.0), float(counts[i])
 
 
 def coarse_match(
