@@ -20,9 +20,12 @@ at the bottom right from ``shared_s`` to ``end_s`` (point events for
 comes from the chosen ``source`` (default: the reference, or the first aligned
 source with audio), placed on the shared clock (its drift is not resampled).
 
-Determinism: ``-threads 1``, ``-fflags +bitexact``, ``-flags +bitexact``,
-x264 and AAC with fixed settings, no timestamps in the metadata: two renders of
-the same project and range are byte-identical. Text uses the font bundled with
+Determinism: ``-fflags +bitexact``, ``-flags +bitexact``, a single-threaded
+filter graph, x264 (``ultrafast``, crf 23 by default) with a *fixed* thread count
+(:data:`X264_THREADS` = 2: x264 output is deterministic for a given count, and
+"auto" would follow the machine's cores), AAC with fixed settings, no
+timestamps in the metadata: two renders of the same project and range are
+byte-identical (tested). Provenance goes in the MP4 ``comment`` tag. Text uses the font bundled with
 Pillow (Aileron Regular), written to a temporary folder, so no system font is
 needed.
 """
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
     from timesync.project import Project, Source
 
 OPTIONS = ("source", "start", "end", "width", "height", "fps", "caption_s", "crf", "preset")
+
+#: x264 is deterministic for a fixed thread count (never "auto", which follows the machine).
+X264_THREADS = 2
 
 CARD_COLOR = "0x202020"
 TEXT_COLOR = "white"
@@ -246,7 +252,7 @@ def caption_lanes(project: Project, start_s: float, duration_s: float,
 
 
 def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *, caption_s: float = 2.0,
-                crf: int = 23, preset: str = "veryfast") -> Any:
+                crf: int = 23, preset: str = "ultrafast") -> Any:
     """The ffmpeg-python output node of the whole render."""
     import ffmpeg
 
@@ -281,7 +287,8 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
             label_y = plan.tile_h - 2 * (small + 6)
             text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
             video = (video.filter("settb", "1/1000000")
-                     .filter("scale", plan.tile_w, plan.tile_h, force_original_aspect_ratio="decrease")
+                     .filter("scale", plan.tile_w, plan.tile_h, force_original_aspect_ratio="decrease",
+                             flags="fast_bilinear")
                      .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", "(oh-ih)/2", color=CARD_COLOR)
                      .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
                      .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
@@ -318,7 +325,8 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     comment = " | ".join(provenance_lines(project))
     kwargs: dict[str, Any] = {
         "vcodec": "libx264", "preset": preset, "crf": crf, "pix_fmt": "yuv420p", "r": plan.fps,
-        "threads": 1, "fflags": "+bitexact", "flags": "+bitexact", "x264-params": "threads=1",
+        "threads": X264_THREADS, "fflags": "+bitexact", "flags": "+bitexact",
+        "x264-params": f"threads={X264_THREADS}",
         "movflags": "+faststart", "map_metadata": -1, "metadata": f"comment={comment}", "t": f"{d:.6f}",
         "f": "mp4",
     }
@@ -331,7 +339,7 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
 
 def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[float, str], Any] | None = None,
           source: str | None = None, start: float | None = None, end: float | None = None, width: int = 1280,
-          height: int = 720, fps: int = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "veryfast",
+          height: int = 720, fps: int = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "ultrafast",
           **_: Any) -> None:
     """Render the grid video to ``out`` (atomically: a temporary file in its folder, then renamed)."""
     import imageio_ffmpeg
