@@ -45,16 +45,22 @@ HOP_S = 0.0005
 #: Levels (peak dBFS, peak energy) are measured this long after the onset, so
 #: that a next shot or echo does not lend its level to the one before.
 PEAK_WINDOW_S = 0.005
+#: A rise is looked for over this long (s): what comes in the next RISE_S must
+#: stand ``jump_db`` above the loudest of the 1-5 ms before.
+RISE_S = 0.002
+#: The background level is this percentile of the energy over a 4 s window: low,
+#: so that a dense exchange of fire filling the window does not lift it.
+BG_PERCENTILE = 10
 
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
     "k_mad": 4.0,
     "min_prominence_db": 15.0,
-    "max_threshold_db": 25.0,
+    "max_threshold_db": 18.0,
     "jump_db": 6.0,
     "refractory_s": 0.05,
-    "onset_fraction": 0.25,
+    "onset_fraction": 0.5,
     "echo_db": 10.0,
     "echo_window_s": 0.5,
     "min_peak_dbfs": -60.0,
@@ -138,11 +144,11 @@ def _frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
     return 10.0 * np.log10(energy + _EPS)
 
 
-def _background(e_db: np.ndarray, per_s: float, window_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
     """Running background level and robust sigma (1.4826 MAD) of ``e_db`` over ``window_s``.
 
-    The level is the 30th percentile rather than the median, so a burst of
-    shots filling half the window does not lift it. Computed on a 10 ms grid
+    The level is a low percentile (:data:`BG_PERCENTILE`) rather than the
+    median, so shots and their tails filling most of the window do not lift it. Computed on a 10 ms grid
     and interpolated back, so hours of audio stay cheap.
     """
     step = max(1, round(per_s * 0.01))
@@ -152,7 +158,7 @@ def _background(e_db: np.ndarray, per_s: float, window_s: float = 2.0) -> tuple[
         return med, np.full(len(e_db), 1.4826 * np.median(np.abs(e_db - med)))
     coarse = e_db[: n10 * step].reshape(n10, step).mean(axis=1)
     size = max(3, round(window_s / 0.01) | 1)
-    med = ndimage.percentile_filter(coarse, 30, size=size, mode="nearest")
+    med = ndimage.percentile_filter(coarse, BG_PERCENTILE, size=size, mode="nearest")
     mad = ndimage.median_filter(np.abs(coarse - med), size=size, mode="nearest")
     grid = (np.arange(n10) + 0.5) * step
     at = np.arange(len(e_db))
@@ -295,15 +301,19 @@ def _coarse_onsets(
 ) -> list[int]:
     """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned)."""
     thr = bg + np.clip(p["k_mad"] * sigma, p["min_prominence_db"], p["max_threshold_db"])
-    past = np.full_like(e_db, np.inf)
-    # the largest energy among the windows of the 1..4 ms before (frame n-2 is
-    # the window just before frame n's): a jump must beat all of them
-    for d in range(2, 2 + max(1, round(0.003 * per_s)) + 1):
-        shifted = np.full_like(e_db, np.inf)
-        shifted[d:] = e_db[:-d]
-        past = np.where(np.isinf(past), shifted, np.maximum(past, shifted))
-    jump = e_db - past
-    return [int(f) for f in np.nonzero((e_db > thr) & (jump >= p["jump_db"]))[0]]
+    n = len(e_db)
+    rise = max(1, round(RISE_S * per_s))
+    # what comes: the loudest window of the next RISE_S (a rise smeared by a
+    # codec's pre-echo still reaches its top within it) ...
+    ahead = ndimage.maximum_filter1d(e_db, size=rise + 1, origin=-(rise // 2), mode="nearest")
+    # ... against what was: the loudest window between 5 ms and 1 ms before
+    past = np.full(n, np.inf)
+    span = max(1, round(0.004 * per_s))
+    lag = 2  # frame n-2 is the window just before frame n's
+    before = ndimage.maximum_filter1d(e_db, size=span + 1, origin=span // 2, mode="nearest")
+    past[lag:] = before[: n - lag]
+    jump = ahead - past
+    return [int(f) for f in np.nonzero((ahead > thr) & (jump >= p["jump_db"]))[0]]
 
 
 def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> int:
@@ -354,7 +364,7 @@ def _is_echo(
     A second shot is a new blast (another noise realisation); an echo is a
     delayed, weaker, filtered copy of one already heard. The first 10 ms of the
     high-passed waveform are compared with each event of the last
-    ``window_s`` seconds (lag searched over ±0.5 ms around the onset delay).
+    ``window_s`` seconds (lag searched over ±1.5 ms around the onset delay).
     """
     n = round(0.01 * sr)
     cur = hp[onset : onset + n]
@@ -366,7 +376,7 @@ def _is_echo(
         ref = hp[prev.onset_sample : prev.onset_sample + n]
         if len(ref) < n:
             continue
-        ncc = _ncc_max(cur, ref, max(1, round(0.0005 * sr)))
+        ncc = _ncc_max(cur, ref, max(1, round(0.0015 * sr)))
         if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
             return True
     return False
