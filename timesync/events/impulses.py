@@ -332,18 +332,21 @@ def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> in
     return lo + int(above[0]) if len(above) else centre
 
 
-def _ncc_max(a: np.ndarray, b: np.ndarray, max_lag: int) -> float:
-    """Largest normalised cross-correlation of equal-length ``a`` and ``b`` within ±``max_lag`` samples."""
-    best = 0.0
-    n = len(a)
-    for lag in range(-max_lag, max_lag + 1):
-        x = a[max(0, lag) : n + min(0, lag)]
-        y = b[max(0, -lag) : n - max(0, lag)]
-        den = math.sqrt(float(np.dot(x, x)) * float(np.dot(y, y)))
-        if den > 0:
-            best = max(best, abs(float(np.dot(x, y))) / den)
-    return best
+def _ncc_max(seg: np.ndarray, ref: np.ndarray) -> float:
+    """Largest |normalised cross-correlation| of ``ref`` with every same-length window of ``seg``."""
+    n = len(ref)
+    if len(seg) < n or n == 0:
+        return 0.0
+    num = np.correlate(seg, ref, mode="valid")
+    csum = np.concatenate([[0.0], np.cumsum(seg.astype(np.float64) ** 2)])
+    energy = csum[n:] - csum[:-n]
+    den = np.sqrt(np.maximum(energy, 0.0) * float(np.dot(ref, ref)))
+    ok = den > 0
+    return float(np.max(np.abs(num[ok]) / den[ok])) if np.any(ok) else 0.0
 
+
+#: The echo test searches the lag this far (s) either side of the onset delay.
+ECHO_LAG_S = 0.004
 
 #: A new event inside the refractory period replaces the previous one when
 #: it is this much louder (dB).
@@ -364,11 +367,13 @@ def _is_echo(
     A second shot is a new blast (another noise realisation); an echo is a
     delayed, weaker, filtered copy of one already heard. The first 10 ms of the
     high-passed waveform are compared with each event of the last
-    ``window_s`` seconds (lag searched over ±1.5 ms around the onset delay).
+    ``window_s`` seconds (lag searched over ±``ECHO_LAG_S`` around the onset
+    delay: an echo riding on a loud tail is often found a little late).
     """
     n = round(0.01 * sr)
-    cur = hp[onset : onset + n]
-    if len(cur) < n:
+    slack = max(1, round(ECHO_LAG_S * sr))
+    seg = hp[max(0, onset - slack) : onset + n + slack]
+    if onset + n > len(hp):
         return False
     for prev, prev_db in zip(reversed(previous), reversed(peaks_db), strict=True):
         if onset - prev.onset_sample > window_s * sr:
@@ -376,7 +381,7 @@ def _is_echo(
         ref = hp[prev.onset_sample : prev.onset_sample + n]
         if len(ref) < n:
             continue
-        ncc = _ncc_max(cur, ref, max(1, round(0.0015 * sr)))
+        ncc = _ncc_max(seg, ref)
         if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
             return True
     return False
