@@ -55,6 +55,8 @@ WINDOW_MIN_PSR = 8.0
 WINDOW_MAX_AMBIGUITY = 0.8
 #: Windows farther than this many robust sigmas from the fitted line are outliers.
 OUTLIER_SIGMAS = 4.0
+#: The rate is fitted only when the usable windows span at least this (seconds).
+MIN_RATE_SPAN_S = 5.0
 #: Systematic error of a sub-sample peak (interpolation bias, resampling), in
 #: samples at the fine rate; added in quadrature, it does not average down.
 SYSTEMATIC_SAMPLES = 0.15
@@ -203,7 +205,7 @@ def _huber_line(t: np.ndarray, y: np.ndarray, floor: float, fit_rate: bool):
 
 
 def fit_windows(
-    windows: list[WindowMeasure], *, sr: int, min_rate_span_s: float = 20.0
+    windows: list[WindowMeasure], *, sr: int, min_rate_span_s: float = MIN_RATE_SPAN_S
 ) -> FineFit | None:
     """Robust fit of ``t_a = offset + rate * t_b`` through the usable windows.
 
