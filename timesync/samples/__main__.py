@@ -1,0 +1,5 @@
+import sys
+
+from timesync.samples.generate import main
+
+sys.exit(main())
