@@ -58,9 +58,9 @@ def test_json_is_the_full_project(incident, tmp_path):
     data = json.loads(_export(project, "json", tmp_path).read_text())
     assert data["schema"] == "timesync.project/1"
     assert [e["id"] for e in data["events"]] == ["e1", "e2", "e3"]
-    assert data["provenance"]["sources"][1]["uncertainty_s"] == 0.002
-    assert data["provenance"]["version"] == "0.1.0"
-    assert Project.from_dict({k: v for k, v in data.items() if k != "provenance"}).to_dict()["events"] == data["events"]
+    assert data["export_provenance"]["sources"][1]["uncertainty_s"] == 0.002
+    assert data["export_provenance"]["version"] == "0.1.0"
+    assert Project.from_dict({k: v for k, v in data.items() if k != "export_provenance"}).to_dict()["events"] == data["events"]
 
 
 def test_csv_has_local_time_and_frame_per_source(incident, tmp_path):
@@ -178,7 +178,7 @@ def test_changed_and_missing_sources_are_marked(incident, tmp_path):
     assert "WARNING camB.mp4: file CHANGED since it was aligned" in csv_text
     assert "WARNING phone.wav: file MISSING since it was aligned" in csv_text
     data = json.loads(export(changed, "json", tmp_path / "c.json").read_text())
-    assert [s["hash_status"] for s in data["provenance"]["sources"]] == ["verified", "changed", "missing", "verified"]
+    assert [s["hash_status"] for s in data["export_provenance"]["sources"]] == ["verified", "changed", "missing", "verified"]
     html = export(changed, "html", tmp_path / "c.html").read_text()
     assert "<span class='warn'>CHANGED</span>" in html and "<span class='warn'>MISSING</span>" in html
 

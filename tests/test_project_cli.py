@@ -121,4 +121,4 @@ def test_export_marks_a_changed_source_and_exits_1(case, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "timesync: warning: media/camA.mp4: CHANGED" in err
     data = json.loads((copy / "p.json").read_text())
-    assert data["provenance"]["sources"][0]["hash_status"] == "changed"
+    assert data["export_provenance"]["sources"][0]["hash_status"] == "changed"

@@ -270,3 +270,37 @@ def test_kill_during_save_never_leaves_a_broken_file(tmp_path):
         generations.append(int(note.split()[1]))
     assert path.stat().st_size > 1_000_000
     assert max(generations) > 1  # the kills did land while it was saving again and again
+
+
+def test_a_real_sync_result_round_trips(tmp_path, monkeypatch):
+    """``SyncResult.to_dict()`` (timesync.sync) is accepted as is; its provenance is kept."""
+    from media_factory import make_video
+
+    from timesync.align.constraints import Constraint
+    from timesync.sync import SourceResult, SyncResult
+
+    monkeypatch.chdir(tmp_path)
+    make_video(tmp_path / "a.mp4", n_frames=10)
+    make_video(tmp_path / "b.mp4", n_frames=10)
+    c = Constraint("b.mp4", "a.mp4", 1.25, 0.001, "audio", score=12.0)
+    result = SyncResult(
+        reference="a.mp4",
+        sources=[
+            SourceResult("a.mp4", None, True, ClockMap(0.0, 1.0, 0.0, "reference")),
+            SourceResult("b.mp4", None, True, ClockMap(1.25, 1.0, 0.001, "audio"), constraints=[c],
+                         notes={"overlay": "no readable clock overlay"}),
+            SourceResult("c.mp4", None, False, reason="no shared audio"),
+        ],
+        aligners={"audio": "ok"},
+    )
+    (tmp_path / "case").mkdir()
+    project = Project.from_sync_result(result, project_path="case/incident.json")
+    assert [s.path for s in project.sources] == ["../a.mp4", "../b.mp4", "../c.mp4"]
+    assert project.clock("b.mp4").offset_s == 1.25 and project.clock("c.mp4") is None
+    assert project.source("b.mp4").constraints[0]["with"] == "a.mp4"
+    assert project.source("a.mp4").probe["video"]["frame_count"] == 10  # probed: sync does not say
+    project.save()
+    again = Project.load(tmp_path / "case" / "incident.json")
+    assert again.extra["provenance"]["aligners"] == {"audio": "ok"}
+    assert again.source("b.mp4").extra["notes"] == {"overlay": "no readable clock overlay"}
+    assert [s.hash_status for s in again.sources] == ["unverified", "unverified", "missing"]

@@ -1,4 +1,7 @@
-"""``json``: the full project, with a ``provenance`` block, deterministic bytes."""
+"""``json``: the full project, with an ``export_provenance`` block, deterministic bytes.
+
+(``provenance`` is left to what ``timesync sync`` recorded: aligners, parameters,
+dropped constraints.)"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ OPTIONS: tuple[str, ...] = ()
 
 
 def render(project: Project, *, fmt: str = "json", **_: Any) -> bytes:
-    """The project JSON plus ``provenance`` (sorted keys, UTF-8, final newline)."""
+    """The project JSON plus ``export_provenance`` (sorted keys, UTF-8, final newline)."""
     data = project.to_dict()
-    data["provenance"] = provenance(project)
+    data["export_provenance"] = provenance(project)
     return dumps_project(data)

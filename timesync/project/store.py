@@ -40,6 +40,7 @@ __all__ = [
     "project_from_sync_result",
     "atomic_write_bytes",
     "dumps_project",
+    "fill_probes",
 ]
 
 SCHEMA_NAME = "timesync.project"
@@ -305,7 +306,32 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         raise ProjectError(
             f"{label}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); truncated or damaged?"
         ) from None
-    return project_from_dict(data, path=path)
+    project = project_from_dict(data, path=path)
+    fill_probes(project)
+    return project
+
+
+def fill_probes(project: Project) -> None:
+    """Probe sources that have no probe summary (e.g. written by ``timesync sync -o``).
+
+    Not a change of the project (no history, not dirty); a file that cannot be
+    probed keeps an empty summary and adds a warning.
+    """
+    from dataclasses import replace
+
+    from timesync.errors import MediaError
+    from timesync.project.verify import probe_summary
+
+    for source in project.sources:
+        path = project.resolve(source.name)
+        if source.probe or not path.is_file():
+            continue
+        try:
+            summary = probe_summary(path)
+        except MediaError as exc:
+            project.warnings.append(f"{source.path}: could not be probed ({exc})")
+            continue
+        project._replace_source(source, replace(source, probe=summary))  # noqa: SLF001
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
@@ -401,6 +427,7 @@ def project_from_sync_result(result: Any, project_path: str | os.PathLike[str] |
     data = json.loads(json.dumps(data))  # a private copy, JSON types only
     data.setdefault("schema", f"{SCHEMA_NAME}/{SCHEMA_VERSION}")
     project = project_from_dict(data, label="sync result", base_dir=Path.cwd())
+    fill_probes(project)
     if project_path is not None:
         target = Path(project_path).absolute()
         _rebase(project, target.parent)
