@@ -80,14 +80,15 @@ def measure(path: Path, reads: int) -> dict:
     assert len(cached) == len(index)
     rng = np.random.default_rng(1)
     targets = [int(n) for n in rng.integers(0, len(index), reads)]
-    times_ms = []
+    times_ms, cpu_ms = [], []
     with FrameReader(path, index=index) as reader:
         reader.read(0)  # open the decoder
         for n in targets:
             reader._frames = None  # force a fresh seek, as for a random jump in review
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             image = reader.read(n)
             times_ms.append((time.perf_counter() - start) * 1000)
+            cpu_ms.append((time.process_time() - cpu) * 1000)
             got = mf.frame_number(image)
             if got != n:
                 raise SystemExit(f"wrong frame: asked {n}, got {got}")
@@ -102,13 +103,16 @@ def measure(path: Path, reads: int) -> dict:
         "median_ms": statistics.median(times_ms),
         "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
         "max_ms": ordered[-1],
+        "cpu_median_ms": statistics.median(cpu_ms),
         "reads": reads,
     }
 
 
 def write_results(figures: dict, seconds: int) -> None:
     """Replace this benchmark's section of RESULTS.md (other sections untouched)."""
-    verdict = "meets" if figures["p95_ms"] < GOAL_MS else "misses"
+    def verdict(key: str) -> str:
+        return "meets" if figures[key] < GOAL_MS else "misses"
+
     section = "\n".join(
         [
             BEGIN,
@@ -126,11 +130,15 @@ def write_results(figures: dict, seconds: int) -> None:
             f"| seek + decode, median | {figures['median_ms']:.1f} ms |",
             f"| seek + decode, p95 | {figures['p95_ms']:.1f} ms |",
             f"| seek + decode, max | {figures['max_ms']:.1f} ms |",
+            f"| CPU time per seek, median (all decoder threads) | {figures['cpu_median_ms']:.1f} ms |",
             f"| FrameIndex build (demux only, no cache) | {figures['index_s'] * 1000:.0f} ms |",
             f"| FrameIndex from cache | {figures['cached_index_s'] * 1000:.1f} ms |",
             f"| SHA-256 of the file | {figures['sha256_s'] * 1000:.0f} ms |",
             "",
-            f"Goal: under {GOAL_MS:.0f} ms per seek: p95 {verdict} it.",
+            f"Goal: under {GOAL_MS:.0f} ms per seek: the median {verdict('median_ms')} it, "
+            f"the p95 {verdict('p95_ms')} it. Wall times scale with the machine's load: the "
+            "decoder needs ~4-5 ms of CPU per 1080p frame and a seek decodes from the keyframe "
+            "before the target (up to 59 frames with a 2 s GOP).",
             END,
         ]
     )
@@ -169,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sha256 {figures['sha256_s'] * 1000:.0f} ms\n"
         f"seek+decode over {figures['reads']} random frames: median {figures['median_ms']:.1f} ms, "
         f"p95 {figures['p95_ms']:.1f} ms, max {figures['max_ms']:.1f} ms (goal < {GOAL_MS:.0f} ms), "
-        f"load average {figures['load']:.1f}"
+        f"load average {figures['load']:.1f}; CPU per seek median {figures['cpu_median_ms']:.1f} ms"
     )
     if not args.no_write:
         write_results(figures, args.seconds)

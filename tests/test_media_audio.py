@@ -194,3 +194,21 @@ def test_errors(media):
         decode_audio(wav, sr=8000, duration_s=-1)
     with pytest.raises(MediaError, match="file not found"):
         decode_audio(media / "missing.wav", sr=8000)
+
+
+def test_blocks_use_bounded_memory(media):
+    import tracemalloc
+
+    sr_native, seconds = 48000, 20
+    path = mf.make_audio(media / "long48.wav", mf.click_track(sr_native, seconds, [19.5]), sr_native)
+    whole_output = seconds * 16000 * 4  # bytes of float32 at 16 kHz
+    tracemalloc.start()
+    try:
+        total = 0
+        for _t, block in iter_audio_blocks(path, sr=16000, block_s=0.5):
+            total += len(block)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == seconds * 16000
+    assert peak < whole_output / 4, f"peak {peak} bytes"
