@@ -100,12 +100,17 @@ class _Segment:
         self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         self.position = position  # output index of this segment's first sample
         self.local_start = local_start  # local seconds of its first input sample
+        self.local_start_f = float(local_start)
         self.rate = rate  # input sample rate
         self.in_samples = 0
         self.out_samples = 0
 
     def expected_local(self) -> Fraction:
         return self.local_start + Fraction(self.in_samples, self.rate)
+
+    def gap_s(self, local_s: float) -> float:
+        """Seconds between where the fed samples end and ``local_s`` (float; for the gap test)."""
+        return abs(local_s - (self.local_start_f + self.in_samples / self.rate))
 
     def feed(self, frame, placer: _Placer) -> None:
         self.in_samples += frame.samples
@@ -224,13 +229,15 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
 
     segment: _Segment | None = None
     window_start = Fraction(start_s)
+    origin_f = float(origin)
     try:
         for frame in container.decode(stream):
             if frame.samples == 0:
                 continue
-            local = _frame_local(frame, stream, origin, segment)
+            pts_s = None if frame.pts is None else frame.pts * float(frame.time_base or stream.time_base)
             new_segment = segment is None or frame.sample_rate != segment.rate
-            if new_segment or abs(local - segment.expected_local()) > GAP_TOLERANCE_S:
+            if new_segment or (pts_s is not None and segment.gap_s(pts_s - origin_f) > GAP_TOLERANCE_S):
+                local = _frame_local(frame, stream, origin, segment)
                 if segment is not None:
                     segment.flush(placer)
                     segment = None
