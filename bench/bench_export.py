@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     from timesync.export import export
     from timesync.export.grid import plan_grid
 
+    load_at_start = os.getloadavg()[0]
+
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         work = Path(tmp)
         project = project_from_truth(args.sample, work)
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Target at least 2x real time: {verdict} it. Output {size_mb:.1f} MB, sha256 {digest[:16]}... "
         "(libx264 ultrafast crf 23, 2 fixed encoder threads, one filter thread, bit-exact flags: "
         "repeated renders are byte-identical). The machine is shared: the load average at the start was "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
+        f"{load_at_start:.1f} on {os.cpu_count()} cores.",
         "",
         "| other export | wall s |",
         "|---|---|",

@@ -100,3 +100,22 @@ def test_grid_refuses_existing_output_and_empty_range(rendered, tmp_path):
     with pytest.raises(ExportError, match="range 2.0 to 1.0 s is empty"):
         export(project, "mp4", tmp_path / "x.mp4", start=2.0, end=1.0)
     assert [p.name for p in tmp_path.iterdir()] == []  # no temporary file left behind
+
+
+def _audio(path):
+    with av.open(str(path)) as container:
+        return np.concatenate([f.to_ndarray().mean(axis=0) for f in container.decode(audio=0)])
+
+
+def test_audio_comes_from_the_chosen_source(rendered, tmp_path):
+    project, _, _ = rendered
+    # shared 1.0-2.0: camA has its click at local 1.5 (output 0.5); phone.wav's only click is at shared 0.51
+    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 100}
+    default = _audio(export(project, "mp4", tmp_path / "a.mp4", **kwargs))
+    assert abs(int(np.argmax(np.abs(default))) / 48000 - 0.5) < 0.01
+    phone = _audio(export(project, "mp4", tmp_path / "p.mp4", source="phone.wav", **kwargs))
+    assert np.abs(phone).max() < 0.05 * np.abs(default).max()
+    with pytest.raises(ExportError, match="camB.mp4 has no audio stream"):
+        export(project, "mp4", tmp_path / "b.mp4", source="camB.mp4", **kwargs)
+    with pytest.raises(ExportError, match="audio source drone.mp4 is not aligned"):
+        export(project, "mp4", tmp_path / "d.mp4", source="drone.mp4", **kwargs)

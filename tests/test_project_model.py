@@ -216,3 +216,26 @@ def test_a_failing_listener_does_not_stop_the_others(project):
     project.events.disconnect(broken)
     project.add_annotation("other", 2.0)
     assert len(heard) == 2
+
+
+def test_annotation_locates_itself_in_each_source(tmp_path):
+    from media_factory import make_video
+
+    from timesync.media import FrameIndex
+
+    make_video(tmp_path / "v.mp4", n_frames=30, fps=25)
+    p = Project(base_dir=tmp_path, author="a")
+    src = p.add_source(tmp_path / "v.mp4", clock=ClockMap(10.0, 1.0, 0.001, "audio"))
+    index = FrameIndex.open(tmp_path / "v.mp4")
+    inside = p.add_annotation("warning", 10.5, 11.01)
+    where = inside.locate(src, index)
+    assert (where.status, where.frame, where.local_s) == ("recording", 12, 0.5)
+    assert where.text() == "0:00:00.500 frame 12"
+    assert inside.locate(src, index, at_end=True).frame == 25
+    before = p.add_annotation("warning", 9.99).locate(src, index)
+    assert (before.status, before.frame, before.text()) == ("not recording", None, "not recording")
+    assert abs(before.local_s + 0.01) < 1e-9
+    after = p.add_annotation("warning", 11.2).locate(src, index)  # 30 frames at 25 fps end at local 1.2
+    assert after.status == "not recording"
+    p.set_source_clock(src.name, None)
+    assert p.annotation("e1").locate(p.source(src.name), index).status == "not aligned"

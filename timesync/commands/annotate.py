@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from timesync.errors import ProjectError
@@ -23,7 +24,7 @@ def parse_seconds(text: str) -> float:
     total = 0.0
     for value in values:
         total = total * 60.0 + abs(value)
-    if total != total or total in (float("inf"),):
+    if not math.isfinite(total):
         raise argparse.ArgumentTypeError(f"not a finite time: {text!r}")
     return sign * total
 

@@ -101,10 +101,6 @@ def _even(n: float) -> int:
     return max(2, 2 * math.floor(n / 2))
 
 
-def _has_video(source: Source) -> bool:
-    return source.probe.get("video") is not None or ("video" not in source.probe and source.role != "audio-only")
-
-
 def _extent(project: Project, source: Source, index: Any | None) -> tuple[float, float]:
     """Local (start, end) seconds of the source's footage (video) or recording (audio)."""
     if index is not None:
@@ -151,7 +147,7 @@ def plan_grid(
         if not project.resolve(src.name).is_file():
             skipped.append(f"{src.name} (file missing)")
             continue
-        lo, hi = _extent(project, src, indexes.get(src.name) if _has_video(src) else None)
+        lo, hi = _extent(project, src, indexes.get(src.name) if src.has_video else None)
         placed.append(src)
         spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
     if not placed:
@@ -169,7 +165,7 @@ def plan_grid(
         clock = src.clock
         l0, l1 = clock.to_local(start), clock.to_local(end)
         path = project.resolve(src.name)
-        index = indexes.get(src.name) if _has_video(src) else None
+        index = indexes.get(src.name) if src.has_video else None
         if index is not None:
             tiles.append(_video_tile(src, path, index, l0, l1))
         else:
@@ -183,18 +179,15 @@ def plan_grid(
 
 def _plan_audio(project: Project, placed: list[Source], name: str | None, start: float,
                 end: float) -> tuple[Path, float, float] | None:
-    def has_audio(src: Source) -> bool:
-        return src.probe.get("audio") is not None or "audio" not in src.probe
-
     if name is not None:
         chosen = project.source(name)
         if chosen not in placed:
             raise ExportError(f"{project.label}: audio source {chosen.name} is not aligned or its file is missing")
-        if not has_audio(chosen):
+        if not chosen.has_audio:
             raise ExportError(f"{project.label}: {chosen.name} has no audio stream")
     else:
         ordered = sorted(placed, key=lambda s: s.name != project.reference)
-        chosen = next((s for s in ordered if has_audio(s)), None)
+        chosen = next((s for s in ordered if s.has_audio), None)
         if chosen is None:
             return None
     l0 = chosen.clock.to_local(start)

@@ -76,8 +76,7 @@ def build_timeline(project: Project, rate: float | None = None, *,
         clock = source.clock
         if clock is None or (only is not None and source.name != only):
             continue
-        video = source.probe.get("video") is not None or ("video" not in source.probe and source.role != "audio-only")
-        kind = otio.schema.TrackKind.Video if video else otio.schema.TrackKind.Audio
+        kind = otio.schema.TrackKind.Video if source.has_video else otio.schema.TrackKind.Audio
         track = otio.schema.Track(name=source.name, kind=kind)
         lead = frames(clock.offset_s - t0)
         if lead.value > 0:

@@ -58,6 +58,12 @@ class Annotation:
         """``end_s - shared_s`` for an interval, 0 for a point (seconds)."""
         return 0.0 if self.end_s is None else self.end_s - self.shared_s
 
+    def locate(self, source: Any, index: Any | None = None, *, at_end: bool = False) -> Any:
+        """Its local time and frame number in ``source`` (see :func:`timesync.project.locate.locate`)."""
+        from timesync.project.locate import locate_annotation
+
+        return locate_annotation(self, source, index, at_end=at_end)
+
     def with_(self, **changes: Any) -> Annotation:
         """A copy with some fields changed."""
         return replace(self, **changes)

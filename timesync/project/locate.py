@@ -110,8 +110,7 @@ def open_indexes(project: Project) -> dict[str, Any | None]:
     indexes: dict[str, Any | None] = {}
     for source in project.sources:
         path = project.resolve(source.name)
-        has_video = source.probe.get("video") is not None or "video" not in source.probe and source.role != "audio-only"
-        if not path.is_file() or not has_video:
+        if not path.is_file() or not source.has_video:
             indexes[source.name] = None
             continue
         try:

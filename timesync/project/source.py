@@ -117,6 +117,18 @@ class Source:
         value = self.probe.get("duration_s")
         return float(value) if isinstance(value, int | float) else None
 
+    @property
+    def has_video(self) -> bool:
+        """From the probe summary; without one, any role but "audio-only" is taken to have video."""
+        if self.probe:
+            return self.probe.get("video") is not None
+        return self.role != "audio-only"
+
+    @property
+    def has_audio(self) -> bool:
+        """From the probe summary; without one, taken to have audio."""
+        return self.probe.get("audio") is not None if self.probe else True
+
     def with_(self, **changes: Any) -> Source:
         """A copy with some fields changed."""
         return replace(self, **changes)
