@@ -260,3 +260,22 @@ def test_console_script_error_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     assert str(bad) in lines[0] and "not a media file" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4"]
+
+
+def test_cover_art_is_not_video(media):
+    """An MP3 with artwork: the picture is an "attached_pic" stream, not the video."""
+    import cv2
+    import imageio_ffmpeg
+
+    plain = mf.make_audio(media / "plain.mp3", mf.click_track(44100, 1.0, [0.5]), 44100)
+    cover = media / "cover.png"
+    cv2.imwrite(str(cover), np.full((32, 32, 3), 128, np.uint8))
+    tagged = media / "with-cover.mp3"
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(plain), "-i", str(cover)]
+    command += ["-map", "0", "-map", "1", "-c", "copy", "-disposition:v", "attached_pic", str(tagged)]
+    subprocess.run(command, check=True, timeout=60)
+    info = probe(tagged)
+    assert info.video is None
+    assert [s.kind for s in info.streams] == ["audio", "attached_pic"]
+    assert info.audio.codec == "mp3"
+    assert info.origin_s == probe(plain).origin_s

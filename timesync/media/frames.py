@@ -19,7 +19,7 @@ import numpy as np
 from timesync.errors import MediaError
 from timesync.media import cache
 from timesync.media.hashing import sha256_file
-from timesync.media.scan import scan_container
+from timesync.media.scan import av_streams, scan_container
 from timesync.media.source import open_input
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class FrameIndex:
     def _build(name: str, digest: str) -> cache.CachedIndex:
         container = open_input(name)
         try:
-            video = next((s for s in container.streams if s.type == "video"), None)
+            video = next((s for s in av_streams(container) if s.type == "video"), None)
             if video is None:
                 raise MediaError(f"{name}: no video stream")
             video_index = video.index

@@ -15,7 +15,7 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media.hashing import sha256_file
-from timesync.media.scan import FileScan, StreamScan, scan_container
+from timesync.media.scan import FileScan, StreamScan, is_attached_picture, scan_container
 from timesync.media.source import ffmpeg_log_errors, open_input
 from timesync.media.tags import MediaTags, collect_tags
 
@@ -39,7 +39,8 @@ class StreamInfo:
     index : int
         The stream's index in the container.
     kind : str
-        ``"video"``, ``"audio"``, ``"subtitle"``, ``"data"``...
+        ``"video"``, ``"audio"``, ``"subtitle"``, ``"data"``..., or
+        ``"attached_pic"`` for a cover image (not a video: no frames, no time).
     codec : str
         FFmpeg codec name (``"h264"``, ``"aac"``...).
     time_base : Fraction
@@ -216,18 +217,30 @@ def _seconds(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _codec_name(stream) -> str:
+    """The codec's canonical name ("mp3", not the decoder's "mp3float")."""
+    cc = stream.codec_context
+    if cc is None:
+        return "none"
+    try:
+        return cc.codec.canonical_name or cc.name
+    except AttributeError:  # pragma: no cover - older PyAV
+        return cc.name
+
+
 def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: int) -> StreamInfo:
-    codec = stream.codec_context.name if stream.codec_context is not None else "none"
+    codec = _codec_name(stream)
+    kind = "attached_pic" if is_attached_picture(stream) else stream.type
     base = {
         "index": stream.index,
-        "kind": stream.type,
+        "kind": kind,
         "codec": codec,
         "time_base": Fraction(stream.time_base) if stream.time_base else Fraction(0),
     }
     if scan is not None and scan.start is not None:
         base["start_s"] = float(scan.start - origin)
         base["duration_s"] = _seconds(scan.end - scan.start) if scan.end is not None else None
-    if stream.type == "video":
+    if kind == "video":
         cc = stream.codec_context
         return StreamInfo(
             **base,
@@ -239,7 +252,7 @@ def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: in
             frame_count=scan.count if scan is not None else 0,
             is_vfr=is_vfr(scan.pts if scan is not None else None),
         )
-    if stream.type == "audio":
+    if kind == "audio":
         cc = stream.codec_context
         return StreamInfo(**base, sample_rate=cc.sample_rate or None, channels=cc.channels or None)
     return StreamInfo(**base)
@@ -282,7 +295,7 @@ def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tu
     streams = []
     for stream in container.streams:
         rotation = 0
-        if stream.type == "video" and stream.index in scan.streams:
+        if stream.type == "video" and stream.index in scan.streams and scan.streams[stream.index].count:
             rotation = _rotation(container, stream, name, warnings)
         streams.append(_stream_info(stream, scan.streams.get(stream.index), scan.origin, rotation))
     ends = [s.end for s in scan.streams.values() if s.end is not None]

@@ -18,7 +18,15 @@ import numpy as np
 
 from timesync.media.source import ffmpeg_log_errors
 
-__all__ = ["StreamScan", "FileScan", "scan_container", "quick_origin", "median_delta"]
+__all__ = [
+    "StreamScan",
+    "FileScan",
+    "scan_container",
+    "quick_origin",
+    "median_delta",
+    "av_streams",
+    "is_attached_picture",
+]
 
 #: Audio packets decoded at most, from the start, to find the first sample.
 AUDIO_DECODE_TRIES = 64
@@ -69,6 +77,20 @@ class FileScan:
     streams: dict[int, StreamScan]
     origin: Fraction
     warnings: list[str] = field(default_factory=list)
+
+
+def is_attached_picture(stream) -> bool:
+    """True for a cover image stored as a "video" stream (MP3/M4A artwork)."""
+    import av
+
+    return stream.type == "video" and bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def av_streams(container) -> list:
+    """The audio and video streams that carry time (cover images left out)."""
+    return [
+        s for s in container.streams if s.type in ("video", "audio") and not is_attached_picture(s)
+    ]
 
 
 def median_delta(pts: np.ndarray) -> int | None:
@@ -170,7 +192,7 @@ def scan_container(container, name: str) -> FileScan:
     """
     import av
 
-    wanted = [s for s in container.streams if s.type in ("video", "audio")]
+    wanted = av_streams(container)
     collectors = {s.index: _Collector(s) for s in wanted}
     warnings: list[str] = []
     try:
@@ -220,7 +242,7 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
     """
     import av
 
-    wanted = [s for s in container.streams if s.type in ("video", "audio")]
+    wanted = av_streams(container)
     collectors = {s.index: _Collector(s) for s in wanted}
     total = 0
     try:
