@@ -36,10 +36,10 @@ def _tile_content(image, plan, i, src_size=(160, 120)):
     """The part of tile ``i`` where the (scaled, centred) source picture lies."""
     col, row = i % plan.cols, i // plan.cols
     x0, y0 = col * plan.tile_w, plan.band + row * plan.tile_h
-    scale = min(plan.tile_w / src_size[0], plan.tile_h / src_size[1])
+    scale = min(plan.tile_w / src_size[0], plan.picture_h / src_size[1])
     w, h = round(src_size[0] * scale), round(src_size[1] * scale)
     x0 += (plan.tile_w - w) // 2
-    y0 += (plan.tile_h - h) // 2
+    y0 += (plan.picture_h - h) // 2
     return image[y0 : y0 + h, x0 : x0 + w]
 
 

@@ -96,6 +96,16 @@ class GridPlan:
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
+    @property
+    def label_size(self) -> int:
+        """Font size (px) of the tile labels."""
+        return max(10, self.tile_h // 14)
+
+    @property
+    def picture_h(self) -> int:
+        """Height (px) of a tile's picture area; the labels go in the strip below, never on the footage."""
+        return _even(self.tile_h - 2 * (self.label_size + 6) - 2)
+
 
 def _even(n: float) -> int:
     return max(2, 2 * math.floor(n / 2))
@@ -250,7 +260,8 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     import ffmpeg
 
     d = plan.duration_s
-    small = max(10, plan.tile_h // 12)
+    small = plan.label_size
+    label_y = plan.picture_h + 2
     streams = []
     # microsecond time base on both overlay inputs: with the card's 1/fps, framesync would
     # round the source's timestamps to the nearest output frame instead of the one at or before
@@ -258,31 +269,30 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
                           f="lavfi").filter("settb", "1/1000000").filter_multi_output("split", len(plan.tiles)))
     for i, tile in enumerate(plan.tiles):
         card = cards.stream(i)
-        card = card.filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4,
-                                                y=plan.tile_h - 2 * (small + 6)))
+        card = card.filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
         if tile.audio_only:
             r, l0 = tile.rate, tile.local_start_s
             rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
             card = (card.filter("setpts", f"PTS/{r!r}")
                     .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
-                                                 x=4, y=plan.tile_h - (small + 6), enable=rec))
+                                                 x=4, y=label_y + small + 6, enable=rec))
                     .filter("setpts", f"PTS*{r!r}"))
             not_rec = f"not({rec})"
         else:
             not_rec = None
         card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
-                                                y="(h-text_h)/2", **({"enable": not_rec} if not_rec else {})))
+                                                y=f"({plan.picture_h}-text_h)/2", **({"enable": not_rec} if not_rec else {})))
         if tile.path is not None:
             video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
             # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
             # 2 us early so that a frame starting exactly on an output frame time is the one shown there
             zero = tile.origin_s + tile.local_start_s
-            label_y = plan.tile_h - 2 * (small + 6)
             text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
             video = (video.filter("settb", "1/1000000")
-                     .filter("scale", plan.tile_w, plan.tile_h, force_original_aspect_ratio="decrease",
+                     .filter("scale", plan.tile_w, plan.picture_h, force_original_aspect_ratio="decrease",
                              flags="fast_bilinear")
-                     .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", "(oh-ih)/2", color=CARD_COLOR)
+                     .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", f"({plan.picture_h}-ih)/2",
+                             color=CARD_COLOR)
                      .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
                      .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
                      .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
