@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Iterator
 from fractions import Fraction
 
 import numpy as np
 
 from timesync.errors import MediaError
+from timesync.media.hashing import file_key
 from timesync.media.scan import quick_origin
 from timesync.media.source import open_input
 
@@ -202,12 +204,28 @@ def decode_audio(
     return np.concatenate(blocks).astype(np.float32, copy=False)
 
 
+_STARTS: dict[tuple, tuple[Fraction, dict[int, Fraction]]] = {}
+_STARTS_LOCK = threading.Lock()
+
+
 def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction]]:
+    """Origin and stream starts of ``name``, remembered while the file is unchanged
+    (windowed reads of one file do not re-read its first packets each time)."""
+    key = file_key(name)
+    with _STARTS_LOCK:
+        known = _STARTS.get(key)
+    if known is not None:
+        return known
     container = open_input(name)
     try:
-        return quick_origin(container)
+        found = quick_origin(container)
     finally:
         container.close()
+    with _STARTS_LOCK:
+        if len(_STARTS) >= 256:
+            _STARTS.pop(next(iter(_STARTS)))
+        _STARTS[key] = found
+    return found
 
 
 def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start_s: float) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media import cache
-from timesync.media.hashing import sha256_file
+from timesync.media.hashing import memo_sha256
 from timesync.media.scan import av_streams, scan_container
 from timesync.media.source import open_input
 
@@ -92,7 +92,10 @@ class FrameIndex:
         """The frame index of the first video stream of ``path``.
 
         Read from the cache when the file's SHA-256 is known there, otherwise
-        built by demuxing every packet (no decoding) and cached.
+        built by demuxing every packet (no decoding) and cached. Pass the
+        ``sha256`` from ingest (:attr:`MediaInfo.sha256`) to skip hashing;
+        without it the file is hashed once per process (then remembered
+        while its size and mtime are unchanged).
 
         Raises
         ------
@@ -100,7 +103,7 @@ class FrameIndex:
             Unreadable file or no video stream.
         """
         name = os.fspath(path)
-        digest = sha256 or sha256_file(name)
+        digest = sha256 or memo_sha256(name)
         entry = cache.load_index(digest)
         if entry is None:
             entry = cls._build(name, digest)
