@@ -57,9 +57,11 @@ overlay_clock, probe, hash_status, extra)`` with ``aligned``, ``offset_s``,
 fixed, phone, audio-only, other. ``HASH_STATUSES``: verified, changed, missing,
 unverified.
 
+``has_video`` and ``has_audio`` (from the probe summary).
+
 ``Annotation(id, type, shared_s, end_s, source, note, author, created,
 modified)``: ids ``e1, e2...`` never reused; times are shared-clock seconds;
-``end_s`` is ``None`` for a point event.
+``end_s`` is ``None`` for a point event; ``annotation.locate(source, index)``.
 
 ``DEFAULT_EVENT_TYPES``: shot fired, verbal command, warning, use of force,
 subject movement, person down, vehicle, other.
