@@ -53,11 +53,9 @@ Records (frozen dataclasses; the project replaces them on change)
 -----------------------------------------------------------------
 ``Source(name, path, sha256, role, clock: ClockMap | None, reason, constraints,
 overlay_clock, probe, hash_status, extra)`` with ``aligned``, ``offset_s``,
-``uncertainty_s``, ``method``, ``duration_s``. ``ROLES``: body cam, aerial,
-fixed, phone, audio-only, other. ``HASH_STATUSES``: verified, changed, missing,
-unverified.
-
-``has_video`` and ``has_audio`` (from the probe summary).
+``uncertainty_s``, ``method``, ``duration_s``, ``has_video`` and ``has_audio``
+(from the probe summary). ``ROLES``: body cam, aerial, fixed, phone, audio-only,
+other. ``HASH_STATUSES``: verified, changed, missing, unverified.
 
 ``Annotation(id, type, shared_s, end_s, source, note, author, created,
 modified)``: ids ``e1, e2...`` never reused; times are shared-clock seconds;
