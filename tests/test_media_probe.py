@@ -78,10 +78,18 @@ def test_container_names(media):
     for suffix in (".mp4", ".mov", ".mkv", ".ts", ".avi"):
         path = mf.make_video(media / f"names{suffix}", n_frames=3)
         names[suffix] = probe(path).container
-    assert names == {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".ts": "mpegts", ".avi": "avi"}
+    assert names == {
+        ".mp4": "mp4",
+        ".mov": "mov",
+        ".mkv": "matroska",
+        ".ts": "mpegts",
+        ".avi": "avi",
+    }
 
 
-@pytest.mark.parametrize(("name", "codec", "sr", "channels"), AUDIO_CASES, ids=[c[0] for c in AUDIO_CASES])
+@pytest.mark.parametrize(
+    ("name", "codec", "sr", "channels"), AUDIO_CASES, ids=[c[0] for c in AUDIO_CASES]
+)
 def test_audio_only_files(media, name, codec, sr, channels):
     rng = np.random.default_rng(1)
     samples = (0.1 * rng.standard_normal((channels, sr))).astype(np.float32)
@@ -154,11 +162,15 @@ def test_rotation_from_display_matrix(media, rotation):
 
 def test_audio_lead_and_lag(media):
     sig = mf.click_track(48000, 1.0, [0.5])
-    late = mf.make_video(media / "alate.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, 0.5, "pcm_s16le"))
+    late = mf.make_video(
+        media / "alate.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, 0.5, "pcm_s16le")
+    )
     info = probe(late)
     assert (info.video.start_s, info.audio.start_s, info.origin_s) == (0.0, 0.5, 0.0)
     assert info.duration_s == pytest.approx(1.5, abs=2e-3)  # 1/1000 time base
-    early = mf.make_video(media / "aearly.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, -0.25, "pcm_s16le"))
+    early = mf.make_video(
+        media / "aearly.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, -0.25, "pcm_s16le")
+    )
     info = probe(early)
     assert (info.audio.start_s, info.video.start_s) == (0.0, 0.25)
     assert info.duration_s == pytest.approx(1.25, abs=2e-3)
@@ -183,10 +195,28 @@ def test_tags_creation_time_make_model_timecode(media):
     assert tags.raw["com.apple.quicktime.make"] == "Apple"
 
 
+def test_device_tags_in_matroska(media):
+    path = mf.make_video(
+        media / "device.mkv",
+        n_frames=2,
+        metadata={
+            "make": "Axon",
+            "model": "Body 3",
+            "serial_number": "X81234567",
+            "creation_time": "2024-05-17T21:02:33.250000Z",
+        },
+    )
+    tags = probe(path).tags
+    assert (tags.make, tags.model, tags.serial) == ("Axon", "Body 3", "X81234567")
+    assert tags.creation_time == datetime(2024, 5, 17, 21, 2, 33, 250000, tzinfo=UTC)
+
+
 def test_creation_time_zones(media):
     from timesync.media.tags import parse_datetime
 
-    assert parse_datetime("2024-05-17 14:02:33") == datetime(2024, 5, 17, 14, 2, 33)  # naive: no zone
+    assert parse_datetime("2024-05-17 14:02:33") == datetime(
+        2024, 5, 17, 14, 2, 33
+    )  # naive: no zone
     assert parse_datetime("2024-05-17T14:02:33-0700") == datetime(
         2024, 5, 17, 14, 2, 33, tzinfo=timezone(timedelta(hours=-7))
     )
@@ -200,7 +230,9 @@ def test_given_sha256_is_used(media):
 
 
 def test_to_dict_is_json(media):
-    path = mf.make_video(media / "json.mp4", n_frames=4, audio=mf.AudioSpec(np.zeros(4800, np.float32), 48000))
+    path = mf.make_video(
+        media / "json.mp4", n_frames=4, audio=mf.AudioSpec(np.zeros(4800, np.float32), 48000)
+    )
     data = json.loads(json.dumps(probe(path).to_dict()))
     assert data["streams"][0]["frame_count"] == 4
     assert data["streams"][0]["avg_fps"] == "30/1"
@@ -235,7 +267,9 @@ def test_real_media_known_facts(shared_media_dir):
 
 # -- command line ---------------------------------------------------------------------------
 def test_cli_probe_summary(media, capsys):
-    path = mf.make_video(media / "cli.mp4", n_frames=5, audio=mf.AudioSpec(np.zeros(9600, np.float32), 48000))
+    path = mf.make_video(
+        media / "cli.mp4", n_frames=5, audio=mf.AudioSpec(np.zeros(9600, np.float32), 48000)
+    )
     assert main(["probe", str(path)]) == 0
     out = capsys.readouterr().out
     assert "5 frames" in out and "h264" in out and "aac" in out and sha256_file(path) in out
@@ -253,7 +287,9 @@ def test_console_script_error_is_one_line(tmp_path):
     bad.write_text("not a video at all\n")
     script = Path(sys.executable).parent / "timesync"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "timesync"]
-    result = subprocess.run([*command, "probe", str(bad)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*command, "probe", str(bad)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -271,8 +307,27 @@ def test_cover_art_is_not_video(media):
     cover = media / "cover.png"
     cv2.imwrite(str(cover), np.full((32, 32, 3), 128, np.uint8))
     tagged = media / "with-cover.mp3"
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(plain), "-i", str(cover)]
-    command += ["-map", "0", "-map", "1", "-c", "copy", "-disposition:v", "attached_pic", str(tagged)]
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(plain),
+        "-i",
+        str(cover),
+    ]
+    command += [
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c",
+        "copy",
+        "-disposition:v",
+        "attached_pic",
+        str(tagged),
+    ]
     subprocess.run(command, check=True, timeout=60)
     info = probe(tagged)
     assert info.video is None
