@@ -3,10 +3,13 @@
 Sample ``k`` of the result is at local time ``start_s + k / sr`` (see
 ``docs/architecture.md``: local 0 is the earliest stream start, so an audio
 stream that starts late is preceded by zeros). Resampling is done by FFmpeg
-(``av.AudioResampler``, mono mixdown); each run of contiguous decoded frames
-is resampled as one segment whose first output sample is placed by the first
-frame's PTS (rounded to the nearest output sample), so alignment never drifts
-with the sample count and a gap in the timestamps is filled with zeros.
+(``av.AudioResampler``, mono mixdown; it adds no delay once flushed). Each
+run of contiguous decoded frames is resampled as one segment placed by its
+first frame's PTS: up to a few leading input samples are dropped so the
+segment starts exactly on the output sample grid, so a window decoded after a
+seek is sample-identical in phase to a decode from the start. A jump in the
+timestamps of more than :data:`GAP_TOLERANCE_S` starts a new segment: a gap
+is filled with zeros, an overlap is dropped (the PTS win, as in a player).
 """
 
 from __future__ import annotations
