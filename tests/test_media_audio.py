@@ -200,7 +200,9 @@ def test_blocks_use_bounded_memory(media):
     import tracemalloc
 
     sr_native, seconds = 48000, 20
-    path = mf.make_audio(media / "long48.wav", mf.click_track(sr_native, seconds, [19.5]), sr_native)
+    path = mf.make_audio(
+        media / "long48.wav", mf.click_track(sr_native, seconds, [19.5]), sr_native
+    )
     whole_output = seconds * 16000 * 4  # bytes of float32 at 16 kHz
     tracemalloc.start()
     try:
@@ -212,3 +214,33 @@ def test_blocks_use_bounded_memory(media):
         tracemalloc.stop()
     assert total == seconds * 16000
     assert peak < whole_output / 4, f"peak {peak} bytes"
+
+
+def test_timestamp_gap_is_filled_with_zeros(media):
+    """A recording that pauses (PTS jump of 0.5 s) keeps later sounds at their PTS."""
+    from fractions import Fraction
+
+    import av
+
+    sr = 8000
+    path = media / "gap.mkv"
+    before = np.full(sr, 0.1, np.float32)  # 1 s of a constant level
+    after = mf.click_track(sr, 1.0, [0.25])  # resumes at 1.5 s, click at 1.75 s
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=sr)
+        stream.layout = "mono"
+        for first, chunk in ((0, before), (round(1.5 * sr), after)):
+            for start in range(0, len(chunk), 800):
+                frame = av.AudioFrame.from_ndarray(
+                    chunk[None, start : start + 800], format="flt", layout="mono"
+                )
+                frame.sample_rate, frame.pts, frame.time_base = sr, first + start, Fraction(1, sr)
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    audio = decode_audio(path, sr=sr)
+    assert len(audio) == round(2.5 * sr)
+    assert np.allclose(audio[: sr - 1], 0.1, atol=1e-3)
+    assert not audio[sr + 1 : round(1.5 * sr) - 1].any()
+    assert _peaks(audio, sr, [1.75]) == [round(1.75 * sr)]
