@@ -56,8 +56,8 @@ BG_PERCENTILE = 10
 DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
     "k_mad": 4.0,
-    "min_prominence_db": 15.0,
-    "max_threshold_db": 18.0,
+    "min_prominence_db": 10.0,
+    "max_threshold_db": 12.0,
     "jump_db": 6.0,
     "refractory_s": 0.05,
     "onset_fraction": 0.5,
@@ -230,7 +230,7 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
       half-octave spectrum, once its tilt is removed, is flat.
     * ``duration``: between ~15 ms and ~1.5 s (camera shutters and clicks are
       shorter; sustained sounds longer).
-    * ``prominence``: 20 dB or more above the running background.
+    * ``prominence``: 15 dB or more above the running background.
     * ``decay``: the energy falls by 10 dB or more within 90 ms.
 
     The score is ``sqrt(G * M)`` where ``G`` is the weighted geometric mean of
@@ -244,7 +244,7 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
         "top": _logistic(imp.top_fraction, 0.03, 0.008),
         "flatness": _logistic(imp.flatness, 0.35, 0.07),
         "duration": _logistic(dur_ms, 15.0, 3.0) * _logistic(-dur_ms, -1500.0, 150.0),
-        "prominence": _logistic(imp.prominence_db, 18.0, 2.5),
+        "prominence": _logistic(imp.prominence_db, 12.0, 2.0),
         "decay": _logistic(imp.decay_db, 8.0, 2.0),
     }
     total_w = sum(WEIGHTS.values())
