@@ -160,6 +160,15 @@ def test_rotation_from_display_matrix(media, rotation):
     assert (info.video.width, info.video.height) == (160, 120)  # coded size
 
 
+def test_rotation_from_legacy_rotate_tag(media):
+    from timesync.media import FrameReader
+
+    path = mf.make_video(media / "tagrot.mkv", n_frames=3, stream_metadata={"rotate": "90"})
+    assert probe(path).video.rotation == 90
+    with FrameReader(path) as reader:
+        assert reader.read(1).shape == (160, 120, 3)
+
+
 def test_audio_lead_and_lag(media):
     sig = mf.click_track(48000, 1.0, [0.5])
     late = mf.make_video(

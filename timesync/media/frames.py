@@ -19,7 +19,7 @@ import numpy as np
 from timesync.errors import MediaError
 from timesync.media import cache
 from timesync.media.hashing import memo_sha256
-from timesync.media.scan import av_streams, scan_container
+from timesync.media.scan import av_streams, display_rotation, scan_container
 from timesync.media.source import open_input
 
 if TYPE_CHECKING:
@@ -325,8 +325,8 @@ class FrameReader:
     def _to_rgb(self, frame) -> np.ndarray:
         image = frame.to_ndarray(format="rgb24")
         if self.rotate:
-            clockwise = (-round(frame.rotation or 0)) % 360
-            if clockwise % 90 == 0 and clockwise:
+            clockwise = display_rotation(self._stream, frame)
+            if clockwise:
                 image = np.ascontiguousarray(np.rot90(image, k=-(clockwise // 90)))
         return image
 

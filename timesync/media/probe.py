@@ -15,7 +15,13 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media.hashing import sha256_file
-from timesync.media.scan import FileScan, StreamScan, is_attached_picture, scan_container
+from timesync.media.scan import (
+    FileScan,
+    StreamScan,
+    display_rotation,
+    is_attached_picture,
+    scan_container,
+)
 from timesync.media.source import ffmpeg_log_errors, open_input
 from timesync.media.tags import MediaTags, collect_tags
 
@@ -195,22 +201,16 @@ def _rotation(container, stream, name: str, warnings: list[str]) -> int:
     """Clockwise display rotation of a video stream (degrees), from its first frame."""
     import av
 
-    rotation = None
+    first = None
     try:
         container.seek(0)
         with ffmpeg_log_errors():
             for frame in container.decode(stream):
-                rotation = (-int(round(frame.rotation or 0))) % 360
+                first = frame
                 break
     except (av.error.FFmpegError, EOFError) as exc:
         warnings.append(f"{name}: video stream {stream.index} could not be decoded ({exc})")
-    if rotation is None:
-        tag = stream.metadata.get("rotate")
-        try:
-            rotation = int(tag) % 360 if tag is not None else 0
-        except ValueError:
-            rotation = 0
-    return rotation
+    return display_rotation(stream, first)
 
 
 def _seconds(value: Fraction | None) -> float | None:

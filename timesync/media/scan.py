@@ -26,6 +26,7 @@ __all__ = [
     "median_delta",
     "av_streams",
     "is_attached_picture",
+    "display_rotation",
 ]
 
 #: Audio packets decoded at most, from the start, to find the first sample.
@@ -91,6 +92,27 @@ def av_streams(container) -> list:
     return [
         s for s in container.streams if s.type in ("video", "audio") and not is_attached_picture(s)
     ]
+
+
+def display_rotation(stream, frame=None) -> int:
+    """Degrees clockwise (0, 90, 180, 270) to turn a video's frames upright.
+
+    From the decoded frame's display matrix (FFmpeg's counter-clockwise angle,
+    negated), else the stream's legacy ``rotate`` tag (already clockwise).
+    Angles that are not a multiple of 90 are rounded to the nearest one.
+    """
+    angle = None
+    if frame is not None and frame.rotation:
+        angle = -float(frame.rotation)
+    else:
+        tag = next((v for k, v in stream.metadata.items() if str(k).lower() == "rotate"), None)
+        try:
+            angle = float(tag) if tag is not None else None
+        except ValueError:
+            angle = None
+    if angle is None:
+        return 0
+    return (round(angle / 90) * 90) % 360
 
 
 def median_delta(pts: np.ndarray) -> int | None:
