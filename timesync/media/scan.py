@@ -229,6 +229,13 @@ def scan_container(container, name: str) -> FileScan:
         warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
     streams = {index: c.finish() for index, c in collectors.items()}
     for stream_scan in streams.values():
+        if stream_scan.pts is not None and len(stream_scan.pts) > 1:
+            repeated = int(np.count_nonzero(np.diff(stream_scan.pts) == 0))
+            if repeated:
+                warnings.append(
+                    f"{name}: {repeated} frame(s) of stream {stream_scan.index} repeat another "
+                    "frame's PTS: those frames cannot be told apart by time"
+                )
         if stream_scan.corrupt:
             warnings.append(
                 f"{name}: {stream_scan.corrupt} packet(s) of stream {stream_scan.index} are "
