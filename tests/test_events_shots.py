@@ -165,3 +165,26 @@ def test_table_json_and_csv():
     assert [r["number"] for r in rows] == ["1", "2"]
     assert float(rows[1]["B local_s"]) == pytest.approx(0.85, abs=0.001)
     assert rows[0]["B heard"] == "yes"
+
+
+def test_sample_incident_all_shots_within_a_millisecond(sample_media_dir):
+    """The generated incident: 20 shots in bursts; body cams hear them, the helicopter only its rotor."""
+    from timesync.project import Project
+
+    truth = json.loads((sample_media_dir / "truth.json").read_text())
+    project = Project(base_dir=sample_media_dir, author="test",
+                      wall_clock={"utc_at_shared_zero": truth["utc_at_shared_zero"], "uncertainty_s": 0.0})
+    for src in truth["sources"]:
+        clock = ClockMap(src["offset_s"], src["rate"], 0.0003, "truth")
+        project.add_source(sample_media_dir / src["path"], clock=clock, sha256=src["sha256"], probe=False)
+    table = detect_shots(project)
+    true_s = [s["shared_s"] for s in truth["shots"]]
+    assert len(table.shots) == len(true_s) == 20
+    for shot, t, s in zip(table.shots, true_s, truth["shots"], strict=True):
+        assert abs(shot.shared_s - t) < 0.001
+        assert shot.sources["helicopter.mp4"].heard is False
+        for name in ("bodycam_A.mp4", "bodycam_B.mp4"):
+            frames = [f["frame"] for f in s["flash_frames"][name]]
+            assert shot.sources[name].frame in frames  # the frame showing the muzzle flash
+    assert table.per_source["bodycam_A.mp4"] == "ok"
+    assert table.summary()["count"] == 20 and table.shots[0].wall_clock.startswith("2024-05-17T21:02:45.11")
