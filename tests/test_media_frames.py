@@ -305,3 +305,26 @@ def test_reader_real_media(shared_media_dir):
     with FrameReader(path) as reader:
         for n in (0, 57, 119, 3, 64):
             assert np.array_equal(reader.read(n), reference[n])
+
+
+def test_edit_list_trimmed_start(media):
+    """An MP4 cut without re-encoding (edit list starting between keyframes): the
+    pre-roll packets are decoded but never shown, so they are not frames."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    source = mf.make_video(media / "untrimmed.mp4", n_frames=60, gop=30, bframes=True)
+    trimmed = media / "trimmed.mp4"
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-ss", "0.5", "-i", str(source)]
+    subprocess.run([*command, "-c", "copy", str(trimmed)], check=True, timeout=60)
+    with av.open(str(trimmed)) as container:
+        shown = [mf.frame_number(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+    assert shown == list(range(15, 60))
+    info = probe(trimmed)
+    assert info.video.frame_count == 45
+    index = FrameIndex.open(trimmed)
+    assert index.pts.tolist() == [512 * i for i in range(45)]
+    with FrameReader(trimmed, index=index) as reader:
+        for n in (0, 30, 1, 44, 14, 15):
+            assert mf.frame_number(reader.read(n)) == n + 15
