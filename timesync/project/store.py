@@ -389,6 +389,7 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
         raise ProjectError(f"{target.name}: the folder {target.parent} does not exist")
     _rebase(project, target.parent)
     atomic_write_bytes(target, dumps_project(project_to_dict(project)))
+    _remove_stale_temporaries(target)
     old_path = project.path
     project._path = target  # noqa: SLF001 - the store owns the file identity
     project._base_dir = target.parent  # noqa: SLF001
@@ -397,6 +398,15 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     project.events.emit(ChangeEvent("saved", "project", old_path, target))
     project._set_dirty(False)  # noqa: SLF001
     return target
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete temporary files an interrupted save of ``target`` left (``.NAME.*.tmp``)."""
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
 
 
 def _rebase(project: Project, new_base: Path) -> None:
