@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import signal
 
 from timesync.align import audio_fine as fine
 from timesync.align.audio_coarse import CoarseMatch, coarse_match
@@ -250,6 +249,8 @@ def _array_reader(x: np.ndarray, sr_x: int) -> fine.Reader:
 
     def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
         if sr not in cache:
+            from scipy import signal
+
             g = math.gcd(sr, sr_x)
             cache[sr] = x if sr == sr_x else signal.resample_poly(x, sr // g, sr_x // g)
         y = cache[sr]
@@ -290,6 +291,8 @@ def match_signals(a: np.ndarray, b: np.ndarray, sr_a: int, sr_b: int | None = No
 def _to_coarse(x: np.ndarray, sr: int) -> np.ndarray:
     if sr == COARSE_SR:
         return np.asarray(x, dtype=np.float32)
+    from scipy import signal
+
     g = math.gcd(sr, COARSE_SR)
     return signal.resample_poly(np.asarray(x, dtype=np.float64), COARSE_SR // g, sr // g).astype(
         np.float32
@@ -329,22 +332,61 @@ def _prepare(src: SourceMedia) -> _Prepared | str:
     return _Prepared(src.name, str(src.path), feats, end, int(stream.sample_rate or COARSE_SR))
 
 
-def _file_reader(path: str) -> fine.Reader:
-    from timesync.media import decode_audio
-
-    def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
-        return decode_audio(path, sr=sr, start_s=start_s, duration_s=duration_s)
-
-    return read
+#: A source decoded whole for its fine windows (instead of window by window)
+#: when it takes at most this many bytes at the fine rate (float32).
+WHOLE_DECODE_BYTES = 40_000_000
+#: Total bytes of whole decodes kept at once (least recently used dropped first).
+WHOLE_DECODE_BUDGET = 120_000_000
 
 
-def match_prepared(a: _Prepared, b: _Prepared) -> AudioMatch:
+class _Readers:
+    """Window readers over files. Short files are decoded once per rate and sliced;
+    long ones are decoded window by window (``decode_audio(start_s, duration_s)``)."""
+
+    def __init__(self) -> None:
+        self._whole: dict[tuple[str, int], np.ndarray] = {}
+
+    def _array(self, path: str, sr: int) -> np.ndarray:
+        from timesync.media import decode_audio
+
+        key = (path, sr)
+        if key in self._whole:
+            self._whole[key] = self._whole.pop(key)  # most recently used last
+            return self._whole[key]
+        y = decode_audio(path, sr=sr)
+        self._whole[key] = y
+        while (
+            sum(v.nbytes for v in self._whole.values()) > WHOLE_DECODE_BUDGET
+            and len(self._whole) > 1
+        ):
+            self._whole.pop(next(iter(self._whole)))
+        return y
+
+    def reader(self, prep: _Prepared) -> fine.Reader:
+        from timesync.media import decode_audio
+
+        def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
+            if prep.duration_s * sr * 4 <= WHOLE_DECODE_BYTES:
+                y = self._array(prep.path, sr)
+                i0, n = round(start_s * sr), round(duration_s * sr)
+                out = np.zeros(n, dtype=np.float32)
+                s, e = max(i0, 0), min(i0 + n, y.size)
+                if e > s:
+                    out[s - i0 : e - i0] = y[s:e]
+                return out
+            return decode_audio(prep.path, sr=sr, start_s=start_s, duration_s=duration_s)
+
+        return read
+
+
+def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None) -> AudioMatch:
     """Match two prepared sources (``b`` onto ``a``)."""
+    readers = readers or _Readers()
     return match_features(
         a.features,
         b.features,
-        _file_reader(a.path),
-        _file_reader(b.path),
+        readers.reader(a),
+        readers.reader(b),
         dur_a=a.duration_s,
         dur_b=b.duration_s,
         fine_sr=_fine_rate(a.sample_rate, b.sample_rate),
@@ -398,11 +440,12 @@ def find_constraints(
             prog(0.6 * (i + 1) / len(sources), f"audio features: {src.name}")
     names = [s.name for s in sources if s.name in prepared]
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
+    readers = _Readers()
     for k, (na, nb) in enumerate(pairs):
         a, b = prepared[na], prepared[nb]
         if b.duration_s > a.duration_s:
             a, b = b, a  # chunk the shorter one
-        m = match_prepared(a, b)
+        m = match_prepared(a, b, readers)
         for x, y in ((a, b), (b, a)):
             report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
                 "match" if m.matched else m.reason
