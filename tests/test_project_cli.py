@@ -122,3 +122,13 @@ def test_export_marks_a_changed_source_and_exits_1(case, tmp_path, capsys):
     assert "timesync: warning: media/camA.mp4: CHANGED" in err
     data = json.loads((copy / "p.json").read_text())
     assert data["export_provenance"]["sources"][0]["hash_status"] == "changed"
+
+
+def test_annotate_source_by_path_from_the_current_folder(case, capsys, monkeypatch):
+    monkeypatch.chdir(case / "media")
+    assert main(["annotate", "../incident.json", "--type", "warning", "--at", "1", "--source", "camB.mp4"]) == 0
+    assert main(["annotate", str(case / "incident.json"), "--type", "warning", "--at", "2",
+                 "--source", str(case / "media" / "phone.wav")]) == 0
+    events = json.loads((case / "incident.json").read_text())["events"]
+    assert [(e["shared_s"], e["source"]) for e in events if e["type"] == "warning"] == [
+        (1.0, "camB.mp4"), (2.0, "phone.wav")]

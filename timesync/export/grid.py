@@ -307,6 +307,9 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     grid = grid.filter("pad", plan.width, plan.height, 0, plan.band, color="black")
     grid = grid.filter("trim", duration=f"{d:.6f}")
     big = max(12, plan.band // 2)
+    if plan.skipped:
+        grid = grid.filter("drawtext", **_label(font, max(10, big * 2 // 3), text=_safe(
+            "not in the grid: " + ", ".join(plan.skipped))[:120], x="w-text_w-8", y=(plan.band - big) // 2))
     reference = _safe(project.reference or "reference")
     grid = grid.filter("drawtext", **_label(
         font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))

@@ -164,7 +164,8 @@ class Project:
         return self._dirty
 
     def source(self, name: str) -> Source:
-        """The source named ``name`` (or whose stored path is ``name``); ``ProjectError`` if none."""
+        """The source named ``name``, or whose stored path, or whose file (a path from the current
+        folder) is ``name``; ``ProjectError`` if none."""
         found = self._find_source(name)
         if found is None:
             known = ", ".join(s.name for s in self._sources) or "none"
@@ -516,6 +517,11 @@ class Project:
         for source in self._sources:
             if source.path == name:
                 return source
+        if name and not is_unsafe_path(name):  # a path as typed, relative to the current folder
+            wanted = Path(name).absolute()
+            for source in self._sources:
+                if (self._base_dir / source.path).absolute() == wanted:
+                    return source
         return None
 
     def _replace_source(self, old: Source, new: Source) -> None:
