@@ -319,3 +319,25 @@ def test_a_real_sync_result_round_trips(tmp_path, monkeypatch):
     assert again.extra["provenance"]["aligners"] == {"audio": "ok"}
     assert again.source("b.mp4").extra["notes"] == {"overlay": "no readable clock overlay"}
     assert [s.hash_status for s in again.sources] == ["unverified", "unverified", "missing"]
+
+
+def test_any_annotations_round_trip_exactly(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    times = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+    texts = st.text(max_size=40)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(times, st.one_of(st.none(), st.floats(0, 1e3)), texts, texts), max_size=8))
+    def check(items):
+        project = Project(base_dir=tmp_path, author="h", now=fixed_clock())
+        for start, length, note, author in items:
+            end = None if length is None else start + length
+            project.add_annotation("other", start, end, note=note, author=author or None)
+        path = project.save(tmp_path / "h.json")
+        again = Project.load(path, verify=False)
+        assert again.annotations == project.annotations
+        assert again.history == project.history
+
+    check()
