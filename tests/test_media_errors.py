@@ -141,3 +141,22 @@ def test_cli_truncated_file_warns(evidence, capsys):
     captured = capsys.readouterr()
     assert "warning" in captured.err and "truncated" in captured.err
     assert "frames" in captured.out
+
+
+def test_stream_cut_at_its_start_counts_only_decodable_frames(tmp_path):
+    """An MPEG-TS whose first third is missing starts mid-GOP: the packets shown before
+    the first decodable frame never decode, so they are not frames."""
+    import av
+
+    full = mf.make_video(tmp_path / "whole.ts", n_frames=90, gop=30, bframes=True)
+    data = full.read_bytes()
+    cut = tmp_path / "tail.ts"
+    cut.write_bytes(data[188 * (len(data) // 188 // 3) :])
+    with av.open(str(cut)) as container:
+        shown = [mf.frame_number(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+    info = probe(cut)
+    assert info.video.frame_count == len(shown)
+    index = FrameIndex.open(cut)
+    with FrameReader(cut, index=index) as reader:
+        for n in (0, 1, len(index) - 1, 7):
+            assert mf.frame_number(reader.read(n)) == shown[n]

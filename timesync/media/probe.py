@@ -15,14 +15,8 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media.hashing import sha256_file
-from timesync.media.scan import (
-    FileScan,
-    StreamScan,
-    display_rotation,
-    is_attached_picture,
-    scan_container,
-)
-from timesync.media.source import ffmpeg_log_errors, open_input
+from timesync.media.scan import FileScan, StreamScan, is_attached_picture, scan_container
+from timesync.media.source import open_input
 from timesync.media.tags import MediaTags, collect_tags
 
 __all__ = ["MediaInfo", "StreamInfo", "probe", "probe_container"]
@@ -197,22 +191,6 @@ def is_vfr(pts: np.ndarray | None) -> bool:
     return spread > VFR_TOLERANCE_TICKS and spread > VFR_TOLERANCE_FRACTION * median
 
 
-def _rotation(container, stream, name: str, warnings: list[str]) -> int:
-    """Clockwise display rotation of a video stream (degrees), from its first frame."""
-    import av
-
-    first = None
-    try:
-        container.seek(0)
-        with ffmpeg_log_errors():
-            for frame in container.decode(stream):
-                first = frame
-                break
-    except (av.error.FFmpegError, EOFError) as exc:
-        warnings.append(f"{name}: video stream {stream.index} could not be decoded ({exc})")
-    return display_rotation(stream, first)
-
-
 def _seconds(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
@@ -294,10 +272,12 @@ def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tu
         )
     streams = []
     for stream in container.streams:
-        rotation = 0
-        if stream.type == "video" and stream.index in scan.streams and scan.streams[stream.index].count:
-            rotation = _rotation(container, stream, name, warnings)
-        streams.append(_stream_info(stream, scan.streams.get(stream.index), scan.origin, rotation))
+        stream_scan = scan.streams.get(stream.index)
+        if stream_scan is not None and stream_scan.count and not stream_scan.decoded:
+            reason = f" ({stream_scan.decode_error})" if stream_scan.decode_error else ""
+            warnings.append(f"{name}: {stream.type} stream {stream.index} could not be decoded{reason}")
+        rotation = (stream_scan.rotation or 0) if stream_scan is not None else 0
+        streams.append(_stream_info(stream, stream_scan, scan.origin, rotation))
     ends = [s.end for s in scan.streams.values() if s.end is not None]
     duration = float(max(ends) - scan.origin) if ends else 0.0
     declared = container.duration / 1_000_000 if container.duration else None

@@ -29,8 +29,10 @@ __all__ = [
     "display_rotation",
 ]
 
-#: Audio packets decoded at most, from the start, to find the first sample.
-AUDIO_DECODE_TRIES = 64
+#: Packets decoded at most, from the start, to get a stream's first frame
+#: (a video cut mid-GOP shows nothing until its first keyframe).
+DECODE_TRIES = 64
+VIDEO_DECODE_TRIES = 1000
 
 
 @dataclass
@@ -52,6 +54,10 @@ class StreamScan:
     keyframes: np.ndarray | None = None  # int64 sorted PTS of keyframe packets (video only)
     decoded_start: Fraction | None = None  # audio: container seconds of the first decoded sample
     corrupt: int = 0  # packets FFmpeg flagged corrupt
+    decoded: bool = False  # the first packets gave a frame
+    decode_error: str | None = None
+    rotation: int | None = None  # video: clockwise display rotation from the first frame
+    undecodable: int = 0  # video packets before the first decodable frame (left out)
 
     @property
     def start(self) -> Fraction | None:
@@ -127,41 +133,56 @@ def median_delta(pts: np.ndarray) -> int | None:
 
 
 class _Collector:
-    """Accumulates one stream's packet timestamps during the demux."""
+    """Accumulates one stream's packet timestamps during the demux.
 
-    def __init__(self, stream) -> None:
+    It also decodes the stream's first packets until one frame comes out:
+    for audio that frame's PTS is where the stream starts (after priming the
+    decoder drops); for video it gives the display rotation and proves the
+    stream decodes (``decode_video=False`` skips the video part).
+    """
+
+    def __init__(self, stream, *, decode_video: bool = True) -> None:
+        self.stream = stream
         self.scan = StreamScan(stream.index, stream.type, Fraction(stream.time_base))
         self.keep_all = stream.type == "video"
         self.pts: list[int] = []
         self.durations: dict[int, int] = {}
         self.keyframes: list[int] = []
-        self.decode_tries = 0 if stream.type == "audio" else AUDIO_DECODE_TRIES
+        self.first_frame_pts: int | None = None
+        wants_decode = stream.type == "audio" or (decode_video and stream.type == "video")
+        self.max_tries = VIDEO_DECODE_TRIES if stream.type == "video" else DECODE_TRIES
+        self.decode_tries = 0 if wants_decode else self.max_tries
 
     @property
     def settled(self) -> bool:
-        """True once the audio start is known from decoding (or given up)."""
-        return self.decode_tries >= AUDIO_DECODE_TRIES
+        """True once the first frame was decoded (or decoding was given up)."""
+        return self.decode_tries >= self.max_tries
 
-    def _decode_start(self, packet) -> None:
-        """Decode the first audio packets until one yields a frame: its PTS is the start."""
+    def _decode_first(self, packet) -> None:
+        """Decode one of the first packets; note what the first decoded frame tells."""
         import av
 
         self.decode_tries += 1
         try:
             frames = packet.decode()
-        except (av.error.FFmpegError, ValueError):
-            self.decode_tries = AUDIO_DECODE_TRIES
+        except (av.error.FFmpegError, ValueError) as exc:
+            self.decode_tries = self.max_tries
+            self.scan.decode_error = str(exc)
             return
         for frame in frames:
-            if frame.pts is not None and frame.samples:
+            self.decode_tries = self.max_tries
+            self.scan.decoded = True
+            if self.scan.kind == "video":
+                self.scan.rotation = display_rotation(self.stream, frame)
+                self.first_frame_pts = frame.pts
+            elif frame.pts is not None and frame.samples:
                 tb = Fraction(frame.time_base) if frame.time_base else self.scan.time_base
                 self.scan.decoded_start = frame.pts * tb
-                self.decode_tries = AUDIO_DECODE_TRIES
-                return
+            return
 
     def add(self, packet) -> None:
         if not self.settled:
-            self._decode_start(packet)
+            self._decode_first(packet)
         ts = packet.pts if packet.pts is not None else packet.dts
         if ts is None or packet.size == 0 or packet.is_discard:
             return
@@ -187,8 +208,17 @@ class _Collector:
         if not self.keep_all or not self.pts:
             return scan
         pts = np.array(sorted(self.pts), dtype=np.int64)
+        keyframes = np.array(sorted(self.keyframes), dtype=np.int64)
+        if self.first_frame_pts is not None and pts[0] < self.first_frame_pts <= pts[-1]:
+            # a file cut mid-GOP: packets shown before the first decodable frame never decode
+            keep = pts >= self.first_frame_pts
+            scan.undecodable = int(np.count_nonzero(~keep))
+            pts = pts[keep]
+            keyframes = keyframes[keyframes >= self.first_frame_pts]
+            scan.count = len(pts)
+            scan.first_pts = int(pts[0])
         scan.pts = pts
-        scan.keyframes = np.array(sorted(self.keyframes), dtype=np.int64)
+        scan.keyframes = keyframes
         last = int(pts[-1])
         duration = self.durations.get(last) or median_delta(pts) or 0
         scan.last_duration = int(duration)
@@ -228,6 +258,9 @@ def scan_container(container, name: str) -> FileScan:
     if lines:
         warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
     streams = {index: c.finish() for index, c in collectors.items()}
+    for collector in collectors.values():
+        if collector.scan.count and collector.scan.rotation is None and collector.keep_all:
+            collector.scan.rotation = display_rotation(collector.stream)
     for stream_scan in streams.values():
         if stream_scan.pts is not None and len(stream_scan.pts) > 1:
             repeated = int(np.count_nonzero(np.diff(stream_scan.pts) == 0))
@@ -236,6 +269,11 @@ def scan_container(container, name: str) -> FileScan:
                     f"{name}: {repeated} frame(s) of stream {stream_scan.index} repeat another "
                     "frame's PTS: those frames cannot be told apart by time"
                 )
+        if stream_scan.undecodable:
+            warnings.append(
+                f"{name}: the video starts without a keyframe: {stream_scan.undecodable} "
+                "packet(s) before the first decodable frame are not counted as frames"
+            )
         if stream_scan.corrupt:
             warnings.append(
                 f"{name}: {stream_scan.corrupt} packet(s) of stream {stream_scan.index} are "
@@ -272,7 +310,7 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
     import av
 
     wanted = av_streams(container)
-    collectors = {s.index: _Collector(s) for s in wanted}
+    collectors = {s.index: _Collector(s, decode_video=False) for s in wanted}
     total = 0
     try:
         for packet in container.demux(*wanted):
