@@ -21,7 +21,7 @@ from timesync.media.scan import StreamScan
 __all__ = ["cache_dir", "CachedIndex", "store_scan", "load_index", "FORMAT_VERSION"]
 
 #: Bumped whenever the stored layout or the way the index is built changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
