@@ -132,3 +132,20 @@ def test_annotate_source_by_path_from_the_current_folder(case, capsys, monkeypat
     events = json.loads((case / "incident.json").read_text())["events"]
     assert [(e["shared_s"], e["source"]) for e in events if e["type"] == "warning"] == [
         (1.0, "camB.mp4"), (2.0, "phone.wav")]
+
+
+def test_export_mp4_range_from_the_command_line(case, capsys):
+    import av
+
+    out = case / "clip.mp4"
+    assert main(["export", str(case / "incident.json"), "-f", "mp4", "-o", str(out), "--start", "0.5",
+                 "--end", "1.0", "--source", "camA.mp4"]) == 0
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.width, video.height) == (1280, 720)
+        assert sum(1 for _ in container.decode(video=0)) == 15  # 0.5 s at 30 fps
+        assert container.streams.audio[0].sample_rate == 48000
+    capsys.readouterr()
+    assert main(["export", str(case / "incident.json"), "-f", "mp4", "-o", str(case / "x.mp4"),
+                 "--start", "3", "--end", "2"]) == 3
+    _one_line_error(capsys.readouterr().err, "the range 3.0 to 2.0 s is empty")
