@@ -7,7 +7,8 @@ linked as a ``MEDIA_DESCRIPTOR`` whose ``TIME_ORIGIN`` follows ELAN's meaning,
 "the media time (ms) at annotation time 0": ``TIME_ORIGIN = round(-offset_ms)``
 for a source at ``shared = offset + local`` -- its offset in ms with ELAN's sign.
 ELAN cannot model drift (rate != 1); the exact clock is in the header
-properties. One tier per event type; a point event lasts 1 ms.
+properties. One tier per event type of the vocabulary (empty ones too, for
+further annotation in ELAN); a point event lasts 1 ms.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def render(project: Project, *, fmt: str = "eaf", **_: Any) -> bytes:
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": ids[0], "TIME_VALUE": str(start)})
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": ids[1], "TIME_VALUE": str(end)})
         slots.append(ids)
-    types = [t for t in project.vocabulary if any(a.type == t for a in anns)]
-    for event_type in types:
+    types = list(project.vocabulary) + [a.type for a in anns if a.type not in project.vocabulary]
+    for event_type in dict.fromkeys(types):
         tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "timesync-event", "TIER_ID": event_type})
         for n, ann in enumerate(anns, start=1):
             if ann.type != event_type:
