@@ -148,15 +148,24 @@ def test_stream_cut_at_its_start_counts_only_decodable_frames(tmp_path):
     the first decodable frame never decode, so they are not frames."""
     import av
 
-    full = mf.make_video(tmp_path / "whole.ts", n_frames=90, gop=30, bframes=True)
+    audio = mf.AudioSpec(mf.click_track(48000, 1.0, [0.5]), 48000, offset_s=1.5)
+    full = mf.make_video(tmp_path / "whole.ts", n_frames=90, gop=30, bframes=True, audio=audio)
     data = full.read_bytes()
     cut = tmp_path / "tail.ts"
-    cut.write_bytes(data[188 * (len(data) // 188 // 3) :])
+    cut.write_bytes(data[188 * (len(data) // 188 // 4) :])
     with av.open(str(cut)) as container:
         shown = [mf.frame_number(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
     info = probe(cut)
     assert info.video.frame_count == len(shown)
+    assert any("without a keyframe" in w for w in info.warnings)
+    assert info.video.start_s == 0.0 < info.audio.start_s  # the video, cut mid-GOP, is first
     index = FrameIndex.open(cut)
     with FrameReader(cut, index=index) as reader:
         for n in (0, 1, len(index) - 1, 7):
             assert mf.frame_number(reader.read(n)) == shown[n]
+    # the audio reader puts local 0 where probe and the frame index do
+    from timesync.media.scan import quick_origin
+
+    with av.open(str(cut)) as container:
+        origin, _starts = quick_origin(container)
+    assert float(origin) == info.origin_s

@@ -58,6 +58,7 @@ class StreamScan:
     decode_error: str | None = None
     rotation: int | None = None  # video: clockwise display rotation from the first frame
     undecodable: int = 0  # video packets before the first decodable frame (left out)
+    first_frame_pts: int | None = None  # video: PTS of the first decoded frame
 
     @property
     def start(self) -> Fraction | None:
@@ -69,7 +70,12 @@ class StreamScan:
         """
         if self.decoded_start is not None:
             return self.decoded_start
-        return None if self.first_pts is None else self.first_pts * self.time_base
+        if self.first_pts is None:
+            return None
+        first = self.first_pts
+        if self.first_frame_pts is not None and self.first_frame_pts > first:
+            first = self.first_frame_pts  # packets shown before it never decode
+        return first * self.time_base
 
     @property
     def end(self) -> Fraction | None:
@@ -148,7 +154,6 @@ class _Collector:
         self.pts: list[int] = []
         self.durations: dict[int, int] = {}
         self.keyframes: list[int] = []
-        self.first_frame_pts: int | None = None
         wants_decode = stream.type == "audio" or (decode_video and stream.type == "video")
         self.max_tries = VIDEO_DECODE_TRIES if stream.type == "video" else DECODE_TRIES
         self.decode_tries = 0 if wants_decode else self.max_tries
@@ -174,7 +179,7 @@ class _Collector:
             self.scan.decoded = True
             if self.scan.kind == "video":
                 self.scan.rotation = display_rotation(self.stream, frame)
-                self.first_frame_pts = frame.pts
+                self.scan.first_frame_pts = frame.pts
             elif frame.pts is not None and frame.samples:
                 tb = Fraction(frame.time_base) if frame.time_base else self.scan.time_base
                 self.scan.decoded_start = frame.pts * tb
@@ -209,12 +214,13 @@ class _Collector:
             return scan
         pts = np.array(sorted(self.pts), dtype=np.int64)
         keyframes = np.array(sorted(self.keyframes), dtype=np.int64)
-        if self.first_frame_pts is not None and pts[0] < self.first_frame_pts <= pts[-1]:
+        first_frame = scan.first_frame_pts
+        if first_frame is not None and pts[0] < first_frame <= pts[-1]:
             # a file cut mid-GOP: packets shown before the first decodable frame never decode
-            keep = pts >= self.first_frame_pts
+            keep = pts >= first_frame
             scan.undecodable = int(np.count_nonzero(~keep))
             pts = pts[keep]
-            keyframes = keyframes[keyframes >= self.first_frame_pts]
+            keyframes = keyframes[keyframes >= first_frame]
             scan.count = len(pts)
             scan.first_pts = int(pts[0])
         scan.pts = pts
@@ -248,7 +254,7 @@ def scan_container(container, name: str) -> FileScan:
     collectors = {s.index: _Collector(s) for s in wanted}
     warnings: list[str] = []
     try:
-        with ffmpeg_log_errors() as lines:
+        with ffmpeg_log_errors(container.format.name) as lines:
             for packet in container.demux(*wanted):
                 collector = collectors.get(packet.stream_index)
                 if collector is not None:
@@ -310,7 +316,7 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
     import av
 
     wanted = av_streams(container)
-    collectors = {s.index: _Collector(s, decode_video=False) for s in wanted}
+    collectors = {s.index: _Collector(s) for s in wanted}
     total = 0
     try:
         for packet in container.demux(*wanted):

@@ -127,11 +127,13 @@ def _is_mp4(local: str) -> bool:
 
 
 @contextlib.contextmanager
-def ffmpeg_log_errors() -> Iterator[list[str]]:
+def ffmpeg_log_errors(source: str | None = None) -> Iterator[list[str]]:
     """Collect FFmpeg's error-level log lines while the block runs.
 
     PyAV keeps FFmpeg's log off by default; this turns it on at ERROR level
-    for the block only and restores the previous level after.
+    for the block only and restores the previous level after. With
+    ``source``, only lines logged by an FFmpeg component whose name contains
+    it are kept (e.g. the demuxer's ``"matroska,webm"``, not a decoder).
     """
     import av.logging
 
@@ -143,7 +145,11 @@ def ffmpeg_log_errors() -> Iterator[list[str]]:
             yield lines
     finally:
         av.logging.set_level(previous)
-        lines.extend(str(message).strip() for _level, _name, message in captured)
+        lines.extend(
+            str(message).strip()
+            for _level, component, message in captured
+            if source is None or (component and any(part in str(component) for part in source.split(",")))
+        )
 
 
 def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
