@@ -251,6 +251,9 @@ class FrameReader:
     _BACKOFF_S = (0.0, 1.0, 5.0, 30.0)
     #: A seek (decoder flush + refill) costs about as much as decoding this many frames.
     SEEK_COST_FRAMES = 8
+    #: When seeking works but a frame is still not found, decode from the start
+    #: only for frames this close to it (seconds); further on, report damage.
+    FULL_DECODE_LIMIT_S = 300
 
     def __init__(
         self,
@@ -357,12 +360,14 @@ class FrameReader:
                 return frame
         tb = self.index.time_base
         first = int(self.index.pts[0])
+        seekable = True
         for back_s in self._BACKOFF_S:
             back = round(Fraction(back_s) / tb)
             seek_to = max(target - back, first)
             try:
                 self._container.seek(seek_to, stream=self._stream, backward=True, any_frame=False)
             except av.error.FFmpegError:
+                seekable = False
                 break
             self._frames = self._container.decode(self._stream)
             self._last_pts = None
@@ -371,6 +376,9 @@ class FrameReader:
                 return frame
             if seek_to == first:
                 break
+        if seekable and (target - first) * tb > self.FULL_DECODE_LIMIT_S:
+            n = int(np.searchsorted(self.index.pts, target))
+            raise MediaError(f"{self.path}: frame {n} could not be decoded (the file may be damaged there)")
         return self._from_start(target)
 
     def _from_start(self, target: int):
@@ -383,7 +391,8 @@ class FrameReader:
         self._last_pts = None
         frame = self._forward(target)
         if frame is None:
-            raise MediaError(f"{self.path}: frame with PTS {target} could not be decoded")
+            n = int(np.searchsorted(self.index.pts, target))
+            raise MediaError(f"{self.path}: frame {n} (PTS {target}) could not be decoded")
         return frame
 
     def _forward(self, target: int):
