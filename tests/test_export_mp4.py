@@ -119,3 +119,27 @@ def test_audio_comes_from_the_chosen_source(rendered, tmp_path):
         export(project, "mp4", tmp_path / "b.mp4", source="camB.mp4", **kwargs)
     with pytest.raises(ExportError, match="audio source drone.mp4 is not aligned"):
         export(project, "mp4", tmp_path / "d.mp4", source="drone.mp4", **kwargs)
+
+
+def test_the_last_frame_lasts_its_duration_then_not_recording(rendered, tmp_path):
+    project, _, _ = rendered
+    kwargs = {"start": 3.8, "end": 4.2, "width": W, "height": H, "fps": FPS}  # camB's footage ends at shared 4.0
+    plan = plan_grid(project, **kwargs)
+    out = export(project, "mp4", tmp_path / "end.mp4", **kwargs)
+    index_b = FrameIndex.open(project.resolve("camB.mp4"))
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    shown = []
+    for image in frames:
+        for i in (0, 1):  # camA ended at shared 3.0: not recording throughout
+            tile = _tile_content(image, plan, i)
+            dark = np.mean(np.abs(tile.astype(int) - 32) <= 3) > 0.6
+            if i == 0:
+                assert dark
+            else:
+                shown.append(None if dark else frame_number(tile))
+    want = [index_b.frame_at_shared(project.clock("camB.mp4"), kwargs["start"] + n / FPS)
+            for n in range(len(frames))]
+    assert shown == [None if ref is None else ref.number for ref in want]
+    assert shown[:7] == [70, 70, 71, 72, 73, 74, None]
+

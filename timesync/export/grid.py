@@ -4,8 +4,9 @@ Rendered by the static FFmpeg of ``imageio_ffmpeg`` from a filter graph built
 with ``ffmpeg-python``. Each aligned source is a tile:
 
 * a "card" (dark, with the source's name and NOT RECORDING) lasts the whole
-  range; the source's frames are overlaid on it where it has footage, so a
-  tile shows NOT RECORDING before the source starts and after it ends;
+  range; the source's frames are overlaid on it where it has footage (from its
+  first frame's start to its last frame's end, half-open), so a tile shows NOT
+  RECORDING before the source starts and after it ends;
 * a video source is read from the frame ``K`` shown at the range start (input
   seek just before that frame's PTS, so FFmpeg's exact seek keeps it), its
   timestamps mapped to the output by ``out = rate * (local - local_start)``;
@@ -69,6 +70,7 @@ class Tile:
     origin_s: float = 0.0      # container time of local 0 (FFmpeg keeps raw PTS: -copyts)
     first_frame: int = 0       # number of the first frame decoded after the seek
     read_s: float = 0.0        # seconds of input to read after the seek
+    out_end_s: float = 0.0     # output seconds where the footage ends (end of its last frame)
     audio_only: bool = False
     record_from_s: float = 0.0  # output seconds the source records from / until (audio-only)
     record_to_s: float = 0.0
@@ -131,7 +133,8 @@ def _video_tile(source: Source, path: Path, index: Any, l0: float, l1: float) ->
     guard = first.duration_s if k == 0 else min(first.duration_s, index.frame_duration(k - 1))
     seek = max(0.0, first.time_s - 0.25 * guard)
     read = (l1 - seek) + 2 * first.duration_s
-    return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read)
+    out_end = clock.rate * (index.end_s - l0)
+    return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read, out_end)
 
 
 def plan_grid(
@@ -296,7 +299,9 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
                      .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
                      .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
                      .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
-            card = ffmpeg.filter([card, video], "overlay", eof_action="pass", repeatlast=0)
+            # the last frame lasts until the footage ends (its duration), then NOT RECORDING
+            card = ffmpeg.filter([card, video], "overlay", eof_action="repeat", repeatlast=1,
+                                 enable=f"lt(t,{tile.out_end_s - 1e-6:.6f})")
         streams.append(card)
     if len(streams) == 1:
         grid = streams[0]
