@@ -110,6 +110,7 @@ def measure(path: Path, reads: int) -> dict:
 
 def write_results(figures: dict, seconds: int) -> None:
     """Replace this benchmark's section of RESULTS.md (other sections untouched)."""
+
     def verdict(key: str) -> str:
         return "meets" if figures[key] < GOAL_MS else "misses"
 
@@ -160,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reads", type=int, default=50)
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument(
-        "--clip", type=Path, help="keep the test clip at this path (made when absent) to re-run quickly"
+        "--clip",
+        type=Path,
+        help="keep the test clip at this path (made when absent) to re-run quickly",
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-seek-") as tmp:

@@ -111,7 +111,9 @@ def frame_number(image: np.ndarray) -> int:
     return value
 
 
-def click_track(sr: int, duration_s: float, clicks_s: list[float] | tuple[float, ...]) -> np.ndarray:
+def click_track(
+    sr: int, duration_s: float, clicks_s: list[float] | tuple[float, ...]
+) -> np.ndarray:
     """float32 mono silence of ``round(duration_s * sr)`` samples with unit clicks.
 
     Each click is one sample of value 0.9 at ``round(t * sr)``.
@@ -228,7 +230,9 @@ def make_video(
     video_delay = 0
     if audio is not None and audio.offset_s < 0:
         video_delay = round(Fraction(-audio.offset_s) / time_base)
-    options = {"movflags": "use_metadata_tags"} if metadata and path.suffix.lower() == ".mov" else {}
+    options = (
+        {"movflags": "use_metadata_tags"} if metadata and path.suffix.lower() == ".mov" else {}
+    )
     with av.open(str(path), mode="w", options=options) as container:
         container.metadata.update(metadata or {})
         stream = container.add_stream(codec, rate=fps)

@@ -42,7 +42,10 @@ BAD = [
     ("text.mp4", "not a media file"),
     ("cut.mp4", r"truncated or corrupt media \(moov atom not found"),
     # probe names what it found; the frame and audio readers name what they needed
-    ("subtitles.mkv", r"no decodable audio or video stream \(streams found: subtitle\)|no video stream|no audio stream"),
+    (
+        "subtitles.mkv",
+        r"no decodable audio or video stream \(streams found: subtitle\)|no video stream|no audio stream",
+    ),
 ]
 
 
@@ -114,7 +117,9 @@ def test_truncated_stream_keeps_its_first_frames(evidence, suffix):
     assert full.warnings == ()
     assert 0 < info.video.frame_count < full.video.frame_count == 60
     index = FrameIndex.open(cut)
-    assert index.pts.tolist() == FrameIndex.open(evidence / f"full{suffix}").pts[: len(index)].tolist()
+    assert (
+        index.pts.tolist() == FrameIndex.open(evidence / f"full{suffix}").pts[: len(index)].tolist()
+    )
     with FrameReader(cut, index=index) as reader:
         last = len(index) - 1
         assert mf.frame_number(reader.read(last)) == last

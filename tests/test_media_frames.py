@@ -98,7 +98,9 @@ def clip_index(clip) -> FrameIndex:
     return FrameIndex.open(clip)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(t=st.floats(min_value=0.0, max_value=1.0, allow_nan=False))
 def test_frame_at_contains_t(clip_index, t):
     index = clip_index
@@ -143,7 +145,9 @@ def test_first_pts_not_zero(media):
 
 def test_audio_leads_video(media):
     sig = mf.click_track(48000, 1.0, [0.5])
-    path = mf.make_video(media / "lead.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, -0.25, "pcm_s16le"))
+    path = mf.make_video(
+        media / "lead.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, -0.25, "pcm_s16le")
+    )
     index = FrameIndex.open(path)
     assert index.start_s == 0.25  # the audio is local 0
     assert index.frame_at(0.1) is None
@@ -153,7 +157,9 @@ def test_audio_leads_video(media):
 
 def test_audio_lags_video(media):
     sig = mf.click_track(48000, 1.0, [0.5])
-    path = mf.make_video(media / "lag.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, 0.5, "pcm_s16le"))
+    path = mf.make_video(
+        media / "lag.mkv", n_frames=30, audio=mf.AudioSpec(sig, 48000, 0.5, "pcm_s16le")
+    )
     index = FrameIndex.open(path)
     assert index.start_s == 0.0
     assert index.frame_at(0.5).number == 15
@@ -316,7 +322,16 @@ def test_edit_list_trimmed_start(media):
 
     source = mf.make_video(media / "untrimmed.mp4", n_frames=60, gop=30, bframes=True)
     trimmed = media / "trimmed.mp4"
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-ss", "0.5", "-i", str(source)]
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-v",
+        "error",
+        "-y",
+        "-ss",
+        "0.5",
+        "-i",
+        str(source),
+    ]
     subprocess.run([*command, "-c", "copy", str(trimmed)], check=True, timeout=60)
     with av.open(str(trimmed)) as container:
         shown = [mf.frame_number(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]

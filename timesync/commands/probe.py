@@ -30,7 +30,9 @@ def register(subparsers) -> None:
 def _fps(value) -> str:
     if value is None:
         return "?"
-    return f"{float(value):.3f}".rstrip("0").rstrip(".") + (f" ({value})" if value.denominator != 1 else "")
+    return f"{float(value):.3f}".rstrip("0").rstrip(".") + (
+        f" ({value})" if value.denominator != 1 else ""
+    )
 
 
 def _stream_line(stream) -> str:

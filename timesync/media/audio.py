@@ -75,7 +75,7 @@ class _Placer:
             self._emit(np.zeros(position - self.cursor, np.float32))
         skip = self.cursor - position
         if skip < len(samples):
-            self._emit(samples[max(skip, 0):])
+            self._emit(samples[max(skip, 0) :])
 
     def _emit(self, samples: np.ndarray) -> None:
         if self.total is not None:
@@ -201,7 +201,12 @@ def decode_audio(
     the parameters (this concatenates its blocks). Use
     :func:`iter_audio_blocks` for long recordings.
     """
-    blocks = [b for _t, b in iter_audio_blocks(path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s)]
+    blocks = [
+        b
+        for _t, b in iter_audio_blocks(
+            path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s
+        )
+    ]
     if not blocks:
         return np.zeros(0, np.float32)
     return np.concatenate(blocks).astype(np.float32, copy=False)
@@ -255,9 +260,15 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
         for frame in container.decode(stream):
             if frame.samples == 0:
                 continue
-            pts_s = None if frame.pts is None else frame.pts * float(frame.time_base or stream.time_base)
+            pts_s = (
+                None
+                if frame.pts is None
+                else frame.pts * float(frame.time_base or stream.time_base)
+            )
             new_segment = segment is None or frame.sample_rate != segment.rate
-            if new_segment or (pts_s is not None and segment.gap_s(pts_s - origin_f) > GAP_TOLERANCE_S):
+            if new_segment or (
+                pts_s is not None and segment.gap_s(pts_s - origin_f) > GAP_TOLERANCE_S
+            ):
                 local = _frame_local(frame, stream, origin, segment)
                 if segment is not None:
                     segment.flush(placer)

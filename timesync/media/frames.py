@@ -270,7 +270,9 @@ class FrameReader:
             self._stream = self._container.streams[self.index.stream_index]
         except IndexError:
             self._container.close()
-            raise MediaError(f"{self.path}: video stream {self.index.stream_index} not found") from None
+            raise MediaError(
+                f"{self.path}: video stream {self.index.stream_index} not found"
+            ) from None
         if self._stream.type != "video":
             self._container.close()
             raise MediaError(f"{self.path}: stream {self.index.stream_index} is not video")
@@ -378,7 +380,9 @@ class FrameReader:
                 break
         if seekable and (target - first) * tb > self.FULL_DECODE_LIMIT_S:
             n = int(np.searchsorted(self.index.pts, target))
-            raise MediaError(f"{self.path}: frame {n} could not be decoded (the file may be damaged there)")
+            raise MediaError(
+                f"{self.path}: frame {n} could not be decoded (the file may be damaged there)"
+            )
         return self._from_start(target)
 
     def _from_start(self, target: int):

@@ -27,7 +27,13 @@ __all__ = ["MediaInfo", "StreamInfo", "probe", "probe_container"]
 VFR_TOLERANCE_TICKS = 1
 VFR_TOLERANCE_FRACTION = 0.001
 
-_CONTAINER_ALIASES = {".mkv": "matroska", ".webm": "webm", ".ts": "mpegts", ".m2ts": "mpegts", ".mts": "mpegts"}
+_CONTAINER_ALIASES = {
+    ".mkv": "matroska",
+    ".webm": "webm",
+    ".ts": "mpegts",
+    ".m2ts": "mpegts",
+    ".mts": "mpegts",
+}
 
 
 @dataclass(frozen=True)
@@ -241,7 +247,9 @@ def _truncation_hints(container, scan: FileScan, name: str, size_bytes: int) -> 
     hints = []
     names = container.format.name.split(",")
     if "mpegts" in names and size_bytes % 188 and size_bytes % 192:
-        hints.append(f"{name}: the file does not end on an MPEG-TS packet boundary: it may be truncated")
+        hints.append(
+            f"{name}: the file does not end on an MPEG-TS packet boundary: it may be truncated"
+        )
     for stream in container.streams:
         stream_scan = scan.streams.get(stream.index)
         declared = stream.frames or 0
@@ -260,7 +268,9 @@ def _truncation_hints(container, scan: FileScan, name: str, size_bytes: int) -> 
     return hints
 
 
-def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tuple[MediaInfo, FileScan]:
+def probe_container(
+    container, name: str, *, sha256: str, size_bytes: int
+) -> tuple[MediaInfo, FileScan]:
     """Probe an open container; also returns the packet scan (for the frame index)."""
     scan = scan_container(container, name)
     warnings = list(scan.warnings)
@@ -275,7 +285,9 @@ def probe_container(container, name: str, *, sha256: str, size_bytes: int) -> tu
         stream_scan = scan.streams.get(stream.index)
         if stream_scan is not None and stream_scan.count and not stream_scan.decoded:
             reason = f" ({stream_scan.decode_error})" if stream_scan.decode_error else ""
-            warnings.append(f"{name}: {stream.type} stream {stream.index} could not be decoded{reason}")
+            warnings.append(
+                f"{name}: {stream.type} stream {stream.index} could not be decoded{reason}"
+            )
         rotation = (stream_scan.rotation or 0) if stream_scan is not None else 0
         streams.append(_stream_info(stream, stream_scan, scan.origin, rotation))
     ends = [s.end for s in scan.streams.values() if s.end is not None]

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,6 +127,11 @@ def _is_mp4(local: str) -> bool:
         return handle.read(8)[4:8] in _MP4_BOXES
 
 
+_LOG_LOCK = threading.Lock()
+_LOG_USERS = 0
+_LOG_PREVIOUS = None
+
+
 @contextlib.contextmanager
 def ffmpeg_log_errors(source: str | None = None) -> Iterator[list[str]]:
     """Collect FFmpeg's error-level log lines while the block runs.
@@ -137,18 +143,30 @@ def ffmpeg_log_errors(source: str | None = None) -> Iterator[list[str]]:
     """
     import av.logging
 
+    global _LOG_USERS, _LOG_PREVIOUS
     lines: list[str] = []
-    previous = av.logging.get_level()
-    av.logging.set_level(av.logging.ERROR)
+    # The log level is process-wide: blocks running at once in several threads
+    # (sync probes in a pool) share it, and the last to leave restores it. A
+    # level left on makes PyAV's log callback take the GIL from FFmpeg's decoder
+    # threads, which deadlocks frame-threaded decoding later.
+    with _LOG_LOCK:
+        if _LOG_USERS == 0:
+            _LOG_PREVIOUS = av.logging.get_level()
+            av.logging.set_level(av.logging.ERROR)
+        _LOG_USERS += 1
     try:
         with av.logging.Capture() as captured:
             yield lines
     finally:
-        av.logging.set_level(previous)
+        with _LOG_LOCK:
+            _LOG_USERS -= 1
+            if _LOG_USERS == 0:
+                av.logging.set_level(_LOG_PREVIOUS)
         lines.extend(
             str(message).strip()
             for _level, component, message in captured
-            if source is None or (component and any(part in str(component) for part in source.split(",")))
+            if source is None
+            or (component and any(part in str(component) for part in source.split(",")))
         )
 
 
