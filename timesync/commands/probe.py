@@ -20,7 +20,12 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "probe",
         help="show streams, exact frame count, VFR, tags and SHA-256 of a media file",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=(
+            "Print what a media file holds: container, duration, SHA-256, every stream "
+            "(codec, size, rotation, frame rates, exact frame count from the packets, VFR) "
+            "and the tags that help place the recording in time (creation time, timecode, "
+            "device). The file is only read. Warnings (e.g. a truncated file) go to stderr."
+        ),
     )
     parser.add_argument("file", metavar="FILE", help="the media file (read-only)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
