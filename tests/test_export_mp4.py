@@ -143,3 +143,16 @@ def test_the_last_frame_lasts_its_duration_then_not_recording(rendered, tmp_path
     assert shown == [None if ref is None else ref.number for ref in want]
     assert shown[:7] == [70, 70, 71, 72, 73, 74, None]
 
+
+
+def test_audio_drift_is_resampled_onto_the_shared_clock(rendered, tmp_path):
+    from timesync.clock import ClockMap
+    from timesync.project import Project
+
+    project, _, _ = rendered
+    drifting = Project.from_dict(project.to_dict(), path=project.path)
+    drifting.set_source_clock("camA.mp4", ClockMap(0.0, 1.001, 0.0, "test"), method=None)  # +1000 ppm
+    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 100}
+    samples = _audio(export(drifting, "mp4", tmp_path / "d.mp4", **kwargs))
+    # camA's click at local 1.5 is at shared 1.5015: 72 samples later than without drift
+    assert int(np.argmax(np.abs(samples))) == round((1.5 * 1.001 - 1.0) * 48000)
