@@ -288,8 +288,6 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """Read, validate and migrate a project file (no hashing: see :meth:`Project.load`)."""
     path = Path(path)
     label = path.name
-    if is_unsafe_path(str(path)):
-        raise ProjectError(f"{path}: a URL or protocol is not a project file")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -381,8 +379,6 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     target = Path(path).absolute() if path is not None else project.path
     if target is None:
         raise ProjectError("project: no file to save to; give a path")
-    if is_unsafe_path(str(path or "")):
-        raise ProjectError(f"{path}: a URL or protocol is not a project file")
     if target.is_dir():
         raise ProjectError(f"{target.name}: is a folder, not a project file")
     if not target.parent.is_dir():
