@@ -341,3 +341,12 @@ def test_any_annotations_round_trip_exactly(tmp_path):
         assert again.history == project.history
 
     check()
+
+
+def test_a_file_name_that_looks_like_a_protocol_is_stored_safely(tmp_path):
+    (tmp_path / "cam,1.mp4").write_bytes(b"x")
+    project = Project(base_dir=tmp_path, author="a")
+    source = project.add_source(tmp_path / "cam,1.mp4", probe=False)
+    assert source.path == "./cam,1.mp4" and source.name == "cam,1.mp4"
+    path = project.save(tmp_path / "p.json")
+    assert Project.load(path).source("cam,1.mp4").hash_status == "verified"

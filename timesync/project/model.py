@@ -539,10 +539,7 @@ class Project:
         return new
 
     def _relative(self, absolute: Path) -> str:
-        try:
-            return Path(os.path.relpath(absolute, self._base_dir)).as_posix()
-        except ValueError:  # another drive on Windows
-            return str(absolute)
+        return stored_path(absolute, self._base_dir)
 
     def _free_name(self, wanted: str) -> str:
         name, n = wanted, 2
@@ -609,6 +606,19 @@ class Project:
     def __repr__(self) -> str:
         return (f"<Project {self.label}: {len(self._sources)} sources, {len(self._annotations)} events, "
                 f"{len(self._history)} changes{', unsaved' if self._dirty else ''}>")
+
+
+def stored_path(absolute: Path, base_dir: Path) -> str:
+    """How a file is written in the project: relative to ``base_dir`` (POSIX), or absolute.
+
+    A relative path that would read as a URL or FFmpeg protocol (``a,b.mp4``)
+    gets a ``./`` prefix, so it is never refused on load.
+    """
+    try:
+        text = Path(os.path.relpath(absolute, base_dir)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(absolute)
+    return f"./{text}" if is_unsafe_path(text) else text
 
 
 def _annotation_order(ann: Annotation) -> tuple[float, int, str]:

@@ -24,7 +24,7 @@ from timesync.clock import ClockMap
 from timesync.errors import ProjectError
 from timesync.project.annotation import Annotation
 from timesync.project.history import HistoryEntry
-from timesync.project.model import Project
+from timesync.project.model import Project, stored_path
 from timesync.project.source import HASH_STATUSES, ROLES, Source, is_unsafe_path
 from timesync.project.vocabulary import DEFAULT_EVENT_TYPES
 
@@ -414,11 +414,7 @@ def _rebase(project: Project, new_base: Path) -> None:
     from timesync.project.events import ChangeEvent
 
     for old in project.sources:
-        absolute = (project.base_dir / old.path).absolute()
-        try:
-            stored = Path(os.path.relpath(absolute, new_base)).as_posix()
-        except ValueError:
-            stored = str(absolute)
+        stored = stored_path((project.base_dir / old.path).absolute(), new_base)
         if stored != old.path:
             new = replace(old, path=stored)
             project._replace_source(old, new)  # noqa: SLF001
