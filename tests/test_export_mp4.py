@@ -156,3 +156,33 @@ def test_audio_drift_is_resampled_onto_the_shared_clock(rendered, tmp_path):
     samples = _audio(export(drifting, "mp4", tmp_path / "d.mp4", **kwargs))
     # camA's click at local 1.5 is at shared 1.5015: 72 samples later than without drift
     assert int(np.argmax(np.abs(samples))) == round((1.5 * 1.001 - 1.0) * 48000)
+
+
+def test_variable_frame_rate_source_shows_exact_frames(tmp_path):
+    from fractions import Fraction
+
+    from media_factory import make_video
+
+    from timesync.clock import ClockMap
+    from timesync.project import Project
+
+    # 40 frames with irregular gaps (33, 50, 20, 70 ms...) in a 1/90000 time base
+    gaps = [3000, 4500, 1800, 6300, 2700]
+    pts = [sum(gaps[i % 5] for i in range(n)) for n in range(40)]
+    make_video(tmp_path / "vfr.mp4", n_frames=40, fps=Fraction(30), pts_list=pts)
+    project = Project(base_dir=tmp_path, author="t")
+    project.add_source(tmp_path / "vfr.mp4", clock=ClockMap(0.25, 1.0, 0.001, "manual"))
+    index = FrameIndex.open(tmp_path / "vfr.mp4")
+    assert [int(p) for p in index.pts[:6]] == pts[:6]
+    kwargs = {"start": 0.0, "end": 1.5, "width": 200, "height": 160, "fps": 30}
+    plan = plan_grid(project, **kwargs)
+    out = export(project, "mp4", tmp_path / "vfr_grid.mp4", **kwargs)
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    for n, image in enumerate(frames):
+        ref = index.frame_at_shared(project.clock("vfr.mp4"), n / 30)
+        tile = _tile_content(image, plan, 0)
+        if ref is None:
+            assert np.mean(np.abs(tile.astype(int) - 32) <= 3) > 0.6, f"output frame {n}"
+        else:
+            assert frame_number(tile) == ref.number, f"output frame {n}"
