@@ -168,11 +168,36 @@ def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0) -> tuple[
 # -- features -------------------------------------------------------------------
 
 
-def _spectral_features(x: np.ndarray, sr: float) -> tuple[float, float, float]:
-    """(energy fraction above min(2 kHz, sr/6), above sr/8, flatness over 300 Hz .. 0.9 Nyquist)."""
+def _power_spectrum(x: np.ndarray) -> np.ndarray:
+    """Hann-windowed power spectrum of ``x`` (mean removed)."""
+    x = x - x.mean()
+    return np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+
+
+def _background_spectrum(x: np.ndarray, onset: int, n: int) -> np.ndarray | None:
+    """Mean power spectrum of up to five ``n``-sample windows ending 5 ms before ``onset``."""
+    end = onset - max(1, n // 4)
+    starts = [end - (k + 1) * n for k in range(5) if end - (k + 1) * n >= 0]
+    if not starts:
+        return None
+    return np.mean([_power_spectrum(x[a : a + n]) for a in starts], axis=0)
+
+
+def _spectral_features(
+    x: np.ndarray, sr: float, background: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    """(energy fraction above min(2 kHz, sr/6), above sr/8, flatness over 300 Hz .. 0.9 Nyquist).
+
+    With ``background`` (a power spectrum of the same length), the features
+    describe the *excess* over it (spectral subtraction), so the sound of the
+    scene around an impulse does not lend it its high frequencies.
+    """
     if len(x) < 16:
         return 0.0, 0.0, 0.0
-    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    spec = _power_spectrum(x)
+    if background is not None and len(background) == len(spec):
+        # keep a tenth of every bin so that no band drops to zero (flatness)
+        spec = np.maximum(spec - background, 0.1 * spec)
     freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
     split = min(2000.0, sr / 6.0)
     total = spec[freqs > 50.0].sum() + _EPS
@@ -218,12 +243,12 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     their weighted geometric mean (:data:`WEIGHTS`), so one clearly wrong
     feature pulls the score down hard:
 
-    * ``rise``: the envelope above 300 Hz reaches half its maximum in under ~1.5 ms
+    * ``rise``: the envelope above 300 Hz reaches half its maximum in under ~1 ms
       (muzzle blast: microseconds; door slams, punches, booms: tens of ms).
       Clipping only shortens the rise, so it survives flat tops.
-    * ``hf``: at least ~6 % of the first 20 ms energy above min(2 kHz, sr/6)
+    * ``hf``: at least ~10 % of the first 20 ms energy above min(2 kHz, sr/6)
       (booms and thuds are low-frequency dominated).
-    * ``top``: at least ~3 % of it above sr/8 (6 kHz at 48 kHz): the blast
+    * ``top``: at least ~7 % of it above sr/8 (6 kHz at 48 kHz): the blast
       reaches the top of the recorded band; thuds, punches and most impacts
       do not.
     * ``flatness``: broadband, not tonal (birds, whistles, sirens): the
@@ -239,9 +264,9 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     """
     dur_ms = imp.duration_s * 1e3
     comps = {
-        "rise": _logistic(-imp.rise_s * 1e3, -1.5, 0.35),
-        "hf": _logistic(imp.hf_fraction, 0.06, 0.015),
-        "top": _logistic(imp.top_fraction, 0.03, 0.008),
+        "rise": _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
+        "hf": _logistic(imp.hf_fraction, 0.10, 0.02),
+        "top": _logistic(imp.top_fraction, 0.07, 0.015),
         "flatness": _logistic(imp.flatness, 0.35, 0.07),
         "duration": _logistic(dur_ms, 15.0, 3.0) * _logistic(-dur_ms, -1500.0, 150.0),
         "prominence": _logistic(imp.prominence_db, 12.0, 2.0),
@@ -507,7 +532,7 @@ def _features(
     front = x[onset : onset + max(1, round(PEAK_WINDOW_S * sr))]
     peak = float(np.max(np.abs(front))) if len(front) else 0.0
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
-    hf, top, flat = _spectral_features(head - head.mean(), sr)
+    hf, top, flat = _spectral_features(head, sr, _background_spectrum(x, onset, len(head)))
     window = np.abs(x[onset : onset + round(0.05 * sr)])
     clipped = bool(full_scale > 0.5 and np.count_nonzero(window >= 0.995 * full_scale) >= 3)
     return Impulse(
