@@ -1,0 +1,309 @@
+"""``python -m timesync.demo --out out/demo``: sync the sample incident and compare with its truth.
+
+Runs whatever alignment exists (:func:`timesync.sync.sync`), detects shots
+(:mod:`timesync.events`) when available, writes ``incident.json`` (the project
+JSON of DESIGN.md) and the exports that exist (csv, html, vtt, otio, eaf) into
+the output folder, then prints a short summary: each source's offset and drift
+against the truth (errors in ms and in sigmas) and the shots found against the
+true ones. Parts that are not built yet are reported as such, not as failures.
+
+It reads ``sample_media/`` (or ``--samples``) and never writes there. When no
+sample incident exists, one is generated into ``OUT/media``. Exit status 0
+unless the sample incident cannot be found or made (3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from timesync.errors import TimesyncError
+
+__all__ = ["DemoReport", "run_demo", "compare_clocks", "match_shots", "main"]
+
+REPO_SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
+#: Exports written when available: format -> file name.
+EXPORTS = {"csv": "incident.csv", "html": "incident.html", "vtt": "incident.vtt", "otio": "incident.otio", "eaf": "incident.eaf"}
+#: A detected shot matches a true one within this (s) on the shared clock.
+SHOT_MATCH_S = 0.010
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class DemoReport:
+    """What the demo did: files written, per-source comparison, shots, and what was missing."""
+
+    out: Path
+    project_path: Path | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    shots: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (written as ``demo_report.json``)."""
+        return {
+            "project": str(self.project_path) if self.project_path else None,
+            "sources": self.sources,
+            "shots": self.shots,
+            "exports": self.exports,
+            "unavailable": self.unavailable,
+        }
+
+
+def _stderr_progress(fraction: float, message: str) -> None:
+    print(f"demo: {fraction:4.0%} {message}", file=sys.stderr, flush=True)
+
+
+def _short(name: str) -> str:
+    return Path(name).name
+
+
+# -- comparisons with the truth ---------------------------------------------------------
+
+
+def compare_clocks(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per source: found offset/rate vs true ones, errors in ms and sigmas.
+
+    ``found`` is a project JSON dict; sources are matched by file name. The
+    error is taken at the middle of each source (``shared`` found minus true),
+    where a fitted clock is most precise.
+    """
+    by_name = {_short(s["path"]): s for s in found.get("sources", [])}
+    rows = []
+    for t in truth["sources"]:
+        s = by_name.get(t["path"])
+        row: dict[str, Any] = {"source": t["path"], "true_offset_s": t["offset_s"], "true_rate": t["rate"]}
+        if s is None or not s.get("aligned") or s.get("offset_s") is None:
+            row.update(aligned=False, reason=(s or {}).get("reason", "not in the project"))
+            rows.append(row)
+            continue
+        mid = t["duration_s"] / 2
+        rate = s.get("rate") or 1.0
+        err = (s["offset_s"] + rate * mid) - (t["offset_s"] + t["rate"] * mid)
+        sigma = s.get("uncertainty_s") or 0.0
+        row.update(
+            aligned=True,
+            method=s.get("method"),
+            offset_s=s["offset_s"],
+            rate=rate,
+            uncertainty_s=sigma,
+            error_ms=err * 1e3,
+            drift_error_ppm=(rate - t["rate"]) * 1e6,
+            error_sigmas=abs(err) / sigma if sigma > 0 else (0.0 if err == 0 else math.inf),
+        )
+        rows.append(row)
+    return rows
+
+
+def match_shots(found_s: list[float], truth_s: list[float], within_s: float = SHOT_MATCH_S) -> dict[str, Any]:
+    """Greedy nearest matching of found shot times to true ones (shared seconds)."""
+    left = sorted(found_s)
+    errors, missed = [], []
+    for t in truth_s:
+        best = min(left, key=lambda f: abs(f - t), default=None)
+        if best is not None and abs(best - t) <= within_s:
+            errors.append(best - t)
+            left.remove(best)
+        else:
+            missed.append(t)
+    return {
+        "true": len(truth_s),
+        "found": len(found_s),
+        "matched": len(errors),
+        "missed_shared_s": missed,
+        "extra_shared_s": left,
+        "mean_abs_error_ms": 1e3 * float(sum(abs(e) for e in errors) / len(errors)) if errors else None,
+        "max_abs_error_ms": 1e3 * max((abs(e) for e in errors), default=0.0) if errors else None,
+    }
+
+
+# -- steps ------------------------------------------------------------------------------
+
+
+def _samples_folder(samples: Path | None, out: Path) -> Path:
+    folder = samples or REPO_SAMPLES
+    if (folder / "truth.json").is_file():
+        return folder
+    if samples is not None:
+        raise FileNotFoundError(f"{folder}: no truth.json: not a sample incident folder")
+    from timesync.samples import generate
+
+    media = out / "media"
+    print(f"demo: {folder} has no sample incident; generating one into {media} (a few minutes)", file=sys.stderr)
+    generate(media, verbose=True)
+    return media
+
+
+def _unaligned(paths: list[str], reference: str, reason: str) -> dict[str, Any]:
+    """A project dict where only the reference is placed (no alignment ran)."""
+    sources = []
+    for p in paths:
+        if p == reference:
+            sources.append({"path": p, "sha256": None, "aligned": True, "offset_s": 0.0, "rate": 1.0,
+                            "uncertainty_s": 0.0, "method": "reference"})
+        else:
+            sources.append({"path": p, "sha256": None, "aligned": False, "offset_s": None, "rate": None,
+                            "uncertainty_s": None, "method": None, "reason": reason})
+    return {"schema": "timesync.project/1", "reference": reference, "sources": sources, "events": [], "history": []}
+
+
+def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress) -> Any:
+    """The SyncResult, or a project dict with only the reference placed when sync is missing or fails."""
+    try:
+        from timesync.sync import sync
+
+        return sync(paths, reference=reference, progress=progress)
+    except (ImportError, NotImplementedError) as exc:
+        reason = f"alignment is not available yet ({type(exc).__name__}: {exc})"
+    except TimesyncError as exc:
+        reason = f"alignment failed: {exc}"
+    report.unavailable["alignment"] = reason
+    return _unaligned(paths, reference, reason)
+
+
+def _project(result: Any, project_path: Path, report: DemoReport) -> Any:
+    """A Project from the sync result, or None (the dict is then written as is)."""
+    try:
+        from timesync.project import Project
+
+        return Project.from_sync_result(result, project_path=project_path)
+    except (ImportError, NotImplementedError) as exc:
+        report.unavailable["project"] = f"{type(exc).__name__}: {exc}"
+        return None
+
+
+def _shots(project: Any, report: DemoReport, progress: Progress) -> list[float]:
+    try:
+        from timesync.events.shots import add_shots_to_project, detect_shots
+    except ImportError as exc:
+        report.unavailable["shots"] = f"shot detection is not available yet ({exc})"
+        return []
+    try:
+        table = detect_shots(project, progress=progress)
+    except NotImplementedError as exc:
+        report.unavailable["shots"] = f"shot detection is not available yet ({exc})"
+        return []
+    except TimesyncError as exc:
+        report.unavailable["shots"] = f"shot detection failed: {exc}"
+        return []
+    add_shots_to_project(project, table)
+    return [s.shared_s for s in table.shots if s.score >= 0.5]
+
+
+def _exports(project: Any, out: Path, report: DemoReport) -> None:
+    try:
+        from timesync.export import FORMATS, export
+    except ImportError as exc:
+        report.unavailable["export"] = f"exports are not available yet ({exc})"
+        return
+    from timesync.errors import ExportError
+
+    for fmt, name in EXPORTS.items():
+        if fmt not in FORMATS:
+            report.unavailable[f"export {fmt}"] = "unknown format"
+            continue
+        try:
+            report.exports[fmt] = str(export(project, fmt, out / name, force=True))
+        except ImportError as exc:
+            report.unavailable[f"export {fmt}"] = f"not available yet ({exc})"
+        except ExportError as exc:
+            report.unavailable[f"export {fmt}"] = str(exc)
+
+
+def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Progress | None = None) -> DemoReport:
+    """Sync the sample incident into folder ``out``; return what was done and how it compares.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created); must not be inside the samples folder.
+    samples : path, optional
+        A generated sample-incident folder (default: the repository's ``sample_media``).
+    progress : callable(fraction, message), optional
+    """
+    from timesync.samples import load_truth
+
+    out = Path(out).absolute()
+    prog = progress or (lambda f, m: None)
+    folder = _samples_folder(Path(samples) if samples else None, out).absolute()
+    if out == folder or folder in out.parents:
+        raise ValueError(f"{out}: the demo never writes into the sample folder {folder}")
+    out.mkdir(parents=True, exist_ok=True)
+    truth = load_truth(folder)
+    report = DemoReport(out=out)
+    paths = [os.path.relpath(folder / s["path"]) for s in truth["sources"]]
+    reference = os.path.relpath(folder / truth["reference"])
+    result = _sync(paths, reference, report, prog)
+    project_path = out / "incident.json"
+    project = _project(result, project_path, report)
+    shot_times: list[float] = []
+    if project is not None:
+        if "alignment" not in report.unavailable:
+            shot_times = _shots(project, report, prog)
+        report.project_path = project.save(project_path)
+        data = project.to_dict()
+        _exports(project, out, report)
+    else:
+        data = result if isinstance(result, dict) else result.to_dict()
+        project_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        report.project_path = project_path
+    report.sources = compare_clocks(data, truth)
+    report.shots = match_shots(shot_times, [s["shared_s"] for s in truth["shots"]])
+    (out / "demo_report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def format_summary(report: DemoReport) -> str:
+    """The human summary printed by the demo."""
+    lines = [f"project: {report.project_path}", "", f"{'source':16s} {'offset s':>12s} {'true s':>12s} {'error ms':>9s} {'sigma ms':>9s} {'drift err ppm':>13s}  method"]
+    for r in report.sources:
+        if not r["aligned"]:
+            lines.append(f"{r['source']:16s} {'—':>12s} {r['true_offset_s']:12.6f}   not aligned: {r.get('reason', '')}")
+            continue
+        lines.append(
+            f"{r['source']:16s} {r['offset_s']:12.6f} {r['true_offset_s']:12.6f} {r['error_ms']:9.3f} "
+            f"{r['uncertainty_s'] * 1e3:9.3f} {r['drift_error_ppm']:13.2f}  {r['method']}"
+        )
+    sh = report.shots
+    lines.append("")
+    if sh.get("found"):
+        lines.append(
+            f"shots: {sh['matched']}/{sh['true']} true shots found within {SHOT_MATCH_S * 1e3:.0f} ms "
+            f"({sh['found']} detected; mean error {sh['mean_abs_error_ms'] or 0:.2f} ms, max {sh['max_abs_error_ms'] or 0:.2f} ms)"
+        )
+    else:
+        lines.append(f"shots: none detected ({sh.get('true', 0)} true shots)")
+    if report.exports:
+        lines.append("exports: " + ", ".join(Path(p).name for p in report.exports.values()))
+    for what, why in report.unavailable.items():
+        lines.append(f"not available: {what}: {why}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; exit 0, or 3 when the sample incident cannot be found or made."""
+    parser = argparse.ArgumentParser(prog="python -m timesync.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
+    parser.add_argument("--samples", default=None, help="sample incident folder (default: the repository's sample_media)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    try:
+        report = run_demo(args.out, samples=args.samples, progress=None if args.quiet else _stderr_progress)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 3
+    print(format_summary(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
