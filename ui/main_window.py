@@ -441,7 +441,8 @@ class MainWindow(QMainWindow):
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         project = self.project
         by_path = {str(project.resolve(s.name)): s.name for s in project.sources}
-        if not project.annotations and not project.history or not any(h.action != "source_added" for h in project.history):
+        setup_only = {"source_added", "reference_changed", "source_role_changed"}
+        if not project.annotations and all(h.action in setup_only for h in project.history):
             try:
                 fresh = Project.from_sync_result(data, project_path=project.path)
             except TimesyncError as exc:

@@ -277,13 +277,12 @@ class PlayerView(QWidget):
         font.setPointSizeF(max(7.0, min(10.0, self.height() / 30)))
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        line_h = metrics.height()
         title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
         self._text_box(painter, QPointF(6, 6), [title], QColor(255, 255, 255))
         info = self._info_lines()
-        if info:
-            y = self.height() - 6 - line_h * len(info) - 6
-            self._text_box(painter, QPointF(6, y), info, QColor(225, 225, 160))
+        if info:  # top right: body cams burn their clock top left, aerial cameras at the bottom
+            width = max(metrics.horizontalAdvance(line) for line in info) + 8
+            self._text_box(painter, QPointF(max(6, self.width() - width - 6), 6), info, QColor(225, 225, 160))
         status = self._status_text()
         if status:
             painter.setPen(QColor(255, 120, 100) if self._error else QColor(200, 200, 200))

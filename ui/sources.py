@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -97,14 +98,14 @@ class SourcesModel(QAbstractTableModel):
             if not source.aligned and column in ("method", "note"):
                 return QBrush(QColor(240, 150, 90))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{source.path}\nSHA-256 {source.sha256 or 'not recorded'}"
+            return f"{source.name}\n{source.path}\nSHA-256 {source.sha256 or 'not recorded'}"
         return None
 
     @staticmethod
     def _text(source: Source, column: str, reference: bool) -> str:
         clock = source.clock
         if column == "name":
-            return source.name + ("  (reference)" if reference else "")
+            return Path(source.name).name + ("  (reference)" if reference else "")
         if column == "role":
             return source.role
         if column == "hash":

@@ -404,9 +404,10 @@ class TimelineWidget(QWidget):
         painter.setPen(QColor(235, 235, 240))
         painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft, track.spec.label)
         clock = track.spec.clock
-        detail = "not aligned" if clock is None else f"{clock.method or '?'} ±{clock.uncertainty_s * 1e3:.1f} ms"
+        detail = "not aligned" if clock is None else f"±{clock.uncertainty_s * 1e3:.1f} ms {clock.method or '?'}"
         painter.setPen(QColor(255, 180, 80) if clock is not None and clock.method == "manual" else QColor(150, 152, 160))
-        painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft, detail)
+        painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
+                         painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, HEADER_W - 10))
         rect = self._bar_rect(i, track)
         if rect is None:
             return
