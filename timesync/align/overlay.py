@@ -249,7 +249,7 @@ def _ocr_period(duration: float) -> float:
     return max(min(OCR_PERIOD_S, max(0.5, duration / 8)), duration / MAX_READINGS)
 
 
-def _scan(path: Path, index, region: ClockRegion, duration: float):
+def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None):
     """One pass: per-frame change of the digits, and text crops every OCR period."""
     dx, dy, dw, dh = region.digits
     tx, ty, tw, th = region.text
@@ -258,7 +258,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float):
     period = _ocr_period(duration)
     next_crop = index.start_s + 0.5
     prev = None
-    for number, luma in iter_luma(path, index):
+    for number, luma in iter_luma(path, index, stop_s=stop_s):
         digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
         if prev is not None and prev.shape == digits.shape:
             change[number] = float(np.mean(np.abs(digits - prev)))
@@ -307,7 +307,8 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
 
 def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
                        region: tuple[int, int, int, int] | None = None,
-                       progress: Callable[[float, str], None] | None = None) -> OverlayClock:
+                       progress: Callable[[float, str], None] | None = None,
+                       max_s: float | None = None) -> OverlayClock:
     """Find and read the burned-in clock of one video file.
 
     Parameters
@@ -318,6 +319,7 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     region : ``(x, y, w, h)`` of the clock text in coded-frame pixels, if known;
         found by itself otherwise.
     progress : optional ``progress(fraction, message)``.
+    max_s : read only the first ``max_s`` seconds of video (default: all of it).
 
     Returns
     -------
@@ -339,6 +341,10 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         return result
     times = np.asarray(index.times)
     duration = float(index.end_s - index.start_s)
+    stop_s = None
+    if max_s is not None and max_s < duration:
+        duration, stop_s = float(max_s), index.start_s + float(max_s)
+        times = times[: int(np.searchsorted(times, stop_s))]
     if region is not None:
         found = ClockRegion(text=tuple(region), digits=tuple(region))
     else:
@@ -353,7 +359,8 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     result.region = found
     if progress:
         progress(0.1, f"{name}: clock region {found.text}")
-    change, crops = _scan(path, index, found, duration)
+    change, crops = _scan(path, index, found, duration, stop_s)
+    change = change[: len(times)]
     lo, hi, tick_note = _ticks(change, times)
     if tick_note is not None:
         result.note = f"{NO_OVERLAY}: {tick_note}"
@@ -507,7 +514,8 @@ def clock_errors(result: Any) -> list[ClockErrorFinding]:
         One per aligned source with an overlay clock, other than the one
         compared against: the project's reference if it has a clock, else the
         first aligned source with one. Empty when fewer than two aligned
-        sources have clocks.
+        sources have clocks. When one overlay shows a zone and the other does
+        not, the one without is read as UTC and the sentence says so.
     """
     data = result.to_dict() if hasattr(result, "to_dict") else result
     clocked = []
@@ -524,8 +532,10 @@ def clock_errors(result: Any) -> list[ClockErrorFinding]:
     base = clocked[0]
     findings = []
     for src, zero, zoned, rate, unc in clocked[1:]:
+        caveat = ""
         if zoned != base[2]:
-            continue
+            naive = Path((base[0] if zoned else src)["path"]).name
+            caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
         at = float(src["offset_s"])  # shared time of this source's local 0
 
         def reads(entry, shared):
@@ -538,9 +548,9 @@ def clock_errors(result: Any) -> list[ClockErrorFinding]:
                           + float(base[0].get("uncertainty_s") or 0.0) ** 2)
         name, other = Path(src["path"]).name, Path(base[0]["path"]).name
         if abs(error) < max(2 * sigma, 0.0005):
-            sentence = f"{name}'s clock agrees with {other}'s (difference {error:+.3f} s ± {sigma:.3f} s)"
+            sentence = f"{name}'s clock agrees with {other}'s (difference {error:+.3f} s ± {sigma:.3f} s{caveat})"
         else:
             way = "ahead of" if error > 0 else "behind"
-            sentence = f"{name}'s clock is {_describe(error)} {way} {other}'s (± {sigma:.3f} s)"
+            sentence = f"{name}'s clock is {_describe(error)} {way} {other}'s (± {sigma:.3f} s{caveat})"
         findings.append(ClockErrorFinding(src["path"], base[0]["path"], float(error), float(sigma), at, sentence))
     return findings
