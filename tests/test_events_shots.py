@@ -12,7 +12,7 @@ import pytest
 
 from timesync.clock import IDENTITY, ClockMap
 from timesync.events import synthetic as syn
-from timesync.events.shots import TrackInput, detect_shots
+from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
 from timesync.events.table import NO_POSITIONS_BASIS
 from timesync.events.travel import emission_from_distances, multilaterate, speed_of_sound
 
@@ -188,3 +188,26 @@ def test_sample_incident_all_shots_within_a_millisecond(sample_media_dir):
             assert shot.sources[name].frame in frames  # the frame showing the muzzle flash
     assert table.per_source["bodycam_A.mp4"] == "ok"
     assert table.summary()["count"] == 20 and table.shots[0].wall_clock.startswith("2024-05-17T21:02:45.11")
+
+
+def test_reviewer_decisions_and_a_failed_travel_check():
+    from timesync.project import Project
+
+    dist = {"A": 20.0, "B": 80.0, "C": 140.0}
+    tracks = [TrackInput(n, _track(60 + k, SHOTS[:3], IDENTITY, distance_m=d, gain=0.5 * 20 / d), SR, IDENTITY)
+              for k, (n, d) in enumerate(dist.items())]
+    wrong = dict(dist, C=40.0)  # C is really 140 m away: 290 ms of travel unexplained
+    table = detect_shots(tracks, distances_m=wrong, max_travel_s=0.5)
+    assert any("sound-travel check failed" in note for s in table.shots for note in s.notes)
+    good = detect_shots(tracks, distances_m=dist)
+    first, second, third = good.shots
+    good.set_accepted(first.id, True)
+    good.set_accepted(second.id, False)
+    with pytest.raises(KeyError, match="no shot"):
+        good.set_accepted("shot-0", True)
+    project = Project(author="tester")
+    added = add_shots_to_project(project, good, require_accepted=True)
+    assert [a.shared_s for a in added] == [first.shared_s]
+    added = add_shots_to_project(project, good)  # the undecided third; the rejected second never
+    assert [a.shared_s for a in added] == [third.shared_s]
+    assert add_shots_to_project(project, good) == []

@@ -1,13 +1,41 @@
 """Events found in recordings: impulses and shots fired.
 
 * :func:`detect_impulses` (``impulses.py``): impulsive events in one track
-  (numpy samples), with onset, level, features and a shot-likeness score.
-* :func:`detect_shots` (``shots.py``): impulses of every source of a project,
-  mapped to the shared clock, associated across sources (one shot heard by
-  several cameras is one shot), corrected for sound travel when positions or
-  distances are given; returns a :class:`ShotTable` (``table.py``).
+  (numpy samples, ``samples, sr``), each an :class:`Impulse` with onset (to
+  well under a millisecond), peak level, duration, features and a
+  shot-likeness ``score`` in [0, 1].
+* :func:`detect_shots` (``shots.py``): the impulses of every source of a
+  project (or of :class:`TrackInput` arrays), mapped to the shared clock with
+  each source's ClockMap, associated across sources (one shot heard by several
+  cameras is one shot; burst order is never swapped), corrected for sound
+  travel when positions or distances are given; returns a :class:`ShotTable`
+  (``table.py``) with ``to_dict()``, ``to_json()``, ``to_csv()``, ``to_text()``.
+* :func:`add_shots_to_project`: writes the shots as "shot fired" events
+  (idempotent: shots already annotated within 5 ms are skipped).
+
+For the app: every :class:`Shot` is a candidate with a stable ``id``
+(``"shot-<shared ms>"``) and ``accepted = None``; ``table.set_accepted(id,
+True | False | None)`` records a reviewer's decision, and
+``add_shots_to_project(project, table, require_accepted=True)`` writes only the
+accepted ones. ``shot.sources[name]`` gives each source's local time, frame
+number (container PTS based) and whether it heard the shot.
 """
 
-from timesync.events.impulses import Impulse, detect_impulses, shot_likeness
+from timesync.events.impulses import Impulse, detect_impulses, shot_likeness, track_status
+from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
+from timesync.events.table import Shot, ShotSource, ShotTable
+from timesync.events.travel import speed_of_sound
 
-__all__ = ["Impulse", "detect_impulses", "shot_likeness"]
+__all__ = [
+    "Impulse",
+    "detect_impulses",
+    "shot_likeness",
+    "track_status",
+    "TrackInput",
+    "detect_shots",
+    "add_shots_to_project",
+    "Shot",
+    "ShotSource",
+    "ShotTable",
+    "speed_of_sound",
+]

@@ -342,9 +342,10 @@ def associate(
     """Group arrivals of one shot across tracks (see the module docstring).
 
     ``expected_lag(first, other)`` may give the known arrival difference
-    (other - first, seconds) from known distances; ``max_lag`` the largest
-    possible one from camera positions. Both default to the ``max_travel_s``
-    window centred on the most common lag.
+    (other - first, seconds) from known distances (the window, ``max_travel_s``
+    plus 3 sigma, is then centred on it); ``max_lag`` the largest possible one
+    from camera positions. Without either, the window is ``max_travel_s`` plus
+    3 sigma, pairs preferring the most common lag.
     """
     usable = [t for t in tracks if t.clock is not None and t.impulses]
     usable.sort(key=lambda t: -len(t.impulses))
@@ -359,7 +360,9 @@ def associate(
         sigma = 3.0 * math.hypot(track.sigma, first.sigma)
         known = expected_lag(first.name, track.name) if expected_lag else None
         if known is not None:
-            lag, lo, hi = known, known - sigma - 0.005, known + sigma + 0.005
+            # centred on the expected difference; as wide as without positions,
+            # so that a wrong distance still pairs and fails the travel check
+            lag, lo, hi = known, known - max_travel_s - sigma, known + max_travel_s + sigma
         else:
             travel = max_lag(first.name, track.name) if max_lag else None
             window = (travel if travel is not None else max_travel_s) + sigma
@@ -542,7 +545,8 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
     confidence = 1.0 - math.prod(1.0 - s for s in scores)
     if residuals:
         worst = max(residuals, key=lambda n: abs(residuals[n]))
-        limit = 3.0 * math.hypot(sigmas[worst], unc) + 0.002
+        formal = 1.0 / math.sqrt(sum(1.0 / max(sigmas[n], 1e-5) ** 2 for n in residuals))
+        limit = 3.0 * math.hypot(sigmas[worst], formal) + 0.002  # what the clocks and onsets explain
         if len(residuals) > 1 and abs(residuals[worst]) > limit:
             confidence *= 0.5
             notes.append(f"sound-travel check failed: {worst} is {residuals[worst] * 1e3:+.1f} ms off")
@@ -605,23 +609,29 @@ def add_shots_to_project(
     min_score: float = 0.5,
     author: str = "timesync",
     within_s: float = 0.005,
+    require_accepted: bool = False,
 ) -> list[Any]:
     """Write the table's shots as "shot fired" events (not saved; call ``project.save()``).
 
-    Shots below ``min_score``, rejected by a reviewer (``accepted is False``), or
-    within ``within_s`` of an existing "shot fired" event are skipped, so adding
-    twice adds nothing the second time. Returns the new annotations.
+    Shots below ``min_score``, rejected by a reviewer (``accepted is False``;
+    with ``require_accepted`` also the undecided ones), or within ``within_s``
+    of an existing "shot fired" event are skipped, so adding twice adds nothing
+    the second time. Returns the new annotations.
     """
     added = []
     existing = [a.shared_s for a in project.annotations if a.type == SHOT_EVENT_TYPE]
     for shot in table.shots:
         if shot.score < min_score or shot.accepted is False:
             continue
+        if require_accepted and shot.accepted is not True:
+            continue
         if any(abs(t - shot.shared_s) <= within_s for t in existing):
             shot.annotated = True
             continue
         heard = shot.heard_by
         source = min(heard, key=lambda n: shot.sources[n].arrival_shared_s or math.inf) if heard else None
+        if source not in {s.name for s in project.sources}:
+            source = None  # a table made from arrays: its names are not the project's sources
         note = (f"detected by timesync shots, score {shot.score:.2f}, confidence {shot.confidence:.2f}, "
                 f"heard by {', '.join(heard)}; {shot.time_basis}")
         ann = project.add_annotation(SHOT_EVENT_TYPE, shot.shared_s, source=source, note=note, author=author)

@@ -156,6 +156,21 @@ class ShotTable:
     provenance: dict[str, Any] = field(default_factory=dict)
     candidates: dict[str, list[Any]] = field(default_factory=dict)
 
+    def shot(self, shot_id: str) -> Shot:
+        """The shot with this ``id`` (``KeyError`` naming it when there is none)."""
+        for shot in self.shots:
+            if shot.id == shot_id:
+                return shot
+        raise KeyError(f"no shot {shot_id!r} in the table")
+
+    def set_accepted(self, shot_id: str, accepted: bool | None) -> Shot:
+        """Record a reviewer's decision on a candidate: True accepted, False rejected, None undecided."""
+        if accepted not in (True, False, None):
+            raise ValueError(f"accepted must be True, False or None, got {accepted!r}")
+        shot = self.shot(shot_id)
+        shot.accepted = accepted
+        return shot
+
     def summary(self) -> dict[str, Any]:
         """Count, first and last shared time, span, mean rate (shots/s), basis, per-source status."""
         n = len(self.shots)
