@@ -264,3 +264,20 @@ def test_match_shots_pairs_nearest_within_tolerance():
     got = match_shots([1.0004, 2.5, 3.0], [1.0, 2.0, 3.002])
     assert (got["matched"], got["missed_shared_s"], got["extra_shared_s"]) == (2, [2.0], [2.5])
     assert got["max_abs_error_ms"] == pytest.approx(2.0)
+
+
+def test_short_overlay_changes_exactly_on_the_predicted_tick_frames(short_incident):
+    """The burned-in seconds change on the first frame starting after the truth's clock passes a second."""
+    out, truth = short_incident
+    for src in truth["sources"]:
+        w, h = src["video"]["width"], src["video"]["height"]
+        box = (slice(0, h // 8), slice(0, w * 2 // 3)) if src["kind"] == "bodycam" else (slice(h * 7 // 8, h), slice(0, w))
+        with av.open(str(out / src["path"])) as c:
+            crops = [f.to_ndarray(format="gray")[box].astype(int) for f in c.decode(video=0)]
+        changed = [i for i in range(1, len(crops)) if np.abs(crops[i] - crops[i - 1]).max() > 60]
+        zero = src["overlay_clock"]["at_local_zero_exact_utc"]
+        frac = float("0" + zero[zero.index("."):-1])  # seconds past the whole second at local 0
+        fps = Fraction(src["video"]["fps"])
+        ticks = np.arange(1, src["duration_s"] + 1) - frac  # local times of whole seconds
+        predicted = [int(np.ceil(Fraction(t) * fps)) for t in ticks if 0 < t < len(crops) / fps]
+        assert changed == [i for i in predicted if i < len(crops)], src["path"]
