@@ -186,3 +186,17 @@ def test_variable_frame_rate_source_shows_exact_frames(tmp_path):
             assert np.mean(np.abs(tile.astype(int) - 32) <= 3) > 0.6, f"output frame {n}"
         else:
             assert frame_number(tile) == ref.number, f"output frame {n}"
+
+
+def test_tile_size_and_rate_options(rendered):
+    from timesync.export.grid import _rate
+
+    project, _, _ = rendered
+    plan = plan_grid(project, tile_width=160, tile_height=120)
+    assert (plan.cols, plan.rows, plan.tile_w, plan.tile_h) == (2, 2, 160, 120)
+    assert (plan.width, plan.height) == (320, plan.band + 240)
+    assert (_rate(30), _rate(29.97), _rate(30000 / 1001), _rate(25.0)) == ("30", "30000/1001", "30000/1001", "25")
+    with pytest.raises(ExportError, match="too small for 3 tiles"):
+        plan_grid(project, width=40, height=40)
+    with pytest.raises(ExportError, match="frame rate must be > 0"):
+        plan_grid(project, fps=0)

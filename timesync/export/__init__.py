@@ -14,7 +14,11 @@ Options by format:
 * ``otio``, ``fcpxml``, ``edl``: ``rate`` (timeline frames per second; default
   the reference's frame rate rounded, else 30).
 * ``mp4``: ``source`` (audio from; default the reference), ``start``, ``end``
-  (shared seconds), ``tile_width``, ``tile_height``, ``fps``.
+  (shared seconds), ``width``, ``height`` (output pixels, default 1280x720) or
+  ``tile_width``, ``tile_height`` (the output size then follows), ``fps``
+  (default 30), ``caption_s``, ``crf`` (default 23), ``preset`` (x264, default
+  ``ultrafast``).
+* ``edl``: also ``source`` (the one video track; default the reference).
 * ``html``: ``thumb_side`` (pixels, default 240).
 """
 

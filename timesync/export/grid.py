@@ -50,7 +50,8 @@ from timesync.export.provenance import provenance_lines
 if TYPE_CHECKING:
     from timesync.project import Project, Source
 
-OPTIONS = ("source", "start", "end", "width", "height", "fps", "caption_s", "crf", "preset")
+OPTIONS = ("source", "start", "end", "width", "height", "tile_width", "tile_height", "fps", "caption_s", "crf",
+           "preset")
 
 #: x264 is deterministic for a fixed thread count (never "auto", which follows the machine).
 X264_THREADS = 2
@@ -85,7 +86,7 @@ class GridPlan:
     end_s: float
     width: int
     height: int
-    fps: int
+    fps: float
     cols: int
     rows: int
     band: int
@@ -108,6 +109,17 @@ class GridPlan:
     def picture_h(self) -> int:
         """Height (px) of a tile's picture area; the labels go in the strip below, never on the footage."""
         return _even(self.tile_h - 2 * (self.label_size + 6) - 2)
+
+
+def _rate(fps: float) -> str:
+    """A frame rate as FFmpeg's exact fraction (29.97 -> 30000/1001, 25.0 -> 25)."""
+    from fractions import Fraction
+
+    for base in (24, 30, 48, 60, 120):  # the NTSC rates, however they were written
+        if abs(fps - base * 1000 / 1001) < 1e-3:
+            return f"{base * 1000}/1001"
+    rate = Fraction(fps).limit_denominator(1001)
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
 def _even(n: float) -> int:
@@ -145,11 +157,18 @@ def plan_grid(
     end: float | None = None,
     width: int = 1280,
     height: int = 720,
-    fps: int = 30,
+    fps: float = 30,
     source: str | None = None,
+    tile_width: int | None = None,
+    tile_height: int | None = None,
     indexes: dict[str, Any] | None = None,
 ) -> GridPlan:
-    """Lay out the grid and work out, per source, what to read and where it goes."""
+    """Lay out the grid and work out, per source, what to read and where it goes.
+
+    The output is ``width`` x ``height`` pixels (a band on top for the shared
+    clock, the tiles below), unless ``tile_width`` / ``tile_height`` are given:
+    the output size then follows from the tile size. ``fps`` is the output rate.
+    """
     from timesync.project.locate import open_indexes
 
     indexes = open_indexes(project) if indexes is None else indexes
@@ -172,8 +191,17 @@ def plan_grid(
         raise ExportError(f"{project.label}: the range {start} to {end} s is empty")
     cols = math.ceil(math.sqrt(len(placed)))
     rows = math.ceil(len(placed) / cols)
-    band = _even(height * 0.08)
+    if not (fps > 0 and math.isfinite(fps)):
+        raise ExportError(f"{project.label}: the frame rate must be > 0, got {fps!r}")
+    if tile_width:
+        width = cols * _even(tile_width)
+    if tile_height:
+        band = _even(max(tile_height * rows, 2) * 0.08)
+        height = band + rows * _even(tile_height)
+    band = _even(height * 0.08) if not tile_height else band
     tile_w, tile_h = _even(width / cols), _even((height - band) / rows)
+    if tile_w < 32 or tile_h < 32:
+        raise ExportError(f"{project.label}: {width}x{height} px is too small for {len(placed)} tiles")
     tiles = []
     for src in placed:
         clock = src.clock
@@ -187,7 +215,7 @@ def plan_grid(
             tiles.append(Tile(src.name, None, clock.rate, l0, audio_only=True,
                               record_from_s=clock.rate * (lo - l0), record_to_s=clock.rate * (hi - l0)))
     audio = _plan_audio(project, placed, source, start, end)
-    return GridPlan(start, end, width, height, int(fps), cols, rows, band, tile_w, tile_h,
+    return GridPlan(start, end, width, height, float(fps), cols, rows, band, tile_w, tile_h,
                     tuple(tiles), audio, tuple(skipped))
 
 
@@ -272,7 +300,7 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     streams = []
     # microsecond time base on both overlay inputs: with the card's 1/fps, framesync would
     # round the source's timestamps to the nearest output frame instead of the one at or before
-    cards = (ffmpeg.input(f"color=c={CARD_COLOR}:s={plan.tile_w}x{plan.tile_h}:r={plan.fps}:d={d:.6f}",
+    cards = (ffmpeg.input(f"color=c={CARD_COLOR}:s={plan.tile_w}x{plan.tile_h}:r={_rate(plan.fps)}:d={d:.6f}",
                           f="lavfi").filter("settb", "1/1000000").filter_multi_output("split", len(plan.tiles)))
     for i, tile in enumerate(plan.tiles):
         card = cards.stream(i)
@@ -344,7 +372,7 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
         outputs.append(audio)
     comment = " | ".join(provenance_lines(project))
     kwargs: dict[str, Any] = {
-        "vcodec": "libx264", "preset": preset, "crf": crf, "pix_fmt": "yuv420p", "r": plan.fps,
+        "vcodec": "libx264", "preset": preset, "crf": crf, "pix_fmt": "yuv420p", "r": _rate(plan.fps),
         "threads": X264_THREADS, "fflags": "+bitexact", "flags": "+bitexact",
         "x264-params": f"threads={X264_THREADS}",
         "movflags": "+faststart", "map_metadata": -1, "metadata": f"comment={comment}", "t": f"{d:.6f}",
@@ -359,13 +387,14 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
 
 def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[float, str], Any] | None = None,
           source: str | None = None, start: float | None = None, end: float | None = None, width: int = 1280,
-          height: int = 720, fps: int = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "ultrafast",
-          **_: Any) -> None:
+          height: int = 720, fps: float = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "ultrafast",
+          tile_width: int | None = None, tile_height: int | None = None, **_: Any) -> None:
     """Render the grid video to ``out`` (atomically: a temporary file in its folder, then renamed)."""
     import imageio_ffmpeg
 
     try:
-        plan = plan_grid(project, start=start, end=end, width=width, height=height, fps=fps, source=source)
+        plan = plan_grid(project, start=start, end=end, width=width, height=height, fps=fps, source=source,
+                         tile_width=tile_width, tile_height=tile_height)
     except MediaError as exc:
         raise ExportError(f"{out.name}: {exc}") from exc
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.mp4")
