@@ -236,6 +236,8 @@ def test_creation_time_zones(media):
 def test_given_sha256_is_used(media):
     path = mf.make_video(media / "sha.mp4", n_frames=2)
     assert probe(path, sha256="ab" * 32).sha256 == "ab" * 32
+    with pytest.raises(ValueError, match="64 hex digits"):
+        probe(path, sha256="not-a-hash")
 
 
 def test_to_dict_is_json(media):

@@ -316,6 +316,10 @@ def probe_container(
     return info, scan
 
 
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
 def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaInfo:
     """Probe a media file: container, streams, exact frame counts, tags, SHA-256.
 
@@ -344,9 +348,11 @@ def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaIn
     from timesync.media import cache
 
     name = os.fspath(path)
+    if sha256 is not None and not _is_sha256(sha256):
+        raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}")
     container = open_input(name)
     try:
-        digest = sha256 or sha256_file(name)
+        digest = sha256.lower() if sha256 else sha256_file(name)
         size = os.stat(name).st_size
         info, scan = probe_container(container, name, sha256=digest, size_bytes=size)
     finally:
