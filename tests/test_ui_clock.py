@@ -70,3 +70,10 @@ def test_playing_stops_at_the_end(qtbot, clock):
 def test_zero_rate_is_refused(clock):
     with pytest.raises(ValueError, match="non-zero"):
         clock.set_rate(0)
+
+
+def test_this_pyside_keeps_reference_counts_on_emit():
+    """PySide6 6.12.0 drops a reference to True on every emit and crashes the app within a minute of play."""
+    from ui.app import emit_leaks_references
+
+    assert not emit_leaks_references()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main", "load_stylesheet", "create_app"]
+__all__ = ["main", "load_stylesheet", "create_app", "emit_leaks_references"]
 
 STYLESHEET = Path(__file__).with_name("theme.qss")
 
@@ -18,6 +18,30 @@ def load_stylesheet() -> str:
         return STYLESHEET.read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def emit_leaks_references(trials: int = 50) -> bool:
+    """True when this PySide6 drops a reference to ``True`` on every ``Signal.emit`` (6.12.0).
+
+    Such a build crashes the app after a few thousand emissions (about a
+    minute of playback) with "Fatal Python error: bool_dealloc".
+    """
+    from PySide6.QtCore import QObject, Signal
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(trials):
+        probe.ping.emit()
+    leaked = sys.getrefcount(True) < before - trials // 2
+    if leaked:  # give back what the probe took
+        _KEEP.extend([True] * trials)
+    return leaked
+
+
+_KEEP: list[bool] = []
 
 
 def create_app(argv: Sequence[str] | None = None):
@@ -46,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(autosave_s=args.autosave)
     window.show()
+    if emit_leaks_references():
+        import PySide6
+
+        window.messages.error(f"PySide6 {PySide6.__version__} leaks a reference on every signal and will crash "
+                              "during playback: install another version (pip install 'PySide6-Essentials!=6.12.0').")
     if args.project:
         window.open_project(args.project)
     return app.exec()
