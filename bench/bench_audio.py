@@ -195,7 +195,7 @@ class Case:
     other_scene: set[str] = field(default_factory=set)  # devices hearing another scene
     min_snr_db: float = 0.0
     peers: bool = True
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0
 
     @property
     def folder(self) -> Path:
@@ -289,7 +289,7 @@ def cases(quick: bool) -> list[Case]:
                 4020,
                 mat_sr=16000,
                 peers=True,
-                timeout_s=150.0,
+                timeout_s=90.0,
             )
         )
     return out
@@ -390,17 +390,33 @@ def run_timesync(case: Case) -> dict:
 
 PEER_CODE = {
     "audalign-correlation": """
-import sys, json, os, audalign as ad
+import sys, json, os, subprocess, tempfile, audalign as ad
 a, b = sys.argv[1:3]
-res = ad.align_files(a, b, recognizer=ad.CorrelationRecognizer())
-sa, sb = res[os.path.basename(a)], res[os.path.basename(b)]
+tmp = tempfile.mkdtemp()
+def wav(f):  # pydub needs ffprobe for non-WAV input (not available pip-only): decode to WAV first
+    if f.endswith(".wav"):
+        return f
+    out = os.path.join(tmp, os.path.basename(f) + ".wav")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", f, out], check=True)
+    return out
+wa, wb = wav(a), wav(b)
+res = ad.align_files(wa, wb, recognizer=ad.CorrelationRecognizer())
+sa, sb = res[os.path.basename(wa)], res[os.path.basename(wb)]
 print(json.dumps({"offset": sb - sa}))
 """,
     "audalign-fingerprint": """
-import sys, json, os, audalign as ad
+import sys, json, os, subprocess, tempfile, audalign as ad
 a, b = sys.argv[1:3]
-res = ad.align_files(a, b, recognizer=ad.FingerprintRecognizer())
-sa, sb = res[os.path.basename(a)], res[os.path.basename(b)]
+tmp = tempfile.mkdtemp()
+def wav(f):  # pydub needs ffprobe for non-WAV input (not available pip-only): decode to WAV first
+    if f.endswith(".wav"):
+        return f
+    out = os.path.join(tmp, os.path.basename(f) + ".wav")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", f, out], check=True)
+    return out
+wa, wb = wav(a), wav(b)
+res = ad.align_files(wa, wb, recognizer=ad.FingerprintRecognizer())
+sa, sb = res[os.path.basename(wa)], res[os.path.basename(wb)]
 print(json.dumps({"offset": sb - sa}))
 """,
     "audio-offset-finder": """
@@ -410,10 +426,13 @@ r = find_offset_between_files(sys.argv[1], sys.argv[2])
 print(json.dumps({"offset": r["time_offset"], "score": r["standard_score"]}))
 """,
     "syncstart": """
-import sys, json, subprocess
+import sys, json, matplotlib
+matplotlib.use("Agg")
+matplotlib.use = lambda *a, **k: None  # syncstart forces TkAgg, absent here (headless)
+import syncstart
 a, b, take = sys.argv[1:4]
-p = subprocess.run([sys.executable, "-m", "syncstart", a, b, "-q", "-t", take], capture_output=True, text=True)
-f, off = p.stdout.strip().splitlines()[-1].rsplit(",", 1)
+sys.argv = ["syncstart", a, b, "-q", "-t", take]
+f, off = syncstart.file_offset()
 print(json.dumps({"offset": float(off) if f == a else -float(off)}))
 """,
 }
