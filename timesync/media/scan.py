@@ -152,7 +152,8 @@ class _Collector:
         self.scan = StreamScan(stream.index, stream.type, Fraction(stream.time_base))
         self.keep_all = stream.type == "video"
         self.pts: list[int] = []
-        self.durations: dict[int, int] = {}
+        self.max_pts: int | None = None  # the latest PTS seen and its packet duration
+        self.max_pts_duration = 0
         self.keyframes: list[int] = []
         wants_decode = stream.type == "audio" or (decode_video and stream.type == "video")
         self.max_tries = VIDEO_DECODE_TRIES if stream.type == "video" else DECODE_TRIES
@@ -203,8 +204,8 @@ class _Collector:
             scan.end_pts = end
         if self.keep_all:
             self.pts.append(int(ts))
-            if duration > 0:
-                self.durations[int(ts)] = duration
+            if self.max_pts is None or ts >= self.max_pts:
+                self.max_pts, self.max_pts_duration = int(ts), duration
             if packet.is_keyframe:
                 self.keyframes.append(int(ts))
 
@@ -226,7 +227,7 @@ class _Collector:
         scan.pts = pts
         scan.keyframes = keyframes
         last = int(pts[-1])
-        duration = self.durations.get(last) or median_delta(pts) or 0
+        duration = (self.max_pts_duration if self.max_pts == last else 0) or median_delta(pts) or 0
         scan.last_duration = int(duration)
         scan.end_pts = last + scan.last_duration
         return scan
