@@ -172,8 +172,7 @@ class _Collector:
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as exc:
-            self.decode_tries = self.max_tries
-            self.scan.decode_error = str(exc)
+            self.scan.decode_error = str(exc)  # leading garbage is common: keep trying
             return
         for frame in frames:
             self.decode_tries = self.max_tries
