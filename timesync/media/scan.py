@@ -158,6 +158,9 @@ class _Collector:
         wants_decode = stream.type == "audio" or (decode_video and stream.type == "video")
         self.max_tries = VIDEO_DECODE_TRIES if stream.type == "video" else DECODE_TRIES
         self.decode_tries = 0 if wants_decode else self.max_tries
+        if wants_decode and stream.codec_context is None:
+            self.decode_tries = self.max_tries
+            self.scan.decode_error = "FFmpeg has no decoder for this codec"
 
     @property
     def settled(self) -> bool:
