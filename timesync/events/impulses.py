@@ -555,7 +555,8 @@ def track_status(samples: np.ndarray, sr: float) -> str:
 
     "silent" means the peak is below -70 dBFS; "clipped" that the waveform has
     flat tops (5 or more pairs of consecutive samples at the track's peak,
-    above half full scale); "very noisy" that the 1 ms
+    above half full scale) or 5 or more samples at or beyond full scale (what
+    a clipped recording looks like after a lossy codec); "very noisy" that the 1 ms
     high-passed energy varies by under 6 dB between its 10th and 99.9th
     percentile (nothing stands out of a loud noise bed).
     """
@@ -572,6 +573,9 @@ def track_status(samples: np.ndarray, sr: float) -> str:
     flat = int(np.count_nonzero(top[1:] & top[:-1]))  # consecutive samples at the top: flat tops
     if peak > 0.5 and flat >= 5:
         return f"clipped: {at_top} samples ({100.0 * at_top / len(x):.3g}%) at full scale"
+    over = int(np.count_nonzero(np.abs(x) >= 0.999))
+    if over >= 5:  # a lossy codec rounds flat tops off but overshoots full scale
+        return f"clipped: {over} samples ({100.0 * over / len(x):.3g}%) at or beyond full scale"
     hop = max(1, round(0.001 * sr))
     e_db = _frame_energy_db(_highpass(x, sr, DEFAULTS["highpass_hz"]), 2 * hop, hop)
     lo, hi = np.percentile(e_db, [10, 99.9])

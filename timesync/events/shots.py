@@ -201,6 +201,9 @@ def _source_tracks_from_project(project: Any, sr_max: int, params: dict, progres
 
         track = _Track(source.name, source.clock, "ok", locate=where)
         tracks.append(track)
+        if source.clock is None:  # its shots could not be placed on the shared clock
+            track.status = f"not aligned{': ' + source.reason if source.reason else ''}"
+            continue
         path = project.resolve(source.name)
         if not path.is_file():
             track.status = f"missing: {path} is not there"
@@ -220,9 +223,6 @@ def _source_tracks_from_project(project: Any, sr_max: int, params: dict, progres
             track.impulses, track.status = detect_in_blocks(blocks, track.sr, **params)
         except MediaError as exc:
             track.status = f"unreadable: {exc}"
-            continue
-        if source.clock is None:
-            track.status = f"not aligned{': ' + source.reason if source.reason else ''}"
     return tracks
 
 
