@@ -100,3 +100,14 @@ def test_next_and_previous_event(qtbot, window, incident):
     assert window.clock.time == 1.5
     window.jump_event(-1)
     assert window.clock.time == 0.51
+
+
+def test_event_keys_are_configurable(qtbot, window, incident):
+    window.open_project(incident)
+    window.settings.setValue("keys/shot fired", "X")
+    window._rebuild_type_actions()
+    window.clock.seek(0.75)
+    qtbot.keyClick(window.grid, Qt.Key.Key_X)
+    assert ("shot fired", 0.75, None) in _types(window)
+    qtbot.keyClick(window.grid, Qt.Key.Key_S)  # S is no longer bound
+    assert [t for t in _types(window) if t[1] == 0.75] == [("shot fired", 0.75, None)]

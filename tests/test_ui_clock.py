@@ -77,3 +77,10 @@ def test_this_pyside_keeps_reference_counts_on_emit():
     from ui.app import emit_leaks_references
 
     assert not emit_leaks_references()
+
+
+def test_the_dark_theme_is_loaded():
+    from ui.app import load_stylesheet
+
+    qss = load_stylesheet()
+    assert "QMainWindow" in qss and "#clockReadout" in qss

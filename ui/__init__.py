@@ -8,18 +8,35 @@ aligns anything itself.
 
 Modules
 -------
-clock        PlaybackClock: the one shared clock every view follows
-frames       FrameWorker: exact frames of one source, decoded off the GUI thread
-player       PlayerView (one source) and PlayerGrid (1 to 9 sources)
-timeline     TimelineWidget: tracks placed by their ClockMap, ruler, playhead, events
-annotations  AnnotationModel (table over the project's events) and its panel
-sources      SourcesPanel: role, hash status, method, uncertainty
-commands     QUndoCommands that call the project's methods
-workers      alignment, export, verify and waveform jobs in worker threads
-messages     MessageBar: in-window errors and notices (never blocking)
-dialogs      export, settings, shortcut overlay
-main_window  MainWindow: docks, toolbar, menus, autosave
-app          main(): the ``timesync-app [PROJECT]`` console script
+app             main(): the ``timesync-app [PROJECT]`` console script; the dark theme (theme.qss)
+main_window     MainWindow: docks, toolbar, menus, autosave and recovery, jobs
+clock           PlaybackClock: the one shared clock every view follows
+frames          FrameWorker: exact frames of one source, decoded off the GUI thread
+player          PlayerView (one source) and PlayerGrid (1 to 9 sources)
+timeline        TimelineWidget: tracks placed by their ClockMap, ruler, playhead, events
+annotations     AnnotationModel (table over the project's events) and its panel
+sources         SourcesPanel: role, hash status, method, uncertainty
+bridge          ProjectBridge: the project's change events as Qt signals
+commands        QUndoCommands that call the project's methods
+workers         alignment, export, verify and waveform jobs in a thread pool
+messages        MessageBar: in-window errors and notices (never blocking)
+dialogs         export options, event keys, the shortcut overlay
+spec            SourceSpec: what a view needs of a source; burned-in clock readings
+sample_project  a project over sample_media/ (screenshots, benchmark)
+
+Keys (also shown by ``?``)
+--------------------------
+Space play/pause · J/K/L shuttle (-4x..4x) · Left/Right or ,/. one frame of the
+focused source (shared clock) · Shift+Left/Right one frame of the focused view
+only · E / Shift+E next/previous event · Home/End · S C W F M D V O add shot
+fired, verbal command, warning, use of force, subject movement, person down,
+vehicle, other at the playhead (Annotate > Event keys... changes them) · I mark
+in, then a type key adds an interval from the mark to the playhead (Esc
+cancels) · Delete removes the selected event · Alt+Left/Right nudge the
+selected track one frame, Alt+Shift+Left/Right one millisecond · Ctrl+wheel
+zoom the timeline, Ctrl+=/Ctrl+-/Ctrl+0 · G enlarge the focused view · Z reset
+its zoom · Ctrl+Z / Ctrl+Shift+Z undo/redo · Ctrl+R run alignment · Ctrl+E
+export · Ctrl+S save.
 """
 
 __all__ = ["__version__"]
