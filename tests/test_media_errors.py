@@ -23,6 +23,10 @@ def evidence(tmp_path_factory) -> Path:
     (folder / "empty.mp4").write_bytes(b"")
     (folder / "text.mp4").write_text("This is a text file, not a video.\n" * 20)
     (folder / "subtitles.mkv").write_text("1\n00:00:01,000 --> 00:00:02,000\nhello\n\n")
+    # an AVI whose video codec tag FFmpeg does not know: packets, but nothing to decode them
+    avi = mf.make_video(folder / "known.avi", n_frames=5, codec="mpeg4").read_bytes()
+    assert avi.count(b"FMP4") == 2
+    (folder / "unknown-codec.avi").write_bytes(avi.replace(b"FMP4", b"ZQZQ"))
     audio = mf.AudioSpec(np.zeros(96000, np.float32), 48000)
     for suffix in (".mp4", ".mkv", ".ts"):
         full = mf.make_video(folder / f"full{suffix}", n_frames=60, gop=10, audio=audio)
@@ -41,6 +45,11 @@ BAD = [
     ("empty.mp4", r"empty file \(0 bytes\)"),
     ("text.mp4", "not a media file"),
     ("cut.mp4", r"truncated or corrupt media \(moov atom not found"),
+    (
+        "unknown-codec.avi",
+        r"no decodable audio or video stream \(video stream 0: FFmpeg has no decoder"
+        r"|the video stream cannot be decoded \(FFmpeg has no decoder|no audio stream",
+    ),
     # probe names what it found; the frame and audio readers name what they needed
     (
         "subtitles.mkv",

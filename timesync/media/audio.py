@@ -179,6 +179,8 @@ def iter_audio_blocks(
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             raise MediaError(f"{name}: no audio stream")
+        if stream.codec_context is None:
+            raise MediaError(f"{name}: FFmpeg has no decoder for the audio codec")
         placer = _Placer(total, block_len)
         audio_start = starts.get(stream.index, origin)
         _seek_near(container, stream, audio_start, origin, start_s)

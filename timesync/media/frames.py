@@ -131,6 +131,9 @@ class FrameIndex:
         stream_scan = scan.streams.get(video_index)
         if stream_scan is None or stream_scan.pts is None or len(stream_scan.pts) == 0:
             raise MediaError(f"{name}: the video stream has no frames")
+        if not stream_scan.decoded:
+            reason = stream_scan.decode_error or "no frame came out of the decoder"
+            raise MediaError(f"{name}: the video stream cannot be decoded ({reason})")
         cache.store_scan(digest, stream_scan, scan.origin)
         keyframes = stream_scan.keyframes if stream_scan.keyframes is not None else np.zeros(0)
         return cache.CachedIndex(
@@ -276,6 +279,9 @@ class FrameReader:
         if self._stream.type != "video":
             self._container.close()
             raise MediaError(f"{self.path}: stream {self.index.stream_index} is not video")
+        if self._stream.codec_context is None:
+            self._container.close()
+            raise MediaError(f"{self.path}: FFmpeg has no decoder for the video codec")
         self._stream.thread_type = "AUTO"
         self._frames = None  # the decode generator after the last seek
         self._last_pts: int | None = None

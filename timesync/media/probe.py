@@ -224,12 +224,12 @@ def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: in
     if scan is not None and scan.start is not None:
         base["start_s"] = float(scan.start - origin)
         base["duration_s"] = _seconds(scan.end - scan.start) if scan.end is not None else None
+    cc = stream.codec_context
     if kind == "video":
-        cc = stream.codec_context
         return StreamInfo(
             **base,
-            width=cc.width or None,
-            height=cc.height or None,
+            width=(cc.width or None) if cc is not None else None,
+            height=(cc.height or None) if cc is not None else None,
             rotation=rotation,
             avg_fps=Fraction(stream.average_rate) if stream.average_rate else None,
             real_fps=Fraction(stream.base_rate) if stream.base_rate else None,
@@ -237,7 +237,8 @@ def _stream_info(stream, scan: StreamScan | None, origin: Fraction, rotation: in
             is_vfr=is_vfr(scan.pts if scan is not None else None),
         )
     if kind == "audio":
-        cc = stream.codec_context
+        if cc is None:
+            return StreamInfo(**base)
         return StreamInfo(**base, sample_rate=cc.sample_rate or None, channels=cc.channels or None)
     return StreamInfo(**base)
 
@@ -280,6 +281,11 @@ def probe_container(
         raise MediaError(
             f"{name}: no decodable audio or video stream (streams found: {', '.join(kinds)})"
         )
+    if not any(s.decoded for s in playable):
+        problems = "; ".join(
+            f"{s.kind} stream {s.index}: {s.decode_error or 'no frame came out'}" for s in playable
+        )
+        raise MediaError(f"{name}: no decodable audio or video stream ({problems})")
     streams = []
     for stream in container.streams:
         stream_scan = scan.streams.get(stream.index)
