@@ -246,6 +246,7 @@ def test_demo_syncs_the_short_incident_without_touching_it(short_incident, tmp_p
     assert [r["source"] for r in report["sources"]] == list(NAMES)
     assert report["sources"][0]["aligned"] and report["sources"][0]["error_ms"] == 0.0
     assert report["shots"]["true"] == len(truth["shots"])
+    assert isinstance(report["overlays"], list)
     printed = capsys.readouterr().out
     assert "bodycam_B.mp4" in printed and "shots:" in printed
 
@@ -256,6 +257,17 @@ def test_demo_refuses_to_write_into_the_samples(short_incident):
     samples, _ = short_incident
     assert main(["--out", str(samples / "demo"), "--samples", str(samples), "-q"]) == 3
     assert not (samples / "demo").exists()
+
+
+def test_compare_overlays_reports_the_reading_error_in_ms():
+    from timesync.demo import compare_overlays
+
+    truth = {"sources": [{"path": "a.mp4", "overlay_clock": {"at_local_zero": "2024-05-17T21:02:33.220",
+                                                           "at_local_zero_exact_utc": "2024-05-17T21:02:33.220000Z",
+                                                           "error_s": 2.35}}]}
+    found = {"sources": [{"path": "../x/a.mp4", "overlay_clock": {"at_local_zero": "2024-05-17T21:02:33.207", "uncertainty_s": 0.01}}]}
+    (row,) = compare_overlays(found, truth)
+    assert row["error_ms"] == pytest.approx(-13.0, abs=1e-3)
 
 
 def test_match_shots_pairs_nearest_within_tolerance():

@@ -26,7 +26,7 @@ from typing import Any
 
 from timesync.errors import TimesyncError
 
-__all__ = ["DemoReport", "run_demo", "compare_clocks", "match_shots", "main"]
+__all__ = ["DemoReport", "run_demo", "compare_clocks", "compare_overlays", "match_shots", "format_summary", "main"]
 
 REPO_SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
 #: Exports written when available: format -> file name.
@@ -44,6 +44,7 @@ class DemoReport:
     out: Path
     project_path: Path | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
+    overlays: list[dict[str, Any]] = field(default_factory=list)
     shots: dict[str, Any] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
@@ -53,6 +54,7 @@ class DemoReport:
         return {
             "project": str(self.project_path) if self.project_path else None,
             "sources": self.sources,
+            "overlays": self.overlays,
             "shots": self.shots,
             "exports": self.exports,
             "unavailable": self.unavailable,
@@ -101,6 +103,35 @@ def compare_clocks(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[st
             error_sigmas=abs(err) / sigma if sigma > 0 else (0.0 if err == 0 else math.inf),
         )
         rows.append(row)
+    return rows
+
+
+def _iso_seconds(text: str) -> float:
+    """Seconds since the epoch of an ISO 8601 time (no zone read as UTC)."""
+    from datetime import UTC, datetime
+
+    dt = datetime.fromisoformat(text)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def compare_overlays(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per source whose burned-in clock was read: found vs true reading at local 0 (ms)."""
+    by_name = {_short(s["path"]): s for s in found.get("sources", [])}
+    rows = []
+    for t in truth["sources"]:
+        oc = (by_name.get(t["path"]) or {}).get("overlay_clock") or {}
+        if not oc.get("at_local_zero"):
+            continue
+        true_text = t["overlay_clock"]["at_local_zero_exact_utc"]
+        err = _iso_seconds(oc["at_local_zero"]) - _iso_seconds(true_text)
+        rows.append({
+            "source": t["path"],
+            "at_local_zero": oc["at_local_zero"],
+            "true_at_local_zero": t["overlay_clock"]["at_local_zero"],
+            "error_ms": err * 1e3,
+            "uncertainty_s": oc.get("uncertainty_s"),
+            "true_clock_error_s": t["overlay_clock"]["error_s"],
+        })
     return rows
 
 
@@ -257,6 +288,7 @@ def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Pr
         project_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         report.project_path = project_path
     report.sources = compare_clocks(data, truth)
+    report.overlays = compare_overlays(data, truth)
     report.shots = match_shots(shot_times, [s["shared_s"] for s in truth["shots"]])
     (out / "demo_report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     return report
@@ -264,15 +296,24 @@ def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Pr
 
 def format_summary(report: DemoReport) -> str:
     """The human summary printed by the demo."""
-    lines = [f"project: {report.project_path}", "", f"{'source':16s} {'offset s':>12s} {'true s':>12s} {'error ms':>9s} {'sigma ms':>9s} {'drift err ppm':>13s}  method"]
+    lines = [f"project: {report.project_path}", "", f"{'source':16s} {'offset s':>12s} {'true s':>12s} {'error ms':>9s} {'sigma ms':>9s} {'drift err ppm':>13s} {'|err|/sigma':>11s}  method"]
     for r in report.sources:
         if not r["aligned"]:
             lines.append(f"{r['source']:16s} {'—':>12s} {r['true_offset_s']:12.6f}   not aligned: {r.get('reason', '')}")
             continue
         lines.append(
             f"{r['source']:16s} {r['offset_s']:12.6f} {r['true_offset_s']:12.6f} {r['error_ms']:9.3f} "
-            f"{r['uncertainty_s'] * 1e3:9.3f} {r['drift_error_ppm']:13.2f}  {r['method']}"
+            f"{r['uncertainty_s'] * 1e3:9.3f} {r['drift_error_ppm']:13.2f} {r['error_sigmas']:11.2f}  {r['method']}"
         )
+    if report.overlays:
+        lines.append("")
+        lines.append("burned-in clocks (reading at local 0; true device-clock error in brackets):")
+        for o in report.overlays:
+            sigma = f" (sigma {o['uncertainty_s'] * 1e3:.1f} ms)" if o.get("uncertainty_s") is not None else ""
+            lines.append(
+                f"  {o['source']:16s} {o['at_local_zero']:26s} true {o['true_at_local_zero']:26s} "
+                f"error {o['error_ms']:+.1f} ms{sigma}  [clock {o['true_clock_error_s']:+.2f} s]"
+            )
     sh = report.shots
     lines.append("")
     if sh.get("found"):
