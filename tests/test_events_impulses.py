@@ -114,7 +114,7 @@ def test_noise_gives_no_shots(kind):
     if kind == "brown":
         x = 0.01 * signal.lfilter([1.0], [1.0, -0.995], rng.standard_normal(n))
     else:
-        x = (0.3 if kind == "loud white" else 0.01) * rng.standard_normal(n)
+        x = (0.2 if kind == "loud white" else 0.01) * rng.standard_normal(n)
     assert detect_impulses(x, SR, min_score=0.5) == []
     if kind == "loud white":
         assert track_status(x, SR).startswith("very noisy")

@@ -121,7 +121,7 @@ def test_silent_noisy_and_missing_audio_sources_never_invent_shots():
     rng = np.random.default_rng(30)
     tracks = [
         TrackInput("silent", np.zeros(3 * SR), SR),
-        TrackInput("hiss", 0.3 * rng.standard_normal(3 * SR), SR),
+        TrackInput("hiss", 0.2 * rng.standard_normal(3 * SR), SR),
         TrackInput("drone", None, SR),
         TrackInput("unaligned", _track(31, [1.0], IDENTITY), SR, clock=None),
     ]
