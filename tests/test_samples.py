@@ -236,7 +236,7 @@ def test_demo_syncs_the_short_incident_without_touching_it(short_incident, tmp_p
     samples, truth = short_incident
     before = _tree_digest(samples)
     out = tmp_path / "demo"
-    assert main(["--out", str(out), "--samples", str(samples), "-q"]) == 0
+    assert main(["--out", str(out), "--samples", str(samples), "--methods", "audio", "-q"]) == 0
     assert _tree_digest(samples) == before
     project = json.loads((out / "incident.json").read_text())
     assert project["schema"] == "timesync.project/1"

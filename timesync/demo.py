@@ -187,12 +187,15 @@ def _unaligned(paths: list[str], reference: str, reason: str) -> dict[str, Any]:
     return {"schema": "timesync.project/1", "reference": reference, "sources": sources, "events": [], "history": []}
 
 
-def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress) -> Any:
+def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress,
+          methods: list[str] | None = None) -> Any:
     """The SyncResult, or a project dict with only the reference placed when sync is missing or fails."""
     try:
         from timesync.sync import sync
 
-        return sync(paths, reference=reference, progress=progress)
+        if methods is None:
+            return sync(paths, reference=reference, progress=progress)
+        return sync(paths, reference=reference, progress=progress, methods=methods)
     except (ImportError, NotImplementedError) as exc:
         reason = f"alignment is not available yet ({type(exc).__name__}: {exc})"
     except TimesyncError as exc:
@@ -250,7 +253,13 @@ def _exports(project: Any, out: Path, report: DemoReport) -> None:
             report.unavailable[f"export {fmt}"] = str(exc)
 
 
-def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Progress | None = None) -> DemoReport:
+def run_demo(
+    out: Path | str,
+    *,
+    samples: Path | str | None = None,
+    progress: Progress | None = None,
+    methods: list[str] | None = None,
+) -> DemoReport:
     """Sync the sample incident into folder ``out``; return what was done and how it compares.
 
     Parameters
@@ -260,6 +269,8 @@ def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Pr
     samples : path, optional
         A generated sample-incident folder (default: the repository's ``sample_media``).
     progress : callable(fraction, message), optional
+    methods : list of str, optional
+        Aligners to run (``"audio"``, ``"overlay"``...); all by default.
     """
     from timesync.samples import load_truth
 
@@ -273,7 +284,7 @@ def run_demo(out: Path | str, *, samples: Path | str | None = None, progress: Pr
     report = DemoReport(out=out)
     paths = [os.path.relpath(folder / s["path"]) for s in truth["sources"]]
     reference = os.path.relpath(folder / truth["reference"])
-    result = _sync(paths, reference, report, prog)
+    result = _sync(paths, reference, report, prog, methods)
     project_path = out / "incident.json"
     project = _project(result, project_path, report)
     shot_times: list[float] = []
@@ -335,10 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m timesync.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
     parser.add_argument("--samples", default=None, help="sample incident folder (default: the repository's sample_media)")
+    parser.add_argument("--methods", default=None, help="comma-separated aligners (audio,overlay,visual,metadata); all by default")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     try:
-        report = run_demo(args.out, samples=args.samples, progress=None if args.quiet else _stderr_progress)
+        report = run_demo(args.out, samples=args.samples, progress=None if args.quiet else _stderr_progress,
+                          methods=methods)
     except (FileNotFoundError, ValueError) as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 3
