@@ -343,7 +343,7 @@ def format_summary(report: DemoReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; exit 0, or 3 when the sample incident cannot be found or made."""
-    parser = argparse.ArgumentParser(prog="python -m timesync.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m timesync.demo", description="Sync the sample incident, write incident.json and exports, compare with its truth.")
     parser.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
     parser.add_argument("--samples", default=None, help="sample incident folder (default: the repository's sample_media)")
     parser.add_argument("--methods", default=None, help="comma-separated aligners (audio,overlay,visual,metadata); all by default")

@@ -390,11 +390,11 @@ def _size(text: str) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m timesync.samples``: write the sample incident."""
-    parser = argparse.ArgumentParser(prog="python -m timesync.samples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m timesync.samples", description="Write the synthetic sample incident (three cameras) and its truth.json, deterministically.")
     parser.add_argument("--out", default="sample_media", help="output folder (default: sample_media)")
     parser.add_argument("--duration", type=float, default=90.0, help="reference length in seconds (default 90)")
     parser.add_argument("--size", type=_size, default=(1280, 720), help="body-cam size WxH (default 1280x720)")
-    parser.add_argument("--seed", type=int, default=20240517)
+    parser.add_argument("--seed", type=int, default=20240517, help="master seed (default 20240517)")
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
     truth = generate(args.out, duration_s=args.duration, size=args.size, seed=args.seed, verbose=True)
