@@ -183,3 +183,72 @@ def test_stream_cut_at_its_start_counts_only_decodable_frames(tmp_path):
     with av.open(str(cut)) as container:
         origin, _starts = quick_origin(container)
     assert float(origin) == info.origin_s
+
+
+def test_tags_that_are_not_utf8_do_not_stop_probing(tmp_path):
+    """Old cameras write Latin-1 tags: the bytes are replaced, the file still probes."""
+    clean = mf.make_video(tmp_path / "latin.mkv", n_frames=3, metadata={"make": "CamXXXX"})
+    data = clean.read_bytes()
+    assert data.count(b"CamXXXX") == 1
+    latin = tmp_path / "latin1.mkv"
+    latin.write_bytes(data.replace(b"CamXXXX", "Caméra".encode("latin-1") + b"X"))
+    info = probe(latin)
+    assert info.tags.make.startswith("Cam") and "\ufffd" in info.tags.make
+    assert info.video.frame_count == 3
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".mkv", ".mp4"])
+def test_random_damage_gives_media_error_or_info(tmp_path, suffix):
+    """Seeded random byte damage (in a TS it can make FFmpeg announce a stream mid-file,
+    which PyAV's demux turns into an IndexError): only a MediaInfo or a MediaError."""
+    import random
+
+    source = mf.make_video(tmp_path / f"ok{suffix}", n_frames=30, gop=10)
+    data = bytearray(source.read_bytes())
+    rng = random.Random(0)
+    for attempt in range(40):
+        damaged = bytearray(data)
+        for _ in range(20):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path = tmp_path / f"damaged{attempt}{suffix}"
+        path.write_bytes(damaged)
+        try:
+            info = probe(path)
+        except MediaError:
+            continue
+        assert all(w.startswith(f"{path}: ") for w in info.warnings)
+        if info.video is not None and info.video.frame_count:
+            with FrameReader(path) as reader:
+                try:
+                    reader.read(len(reader.index) - 1)
+                except MediaError:
+                    pass
+
+
+def test_stream_announced_mid_file(tmp_path):
+    """Byte damage in a TS can make FFmpeg add a stream mid-file; PyAV's demux then raises
+    IndexError. The file is probed as far as it goes, with a warning naming the damage."""
+    import random
+
+    audio = mf.AudioSpec(mf.click_track(48000, 1.0, [0.5]), 48000)
+    data = mf.make_video(tmp_path / "src.ts", n_frames=30, gop=10, audio=audio).read_bytes()
+    hits = 0
+    for seed in range(20, 36):
+        rng = random.Random(seed)
+        damaged = bytearray(data)
+        for _ in range(50):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path = tmp_path / f"damaged{seed}.ts"
+        path.write_bytes(damaged)
+        try:
+            info = probe(path)
+        except MediaError:
+            continue
+        if any("did not announce" in w for w in info.warnings):
+            hits += 1
+            assert info.video.frame_count > 0
+            try:
+                decode_audio(path, sr=8000)
+            except MediaError:
+                pass
+    assert hits, "no seed reproduced the mid-file stream (FFmpeg's behaviour changed?)"

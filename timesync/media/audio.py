@@ -288,7 +288,7 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
             yield from placer.blocks()
             if placer.full:
                 break
-    except (av.error.FFmpegError, EOFError) as exc:
+    except (av.error.FFmpegError, EOFError, IndexError) as exc:
         if segment is None:
             raise MediaError(f"{name}: audio could not be decoded ({exc})") from None
     if segment is not None:

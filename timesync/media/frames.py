@@ -419,7 +419,7 @@ class FrameReader:
                     return frame
                 if pts > target:
                     return None
-        except (av.error.FFmpegError, EOFError):
+        except (av.error.FFmpegError, EOFError, IndexError):
             pass
         self._frames = None
         return None

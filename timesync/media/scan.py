@@ -262,8 +262,16 @@ def scan_container(container, name: str) -> FileScan:
                 collector = collectors.get(packet.stream_index)
                 if collector is not None:
                     collector.add(packet)
-    except (av.error.FFmpegError, EOFError) as exc:
-        warnings.append(f"{name}: demuxing stopped early, the file may be truncated ({exc})")
+    except (av.error.FFmpegError, EOFError, IndexError) as exc:
+        # IndexError: PyAV meets a stream the header did not announce (a damaged file)
+        reason = (
+            "a stream appeared that the header did not announce"
+            if isinstance(exc, IndexError)
+            else exc
+        )
+        warnings.append(
+            f"{name}: demuxing stopped early, the file may be truncated or damaged ({reason})"
+        )
     if lines:
         warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
     streams = {index: c.finish() for index, c in collectors.items()}
@@ -332,7 +340,7 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
                 c.scan.count >= QUICK_PER_STREAM and c.settled for c in collectors.values()
             ):
                 break
-    except (av.error.FFmpegError, EOFError):
+    except (av.error.FFmpegError, EOFError, IndexError):
         pass
     starts: dict[int, Fraction] = {}
     for stream in wanted:

@@ -155,7 +155,7 @@ def ffmpeg_log_errors(source: str | None = None) -> Iterator[list[str]]:
             av.logging.set_level(av.logging.ERROR)
         _LOG_USERS += 1
     try:
-        with av.logging.Capture() as captured:
+        with av.logging.Capture(local=False) as captured:  # decoder threads log too
             yield lines
     finally:
         with _LOG_LOCK:
@@ -183,7 +183,8 @@ def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
     local = check_local_file(name)
     try:
         with ffmpeg_log_errors() as lines:
-            container = av.open(local, mode="r")
+            # tags are not always UTF-8 (old cameras write Latin-1): replace, never fail
+            container = av.open(local, mode="r", metadata_errors="replace")
     except av.error.FFmpegError as exc:
         reason = lines[-1] if lines else (exc.strerror or str(exc))
         reason = reason.rstrip(".")
