@@ -16,6 +16,9 @@ from test_project_factory import build_incident, make_media
 
 __all__ = ["ui_media_cache", "incident", "window", "wait_frames", "video_views"]
 
+# Test modules load this file with ``pytest_plugins = ("conftest_ui",)`` and use the
+# ``wait_frames`` fixture (importing from it directly would defeat assertion rewriting).
+
 
 @pytest.fixture(scope="session")
 def ui_media_cache(tmp_path_factory) -> Path:
@@ -52,8 +55,17 @@ def video_views(win):
     return [v for v in win.grid.views if v.worker is not None]
 
 
-def wait_frames(qtbot, win, timeout: int = 5000) -> None:
-    """Wait until every video view shows the frame the clock asks for."""
+@pytest.fixture
+def wait_frames(qtbot):
+    """``wait_frames(win, timeout_ms=5000)``: wait until every video view shows the frame the clock names."""
+
+    def wait(win, timeout: int = 5000) -> None:
+        _wait_frames(qtbot, win, timeout)
+
+    return wait
+
+
+def _wait_frames(qtbot, win, timeout: int = 5000) -> None:
     def ready():
         views = video_views(win)
         return all(v.index is not None or v.error for v in views) and all(

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest_ui import wait_frames
 from media_factory import frame_number
 
 from timesync.media import FrameReader
@@ -21,10 +20,10 @@ def _view(win, name):
     return view
 
 
-def test_views_show_exactly_the_frame_the_core_names(qtbot, window, incident):
+def test_views_show_exactly_the_frame_the_core_names(qtbot, wait_frames, window, incident):
     assert window.open_project(incident)
     window.clock.seek(1.7)  # camA local 1.7 -> frame 51; camB local 0.7 -> frame 17
-    wait_frames(qtbot, window)
+    wait_frames(window)
     cam_a, cam_b = _view(window, "camA.mp4"), _view(window, "camB.mp4")
     assert (cam_a.shown_frame, cam_b.shown_frame) == (51, 17)
     for view in (cam_a, cam_b):
@@ -35,56 +34,56 @@ def test_views_show_exactly_the_frame_the_core_names(qtbot, window, incident):
         assert frame_number(shown) == view.shown_frame
 
 
-def test_play_then_pause_moves_every_view(qtbot, window, incident):
+def test_play_then_pause_moves_every_view(qtbot, wait_frames, window, incident):
     window.open_project(incident)
     window.clock.seek(1.0)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     start = _view(window, "camA.mp4").shown_frame
     window.clock.play()
     qtbot.waitUntil(lambda: window.clock.time > 1.3, timeout=3000)
     window.clock.pause()
-    wait_frames(qtbot, window)
+    wait_frames(window)
     cam_a = _view(window, "camA.mp4")
     assert cam_a.shown_frame > start
     assert cam_a.shown_frame == cam_a.index.frame_at(window.clock.time).number
 
 
-def test_step_frame_moves_to_the_next_frame_boundary_of_the_focused_source(qtbot, window, incident):
+def test_step_frame_moves_to_the_next_frame_boundary_of_the_focused_source(qtbot, wait_frames, window, incident):
     window.open_project(incident)
     cam_b = _view(window, "camB.mp4")
     window.grid.set_focused(cam_b)
     window.clock.seek(1.5)  # camB local 0.5 -> frame 12 of 25 fps
-    wait_frames(qtbot, window)
+    wait_frames(window)
     before = qimage_to_array(cam_b.image)
     window.step_frame(1)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     assert cam_b.shown_frame == 13
     assert window.clock.time == pytest.approx(1.0 + 13 / 25, abs=1e-9)
     after = qimage_to_array(cam_b.image)
     assert frame_number(after) == 13 and not np.array_equal(before, after)
     window.step_frame(-1)
     window.step_frame(-1)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     assert cam_b.shown_frame == 11
     assert frame_number(qimage_to_array(cam_b.image)) == 11
 
 
-def test_per_source_step_moves_one_view_only(qtbot, window, incident):
+def test_per_source_step_moves_one_view_only(qtbot, wait_frames, window, incident):
     window.open_project(incident)
     window.clock.seek(1.5)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     cam_a, cam_b = _view(window, "camA.mp4"), _view(window, "camB.mp4")
     a_before, t_before = cam_a.shown_frame, window.clock.time
     window.grid.set_focused(cam_b)
     window.step_source(1)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     assert cam_b.shown_frame == 13 and cam_a.shown_frame == a_before and window.clock.time == t_before
 
 
-def test_outside_its_recording_a_view_says_not_recording(qtbot, window, incident):
+def test_outside_its_recording_a_view_says_not_recording(qtbot, wait_frames, window, incident):
     window.open_project(incident)
     window.clock.seek(0.5)  # camB starts at shared 1.0
-    wait_frames(qtbot, window)
+    wait_frames(window)
     cam_b = _view(window, "camB.mp4")
     assert cam_b.wanted_frame is None and cam_b.image is None
     assert cam_b._status_text() == "not recording"
@@ -102,13 +101,13 @@ def test_enlarge_and_back_to_grid(qtbot, window, incident):
     assert window.grid.single_view is None and all(v.isVisible() for v in window.grid.views)
 
 
-def test_a_missing_source_is_reported_and_the_rest_works(qtbot, window, incident):
+def test_a_missing_source_is_reported_and_the_rest_works(qtbot, wait_frames, window, incident):
     (incident.parent / "media" / "camB.mp4").unlink()
     assert window.open_project(incident)
     qtbot.waitUntil(lambda: any("camB.mp4" in m.text and m.level == "error" for m in window.messages.messages),
                     timeout=5000)
     window.clock.seek(2.0)
-    wait_frames(qtbot, window)
+    wait_frames(window)
     assert _view(window, "camA.mp4").shown_frame == 60
     assert window.project.source("camB.mp4").hash_status == "missing"
     window.add_annotation("warning")

@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._mark_in: float | None = None
         self._recovered = False
         self._closed = False
+        self._background_jobs: list[Job] = []
         self.bridge: ProjectBridge | None = None
         self._type_actions: list[QAction] = []
 
@@ -697,6 +698,7 @@ class MainWindow(QMainWindow):
             self._envelopes[key] = None
             duration = (spec.extra.get("probe") or {}).get("duration_s")
             job = Job(audio_envelope, str(spec.path), duration_s=duration)
+            self._background_jobs.append(job)
             job.signals.finished.connect(self._guard(lambda env, k=key, n=spec.name: self._on_envelope(k, n, env)))
             job.signals.failed.connect(self._guard(lambda msg: self.messages.warning(f"waveform: {msg}")))
             start_job(job, self.background)
@@ -739,7 +741,7 @@ class MainWindow(QMainWindow):
 
             reading = wall + _dt.timedelta(seconds=t)
             self.wall_label.setText(format_datetime_ms(reading))
-        self.wall_label.setVisible(wall is not None)
+        self.wall_action.setVisible(wall is not None)
 
     def _on_playing(self, playing: bool) -> None:
         self.act_play.setText("Pause" if playing else "Play")
@@ -860,8 +862,10 @@ class MainWindow(QMainWindow):
         self.wall_label = QLabel("", self)
         self.wall_label.setObjectName("wallReadout")
         self.wall_label.setToolTip("wall clock (from the project's wall clock, or a burned-in device clock)")
-        bar.addWidget(self.wall_label)
+        self.wall_action = bar.addWidget(self.wall_label)
+        self.wall_action.setVisible(False)
         spacer = QWidget(self)
+        spacer.setObjectName("toolbarSpacer")
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         self._tool(bar, self.act_align, "Run alignment")
@@ -984,7 +988,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.clock.pause()
         self._autosave_timer.stop()
-        for job in self.jobs.values():
+        for job in [*self.jobs.values(), *self._background_jobs]:
             job.cancel()
         self.grid.shutdown()
         self.background.waitForDone(5000)

@@ -273,21 +273,43 @@ class PlayerView(QWidget):
         return lines
 
     def _paint_overlay(self, painter: QPainter) -> None:
+        """Name on top, one info line below: in the letterbox bars when they are tall enough.
+
+        Burned-in clocks sit in the picture (body cams top left, aerial cameras
+        at the bottom), so the app's own text stays out of it when it can.
+        """
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, min(10.0, self.height() / 30)))
         painter.setFont(font)
         metrics = painter.fontMetrics()
+        box_h = metrics.height() + 4
+        picture = self._fitted_rect()
         title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
-        self._text_box(painter, QPointF(6, 6), [title], QColor(255, 255, 255))
-        info = self._info_lines()
-        if info:  # top right: body cams burn their clock top left, aerial cameras at the bottom
-            width = max(metrics.horizontalAdvance(line) for line in info) + 8
-            self._text_box(painter, QPointF(max(6, self.width() - width - 6), 6), info, QColor(225, 225, 160))
+        top = picture.top() - box_h - 1 if picture.top() >= box_h + 2 else 4
+        self._text_box(painter, QPointF(4, top), [title], QColor(255, 255, 255))
+        info = "   ".join(self._info_lines())
+        if info:
+            info = metrics.elidedText(info, Qt.TextElideMode.ElideRight, self.width() - 16)
+            below = self.height() - picture.bottom()
+            y = picture.bottom() + 1 if below >= box_h + 2 else self.height() - box_h - 4
+            self._text_box(painter, QPointF(4, y), [info], QColor(225, 225, 160))
         status = self._status_text()
         if status:
             painter.setPen(QColor(255, 120, 100) if self._error else QColor(200, 200, 200))
             rect = self.rect().adjusted(10, 0, -10, 0)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, status)
+
+    def _fitted_rect(self) -> QRectF:
+        """Where the whole frame sits at zoom 1 (the widget, when the size is unknown)."""
+        probe = (self._spec.extra.get("probe") or {}).get("video") or {}
+        width, height = probe.get("width"), probe.get("height")
+        if self._image is not None:
+            width, height = self._image.width(), self._image.height()
+        if not width or not height:
+            return QRectF(self.rect())
+        scale = min(self.width() / width, self.height() / height)
+        w, h = width * scale, height * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
     @staticmethod
     def _text_box(painter: QPainter, origin: QPointF, lines: list[str], colour: QColor) -> None:

@@ -22,6 +22,7 @@ from timesync.project.source import ROLES, Source
 from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
 from ui.commands import SetRoleCommand, push
+from ui.spec import format_uncertainty
 
 __all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty"]
 
@@ -32,17 +33,6 @@ _STATUS_COLOURS = {
     "missing": QColor(240, 90, 80),
     "unverified": QColor(200, 180, 90),
 }
-
-
-def format_uncertainty(seconds: float | None) -> str:
-    """``±0.3 ms`` / ``±12 ms`` / ``±1.20 s`` for a one-sigma uncertainty in seconds."""
-    if seconds is None:
-        return ""
-    if seconds < 0.01:
-        return f"±{seconds * 1e3:.2f} ms"
-    if seconds < 1:
-        return f"±{seconds * 1e3:.1f} ms"
-    return f"±{seconds:.2f} s"
 
 
 class SourcesModel(QAbstractTableModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 from timesync.clock import ClockMap
 
-__all__ = ["SourceSpec", "overlay_reading", "format_datetime_ms"]
+__all__ = ["SourceSpec", "overlay_reading", "format_datetime_ms", "format_uncertainty"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,14 @@ def format_datetime_ms(moment: _dt.datetime, *, date: bool = True) -> str:
     # adding half a millisecond then dropping the sub-millisecond part rounds half up
     text = rounded.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
     return f"{text}.{rounded.microsecond // 1000:03d}"
+
+
+def format_uncertainty(seconds: float | None) -> str:
+    """``±0.3 ms`` / ``±12 ms`` / ``±1.20 s`` for a one-sigma uncertainty in seconds."""
+    if seconds is None:
+        return ""
+    if seconds < 0.01:
+        return f"±{seconds * 1e3:.2f} ms"
+    if seconds < 1:
+        return f"±{seconds * 1e3:.1f} ms"
+    return f"±{seconds:.2f} s"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QVBoxLayout,
 from timesync.clock import ClockMap
 from timesync.timeutil import format_hms
 from ui.clock import PlaybackClock
-from ui.spec import SourceSpec, format_datetime_ms
+from ui.spec import SourceSpec, format_datetime_ms, format_uncertainty
 
 __all__ = ["TimelineWidget", "TimelinePanel", "TimelineEvent", "event_colour", "nice_step"]
 
@@ -404,7 +404,7 @@ class TimelineWidget(QWidget):
         painter.setPen(QColor(235, 235, 240))
         painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft, track.spec.label)
         clock = track.spec.clock
-        detail = "not aligned" if clock is None else f"±{clock.uncertainty_s * 1e3:.1f} ms {clock.method or '?'}"
+        detail = "not aligned" if clock is None else f"{format_uncertainty(clock.uncertainty_s)} {clock.method or '?'}"
         painter.setPen(QColor(255, 180, 80) if clock is not None and clock.method == "manual" else QColor(150, 152, 160))
         painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
                          painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, HEADER_W - 10))
