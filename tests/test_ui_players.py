@@ -127,3 +127,31 @@ def test_a_broken_project_shows_a_clear_error_and_keeps_the_open_one(qtbot, wind
     assert not window.open_project(wrong_schema)
     assert "future.json" in window.messages.messages[-1].text
     assert window.project.path == incident
+
+
+def test_wheel_zooms_about_the_cursor_and_drag_pans(qtbot, wait_frames, window, incident):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.open_project(incident)
+    window.clock.seek(1.0)
+    wait_frames(window)
+    view = _view(window, "camA.mp4")
+    before = view._image_rect()
+    pos = QPointF(view.width() / 3, view.height() / 3)
+    event = QWheelEvent(pos, view.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view, event)
+    after = view._image_rect()
+    assert after.width() == pytest.approx(before.width() * 1.25**2)
+    u_before = (pos.x() - before.x()) / before.width()
+    assert (pos.x() - after.x()) / after.width() == pytest.approx(u_before)  # the point under the cursor stays
+    start = QPoint(round(pos.x()), round(pos.y()))
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view, start + QPoint(30, 10))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start + QPoint(30, 10))
+    panned = view._image_rect()
+    assert (panned.x() - after.x(), panned.y() - after.y()) == pytest.approx((30, 10))
+    view.reset_zoom()
+    assert view._image_rect() == before

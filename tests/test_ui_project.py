@@ -144,3 +144,27 @@ def test_shortcut_overlay_lists_the_keys(qtbot, window):
     window.cancel_mark()
     assert not window.overlay.isVisible()
     assert QPoint(0, 0) is not None
+
+
+def test_role_edit_is_undoable(qtbot, window, incident):
+    window.open_project(incident)
+    model = window.sources_panel.model
+    assert model.setData(model.index(1, 1), "phone")
+    assert window.project.source("camB.mp4").role == "phone"
+    window.undo.undo()
+    assert window.project.source("camB.mp4").role == "body cam"
+
+
+def test_export_dialog_passes_only_the_options_set(qtbot, window, incident, tmp_path):
+    from ui.dialogs import ExportDialog
+
+    window.open_project(incident)
+    dialog = ExportDialog(window, fmt="mp4", folder=tmp_path, stem="case", sources=["camA.mp4", "camB.mp4"])
+    qtbot.addWidget(dialog)
+    fmt, out, force, options = dialog.values()
+    assert (fmt, out, force, options) == ("mp4", tmp_path / "case-export.mp4", False, {})
+    dialog.option_widgets["start"].setValue(1.5)
+    dialog.option_widgets["source"].setCurrentIndex(2)
+    assert dialog.values()[3] == {"start": 1.5, "source": "camB.mp4"}
+    dialog.format.setCurrentIndex(dialog.format.findData("vtt"))
+    assert dialog.values()[1] == tmp_path / "case-export.vtt" and set(dialog.option_widgets) == {"source", "caption_s"}

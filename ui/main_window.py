@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
         self.bridge.annotationsChanged.connect(self._on_annotations_changed)
         self.bridge.dirtyChanged.connect(self._guard(lambda _d: self._update_title()))
         self.bridge.vocabularyChanged.connect(self._rebuild_type_actions)
+        for dock in (self.sources_dock, self.annotations_dock):
+            old = dock.widget()
+            if old is not None:
+                old.setParent(None)
+                old.deleteLater()
         self.sources_panel = SourcesPanel(self.bridge, self.undo, self)
         self.sources_panel.sourceSelected.connect(self._on_source_selected)
         self.sources_panel.model.editFailed.connect(self.messages.error)
