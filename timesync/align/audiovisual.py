@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
-from timesync.align.visual import VisualEvent, detect_flashes, fit_matched, match_events
+from timesync.align.visual import EventSet, VisualEvent, detect_flashes, match_and_fit
 
 __all__ = ["heard_impulses", "audiovisual_constraint", "find_constraints"]
 
@@ -33,6 +33,10 @@ ANALYSIS_SR = 48000
 MAX_IMPULSES = 300
 #: Onset uncertainty of a detected impulse (s): the detector's onset refinement.
 IMPULSE_SIGMA_S = 0.0005
+#: One sigma (s) common to all pairs of a match: where the impulse detector puts an
+#: onset and where a flash starts are defined differently (measured ~2-3 ms on the
+#: sample incident, whose sound travel time is zero).
+ONSET_SYSTEMATIC_S = 0.003
 
 
 def heard_impulses(path: str | Path, *, min_score: float = 0.3) -> np.ndarray:
@@ -58,31 +62,28 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
     """An ``"audio-visual"`` constraint: ``t_video = offset + t_audio``, or None.
 
     None unless at least :data:`timesync.align.visual.MIN_AGREEING` heard
-    impulses and seen flashes agree under one offset that clearly beats all others.
+    impulses and seen flashes agree under one offset that clearly beats all
+    others (:func:`timesync.align.visual.match_and_fit`). The uncertainty adds
+    :data:`ONSET_SYSTEMATIC_S` for the different onset definitions of a heard
+    impulse and a seen flash.
     """
     frame_s = float(np.median([e.frame_s for e in flashes]))
-    guess = 0.5 * frame_s
-    seen = np.array([e.onset_s(guess) for e in flashes])
-    match = match_events(onsets, seen, tol_s=frame_s)
-    if match is None:
+    found = match_and_fit(EventSet.instants(onsets, IMPULSE_SIGMA_S), EventSet.of(flashes), frame_s=frame_s)
+    if found is None:
         return None
-    ia = [i for i, _ in match.pairs]
-    ib = [j for _, j in match.pairs]
-    zeros = np.zeros(len(ia))
-    fit = fit_matched(
-        onsets[ia], zeros, zeros + IMPULSE_SIGMA_S,
-        np.array([flashes[j].boundary_s for j in ib]), np.array([flashes[j].ratio for j in ib]),
-        np.array([flashes[j].sigma_s for j in ib]), flash_guess_s=guess)
+    match, fit = found
     return Constraint(
-        source=audio_name, other=video_name, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s,
+        source=audio_name, other=video_name, offset_s=fit.offset_s,
+        uncertainty_s=math.hypot(fit.uncertainty_s, ONSET_SYSTEMATIC_S),
         kind="audio-visual", rate=1.0, score=float(match.agreeing), rate_uncertainty=None,
         at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "onset_systematic_s": ONSET_SYSTEMATIC_S,
                   "sound_travel": "not corrected: a heard impulse lags its flash by ~2.9 ms per metre "
                                   "between the event and the microphone",
-                  "pairs_s": [[round(float(onsets[i]), 4), round(float(seen[j]), 4)]
+                  "pairs_s": [[round(float(onsets[i]), 4), round(flashes[j].onset_s(fit.flash_s), 4)]
                               for i, j in match.pairs[:50]]},
     )
 

@@ -117,9 +117,9 @@ def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
 
     In the unknowns ``x0`` (overlay value at local 0, relative to the reference
     value) and ``u`` (local seconds per overlay second) the conditions
-    ``lo_k <= u (x_k - x0) <= hi_k`` are linear. Returns ``((x0, u)`` at the
-    centre of the feasible set (largest margin), ``(range of x0, range of u))``
-    or None when no clock passes through all intervals.
+    ``lo_k <= u (x_k - x0) <= hi_k`` are linear. Returns ``((x0, u)``, each
+    the middle of its feasible range, ``(range of x0, range of u))`` or None
+    when no clock passes through all intervals.
     """
     from scipy.optimize import linprog
 
@@ -131,9 +131,8 @@ def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
     best = linprog([0, 0, -1], A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if best.status != 0:
         return None
-    x0, u = float(best.x[0]), float(best.x[1])
     a2 = a_ub[:, :2]
-    ranges = []
+    centre, ranges = [], []
     for j in range(2):
         ext = []
         for sign in (1, -1):
@@ -143,8 +142,9 @@ def _feasible_box(lo: np.ndarray, hi: np.ndarray, x: np.ndarray):
             if res.status != 0:
                 return None
             ext.append(float(res.x[j]))
+        centre.append((ext[0] + ext[1]) / 2)  # the middle of what the ticks allow
         ranges.append(abs(ext[1] - ext[0]))
-    return (x0, u), (ranges[0], ranges[1])
+    return (centre[0], centre[1]), (ranges[0], ranges[1])
 
 
 def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickFit | None:

@@ -47,6 +47,8 @@ __all__ = [
     "EventMatch",
     "detect_flashes",
     "match_events",
+    "match_and_fit",
+    "EventSet",
     "fit_matched",
     "find_constraints",
     "MIN_AGREEING",
@@ -395,32 +397,116 @@ def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
                       flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
 
 
+@dataclass(frozen=True)
+class EventSet:
+    """Events of one source for matching: ``onset = t - L * r`` with one-sigma ``sigma`` (arrays)."""
+
+    t: np.ndarray
+    r: np.ndarray
+    sigma: np.ndarray
+
+    @classmethod
+    def of(cls, events: Sequence[VisualEvent]) -> EventSet:
+        """From detected flashes."""
+        return cls(np.array([e.boundary_s for e in events], float), np.array([e.ratio for e in events], float),
+                   np.array([e.sigma_s for e in events], float))
+
+    @classmethod
+    def instants(cls, times: Sequence[float], sigma_s: float) -> EventSet:
+        """From instants known to ``sigma_s`` (heard impulses)."""
+        t = np.asarray(times, float)
+        return cls(t, np.zeros_like(t), np.full_like(t, sigma_s))
+
+
+def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None) \
+        -> list[tuple[int, int]]:
+    """One-to-one pairs whose onsets agree within 3 sigma + 2 ms (+ ``slack[i, j]``)."""
+    ta = a.t - flash_s * a.r
+    tb = b.t - flash_s * b.r
+    gap = np.abs(tb[None, :] - ta[:, None] - offset)
+    tol = 3 * np.hypot(a.sigma[:, None], b.sigma[None, :]) + 0.002
+    if slack is not None:
+        tol = tol + slack
+    ok = gap <= tol
+    pairs, used = [], set()
+    for i in np.argsort(ta):
+        cands = [j for j in np.nonzero(ok[i])[0] if j not in used]
+        if cands:
+            j = int(min(cands, key=lambda k: gap[i, k]))
+            used.add(j)
+            pairs.append((int(i), j))
+    return pairs
+
+
+def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int = MIN_AGREEING,
+                  candidates: int = 30) -> tuple[EventMatch, MatchedFit] | None:
+    """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
+
+    Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
+    ranked by how many events agree within a frame; the best few distinct
+    ones are refined: events are paired within their own uncertainties
+    (3 sigma + 2 ms), the offset and flash duration fitted, and the pairs
+    counted again. The refined hypothesis with most agreeing events wins if it
+    has at least ``min_agreeing`` and clearly beats the runner-up (by 2 events
+    and a factor 1.5); otherwise None.
+    """
+    guess = 0.5 * frame_s
+    times_a, times_b = a.t - guess * a.r, b.t - guess * b.r
+    if len(times_a) < min_agreeing or len(times_b) < min_agreeing:
+        return None
+    b_sorted = np.sort(times_b)
+    hyps = (times_b[None, :] - times_a[:, None]).ravel()
+    counts = np.zeros(len(hyps), int)
+    for start in range(0, len(hyps), 4096):
+        counts[start:start + 4096] = _count(times_a, b_sorted, hyps[start:start + 4096], frame_s)
+    chosen: list[float] = []
+    for k in np.argsort(-counts, kind="stable"):
+        if counts[k] < min_agreeing or len(chosen) >= candidates:
+            break
+        if all(abs(hyps[k] - c) > frame_s for c in chosen):
+            chosen.append(float(hyps[k]))
+    slack = 0.5 * frame_s * np.abs(b.r[None, :] - a.r[:, None])  # the flash duration is not known yet
+    refined: list[tuple[int, float, list[tuple[int, int]], MatchedFit]] = []
+    for hyp in chosen:
+        pairs = _tight_pairs(a, b, hyp, guess, slack)
+        fit = None
+        for _ in range(3):
+            if len(pairs) < min_agreeing:
+                break
+            ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib], flash_guess_s=guess)
+            pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s)
+        if fit is None or len(pairs) < min_agreeing:
+            continue
+        if any(abs(fit.offset_s - r[1]) < 0.5 * frame_s for r in refined):
+            continue  # converged onto a hypothesis already refined
+        refined.append((len(pairs), fit.offset_s, pairs, fit))
+    if not refined:
+        return None
+    refined.sort(key=lambda r: -r[0])
+    best = refined[0]
+    second = refined[1][0] if len(refined) > 1 else 0
+    if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second:
+        return None
+    return EventMatch(offset_s=best[1], pairs=best[2], agreeing=best[0], second_best=second), best[3]
+
+
 def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent]) \
         -> tuple[Constraint | None, str | None]:
     """A ``"visual"`` constraint from two videos' flashes, or None and why."""
     frame_s = max(float(np.median([e.frame_s for e in ev_a])), float(np.median([e.frame_s for e in ev_b])))
-    guess = 0.5 * frame_s
-    times_a = [e.onset_s(guess) for e in ev_a]
-    times_b = [e.onset_s(guess) for e in ev_b]
-    match = match_events(times_a, times_b, tol_s=frame_s)
-    if match is None:
+    found = match_and_fit(EventSet.of(ev_a), EventSet.of(ev_b), frame_s=frame_s)
+    if found is None:
         return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
-    ia = [i for i, _ in match.pairs]
-    ib = [j for _, j in match.pairs]
-
-    def arr(events, idx, attr):
-        return np.array([getattr(events[k], attr) for k in idx], float)
-
-    fit = fit_matched(arr(ev_a, ia, "boundary_s"), arr(ev_a, ia, "ratio"), arr(ev_a, ia, "sigma_s"),
-                      arr(ev_b, ib, "boundary_s"), arr(ev_b, ib, "ratio"), arr(ev_b, ib, "sigma_s"),
-                      flash_guess_s=guess)
+    match, fit = found
     constraint = Constraint(
         source=name_a, other=name_b, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s, kind="visual",
         rate=1.0, score=float(match.agreeing), rate_uncertainty=None, at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
-                  "pairs_s": [[round(times_a[i], 4), round(times_b[j], 4)] for i, j in match.pairs[:50]]},
+                  "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
+                              for i, j in match.pairs[:50]]},
     )
     return constraint, None
 
