@@ -111,3 +111,12 @@ def test_event_keys_are_configurable(qtbot, window, incident):
     assert ("shot fired", 0.75, None) in _types(window)
     qtbot.keyClick(window.grid, Qt.Key.Key_S)  # S is no longer bound
     assert [t for t in _types(window) if t[1] == 0.75] == [("shot fired", 0.75, None)]
+
+
+def test_selection_survives_edits(qtbot, window, incident):
+    window.open_project(incident)
+    panel = window.annotation_panel
+    panel.select("e2")
+    window.clock.seek(0.2)
+    window.add_annotation("other")
+    assert panel.selected_id() == "e2"

@@ -292,6 +292,16 @@ class AnnotationPanel(QWidget):
         layout.addWidget(self.table, 1)
         bridge.vocabularyChanged.connect(self._fill_types)
         self._fill_types()
+        self._keep: str | None = None
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
+
+    def _remember_selection(self) -> None:
+        self._keep = self.selected_id()
+
+    def _restore_selection(self) -> None:
+        if self._keep is not None:
+            self.select(self._keep)
 
     def _fill_types(self) -> None:
         current = self.type_filter.currentData() or ""

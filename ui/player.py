@@ -391,8 +391,10 @@ class PlayerGrid(QWidget):
 
     @property
     def focused_view(self) -> PlayerView | None:
-        """The view the user last clicked (default: the first)."""
-        return self._focused or (self._views[0] if self._views else None)
+        """The view the user last clicked (default: the first with video, else the first)."""
+        if self._focused is not None:
+            return self._focused
+        return next((v for v in self._views if v.spec.has_video), self._views[0] if self._views else None)
 
     @property
     def single_view(self) -> PlayerView | None:
