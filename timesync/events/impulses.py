@@ -232,7 +232,7 @@ def _logistic(x: float, centre: float, width: float) -> float:
 
 
 #: Weights of the score components (a weighted geometric mean).
-DECISIVE = ("rise", "hf", "top", "flatness", "duration")
+DECISIVE = ("rise", "hf", "top", "flatness", "duration", "prominence")
 WEIGHTS = {"rise": 1.5, "hf": 1.0, "top": 1.0, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
 
 
@@ -255,12 +255,14 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
       half-octave spectrum, once its tilt is removed, is flat.
     * ``duration``: between ~15 ms and ~1.5 s (camera shutters and clicks are
       shorter; sustained sounds longer).
-    * ``prominence``: 15 dB or more above the running background.
+    * ``prominence``: 14 dB or more above the running background (a click
+      barely out of the scene's noise is not called a shot).
     * ``decay``: the energy falls by 10 dB or more within 90 ms.
 
     The score is ``sqrt(G * M)`` where ``G`` is the weighted geometric mean of
     all components and ``M`` the smallest of the decisive ones (rise, hf,
-    top, flatness, duration): an impulse must pass every decisive test.
+    top, flatness, duration, prominence): an impulse must pass every decisive
+    test.
     """
     dur_ms = imp.duration_s * 1e3
     comps = {
@@ -269,7 +271,7 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
         "top": _logistic(imp.top_fraction, 0.07, 0.015),
         "flatness": _logistic(imp.flatness, 0.35, 0.07),
         "duration": _logistic(dur_ms, 15.0, 3.0) * _logistic(-dur_ms, -1500.0, 150.0),
-        "prominence": _logistic(imp.prominence_db, 12.0, 2.0),
+        "prominence": _logistic(imp.prominence_db, 14.0, 1.5),
         "decay": _logistic(imp.decay_db, 8.0, 2.0),
     }
     total_w = sum(WEIGHTS.values())
