@@ -112,6 +112,7 @@ def clips(tmp_path_factory):
         "good": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, clock_suffix="CAM-1"),
         "none": ClipSpec(n_frames=90, fps=FPS),
         "covered": ClipSpec(n_frames=90, fps=FPS, clock_at_zero=START, cover_from_s=0.0),
+        "covered_later": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, cover_from_s=3.2),
         "unreadable": ClipSpec(n_frames=120, fps=FPS, clock_at_zero=START, unreadable=True),
         "jump": ClipSpec(n_frames=200, fps=Fraction(25), clock_at_zero=START, clock_jump=(4.5, 7.0)),
         "us12h": ClipSpec(n_frames=125, fps=Fraction(25), clock_at="bottom",
@@ -153,6 +154,13 @@ def test_no_overlay_is_reported(clips, name):
     assert clock.fit is None
     assert clock.note.startswith(NO_OVERLAY)
     assert clock.finding() == {}
+
+
+def test_an_overlay_covered_midway_is_reported(clips):
+    clock = read_overlay_clock(clips["covered_later"])
+    assert clock.fit is not None  # read from the first 3.2 s
+    assert abs(clock.fit.at_zero - _seconds(START)) < float(1 / FPS)
+    assert "could not be read, the first at local 3." in clock.note
 
 
 def test_unreadable_digits_are_reported(clips):

@@ -377,6 +377,10 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         return result
     result.fit = fit
     notes = []
+    unread = [t for t, text in texts if parse_clock_text(text) is None]
+    if unread:
+        notes.append(f"{len(unread)} of {len(texts)} overlay readings could not be read, the first at local "
+                     f"{unread[0]:.1f} s (covered or garbled)")
     for jump in fit.jumps:
         notes.append(f"the clock jumps by {jump.jump_s:+.1f} s at local {jump.at_local_s:.2f} s "
                      "(the longest steady stretch was used)")
