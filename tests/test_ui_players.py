@@ -155,3 +155,14 @@ def test_wheel_zooms_about_the_cursor_and_drag_pans(qtbot, wait_frames, window, 
     assert (panned.x() - after.x(), panned.y() - after.y()) == pytest.approx((30, 10))
     view.reset_zoom()
     assert view._image_rect() == before
+
+
+def test_a_source_that_will_not_open_is_reported_and_the_rest_works(qtbot, wait_frames, window, incident):
+    (incident.parent / "media" / "camB.mp4").write_bytes(b"this is not a video" * 100)
+    assert window.open_project(incident)
+    qtbot.waitUntil(lambda: _view(window, "camB.mp4").error is not None, timeout=5000)
+    assert "camB.mp4" in _view(window, "camB.mp4").error
+    assert any(m.level == "error" and "camB.mp4" in m.text for m in window.messages.messages)
+    window.clock.seek(2.0)
+    wait_frames(window)
+    assert _view(window, "camA.mp4").shown_frame == 60

@@ -70,7 +70,9 @@ class PlayerView(QWidget):
         self.paint_count = 0  #: paint events so far (benchmarks)
         self._worker: FrameWorker | None = None
         if spec.has_video:
-            self._worker = FrameWorker(spec.path, sha256=spec.sha256, parent=self)
+            # no recorded sha256: the index cache is keyed by content, and a changed file must not
+            # borrow the index of the file it replaced (FrameIndex hashes it in the worker thread)
+            self._worker = FrameWorker(spec.path, parent=self)
             self._worker.indexReady.connect(self._on_index)
             self._worker.frameReady.connect(self._on_frame)
             self._worker.failed.connect(self._on_failed)
