@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -44,6 +46,7 @@ def test_drag_a_track_records_a_manual_offset_and_undo_restores(qtbot, window, i
     clock = window.project.clock("camB.mp4")
     assert clock.method == "manual"
     assert clock.offset_s == pytest.approx(1.0 + dx / tl.pixels_per_second, abs=1e-9)
+    assert clock.uncertainty_s == pytest.approx(math.hypot(1 / 25, 1 / tl.pixels_per_second) / math.sqrt(12))
     last = window.project.history[-1]
     assert (last.action, last.target, last.after["method"]) == ("clock_changed", "camB.mp4", "manual")
     assert window.sources_panel.model.data(window.sources_panel.model.index(1, 3)) == "manual"
@@ -58,6 +61,7 @@ def test_nudge_by_one_frame_and_one_millisecond(qtbot, window, incident):
     window.timeline.setFocus()
     qtbot.keyClick(window.timeline, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     assert window.project.clock("camB.mp4").offset_s == pytest.approx(1.0 + 1 / 25, abs=1e-12)
+    assert window.project.clock("camB.mp4").uncertainty_s == pytest.approx(1 / 25 / math.sqrt(12))
     window.nudge(milliseconds=-1)
     assert window.project.clock("camB.mp4").offset_s == pytest.approx(1.0 + 1 / 25 - 0.001, abs=1e-12)
     window.undo.undo()  # consecutive manual moves of one source are one undo step

@@ -11,6 +11,12 @@ ctrl+wheel zooms about the cursor from the whole incident down to single frames.
 Keys (when the timeline has focus, and from the main window's menus):
 alt+left/right nudges the selected track by one frame, alt+shift+left/right
 by one millisecond.
+
+A hand-placed source gets method "manual" and an honest one-sigma uncertainty:
+a placement judged by eye is good to about a frame of that source, so
+``sigma = frame_s / sqrt(12)`` (a uniform error over one frame), combined in
+quadrature with the same for one screen pixel when dragged. The aligner's
+(often far smaller) uncertainty no longer describes a moved source.
 """
 
 from __future__ import annotations
@@ -268,8 +274,7 @@ class TimelineWidget(QWidget):
         track = self._track(name)
         if track is None or track.spec.clock is None:
             return
-        clock = track.spec.clock
-        self.clockEdited.emit(name, ClockMap(clock.offset_s + seconds, clock.rate, clock.uncertainty_s, "manual"))
+        self.clockEdited.emit(name, _manual(track.spec.clock, seconds, track.frame_s))
 
     def nudge_selected_frames(self, frames: int) -> None:
         """Nudge the selected track by whole frames of that source."""
@@ -503,7 +508,7 @@ class TimelineWidget(QWidget):
             self.trackSelected.emit(track.spec.name)
             rect = self._bar_rect(row, track)
             if pos.x() >= HEADER_W and rect is not None and rect.contains(pos):
-                self._drag = {"kind": "track", "name": track.spec.name, "x": pos.x(),
+                self._drag = {"kind": "track", "name": track.spec.name, "x": pos.x(), "frame_s": track.frame_s,
                               "clock": track.spec.clock, "preview": track.spec.clock, "moved": False}
                 return
             if pos.x() < HEADER_W:
@@ -524,7 +529,7 @@ class TimelineWidget(QWidget):
             if abs(dx) >= 2 or drag["moved"]:
                 clock = drag["clock"]
                 drag["moved"] = True
-                drag["preview"] = ClockMap(clock.offset_s + dx / self._pps, clock.rate, clock.uncertainty_s, "manual")
+                drag["preview"] = _manual(clock, dx / self._pps, drag["frame_s"], 1.0 / self._pps)
                 self._invalidate()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -533,9 +538,7 @@ class TimelineWidget(QWidget):
             dx = event.position().x() - drag["x"]
             clock = drag["clock"]
             self._invalidate()
-            self.clockEdited.emit(
-                drag["name"], ClockMap(clock.offset_s + dx / self._pps, clock.rate, clock.uncertainty_s, "manual")
-            )
+            self.clockEdited.emit(drag["name"], _manual(clock, dx / self._pps, drag["frame_s"], 1.0 / self._pps))
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         steps = event.angleDelta().y() / 120.0 or event.angleDelta().x() / 120.0
@@ -558,6 +561,12 @@ class TimelineWidget(QWidget):
                 self.nudge_selected_frames(sign)
             return
         super().keyPressEvent(event)
+
+
+def _manual(clock: ClockMap, shift_s: float, frame_s: float, pixel_s: float = 0.0) -> ClockMap:
+    """``clock`` moved by ``shift_s`` seconds, method "manual", sigma from one frame (and one pixel)."""
+    sigma = math.hypot(frame_s, pixel_s) / math.sqrt(12.0)
+    return ClockMap(clock.offset_s + shift_s, clock.rate, sigma, "manual")
 
 
 def _segment_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
