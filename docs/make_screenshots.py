@@ -82,7 +82,7 @@ def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int]) -> lis
     win.resize(*size)
     win.show()
     win.open_project(project.path)
-    win.resizeDocks([win.sources_dock, win.annotations_dock], [430, 430], Qt.Orientation.Horizontal)
+    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
     win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
     views = [v for v in win.grid.views if v.worker is not None]
     _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)

@@ -270,8 +270,8 @@ class PlayerView(QWidget):
             lines.append(f"frame {self._wanted}{extra}")
         if self._local_s is not None:
             reading = overlay_reading(self._spec.overlay_clock, self._local_s)
-            if reading:
-                lines.append(f"clock {reading}")
+            if reading:  # the time of day; the date is in the toolbar's wall-clock readout
+                lines.append(f"clock {reading.split(' ')[-1]}")
         return lines
 
     def _paint_overlay(self, painter: QPainter) -> None:
