@@ -349,7 +349,7 @@ def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> in
     pre_hi = max(pre_lo + 1, centre - round(0.005 * sr))
     floor = float(np.sqrt(np.mean(hp[pre_lo:pre_hi] ** 2))) if pre_hi > pre_lo else 0.0
     lo = max(0, centre - round(0.005 * sr))
-    hi = min(len(hp), centre + round(0.006 * sr))
+    hi = min(len(hp), centre + round(0.010 * sr))
     seg = np.abs(hp[lo:hi])
     if len(seg) == 0:
         return centre
