@@ -43,7 +43,7 @@ from timesync.align.overlay_parse import (
     resolve_date_order,
 )
 from timesync.align.overlay_region import ClockRegion, find_clock_region
-from timesync.align.overlay_scan import iter_luma
+from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells
 
 __all__ = [
     "OverlayClock",
@@ -250,8 +250,14 @@ def _ocr_period(duration: float) -> float:
 
 
 def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None):
-    """One pass: per-frame change of the digits, and text crops every OCR period."""
+    """One pass: per-frame change of the digits, and text crops every OCR period.
+
+    Over a whole file it also keeps the brightness cells the flash detector
+    needs (:func:`timesync.align.overlay_scan.remember_cells`), so the flash
+    pass does not decode the file again.
+    """
     dx, dy, dw, dh = region.digits
+    collector = CellCollector(index) if stop_s is None else None
     tx, ty, tw, th = region.text
     change = np.zeros(len(index), np.float32)
     crops: list[tuple[int, np.ndarray]] = []
@@ -263,9 +269,13 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
         if prev is not None and prev.shape == digits.shape:
             change[number] = float(np.mean(np.abs(digits - prev)))
         prev = digits
+        if collector is not None:
+            collector.add(number, luma)
         if index.times[number] >= next_crop:
             crops.append((number, luma[ty:ty + th, tx:tx + tw].copy()))
             next_crop += period
+    if collector is not None:
+        remember_cells(path, index, collector.finish())
     return change, crops
 
 

@@ -10,12 +10,19 @@ a counter times a frame rate.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["iter_luma", "luma_of"]
+__all__ = ["iter_luma", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector"]
+
+#: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
+CELL_GRID = (64, 48)
+#: Whole-file cell grids kept in memory (the overlay pass leaves them for the flash pass).
+_CELLS: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_CELLS_KEPT = 6
 
 
 def luma_of(frame) -> np.ndarray:
@@ -70,3 +77,51 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
             if stop_s is not None and times[number] >= stop_s:
                 break
             yield number, luma_of(frame)
+
+
+def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID) -> np.ndarray:
+    """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns)."""
+    import cv2
+
+    return cv2.resize(luma, grid, interpolation=cv2.INTER_AREA)
+
+
+def _key(path: str | Path, index) -> tuple:
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return str(resolved), stat.st_size, stat.st_mtime_ns, len(index)
+
+
+def remember_cells(path: str | Path, index, cells: np.ndarray) -> None:
+    """Keep the whole-file cell grid of ``path`` for a later pass (a few files at most)."""
+    key = _key(path, index)
+    _CELLS[key] = cells
+    _CELLS.move_to_end(key)
+    while len(_CELLS) > _CELLS_KEPT:
+        _CELLS.popitem(last=False)
+
+
+def cached_cells(path: str | Path, index) -> np.ndarray | None:
+    """The cell grid kept for ``path`` (same size, modification time and frame count), or None."""
+    return _CELLS.get(_key(path, index))
+
+
+class CellCollector:
+    """Collects the :data:`CELL_GRID` cells of every frame during a pass over a whole file."""
+
+    def __init__(self, index) -> None:
+        cols, rows = CELL_GRID
+        self.cells = np.zeros((len(index), rows, cols), np.uint8)
+        self.seen = np.zeros(len(index), bool)
+
+    def add(self, number: int, luma: np.ndarray) -> None:
+        """Record frame ``number``'s luma."""
+        self.cells[number] = cells_of(luma)
+        self.seen[number] = True
+
+    def finish(self) -> np.ndarray:
+        """The grid; frames the decoder did not give repeat the previous picture."""
+        for n in range(1, len(self.cells)):
+            if not self.seen[n]:
+                self.cells[n] = self.cells[n - 1]
+        return self.cells

@@ -40,7 +40,13 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
-from timesync.align.overlay_scan import iter_luma
+from timesync.align.overlay_scan import (
+    CELL_GRID,
+    CellCollector,
+    cached_cells,
+    iter_luma,
+    remember_cells,
+)
 
 __all__ = [
     "VisualEvent",
@@ -56,7 +62,7 @@ __all__ = [
 ]
 
 #: Grid (columns, rows) of brightness cells.
-GRID = (64, 48)
+GRID = CELL_GRID
 #: Robust z-score a cell's brightness jump must exceed.
 Z_THRESHOLD = 10.0
 #: Grey levels (0-255) a cell must brighten by, at least.
@@ -121,24 +127,20 @@ class VisualEvent:
 
 # -- detection ----------------------------------------------------------------------------------
 
-def cell_brightness(path: str | Path, index, *, grid: tuple[int, int] = GRID) -> np.ndarray:
-    """Mean luma of each grid cell of every frame: array (frames, rows, columns), float32.
+def cell_brightness(path: str | Path, index) -> np.ndarray:
+    """Mean luma of each :data:`GRID` cell of every frame: array (frames, rows, columns), float32.
 
-    Kept as uint8 while reading (3 KB a frame for the default grid).
+    Taken from the overlay pass when it already read the whole file, else read
+    here (kept as uint8 while reading: 3 KB a frame).
     """
-    import cv2
-
-    cols, rows = grid
-    out = np.zeros((len(index), rows, cols), np.uint8)
-    seen = np.zeros(len(index), bool)
-    for number, luma in iter_luma(path, index):
-        out[number] = cv2.resize(luma, (cols, rows), interpolation=cv2.INTER_AREA)
-        seen[number] = True
-    # frames the decoder did not give (corrupt) repeat the previous picture
-    for n in range(1, len(out)):
-        if not seen[n]:
-            out[n] = out[n - 1]
-    return out.astype(np.float32)
+    cells = cached_cells(path, index)
+    if cells is None:
+        collector = CellCollector(index)
+        for number, luma in iter_luma(path, index):
+            collector.add(number, luma)
+        cells = collector.finish()
+        remember_cells(path, index, cells)
+    return cells.astype(np.float32)
 
 
 def _moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> bool:
