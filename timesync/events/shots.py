@@ -540,7 +540,9 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
         else:
             first = min(arrivals, key=arrivals.get)
             shared, unc = arrivals[first], sigmas[first]
-            basis = NO_POSITIONS_BASIS
+            basis = NO_POSITIONS_BASIS if not positions else (
+                "earliest arrival (too few sources with positions heard it to locate the shooter; "
+                "sound travel not corrected)")
     scores = [imp.score for imp in cl.members.values()]
     confidence = 1.0 - math.prod(1.0 - s for s in scores)
     if residuals:
