@@ -23,6 +23,8 @@ CELL_GRID = (64, 48)
 #: Whole-file cell grids kept in memory (the overlay pass leaves them for the flash pass).
 _CELLS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CELLS_KEPT = 6
+#: At most this many bytes of cell grids are kept (a 3-hour file at 30 fps takes 1 GB).
+_CELLS_MAX_BYTES = 512 * 2**20
 
 
 def luma_of(frame) -> np.ndarray:
@@ -94,10 +96,12 @@ def _key(path: str | Path, index) -> tuple:
 
 def remember_cells(path: str | Path, index, cells: np.ndarray) -> None:
     """Keep the whole-file cell grid of ``path`` for a later pass (a few files at most)."""
+    if cells.nbytes > _CELLS_MAX_BYTES // 2:
+        return  # too big to keep around: the flash pass reads the file again
     key = _key(path, index)
     _CELLS[key] = cells
     _CELLS.move_to_end(key)
-    while len(_CELLS) > _CELLS_KEPT:
+    while len(_CELLS) > _CELLS_KEPT or sum(c.nbytes for c in _CELLS.values()) > _CELLS_MAX_BYTES:
         _CELLS.popitem(last=False)
 
 
