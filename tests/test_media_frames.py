@@ -269,8 +269,21 @@ def test_sequential_reads_do_not_seek(reader_clips):
         reader._container = counter
         assert [mf.frame_number(reader.read(n)) for n in range(40)] == list(range(40))
         assert counter.seeks <= 1
-        reader.read(5)
-        assert counter.seeks == 2  # going back needs a seek
+        assert [mf.frame_number(reader.read(n)) for n in range(39, 19, -1)] == list(range(39, 19, -1))
+        assert counter.seeks <= 1  # stepping back through recently decoded frames: no seek
+        reader._recent.clear()
+        assert mf.frame_number(reader.read(5)) == 5
+        assert counter.seeks == 2  # going back past the recent frames needs a seek
+
+
+def test_recent_frames_are_bounded(reader_clips):
+    path = reader_clips["h264.ts"]
+    with FrameReader(path) as reader:
+        reader.RECENT_FRAMES = 7
+        for n in range(40):
+            reader.read(n)
+        assert len(reader._recent) == 7
+        assert sorted(reader._recent) == reader.index.pts[33:40].tolist()
 
 
 def test_reader_rotation(media):

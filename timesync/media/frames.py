@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -238,7 +239,9 @@ class FrameReader:
     ``read(n)`` seeks to the keyframe at or before frame ``n`` and decodes
     forward until the frame whose PTS is the index's ``pts[n]``; reading
     forward without a keyframe in between continues decoding without
-    seeking, so sequential reads are cheap.
+    seeking, so sequential reads are cheap. The last decoded frames are kept
+    (about :data:`RECENT_BYTES`), so stepping back a few frames is cheap too.
+    One reader is for one thread.
 
     Parameters
     ----------
@@ -254,6 +257,10 @@ class FrameReader:
     _BACKOFF_S = (0.0, 1.0, 5.0, 30.0)
     #: A seek (decoder flush + refill) costs about as much as decoding this many frames.
     SEEK_COST_FRAMES = 8
+    #: Decoded frames kept (YUV, as the decoder gave them) so that stepping back a
+    #: few frames needs no seek: at most this many bytes, and this many frames.
+    RECENT_BYTES = 96 * 1024 * 1024
+    RECENT_FRAMES = 120
     #: When seeking works but a frame is still not found, decode from the start
     #: only for frames this close to it (seconds); further on, report damage.
     FULL_DECODE_LIMIT_S = 300
@@ -286,6 +293,8 @@ class FrameReader:
         self._frames = None  # the decode generator after the last seek
         self._last_pts: int | None = None
         self._last: tuple[int, np.ndarray] | None = None
+        self._recent: OrderedDict[int, object] = OrderedDict()  # pts -> decoded av.VideoFrame
+        self._recent_max = 1
 
     # -- context manager ---------------------------------------------------------------
     def __enter__(self) -> FrameReader:
@@ -298,6 +307,7 @@ class FrameReader:
         """Close the file (idempotent)."""
         if self._container is not None:
             self._frames = None
+            self._recent.clear()
             self._container.close()
             self._container = None
 
@@ -359,9 +369,22 @@ class FrameReader:
         skipped = int(np.searchsorted(pts, keyframe)) - int(np.searchsorted(pts, last))
         return skipped <= self.SEEK_COST_FRAMES
 
+    def _remember(self, frame, pts: int) -> None:
+        """Keep a decoded frame among the recent ones (bounded by bytes and count)."""
+        if len(self._recent) == 0:
+            frame_bytes = max(1, frame.width * frame.height * 3 // 2)
+            self._recent_max = max(1, min(self.RECENT_FRAMES, self.RECENT_BYTES // frame_bytes))
+        self._recent[pts] = frame
+        self._recent.move_to_end(pts)
+        while len(self._recent) > self._recent_max:
+            self._recent.popitem(last=False)
+
     def _decode_frame(self, target: int):
         import av
 
+        recent = self._recent.get(target)
+        if recent is not None:
+            return recent
         if self._can_continue(target):
             frame = self._forward(target)
             if frame is not None:
@@ -415,6 +438,7 @@ class FrameReader:
                 if pts is None:
                     continue
                 self._last_pts = int(pts)
+                self._remember(frame, int(pts))
                 if pts == target:
                     return frame
                 if pts > target:
