@@ -259,7 +259,7 @@ class FrameReader:
     SEEK_COST_FRAMES = 8
     #: Decoded frames kept (YUV, as the decoder gave them) so that stepping back a
     #: few frames needs no seek: at most this many bytes, and this many frames.
-    RECENT_BYTES = 96 * 1024 * 1024
+    RECENT_BYTES = 64 * 1024 * 1024
     RECENT_FRAMES = 120
     #: When seeking works but a frame is still not found, decode from the start
     #: only for frames this close to it (seconds); further on, report damage.
