@@ -43,7 +43,7 @@ from timesync.align.overlay_parse import (
     resolve_date_order,
 )
 from timesync.align.overlay_region import ClockRegion, find_clock_region
-from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells
+from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells, worth_keeping
 
 __all__ = [
     "OverlayClock",
@@ -257,7 +257,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     pass does not decode the file again.
     """
     dx, dy, dw, dh = region.digits
-    collector = CellCollector(index) if stop_s is None else None
+    collector = CellCollector(index) if stop_s is None and worth_keeping(index) else None
     tx, ty, tw, th = region.text
     change = np.zeros(len(index), np.float32)
     crops: list[tuple[int, np.ndarray]] = []

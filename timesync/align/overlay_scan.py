@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["iter_luma", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector"]
+__all__ = ["iter_luma", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector",
+           "worth_keeping"]
 
 #: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
 CELL_GRID = (64, 48)
@@ -92,6 +93,11 @@ def _key(path: str | Path, index) -> tuple:
     resolved = Path(path).resolve()
     stat = resolved.stat()
     return str(resolved), stat.st_size, stat.st_mtime_ns, len(index)
+
+
+def worth_keeping(index) -> bool:
+    """True when the cell grid of a file with this index is small enough to keep."""
+    return len(index) * CELL_GRID[0] * CELL_GRID[1] <= _CELLS_MAX_BYTES // 2
 
 
 def remember_cells(path: str | Path, index, cells: np.ndarray) -> None:
