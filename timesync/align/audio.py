@@ -10,7 +10,7 @@ Pipeline for one pair (coarse to fine):
    every lag, chunked so that a clock drift of up to 700 ppm is found and
    compensated. Score: height of the peak above the noise floor; ambiguity:
    the second-best peak over the best.
-2. Fine (:mod:`timesync.align.audio_fine`): GCC-PHAT in up to 24 windows across
+2. Fine (:mod:`timesync.align.audio_fine`): GCC-PHAT in up to 16 windows across
    the overlap, at the lower of the two native sample rates (16 to 48 kHz),
    with sub-sample peak interpolation, then a robust (Huber) line fit of offset
    and rate with outlier rejection.
@@ -66,6 +66,10 @@ MAX_AMBIGUITY = 0.6
 MIN_AGREEING = 0.5
 #: A match whose one-sigma offset uncertainty exceeds this (seconds) is refused.
 MAX_UNCERTAINTY_S = 0.005
+#: The fine windows are measured again at the fitted rate when the rate used
+#: to resample them was off by more than this many samples over one window
+#: (a linear smear averages out at the window centre but blunts the peak).
+MAX_SMEAR_SAMPLES = 1.0
 #: Highest sample rate used for the fine windows (Hz).
 MAX_FINE_SR = 48000
 #: Lowest sample rate used for the fine windows (Hz); lower native rates are upsampled.
@@ -213,7 +217,7 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
         if fit is None:
             break
         new_rate = fit.rate if fit.rate_uncertainty is not None else rate
-        if abs(new_rate - rate) * win * sr < 0.1 and win == window_s:
+        if abs(new_rate - rate) * win * sr < MAX_SMEAR_SAMPLES and win == window_s:
             break
         offset, rate, win = fit.offset_s + (fit.rate - new_rate) * fit.at_b_s, new_rate, window_s
     return windows, fit

@@ -46,7 +46,7 @@ FINE_WINDOW_S = 2.0
 #: Half-width of the lag search around the coarse prediction, seconds.
 SEARCH_S = 0.06
 #: Most windows used for one pair.
-MAX_WINDOWS = 24
+MAX_WINDOWS = 16
 #: A window counts only if its GCC-PHAT peak stands this many standard
 #: deviations above the mean of the other lags (peak-to-sidelobe ratio).
 WINDOW_MIN_PSR = 8.0
