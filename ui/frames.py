@@ -71,6 +71,10 @@ class FrameWorker(QObject):
         self._cond = threading.Condition()
         self._pending: tuple[int, tuple[int, int] | None] | None = None
         self._stopping = False
+        self._ahead = 0  # frames to decode ahead while playing (sign: direction)
+        self._cursor: int | None = None  # the last frame asked for
+        self._size: tuple[int, int] | None = None
+        self._cache: dict[int, DecodedFrame] = {}
         self._index = None
         self.decoded = 0  #: frames decoded so far (for benchmarks)
         self._thread = threading.Thread(target=self._run, name=f"frames:{self._path.name}", daemon=True)
@@ -93,6 +97,30 @@ class FrameWorker(QObject):
         with self._cond:
             self._pending = (int(number), display_size)
             self._cond.notify()
+
+    def set_read_ahead(self, frames: int) -> None:
+        """Decode up to ``|frames|`` frames past the last one asked for (backwards if negative; 0: none).
+
+        Set while playing: the next frames are then ready when the clock
+        reaches them (:meth:`take`), so decoding time no longer delays them.
+        """
+        with self._cond:
+            self._ahead = int(frames)
+            if not frames:
+                self._cache.clear()
+            self._cond.notify()
+
+    def take(self, number: int, display_size: tuple[int, int] | None = None) -> DecodedFrame | None:
+        """A frame already decoded ahead (``None`` if not ready); moves the read-ahead on from it."""
+        with self._cond:
+            frame = self._cache.pop(number, None)
+            if frame is not None and display_size is not None and frame.display is not None \
+                    and (frame.display.width(), frame.display.height()) != display_size:
+                frame = None  # scaled for another size: decode again
+            if frame is not None:
+                self._cursor, self._size = number, display_size
+                self._cond.notify()
+            return frame
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the thread and release the file (waits up to ``timeout_s`` seconds)."""
@@ -121,23 +149,43 @@ class FrameWorker(QObject):
         with reader:
             self._serve(reader)
 
+    def _next_ahead(self, count: int) -> int | None:
+        """The next frame to decode ahead of the cursor, or ``None`` (call with the lock held)."""
+        if not self._ahead or self._cursor is None:
+            return None
+        step = 1 if self._ahead > 0 else -1
+        wanted = [self._cursor + step * k for k in range(1, abs(self._ahead) + 1)]
+        for key in [k for k in self._cache if k not in wanted]:
+            del self._cache[key]
+        return next((n for n in wanted if 0 <= n < count and n not in self._cache), None)
+
     def _serve(self, reader) -> None:
+        count = len(reader.index)
         while True:
             with self._cond:
-                while self._pending is None and not self._stopping:
+                while self._pending is None and not self._stopping and self._next_ahead(count) is None:
                     self._cond.wait()
                 if self._stopping:
                     return
-                (number, size), self._pending = self._pending, None
+                if self._pending is not None:
+                    (number, size), self._pending = self._pending, None
+                    self._cursor, self._size, ahead = number, size, False
+                else:
+                    number, size, ahead = self._next_ahead(count), self._size, True
             try:
                 frame = _decoded(number, reader.read(number), size)
             except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the view
-                self._emit_failed(f"{self._path.name}: frame {number} could not be decoded ({exc})")
+                if not ahead:
+                    self._emit_failed(f"{self._path.name}: frame {number} could not be decoded ({exc})")
                 continue
             self.decoded += 1
             with self._cond:
                 if self._stopping:
                     return
+                if ahead:
+                    if self._ahead:
+                        self._cache[number] = frame
+                    continue
             self.frameReady.emit(frame)
 
     def _emit_failed(self, message: str) -> None:

@@ -79,6 +79,7 @@ class PlayerView(QWidget):
             self._worker.start()
         clock.timeChanged.connect(self._on_time)
         clock.playingChanged.connect(self._on_playing)
+        clock.rateChanged.connect(self._on_rate)
 
     # -- public state ----------------------------------------------------------
     @property
@@ -155,17 +156,32 @@ class PlayerView(QWidget):
         self._closed = True
         self._clock.timeChanged.disconnect(self._on_time)
         self._clock.playingChanged.disconnect(self._on_playing)
+        self._clock.rateChanged.disconnect(self._on_rate)
         if self._worker is not None:
             self._worker.stop()
 
     # -- clock and worker ------------------------------------------------------
+    def _on_rate(self, _rate: float) -> None:
+        self._set_read_ahead()
+
     def _on_index(self, _index) -> None:
         self.refresh()
 
     def _on_playing(self, playing: bool) -> None:
         if playing and self.frame_offset:
             self.frame_offset = 0
+        self._set_read_ahead()
         self.update()
+
+    def _set_read_ahead(self) -> None:
+        """While playing at up to 2x, decode the next frames before the clock reaches them."""
+        if self._worker is None:
+            return
+        rate = self._clock.rate
+        ahead = 0
+        if self._clock.playing and abs(rate) <= 2.0:
+            ahead = 3 if rate > 0 else -3
+        self._worker.set_read_ahead(ahead)
 
     def _on_time(self, shared_s: float) -> None:
         clock = self._spec.clock
@@ -181,7 +197,12 @@ class PlayerView(QWidget):
         if number != self._wanted:
             self._wanted = number
             if number != self._shown and self._worker is not None:
-                self._worker.request(number, self._display_size())
+                size = self._display_size()
+                ready = self._worker.take(number, size)
+                if ready is not None:
+                    self._on_frame(ready)
+                else:
+                    self._worker.request(number, size)
         self.update()
 
     def _on_frame(self, frame) -> None:
