@@ -166,3 +166,29 @@ def test_a_source_that_will_not_open_is_reported_and_the_rest_works(qtbot, wait_
     window.clock.seek(2.0)
     wait_frames(window)
     assert _view(window, "camA.mp4").shown_frame == 60
+
+
+def test_read_ahead_frames_are_exact_and_ready_before_the_clock(qtbot, incident):
+    from ui.frames import FrameWorker
+
+    path = incident.parent / "media" / "camA.mp4"
+    worker = FrameWorker(path)
+    got = []
+    worker.frameReady.connect(got.append)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: worker.index is not None, timeout=5000)
+        worker.set_read_ahead(3)
+        worker.request(10, (80, 60))
+        qtbot.waitUntil(lambda: bool(got) and got[-1].number == 10, timeout=5000)
+        ready = []
+        qtbot.waitUntil(lambda: ready.append(worker.take(11, (80, 60))) or ready[-1] is not None, timeout=5000)
+        frame = ready[-1]
+        with FrameReader(path) as reader:
+            assert frame.number == 11 and np.array_equal(frame.array, reader.read(11))
+        assert (frame.display.width(), frame.display.height()) == (80, 60)
+        assert frame_number(qimage_to_array(frame.image)) == 11
+        worker.set_read_ahead(0)
+        assert worker.take(12) is None  # read-ahead off: nothing kept
+    finally:
+        worker.stop()
