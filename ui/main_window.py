@@ -1008,11 +1008,11 @@ class MainWindow(QMainWindow):
 def _shared_start_of(index, clock: ClockMap, number: int) -> float:
     """Shared time of the start of frame ``number``, nudged up so that it maps back to that frame."""
     t = clock.to_shared(index.frame_time(number))
-    for _ in range(64):
+    for attempt in range(64):
         ref = index.frame_at_shared(clock, t)
         if ref is not None and ref.number >= number:
             return t
-        t = math.nextafter(t, math.inf) if _ < 8 else t + 1e-9
+        t = math.nextafter(t, math.inf) if attempt < 8 else t + 1e-9
     return t
 
 
