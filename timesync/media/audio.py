@@ -10,6 +10,10 @@ segment starts exactly on the output sample grid, so a window decoded after a
 seek is sample-identical in phase to a decode from the start. A jump in the
 timestamps of more than :data:`GAP_TOLERANCE_S` starts a new segment: a gap
 is filled with zeros, an overlap is dropped (the PTS win, as in a player).
+After a seek, the first (re-trimmed) frame is dropped and, where timestamps
+are coarser than a sample (Matroska's milliseconds), the next frame is put
+back on the stream's frame grid (:class:`_FrameGrid`): windows read after a
+seek equal a decode from the start.
 """
 
 from __future__ import annotations
@@ -173,7 +177,7 @@ def iter_audio_blocks(
     name = os.fspath(path)
     total = None if duration_s is None else round(duration_s * sr)
     block_len = max(1, round(block_s * sr))
-    origin, starts = _stream_starts(name)
+    origin, starts, first_samples = _stream_starts(name)
     container = open_input(name)
     try:
         stream = next((s for s in container.streams if s.type == "audio"), None)
@@ -183,8 +187,10 @@ def iter_audio_blocks(
             raise MediaError(f"{name}: FFmpeg has no decoder for the audio codec")
         placer = _Placer(total, block_len)
         audio_start = starts.get(stream.index, origin)
-        _seek_near(container, stream, audio_start, origin, start_s)
-        for first, block in _decode_into(container, stream, origin, start_s, sr, placer, name):
+        grid = _FrameGrid.for_stream(stream, audio_start - origin, first_samples.get(stream.index))
+        seeked = _seek_near(container, stream, audio_start, origin, start_s)
+        frames = _frames_after_seek(container, stream) if seeked else container.decode(stream)
+        for first, block in _decode_into(frames, stream, origin, start_s, sr, placer, name, grid):
             yield start_s + first / sr, block
     finally:
         container.close()
@@ -214,11 +220,11 @@ def decode_audio(
     return np.concatenate(blocks).astype(np.float32, copy=False)
 
 
-_STARTS: dict[tuple, tuple[Fraction, dict[int, Fraction]]] = {}
+_STARTS: dict[tuple, tuple[Fraction, dict[int, Fraction], dict[int, int]]] = {}
 _STARTS_LOCK = threading.Lock()
 
 
-def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction]]:
+def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction], dict[int, int]]:
     """Origin and stream starts of ``name``, remembered while the file is unchanged
     (windowed reads of one file do not re-read its first packets each time)."""
     key = file_key(name)
@@ -227,10 +233,12 @@ def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction]]:
     if known is not None:
         return known
     container = open_input(name)
+    first_samples: dict[int, int] = {}
     try:
-        found = quick_origin(container)
+        origin, starts = quick_origin(container, first_samples)
     finally:
         container.close()
+    found = (origin, starts, first_samples)
     with _STARTS_LOCK:
         if len(_STARTS) >= 256:
             _STARTS.pop(next(iter(_STARTS)))
@@ -238,28 +246,46 @@ def _stream_starts(name: str) -> tuple[Fraction, dict[int, Fraction]]:
     return found
 
 
-def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start_s: float) -> None:
-    """Seek to a packet before the window when it starts well into the audio."""
+def _frames_after_seek(container, stream):
+    """Decoded frames after a seek, without the first one.
+
+    Decoders re-apply their start-up trimming (encoder delay, e.g. MP3's 1105
+    or Opus's 312 samples) to the first frame after a seek: that partial frame
+    is off the stream's frame grid. It lies in the pre-roll, before the
+    window, so it is dropped.
+    """
+    skipped = False
+    for frame in container.decode(stream):
+        if not skipped and frame.samples:
+            skipped = True
+            continue
+        yield frame
+
+
+def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start_s: float) -> bool:
+    """Seek to a packet before the window when it starts well into the audio; True if it did."""
     import av
 
     into_audio = Fraction(start_s) + origin - audio_start  # seconds into the audio stream
     if into_audio < SEEK_THRESHOLD_S or UNSEEKABLE_FORMATS & set(container.format.name.split(",")):
-        return
+        return False
     target = audio_start + into_audio - Fraction(PREROLL_S)
     try:
         container.seek(round(target / Fraction(stream.time_base)), stream=stream, backward=True)
     except av.error.FFmpegError:
         container.seek(0)
+        return False
+    return True
 
 
-def _decode_into(container, stream, origin, start_s, sr, placer, name):
+def _decode_into(frames, stream, origin, start_s, sr, placer, name, grid=None):
     import av
 
     segment: _Segment | None = None
     window_start = Fraction(start_s)
     origin_f = float(origin)
     try:
-        for frame in container.decode(stream):
+        for frame in frames:
             if frame.samples == 0:
                 continue
             pts_s = (
@@ -272,6 +298,8 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
                 pts_s is not None and segment.gap_s(pts_s - origin_f) > GAP_TOLERANCE_S
             ):
                 local = _frame_local(frame, stream, origin, segment)
+                if grid is not None:
+                    local = grid.snap(local, frame.samples)
                 if segment is not None:
                     segment.flush(placer)
                     segment = None
@@ -294,6 +322,44 @@ def _decode_into(container, stream, origin, start_s, sr, placer, name):
     if segment is not None:
         segment.flush(placer)
     yield from placer.blocks(final=True)
+
+
+class _FrameGrid:
+    """Where a stream's frames can start, to undo coarse timestamps after a seek.
+
+    Matroska stores audio timestamps in milliseconds: after a seek, the first
+    frame's PTS is up to half a millisecond off, so its samples would land up
+    to 24 samples (at 48 kHz) away from where a decode from the start puts
+    them. Codecs with a fixed frame size (AAC 1024, MP3 1152, Opus 960...)
+    have frames at ``start + (first + k * size) / rate``: a PTS within half a
+    tick of one of those is moved onto it. Variable-size frames (Vorbis) keep
+    their PTS.
+    """
+
+    def __init__(self, start_local: Fraction, first: int, rate: int, half_tick: Fraction) -> None:
+        self.start_local = start_local  # local seconds of the stream's first decoded sample
+        self.first = first  # samples in the first decoded frame
+        self.rate = rate
+        self.tolerance = half_tick + Fraction(1, rate)
+
+    @classmethod
+    def for_stream(cls, stream, start_local: Fraction, first: int | None) -> _FrameGrid | None:
+        rate = stream.codec_context.sample_rate if stream.codec_context is not None else 0
+        tb = Fraction(stream.time_base) if stream.time_base else None
+        if not first or not rate or tb is None or tb <= Fraction(1, rate):
+            return None  # timestamps finer than a sample: nothing to undo
+        return cls(start_local, first, rate, tb / 2)
+
+    def snap(self, local: Fraction, size: int) -> Fraction:
+        """``local`` moved onto the frame grid when it is within half a tick of it."""
+        if size <= 0:
+            return local
+        after_first = (local - self.start_local) * self.rate - self.first
+        if after_first < -size / 2:
+            return self.start_local if abs(local - self.start_local) <= self.tolerance else local
+        k = round(after_first / size)
+        snapped = self.start_local + Fraction(self.first + k * size, self.rate)
+        return snapped if abs(snapped - local) <= self.tolerance else local
 
 
 def _grid_skip(offset: Fraction, rate: int, sr: int) -> int:

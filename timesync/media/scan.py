@@ -59,6 +59,7 @@ class StreamScan:
     rotation: int | None = None  # video: clockwise display rotation from the first frame
     undecodable: int = 0  # video packets before the first decodable frame (left out)
     first_frame_pts: int | None = None  # video: PTS of the first decoded frame
+    first_samples: int | None = None  # audio: samples in the first decoded frame
 
     @property
     def start(self) -> Fraction | None:
@@ -186,6 +187,7 @@ class _Collector:
             elif frame.pts is not None and frame.samples:
                 tb = Fraction(frame.time_base) if frame.time_base else self.scan.time_base
                 self.scan.decoded_start = frame.pts * tb
+                self.scan.first_samples = frame.samples
             return
 
     def add(self, packet) -> None:
@@ -307,7 +309,9 @@ QUICK_MAX_PACKETS = 20000
 QUICK_PER_STREAM = 64
 
 
-def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
+def quick_origin(
+    container, first_samples: dict[int, int] | None = None
+) -> tuple[Fraction, dict[int, Fraction]]:
     """The origin and each stream's start from the first packets only.
 
     Reads packets from the start, with the same rules as
@@ -323,6 +327,9 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
         Container seconds of local time 0.
     starts : dict of int to Fraction
         Container seconds where each audio/video stream starts.
+
+    When ``first_samples`` is given, it receives the sample count of each
+    audio stream's first decoded frame (the phase of its frame grid).
     """
     import av
 
@@ -349,5 +356,8 @@ def quick_origin(container) -> tuple[Fraction, dict[int, Fraction]]:
             start = stream.start_time * Fraction(stream.time_base)
         if start is not None:
             starts[stream.index] = start
+        count = collectors[stream.index].scan.first_samples
+        if first_samples is not None and count:
+            first_samples[stream.index] = count
     origin = min(starts.values()) if starts else Fraction(0)
     return origin, starts
