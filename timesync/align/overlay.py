@@ -65,8 +65,10 @@ SYNCED_SIGMA_S = 0.5
 NO_OVERLAY = "no readable clock overlay"
 #: Seconds of video searched for the clock region (per attempt).
 REGION_WINDOW_S = 5.0
-#: Seconds between OCR readings (more for long files, see _ocr_period).
-OCR_PERIOD_S = 3.0
+#: Seconds between OCR readings (more for long files, see _ocr_period). Readings
+#: only number the ticks, which the pixels find; a few suffice, and OCR is the
+#: costliest step (~60 ms a crop on an idle core).
+OCR_PERIOD_S = 8.0
 #: At most this many OCR readings per file.
 MAX_READINGS = 400
 
@@ -246,7 +248,7 @@ def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def _ocr_period(duration: float) -> float:
     """Seconds between OCR crops: >= 8 readings on short files, <= MAX_READINGS on long ones."""
-    return max(min(OCR_PERIOD_S, max(0.5, duration / 8)), duration / MAX_READINGS)
+    return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
 
 
 def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None):

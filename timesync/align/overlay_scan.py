@@ -83,9 +83,16 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
 
 
 def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID) -> np.ndarray:
-    """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns)."""
+    """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns).
+
+    Large pictures are first subsampled to about 4x4 pixels a cell (the means
+    of a flash-sized area change by the same fraction).
+    """
     import cv2
 
+    step = max(1, min(luma.shape[0] // (grid[1] * 4), luma.shape[1] // (grid[0] * 4)))
+    if step > 1:
+        luma = luma[::step, ::step]
     return cv2.resize(luma, grid, interpolation=cv2.INTER_AREA)
 
 
