@@ -13,6 +13,14 @@ For each video source:
    (:mod:`overlay_parse`); readings number the ticks;
 5. the overlay clock is fitted against local time (:mod:`overlay_fit`).
 
+Why one sequential pass rather than a bisection between two readings: on
+inter-coded video a random frame costs a seek plus the decode of its GOP
+(``bench/bench_seek.py``: ~120 ms median at 1080p), while decoding every frame
+in order costs a few ms each, so the change of the digits is measured on every
+frame once (no OCR involved) and only a few crops are read with OCR (about one
+every :data:`OCR_PERIOD_S` seconds). The same pass keeps the brightness cells
+the flash detector needs.
+
 The finding (``findings[name]["overlay_clock"]``) is what the device's clock
 read at the file's local time 0. Device clocks are wrong by seconds to hours,
 so two overlays relate two sources only weakly: constraints of kind
