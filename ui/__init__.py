@@ -9,7 +9,8 @@ aligns anything itself.
 Modules
 -------
 app             main(): the ``timesync-app [PROJECT]`` console script; the dark theme (theme.qss)
-main_window     MainWindow: docks, toolbar, menus, autosave and recovery, jobs
+main_window     MainWindow: project life cycle, autosave and recovery, jobs, transport, annotations
+window_chrome   the window's docks, actions and shortcuts, toolbar and menus
 clock           PlaybackClock: the one shared clock every view follows
 frames          FrameWorker: exact frames of one source, decoded off the GUI thread
 player          PlayerView (one source) and PlayerGrid (1 to 9 sources)

@@ -1,0 +1,195 @@
+"""The window's chrome: docks, status bar, actions with their shortcuts, toolbar and menus.
+
+A mixin of :class:`ui.main_window.MainWindow`: every action calls a method of
+the window; nothing here holds state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+
+from ui.dialogs import EXPORT_FORMATS
+
+__all__ = ["WindowChrome", "MARK_IN_KEY"]
+
+#: Key that marks the start of an interval; the next event-type key ends it at the playhead.
+MARK_IN_KEY = "I"
+
+
+class WindowChrome:
+    """Builds the docks, actions, toolbar and menus of the main window."""
+
+    def _dock(self, title: str, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.project_label = QLabel(self)
+        bar.addWidget(self.project_label, 1)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        bar.addPermanentWidget(self.progress)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.cancel_button.hide()
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _action(self, text: str, slot: Callable, keys: str | QKeySequence.StandardKey | list | None = None, *,
+                group: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            if isinstance(keys, list):
+                action.setShortcuts([QKeySequence(k) for k in keys])
+            else:
+                action.setShortcut(QKeySequence(keys))
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda _checked=False: slot())
+        action.setProperty("group", group)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        S = QKeySequence.StandardKey  # noqa: N806
+        self.act_new = a("New project", self.new_project, S.New, group="Project")
+        self.act_open = a("Open project…", self._open_dialog, S.Open, group="Project")
+        self.act_save = a("Save", self.save, S.Save, group="Project")
+        self.act_save_as = a("Save as…", self.save_as, "Ctrl+Shift+S", group="Project")
+        self.act_add = a("Add media…", self._add_dialog, "Ctrl+Shift+A", group="Project")
+        self.act_quit = a("Quit", self.close, S.Quit, group="Project")
+        self.act_undo = self.undo.createUndoAction(self, "Undo")
+        self.act_undo.setShortcut(QKeySequence(S.Undo))
+        self.act_redo = self.undo.createRedoAction(self, "Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for act in (self.act_undo, self.act_redo):
+            act.setProperty("group", "Edit")
+            self.addAction(act)
+        self.act_play = a("Play", self.clock.toggle, "Space", group="Playback", checkable=True)
+        self.act_j = a("Shuttle back (J)", lambda: self.clock.shuttle(-1), "J", group="Playback")
+        self.act_k = a("Pause (K)", lambda: self.clock.shuttle(0), "K", group="Playback")
+        self.act_l = a("Shuttle forward (L)", lambda: self.clock.shuttle(1), "L", group="Playback")
+        self.act_next_frame = a("Next frame", lambda: self.step_frame(1), ["Right", "."], group="Playback")
+        self.act_prev_frame = a("Previous frame", lambda: self.step_frame(-1), ["Left", ","], group="Playback")
+        self.act_src_next = a("Focused source: next frame only", lambda: self.step_source(1), "Shift+Right", group="Playback")
+        self.act_src_prev = a("Focused source: previous frame only", lambda: self.step_source(-1), "Shift+Left",
+                              group="Playback")
+        self.act_next_event = a("Next event", lambda: self.jump_event(1), "E", group="Playback")
+        self.act_prev_event = a("Previous event", lambda: self.jump_event(-1), "Shift+E", group="Playback")
+        self.act_home = a("Go to start", lambda: self.clock.seek(self.clock.start_s), "Home", group="Playback")
+        self.act_end = a("Go to end", lambda: self.clock.seek(self.clock.end_s), "End", group="Playback")
+        self.act_mark_in = a("Mark in (then an event key adds an interval)", self.mark_in, MARK_IN_KEY,
+                             group="Annotate")
+        self.act_delete = a("Delete selected event", self.delete_annotation, "Delete", group="Annotate")
+        self.act_keys = a("Event keys…", self.edit_keys, group="Annotate")
+        self.act_escape = a("Cancel mark / close overlay", self.cancel_mark, "Esc", group="Annotate")
+        self.act_nudge_fwd = a("Nudge track +1 frame", lambda: self.nudge(frames=1), "Alt+Right", group="Timeline")
+        self.act_nudge_back = a("Nudge track −1 frame", lambda: self.nudge(frames=-1), "Alt+Left", group="Timeline")
+        self.act_nudge_ms_fwd = a("Nudge track +1 ms", lambda: self.nudge(milliseconds=1), "Alt+Shift+Right",
+                                  group="Timeline")
+        self.act_nudge_ms_back = a("Nudge track −1 ms", lambda: self.nudge(milliseconds=-1), "Alt+Shift+Left",
+                                   group="Timeline")
+        self.act_zoom_in = a("Zoom timeline in", lambda: self.timeline.zoom_at(1.5), ["Ctrl+=", "Ctrl++"], group="Timeline")
+        self.act_zoom_out = a("Zoom timeline out", lambda: self.timeline.zoom_at(1 / 1.5), "Ctrl+-", group="Timeline")
+        self.act_fit = a("Whole incident", self.timeline.fit, "Ctrl+0", group="Timeline")
+        self.act_align = a("Run alignment", self.run_alignment, "Ctrl+R", group="Project")
+        self.act_verify = a("Verify hashes", self.verify_hashes, "Ctrl+Shift+V", group="Project")
+        self.act_export = a("Export…", self.export_dialog, "Ctrl+E", group="Project")
+        self.act_single = a("Enlarge focused view / back to grid", lambda: self.grid.toggle_single(self.grid.focused_view),
+                            "G", group="View")
+        self.act_reset_zoom = a("Reset view zoom", self._reset_view_zoom, "Z", group="View")
+        self.act_overlay = a("Keyboard shortcuts", lambda: self.overlay.toggle(), ["?", "F1"], group="View")
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Transport")
+        bar.setObjectName("transportToolbar")
+        bar.setMovable(False)
+        for act, text in ((self.act_open, "Open"), (self.act_save, "Save"), (self.act_add, "Add media")):
+            self._tool(bar, act, text)
+        bar.addSeparator()
+        for act, text in ((self.act_prev_event, "◀ event"), (self.act_prev_frame, "◀|"), (self.act_j, "◀◀"),
+                          (self.act_play, "▶ / ❚❚"), (self.act_l, "▶▶"), (self.act_next_frame, "|▶"),
+                          (self.act_next_event, "event ▶")):
+            self._tool(bar, act, text)
+        bar.addSeparator()
+        self.clock_label = QLabel("0:00:00.000", self)
+        self.clock_label.setObjectName("clockReadout")
+        self.clock_label.setToolTip("shared clock (H:MM:SS.mmm)")
+        bar.addWidget(self.clock_label)
+        self.rate_label = QLabel("+1x", self)
+        self.rate_label.setObjectName("rateReadout")
+        bar.addWidget(self.rate_label)
+        self.wall_label = QLabel("", self)
+        self.wall_label.setObjectName("wallReadout")
+        self.wall_label.setToolTip("wall clock (from the project's wall clock, or a burned-in device clock)")
+        self.wall_action = bar.addWidget(self.wall_label)
+        self.wall_action.setVisible(False)
+        spacer = QWidget(self)
+        spacer.setObjectName("toolbarSpacer")
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self._tool(bar, self.act_align, "Run alignment")
+        self._tool(bar, self.act_export, "Export")
+        self._tool(bar, self.act_overlay, "?")
+
+    @staticmethod
+    def _tool(bar, action: QAction, text: str) -> None:
+        bar.addAction(action)
+        button = bar.widgetForAction(action)
+        if button is not None:
+            button.setText(text)
+            keys = action.shortcut().toString()
+            button.setToolTip(f"{action.text()} ({keys})" if keys else action.text())
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for act in (self.act_new, self.act_open):
+            file_menu.addAction(act)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self._rebuild_recent_menu()
+        for act in (self.act_save, self.act_save_as, None, self.act_add, None, self.act_quit):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        edit = menus.addMenu("&Edit")
+        for act in (self.act_undo, self.act_redo, None, self.act_delete, self.act_keys):
+            edit.addSeparator() if act is None else edit.addAction(act)
+        play = menus.addMenu("&Playback")
+        for act in (self.act_play, self.act_j, self.act_k, self.act_l, None, self.act_prev_frame, self.act_next_frame,
+                    self.act_src_prev, self.act_src_next, None, self.act_prev_event, self.act_next_event,
+                    self.act_home, self.act_end):
+            play.addSeparator() if act is None else play.addAction(act)
+        self.annotate_menu = menus.addMenu("&Annotate")
+        sources = menus.addMenu("&Sources")
+        for act in (self.act_align, self.act_verify, None, self.act_nudge_back, self.act_nudge_fwd,
+                    self.act_nudge_ms_back, self.act_nudge_ms_fwd):
+            sources.addSeparator() if act is None else sources.addAction(act)
+        export = menus.addMenu("E&xport")
+        for fmt, (text, _suffix) in EXPORT_FORMATS.items():
+            export.addAction(f"{fmt}: {text}…", lambda f=fmt: self.export_dialog(f))
+        export.addSeparator()
+        export.addAction(self.act_verify)
+        view = menus.addMenu("&View")
+        for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock):
+            view.addAction(dock.toggleViewAction())
+        for act in (None, self.act_single, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
+                    None, self.act_overlay):
+            view.addSeparator() if act is None else view.addAction(act)
+
+    def shortcut_entries(self) -> list[tuple[str, str, str]]:
+        """``(group, keys, text)`` of every action with a shortcut (the ``?`` overlay)."""
+        entries = []
+        actions = [a for a in self.actions() if a.shortcuts()]
+        for action in actions:
+            group = action.property("group") or "Annotate"
+            keys = " / ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+            entries.append((group, keys, action.text().replace("&", "")))
+        order = ["Project", "Edit", "Playback", "Annotate", "Timeline", "View"]
+        return sorted(entries, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
