@@ -115,6 +115,10 @@ def resolve_with_anchors(project: Any, *, author: str | None = None) -> tuple[in
         if clock is None:
             unplaced.append(name)
             continue
+        old = project.clock(name)
+        if old is not None and old.method == clock.method and abs(old.offset_s - clock.offset_s) < 1e-9 \
+                and abs(old.rate - clock.rate) < 1e-12 and abs(old.uncertainty_s - clock.uncertainty_s) < 1e-9:
+            continue  # the same clock up to rounding: no history entry
         project.set_source_clock(name, clock, author=author, method=clock.method)
     return len(names) - len(unplaced), unplaced
 
