@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from ui.sources import SOURCE_COLUMNS
 from ui.timeline import HEADER_W, nice_step
 
 pytest_plugins = ("conftest_ui",)
@@ -49,7 +50,10 @@ def test_drag_a_track_records_a_manual_offset_and_undo_restores(qtbot, window, i
     assert clock.uncertainty_s == pytest.approx(math.hypot(1 / 25, 1 / tl.pixels_per_second) / math.sqrt(12))
     last = window.project.history[-1]
     assert (last.action, last.target, last.after["method"]) == ("clock_changed", "camB.mp4", "manual")
-    assert window.sources_panel.model.data(window.sources_panel.model.index(1, 3)) == "manual"
+    model = window.sources_panel.model
+    assert model.data(model.index(1, SOURCE_COLUMNS.index("method"))) == "manual"
+    sigma = model.data(model.index(1, SOURCE_COLUMNS.index("± (1σ)")))
+    assert sigma == f"±{clock.uncertainty_s * 1e3:.1f} ms"
     window.undo.undo()
     restored = window.project.clock("camB.mp4")
     assert (restored.offset_s, restored.method) == (1.0, "audio")
@@ -107,3 +111,10 @@ def test_waveform_envelope_is_computed_off_the_gui_thread(qtbot, window, inciden
 
 def test_nice_step():
     assert [nice_step(x) for x in (0.0004, 0.003, 0.7, 7, 70, 4000)] == [0.001, 0.005, 1, 10, 120, 7200]
+
+
+def test_uncertainty_formatting():
+    from ui.spec import format_uncertainty
+
+    assert [format_uncertainty(x) for x in (5.9e-6, 3e-4, 0.0123, 1.2, None)] == [
+        "±5.9 µs", "±0.30 ms", "±12.3 ms", "±1.20 s", ""]

@@ -26,7 +26,7 @@ from ui.spec import format_uncertainty
 
 __all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty"]
 
-SOURCE_COLUMNS = ("name", "role", "hash", "method", "offset", "± (1σ)", "drift", "note")
+SOURCE_COLUMNS = ("name", "role", "hash", "± (1σ)", "offset", "drift", "method", "note")
 _STATUS_COLOURS = {
     "verified": QColor(110, 200, 120),
     "changed": QColor(240, 90, 80),

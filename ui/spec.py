@@ -97,9 +97,11 @@ def format_datetime_ms(moment: _dt.datetime, *, date: bool = True) -> str:
 
 
 def format_uncertainty(seconds: float | None) -> str:
-    """``±0.3 ms`` / ``±12 ms`` / ``±1.20 s`` for a one-sigma uncertainty in seconds."""
+    """``±5.9 µs`` / ``±0.30 ms`` / ``±12.0 ms`` / ``±1.20 s`` for a one-sigma uncertainty in seconds."""
     if seconds is None:
         return ""
+    if seconds < 1e-4:
+        return f"±{seconds * 1e6:.1f} µs"
     if seconds < 0.01:
         return f"±{seconds * 1e3:.2f} ms"
     if seconds < 1:
