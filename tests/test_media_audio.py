@@ -265,3 +265,22 @@ def test_timestamp_gap_is_filled_with_zeros(media):
     assert np.allclose(audio[: sr - 1], 0.1, atol=1e-3)
     assert not audio[sr + 1 : round(1.5 * sr) - 1].any()
     assert _peaks(audio, sr, [1.75]) == [round(1.75 * sr)]
+
+
+def test_seek_landing_inside_the_window_falls_back(media, monkeypatch):
+    """If a seek lands after the window start (an imprecise demuxer), the window is
+    decoded from the start rather than padded with zeros."""
+    from fractions import Fraction
+
+    sr = 8000
+    path = mf.make_audio(media / "overshoot.wav", mf.click_track(sr, 8.0, [5.2]), sr)
+    full = decode_audio(path, sr=sr)
+
+    def bad_seek(container, stream, audio_start, origin, start_s):
+        late = Fraction(start_s) + Fraction(1, 2)  # half a second into the window
+        container.seek(round(late / Fraction(stream.time_base)), stream=stream, backward=True)
+        return True
+
+    monkeypatch.setattr(media_audio, "_seek_near", bad_seek)
+    window = decode_audio(path, sr=sr, start_s=5.0, duration_s=1.0)
+    np.testing.assert_array_equal(window, full[5 * sr : 6 * sr])

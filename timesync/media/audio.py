@@ -178,22 +178,29 @@ def iter_audio_blocks(
     total = None if duration_s is None else round(duration_s * sr)
     block_len = max(1, round(block_s * sr))
     origin, starts, first_samples = _stream_starts(name)
-    container = open_input(name)
-    try:
-        stream = next((s for s in container.streams if s.type == "audio"), None)
-        if stream is None:
-            raise MediaError(f"{name}: no audio stream")
-        if stream.codec_context is None:
-            raise MediaError(f"{name}: FFmpeg has no decoder for the audio codec")
-        placer = _Placer(total, block_len)
-        audio_start = starts.get(stream.index, origin)
-        grid = _FrameGrid.for_stream(stream, audio_start - origin, first_samples.get(stream.index))
-        seeked = _seek_near(container, stream, audio_start, origin, start_s)
-        frames = _frames_after_seek(container, stream) if seeked else container.decode(stream)
-        for first, block in _decode_into(frames, stream, origin, start_s, sr, placer, name, grid):
-            yield start_s + first / sr, block
-    finally:
-        container.close()
+    for may_seek in (True, False):
+        container = open_input(name)
+        try:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise MediaError(f"{name}: no audio stream")
+            if stream.codec_context is None:
+                raise MediaError(f"{name}: FFmpeg has no decoder for the audio codec")
+            placer = _Placer(total, block_len)
+            audio_start = starts.get(stream.index, origin)
+            grid = _FrameGrid.for_stream(
+                stream, audio_start - origin, first_samples.get(stream.index)
+            )
+            seeked = may_seek and _seek_near(container, stream, audio_start, origin, start_s)
+            frames = _frames_after_seek(container, stream) if seeked else container.decode(stream)
+            decoded = _decode_into(frames, stream, origin, start_s, sr, placer, name, grid, seeked)
+            for first, block in decoded:
+                yield start_s + first / sr, block
+            return
+        except _SeekOvershot:
+            continue  # the seek landed inside the window: decode from the start instead
+        finally:
+            container.close()
 
 
 def decode_audio(
@@ -278,7 +285,11 @@ def _seek_near(container, stream, audio_start: Fraction, origin: Fraction, start
     return True
 
 
-def _decode_into(frames, stream, origin, start_s, sr, placer, name, grid=None):
+class _SeekOvershot(Exception):
+    """A seek landed after the window start (nothing was emitted yet)."""
+
+
+def _decode_into(frames, stream, origin, start_s, sr, placer, name, grid=None, seeked=False):
     import av
 
     segment: _Segment | None = None
@@ -310,6 +321,8 @@ def _decode_into(frames, stream, origin, start_s, sr, placer, name, grid=None):
                     frame = _drop_leading(frame, skip)
                     local += Fraction(skip, frame.sample_rate)
                 position = round((local - window_start) * sr)
+                if seeked and placer.cursor == 0 and position > 0:
+                    raise _SeekOvershot
                 segment = _Segment(sr, position, local, frame.sample_rate)
             frame.pts = None  # the resampler must not re-time frames
             segment.feed(frame, placer)
