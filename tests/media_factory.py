@@ -114,7 +114,7 @@ def frame_number(image: np.ndarray) -> int:
 def click_track(
     sr: int, duration_s: float, clicks_s: list[float] | tuple[float, ...]
 ) -> np.ndarray:
-    """float32 mono silence of ``round(duration_s * sr)`` samples with unit clicks.
+    """float32 mono silence of ``round(duration_s * sr)`` samples with one-sample clicks.
 
     Each click is one sample of value 0.9 at ``round(t * sr)``.
     """
