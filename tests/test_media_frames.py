@@ -356,3 +356,14 @@ def test_edit_list_trimmed_start(media):
     with FrameReader(trimmed, index=index) as reader:
         for n in (0, 30, 1, 44, 14, 15):
             assert mf.frame_number(reader.read(n)) == n + 15
+
+
+def test_cached_index_of_a_changed_file_is_refused(media):
+    """A SHA-256 from ingest that no longer fits the file (its size changed) must not
+    bring back the old file's frame index."""
+    before = mf.make_video(media / "evidence-v1.mp4", n_frames=10)
+    after = mf.make_video(media / "evidence-v2.mp4", n_frames=20)
+    old_digest = sha256_file(before)
+    FrameIndex.open(before, sha256=old_digest)
+    with pytest.raises(MediaError, match="changed since it was hashed"):
+        FrameIndex.open(after, sha256=old_digest)

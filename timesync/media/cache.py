@@ -21,7 +21,7 @@ from timesync.media.scan import StreamScan
 __all__ = ["cache_dir", "CachedIndex", "store_scan", "load_index", "FORMAT_VERSION"]
 
 #: Bumped whenever the stored layout or the way the index is built changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class CachedIndex:
     origin: Fraction  # container seconds of local time 0
     last_duration: int  # ticks
     keyframes: np.ndarray  # int64 sorted PTS of keyframes
+    size_bytes: int = -1  # size of the file that was indexed (-1: unknown)
 
 
 def cache_dir() -> Path:
@@ -51,13 +52,19 @@ def _index_path(sha256: str) -> Path:
     return cache_dir() / "frame-index" / f"{sha256}.v{FORMAT_VERSION}.npz"
 
 
-def store_scan(sha256: str, scan: StreamScan, origin: Fraction) -> None:
+def store_scan(sha256: str, scan: StreamScan, origin: Fraction, size_bytes: int) -> None:
     """Store a video stream's scan as the frame index of the file ``sha256``."""
     if scan.pts is None or len(sha256) != 64:
         return
     keyframes = scan.keyframes if scan.keyframes is not None else np.zeros(0, np.int64)
     entry = CachedIndex(
-        scan.index, scan.pts, scan.time_base, origin, int(scan.last_duration or 0), keyframes
+        scan.index,
+        scan.pts,
+        scan.time_base,
+        origin,
+        int(scan.last_duration or 0),
+        keyframes,
+        size_bytes,
     )
     store(sha256, entry)
 
@@ -73,6 +80,7 @@ def store(sha256: str, entry: CachedIndex) -> None:
             entry.origin.numerator,
             entry.origin.denominator,
             entry.last_duration,
+            entry.size_bytes,
         ],
         dtype=object,
     ).astype(str)
@@ -105,7 +113,7 @@ def load_index(sha256: str) -> CachedIndex | None:
             meta = [int(x) for x in data["meta"]]
     except (OSError, ValueError, KeyError):
         return None
-    if len(meta) != 6 or meta[2] == 0 or meta[4] == 0:
+    if len(meta) != 7 or meta[2] == 0 or meta[4] == 0:
         return None
     return CachedIndex(
         stream_index=meta[0],
@@ -114,4 +122,5 @@ def load_index(sha256: str) -> CachedIndex | None:
         origin=Fraction(meta[3], meta[4]),
         last_duration=meta[5],
         keyframes=keyframes,
+        size_bytes=meta[6],
     )

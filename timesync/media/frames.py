@@ -108,6 +108,12 @@ class FrameIndex:
         entry = cache.load_index(digest)
         if entry is None:
             entry = cls._build(name, digest)
+        elif entry.size_bytes >= 0 and entry.size_bytes != os.stat(name).st_size:
+            raise MediaError(
+                f"{name}: the file is not the one with this SHA-256 (it has "
+                f"{os.stat(name).st_size} bytes, the hashed file had {entry.size_bytes}): "
+                "it changed since it was hashed"
+            )
         return cls(
             entry.pts,
             entry.time_base,
@@ -135,7 +141,8 @@ class FrameIndex:
         if not stream_scan.decoded:
             reason = stream_scan.decode_error or "no frame came out of the decoder"
             raise MediaError(f"{name}: the video stream cannot be decoded ({reason})")
-        cache.store_scan(digest, stream_scan, scan.origin)
+        size = os.stat(name).st_size
+        cache.store_scan(digest, stream_scan, scan.origin, size)
         keyframes = stream_scan.keyframes if stream_scan.keyframes is not None else np.zeros(0)
         return cache.CachedIndex(
             stream_scan.index,
@@ -144,6 +151,7 @@ class FrameIndex:
             scan.origin,
             int(stream_scan.last_duration or 0),
             np.asarray(keyframes, np.int64),
+            size,
         )
 
     # -- the data ------------------------------------------------------------------

@@ -365,5 +365,5 @@ def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaIn
         container.close()
     video = info.video
     if video is not None and scan.streams.get(video.index) is not None:
-        cache.store_scan(digest, scan.streams[video.index], scan.origin)
+        cache.store_scan(digest, scan.streams[video.index], scan.origin, info.size_bytes)
     return info
