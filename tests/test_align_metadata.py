@@ -60,3 +60,14 @@ def test_creation_time_constraint(tagged):
     assert con.uncertainty_s == pytest.approx((METADATA_SIGMA_S**2 + 0.5**2) ** 0.5)
     assert con.rate_uncertainty is None
     assert report.findings[str(a)]["metadata"]["creation_time"].startswith("2024-05-17T21:02:33")
+
+
+def test_star_not_every_pair(tagged, tmp_path):
+    d = make_video(tmp_path / "d.mp4", n_frames=25, fps=Fraction(25), size=(64, 48),
+                   metadata={"creation_time": "2024-05-17T21:02:36.000000Z"})
+    a, b, _ = tagged
+    sources = [SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in (a, b, d)]
+    cons = find_constraints(sources).constraints
+    # one device's clock error is in every pair it takes part in: n - 1 constraints, not n(n-1)/2
+    assert [(c.source, c.other) for c in cons] == [(str(a), str(b)), (str(a), str(d))]
+    assert cons[1].offset_s == pytest.approx(-3.0)

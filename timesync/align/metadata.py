@@ -134,12 +134,15 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         report.findings[src.name] = {"metadata": {k: f[k + "_text"] for k in ("creation_time", "timecode")
                                                   if f.get(k) is not None}}
         facts.append(f)
-    for i, a in enumerate(facts):
-        for b in facts[i + 1:]:
-            for key in ("creation_time", "timecode"):
+    # each source to the first earlier one with a comparable tag (a star, not every
+    # pair: a device's clock error is shared by all its pairs)
+    for k, b in enumerate(facts):
+        for key in ("creation_time", "timecode"):
+            for a in facts[:k]:
                 constraint = _pair(a, b, key)
                 if constraint is not None:
                     report.constraints.append(constraint)
+                    break
     if progress:
         progress(1.0, "metadata: done")
     return report

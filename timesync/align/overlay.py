@@ -479,11 +479,14 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         if clock.fit is not None:
             report.findings.setdefault(src.name, {})["overlay_clock"] = clock.finding()
             clocks.append(clock)
-    for i, a in enumerate(clocks):
-        for b in clocks[i + 1:]:
-            constraint = overlay_constraint(a, b, synced=synced)
-            if constraint is not None:
-                report.constraints.append(constraint)
+    # one constraint per clock to the first comparable one (a star, not every pair):
+    # the device clock errors are shared by all pairs of a source, so more pairs
+    # would count the same doubt several times
+    for k, b in enumerate(clocks):
+        hub = next((a for a in clocks[:k] if (a.zone is None) == (b.zone is None)), None)
+        constraint = None if hub is None else overlay_constraint(hub, b, synced=synced)
+        if constraint is not None:
+            report.constraints.append(constraint)
     if progress:
         progress(1.0, "overlay: done")
     return report
