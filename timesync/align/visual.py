@@ -128,7 +128,7 @@ class VisualEvent:
 # -- detection ----------------------------------------------------------------------------------
 
 def cell_brightness(path: str | Path, index) -> np.ndarray:
-    """Mean luma of each :data:`GRID` cell of every frame: array (frames, rows, columns), float32.
+    """Mean luma of each :data:`GRID` cell of every frame: uint8 array (frames, rows, columns).
 
     Taken from the overlay pass when it already read the whole file, else read
     here (kept as uint8 while reading: 3 KB a frame).
@@ -140,7 +140,7 @@ def cell_brightness(path: str | Path, index) -> np.ndarray:
             collector.add(number, luma)
         cells = collector.finish()
         remember_cells(path, index, cells)
-    return cells.astype(np.float32)
+    return cells
 
 
 def _moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> bool:
@@ -162,14 +162,19 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     """
     count = len(bright)
     r0, c0 = max(0, cell[0] - reach), max(0, cell[1] - reach)
-    window = (slice(None), slice(r0, cell[0] + reach + 1), slice(c0, cell[1] + reach + 1))
-    bright = bright[window]
-    noise = noise[window[1:]]
-    pre = bright[max(0, n - 3):n - 1].mean(axis=0) if n >= 2 else bright[n - 1]
-    jump = bright[n] - bright[n - 1]
+    f0, f1 = max(0, n - 4), min(count, n + MAX_FLASH_FRAMES + 6)
+    rows, cols = slice(r0, cell[0] + reach + 1), slice(c0, cell[1] + reach + 1)
+    block = bright[f0:f1, rows, cols].astype(np.float32)  # the frames and cells around the rise
+    noise = noise[rows, cols]
+
+    def at(k: int) -> np.ndarray:
+        return block[k - f0]
+
+    pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else at(n - 1)
+    jump = at(n) - at(n - 1)
     mask = jump > 0.3 * float(jump.max())
     horizon = min(count, n + MAX_FLASH_FRAMES + 2)
-    excess = np.array([float(np.clip(bright[k] - pre, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
+    excess = np.array([float(np.clip(at(k) - pre, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
     noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
     # the rise is at frame n (excess[1]) or, faint, already at n-1 (excess[0])
     e_ref = float(max(excess[0], excess[1]))
@@ -192,9 +197,9 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         return None, n - 1 + last + 2  # something bright passing through, not a flash
     # baseline from both sides of the flash: cancels slow changes of the scene
     after = start + frames
-    post = bright[after:after + 2].mean(axis=0) if after < count else pre
+    post = block[after - f0:after + 2 - f0].mean(axis=0) if after < count else pre
     base = (pre + post) / 2
-    lit_frames = bright[start:after] - base
+    lit_frames = block[start - f0:after - f0] - base
     e_lit = np.array([float(np.clip(f, 0, None)[mask].sum()) for f in lit_frames])
     peak = lit_frames.max(axis=0)
     strength = float(peak[mask].max())
@@ -213,6 +218,25 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
         event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur, **common)
     return event, after
+
+
+def _cell_noise(bright: np.ndarray, most: int = 20000) -> np.ndarray:
+    """Robust sigma of each cell's frame-to-frame change (grey levels), from up to ``most`` frame pairs."""
+    pick = np.unique(np.linspace(0, len(bright) - 2, min(most, len(bright) - 1)).round().astype(int))
+    diff = bright[pick + 1].astype(np.float32) - bright[pick].astype(np.float32)
+    med = np.median(diff, axis=0)
+    return 1.4826 * np.median(np.abs(diff - med), axis=0) + 0.5
+
+
+def _rises(bright: np.ndarray, noise: np.ndarray, chunk: int = 4096) -> list[tuple[int, np.ndarray]]:
+    """Frames n where some cell brightens far above its noise, with the z-scores of that change."""
+    out = []
+    for s in range(0, len(bright) - 1, chunk):
+        diff = np.diff(bright[s:s + chunk + 1].astype(np.float32), axis=0)
+        z = np.where(diff > MIN_JUMP, diff / noise, 0.0)
+        for k in np.nonzero((z > Z_THRESHOLD).any(axis=(1, 2)))[0]:
+            out.append((s + int(k) + 1, z[k]))
+    return out
 
 
 def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
@@ -239,17 +263,13 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
     ends = np.append(times[1:], index.end_s)
     if len(bright) < 4:
         return []
-    diff = np.diff(bright, axis=0)
-    med = np.median(diff, axis=0)
-    noise = 1.4826 * np.median(np.abs(diff - med), axis=0) + 0.5
-    z = np.where(diff > MIN_JUMP, diff / noise, 0.0)
-    hits = np.nonzero((z > Z_THRESHOLD).any(axis=(1, 2)))[0] + 1
+    noise = _cell_noise(bright)
+    hits = _rises(bright, noise)
     events: list[VisualEvent] = []
     skip_to = 0
-    for n in hits:
+    for n, zn in hits:
         if n < skip_to or n < 1:
             continue
-        zn = z[n - 1]
         tried: list[tuple[int, int]] = []
         for flat in np.argsort(zn, axis=None)[::-1][:24]:
             if zn.flat[flat] <= Z_THRESHOLD or len(tried) >= 3:
