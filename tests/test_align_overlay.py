@@ -115,6 +115,7 @@ def clips(tmp_path_factory):
         "covered_later": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, cover_from_s=3.2),
         "unreadable": ClipSpec(n_frames=120, fps=FPS, clock_at_zero=START, unreadable=True),
         "jump": ClipSpec(n_frames=200, fps=Fraction(25), clock_at_zero=START, clock_jump=(4.5, 7.0)),
+        "fraction": ClipSpec(n_frames=125, fps=Fraction(25), clock_at_zero=START, fraction_digits=2),
         "us12h": ClipSpec(n_frames=125, fps=Fraction(25), clock_at="bottom",
                           clock_at_zero=datetime(2024, 5, 17, 21, 2, 50, 810000),
                           clock_format="%m/%d/%Y %I:%M:%S %p"),
@@ -146,6 +147,13 @@ def test_us_layout_at_the_bottom(clips):
     assert clock.layout == "MM/DD/YYYY hh:mm:ss AM"
     assert clock.region.text[1] > 120  # bottom of a 240-px frame
     assert abs(clock.fit.at_zero - _seconds(datetime(2024, 5, 17, 21, 2, 50, 810000))) < 0.04
+
+
+def test_fractional_seconds_shown(clips):
+    clock = read_overlay_clock(clips["fraction"])
+    assert clock.fit is not None, clock.note
+    assert abs(clock.fit.at_zero - _seconds(START)) < 0.04
+    assert any("21:02:3" in text for _, text in clock.readings)
 
 
 @pytest.mark.parametrize("name", ["none", "covered"])

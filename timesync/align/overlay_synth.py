@@ -36,6 +36,7 @@ class ClipSpec:
     clock_format : strftime layout of the overlay text.
     clock_suffix : text after the clock (device id).
     clock_at : ``"top"`` or ``"bottom"``.
+    fraction_digits : digits of fractional seconds shown after the time (0: none).
     clock_jump : ``(local s, jump s)``: the clock jumps at that time.
     cover_from_s : from this local time a box covers the right half of the text.
     unreadable : draw letters instead of digits (ticks visible, nothing to read).
@@ -53,6 +54,7 @@ class ClipSpec:
     clock_format: str = "%Y-%m-%d %H:%M:%S"
     clock_suffix: str = ""
     clock_at: str = "top"
+    fraction_digits: int = 0
     clock_jump: tuple[float, float] | None = None
     cover_from_s: float | None = None
     unreadable: bool = False
@@ -71,8 +73,9 @@ def clock_text(spec: ClipSpec, t: float) -> str | None:
     if spec.clock_jump is not None and t >= spec.clock_jump[0]:
         seconds += spec.clock_jump[1]
     value = spec.clock_at_zero + timedelta(seconds=seconds)
-    value = value.replace(microsecond=0)  # floored: the display shows whole seconds
-    text = value.strftime(spec.clock_format)
+    text = value.strftime(spec.clock_format)  # floored: %S shows whole seconds
+    if spec.fraction_digits:
+        text += f".{value.microsecond // 10 ** (6 - spec.fraction_digits):0{spec.fraction_digits}d}"
     if spec.unreadable:
         text = text.translate(_LETTERS)
     return text + (f"  {spec.clock_suffix}" if spec.clock_suffix else "")
