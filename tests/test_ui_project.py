@@ -168,3 +168,11 @@ def test_export_dialog_passes_only_the_options_set(qtbot, window, incident, tmp_
     assert dialog.values()[3] == {"start": 1.5, "source": "camB.mp4"}
     dialog.format.setCurrentIndex(dialog.format.findData("vtt"))
     assert dialog.values()[1] == tmp_path / "case-export.vtt" and set(dialog.option_widgets) == {"source", "caption_s"}
+
+
+def test_hash_status_is_unverified_until_rechecked(qtbot, window, incident):
+    window.open_project(incident)
+    # the check's result arrives through the event loop, which has not run yet
+    assert {s.hash_status for s in window.project.sources} == {"unverified"}
+    qtbot.waitUntil(lambda: {s.hash_status for s in window.project.sources} == {"verified"}, timeout=10000)
+    assert not window.project.is_dirty

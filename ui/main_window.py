@@ -208,6 +208,8 @@ class MainWindow(QMainWindow, WindowChrome):
         except (TimesyncError, OSError, ValueError) as exc:
             self.messages.error(_sentence(exc, path))
             return False
+        for source in project.sources:  # the stored status is last session's: re-check before showing it
+            project.set_hash_status(source.name, "unverified")
         self.set_project(project)
         self._add_recent(path)
         self.verify_hashes()
