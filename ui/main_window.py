@@ -208,8 +208,7 @@ class MainWindow(QMainWindow, WindowChrome):
         except (TimesyncError, OSError, ValueError) as exc:
             self.messages.error(_sentence(exc, path))
             return False
-        for source in project.sources:  # the stored status is last session's: re-check before showing it
-            project.set_hash_status(source.name, "unverified")
+        _unverify(project)
         self.set_project(project)
         self._add_recent(path)
         self.verify_hashes()
@@ -305,6 +304,7 @@ class MainWindow(QMainWindow, WindowChrome):
         except (TimesyncError, OSError, ValueError) as exc:
             self.messages.error(_sentence(exc, recovery))
             return False
+        _unverify(project)
         self.set_project(project)
         self._recovered = True
         self._update_title()
@@ -836,6 +836,12 @@ def _shared_start_of(index, clock: ClockMap, number: int) -> float:
             return t
         t = math.nextafter(t, math.inf) if attempt < 8 else t + 1e-9
     return t
+
+
+def _unverify(project: Project) -> None:
+    """Mark every source "unverified": a stored status is last session's; the re-check decides."""
+    for source in project.sources:
+        project.set_hash_status(source.name, "unverified")
 
 
 def _sentence(exc: BaseException, path: Path) -> str:
