@@ -118,3 +118,18 @@ def test_uncertainty_formatting():
 
     assert [format_uncertainty(x) for x in (5.9e-6, 3e-4, 0.0123, 1.2, None)] == [
         "±5.9 µs", "±0.30 ms", "±12.3 ms", "±1.20 s", ""]
+
+
+def test_frame_boundaries_come_from_the_exact_frame_times(qtbot, window, incident):
+    window.open_project(incident)
+    qtbot.waitUntil(lambda: window._frame_times("camB.mp4") is not None, timeout=5000)
+    times = window._frame_times("camB.mp4")
+    assert len(times) == 75 and times[13] == pytest.approx(13 / 25)
+    tl = window.timeline
+    tl.set_view(1.4, 2000.0)  # 80 px per 25 fps frame: ticks are drawn
+    image = tl.grab().toImage()
+    rect = tl.track_rect("camB.mp4")
+    x = round(tl.x_of(1.0 + 13 / 25))
+    y = round(rect.top() + 3)
+    inside = image.pixelColor(x + 20, y)
+    assert any(image.pixelColor(x + dx, y).blue() < inside.blue() for dx in (-1, 0, 1))

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.timeline.clockEdited.connect(self.set_source_clock)
         self.timeline.eventClicked.connect(self._on_event_clicked)
         self.timeline.trackSelected.connect(self._on_track_selected)
+        self.timeline.frame_times = self._frame_times
         self.sources_dock = self._dock("Sources", "sourcesDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.annotations_dock = self._dock("Annotations", "annotationsDock", Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", "timelineDock", Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -703,6 +704,12 @@ class MainWindow(QMainWindow, WindowChrome):
             job.signals.finished.connect(self._guard(lambda env, k=key, n=spec.name: self._on_envelope(k, n, env)))
             job.signals.failed.connect(self._guard(lambda msg: self.messages.warning(f"waveform: {msg}")))
             start_job(job, self.background)
+
+    def _frame_times(self, name: str):
+        """Exact local frame start times of a source, from its view's FrameIndex (``None`` if not open)."""
+        view = self.grid.view_for(name)
+        index = view.index if view is not None else None
+        return None if index is None else index.times
 
     def _on_envelope(self, key: str, name: str, env) -> None:
         self._envelopes[key] = env

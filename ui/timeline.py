@@ -132,6 +132,8 @@ class TimelineWidget(QWidget):
         self._wall: tuple[_dt.datetime, str] | None = None
         self._drag: dict | None = None
         self._cache: QPixmap | None = None
+        #: ``frame_times(name)``: a source's frame start times (local s), or ``None``; set by the window
+        self.frame_times = lambda _name: None
         clock.timeChanged.connect(self._on_time)
         clock.rangeChanged.connect(lambda *_: self._invalidate())
 
@@ -422,6 +424,7 @@ class TimelineWidget(QWidget):
             base = base.lighter(130)
         painter.fillRect(rect, base)
         self._paint_envelope(painter, track, rect)
+        self._paint_frame_ticks(painter, track, rect)
         if selected:
             painter.setPen(QPen(QColor(255, 255, 255), 1))
             painter.drawRect(rect)
@@ -453,6 +456,23 @@ class TimelineWidget(QWidget):
             if p > 0.002:
                 h = float(p) * half
                 painter.drawLine(QPointF(x, mid - h), QPointF(x, mid + h))
+
+    def _paint_frame_ticks(self, painter: QPainter, track: _Track, rect: QRectF) -> None:
+        """Frame boundaries (from the source's exact frame times) once frames are 6 px or wider."""
+        clock = track.spec.clock
+        if clock is None or track.frame_s * self._pps < 6:
+            return
+        times = self.frame_times(track.spec.name)
+        if times is None or len(times) == 0:
+            return
+        t0, t1 = self.visible_range
+        lo = int(np.searchsorted(times, clock.to_local(t0), side="right")) - 1
+        hi = int(np.searchsorted(times, clock.to_local(t1), side="right"))
+        painter.setPen(QColor(20, 30, 45, 170))
+        for local in times[max(lo, 0): hi]:
+            x = self.x_of(clock.to_shared(float(local)))
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.top() + 7))
+            painter.drawLine(QPointF(x, rect.bottom() - 7), QPointF(x, rect.bottom()))
 
     def _paint_event_lines(self, painter: QPainter) -> None:
         top = RULER_H + EVENTS_H
