@@ -4,7 +4,11 @@ One worker per source owns one :class:`timesync.media.FrameIndex` and one
 :class:`timesync.media.FrameReader` (the core's exact frame access: frame
 numbers come from container PTS). Requests are *latest-request-wins*: while a
 frame decodes, newer requests replace older pending ones, so a view never
-falls behind a moving playhead by more than the frame in flight.
+falls behind a moving playhead by more than the frame in flight. While
+playing, the worker also decodes the next few frames ahead (:meth:`FrameWorker.set_read_ahead`)
+and a view takes one the moment the clock reaches it (:meth:`FrameWorker.take`).
+Each frame carries a copy scaled for the screen, made in the worker thread, so
+painting is a plain copy on the GUI thread.
 """
 
 from __future__ import annotations
