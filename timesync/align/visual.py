@@ -71,6 +71,8 @@ MIN_JUMP = 12.0
 MIN_STRENGTH = 25.0
 #: A frame is lit by a flash when its excess brightness is above this fraction of the rise.
 LIT_FRACTION = 0.1
+#: Mean cell brightness (0-255) at which a flash is taken as clipped.
+SATURATED = 250.0
 #: A flash falls back within this many frames; longer is a lasting step.
 MAX_FLASH_FRAMES = 4
 #: A lasting brightening (a light switched on) must cover this many cells (a tenth of the picture).
@@ -103,6 +105,9 @@ class VisualEvent:
         ``(column, row)`` of that cell in the :data:`GRID`.
     frame_s : float
         Duration of the first lit frame (s).
+    saturated : bool
+        The flash drove cells to full brightness, so how its energy splits
+        between frames is not measured: its onset is only known to a frame.
     """
 
     boundary_s: float
@@ -113,6 +118,7 @@ class VisualEvent:
     strength: float
     cell: tuple[int, int]
     frame_s: float
+    saturated: bool = False
 
     def onset_s(self, flash_s: float) -> float:
         """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
@@ -122,7 +128,7 @@ class VisualEvent:
         """JSON-able dict."""
         return {"boundary_s": round(self.boundary_s, 6), "ratio": round(self.ratio, 4),
                 "sigma_s": round(self.sigma_s, 6), "frame": self.frame, "frames": self.frames,
-                "strength": round(self.strength, 1), "cell": list(self.cell)}
+                "strength": round(self.strength, 1), "cell": list(self.cell), "saturated": self.saturated}
 
 
 # -- detection ----------------------------------------------------------------------------------
@@ -207,7 +213,12 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         return None, after
     common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur)
     boundary = float(ends[start])
-    if frames == 1:
+    if float(block[start - f0:after - f0][:, mask].max()) >= SATURATED:
+        # clipped: the split of energy between frames says nothing; the onset lies
+        # somewhere in the first lit frame
+        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
+                            saturated=True, **common)
+    elif frames == 1:
         event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12) / 2, **common)
     elif frames == 2:
         ratio = float(e_lit[0] / e_lit.sum())
