@@ -608,7 +608,12 @@ def report(rows, summary, ts_errors, drift_errors, wrong, peers_note) -> str:
         "truth exact by polyphase resampling). Error = |offset error| at the middle of the overlap. "
         f"'CONFIDENT WRONG' = an answer off by > {WRONG_S * 1e3:.0f} ms (or, for timesync, > 5 sigma and > 2 ms), "
         "or any answer on a pair with no common sound. Peers run with their defaults from `bench/.venv-peers`"
-        f" ({peers_note}).",
+        f" ({peers_note}); each gets the reference and the first other source of a case, with a timeout of 60 s "
+        "(90 s on the 60-minute case). Workarounds needed to run them pip-only: syncstart forces matplotlib's TkAgg "
+        "(patched to Agg) and calls ffprobe (a PyAV shim answers the sample rate); audalign's pydub needs ffprobe "
+        "for non-WAV input, so its runner decodes M4A to WAV with ffmpeg first (inside its timed run). Peers "
+        "report no uncertainty and never refuse. The machine was shared with other jobs (load 5-10 on 2 cores): "
+        "times are noisy.",
         "",
         "| case | source | tool | error ms | sigma ms | drift err ppm | s | peak MB | verdict |",
         "|---|---|---|---:|---:|---:|---:|---:|---|",
