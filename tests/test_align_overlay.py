@@ -231,3 +231,24 @@ def test_sample_incident_overlays(sample_media_dir):
     error = clock.fit.at_zero - parse_clock_value(expected[name]["at_local_zero"])[0]
     assert abs(error) < 0.1
     assert abs(error) <= 3 * clock.fit.uncertainty_s + 0.001  # truth is given to the millisecond
+
+
+def test_clock_error_sentences():
+    def src(path, offset, zero, unc=0.001):
+        return {"path": path, "aligned": True, "offset_s": offset, "rate": 1.0, "uncertainty_s": 0.0,
+                "overlay_clock": {"at_local_zero": zero, "rate": 1.0, "uncertainty_s": unc}}
+
+    result = {"reference": "a.mp4", "sources": [
+        src("b.mp4", 10.0, "2024-05-17T21:06:31.200"),     # at shared 10 it reads 21:06:31.2
+        src("a.mp4", 0.0, "2024-05-17T21:02:33.000"),      # ...where a reads 21:02:43.0
+        src("c.mp4", 5.0, "2024-05-17T21:02:38.0004"),
+        src("h.mp4", 1.0, "2024-05-17T21:02:34.000Z"),
+        {"path": "x.mp4", "aligned": False, "offset_s": None, "overlay_clock": {"at_local_zero": "2024-05-17T00:00:00"}},
+    ]}
+    found = {f.source: f for f in clock_errors(result)}
+    assert set(found) == {"b.mp4", "c.mp4", "h.mp4"}
+    assert found["b.mp4"].relative_to == "a.mp4"
+    assert found["b.mp4"].error_s == pytest.approx(228.2)
+    assert found["b.mp4"].sentence.startswith("b.mp4's clock is 3 minutes 48.2 s ahead of a.mp4's")
+    assert found["c.mp4"].sentence.startswith("c.mp4's clock agrees with a.mp4's")
+    assert "read as UTC" in found["h.mp4"].sentence
