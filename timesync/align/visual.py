@@ -595,6 +595,11 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         report.constraints.extend(av_report.constraints)
         for name, finding in av_report.findings.items():
             report.findings.setdefault(name, {}).update(finding)
+    linked = {n for c in report.constraints for n in (c.source, c.other)}
+    for name in flashes:
+        if name not in linked and name not in report.notes:
+            report.notes[name] = (f"{len(flashes[name])} visual events seen, but their pattern matches no other "
+                                  "source's flashes or heard impulses clearly")
     if progress:
         progress(1.0, "visual: done")
     return report
