@@ -160,6 +160,14 @@ def test_rotation_from_display_matrix(media, rotation):
     assert (info.video.width, info.video.height) == (160, 120)  # coded size
 
 
+def test_rotation_of_a_late_video_after_early_audio(media):
+    audio = mf.AudioSpec(mf.click_track(48000, 2.0, [1.0]), 48000, -0.75)
+    path = mf.make_video(media / "late-rot.mp4", n_frames=6, rotation=270, audio=audio)
+    info = probe(path)
+    assert info.video.rotation == 270
+    assert info.video.start_s == pytest.approx(0.75, abs=0.03)  # AAC priming in MP4 edit lists
+
+
 def test_rotation_from_legacy_rotate_tag(media):
     from timesync.media import FrameReader
 
