@@ -252,3 +252,13 @@ def test_clock_error_sentences():
     assert found["b.mp4"].sentence.startswith("b.mp4's clock is 3 minutes 48.2 s ahead of a.mp4's")
     assert found["c.mp4"].sentence.startswith("c.mp4's clock agrees with a.mp4's")
     assert "read as UTC" in found["h.mp4"].sentence
+
+
+def test_a_given_region(clips):
+    found = read_overlay_clock(clips["good"])
+    given = read_overlay_clock(clips["good"], region=found.region.text)
+    assert given.region.text == found.region.text
+    assert given.fit.ticks == found.fit.ticks
+    assert given.fit.at_zero == pytest.approx(found.fit.at_zero, abs=1e-6)
+    nothing = read_overlay_clock(clips["good"], region=(100, 150, 60, 40))  # a patch of scenery
+    assert nothing.fit is None and nothing.note.startswith(NO_OVERLAY)

@@ -50,7 +50,7 @@ from timesync.align.overlay_parse import (
     reading_seconds,
     resolve_date_order,
 )
-from timesync.align.overlay_region import ClockRegion, find_clock_region
+from timesync.align.overlay_region import CHANGE_LEVEL, ClockRegion, find_clock_region
 from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells, worth_keeping
 
 __all__ = [
@@ -77,6 +77,8 @@ REGION_WINDOW_S = 5.0
 #: only number the ticks, which the pixels find; a few suffice, and OCR is the
 #: costliest step (~60 ms a crop on an idle core).
 OCR_PERIOD_S = 8.0
+#: Pixels of the clock region that must change (by CHANGE_LEVEL grey levels) at a tick.
+MIN_TICK_PIXELS = 8
 #: At most this many OCR readings per file.
 MAX_READINGS = 400
 
@@ -224,7 +226,11 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
 
 
 def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """Tick intervals ``(lo, hi)`` from the per-frame change of the digits; note on failure."""
+    """Tick intervals ``(lo, hi)`` from the per-frame change of the digits; note on failure.
+
+    ``change[n]``: pixels of the digits that changed from frame n-1 to n (a count, so
+    a generous region given by hand does not dilute it).
+    """
     n = len(change)
     duration = float(times[-1] - times[0]) if n else 0.0
     expected = max(1, math.floor(duration))
@@ -234,7 +240,7 @@ def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarra
     mad = float(np.median(np.abs(change[1:] - base))) + 1e-6
     top = np.sort(change[1:])[::-1][:expected]
     level = float(np.median(top))
-    if level < 3.0 or level < base + 8 * mad:
+    if level < MIN_TICK_PIXELS or level < base + 8 * mad:
         return np.array([]), np.array([]), "no seconds tick seen in the clock region"
     thr = max(base + 6 * mad, 0.35 * level)
     above = change > thr
@@ -277,7 +283,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     for number, luma in iter_luma(path, index, stop_s=stop_s):
         digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
         if prev is not None and prev.shape == digits.shape:
-            change[number] = float(np.mean(np.abs(digits - prev)))
+            change[number] = float(np.count_nonzero(np.abs(digits - prev) > CHANGE_LEVEL))
         prev = digits
         if collector is not None:
             collector.add(number, luma)
