@@ -16,8 +16,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from timesync.media.source import ffmpeg_log_errors
-
 __all__ = [
     "StreamScan",
     "FileScan",
@@ -259,11 +257,10 @@ def scan_container(container, name: str) -> FileScan:
     collectors = {s.index: _Collector(s) for s in wanted}
     warnings: list[str] = []
     try:
-        with ffmpeg_log_errors(container.format.name) as lines:
-            for packet in container.demux(*wanted):
-                collector = collectors.get(packet.stream_index)
-                if collector is not None:
-                    collector.add(packet)
+        for packet in container.demux(*wanted):
+            collector = collectors.get(packet.stream_index)
+            if collector is not None:
+                collector.add(packet)
     except (av.error.FFmpegError, EOFError, IndexError) as exc:
         # IndexError: PyAV meets a stream the header did not announce (a damaged file)
         reason = (
@@ -274,8 +271,6 @@ def scan_container(container, name: str) -> FileScan:
         warnings.append(
             f"{name}: demuxing stopped early, the file may be truncated or damaged ({reason})"
         )
-    if lines:
-        warnings.append(f"{name}: FFmpeg reported while reading packets: {lines[-1]}")
     streams = {index: c.finish() for index, c in collectors.items()}
     for collector in collectors.values():
         if collector.scan.count and collector.scan.rotation is None and collector.keep_all:

@@ -9,17 +9,14 @@ name can be read as a protocol. :func:`open_input` turns PyAV's errors into a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from timesync.errors import MediaError
 
-__all__ = ["check_local_file", "open_input", "ffmpeg_log_errors", "looks_like_media", "mp4_problem"]
+__all__ = ["check_local_file", "open_input", "looks_like_media", "mp4_problem"]
 
 # What FFmpeg would read as a protocol prefix: scheme characters then ":"
 # (``http:``, ``concat:``, ``file:``...), or ``subfile,``.
@@ -127,49 +124,6 @@ def _is_mp4(local: str) -> bool:
         return handle.read(8)[4:8] in _MP4_BOXES
 
 
-_LOG_LOCK = threading.Lock()
-_LOG_USERS = 0
-_LOG_PREVIOUS = None
-
-
-@contextlib.contextmanager
-def ffmpeg_log_errors(source: str | None = None) -> Iterator[list[str]]:
-    """Collect FFmpeg's error-level log lines while the block runs.
-
-    PyAV keeps FFmpeg's log off by default; this turns it on at ERROR level
-    for the block only and restores the previous level after. With
-    ``source``, only lines logged by an FFmpeg component whose name contains
-    it are kept (e.g. the demuxer's ``"matroska,webm"``, not a decoder).
-    """
-    import av.logging
-
-    global _LOG_USERS, _LOG_PREVIOUS
-    lines: list[str] = []
-    # The log level is process-wide: blocks running at once in several threads
-    # (sync probes in a pool) share it, and the last to leave restores it. A
-    # level left on makes PyAV's log callback take the GIL from FFmpeg's decoder
-    # threads, which deadlocks frame-threaded decoding later.
-    with _LOG_LOCK:
-        if _LOG_USERS == 0:
-            _LOG_PREVIOUS = av.logging.get_level()
-            av.logging.set_level(av.logging.ERROR)
-        _LOG_USERS += 1
-    try:
-        with av.logging.Capture(local=False) as captured:  # decoder threads log too
-            yield lines
-    finally:
-        with _LOG_LOCK:
-            _LOG_USERS -= 1
-            if _LOG_USERS == 0:
-                av.logging.set_level(_LOG_PREVIOUS)
-        lines.extend(
-            str(message).strip()
-            for _level, component, message in captured
-            if source is None
-            or (component and any(part in str(component) for part in source.split(",")))
-        )
-
-
 def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
     """Open ``path`` read-only with PyAV, or raise :class:`MediaError`.
 
@@ -181,12 +135,14 @@ def open_input(path: str | os.PathLike[str]):  # -> av.container.InputContainer
 
     name = os.fspath(path)
     local = check_local_file(name)
+    # FFmpeg's log is never switched on: PyAV's log callback takes the GIL from
+    # FFmpeg's decoder threads, which deadlocks frame-threaded decoding running
+    # in any other thread. The reason comes from the error and our own checks.
     try:
-        with ffmpeg_log_errors() as lines:
-            # tags are not always UTF-8 (old cameras write Latin-1): replace, never fail
-            container = av.open(local, mode="r", metadata_errors="replace")
+        # tags are not always UTF-8 (old cameras write Latin-1): replace, never fail
+        container = av.open(local, mode="r", metadata_errors="replace")
     except av.error.FFmpegError as exc:
-        reason = lines[-1] if lines else (exc.strerror or str(exc))
+        reason = exc.strerror or str(exc)
         reason = reason.rstrip(".")
         if _is_mp4(local):
             reason = mp4_problem(local) or reason
