@@ -109,7 +109,8 @@ def test_fit_ticks_reports_a_jump():
 def clips(tmp_path_factory):
     folder = tmp_path_factory.mktemp("overlay")
     specs = {
-        "good": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, clock_suffix="CAM-1"),
+        "good": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, clock_suffix="CAM-1",
+                         metadata={"creation_time": "2024-05-17T21:02:38.000000Z"}),  # the end
         "none": ClipSpec(n_frames=90, fps=FPS),
         "covered": ClipSpec(n_frames=90, fps=FPS, clock_at_zero=START, cover_from_s=0.0),
         "covered_later": ClipSpec(n_frames=150, fps=FPS, clock_at_zero=START, cover_from_s=3.2),
@@ -201,6 +202,7 @@ def test_constraints_and_clock_errors(clips):
     report = find_constraints(sources)
     assert report.notes[str(clips["none"])] == NO_OVERLAY
     assert set(report.findings) == {str(clips["good"]), str(clips["us12h"])}
+    assert report.findings[str(clips["good"])]["overlay_clock"]["creation_time_marks"] == "end"
     (con,) = report.constraints
     assert con.kind == "overlay" and con.uncertainty_s >= OVERLAY_SIGMA_S
     assert con.offset_s == pytest.approx(-17.44, abs=0.05)  # 33.37 - 50.81 if the clocks agreed

@@ -60,6 +60,7 @@ __all__ = [
     "find_constraints",
     "overlay_constraint",
     "clock_errors",
+    "creation_time_marks",
     "OVERLAY_SIGMA_S",
     "NO_OVERLAY",
 ]
@@ -448,6 +449,32 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
     )
 
 
+def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 2.0) -> str | None:
+    """Which end of the recording the file's creation_time tag marks, by the burned-in clock.
+
+    Both come from the device's clock: a tag within ``tolerance_s`` of the
+    overlay at local 0 marks the ``"start"``, near the overlay at the end the
+    ``"end"``; ``"neither"`` otherwise. None when either is missing or the
+    zones cannot be compared. An overlay without a zone is compared with the
+    tag's time as written (its zone dropped).
+    """
+    tags = getattr(info, "tags", None)
+    created = getattr(tags, "creation_time", None) if tags is not None else None
+    duration = float(getattr(info, "duration_s", 0.0) or 0.0)
+    if clock.fit is None or not isinstance(created, datetime) or duration <= 0:
+        return None
+    if clock.zone is not None and created.tzinfo is None:
+        return None
+    tag = reading_seconds(created if clock.zone is not None else created.replace(tzinfo=None))
+    start = clock.fit.at_zero
+    end = clock.fit.at_zero + clock.fit.rate * duration
+    if abs(tag - start) <= tolerance_s and abs(tag - start) <= abs(tag - end):
+        return "start"
+    if abs(tag - end) <= tolerance_s:
+        return "end"
+    return "neither"
+
+
 def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
                      synced: bool = False) -> AlignerReport:
     """Read every video source's clock overlay; weak constraints between pairs.
@@ -483,7 +510,11 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         if clock.note:
             report.notes[src.name] = clock.note
         if clock.fit is not None:
-            report.findings.setdefault(src.name, {})["overlay_clock"] = clock.finding()
+            finding = clock.finding()
+            marks = creation_time_marks(clock, info)
+            if marks is not None:
+                finding["creation_time_marks"] = marks
+            report.findings.setdefault(src.name, {})["overlay_clock"] = finding
             clocks.append(clock)
     # one constraint per clock to the first comparable one (a star, not every pair):
     # the device clock errors are shared by all pairs of a source, so more pairs

@@ -44,6 +44,7 @@ class ClipSpec:
     flash_at : ``(x, y)`` centre of the flash, fraction of width and height.
     impulses : onset times (local s) of impulses in a PCM audio track (48 kHz).
     background : a video to take frames from (looped), or None for a moving pattern.
+    metadata : container tags (e.g. ``creation_time``).
     """
 
     n_frames: int
@@ -63,6 +64,7 @@ class ClipSpec:
     flash_at: tuple[float, float] = (0.7, 0.55)
     impulses: Sequence[float] = field(default_factory=tuple)
     background: str | Path | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def clock_text(spec: ClipSpec, t: float) -> str | None:
@@ -175,6 +177,7 @@ def write_clip(path: str | Path, spec: ClipSpec) -> Path:
     background = _backgrounds(spec)
     duration = float(spec.n_frames / spec.fps)
     with av.open(str(path), mode="w") as out:
+        out.metadata.update(spec.metadata)
         stream = out.add_stream("libx264", rate=spec.fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = 1 / spec.fps
