@@ -170,3 +170,20 @@ def test_sample_incident_bodycam_b(sample_media_dir):
     heli = res.source(str(sample_media_dir / "helicopter.mp4"))
     # the helicopter hears only its rotor: never a confident audio answer
     assert not heli.aligned or heli.clock.method != "audio"
+
+
+def test_cli_project_written_elsewhere_finds_its_sources(incident, tmp_path, monkeypatch):
+    """Paths given relative to the working folder are stored relative to the project file."""
+    from timesync.project import Project
+
+    folder = Path(incident["A"]).parent
+    monkeypatch.chdir(folder)
+    out = tmp_path / "elsewhere" / "incident.json"
+    out.parent.mkdir()
+    code = main(["sync", "a.wav", "b.m4a", "-o", str(out), "--methods", "audio", "-q"])
+    assert code == 0
+    monkeypatch.chdir(tmp_path)
+    project = Project.load(out)
+    assert [s.hash_status for s in project.sources] == ["verified", "verified"]
+    assert project.warnings == []
+    assert project.clock(project.sources[1].name).offset_s == pytest.approx(20.0, abs=5e-4)

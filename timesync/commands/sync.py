@@ -9,10 +9,7 @@ every source is aligned, 1 when some are not (they are still written, with
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from typing import Any
 
 HELP = "align recordings on one clock, print a table, write the project JSON"
@@ -95,20 +92,6 @@ def format_table(result: Any) -> str:
     return "\n".join(lines)
 
 
-def _write_json(path: str, data: dict[str, Any]) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".timesync-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``timesync sync``; returns the exit status."""
     from timesync.cli import EXIT_INCOMPLETE, EXIT_OK
@@ -119,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
     result = sync(args.files, reference=args.reference, progress=progress, methods=methods)
     print(format_table(result))
     if args.output:
-        _write_json(args.output, result.to_dict())
+        from timesync.project import Project
+
+        # through the project store: atomic, and source paths made relative to
+        # the project file's folder, so the project opens from anywhere
+        Project.from_sync_result(result, project_path=args.output).save(args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK if result.all_aligned else EXIT_INCOMPLETE
