@@ -101,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     progress = _Progress(sys.stderr, args.quiet)
     result = sync(args.files, reference=args.reference, progress=progress, methods=methods)
     print(format_table(result))
+    from timesync.align.overlay import clock_errors
+
+    for finding in clock_errors(result):  # device clock errors, once aligned (burned-in clocks)
+        print(f"clock: {finding.sentence}")
     if args.output:
         from timesync.project import Project
 
