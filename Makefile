@@ -32,8 +32,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
+# Real window under Xvfb when it is installed (apt: xvfb xauth libxcb-icccm4
+# libxcb-keysyms1), otherwise Qt's offscreen platform.
 screenshots: $(STAMP)
-	$(PY) docs/make_screenshots.py
+	@if command -v xvfb-run >/dev/null; then \
+		xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) docs/make_screenshots.py --platform xcb; \
+	else \
+		QT_QPA_PLATFORM=offscreen $(PY) docs/make_screenshots.py; \
+	fi
 
 clean:
 	rm -rf out .pytest_cache
