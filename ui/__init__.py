@@ -19,6 +19,7 @@ annotations     AnnotationModel (table over the project's events) and its panel
 sources         SourcesPanel: role, hash status, method, uncertainty
 bridge          ProjectBridge: the project's change events as Qt signals
 commands        QUndoCommands that call the project's methods
+shots           ShotPanel: detected shot candidates to accept or reject, then add as events
 workers         alignment, export, verify and waveform jobs in a thread pool
 messages        MessageBar: in-window errors and notices (never blocking)
 dialogs         export options, event keys, the shortcut overlay
@@ -36,8 +37,9 @@ in, then a type key adds an interval from the mark to the playhead (Esc
 cancels) · Delete removes the selected event · Alt+Left/Right nudge the
 selected track one frame, Alt+Shift+Left/Right one millisecond · Ctrl+wheel
 zoom the timeline, Ctrl+=/Ctrl+-/Ctrl+0 · G enlarge the focused view · Z reset
-its zoom · Ctrl+Z / Ctrl+Shift+Z undo/redo · Ctrl+R run alignment · Ctrl+E
-export · Ctrl+S save.
+its zoom · Ctrl+Z / Ctrl+Shift+Z undo/redo · Ctrl+R run alignment · Ctrl+Shift+D
+detect shots (in the "Shot candidates" list: A/Enter accept, R/Delete reject,
+U undecided) · Ctrl+E export · Ctrl+S save.
 """
 
 __all__ = ["__version__"]

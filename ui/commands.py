@@ -22,6 +22,7 @@ __all__ = [
     "RemoveAnnotationCommand",
     "SetClockCommand",
     "SetRoleCommand",
+    "AddShotsCommand",
 ]
 
 
@@ -166,3 +167,34 @@ class SetRoleCommand(ProjectCommand):
 
     def undo(self) -> None:  # noqa: D102
         self._project.set_source_role(self._name, self._old)
+
+
+class AddShotsCommand(ProjectCommand):
+    """Add a shot table's accepted candidates as "shot fired" events, in one undo step.
+
+    The first application calls the core's
+    ``timesync.events.add_shots_to_project(project, table, require_accepted=True)``
+    (shots already annotated within 5 ms are skipped); undo removes the events
+    it added, redo restores them with their ids.
+    """
+
+    def __init__(self, project: Project, table: Any) -> None:
+        super().__init__("add accepted shots")
+        self._project = project
+        self._table = table
+        self.annotations: list[Annotation] | None = None
+
+    def apply(self) -> None:  # noqa: D102
+        if self.annotations is None:
+            from timesync.events import add_shots_to_project
+
+            self.annotations = add_shots_to_project(self._project, self._table, min_score=0.0,
+                                                    require_accepted=True)
+            self.setText(f"add {len(self.annotations)} accepted shot(s)")
+        else:
+            for annotation in self.annotations:
+                self._project.restore_annotation(annotation)
+
+    def undo(self) -> None:  # noqa: D102
+        for annotation in reversed(self.annotations or []):
+            self._project.remove_annotation(annotation.id)

@@ -31,13 +31,14 @@ from timesync.timeutil import format_hms
 from ui.annotations import AnnotationPanel
 from ui.bridge import ProjectBridge
 from ui.clock import PlaybackClock
-from ui.commands import AddAnnotationCommand, SetClockCommand, push
+from ui.commands import AddAnnotationCommand, AddShotsCommand, SetClockCommand, push
 from ui.dialogs import DEFAULT_TYPE_KEYS, ExportDialog, KeysDialog, ShortcutOverlay
 from ui.messages import MessageBar
 from ui.player import PlayerGrid
+from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
 from ui.spec import format_datetime_ms
-from ui.timeline import TimelineEvent, TimelinePanel
+from ui.timeline import ShotMarker, TimelineEvent, TimelinePanel
 from ui.window_chrome import MARK_IN_KEY, WindowChrome
 from ui.workers import ENVELOPE_HZ, Job, audio_envelope, start_job
 
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow, WindowChrome):
     projectChanged(object)
         A new project is shown.
     jobFinished(str, object)
-        A job ("align", "export", "verify", "add") ended with its result (or ``None``).
+        A job ("align", "export", "verify", "add", "shots") ended with its result (or ``None``).
     """
 
     projectChanged = Signal(object)
@@ -127,6 +128,16 @@ class MainWindow(QMainWindow, WindowChrome):
         self.annotations_dock = self._dock("Annotations", "annotationsDock", Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", "timelineDock", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline_dock.setWidget(self.timeline_panel)
+        self.shots_panel = ShotPanel(self)
+        self.shots_panel.seekRequested.connect(self.clock.seek)
+        self.shots_panel.decisionsChanged.connect(self._show_shot_markers)
+        self.shots_panel.addRequested.connect(self.add_accepted_shots)
+        self.shots_panel.view.currentCellChanged.connect(
+            lambda *_: self.timeline.set_selected_shot(self.shots_panel.selected_id()))
+        self.timeline.shotClicked.connect(self.shots_panel.select)
+        self.shots_dock = self._dock("Shot candidates", "shotsDock", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.shots_dock.setWidget(self.shots_panel)
+        self.shots_dock.hide()
 
         self._build_status_bar()
         self._build_actions()
@@ -164,6 +175,9 @@ class MainWindow(QMainWindow, WindowChrome):
         self.undo.clear()
         self._mark_in = None
         self._recovered = False
+        if hasattr(self, "shots_panel"):
+            self.shots_panel.set_table(None)
+            self.timeline.set_shot_candidates([])
         self.bridge = ProjectBridge(project, self)
         self.bridge.sourcesChanged.connect(self._on_sources_changed)
         self.bridge.annotationsChanged.connect(self._on_annotations_changed)
@@ -480,6 +494,62 @@ class MainWindow(QMainWindow, WindowChrome):
         else:
             self.messages.info(text)
 
+    # ================================================================== shots
+    def detect_shots(self) -> Job | None:
+        """Find shot candidates with the core's ``timesync.events.detect_shots`` in a worker (progress, cancel)."""
+        project = self.project
+        if not project.sources:
+            self.messages.info("add recordings before detecting shots")
+            return None
+        data = project.to_dict()
+        if project.path is None:  # a snapshot without a file resolves relative paths from the cwd
+            for entry in data.get("sources", []):
+                entry["path"] = str(project.resolve(entry["name"]))
+        snapshot = Project.from_dict(data, path=project.path)
+
+        def work(progress, snap):
+            from timesync.events import detect_shots
+
+            return detect_shots(snap, progress=progress)
+
+        def done(table):
+            if self.project is not project:
+                return
+            self.shots_panel.set_table(table)
+            self._show_shot_markers()
+            self.shots_dock.show()
+            self.shots_dock.raise_()
+            self.statusBar().showMessage(f"{len(table.shots)} shot candidate(s): accept (A) or reject (R)", 6000)
+
+        return self._run_job("shots", "detecting shots", Job(work, snapshot), done, cancellable=True)
+
+    def add_accepted_shots(self) -> list:
+        """Add the accepted candidates as "shot fired" events (one undo step); returns the new events."""
+        table = self.shots_panel.table
+        if table is None or not any(s.accepted is True for s in table.shots):
+            self.messages.info("accept at least one shot candidate first (A)")
+            return []
+        command = AddShotsCommand(self.project, table)
+        try:
+            command.apply()
+        except TimesyncError as exc:
+            self.messages.error(str(exc))
+            return []
+        added = command.annotations or []
+        if added:
+            command._skip_redo = True
+            self.undo.push(command)
+            self.statusBar().showMessage(f"added {len(added)} shot fired event(s)", 4000)
+        else:
+            self.messages.info("the accepted shots are already annotated")
+        self.shots_panel.refresh()
+        return added
+
+    def _show_shot_markers(self) -> None:
+        table = self.shots_panel.table
+        shots = table.shots if table is not None else []
+        self.timeline.set_shot_candidates([ShotMarker(s.id, s.shared_s, s.accepted) for s in shots])
+
     # ================================================================ exports
     def export_dialog(self, fmt: str = "csv") -> None:
         """Ask for a format and options, then export in a worker."""
@@ -636,6 +706,8 @@ class MainWindow(QMainWindow, WindowChrome):
             menu.addAction(self.act_mark_in)
             menu.addAction(self.act_delete)
             menu.addAction(self.act_keys)
+            menu.addSeparator()
+            menu.addAction(self.act_detect_shots)
         if hasattr(self, "overlay"):
             self.overlay.set_entries(self.shortcut_entries())
 

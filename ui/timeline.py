@@ -36,7 +36,8 @@ from timesync.timeutil import format_hms
 from ui.clock import PlaybackClock
 from ui.spec import SourceSpec, format_datetime_ms, format_uncertainty
 
-__all__ = ["TimelineWidget", "TimelinePanel", "TimelineEvent", "event_colour", "nice_step"]
+__all__ = ["TimelineWidget", "TimelinePanel", "TimelineEvent", "ShotMarker", "event_colour", "nice_step",
+           "SHOT_MARKER_COLOURS"]
 
 HEADER_W = 170
 RULER_H = 34
@@ -54,6 +55,10 @@ EVENT_COLOURS = {
     "vehicle": QColor(38, 198, 218),
     "other": QColor(189, 189, 189),
 }
+
+
+#: Outline of a shot candidate by decision: undecided orange, accepted green, rejected grey.
+SHOT_MARKER_COLOURS = {None: QColor(255, 152, 0), True: QColor(76, 175, 80), False: QColor(140, 140, 140)}
 
 
 def event_colour(event_type: str) -> QColor:
@@ -83,6 +88,15 @@ class TimelineEvent:
     end_s: float | None = None
 
 
+@dataclass(frozen=True)
+class ShotMarker:
+    """A detected shot candidate (not an event yet): hollow triangle in the events lane."""
+
+    id: str
+    shared_s: float
+    accepted: bool | None = None
+
+
 @dataclass
 class _Track:
     spec: SourceSpec
@@ -104,6 +118,8 @@ class TimelineWidget(QWidget):
         A source name and its new ``ClockMap`` (method "manual") after a drag or nudge.
     eventClicked(str)
         The id of the event the user clicked.
+    shotClicked(str)
+        The id of the shot candidate the user clicked.
     trackSelected(str)
         The source whose track the user clicked.
     viewChanged()
@@ -113,6 +129,7 @@ class TimelineWidget(QWidget):
     seekRequested = Signal(float)
     clockEdited = Signal(str, object)
     eventClicked = Signal(str)
+    shotClicked = Signal(str)
     trackSelected = Signal(str)
     viewChanged = Signal()
 
@@ -124,6 +141,8 @@ class TimelineWidget(QWidget):
         self._clock = clock
         self._tracks: list[_Track] = []
         self._events: list[TimelineEvent] = []
+        self._shots: list[ShotMarker] = []
+        self._selected_shot: str | None = None
         self._selected_event: str | None = None
         self._selected: str | None = None
         self._t0 = 0.0  # shared seconds at the left edge of the track area
@@ -169,6 +188,21 @@ class TimelineWidget(QWidget):
     def set_events(self, events: list[TimelineEvent]) -> None:
         """The annotations to draw."""
         self._events = sorted(events, key=lambda e: (e.shared_s, e.id))
+        self._invalidate()
+
+    def set_shot_candidates(self, markers: list[ShotMarker]) -> None:
+        """Shot candidates to draw as hollow dashed triangles (an empty list removes them)."""
+        self._shots = sorted(markers, key=lambda m: (m.shared_s, m.id))
+        self._invalidate()
+
+    @property
+    def shot_candidates(self) -> list[ShotMarker]:
+        """The shot candidates drawn, in time order."""
+        return list(self._shots)
+
+    def set_selected_shot(self, shot_id: str | None) -> None:
+        """Highlight one shot candidate."""
+        self._selected_shot = shot_id
         self._invalidate()
 
     def set_selected_event(self, event_id: str | None) -> None:
@@ -389,7 +423,26 @@ class TimelineWidget(QWidget):
             if event.id == self._selected_event:
                 painter.setPen(QPen(QColor(255, 255, 255), 1.5))
                 painter.drawPath(path)
+        self._paint_shot_markers(painter, y)
         painter.setClipping(False)
+
+    def _paint_shot_markers(self, painter: QPainter, y: float) -> None:
+        """Candidates: hollow triangles (dashed while undecided), coloured by decision."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for marker in self._shots:
+            x = self.x_of(marker.shared_s)
+            path = QPainterPath()
+            path.moveTo(x, y + EVENTS_H - 2)
+            path.lineTo(x - 6, y + 2)
+            path.lineTo(x + 6, y + 2)
+            path.closeSubpath()
+            selected = marker.id == self._selected_shot
+            colour = QColor(255, 255, 255) if selected else SHOT_MARKER_COLOURS[marker.accepted]
+            style = Qt.PenStyle.DashLine if marker.accepted is None else Qt.PenStyle.SolidLine
+            painter.setPen(QPen(colour, 2.0 if selected else 1.5, style))
+            painter.drawPath(path)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _bar_rect(self, i: int, track: _Track) -> QRectF | None:
         clock = track.spec.clock
@@ -506,6 +559,16 @@ class TimelineWidget(QWidget):
                 best, best_d = event, d
         return best
 
+    def _hit_shot(self, pos: QPointF) -> ShotMarker | None:
+        if not (RULER_H <= pos.y() < RULER_H + EVENTS_H):
+            return None
+        best, best_d = None, 6.0
+        for marker in self._shots:
+            d = abs(self.x_of(marker.shared_s) - pos.x())
+            if d <= best_d:
+                best, best_d = marker, d
+        return best
+
     def _hit_track(self, pos: QPointF) -> tuple[int, _Track] | None:
         row = math.floor((pos.y() - RULER_H - EVENTS_H) / TRACK_H)
         if 0 <= row < len(self._tracks):
@@ -520,6 +583,11 @@ class TimelineWidget(QWidget):
         if hit is not None:
             self.set_selected_event(hit.id)
             self.eventClicked.emit(hit.id)
+            return
+        shot = self._hit_shot(pos)
+        if shot is not None:
+            self.set_selected_shot(shot.id)
+            self.shotClicked.emit(shot.id)
             return
         track_hit = self._hit_track(pos)
         if track_hit is not None:

@@ -90,6 +90,7 @@ class WindowChrome:
                              group="Annotate")
         self.act_delete = a("Delete selected event", self.delete_annotation, "Delete", group="Annotate")
         self.act_keys = a("Event keys…", self.edit_keys, group="Annotate")
+        self.act_detect_shots = a("Detect shots…", self.detect_shots, "Ctrl+Shift+D", group="Annotate")
         self.act_escape = a("Cancel mark / close overlay", self.cancel_mark, "Esc", group="Annotate")
         self.act_nudge_fwd = a("Nudge track +1 frame", lambda: self.nudge(frames=1), "Alt+Right", group="Timeline")
         self.act_nudge_back = a("Nudge track −1 frame", lambda: self.nudge(frames=-1), "Alt+Left", group="Timeline")
@@ -177,7 +178,7 @@ class WindowChrome:
         export.addSeparator()
         export.addAction(self.act_verify)
         view = menus.addMenu("&View")
-        for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock):
+        for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock, self.shots_dock):
             view.addAction(dock.toggleViewAction())
         for act in (None, self.act_single, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
                     None, self.act_overlay):
