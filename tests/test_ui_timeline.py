@@ -133,3 +133,44 @@ def test_frame_boundaries_come_from_the_exact_frame_times(qtbot, window, inciden
     y = round(rect.top() + 3)
     inside = image.pixelColor(x + 20, y)
     assert any(image.pixelColor(x + dx, y).blue() < inside.blue() for dx in (-1, 0, 1))
+
+
+def test_thumbnails_for_the_visible_frames(qtbot, window, incident):
+    """Zoomed in: each video track shows the thumbnails of the frames ``frame_at_shared`` names."""
+    import cv2
+    import numpy as np
+    from media_factory import pattern
+
+    from timesync.media import FrameIndex
+    from ui.frames import qimage_to_array
+    from ui.timeline import THUMB_W
+
+    window.open_project(incident)
+    tl = window.timeline
+    tl.set_view(1.2, 400.0)  # 64 px = 0.16 s: slots every 0.2 s
+    assert nice_step(THUMB_W / tl.pixels_per_second) == 0.2
+    qtbot.waitUntil(lambda: {s[0] for s in tl.thumbnail_slots()} == {"camA.mp4", "camB.mp4"}, timeout=5000)
+    slots = tl.thumbnail_slots()
+    t0, t1 = tl.visible_range
+    assert all(t0 - 0.2 <= t <= t1 for _n, t, _x, _f in slots)
+
+    def all_drawn():
+        tl.grab()  # paint now (the paint asks for the missing thumbnails)
+        return {(n, t, f) for n, t, f in tl.drawn_thumbnails()} == {(n, t, f) for n, t, _x, f in slots}
+
+    qtbot.waitUntil(all_drawn, timeout=10000)
+    assert len(slots) >= 8  # both tracks, several slots each
+    assert tl.thumbnail_count() >= len({(n, f) for n, _t, _x, f in slots})
+    indexes = {name: FrameIndex.open(window.project.resolve(name)) for name in ("camA.mp4", "camB.mp4")}
+    for name, t, number in tl.drawn_thumbnails():
+        ref = indexes[name].frame_at_shared(window.project.clock(name), t)
+        assert ref is not None and ref.number == number
+        thumb = qimage_to_array(tl.thumbnail(name, number)).astype(np.float32)
+        assert max(thumb.shape[:2]) == 64
+        truth = cv2.resize(pattern(number), (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA)
+        other = cv2.resize(pattern(number + 1), (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA)
+        assert np.abs(thumb - truth).mean() < np.abs(thumb - other).mean()
+        assert np.abs(thumb - truth).mean() < 10.0
+    # camA is the reference at 30 fps: the slot at 1.4 s shows frame 42; camB (25 fps, +1 s) frame 10
+    drawn = {(n, round(t, 6)): f for n, t, f in tl.drawn_thumbnails()}
+    assert drawn[("camA.mp4", 1.4)] == 42 and drawn[("camB.mp4", 1.4)] == 10

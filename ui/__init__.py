@@ -14,7 +14,8 @@ window_chrome   the window's docks, actions and shortcuts, toolbar and menus
 clock           PlaybackClock: the one shared clock every view follows
 frames          FrameWorker: exact frames of one source, decoded off the GUI thread
 player          PlayerView (one source) and PlayerGrid (1 to 9 sources)
-timeline        TimelineWidget: tracks placed by their ClockMap, ruler, playhead, events
+timeline        TimelineWidget: tracks placed by their ClockMap, ruler, playhead, events, frame thumbnails
+thumbnails      ThumbnailLoader: the timeline's frame thumbnails, decoded off the GUI thread
 annotations     AnnotationModel (table over the project's events) and its panel
 sources         SourcesPanel: role, hash status, method, uncertainty
 bridge          ProjectBridge: the project's change events as Qt signals

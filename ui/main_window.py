@@ -38,6 +38,7 @@ from ui.player import PlayerGrid
 from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
 from ui.spec import format_datetime_ms
+from ui.thumbnails import ThumbnailLoader
 from ui.timeline import ShotMarker, TimelineEvent, TimelinePanel
 from ui.window_chrome import MARK_IN_KEY, WindowChrome
 from ui.workers import ENVELOPE_HZ, Job, audio_envelope, start_job
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow, WindowChrome):
         self.timeline.eventClicked.connect(self._on_event_clicked)
         self.timeline.trackSelected.connect(self._on_track_selected)
         self.timeline.frame_times = self._frame_times
+        self.thumbnails = ThumbnailLoader(parent=self)
+        self.timeline.set_thumbnail_loader(self.thumbnails)
         self.sources_dock = self._dock("Sources", "sourcesDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.annotations_dock = self._dock("Annotations", "annotationsDock", Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", "timelineDock", Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -897,6 +900,7 @@ class MainWindow(QMainWindow, WindowChrome):
         for job in [*self.jobs.values(), *self._background_jobs]:
             job.cancel()
         self.grid.shutdown()
+        self.timeline.shutdown()
         self.background.waitForDone(5000)
 
     def resizeEvent(self, event) -> None:  # noqa: N802

@@ -4,6 +4,14 @@ Layout, top to bottom: the ruler (shared time; a second row in wall-clock time
 when a burned-in clock is known), the events lane (points and intervals,
 coloured by type), then one track per source with its audio envelope.
 
+Once zoomed in so that a thumbnail (:data:`THUMB_W` px) fits every
+:data:`THUMB_MAX_SLOT_S` seconds or less, each video track shows small frame
+thumbnails: the ruler is cut into slots of a 1-2-5 step at least
+``THUMB_W`` px wide, and the slot starting at shared ``t`` shows the frame
+``FrameIndex.frame_at_shared(clock, t)`` names. Thumbnails come from a
+:class:`~ui.thumbnails.ThumbnailLoader` (off the GUI thread), are cached per
+(source, frame number) and asked for lazily, only for the visible slots.
+
 Mouse: click or drag on the ruler, the events lane or an empty place seeks;
 drag a track sideways to move its offset (a manual correction, committed on
 release through ``clockEdited``); click an event to select it. Wheel scrolls,
@@ -28,7 +36,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from timesync.clock import ClockMap
@@ -44,6 +61,9 @@ RULER_H = 34
 EVENTS_H = 22
 TRACK_H = 46
 MAX_PPS = 20000.0  # pixels per second at the deepest zoom (one 30 fps frame = 667 px)
+THUMB_W = 64  # pixels: the narrowest thumbnail slot
+THUMB_MAX_SLOT_S = 10.0  # thumbnails once a slot is this many seconds or less
+THUMB_CACHE_MAX = 4000  # thumbnails kept (about 9 kB each at 64x48)
 
 EVENT_COLOURS = {
     "shot fired": QColor(235, 64, 52),
@@ -105,6 +125,7 @@ class _Track:
     frame_s: float
     envelope: np.ndarray | None = None
     envelope_hz: float = 0.0
+    index: object | None = None  # FrameIndex, once the thumbnail loader opened the source
 
 
 class TimelineWidget(QWidget):
@@ -153,6 +174,10 @@ class TimelineWidget(QWidget):
         self._cache: QPixmap | None = None
         #: ``frame_times(name)``: a source's frame start times (local s), or ``None``; set by the window
         self.frame_times = lambda _name: None
+        self._thumbs: dict[tuple[str, int], QImage] = {}
+        self._drawn_thumbs: list[tuple[str, float, int]] = []
+        self._loader = None
+        self._opened: dict[str, str] = {}  # name -> path given to the loader
         clock.timeChanged.connect(self._on_time)
         clock.rangeChanged.connect(lambda *_: self._invalidate())
 
@@ -171,12 +196,94 @@ class TimelineWidget(QWidget):
             track = _Track(spec, start, end, frame_s)
             if previous is not None:
                 track.envelope, track.envelope_hz = previous.envelope, previous.envelope_hz
+                track.index = previous.index
             tracks.append(track)
         self._tracks = tracks
+        self._open_thumbnail_sources()
         self.setMinimumHeight(RULER_H + EVENTS_H + TRACK_H * max(1, len(tracks)) + 4)
         if not self._fitted and self.span()[1] > self.span()[0]:
             self.fit()
         self._invalidate()
+
+    # -- thumbnails -----------------------------------------------------------
+    def set_thumbnail_loader(self, loader) -> None:
+        """Use ``loader`` (a :class:`ui.thumbnails.ThumbnailLoader`) for track thumbnails."""
+        self._loader = loader
+        loader.indexReady.connect(self._on_thumb_index)
+        loader.thumbnailReady.connect(self._on_thumbnail)
+        self._opened = {}
+        self._open_thumbnail_sources()
+
+    def thumbnail_count(self) -> int:
+        """Thumbnails in the cache."""
+        return len(self._thumbs)
+
+    def thumbnail(self, name: str, number: int) -> QImage | None:
+        """The cached thumbnail of frame ``number`` of source ``name`` (``None`` if not loaded)."""
+        return self._thumbs.get((name, number))
+
+    def drawn_thumbnails(self) -> list[tuple[str, float, int]]:
+        """``(source, slot start shared s, frame number)`` of every thumbnail drawn by the last paint."""
+        return list(self._drawn_thumbs)
+
+    def thumbnail_slots(self) -> list[tuple[str, float, float, int]]:
+        """Visible thumbnail slots: ``(source, slot start shared s, slot x, frame number)``.
+
+        Empty unless zoomed in so that a slot is :data:`THUMB_MAX_SLOT_S` or
+        less. Only video sources whose frame index is open, and only slots
+        whose start falls inside the recording (``frame_at_shared`` names a frame).
+        """
+        step = nice_step(THUMB_W / self._pps)
+        if step > THUMB_MAX_SLOT_S:
+            return []
+        t0, t1 = self.visible_range
+        first = math.floor(t0 / step)
+        last = math.ceil(t1 / step)
+        slots = []
+        for track in self._tracks:
+            clock = self._clock_of(track)
+            if track.index is None or clock is None:
+                continue
+            for k in range(first, last + 1):
+                t = k * step
+                ref = track.index.frame_at_shared(clock, t)
+                if ref is not None:
+                    slots.append((track.spec.name, t, self.x_of(t), int(ref.number)))
+        return slots
+
+    def _open_thumbnail_sources(self) -> None:
+        if self._loader is None:
+            return
+        for track in self._tracks:
+            spec = track.spec
+            video = (spec.extra.get("probe") or {}).get("video")
+            if not video or spec.hash_status == "missing" or self._opened.get(spec.name) == str(spec.path):
+                continue
+            if not spec.path.is_file():
+                continue
+            self._opened[spec.name] = str(spec.path)
+            for key in [k for k in self._thumbs if k[0] == spec.name]:
+                del self._thumbs[key]
+            self._loader.open(spec.name, spec.path, spec.sha256)
+
+    def _on_thumb_index(self, name: str, index) -> None:
+        track = self._track(name)
+        if track is not None:
+            track.index = index
+            self._invalidate()
+
+    def _on_thumbnail(self, name: str, number: int, image: QImage) -> None:
+        if len(self._thumbs) >= THUMB_CACHE_MAX:
+            for key in list(self._thumbs)[: THUMB_CACHE_MAX // 4]:  # the oldest quarter
+                del self._thumbs[key]
+        self._thumbs[(name, number)] = image
+        self._invalidate()
+
+    def _clock_of(self, track: _Track) -> ClockMap | None:
+        """The track's clock (the dragged preview while it is being dragged)."""
+        if self._drag and self._drag.get("name") == track.spec.name and self._drag.get("moved"):
+            return self._drag["preview"]
+        return track.spec.clock
 
     def set_envelope(self, name: str, envelope: np.ndarray, rate_hz: float) -> None:
         """The audio envelope (peak per sample, 0..1) of a source, ``rate_hz`` values per local second."""
@@ -360,9 +467,12 @@ class TimelineWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._paint_ruler(painter)
         self._paint_events_lane(painter)
+        self._drawn_thumbs = []
+        slots = self.thumbnail_slots()
         for i, track in enumerate(self._tracks):
-            self._paint_track(painter, i, track)
+            self._paint_track(painter, i, track, [s for s in slots if s[0] == track.spec.name])
         self._paint_event_lines(painter)
+        self._request_thumbnails(slots)
         painter.end()
         return pixmap
 
@@ -454,7 +564,8 @@ class TimelineWidget(QWidget):
         y = RULER_H + EVENTS_H + i * TRACK_H
         return QRectF(x0, y + 3, max(x1 - x0, 1.0), TRACK_H - 6)
 
-    def _paint_track(self, painter: QPainter, i: int, track: _Track) -> None:
+    def _paint_track(self, painter: QPainter, i: int, track: _Track,
+                     slots: list[tuple[str, float, float, int]] | None = None) -> None:
         y = RULER_H + EVENTS_H + i * TRACK_H
         selected = track.spec.name == self._selected
         painter.fillRect(0, y, self.width(), TRACK_H, QColor(44, 46, 50) if selected else QColor(34, 35, 38))
@@ -476,12 +587,42 @@ class TimelineWidget(QWidget):
         if selected:
             base = base.lighter(130)
         painter.fillRect(rect, base)
+        self._paint_thumbnails(painter, rect, slots or [])
         self._paint_envelope(painter, track, rect)
         self._paint_frame_ticks(painter, track, rect)
         if selected:
             painter.setPen(QPen(QColor(255, 255, 255), 1))
             painter.drawRect(rect)
         painter.setClipping(False)
+
+    def _paint_thumbnails(self, painter: QPainter, rect: QRectF, slots: list[tuple[str, float, float, int]]) -> None:
+        """Each loaded thumbnail at its slot's left edge, fitted to the bar's height (aspect kept)."""
+        height = rect.height() - 2
+        for name, t, x, number in slots:
+            image = self._thumbs.get((name, number))
+            if image is None or image.height() <= 0:
+                continue
+            aspect = image.width() / image.height()
+            width = min(THUMB_W - 2, height * aspect)
+            h = width / aspect
+            target = QRectF(x + 1, rect.top() + 1 + (height - h) / 2, width, h)
+            painter.drawImage(target, image)
+            self._drawn_thumbs.append((name, t, number))
+
+    def _request_thumbnails(self, slots: list[tuple[str, float, float, int]]) -> None:
+        if self._loader is None:
+            return
+        wanted: dict[str, list[int]] = {t.spec.name: [] for t in self._tracks if t.index is not None}
+        for name, _t, _x, number in slots:
+            if (name, number) not in self._thumbs:
+                wanted[name].append(number)
+        for name, numbers in wanted.items():
+            self._loader.request(name, numbers)
+
+    def shutdown(self) -> None:
+        """Stop the thumbnail loader (the widget can then be dropped)."""
+        if self._loader is not None:
+            self._loader.stop()
 
     def _paint_envelope(self, painter: QPainter, track: _Track, rect: QRectF) -> None:
         env = track.envelope
