@@ -163,3 +163,80 @@ def test_fit_rejects_outlier_windows():
     assert fit.offset_s == pytest.approx(5.0, abs=1e-9)
     assert fit.rate == pytest.approx(1.0001, abs=1e-10)
     assert fit.inliers[3] is False and fit.inliers[7] is False
+
+
+# -- coarse decode by the ffmpeg subprocess: same time origin as PyAV's decoder --------
+
+
+@pytest.fixture(scope="session")
+def coarse_files(tmp_path_factory):
+    """Tiny files (4 s of gated noise): MP4 (AAC starting 0.5 s after the video), WAV, M4A."""
+    from media_factory import AudioSpec, make_audio, make_video
+
+    folder = tmp_path_factory.mktemp("coarse")
+    rng = np.random.default_rng(7)
+    sr = 48000
+    gate = np.repeat(rng.random(4 * sr // 480) < 0.3, 480)
+    x = (rng.normal(0, 0.2, 4 * sr) * gate).astype(np.float32)
+    return [
+        make_video(folder / "late_audio.mp4", n_frames=60, audio=AudioSpec(x, sr=sr, offset_s=0.5)),
+        make_audio(folder / "pcm.wav", x, sr),
+        make_audio(folder / "aac.m4a", x, sr),
+    ]
+
+
+def _lag_samples(a: np.ndarray, b: np.ndarray) -> float:
+    """Lag (samples at COARSE_SR) of ``b`` behind ``a``, parabolic sub-sample peak."""
+    from scipy import signal
+
+    n = min(a.size, b.size)
+    c = signal.correlate(a[:n].astype(float), b[:n].astype(float), mode="full", method="fft")
+    i = int(np.argmax(c))
+    y0, y1, y2 = c[i - 1], c[i], c[i + 1]
+    return i - (n - 1) + 0.5 * (y0 - y2) / (y0 - 2 * y1 + y2)
+
+
+def test_ffmpeg_coarse_decode_has_the_local_time_origin(coarse_files):
+    from timesync.align.audio_decode import ffmpeg_exe, iter_coarse_blocks
+    from timesync.media import iter_audio_blocks, probe
+
+    exe = ffmpeg_exe()
+    assert exe is not None
+    for path in coarse_files:
+        info = probe(str(path))
+        ref = np.concatenate([b for _t, b in iter_audio_blocks(str(path), sr=COARSE_SR)])
+        got = np.concatenate(list(iter_coarse_blocks(str(path), info.audio.start_s, exe)))
+        if path.suffix == ".mp4":
+            assert info.audio.start_s > 0.4  # the audio really starts late
+            lead = round(info.audio.start_s * COARSE_SR)
+            assert not np.any(got[:lead]) and not np.any(ref[:lead])
+        lag = _lag_samples(ref, got)
+        assert round(lag) == 0, path.name
+        assert abs(lag) / COARSE_SR < 0.0002, path.name  # residual < 0.2 ms
+        # ends agree within 30 ms (ffmpeg drops AAC's end padding, PyAV keeps it)
+        assert abs(got.size - ref.size) <= 0.03 * COARSE_SR, path.name
+
+
+def test_ffmpeg_coarse_decode_refuses_protocols(tmp_path):
+    from timesync.align.audio_decode import iter_coarse_blocks
+    from timesync.errors import MediaError
+
+    with pytest.raises(MediaError):
+        list(iter_coarse_blocks("concat:/etc/passwd", 0.0, "ffmpeg"))
+    with pytest.raises(MediaError):
+        list(iter_coarse_blocks(str(tmp_path / "missing.wav"), 0.0, "ffmpeg"))
+
+
+def test_prepare_falls_back_to_pyav_when_ffmpeg_fails(coarse_files, monkeypatch):
+    from timesync.media import probe
+    from timesync.sync import SourceMedia
+
+    path = str(coarse_files[2])
+    src = SourceMedia(name="aac.m4a", path=path, info=probe(path))
+    fast = audio._prepare(src)
+    monkeypatch.setattr(audio, "ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
+    slow = audio._prepare(src)
+    assert isinstance(fast, audio._Prepared) and isinstance(slow, audio._Prepared)
+    n = min(fast.features.shape[0], slow.features.shape[0]) - 5
+    assert abs(fast.features.shape[0] - slow.features.shape[0]) <= 2
+    assert np.allclose(fast.features[:n], slow.features[:n], atol=0.05)

@@ -18,13 +18,15 @@ Pipeline for one pair (coarse to fine):
    it is "no reliable audio match" with the reason, never a number.
 
 Long files are never held in memory as samples: the coarse features are
-computed from blocks (``iter_audio_blocks``) at 8 kHz, and the fine windows
+computed from blocks at 8 kHz (decoded by an ffmpeg subprocess,
+:mod:`timesync.align.audio_decode`; PyAV's ``iter_audio_blocks`` as fallback), and the fine windows
 are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ import numpy as np
 
 from timesync.align import audio_fine as fine
 from timesync.align.audio_coarse import CoarseMatch, coarse_match
+from timesync.align.audio_decode import ffmpeg_exe, iter_coarse_blocks
 from timesync.align.audio_features import COARSE_SR, FluxExtractor, flux_features
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.errors import MediaError
@@ -70,11 +73,11 @@ MAX_UNCERTAINTY_S = 0.005
 #: to resample them was off by more than this many samples over one window
 #: (a linear smear averages out at the window centre but blunts the peak).
 MAX_SMEAR_SAMPLES = 1.0
-#: Threads decoding sources for the coarse features at once. Measured on
-#: three 60-minute AAC files (2 cores): 1 thread 16.1 s, 2 threads 18.9 s,
-#: 3 threads ~29 s: the per-frame Python work of ``iter_audio_blocks`` holds the
-#: GIL, so threads only contend. Raise it when decoding releases the GIL.
-DECODE_THREADS = 1
+#: Threads preparing sources' coarse features at once (None: one per source,
+#: at most ``os.cpu_count()``). Each mostly waits on its ffmpeg subprocess's
+#: pipe, so the decodes run in parallel without the GIL. (With PyAV's
+#: ``iter_audio_blocks``, the fallback, threads only contend for the GIL.)
+DECODE_THREADS: int | None = None
 #: Highest sample rate used for the fine windows (Hz).
 MAX_FINE_SR = 48000
 #: Lowest sample rate used for the fine windows (Hz); lower native rates are upsampled.
@@ -321,24 +324,54 @@ class _Prepared:
 
 
 def _prepare(src: SourceMedia) -> _Prepared | str:
-    """Coarse features of one source from 60 s blocks; a note string when unusable."""
-    from timesync.media import iter_audio_blocks
+    """Coarse features of one source; a note string when unusable.
 
+    The 8 kHz stream comes from a subprocess of the bundled ffmpeg
+    (:mod:`timesync.align.audio_decode`: fast, and parallel across sources);
+    when ffmpeg is missing, refuses the path or fails, from PyAV's
+    ``iter_audio_blocks`` in 60 s blocks instead.
+    """
     stream = src.info.audio
     if stream is None:
         return "no audio stream"
-    ex = FluxExtractor()
-    end = 0.0
-    try:
-        for start, block in iter_audio_blocks(src.path, sr=COARSE_SR, block_s=60.0):
-            ex.push(block)
-            end = start + block.size / COARSE_SR
-    except MediaError as exc:
-        return f"audio could not be decoded ({exc})"
-    feats = ex.finish()
+    res = _features_ffmpeg(src)
+    if res is None:
+        try:
+            res = _features_pyav(src)
+        except MediaError as exc:
+            return f"audio could not be decoded ({exc})"
+    feats, end = res
     if feats.shape[0] < MIN_OVERLAP_S * 100 or not np.any(feats):
         return f"no usable audio (silent or shorter than {MIN_OVERLAP_S:g} s)"
     return _Prepared(src.name, str(src.path), feats, end, int(stream.sample_rate or COARSE_SR))
+
+
+def _features_ffmpeg(src: SourceMedia) -> tuple[np.ndarray, float] | None:
+    """(features, duration s) decoded by the ffmpeg subprocess, or None on any failure."""
+    exe = ffmpeg_exe()
+    if exe is None:
+        return None
+    ex = FluxExtractor()
+    n = 0
+    try:
+        for block in iter_coarse_blocks(src.path, float(src.info.audio.start_s or 0.0), exe):
+            ex.push(block)
+            n += block.size
+    except (MediaError, OSError):
+        return None
+    return ex.finish(), n / COARSE_SR
+
+
+def _features_pyav(src: SourceMedia) -> tuple[np.ndarray, float]:
+    """(features, duration s) from PyAV's ``iter_audio_blocks``; raises MediaError."""
+    from timesync.media import iter_audio_blocks
+
+    ex = FluxExtractor()
+    end = 0.0
+    for start, block in iter_audio_blocks(src.path, sr=COARSE_SR, block_s=60.0):
+        ex.push(block)
+        end = start + block.size / COARSE_SR
+    return ex.finish(), end
 
 
 #: A source decoded whole for its fine windows (instead of window by window)
@@ -430,14 +463,14 @@ def find_constraints(
     """Audio constraints between every pair of ``sources`` that share sound.
 
     Decoding for the coarse features runs on a pool of ``max_workers`` threads
-    (default :data:`DECODE_THREADS`). Pairs that do not match leave no constraint; the
+    (default :data:`DECODE_THREADS`, else one per source up to the CPU count). Pairs that do not match leave no constraint; the
     reason is kept in ``findings[name]["audio_pairs"]``. Sources without usable
     audio get a note.
     """
     report = AlignerReport(method="audio")
     prog = progress or (lambda f, m: None)
     prepared: dict[str, _Prepared] = {}
-    workers = max_workers or DECODE_THREADS
+    workers = max_workers or DECODE_THREADS or max(1, min(len(sources), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {src.name: pool.submit(_prepare, src) for src in sources}
         for i, src in enumerate(sources):
