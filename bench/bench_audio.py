@@ -534,7 +534,14 @@ def main() -> int:
     ap.add_argument(
         "--no-peers", action="store_true", help="run timesync and the ffmpeg floor only"
     )
+    ap.add_argument(
+        "--cases",
+        default="",
+        help="comma-separated case names to run (default all); "
+        "bench/RESULTS.md is then left untouched",
+    )
     args = ap.parse_args()
+    wanted = {c for c in args.cases.split(",") if c}
     if not MEDIA.is_dir():
         print(f"bench_audio: {MEDIA} is absent; nothing to do")
         return 0
@@ -542,6 +549,8 @@ def main() -> int:
     rows, summary = [], []
     ts_errors, drift_errors, wrong = [], [], 0
     for case in cases(args.quick):
+        if wanted and case.name not in wanted:
+            continue
         t0 = time.perf_counter()
         build(case)
         print(
@@ -596,7 +605,8 @@ def main() -> int:
         )
     text = report(rows, summary, ts_errors, drift_errors, wrong, py if env is None else "installed")
     print(text)
-    update_results(text)
+    if not wanted:
+        update_results(text)
     return 0
 
 
