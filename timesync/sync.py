@@ -22,6 +22,7 @@ from timesync import __version__
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.clock import ClockMap
 from timesync.errors import MediaError, TimesyncError
+from timesync.media.probe import summarize
 
 __all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
 
@@ -66,6 +67,9 @@ class SourceResult:
     findings: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     duration_s: float | None = None
+    #: The probe summary of the file (``timesync.media.probe.summarize``), so a
+    #: project made from this result need not read the file again.
+    probe: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The source entry of the project JSON."""
@@ -86,6 +90,8 @@ class SourceResult:
             out["overlay_clock"] = self.findings["overlay_clock"]
         if self.notes:
             out["notes"] = dict(self.notes)
+        if self.probe:
+            out["probe"] = self.probe
         return out
 
 
@@ -297,6 +303,7 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
         findings=findings,
         notes=notes,
         duration_s=info.duration_s,
+        probe=summarize(info),
     )
     if sol is None:
         res.reason = "no other readable source to align with"

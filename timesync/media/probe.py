@@ -367,3 +367,30 @@ def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaIn
     if video is not None and scan.streams.get(video.index) is not None:
         cache.store_scan(digest, scan.streams[video.index], scan.origin, info.size_bytes)
     return info
+
+
+def summarize(info: MediaInfo) -> dict[str, Any]:
+    """A small JSON-able summary of a probed file (container, duration, video and audio facts).
+
+    This is the ``probe`` entry of a source in the project file; it needs no
+    further reading of the file (``info`` already holds it).
+    """
+    summary: dict[str, Any] = {
+        "container": info.container,
+        "duration_s": info.duration_s,
+        "size_bytes": info.size_bytes,
+    }
+    video, audio = info.video, info.audio
+    if video is not None:
+        fps = video.avg_fps
+        summary["video"] = {
+            "codec": video.codec,
+            "width": video.width,
+            "height": video.height,
+            "fps": None if fps is None else float(fps),
+            "frame_count": video.frame_count,
+            "is_vfr": bool(video.is_vfr),
+        }
+    if audio is not None:
+        summary["audio"] = {"codec": audio.codec, "sample_rate": audio.sample_rate, "channels": audio.channels}
+    return summary

@@ -35,28 +35,9 @@ def probe_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
     Uses :func:`timesync.media.probe`; a file it cannot read raises its
     ``MediaError``.
     """
-    from timesync.media import probe
+    from timesync.media.probe import probe, summarize
 
-    info = probe(path)
-    summary: dict[str, Any] = {
-        "container": info.container,
-        "duration_s": info.duration_s,
-        "size_bytes": info.size_bytes,
-    }
-    video, audio = info.video, info.audio
-    if video is not None:
-        fps = video.avg_fps
-        summary["video"] = {
-            "codec": video.codec,
-            "width": video.width,
-            "height": video.height,
-            "fps": None if fps is None else float(fps),
-            "frame_count": video.frame_count,
-            "is_vfr": bool(video.is_vfr),
-        }
-    if audio is not None:
-        summary["audio"] = {"codec": audio.codec, "sample_rate": audio.sample_rate, "channels": audio.channels}
-    return summary
+    return summarize(probe(path))
 
 
 @dataclass(frozen=True)
