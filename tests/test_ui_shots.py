@@ -11,30 +11,16 @@ import shutil
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 import pytest
 from media_factory import AudioSpec, make_video
 from PySide6.QtCore import Qt
+from test_shots_cli import B_OFFSET, SHOTS, SR, _audio  # the same incident as the shots CLI tests
 
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events import synthetic as syn
 from timesync.project import Project
 from ui.timeline import ShotMarker
 
 pytest_plugins = ("conftest_ui",)
-
-SR = 48000
-#: Shared-clock times of the shots (camB hears them at shared - 0.5 s local).
-SHOTS = [1.01, 1.12, 1.25, 2.21]
-B_OFFSET = 0.5
-
-
-def _audio(seed: int, local_onsets: list[float], dur_s: float = 3.0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = 0.003 * rng.standard_normal(round(dur_s * SR))
-    for t in local_onsets:
-        syn.place(x, syn.gunshot(SR, rng), round(t * SR), 0.45)
-    return x.astype(np.float32)
 
 
 @pytest.fixture(scope="session")
