@@ -388,37 +388,25 @@ def run_timesync(case: Case) -> dict:
     return r
 
 
+_AUDALIGN_CODE = """
+import sys, json, os, subprocess, tempfile, audalign as ad
+a, b = sys.argv[1:3]
+tmp = tempfile.mkdtemp()
+def wav(f):  # pydub needs ffprobe for non-WAV input (not available pip-only): decode to WAV first
+    if f.endswith(".wav"):
+        return f
+    out = os.path.join(tmp, os.path.basename(f) + ".wav")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", f, out], check=True)
+    return out
+wa, wb = wav(a), wav(b)
+res = ad.align_files(wa, wb, recognizer=ad.RECOGNIZER())
+sa, sb = res[os.path.basename(wa)], res[os.path.basename(wb)]
+print(json.dumps({"offset": sb - sa}))
+"""
+
 PEER_CODE = {
-    "audalign-correlation": """
-import sys, json, os, subprocess, tempfile, audalign as ad
-a, b = sys.argv[1:3]
-tmp = tempfile.mkdtemp()
-def wav(f):  # pydub needs ffprobe for non-WAV input (not available pip-only): decode to WAV first
-    if f.endswith(".wav"):
-        return f
-    out = os.path.join(tmp, os.path.basename(f) + ".wav")
-    subprocess.run(["ffmpeg", "-v", "error", "-i", f, out], check=True)
-    return out
-wa, wb = wav(a), wav(b)
-res = ad.align_files(wa, wb, recognizer=ad.CorrelationRecognizer())
-sa, sb = res[os.path.basename(wa)], res[os.path.basename(wb)]
-print(json.dumps({"offset": sb - sa}))
-""",
-    "audalign-fingerprint": """
-import sys, json, os, subprocess, tempfile, audalign as ad
-a, b = sys.argv[1:3]
-tmp = tempfile.mkdtemp()
-def wav(f):  # pydub needs ffprobe for non-WAV input (not available pip-only): decode to WAV first
-    if f.endswith(".wav"):
-        return f
-    out = os.path.join(tmp, os.path.basename(f) + ".wav")
-    subprocess.run(["ffmpeg", "-v", "error", "-i", f, out], check=True)
-    return out
-wa, wb = wav(a), wav(b)
-res = ad.align_files(wa, wb, recognizer=ad.FingerprintRecognizer())
-sa, sb = res[os.path.basename(wa)], res[os.path.basename(wb)]
-print(json.dumps({"offset": sb - sa}))
-""",
+    "audalign-correlation": _AUDALIGN_CODE.replace("RECOGNIZER", "CorrelationRecognizer"),
+    "audalign-fingerprint": _AUDALIGN_CODE.replace("RECOGNIZER", "FingerprintRecognizer"),
     "audio-offset-finder": """
 import sys, json
 from audio_offset_finder.audio_offset_finder import find_offset_between_files
