@@ -165,12 +165,16 @@ def test_fit_rejects_outlier_windows():
     assert fit.inliers[3] is False and fit.inliers[7] is False
 
 
-# -- coarse decode by the ffmpeg subprocess: same time origin as PyAV's decoder --------
+# -- coarse features of whole files (worker processes): same time origin as the exact decoder --
 
 
 @pytest.fixture(scope="session")
 def coarse_files(tmp_path_factory):
-    """Tiny files (4 s of gated noise): MP4 (AAC starting 0.5 s after the video), WAV, M4A."""
+    """Tiny files (4 s of gated noise): MP4 (AAC starting 0.5 s after the video), WAV,
+    M4A, a stereo 16-bit WAV whose channels differ, and an MKV whose PCM pauses 0.5 s."""
+    from fractions import Fraction
+
+    import av
     from media_factory import AudioSpec, make_audio, make_video
 
     folder = tmp_path_factory.mktemp("coarse")
@@ -178,65 +182,79 @@ def coarse_files(tmp_path_factory):
     sr = 48000
     gate = np.repeat(rng.random(4 * sr // 480) < 0.3, 480)
     x = (rng.normal(0, 0.2, 4 * sr) * gate).astype(np.float32)
+    stereo = np.stack([x, np.roll(x, 4800) * 0.5])
+    gap = folder / "gap.mkv"
+    with av.open(str(gap), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=16000)
+        stream.layout = "mono"
+        y = np.ascontiguousarray(x[::3])  # 4 s at 16 kHz, played as 2 s, a 0.5 s pause, 2 s
+        for first, chunk in ((0, y[:32000]), (40000, y[32000:])):
+            for start in range(0, chunk.size, 1600):
+                frame = av.AudioFrame.from_ndarray(
+                    chunk[None, start : start + 1600], format="flt", layout="mono"
+                )
+                frame.sample_rate, frame.pts = 16000, first + start
+                frame.time_base = Fraction(1, 16000)
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
     return [
         make_video(folder / "late_audio.mp4", n_frames=60, audio=AudioSpec(x, sr=sr, offset_s=0.5)),
         make_audio(folder / "pcm.wav", x, sr),
         make_audio(folder / "aac.m4a", x, sr),
+        make_audio(folder / "stereo.wav", stereo, sr),
+        gap,
     ]
 
 
-def _lag_samples(a: np.ndarray, b: np.ndarray) -> float:
-    """Lag (samples at COARSE_SR) of ``b`` behind ``a``, parabolic sub-sample peak."""
-    from scipy import signal
+def test_coarse_features_have_the_local_time_origin(coarse_files):
+    """Features of the whole-file decode (native rate, channel mean, gaps filled) equal
+    those of the sample-exact decoder: same frames, same local time origin."""
+    from timesync.align.audio_decode import coarse_features
+    from timesync.media import decode_audio, probe
 
-    n = min(a.size, b.size)
-    c = signal.correlate(a[:n].astype(float), b[:n].astype(float), mode="full", method="fft")
-    i = int(np.argmax(c))
-    y0, y1, y2 = c[i - 1], c[i], c[i + 1]
-    return i - (n - 1) + 0.5 * (y0 - y2) / (y0 - 2 * y1 + y2)
-
-
-def test_ffmpeg_coarse_decode_has_the_local_time_origin(coarse_files):
-    from timesync.align.audio_decode import ffmpeg_exe, iter_coarse_blocks
-    from timesync.media import iter_audio_blocks, probe
-
-    exe = ffmpeg_exe()
-    assert exe is not None
     for path in coarse_files:
         info = probe(str(path))
-        ref = np.concatenate([b for _t, b in iter_audio_blocks(str(path), sr=COARSE_SR)])
-        got = np.concatenate(list(iter_coarse_blocks(str(path), info.audio.start_s, exe)))
+        sr = info.audio.sample_rate
+        got = coarse_features(str(path), info.audio.start_s, info.audio.index)
+        assert got.sample_rate == sr
+        ref = flux_features(decode_audio(str(path), sr=sr), sr)
         if path.suffix == ".mp4":
             assert info.audio.start_s > 0.4  # the audio really starts late
-            lead = round(info.audio.start_s * COARSE_SR)
-            assert not np.any(got[:lead]) and not np.any(ref[:lead])
-        lag = _lag_samples(ref, got)
-        assert round(lag) == 0, path.name
-        assert abs(lag) / COARSE_SR < 0.0002, path.name  # residual < 0.2 ms
-        # ends agree within 30 ms (ffmpeg drops AAC's end padding, PyAV keeps it)
-        assert abs(got.size - ref.size) <= 0.03 * COARSE_SR, path.name
+        if path.suffix == ".mkv":
+            assert got.duration_s == pytest.approx(4.5, abs=1e-3)  # the pause is kept
+        n = min(ref.shape[0], got.features.shape[0])
+        assert abs(ref.shape[0] - got.features.shape[0]) <= 3, path.name  # AAC end padding
+        assert np.abs(got.features[:n] - ref[:n]).max() < 0.05, path.name
 
 
-def test_ffmpeg_coarse_decode_refuses_protocols(tmp_path):
-    from timesync.align.audio_decode import iter_coarse_blocks
+def test_coarse_features_refuse_protocols_and_missing_files(tmp_path):
+    from timesync.align.audio_decode import coarse_features
     from timesync.errors import MediaError
 
-    with pytest.raises(MediaError):
-        list(iter_coarse_blocks("concat:/etc/passwd", 0.0, "ffmpeg"))
-    with pytest.raises(MediaError):
-        list(iter_coarse_blocks(str(tmp_path / "missing.wav"), 0.0, "ffmpeg"))
+    with pytest.raises(MediaError, match="not a local file"):
+        coarse_features("concat:/etc/passwd", 0.0)
+    with pytest.raises(MediaError, match="not found"):
+        coarse_features(str(tmp_path / "missing.wav"), 0.0)
 
 
-def test_prepare_falls_back_to_pyav_when_ffmpeg_fails(coarse_files, monkeypatch):
-    from timesync.media import probe
-    from timesync.sync import SourceMedia
+def test_prepare_all_in_processes_isolates_a_bad_file(coarse_files, tmp_path):
+    """Worker processes give the same features as this process; a corrupt file gives
+    its MediaError and the others are unaffected."""
+    from timesync.align.audio_decode import CoarseFeatures, prepare_all
+    from timesync.errors import MediaError
 
-    path = str(coarse_files[2])
-    src = SourceMedia(name="aac.m4a", path=path, info=probe(path))
-    fast = audio._prepare(src)
-    monkeypatch.setattr(audio, "ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
-    slow = audio._prepare(src)
-    assert isinstance(fast, audio._Prepared) and isinstance(slow, audio._Prepared)
-    n = min(fast.features.shape[0], slow.features.shape[0]) - 5
-    assert abs(fast.features.shape[0] - slow.features.shape[0]) <= 2
-    assert np.allclose(fast.features[:n], slow.features[:n], atol=0.05)
+    bad = tmp_path / "bad.m4a"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(range(256)) * 8)
+    jobs = {p.name: (str(p), 0.0, None) for p in coarse_files[1:3]} | {"bad": (str(bad), 0.0, None)}
+    seen: list[str] = []
+    pooled = prepare_all(jobs, max_workers=3, done=seen.append)
+    here = prepare_all(jobs, max_workers=1)
+    assert sorted(seen) == sorted(jobs)
+    assert isinstance(pooled["bad"], MediaError) and "bad.m4a" in str(pooled["bad"])
+    for name in ("pcm.wav", "aac.m4a"):
+        assert isinstance(pooled[name], CoarseFeatures)
+        np.testing.assert_array_equal(pooled[name].features, here[name].features)
+
+

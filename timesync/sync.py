@@ -153,17 +153,26 @@ class SyncResult:
         }
 
 
-def _probe_all(paths: Sequence[str], workers: int) -> dict[str, Any]:
+def _probe_one(path: str) -> Any:
+    """MediaInfo of ``path``, or the MediaError saying why it cannot be read."""
     from timesync.media import probe
 
-    def one(p: str) -> Any:
-        try:
-            return probe(p)
-        except MediaError as exc:
-            return exc
+    try:
+        return probe(path)
+    except MediaError as exc:
+        return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return dict(zip(paths, pool.map(one, paths), strict=True))
+
+def _probe_all(paths: Sequence[str], workers: int) -> dict[str, Any]:
+    """Probe (and hash) every file: in worker processes where possible (PyAV's
+    packet scan holds the GIL), else in threads."""
+    from timesync.parallel import process_pool
+
+    pool = process_pool(min(workers, len(paths)))
+    if pool is None:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    with pool:
+        return dict(zip(paths, pool.map(_probe_one, paths), strict=True))
 
 
 def _run_aligners(

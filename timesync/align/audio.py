@@ -18,15 +18,15 @@ Pipeline for one pair (coarse to fine):
    it is "no reliable audio match" with the reason, never a number.
 
 Long files are never held in memory as samples: the coarse features are
-computed from blocks at 8 kHz (decoded by an ffmpeg subprocess,
-:mod:`timesync.align.audio_decode`; PyAV's ``iter_audio_blocks`` as fallback), and the fine windows
-are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
+computed block by block at each file's native rate, the files decoded in
+parallel worker processes (:mod:`timesync.align.audio_decode`), and the fine
+windows are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
 """
 
 from __future__ import annotations
 
 import math
-import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,8 +36,8 @@ import numpy as np
 
 from timesync.align import audio_fine as fine
 from timesync.align.audio_coarse import CoarseMatch, coarse_match
-from timesync.align.audio_decode import ffmpeg_exe, iter_coarse_blocks
-from timesync.align.audio_features import COARSE_SR, FluxExtractor, flux_features
+from timesync.align.audio_decode import CoarseFeatures, prepare_all
+from timesync.align.audio_features import flux_features
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.errors import MediaError
 
@@ -73,11 +73,11 @@ MAX_UNCERTAINTY_S = 0.005
 #: to resample them was off by more than this many samples over one window
 #: (a linear smear averages out at the window centre but blunts the peak).
 MAX_SMEAR_SAMPLES = 1.0
-#: Threads preparing sources' coarse features at once (None: one per source,
-#: at most ``os.cpu_count()``). Each mostly waits on its ffmpeg subprocess's
-#: pipe, so the decodes run in parallel without the GIL. (With PyAV's
-#: ``iter_audio_blocks``, the fallback, threads only contend for the GIL.)
-DECODE_THREADS: int | None = None
+#: Worker processes preparing sources' coarse features at once (None: one per
+#: source, at most ``os.cpu_count()``; 1 decodes in this process).
+DECODE_WORKERS: int | None = None
+#: Pairs matched at once, in threads (the FFTs and array arithmetic release the GIL).
+PAIR_THREADS = 2
 #: Highest sample rate used for the fine windows (Hz).
 MAX_FINE_SR = 48000
 #: Lowest sample rate used for the fine windows (Hz); lower native rates are upsampled.
@@ -287,8 +287,8 @@ def match_signals(a: np.ndarray, b: np.ndarray, sr_a: int, sr_b: int | None = No
     Sample 0 of each array is its local time 0. ``sr_b`` defaults to ``sr_a`` (Hz).
     """
     sr_b = sr_b or sr_a
-    fa = flux_features(_to_coarse(a, sr_a))
-    fb = flux_features(_to_coarse(b, sr_b))
+    fa = flux_features(np.asarray(a, dtype=np.float32), sr_a)
+    fb = flux_features(np.asarray(b, dtype=np.float32), sr_b)
     return match_features(
         fa,
         fb,
@@ -297,17 +297,6 @@ def match_signals(a: np.ndarray, b: np.ndarray, sr_a: int, sr_b: int | None = No
         dur_a=a.size / sr_a,
         dur_b=b.size / sr_b,
         fine_sr=_fine_rate(sr_a, sr_b),
-    )
-
-
-def _to_coarse(x: np.ndarray, sr: int) -> np.ndarray:
-    if sr == COARSE_SR:
-        return np.asarray(x, dtype=np.float32)
-    from scipy import signal
-
-    g = math.gcd(sr, COARSE_SR)
-    return signal.resample_poly(np.asarray(x, dtype=np.float64), COARSE_SR // g, sr // g).astype(
-        np.float32
     )
 
 
@@ -323,55 +312,40 @@ class _Prepared:
     sample_rate: int
 
 
-def _prepare(src: SourceMedia) -> _Prepared | str:
-    """Coarse features of one source; a note string when unusable.
-
-    The 8 kHz stream comes from a subprocess of the bundled ffmpeg
-    (:mod:`timesync.align.audio_decode`: fast, and parallel across sources);
-    when ffmpeg is missing, refuses the path or fails, from PyAV's
-    ``iter_audio_blocks`` in 60 s blocks instead.
-    """
-    stream = src.info.audio
-    if stream is None:
-        return "no audio stream"
-    res = _features_ffmpeg(src)
-    if res is None:
-        try:
-            res = _features_pyav(src)
-        except MediaError as exc:
-            return f"audio could not be decoded ({exc})"
-    feats, end = res
-    if feats.shape[0] < MIN_OVERLAP_S * 100 or not np.any(feats):
+def _prepared(src: SourceMedia, res: CoarseFeatures | MediaError) -> _Prepared | str:
+    """The prepared source, or a note string saying why its audio is unusable."""
+    if isinstance(res, MediaError):
+        return f"audio could not be decoded ({res})"
+    if res.features.shape[0] < MIN_OVERLAP_S * 100 or not np.any(res.features):
         return f"no usable audio (silent or shorter than {MIN_OVERLAP_S:g} s)"
-    return _Prepared(src.name, str(src.path), feats, end, int(stream.sample_rate or COARSE_SR))
+    return _Prepared(src.name, str(src.path), res.features, res.duration_s, res.sample_rate)
 
 
-def _features_ffmpeg(src: SourceMedia) -> tuple[np.ndarray, float] | None:
-    """(features, duration s) decoded by the ffmpeg subprocess, or None on any failure."""
-    exe = ffmpeg_exe()
-    if exe is None:
-        return None
-    ex = FluxExtractor()
-    n = 0
-    try:
-        for block in iter_coarse_blocks(src.path, float(src.info.audio.start_s or 0.0), exe):
-            ex.push(block)
-            n += block.size
-    except (MediaError, OSError):
-        return None
-    return ex.finish(), n / COARSE_SR
+def _prepare_sources(
+    sources: Sequence[SourceMedia], progress: Callable[[float, str], None], workers: int | None
+) -> tuple[dict[str, _Prepared], dict[str, str]]:
+    """Coarse features of every source with audio (worker processes), and notes for the rest."""
+    notes = {s.name: "no audio stream" for s in sources if s.info.audio is None}
+    with_audio = [s for s in sources if s.info.audio is not None]
+    jobs = {
+        s.name: (str(s.path), float(s.info.audio.start_s or 0.0), s.info.audio.index)
+        for s in with_audio
+    }
+    finished: list[str] = []
 
+    def done(name: str) -> None:
+        finished.append(name)
+        progress(0.6 * len(finished) / max(len(jobs), 1), f"audio features: {name}")
 
-def _features_pyav(src: SourceMedia) -> tuple[np.ndarray, float]:
-    """(features, duration s) from PyAV's ``iter_audio_blocks``; raises MediaError."""
-    from timesync.media import iter_audio_blocks
-
-    ex = FluxExtractor()
-    end = 0.0
-    for start, block in iter_audio_blocks(src.path, sr=COARSE_SR, block_s=60.0):
-        ex.push(block)
-        end = start + block.size / COARSE_SR
-    return ex.finish(), end
+    results = prepare_all(jobs, max_workers=workers, done=done) if jobs else {}
+    prepared: dict[str, _Prepared] = {}
+    for src in with_audio:
+        res = _prepared(src, results[src.name])
+        if isinstance(res, str):
+            notes[src.name] = res
+        else:
+            prepared[src.name] = res
+    return prepared, notes
 
 
 #: A source decoded whole for its fine windows (instead of window by window)
@@ -387,21 +361,24 @@ class _Readers:
 
     def __init__(self) -> None:
         self._whole: dict[tuple[str, int], np.ndarray] = {}
+        self._lock = threading.Lock()  # pairs are matched in several threads
 
     def _array(self, path: str, sr: int) -> np.ndarray:
         from timesync.media import decode_audio
 
         key = (path, sr)
-        if key in self._whole:
-            self._whole[key] = self._whole.pop(key)  # most recently used last
-            return self._whole[key]
+        with self._lock:
+            if key in self._whole:
+                self._whole[key] = self._whole.pop(key)  # most recently used last
+                return self._whole[key]
         y = decode_audio(path, sr=sr)
-        self._whole[key] = y
-        while (
-            sum(v.nbytes for v in self._whole.values()) > WHOLE_DECODE_BUDGET
-            and len(self._whole) > 1
-        ):
-            self._whole.pop(next(iter(self._whole)))
+        with self._lock:
+            self._whole[key] = y
+            while (
+                sum(v.nbytes for v in self._whole.values()) > WHOLE_DECODE_BUDGET
+                and len(self._whole) > 1
+            ):
+                self._whole.pop(next(iter(self._whole)))
         return y
 
     def reader(self, prep: _Prepared) -> fine.Reader:
@@ -462,39 +439,34 @@ def find_constraints(
 ) -> AlignerReport:
     """Audio constraints between every pair of ``sources`` that share sound.
 
-    Decoding for the coarse features runs on a pool of ``max_workers`` threads
-    (default :data:`DECODE_THREADS`, else one per source up to the CPU count). Pairs that do not match leave no constraint; the
+    The coarse features are computed in ``max_workers`` worker processes
+    (default :data:`DECODE_WORKERS`). Pairs that do not match leave no constraint; the
     reason is kept in ``findings[name]["audio_pairs"]``. Sources without usable
     audio get a note.
     """
     report = AlignerReport(method="audio")
     prog = progress or (lambda f, m: None)
-    prepared: dict[str, _Prepared] = {}
-    workers = max_workers or DECODE_THREADS or max(1, min(len(sources), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {src.name: pool.submit(_prepare, src) for src in sources}
-        for i, src in enumerate(sources):
-            res = futures[src.name].result()
-            if isinstance(res, str):
-                report.notes[src.name] = res
-            else:
-                prepared[src.name] = res
-            prog(0.6 * (i + 1) / len(sources), f"audio features: {src.name}")
+    prepared, notes = _prepare_sources(sources, prog, max_workers or DECODE_WORKERS)
+    report.notes.update(notes)
     names = [s.name for s in sources if s.name in prepared]
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
     readers = _Readers()
-    for k, (na, nb) in enumerate(pairs):
-        a, b = prepared[na], prepared[nb]
+
+    def match_pair(pair: tuple[str, str]) -> tuple[_Prepared, _Prepared, AudioMatch]:
+        a, b = prepared[pair[0]], prepared[pair[1]]
         if b.duration_s > a.duration_s:
             a, b = b, a  # chunk the shorter one
-        m = match_prepared(a, b, readers)
-        for x, y in ((a, b), (b, a)):
-            report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
-                "match" if m.matched else m.reason
-            )
-        if m.matched:
-            report.constraints.append(_constraint(a, b, m))
-        prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
+        return a, b, match_prepared(a, b, readers)
+
+    with ThreadPoolExecutor(max_workers=PAIR_THREADS) as pool:
+        for k, (a, b, m) in enumerate(pool.map(match_pair, pairs)):
+            for x, y in ((a, b), (b, a)):
+                report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
+                    "match" if m.matched else m.reason
+                )
+            if m.matched:
+                report.constraints.append(_constraint(a, b, m))
+            prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
             report.notes.setdefault(name, "no reliable audio match with any other source")

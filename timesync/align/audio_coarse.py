@@ -40,6 +40,8 @@ _CHUNK_PEAKS = 3
 _CHUNK_MIN_Z = 5.0
 #: Chunk peaks within this many frames of a drift line count as on it.
 _LINE_TOL_FRAMES = 2.0
+#: Cells (candidate lines x chunk peaks) scored at once by the drift fit.
+_RANSAC_CELLS = 2_000_000
 #: Threads for the FFTs.
 _WORKERS = 2
 
@@ -135,6 +137,7 @@ class _ChunkCorrelator:
 
     def __init__(self, fa: np.ndarray, fb: np.ndarray, chunk: int) -> None:
         self.n_a, self.n_b = fa.shape[0], fb.shape[0]
+        self._norms: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.fb = fb
         self.bounds = _chunk_bounds(self.n_b, chunk)
         self.L = max(e - s for s, e in self.bounds)
@@ -148,6 +151,16 @@ class _ChunkCorrelator:
         self.spec_blocks = sfft.rfft(
             padded[idx], axis=1, workers=_WORKERS
         )  # (blocks, m/2+1, bands)
+
+    def chunk_norm(self, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """For a chunk of ``length`` frames, per chunk lag: ``1 / sqrt(overlap)`` and
+        whether the overlap is at least half the chunk (computed once per length)."""
+        if length not in self._norms:
+            lam = np.arange(-(self.L - 1), self.n_a)
+            counts = np.minimum(self.n_a, lam + length) - np.maximum(0, lam)
+            scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
+            self._norms[length] = (scale, counts >= max(1, length // 2))
+        return self._norms[length]
 
     def chunk_curve(self, k: int) -> np.ndarray:
         """Raw correlation of chunk ``k`` at chunk lags ``lam`` (index ``lam + L - 1``)."""
@@ -171,36 +184,54 @@ class _ChunkCorrelator:
         return out
 
 
+def _near_line(l0: np.ndarray, slope: np.ndarray, t: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """(lines, points) mask: point within :data:`_LINE_TOL_FRAMES` of line ``lag = l0 + slope * t``."""
+    return np.abs(lag[None, :] - (l0[:, None] + slope[:, None] * t[None, :])) <= _LINE_TOL_FRAMES
+
+
 def _fit_drift_line(points: list[tuple[float, float, float, int]], max_slope: float):
-    """RANSAC line ``lag = l0 + slope * t`` over chunk peaks ``(t, lag, z, chunk)``."""
-    best = None
-    for i in range(len(points)):
-        for j in range(i + 1, len(points)):
-            ti, li, _, ci = points[i]
-            tj, lj, _, cj = points[j]
-            if ci == cj or tj == ti:
-                continue
-            slope = (lj - li) / (tj - ti)
-            if abs(slope) > max_slope:
-                continue
-            l0 = li - slope * ti
-            inl = {}
-            for t, lag, z, c in points:
-                if (
-                    abs(lag - (l0 + slope * t)) <= _LINE_TOL_FRAMES
-                    and z > inl.get(c, (0, 0, -1))[2]
-                ):
-                    inl[c] = (t, lag, z)
-            support = sum(v[2] for v in inl.values())
-            if best is None or support > best[0]:
-                best = (support, list(inl.values()))
-    if best is None or len(best[1]) < 2:
+    """RANSAC line ``lag = l0 + slope * t`` over chunk peaks ``(t, lag, z, chunk)``.
+
+    Every pair of peaks from different chunks proposes a line; its support is
+    the sum over chunks of the best z among that chunk's peaks within
+    :data:`_LINE_TOL_FRAMES` of the line. The best-supported line is refitted
+    by weighted least squares over those peaks.
+    """
+    if len(points) < 2:
         return None
-    t = np.array([p[0] for p in best[1]])
-    lag = np.array([p[1] for p in best[1]])
-    w = np.array([p[2] for p in best[1]])
-    slope, l0 = np.polyfit(t, lag, 1, w=np.sqrt(w))
-    return float(l0), float(slope), len(best[1])
+    t, lag, z, chunk = (np.array(col, dtype=float) for col in zip(*points, strict=True))
+    i, j = np.triu_indices(t.size, k=1)
+    keep = (chunk[i] != chunk[j]) & (t[j] != t[i])
+    i, j = i[keep], j[keep]
+    slope = (lag[j] - lag[i]) / np.where(keep[keep], t[j] - t[i], 1.0)
+    ok = np.abs(slope) <= max_slope
+    i, j, slope = i[ok], j[ok], slope[ok]
+    if not slope.size:
+        return None
+    l0 = lag[i] - slope * t[i]
+    chunks, which = np.unique(chunk, return_inverse=True)
+    best_line, best_support = 0, -1.0
+    step = max(1, _RANSAC_CELLS // t.size)  # lines scored at once (memory bound)
+    for s0 in range(0, slope.size, step):
+        near = _near_line(l0[s0 : s0 + step], slope[s0 : s0 + step], t, lag)
+        rows, cols = np.nonzero(near)
+        best_z = np.zeros((near.shape[0], chunks.size))
+        np.maximum.at(best_z, (rows, which[cols]), z[cols])
+        support = best_z.sum(axis=1)
+        k = int(np.argmax(support))
+        if support[k] > best_support:
+            best_line, best_support = s0 + k, float(support[k])
+    near = _near_line(l0[best_line : best_line + 1], slope[best_line : best_line + 1], t, lag)[0]
+    members = [
+        int(np.flatnonzero(near & (which == c))[np.argmax(z[near & (which == c)])])
+        for c in range(chunks.size)
+        if np.any(near & (which == c))
+    ]
+    if len(members) < 2:
+        return None
+    m = np.array(members)
+    fit_slope, fit_l0 = np.polyfit(t[m], lag[m], 1, w=np.sqrt(z[m]))
+    return float(fit_l0), float(fit_slope), len(members)
 
 
 def _chunk_peaks(
@@ -208,13 +239,10 @@ def _chunk_peaks(
 ) -> list[tuple[float, float, float, int]]:
     """The strongest peaks of chunk ``k``: ``(chunk centre, full lag, z, k)``."""
     s, e = cc.bounds[k]
-    length = e - s
-    lam = np.arange(-(cc.L - 1), cc.n_a)
-    counts = np.minimum(cc.n_a, lam + length) - np.maximum(0, lam)
-    valid = counts >= max(1, length // 2)
+    scale, valid = cc.chunk_norm(e - s)
     if valid.sum() <= 10:
         return []
-    z = _robust_z(curve / np.sqrt(np.maximum(counts, 1)), valid)
+    z = _robust_z(curve * scale, valid)
     out = []
     for idx, val in _top_peaks(z, _CHUNK_PEAKS, PEAK_EXCLUSION_FRAMES):
         if val >= _CHUNK_MIN_Z:

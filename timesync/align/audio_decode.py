@@ -1,118 +1,225 @@
-"""Fast decoding of the coarse 8 kHz stream in a subprocess of the bundled ffmpeg.
+"""Coarse features of whole recordings, computed in worker processes.
 
-The coarse features need a whole recording at :data:`COARSE_SR` Hz. Decoding it
-with PyAV frame by frame does Python work per frame and holds the GIL, so
-several files cannot decode at once. Here the static ffmpeg of
-``imageio_ffmpeg`` decodes, mixes down and resamples in its own process
-(``-map 0:a:0 -ac 1 -ar 8000 -f f32le pipe:1``); its stdout is read in chunks
-of :data:`CHUNK_S` seconds, so memory stays bounded and a thread waiting on the
-pipe leaves the GIL to the others.
+The coarse search needs the flux features (:mod:`timesync.align.audio_features`)
+of every recording from start to end. :func:`coarse_features` decodes one
+file with PyAV at its native rate, mixes it to mono and feeds the feature
+extractor block by block (memory stays bounded: an hour at 48 kHz is never
+held as samples), without any resampling: the features are defined in
+seconds and Hz, so the FFT itself keeps only the bands below 3.9 kHz.
 
-Time origin: ffmpeg's raw output has no timestamps. Its sample 0 is the first
-sample of the audio stream after the decoder's start-up trimming (encoder delay,
-edit lists: the same libavcodec rules as PyAV's), i.e. at the audio stream's
-start ``MediaInfo.audio.start_s`` in local time. :func:`iter_coarse_blocks`
-puts ``round(start_s * COARSE_SR)`` zeros before it, so sample ``k`` is at local
-time ``k / COARSE_SR`` as with :func:`timesync.media.iter_audio_blocks` (checked
-in ``tests/test_align_audio.py``: lag 0 samples). Gaps inside a stream are not
-filled with zeros here (raw output is contiguous); the coarse stage tolerates
-that, and the fine stage re-decodes with the sample-exact decoder.
+PyAV holds the GIL while it hands out frames, so several files do not decode
+in parallel in threads. :func:`prepare_all` runs :func:`coarse_features` in
+worker processes (:func:`timesync.parallel.process_pool`), one file per task,
+and runs them one by one in this process when processes cannot be started.
+
+Time origin. Sample ``k`` of the decoded stream is at local time
+``audio_start_s + k / sr`` (``MediaInfo.audio.start_s``: local 0 is the
+earliest stream start, so ``round(audio_start_s * sr)`` zeros come first).
+Frames are placed by their PTS relative to the first frame: a gap of more
+than :data:`GAP_TOLERANCE_S` is filled with zeros and an overlap is dropped,
+as :func:`timesync.media.iter_audio_blocks` does, so the feature frame ``f``
+of every file describes local time ``f / FRAME_RATE`` s.
 """
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
-from timesync.align.audio_features import COARSE_SR
+from timesync.align.audio_features import FluxExtractor
 from timesync.errors import MediaError
+from timesync.parallel import process_pool
 
-__all__ = ["ffmpeg_exe", "iter_coarse_blocks", "CHUNK_S"]
+__all__ = ["CoarseFeatures", "coarse_features", "prepare_all", "GAP_TOLERANCE_S", "BLOCK_S"]
 
-#: Seconds of coarse audio read from ffmpeg's pipe at a time.
-CHUNK_S = 30.0
-#: Pipe buffer asked for (bytes; Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default).
-PIPE_BYTES = 1 << 20
-
-
-def ffmpeg_exe() -> str | None:
-    """Path of the bundled static ffmpeg, or None when it is not available."""
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception:  # noqa: BLE001 - any failure means "use the PyAV path"
-        return None
+#: A frame whose PTS is off from where the previous samples end by more than
+#: this (seconds) opens a gap (filled with zeros) or an overlap (dropped).
+GAP_TOLERANCE_S = 0.002
+#: Seconds of native-rate samples handed to the feature extractor at a time.
+BLOCK_S = 20.0
 
 
-def _widen_pipe(pipe) -> None:
-    """Enlarge the pipe's buffer (Linux) so ffmpeg decodes ahead while features are computed."""
-    try:
-        import fcntl
+@dataclass(frozen=True)
+class CoarseFeatures:
+    """Flux features of one whole recording.
 
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        pass  # the default buffer only costs some overlap
+    Attributes
+    ----------
+    features : np.ndarray, shape (frames, bands), float32
+        Frame ``f`` describes local time ``f / FRAME_RATE`` seconds.
+    duration_s : float
+        Local time (s) where the audio ends (zeros before its start included).
+    sample_rate : int
+        The stream's native sample rate (Hz), at which the features were computed.
+    """
+
+    features: np.ndarray
+    duration_s: float
+    sample_rate: int
 
 
-def iter_coarse_blocks(path: str, audio_start_s: float, exe: str) -> Iterator[np.ndarray]:
-    """Contiguous float32 mono blocks at :data:`COARSE_SR` Hz from local time 0.
+#: numpy dtypes of FFmpeg's sample formats (planar or packed), and the scale of the integer ones.
+_DTYPES = {"u8": "u1", "s16": "<i2", "s32": "<i4", "s64": "<i8", "flt": "<f4", "dbl": "<f8"}
+_INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 2.0**63}
+
+
+def _samples(frame, channels: int) -> np.ndarray:
+    """A decoded frame's samples as float32 mono (channel mean; integers scaled to [-1, 1))."""
+    fmt = frame.format
+    name = fmt.name.rstrip("p")
+    dtype = np.dtype(_DTYPES[name])
+    n = frame.samples
+    if fmt.is_planar:
+        planes = [np.frombuffer(p, dtype, n) for p in frame.planes[:channels]]
+        x = planes[0] if channels == 1 else np.mean(planes, axis=0, dtype=np.float32)
+    else:
+        x = np.frombuffer(frame.planes[0], dtype, n * channels)
+        if channels > 1:
+            x = x.reshape(n, channels).mean(axis=1, dtype=np.float32)
+    if name in _INT_SCALE:
+        x = x.astype(np.float32) / np.float32(_INT_SCALE[name]) - (1.0 if name == "u8" else 0.0)
+    return x.astype(np.float32, copy=False)
+
+
+def _placed(frames, sr: int, audio_start_s: float) -> Iterator[np.ndarray]:
+    """Mono samples from local time 0, gaps filled with zeros, overlaps dropped."""
+    lead = round(max(audio_start_s, 0.0) * sr)
+    if lead:
+        yield np.zeros(lead, np.float32)
+    written = lead  # samples yielded so far
+    first, num, den = None, 0, 1
+    tolerance = max(1, round(GAP_TOLERANCE_S * sr))
+    for frame in frames:
+        if not frame.samples:
+            continue
+        if first is None:
+            channels = len(frame.layout.channels) or 1
+            tb = Fraction(frame.time_base) if frame.time_base is not None else Fraction(1, sr)
+            num, den = tb.numerator * sr, tb.denominator
+            first = frame.pts
+        x = _samples(frame, channels)
+        if frame.pts is not None and first is not None:
+            # local sample index of this frame, rounded half up in integers
+            at = lead + (2 * (frame.pts - first) * num + den) // (2 * den)
+            if at - written > tolerance:
+                yield np.zeros(at - written, np.float32)
+                written = at
+            elif written - at > tolerance:
+                x = x[written - at :]
+        if x.size:
+            yield x
+            written += x.size
+
+
+def coarse_features(path: str, audio_start_s: float, stream_index: int | None = None) \
+        -> CoarseFeatures:
+    """Decode ``path``'s audio whole and compute its flux features.
 
     Parameters
     ----------
     path : str
-        A media file; checked with :func:`timesync.media.source.check_local_file`
-        and handed to ffmpeg as an absolute path (never read as a protocol).
+        A local media file (opened read-only by :func:`timesync.media.source.open_input`).
     audio_start_s : float
-        Local time (s) of the audio stream's first sample (``MediaInfo.audio.start_s``);
-        that many seconds of zeros come first (none when <= 0).
-    exe : str
-        The ffmpeg executable.
-
-    Yields
-    ------
-    np.ndarray
-        float32 blocks; their concatenation is the whole stream, sample ``k``
-        at local time ``k / COARSE_SR`` seconds.
+        Local time (s) of the audio stream's first sample (``MediaInfo.audio.start_s``).
+    stream_index : int, optional
+        Container index of the audio stream; the first audio stream by default.
 
     Raises
     ------
     MediaError
-        The path is refused, or ffmpeg failed (non-zero exit).
+        The file cannot be opened, has no such audio stream, or its audio cannot be decoded.
     """
-    from timesync.media.source import check_local_file
+    import av
 
-    local = check_local_file(path)
-    lead = round(max(audio_start_s, 0.0) * COARSE_SR)
-    if lead:
-        yield np.zeros(lead, np.float32)
-    cmd = [exe, "-nostdin", "-v", "error", "-i", local, "-map", "0:a:0"]
-    cmd += ["-ac", "1", "-ar", str(COARSE_SR), "-f", "f32le", "pipe:1"]
-    chunk = round(CHUNK_S * COARSE_SR) * 4
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+    from timesync.media.source import open_input
+
+    container = open_input(path)
     try:
-        assert proc.stdout is not None
-        _widen_pipe(proc.stdout)
-        rest = b""
-        while True:
-            data = proc.stdout.read(chunk)
-            if not data:
-                break
-            data = rest + data
-            usable = len(data) - len(data) % 4
-            rest = data[usable:]
-            if usable:
-                yield np.frombuffer(data[:usable], dtype="<f4").astype(np.float32)
-        rc = proc.wait()
+        streams = [s for s in container.streams.audio if stream_index in (None, s.index)]
+        if not streams or not streams[0].sample_rate:
+            raise MediaError(f"{path}: no audio stream to decode")
+        stream = streams[0]
+        sr = int(stream.sample_rate)
+        ex = FluxExtractor(sr=sr)
+        block, pending, limit = [], 0, round(BLOCK_S * sr)
+        total = 0
+        try:
+            for x in _placed(container.decode(stream), sr, audio_start_s):
+                block.append(x)
+                pending += x.size
+                if pending >= limit:
+                    ex.push(np.concatenate(block))
+                    total += pending
+                    block, pending = [], 0
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: the audio could not be decoded ({exc})") from None
+        if block:
+            ex.push(np.concatenate(block))
+            total += pending
+        return CoarseFeatures(ex.finish(), total / sr, sr)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-    if rc != 0:
-        raise MediaError(f"{path}: ffmpeg could not decode the audio (exit status {rc})")
+        container.close()
+
+
+def prepare_all(
+    jobs: Mapping[str, tuple[str, float, int | None]],
+    *,
+    max_workers: int | None = None,
+    done: Callable[[str], None] | None = None,
+) -> dict[str, CoarseFeatures | MediaError]:
+    """:func:`coarse_features` of several files at once.
+
+    Parameters
+    ----------
+    jobs : mapping of name to (path, audio_start_s, stream_index)
+    max_workers : int, optional
+        Worker processes (default: one per job, at most twice ``os.cpu_count()``: with
+        one job per process the last file does not decode alone on one core).
+    done : callable, optional
+        Called with each name as its features are ready.
+
+    Returns
+    -------
+    dict of name to CoarseFeatures or MediaError
+        A file that cannot be decoded gives its error; the others are unaffected.
+    """
+    notify = done or (lambda name: None)
+    workers = max_workers or max(1, min(len(jobs), 2 * (os.cpu_count() or 1)))
+    out: dict[str, CoarseFeatures | MediaError] = {}
+    pool = process_pool(min(workers, len(jobs)))
+    if pool is not None:
+        try:
+            with pool:
+                futures: dict[Future, str] = {
+                    pool.submit(coarse_features, *job): name for name, job in jobs.items()
+                }
+                for fut in as_completed(futures):
+                    out[futures[fut]] = _result(fut)
+                    notify(futures[fut])
+        except BrokenProcessPool:
+            out = {k: v for k, v in out.items() if isinstance(v, CoarseFeatures)}
+    for name, job in jobs.items():
+        if name not in out:
+            out[name] = _run(job)
+            notify(name)
+    return {name: out[name] for name in jobs}
+
+
+def _result(fut: Future) -> CoarseFeatures | MediaError:
+    try:
+        return fut.result()
+    except MediaError as exc:
+        return exc
+
+
+def _run(job: tuple[str, float, int | None]) -> CoarseFeatures | MediaError:
+    try:
+        return coarse_features(*job)
+    except MediaError as exc:
+        return exc
