@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from timesync.align import audio_fine as fine
+from timesync.align import metadata
 from timesync.align.audio_coarse import CoarseMatch, coarse_match
 from timesync.align.audio_decode import CoarseFeatures, prepare_all
 from timesync.align.audio_features import flux_features
@@ -76,6 +77,10 @@ MAX_SMEAR_SAMPLES = 1.0
 #: Worker processes preparing sources' coarse features at once (None: one per
 #: source, at most ``os.cpu_count()``; 1 decodes in this process).
 DECODE_WORKERS: int | None = None
+#: A search narrowed by weaker evidence (metadata) covers its offset +- this many
+#: sigmas, plus :data:`NARROW_MARGIN_S` seconds.
+NARROW_SIGMAS = 4.0
+NARROW_MARGIN_S = 0.5
 #: Pairs matched at once, in threads (the FFTs and array arithmetic release the GIL).
 PAIR_THREADS = 2
 #: Highest sample rate used for the fine windows (Hz).
@@ -130,6 +135,7 @@ def match_features(
     dur_a: float,
     dur_b: float,
     fine_sr: int,
+    narrow: Constraint | None = None,
 ) -> AudioMatch:
     """Match ``b`` onto ``a`` from their coarse features and window readers.
 
@@ -144,11 +150,18 @@ def match_features(
         Durations (s) of the two recordings.
     fine_sr : int
         Sample rate (Hz) of the fine stage.
+    narrow : Constraint, optional
+        Weaker evidence on the same offset (``t_a = offset_s + t_b``, e.g. from
+        metadata tags). When the search over every lag is ambiguous or weak,
+        it is repeated over ``offset_s`` +- :data:`NARROW_SIGMAS` sigmas (plus
+        :data:`NARROW_MARGIN_S`); a clear match there is kept, and its evidence
+        says that it rests on that narrowing.
     """
     cm = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S)
     if cm is None:
         return _no(f"they overlap less than {MIN_OVERLAP_S:g} s at any offset")
-    coarse_ev = _coarse_evidence(cm)
+    cm, narrowed = _narrowed(fa, fb, cm, narrow)
+    coarse_ev = _coarse_evidence(cm) | narrowed
     common = {"score": cm.score, "ambiguity": cm.ambiguity, "evidence": coarse_ev}
     if cm.score < MIN_COARSE_SCORE:
         return _no(
@@ -199,6 +212,28 @@ def match_features(
             f"no reliable audio match: uncertainty {fit.uncertainty_s * 1e3:.1f} ms", **common
         )
     return AudioMatch(matched=True, reason="", **common)
+
+
+def _clear(cm: CoarseMatch) -> bool:
+    return cm.score >= MIN_COARSE_SCORE and cm.ambiguity < MAX_AMBIGUITY
+
+
+def _narrowed(fa: np.ndarray, fb: np.ndarray, cm: CoarseMatch, narrow: Constraint | None) \
+        -> tuple[CoarseMatch, dict[str, Any]]:
+    """The coarse match over the offsets ``narrow`` allows when the full search is not clear
+    (and the narrowed one is), with the evidence of that; else ``cm`` unchanged."""
+    if narrow is None or _clear(cm) or not math.isfinite(narrow.uncertainty_s):
+        return cm, {}
+    half = NARROW_SIGMAS * narrow.uncertainty_s + NARROW_MARGIN_S
+    span = (narrow.offset_s - half, narrow.offset_s + half)
+    inside = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S, offsets_s=span)
+    if inside is None or not _clear(inside):
+        return cm, {}
+    return inside, {
+        "narrowed_by": narrow.kind,
+        "narrowed_to_s": [round(span[0], 3), round(span[1], 3)],
+        "over_all_offsets": {"score": round(cm.score, 2), "ambiguity": round(cm.ambiguity, 3)},
+    }
 
 
 def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: int, sr: int):
@@ -398,8 +433,9 @@ class _Readers:
         return read
 
 
-def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None) -> AudioMatch:
-    """Match two prepared sources (``b`` onto ``a``)."""
+def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None,
+                   narrow: Constraint | None = None) -> AudioMatch:
+    """Match two prepared sources (``b`` onto ``a``), ``narrow`` as in :func:`match_features`."""
     readers = readers or _Readers()
     return match_features(
         a.features,
@@ -409,7 +445,20 @@ def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None) 
         dur_a=a.duration_s,
         dur_b=b.duration_s,
         fine_sr=_fine_rate(a.sample_rate, b.sample_rate),
+        narrow=narrow,
     )
+
+
+def _verdict(m: AudioMatch) -> str:
+    """'match', the match's dependence on a narrowed search, or the reason for no match."""
+    if not m.matched:
+        return m.reason
+    by = m.evidence.get("narrowed_by")
+    if by is None:
+        return "match"
+    lo, hi = m.evidence["narrowed_to_s"]
+    return (f"match only within the offsets the {by} allows ({lo:+.1f} to {hi:+.1f} s): "
+            "over all offsets the sound repeats or is weak")
 
 
 def _constraint(a: _Prepared, b: _Prepared, m: AudioMatch) -> Constraint:
@@ -440,7 +489,10 @@ def find_constraints(
     """Audio constraints between every pair of ``sources`` that share sound.
 
     The coarse features are computed in ``max_workers`` worker processes
-    (default :data:`DECODE_WORKERS`). Pairs that do not match leave no constraint; the
+    (default :data:`DECODE_WORKERS`). Where the creation_time or timecode tags
+    of a pair relate them (:func:`timesync.align.metadata.prior`), a search that
+    is ambiguous over all offsets is narrowed to what the tags allow
+    (:func:`match_features`). Pairs that do not match leave no constraint; the
     reason is kept in ``findings[name]["audio_pairs"]``. Sources without usable
     audio get a note.
     """
@@ -452,17 +504,20 @@ def find_constraints(
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
     readers = _Readers()
 
+    by_name = {s.name: s for s in sources}
+
     def match_pair(pair: tuple[str, str]) -> tuple[_Prepared, _Prepared, AudioMatch]:
         a, b = prepared[pair[0]], prepared[pair[1]]
         if b.duration_s > a.duration_s:
             a, b = b, a  # chunk the shorter one
-        return a, b, match_prepared(a, b, readers)
+        narrow = metadata.prior(by_name[a.name], by_name[b.name])
+        return a, b, match_prepared(a, b, readers, narrow)
 
     with ThreadPoolExecutor(max_workers=PAIR_THREADS) as pool:
         for k, (a, b, m) in enumerate(pool.map(match_pair, pairs)):
             for x, y in ((a, b), (b, a)):
                 report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
-                    "match" if m.matched else m.reason
+                    _verdict(m)
                 )
             if m.matched:
                 report.constraints.append(_constraint(a, b, m))

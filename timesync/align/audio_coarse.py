@@ -235,11 +235,15 @@ def _fit_drift_line(points: list[tuple[float, float, float, int]], max_slope: fl
 
 
 def _chunk_peaks(
-    cc: _ChunkCorrelator, k: int, curve: np.ndarray
+    cc: _ChunkCorrelator, k: int, curve: np.ndarray, lags: tuple[float, float] | None = None
 ) -> list[tuple[float, float, float, int]]:
-    """The strongest peaks of chunk ``k``: ``(chunk centre, full lag, z, k)``."""
+    """The strongest peaks of chunk ``k``: ``(chunk centre, full lag, z, k)``; only
+    full lags (frames) within ``lags`` when given."""
     s, e = cc.bounds[k]
     scale, valid = cc.chunk_norm(e - s)
+    if lags is not None:
+        full = np.arange(valid.size) - (cc.L - 1) - s
+        valid = valid & (full >= lags[0]) & (full <= lags[1])
     if valid.sum() <= 10:
         return []
     z = _robust_z(curve * scale, valid)
@@ -251,8 +255,11 @@ def _chunk_peaks(
     return out
 
 
-def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int):
+def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int,
+          allowed: np.ndarray | None = None):
     valid = counts >= min_overlap
+    if allowed is not None:
+        valid &= allowed
     if not valid.any():
         return None
     z = _robust_z(total / np.sqrt(np.maximum(counts, 1) * n_bands), valid)
@@ -264,7 +271,11 @@ def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int)
 
 
 def coarse_match(
-    fa: np.ndarray, fb: np.ndarray, *, min_overlap_s: float = 3.0
+    fa: np.ndarray,
+    fb: np.ndarray,
+    *,
+    min_overlap_s: float = 3.0,
+    offsets_s: tuple[float, float] | None = None,
 ) -> CoarseMatch | None:
     """Coarse alignment of features ``fb`` onto ``fa`` (see module docstring).
 
@@ -274,11 +285,15 @@ def coarse_match(
         Whitened features (:func:`timesync.align.audio_features.flux_features`).
     min_overlap_s : float
         Lags where the two overlap less than this are not considered (seconds).
+    offsets_s : (float, float), optional
+        Only offsets ``t_a - rate * t_b`` in this closed range (seconds) are
+        searched (a search narrowed by other evidence); the noise floor, the
+        score and the second peak are then those of this range.
 
     Returns
     -------
     CoarseMatch or None
-        None when no lag gives ``min_overlap_s`` of overlap.
+        None when no lag (in ``offsets_s``) gives ``min_overlap_s`` of overlap.
     """
     n_a, n_b = fa.shape[0], fb.shape[0]
     min_overlap = int(round(min_overlap_s * FRAME_RATE))
@@ -286,12 +301,19 @@ def coarse_match(
         return None
     cc = _ChunkCorrelator(fa, fb, int(round(CHUNK_S * FRAME_RATE)))
     counts = _overlap_counts(n_a, n_b)
+    allowed, chunk_lags = None, None
+    if offsets_s is not None:
+        lo, hi = offsets_s[0] * FRAME_RATE, offsets_s[1] * FRAME_RATE
+        lags = np.arange(-(n_b - 1), n_a)
+        allowed = (lags >= lo) & (lags <= hi)
+        drift = MAX_DRIFT_PPM * 1e-6 * n_b + 1.0  # a chunk's lag moves this far along a drift line
+        chunk_lags = (lo - drift, hi + drift)
     curves, peaks = [], []
     for k in range(len(cc.bounds)):
         curve = cc.chunk_curve(k)
-        peaks += _chunk_peaks(cc, k, curve)
+        peaks += _chunk_peaks(cc, k, curve, chunk_lags)
         curves.append(curve.astype(np.float16) if len(cc.bounds) > 8 else curve)
-    best = _best(cc.total(curves, 0.0), counts, min_overlap, fa.shape[1])
+    best = _best(cc.total(curves, 0.0), counts, min_overlap, fa.shape[1], allowed)
     if best is None:
         return None
     lag, s1, s2, ovl = best
@@ -300,7 +322,7 @@ def coarse_match(
     if line is not None:
         l0, line_slope, on_line = line
         if abs(line_slope) * n_b >= 1.0:
-            best2 = _best(cc.total(curves, line_slope), counts, min_overlap, fa.shape[1])
+            best2 = _best(cc.total(curves, line_slope), counts, min_overlap, fa.shape[1], allowed)
             if best2 is not None and best2[1] > s1:
                 lag, s1, s2, ovl = best2
                 slope = line_slope

@@ -25,7 +25,7 @@ from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint
 
-__all__ = ["timecode_seconds", "find_constraints", "METADATA_SIGMA_S", "NO_METADATA"]
+__all__ = ["timecode_seconds", "find_constraints", "prior", "METADATA_SIGMA_S", "NO_METADATA"]
 
 #: One sigma (s) of an offset from two creation_time or timecode tags.
 METADATA_SIGMA_S = 2.0
@@ -105,6 +105,23 @@ def _facts(src: Any) -> dict[str, Any]:
         facts["timecode"] = timecode_seconds(str(timecode), fps)
         facts["timecode_text"] = str(timecode)
     return facts
+
+
+def prior(a: Any, b: Any) -> Constraint | None:
+    """What the tags of sources ``a`` and ``b`` say about their offset, or None.
+
+    Returns the metadata constraint with ``source = b``, ``other = a``
+    (``t_a = offset_s + t_b``, seconds), from creation_time if both files carry
+    comparable ones, else from timecode. Used to narrow other searches.
+    """
+    if getattr(a, "info", None) is None or getattr(b, "info", None) is None:
+        return None
+    fa, fb = _facts(a), _facts(b)
+    for key in ("creation_time", "timecode"):
+        constraint = _pair(fb, fa, key)
+        if constraint is not None:
+            return constraint
+    return None
 
 
 def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None) \
