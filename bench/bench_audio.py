@@ -320,15 +320,55 @@ def build(case: Case) -> None:
 
 WRAPPER = textwrap.dedent(
     """
-    import json, resource, subprocess, sys, time
+    import json, os, resource, subprocess, sys, threading, time
+
+    def tree_kb(root):
+        # proportional set size (shared pages split between sharers) summed over
+        # the process tree: worker processes (forkserver children included) count
+        parent = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    pass
+        tree, todo = set(), [root]
+        while todo:
+            p = todo.pop()
+            tree.add(p)
+            todo += [c for c, pp in parent.items() if pp == p and c not in tree]
+        total = 0
+        for p in tree:
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    total += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+            except (OSError, StopIteration, ValueError):
+                pass
+        return total
+
     t0 = time.perf_counter()
+    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_kb(proc.pid))
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
     try:
-        p = subprocess.run(sys.argv[2:], capture_output=True, text=True, timeout=float(sys.argv[1]))
-        rc, out, err = p.returncode, p.stdout, p.stderr
+        out, err = proc.communicate(timeout=float(sys.argv[1]))
+        rc = proc.returncode
     except subprocess.TimeoutExpired:
-        rc, out, err = "timeout", "", ""
+        proc.kill()
+        out, err = proc.communicate()
+        rc = "timeout"
     dt = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done.set()
+    watcher.join()
+    rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak[0]) / 1024
     print(json.dumps({"rc": rc, "seconds": dt, "peak_mb": rss, "stdout": out[-4000:], "stderr": err[-2000:]}))
     """
 )
@@ -514,7 +554,13 @@ def fmt(x, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+#: The machine's 1-minute load average when main() started (stated in the report).
+LOAD_AT_START = 0.0
+
+
 def main() -> int:
+    global LOAD_AT_START
+    LOAD_AT_START = os.getloadavg()[0]
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -610,8 +656,9 @@ def report(rows, summary, ts_errors, drift_errors, wrong, peers_note) -> str:
         "(90 s on the 60-minute case). Workarounds needed to run them pip-only: syncstart forces matplotlib's TkAgg "
         "(patched to Agg) and calls ffprobe (a PyAV shim answers the sample rate); audalign's pydub needs ffprobe "
         "for non-WAV input, so its runner decodes M4A to WAV with ffmpeg first (inside its timed run). Peers "
-        "report no uncertainty and never refuse. The machine was shared with other jobs (load 5-10 on 2 cores): "
-        "times are noisy.",
+        "report no uncertainty and never refuse. Peak MB = the largest proportional set size (PSS) summed "
+        "over the tool's whole process tree (worker processes included), sampled every 50 ms. "
+        f"Load average when the run started: {LOAD_AT_START:.1f} on {os.cpu_count()} cores.",
         "",
         "| case | source | tool | error ms | sigma ms | drift err ppm | s | peak MB | verdict |",
         "|---|---|---|---:|---:|---:|---:|---:|---|",
