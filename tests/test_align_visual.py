@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 
 from timesync.align import audiovisual, visual
 from timesync.align.overlay_synth import ClipSpec, write_clip
-from timesync.align.visual import NO_FLASHES, detect_flashes, match_events
+from timesync.align.visual import NO_FLASHES, EventSet, detect_flashes, match_and_fit, match_events
 from timesync.media import probe
 
 #: True times of the shots; clip A starts at true 0, clip B at true B_START.
@@ -78,3 +79,124 @@ def test_visual_and_audiovisual_constraints(flash_clips):
 def test_heard_impulses(flash_clips):
     onsets = audiovisual.heard_impulses(flash_clips["a"])
     assert np.max(np.abs(onsets - SHOTS)) < 0.002
+
+
+# -- a busy scene: a panning texture with lights sweeping through it ----------------------------
+
+#: True times of the flashes over the busy scene; clip A (25 fps) starts at true 0, B (15 fps) at BUSY_B_START.
+BUSY_SHOTS = np.array([0.55, 1.31, 1.62, 2.48, 3.37, 3.9, 4.71, 5.42])
+BUSY_B_START = 0.3719
+
+
+def _busy_background(path, n_frames: int = 150, size: tuple[int, int] = (160, 120)):
+    """A texture panning 2 px a frame with 12 bright lights sweeping through, 40 frames each.
+
+    Every cell a light passes brightens and darkens again within a few frames,
+    as a flash would: what the old detector took for flashes by the dozen.
+    """
+    import av
+    import cv2
+
+    rng = np.random.default_rng(5)
+    width, height = size
+    texture = cv2.GaussianBlur(rng.uniform(40, 200, (height, 4 * width)).astype(np.float32), (0, 0), 3)
+    lights = [(int(rng.integers(-20, n_frames)), int(rng.integers(15, height - 15)), int(rng.choice([-1, 1])))
+              for _ in range(12)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "18", "preset": "ultrafast", "threads": "1"}
+        for i in range(n_frames):
+            x0 = (2 * i) % (3 * width)
+            img = texture[:, x0:x0 + width].copy()
+            for start, y, way in lights:
+                if 0 <= i - start < 40:
+                    cv2.circle(img, (width // 2 + way * (5 * (i - start) - 100), y), 6, 250.0, -1)
+            rgb = np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def busy_clips(tmp_path_factory):
+    """Flashes over the busy scene at 25 and 15 fps (B later), and at unrelated times at 15 fps.
+
+    The scene plays at each clip's own frame rate, so its lights pass at
+    unrelated times in the clips: like flashes seen by one camera only.
+    """
+    folder = tmp_path_factory.mktemp("busy")
+    background = _busy_background(folder / "scene.mp4")
+    b_shots = BUSY_SHOTS[BUSY_SHOTS > BUSY_B_START + 0.05] - BUSY_B_START
+    unrelated = np.sort(np.random.default_rng(9).uniform(0.3, 5.3, 7))
+    common = dict(size=(160, 120), flash_s=FLASH_S, background=background)
+    a = ClipSpec(n_frames=150, fps=Fraction(25), flashes=list(BUSY_SHOTS), **common)
+    b = ClipSpec(n_frames=84, fps=Fraction(15), flashes=list(b_shots), flash_at=(0.3, 0.4), **common)
+    u = ClipSpec(n_frames=84, fps=Fraction(15), flashes=list(unrelated), flash_at=(0.3, 0.4), **common)
+    return {"a": write_clip(folder / "a.mkv", a), "b": write_clip(folder / "b.mp4", b),
+            "u": write_clip(folder / "u.mp4", u), "b_shots": b_shots, "u_shots": unrelated}
+
+
+def _found(events, truth):
+    """How many true flashes an event lies on (within its uncertainty), and the events lying on none."""
+    onsets = np.array([e.onset_s(FLASH_S) for e in events])
+    reach = np.array([(math.sqrt(3) if e.uniform else 3) * e.sigma_s + 0.002 for e in events])
+    near = np.abs(onsets[:, None] - np.asarray(truth)[None, :]) <= reach[:, None]
+    return int(near.any(axis=0).sum()), [e for e, hit in zip(events, near.any(axis=1), strict=True) if not hit]
+
+
+def test_flashes_found_over_a_busy_scene(busy_clips):
+    events_a = detect_flashes(busy_clips["a"])
+    found, extra = _found(events_a, BUSY_SHOTS)
+    assert (found, len(extra)) == (len(BUSY_SHOTS), 0)
+    # 15 fps: a 30-ms flash lights one 67-ms frame (onset known to the frame) or two
+    events_b = detect_flashes(busy_clips["b"])
+    found, extra = _found(events_b, busy_clips["b_shots"])
+    assert found >= len(busy_clips["b_shots"]) - 1 and extra == []
+    assert {e.frames for e in events_b} == {1, 2}
+    assert all(e.uniform == (e.frames == 1) for e in events_b)
+
+
+def test_busy_scene_matched_at_two_frame_rates(busy_clips):
+    constraint, why = visual.visual_constraint("a", detect_flashes(busy_clips["a"]),
+                                               "b", detect_flashes(busy_clips["b"]))
+    assert why is None
+    # t_b = t_a - BUSY_B_START
+    assert abs(constraint.offset_s + BUSY_B_START) <= 3 * constraint.uncertainty_s
+    assert constraint.uncertainty_s < 0.005
+    assert constraint.evidence["events_agreeing"] >= len(busy_clips["b_shots"]) - 1
+    assert constraint.evidence["chance_log10"] < constraint.evidence["second_chance_log10"] - visual.MIN_EVIDENCE_MARGIN
+
+
+def test_unrelated_flash_times_do_not_match(busy_clips):
+    events_u = detect_flashes(busy_clips["u"])
+    assert _found(events_u, busy_clips["u_shots"])[1] == []
+    constraint, why = visual.visual_constraint("a", detect_flashes(busy_clips["a"]), "u", events_u)
+    assert constraint is None and why == "flashes of a and u do not match clearly"
+    sources = [SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in (busy_clips["a"], busy_clips["u"])]
+    assert visual.find_constraints(sources).constraints == []
+
+
+def test_match_needs_more_than_the_chance_runner_up():
+    """Three coincidences where other offsets give two each are no match (the runner-up counts)."""
+    a = np.array([1.0, 2.29, 3.83, 5.45, 5.87, 7.81])
+    # offset 0.5 pairs 1.0, 2.29, 3.83; offset 1.1 pairs 5.45, 5.87; offset -0.7 pairs 5.87, 7.81; no
+    # other offset pairs more than two
+    b = np.array([1.5, 2.79, 4.33, 6.55, 6.97, 5.17, 7.11])
+    sigma = 0.001
+    found = match_and_fit(EventSet.instants(a, sigma), EventSet.instants(b, sigma), frame_s=0.04)
+    assert found is None
+    # with three more coincidences at 0.5 it is one
+    a6, b6 = np.append(a, [9.0, 9.23, 9.71]), np.append(b, [9.5, 9.73, 10.21])
+    match, fit = match_and_fit(EventSet.instants(a6, sigma), EventSet.instants(b6, sigma), frame_s=0.04)
+    assert match.agreeing == 6 and match.second_best == 2
+    assert fit.offset_s == pytest.approx(0.5, abs=1e-9)
+
+
+def test_periodic_flashes_do_not_match():
+    """A strobe: every shift by its period fits as well."""
+    strobe = EventSet.instants(np.arange(0.2, 6, 0.25), 0.001)
+    shifted = EventSet.instants(np.arange(0.2, 6, 0.25) + 0.25 * 3 + 0.013, 0.001)
+    assert match_and_fit(strobe, shifted, frame_s=0.04) is None

@@ -14,15 +14,28 @@ energy splits between that frame and the next:
 * lit over three or more: the middle frames give the full brightness P and
   ``onset = t[n+1] - dur_n * E_n / P`` (no L needed);
 * lit in one frame only: the onset lies somewhere in that frame before
-  ``t[n+1] - L``: taken at the middle, with a uniform uncertainty;
+  ``t[n+1] - L``: taken at the middle, with a uniform uncertainty a frame wide
+  (a neighbouring frame may be lit too faintly to count);
 * a lasting step (a light switched on): the onset lies between two frames.
 
-Matching (:func:`match_events`): two event lists are compared under every
-hypothesis "event i of one is event j of the other"; the hypothesis under which
-most events agree wins if at least :data:`MIN_AGREEING` agree and it clearly
-beats the best hypothesis with a different offset. Offsets are then refined by
-least squares over the matched events (with the flash duration ``L`` as a
-second unknown when the split ratios vary enough to measure it).
+Every place where cells rose is looked at (a flash during a camera pan is not
+hidden by the pan elsewhere), and a brightening is a flash only if it looks like
+added light: the picture is as before once it is over (no cut, nothing moved
+in), one spatial pattern times one time profile explains its excess brightness
+over the frames it lit and the two around (:func:`_same_shape`: a headlight
+sweeping through a cell is not that), and it is not brightest at the picture's
+edge (something coming into view).
+
+Matching (:func:`match_and_fit`): two event lists are compared under every
+hypothesis "event i of one is event j of the other"; the best hypotheses are
+refined by least squares over the events paired within their uncertainties
+(with the flash duration ``L`` as a second unknown when the split ratios vary
+enough to measure it, and only pairs whose frame counts allow one duration).
+The best wins if at least :data:`MIN_AGREEING` events agree, it clearly beats
+the best hypothesis with a different offset in number, and its pairs are far
+less likely as chance coincidences than the runner-up's
+(:data:`MIN_EVIDENCE_MARGIN`). :func:`match_events` is the plain count for
+instants.
 
 :func:`find_constraints` gives ``"visual"`` constraints between videos and,
 through :mod:`timesync.align.audiovisual`, ``"audio-visual"`` constraints
@@ -32,12 +45,13 @@ between a video's flashes and another source's heard impulses.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.overlay_scan import (
@@ -77,6 +91,19 @@ SATURATED = 250.0
 MAX_FLASH_FRAMES = 4
 #: A lasting brightening (a light switched on) must cover this many cells (a tenth of the picture).
 MIN_STEP_CELLS = round(0.1 * GRID[0] * GRID[1])
+#: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
+#: most this fraction of the brightening (else a cut or something moving).
+MAX_SHIFT = 0.25
+#: Fraction of a flash's excess brightness (over the frames it lit and the two around) that one
+#: spatial pattern must explain (see :func:`_same_shape`).
+MIN_SAME_SHAPE = 0.95
+#: A match's pairs must be this much (log10) less likely as chance coincidences than the
+#: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
+#: events a side, flashes lit over one or two frames at 15-30 fps) 5 in 1284 then still
+#: matched, against 10 with 2.5 and 26 by the counts alone.
+MIN_EVIDENCE_MARGIN = 3.0
+#: Places (apart from each other) looked at for a flash in one frame.
+MAX_PLACES = 8
 #: Events that must agree for a match.
 MIN_AGREEING = 3
 #: The note of a video in which no flash was seen.
@@ -108,6 +135,10 @@ class VisualEvent:
     saturated : bool
         The flash drove cells to full brightness, so how its energy splits
         between frames is not measured: its onset is only known to a frame.
+    uniform : bool
+        The onset is only known to lie within an interval (a frame):
+        uniformly, ``sigma_s`` times sqrt(3) either way at most, rather than
+        with a normal error.
     """
 
     boundary_s: float
@@ -119,16 +150,30 @@ class VisualEvent:
     cell: tuple[int, int]
     frame_s: float
     saturated: bool = False
+    uniform: bool = False
 
     def onset_s(self, flash_s: float) -> float:
         """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
         return self.boundary_s - flash_s * self.ratio
 
+    def flash_bounds_s(self) -> tuple[float, float]:
+        """Durations (s) a flash lighting this event's frames can have: ``(shortest, longest)``.
+
+        A flash lighting ``k`` frames lasts more than ``k - 2`` frames and at
+        most ``k`` frames, widened by half a frame either way for a frame lit
+        too faintly to count (and the frames' durations not all equal). A
+        lasting step is no flash: ``(inf, inf)``.
+        """
+        if self.frames == 0:
+            return math.inf, math.inf
+        return max(0.0, self.frames - 2.5) * self.frame_s, (self.frames + 0.5) * self.frame_s
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict."""
         return {"boundary_s": round(self.boundary_s, 6), "ratio": round(self.ratio, 4),
                 "sigma_s": round(self.sigma_s, 6), "frame": self.frame, "frames": self.frames,
-                "strength": round(self.strength, 1), "cell": list(self.cell), "saturated": self.saturated}
+                "strength": round(self.strength, 1), "cell": list(self.cell), "saturated": self.saturated,
+                "uniform": self.uniform}
 
 
 # -- detection ----------------------------------------------------------------------------------
@@ -158,6 +203,46 @@ def _moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> boo
     return loss > 0.5 * gain
 
 
+def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray) -> float:
+    """Mean change (grey levels) of the ``mask`` cells from before a flash to after it.
+
+    The least of the change between the frames just around it and between
+    the ``pre`` and ``post`` baselines (a flash shortly before or after may
+    light one of them).
+    """
+    shifts = [float(np.abs(post - pre)[mask].mean())]
+    if start >= 1 and after < len(block):
+        shifts.append(float(np.abs(block[after] - block[start - 1])[mask].mean()))
+    return min(shifts)
+
+
+def _at_edge(cell: tuple[int, int], shape: tuple[int, ...]) -> bool:
+    """True for a cell (row, column) in the outermost ring of a grid of ``shape`` (rows, columns)."""
+    return cell[0] in (0, shape[0] - 1) or cell[1] in (0, shape[1] - 1)
+
+
+def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarray:
+    """The cells of ``rose`` connected to ``cell`` (or, if it did not rise, to the highest ``jump``)."""
+    labels, _count = ndimage.label(rose)
+    label = labels[cell] or labels.flat[int(np.argmax(np.where(rose, jump, -np.inf)))]
+    return labels == label
+
+
+def _same_shape(excess: np.ndarray) -> float:
+    """Fraction of the energy of ``excess`` (frames, rows, columns) one spatial pattern explains.
+
+    A light adds the same pattern (its glow) to every frame it lights, in
+    proportion to how long it lit each, and nothing to the frames around: the
+    excess over the baseline is one pattern times one time profile (fraction
+    near 1). Something moving, or the picture changing, lights different cells
+    in different frames, or darkens some (fraction well below 1).
+    """
+    flat = excess.reshape(len(excess), -1).astype(np.float64)  # (frames, cells)
+    values = np.linalg.svd(flat, compute_uv=False)
+    total = float(np.sum(values ** 2))
+    return float(values[0] ** 2) / total if total > 0 else 0.0
+
+
 def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray,
               cell: tuple[int, int], reach: int = 4) -> tuple[VisualEvent | None, int]:
     """The event whose rise is detected at frame n around grid ``cell`` (row, column).
@@ -178,7 +263,7 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
 
     pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else at(n - 1)
     jump = at(n) - at(n - 1)
-    mask = jump > 0.3 * float(jump.max())
+    mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
     horizon = min(count, n + MAX_FLASH_FRAMES + 2)
     excess = np.array([float(np.clip(at(k) - pre, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
     noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
@@ -195,7 +280,7 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
             return None, n + 1  # a small lasting change (a clock digit, a moving edge)
         event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
-                            frame=start, frames=0, strength=float(jump.max()),
+                            uniform=True, frame=start, frames=0, strength=float(jump.max()),
                             cell=(int(cell[1]), int(cell[0])), frame_s=dur)
         return event, n + MAX_FLASH_FRAMES + 2
     frames = last - first + 1
@@ -211,15 +296,24 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
         return None, after
+    if _shift(block, start - f0, after - f0, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()):
+        return None, after  # not back to what it was: a cut or something moving, not a flash
+    around = ndimage.binary_dilation(mask, iterations=1)
+    if _same_shape((block[max(0, start - 1 - f0):after + 1 - f0] - base)[:, around]) < MIN_SAME_SHAPE:
+        return None, after  # the picture around it changed otherwise: something moving, not a flash
+    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
+    if _at_edge((r0 + int(top[0]), c0 + int(top[1])), bright.shape[1:]):
+        return None, after  # brightest at the picture's edge: something coming into view, as like as not
     common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur)
     boundary = float(ends[start])
     if float(block[start - f0:after - f0][:, mask].max()) >= SATURATED:
         # clipped: the split of energy between frames says nothing; the onset lies
         # somewhere in the first lit frame
         event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
-                            saturated=True, **common)
+                            saturated=True, uniform=True, **common)
     elif frames == 1:
-        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12) / 2, **common)
+        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12), uniform=True,
+                            **common)
     elif frames == 2:
         ratio = float(e_lit[0] / e_lit.sum())
         sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
@@ -227,7 +321,11 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     else:
         full = float(np.median(e_lit[1:-1]))
         onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
-        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur, **common)
+        # one steady light fills the middle frames: none darker than the first or last; else (two
+        # flashes close together) the first frame's share says little: somewhere in that frame
+        steady = float(e_lit[1:-1].min()) >= 0.9 * max(float(e_lit[0]), float(e_lit[-1]))
+        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
+                            uniform=not steady, **common)
     return event, after
 
 
@@ -248,6 +346,27 @@ def _rises(bright: np.ndarray, noise: np.ndarray, chunk: int = 4096) -> list[tup
         for k in np.nonzero((z > Z_THRESHOLD).any(axis=(1, 2)))[0]:
             out.append((s + int(k) + 1, z[k]))
     return out
+
+
+def _places(zn: np.ndarray, busy: Sequence[tuple[int, int, int]], most: int = MAX_PLACES,
+            apart: int = 4) -> Iterator[tuple[int, int]]:
+    """Distinct places (row, column) where cells rose far above their noise, strongest first.
+
+    Cells within ``apart`` of a stronger place, or within ``2 * apart`` of a
+    ``busy`` place (an event found there and still lit: the list is read
+    anew at each step, so an event found at one place hides the rest of its
+    blob), are left out.
+    """
+    out: list[tuple[int, int]] = []
+    for flat in np.argsort(zn, axis=None)[::-1][:np.count_nonzero(zn > Z_THRESHOLD)]:
+        r, c = (int(v) for v in np.unravel_index(int(flat), zn.shape))
+        if any(abs(r - r0) <= 2 * apart and abs(c - c0) <= 2 * apart for _, r0, c0 in busy) \
+                or any(abs(r - r0) <= apart and abs(c - c0) <= apart for r0, c0 in out):
+            continue
+        out.append((r, c))
+        yield r, c
+        if len(out) >= most:
+            return
 
 
 def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
@@ -275,25 +394,19 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
     if len(bright) < 4:
         return []
     noise = _cell_noise(bright)
-    hits = _rises(bright, noise)
     events: list[VisualEvent] = []
-    skip_to = 0
-    for n, zn in hits:
-        if n < skip_to or n < 1:
+    busy: list[tuple[int, int, int]] = []  # (until frame, row, column) of places already explained
+    for n, zn in _rises(bright, noise):
+        if n < 1:
             continue
-        tried: list[tuple[int, int]] = []
-        for flat in np.argsort(zn, axis=None)[::-1][:24]:
-            if zn.flat[flat] <= Z_THRESHOLD or len(tried) >= 3:
-                break
-            cell = np.unravel_index(int(flat), zn.shape)
-            if any(abs(cell[0] - r) <= 4 and abs(cell[1] - c) <= 4 for r, c in tried):
-                continue  # the same place as a cell already tried
-            tried.append((int(cell[0]), int(cell[1])))
-            event, after = _event_at(bright, int(n), times, ends, noise, tried[-1])
+        busy = [b for b in busy if b[0] > n]
+        for cell in _places(zn, busy):
+            event, after = _event_at(bright, n, times, ends, noise, cell)
             if event is not None:
                 events.append(event)
-                skip_to = after
-                break
+                busy.append((after, cell[0], cell[1]))
+            elif after > n + 1:  # something passing through there: not looked at again meanwhile
+                busy.append((after, cell[0], cell[1]))
     return events
 
 
@@ -305,13 +418,17 @@ class EventMatch:
 
     ``pairs``: ``(i, j)`` index pairs; ``agreeing``: their number;
     ``second_best``: agreeing events under the best hypothesis with a
-    different offset (a clear winner has many more).
+    different offset (a clear winner has many more). ``evidence`` and
+    ``second_evidence``: how unlikely (log10) the pairs of the best and of the
+    runner-up hypothesis are as chance coincidences (see ``match_and_fit``).
     """
 
     offset_s: float
     pairs: list[tuple[int, int]]
     agreeing: int
     second_best: int
+    evidence: float | None = None
+    second_evidence: float | None = None
 
 
 def _count(a: np.ndarray, b_sorted: np.ndarray, hyps: np.ndarray, tol: float) -> np.ndarray:
@@ -389,7 +506,8 @@ class MatchedFit:
 
 
 def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
-                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float) -> MatchedFit:
+                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float,
+                flash_max_s: float = 0.2) -> MatchedFit:
     """Offset (and flash duration L) from matched events.
 
     Each matched pair obeys ``t_b - L r_b = offset + t_a - L r_a`` (for an
@@ -401,6 +519,7 @@ def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
     t_a, r_a, s_a, t_b, r_b, s_b : arrays
         Boundary times (s), ratios and one-sigma uncertainties (s) of the matched events.
     flash_guess_s : the flash duration used when it cannot be fitted (s).
+    flash_max_s : the longest flash the events allow (s): a fitted duration beyond it is not taken.
     """
     y = t_b - t_a
     dr = r_b - r_a
@@ -412,7 +531,7 @@ def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
         design = np.column_stack([np.ones(n), dr])
         cov = np.linalg.inv(design.T @ (design * w[:, None]))
         off, flash = cov @ (design.T @ (w * y))
-        if not 0 < flash < 0.2:
+        if not 0 < flash < min(0.2, flash_max_s):
             fitted = False
     if not fitted:
         flash = flash_guess_s
@@ -432,17 +551,38 @@ def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
 
 @dataclass(frozen=True)
 class EventSet:
-    """Events of one source for matching: ``onset = t - L * r`` with one-sigma ``sigma`` (arrays)."""
+    """Events of one source for matching: ``onset = t - L * r`` with one-sigma ``sigma`` (arrays).
+
+    ``shortest`` and ``longest``: the flash durations (s) each event allows
+    (:meth:`VisualEvent.flash_bounds_s`); None for instants (any). Two events
+    are the same flash only if their ranges overlap.
+    """
 
     t: np.ndarray
     r: np.ndarray
     sigma: np.ndarray
+    shortest: np.ndarray | None = None
+    longest: np.ndarray | None = None
+    uniform: np.ndarray | None = None
 
     @classmethod
     def of(cls, events: Sequence[VisualEvent]) -> EventSet:
         """From detected flashes."""
+        bounds = np.array([e.flash_bounds_s() for e in events], float).reshape(-1, 2)
         return cls(np.array([e.boundary_s for e in events], float), np.array([e.ratio for e in events], float),
-                   np.array([e.sigma_s for e in events], float))
+                   np.array([e.sigma_s for e in events], float), bounds[:, 0], bounds[:, 1],
+                   np.array([e.uniform for e in events], bool))
+
+    def spread(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(normal sigma, half-width of a uniform error)`` of every event's onset (s): one of them is 0."""
+        uniform = np.zeros(len(self.t), bool) if self.uniform is None else self.uniform
+        return np.where(uniform, 0.0, self.sigma), np.where(uniform, math.sqrt(3) * self.sigma, 0.0)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(shortest, longest)`` flash durations (s) of every event (0 and inf when not known)."""
+        if self.shortest is None or self.longest is None:
+            return np.zeros_like(self.t), np.full_like(self.t, np.inf)
+        return self.shortest, self.longest
 
     @classmethod
     def instants(cls, times: Sequence[float], sigma_s: float) -> EventSet:
@@ -451,16 +591,28 @@ class EventSet:
         return cls(t, np.zeros_like(t), np.full_like(t, sigma_s))
 
 
-def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None) \
-        -> list[tuple[int, int]]:
-    """One-to-one pairs whose onsets agree within 3 sigma + 2 ms (+ ``slack[i, j]``)."""
+def _tolerance(a: EventSet, b: EventSet) -> np.ndarray:
+    """How far (s) the onsets of events ``i`` of ``a`` and ``j`` of ``b`` may differ if the same: ``[i, j]``.
+
+    Three combined normal sigmas, plus the half-widths of uniform errors
+    (bounded), plus 2 ms.
+    """
+    (sig_a, half_a), (sig_b, half_b) = a.spread(), b.spread()
+    return 3 * np.hypot(sig_a[:, None], sig_b[None, :]) + half_a[:, None] + half_b[None, :] + 0.002
+
+
+def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None,
+                 allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``."""
     ta = a.t - flash_s * a.r
     tb = b.t - flash_s * b.r
     gap = np.abs(tb[None, :] - ta[:, None] - offset)
-    tol = 3 * np.hypot(a.sigma[:, None], b.sigma[None, :]) + 0.002
+    tol = _tolerance(a, b)
     if slack is not None:
         tol = tol + slack
     ok = gap <= tol
+    if allowed is not None:
+        ok &= allowed
     pairs, used = [], set()
     for i in np.argsort(ta):
         cands = [j for j in np.nonzero(ok[i])[0] if j not in used]
@@ -471,17 +623,35 @@ def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack:
     return pairs
 
 
+def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float) -> float:
+    """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
+
+    Each pair agrees within its :func:`_tolerance` ``tol``; an event of ``b``
+    (``density`` per second) falls within ``tol`` of a given time by chance
+    with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
+    pairs of flashes lit in one frame only (known to a frame).
+    """
+    if not pairs:
+        return 0.0
+    tol = _tolerance(a, b)
+    return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
+
+
 def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int = MIN_AGREEING,
-                  candidates: int = 30) -> tuple[EventMatch, MatchedFit] | None:
+                  candidates: int = 60) -> tuple[EventMatch, MatchedFit] | None:
     """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
 
     Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
-    ranked by how many events agree within a frame; the best few distinct
-    ones are refined: events are paired within their own uncertainties
-    (3 sigma + 2 ms), the offset and flash duration fitted, and the pairs
-    counted again. The refined hypothesis with most agreeing events wins if it
-    has at least ``min_agreeing`` and clearly beats the runner-up (by 2 events
-    and a factor 1.5); otherwise None.
+    ranked by how many events agree within a frame; the best ``candidates``
+    distinct ones are refined: events are paired within their own
+    uncertainties (:func:`_tolerance`) where their frame counts allow one
+    flash duration, the offset and flash duration fitted, and the pairs
+    counted again. Refined hypotheses within half a frame of a better one are
+    the same. The one with most agreeing events wins if it has at least
+    ``min_agreeing``, clearly beats the runner-up (whatever the runner-up's
+    count: by 2 events and a factor 1.5), and its pairs are at least
+    :data:`MIN_EVIDENCE_MARGIN` (log10) less likely as chance coincidences
+    (:func:`_evidence`); otherwise None.
     """
     guess = 0.5 * frame_s
     times_a, times_b = a.t - guess * a.r, b.t - guess * b.r
@@ -494,34 +664,46 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
         counts[start:start + 4096] = _count(times_a, b_sorted, hyps[start:start + 4096], frame_s)
     chosen: list[float] = []
     for k in np.argsort(-counts, kind="stable"):
-        if counts[k] < min_agreeing or len(chosen) >= candidates:
+        if len(chosen) >= candidates:
             break
-        if all(abs(hyps[k] - c) > frame_s for c in chosen):
+        if all(abs(hyps[k] - c) > 0.1 * frame_s for c in chosen):
             chosen.append(float(hyps[k]))
     slack = 0.5 * frame_s * np.abs(b.r[None, :] - a.r[:, None])  # the flash duration is not known yet
-    refined: list[tuple[int, float, list[tuple[int, int]], MatchedFit]] = []
+    (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
+    # the same flash only where the durations the two events allow overlap
+    allowed = np.maximum(short_a[:, None], short_b[None, :]) <= np.minimum(long_a[:, None], long_b[None, :])
+    refined: list[tuple[int, float, list[tuple[int, int]], MatchedFit | None]] = []
     for hyp in chosen:
-        pairs = _tight_pairs(a, b, hyp, guess, slack)
-        fit = None
+        pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
+        fit, offset = None, hyp
         for _ in range(3):
-            if len(pairs) < min_agreeing:
+            if len(pairs) < 2:
                 break
             ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
-            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib], flash_guess_s=guess)
-            pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s)
-        if fit is None or len(pairs) < min_agreeing:
-            continue
-        if any(abs(fit.offset_s - r[1]) < 0.5 * frame_s for r in refined):
-            continue  # converged onto a hypothesis already refined
-        refined.append((len(pairs), fit.offset_s, pairs, fit))
-    if not refined:
+            longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=min(guess, longest), flash_max_s=longest)
+            offset = fit.offset_s
+            pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
+        refined.append((len(pairs), offset, pairs, fit))
+    # hypotheses within half a frame of a better one are the same one, paired differently; the
+    # runner-up (whatever its count: chance coincidences of unrelated events) sets the bar
+    distinct: list[tuple[int, float, list[tuple[int, int]], MatchedFit | None]] = []
+    for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
+        if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
+            distinct.append(r)
+    if not distinct or distinct[0][3] is None:
         return None
-    refined.sort(key=lambda r: -r[0])
-    best = refined[0]
-    second = refined[1][0] if len(refined) > 1 else 0
-    if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second:
+    density = len(b.t) / max(float(np.ptp(b.t)), frame_s)
+    evidence = [_evidence(a, b, r[2], density) for r in distinct]
+    best, best_evidence = distinct[0], evidence[0]
+    second = distinct[1][0] if len(distinct) > 1 else 0
+    second_evidence = max(evidence[1:], default=0.0)
+    if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second \
+            or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN:
         return None
-    return EventMatch(offset_s=best[1], pairs=best[2], agreeing=best[0], second_best=second), best[3]
+    return EventMatch(offset_s=best[1], pairs=best[2], agreeing=best[0], second_best=second,
+                      evidence=best_evidence, second_evidence=second_evidence), best[3]
 
 
 def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent]) \
@@ -536,6 +718,8 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
         source=name_a, other=name_b, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s, kind="visual",
         rate=1.0, score=float(match.agreeing), rate_uncertainty=None, at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
+                  "chance_log10": round(-(match.evidence or 0.0), 2),
+                  "second_chance_log10": round(-(match.second_evidence or 0.0), 2),
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
                   "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
