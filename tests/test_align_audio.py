@@ -258,3 +258,20 @@ def test_prepare_all_in_processes_isolates_a_bad_file(coarse_files, tmp_path):
         np.testing.assert_array_equal(pooled[name].features, here[name].features)
 
 
+
+
+def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypatch):
+    """The same two files aligned with probing and decoding in worker processes
+    and entirely in this process give the same constraint."""
+    import timesync.sync as sync_module
+
+    sync = sync_module.sync
+    files = [str(coarse_files[1]), str(coarse_files[2])]  # the same noise as WAV and as AAC
+    here = sync(files, methods=["audio"])
+    monkeypatch.setattr(audio, "PROCESS_MIN_AUDIO_S", 0.0)
+    monkeypatch.setattr(sync_module, "PROCESS_MIN_BYTES", 0)
+    pooled = sync(files, methods=["audio"])
+    for result in (here, pooled):
+        assert result.all_aligned
+        assert abs(result.source(files[1]).clock.offset_s) < 0.001
+    assert pooled.source(files[1]).clock == here.source(files[1]).clock

@@ -163,12 +163,28 @@ def _probe_one(path: str) -> Any:
         return exc
 
 
+#: Probe in worker processes only when the files hold at least this many bytes in all
+#: (smaller ones probe faster than worker processes start).
+PROCESS_MIN_BYTES = 32 * 1024 * 1024
+
+
+def _total_bytes(paths: Sequence[str]) -> int:
+    total = 0
+    for p in paths:
+        try:
+            total += os.stat(p).st_size
+        except OSError:
+            pass  # probe() says what is wrong with it
+    return total
+
+
 def _probe_all(paths: Sequence[str], workers: int) -> dict[str, Any]:
-    """Probe (and hash) every file: in worker processes where possible (PyAV's
+    """Probe (and hash) every file: in worker processes when they are large (PyAV's
     packet scan holds the GIL), else in threads."""
     from timesync.parallel import process_pool
 
-    pool = process_pool(min(workers, len(paths)))
+    big = _total_bytes(paths) >= PROCESS_MIN_BYTES
+    pool = process_pool(min(workers, len(paths))) if big else None
     if pool is None:
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
     with pool:

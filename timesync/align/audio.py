@@ -75,8 +75,11 @@ MAX_UNCERTAINTY_S = 0.005
 #: (a linear smear averages out at the window centre but blunts the peak).
 MAX_SMEAR_SAMPLES = 1.0
 #: Worker processes preparing sources' coarse features at once (None: one per
-#: source, at most ``os.cpu_count()``; 1 decodes in this process).
+#: source, at most twice ``os.cpu_count()``; 1 decodes in this process).
 DECODE_WORKERS: int | None = None
+#: Below this many seconds of audio in all (an hour at 16 kHz decodes in about
+#: 2 s), the features are computed in this process: no worker processes started.
+PROCESS_MIN_AUDIO_S = 600.0
 #: A search narrowed by weaker evidence (metadata) covers its offset +- this many
 #: sigmas, plus :data:`NARROW_MARGIN_S` seconds.
 NARROW_SIGMAS = 4.0
@@ -372,6 +375,9 @@ def _prepare_sources(
         finished.append(name)
         progress(0.6 * len(finished) / max(len(jobs), 1), f"audio features: {name}")
 
+    total_s = sum(float(s.info.duration_s or 0.0) for s in with_audio)
+    if total_s < PROCESS_MIN_AUDIO_S:
+        workers = 1  # starting worker processes would cost more than it saves
     results = prepare_all(jobs, max_workers=workers, done=done) if jobs else {}
     prepared: dict[str, _Prepared] = {}
     for src in with_audio:

@@ -91,8 +91,14 @@ class FluxExtractor:
         if last > self._next:
             starts = self._start(np.arange(self._next, last)) - self._carry_at
             windows = np.lib.stride_tricks.sliding_window_view(buf, self._win)
+            hop = self.sr * HOP // COARSE_SR if (self.sr * HOP) % COARSE_SR == 0 else 0
             for i in range(0, starts.size, _BATCH):
-                self._energies.append(self._energies_of(windows[starts[i : i + _BATCH]]))
+                if hop:  # a whole number of samples per hop: a strided view, no copy
+                    n = min(_BATCH, starts.size - i)
+                    frames = windows[starts[i] : starts[i] + (n - 1) * hop + 1 : hop]
+                else:
+                    frames = windows[starts[i : i + _BATCH]]
+                self._energies.append(self._energies_of(frames))
             self._next = last
         keep = int(self._start(self._next)) - self._carry_at
         self._carry = buf[keep:]
