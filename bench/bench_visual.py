@@ -8,7 +8,10 @@
 2. Cases built from ``../shared/media`` videos (bikes.mp4, carphone.mp4,
    tree.avi) in a temporary folder: a clock drawn with cv2.putText ticking at a
    known time and flashes brightening known parts of frame intervals, two clips
-   per video at different frame rates and start times.
+   per video at different frame rates and start times; flashes found per clip,
+   and a third clip with flashes at unrelated times (must not match).
+3. Chance matches: simulated flash lists at unrelated times in two videos, how
+   often the matcher still pairs them (each such match is a wrong answer).
 
 Prints the figures and writes the "Visual and overlay alignment" section of
 ``bench/RESULTS.md`` between ``<!-- visual:start -->`` and ``<!-- visual:end -->``.
@@ -16,6 +19,7 @@ Prints the figures and writes the "Visual and overlay alignment" section of
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -40,6 +44,8 @@ from timesync.align.overlay_synth import ClipSpec, write_clip  # noqa: E402
 from timesync.media import FrameIndex, probe  # noqa: E402
 
 START, END = "<!-- visual:start -->", "<!-- visual:end -->"
+#: Duration of the flashes drawn in the cases built from ../shared/media (s).
+FLASH_S = 0.03
 
 
 def _true_pair_offset(truth: dict, a: str, b: str, at_a: float) -> float:
@@ -108,6 +114,7 @@ def sample_incident(folder: Path) -> dict:
 
 def shared_cases(media: Path, work: Path) -> list[dict]:
     rng = np.random.default_rng(11)
+    unrelated_rng = np.random.default_rng(12)
     out = []
     for name, fps_a, fps_b in (("bikes.mp4", Fraction(25), Fraction(30000, 1001)),
                                ("carphone.mp4", Fraction(30000, 1001), Fraction(25)),
@@ -119,12 +126,12 @@ def shared_cases(media: Path, work: Path) -> list[dict]:
         clock_a = datetime(2024, 5, 17, 21, 2, 33) + timedelta(seconds=float(rng.uniform(0, 1)))
         clock_b = clock_a + timedelta(seconds=b_start + 3.85)  # B's clock 3.85 s ahead of A's
         a = ClipSpec(n_frames=int(10 * fps_a), fps=fps_a, size=(320, 240), clock_at_zero=clock_a,
-                     clock_suffix="CAM-A", flashes=list(shots), flash_s=0.03, impulses=list(shots),
+                     clock_suffix="CAM-A", flashes=list(shots), flash_s=FLASH_S, impulses=list(shots),
                      background=media / name)
         b_shots = shots[shots > b_start + 0.05] - b_start
         b = ClipSpec(n_frames=int(9 * fps_b), fps=fps_b, size=(320, 240), clock_at_zero=clock_b,
                      clock_format="%d.%m.%Y %H:%M:%S", clock_at="bottom", flashes=list(b_shots),
-                     flash_s=0.03, flash_at=(0.35, 0.45), background=media / name)
+                     flash_s=FLASH_S, flash_at=(0.35, 0.45), background=media / name)
         pa = write_clip(work / f"{Path(name).stem}_A.mkv", a)
         pb = write_clip(work / f"{Path(name).stem}_B.mp4", b)
         row = {"video": name, "fps": f"{float(fps_a):.3f}/{float(fps_b):.3f}"}
@@ -140,7 +147,99 @@ def shared_cases(media: Path, work: Path) -> list[dict]:
             if c.source == str(pa):
                 row[f"{c.kind}_ms"] = (c.offset_s + b_start) * 1000
                 row[f"{c.kind}_sigma_ms"] = c.uncertainty_s * 1000
+                if c.kind == "visual":
+                    row["visual_evidence"] = c.evidence
+        events_a, events_b = visual.detect_flashes(pa), visual.detect_flashes(pb)
+        if "visual_evidence" not in row:  # no clear match: what the best hypothesis was, and why it fell short
+            row["visual_rejected"] = _best_rejected(str(pa), events_a, str(pb), events_b, b_start)
+        row["flashes_A"] = _detections(events_a, shots, fps_a)
+        row["flashes_B"] = _detections(events_b, b_shots, fps_b)
+        # the same B with flashes at unrelated times: must give no clear match
+        unrelated = np.sort(unrelated_rng.uniform(0.6, 9.0, 8))
+        u = dataclasses.replace(b, flashes=list(unrelated[unrelated > 0.05]))
+        pu = write_clip(work / f"{Path(name).stem}_U.mp4", u)
+        constraint, _why = visual.visual_constraint(str(pa), events_a, str(pu), visual.detect_flashes(pu))
+        row["unrelated"] = None if constraint is None else (constraint.offset_s * 1000, constraint.uncertainty_s * 1000)
         out.append(row)
+    return out
+
+
+def _best_rejected(name_a: str, events_a: list, name_b: str, events_b: list, b_start: float) -> dict | None:
+    """The best visual hypothesis without the evidence margin (for the report only), or None."""
+    kept = visual.MIN_EVIDENCE_MARGIN
+    visual.MIN_EVIDENCE_MARGIN = -float("inf")
+    try:
+        constraint, _why = visual.visual_constraint(name_a, events_a, name_b, events_b)
+    finally:
+        visual.MIN_EVIDENCE_MARGIN = kept
+    if constraint is None:
+        return None
+    return {"error_ms": (constraint.offset_s + b_start) * 1000, "sigma_ms": constraint.uncertainty_s * 1000,
+            **constraint.evidence}
+
+
+def _detections(events: list, truth: np.ndarray, fps: Fraction) -> dict:
+    """Distinct flashes an event lies on (within its uncertainty), events on none.
+
+    Flashes whose lit frames touch (less than a flash and a frame apart) light
+    one run of frames, seen as one event at the first one's onset: they count
+    as one distinct flash. ``one_frame``: found events lit in one frame only
+    (their onset known to that frame, not better).
+    """
+    frame_s = 1 / float(fps)
+    distinct = [t for k, t in enumerate(truth) if k == 0 or t - truth[k - 1] >= FLASH_S + frame_s]
+    onsets = np.array([e.onset_s(FLASH_S) for e in events])
+    reach = np.array([(3 ** 0.5 if e.uniform else 3) * e.sigma_s + 0.002 for e in events])
+    near = np.abs(onsets[:, None] - np.array(distinct)[None, :]) <= reach[:, None] if len(events) else \
+        np.zeros((0, len(distinct)), bool)
+    on_truth = near.any(axis=1)
+    return {"found": int(near.any(axis=0).sum()), "distinct": len(distinct), "flashes": len(truth),
+            "extra": int((~on_truth).sum()), "events": len(events),
+            "one_frame": sum(1 for e, hit in zip(events, on_truth, strict=True) if hit and e.frames == 1)}
+
+
+def _simulated_events(onsets: np.ndarray, fps: float, noise_s: float, rng) -> list:
+    """The events a detector gives for FLASH_S flashes at ``onsets`` seen at ``fps``.
+
+    Lit in one frame: onset known to the frame (uniform); over two: the
+    boundary, and the energy split as the ratio, the boundary read with a
+    normal error ``noise_s``.
+    """
+    frame = 1 / fps
+    events = []
+    for t in onsets:
+        n = int(np.floor(t / frame))
+        start, end = n * frame, (n + 1) * frame
+        common = dict(frame=n, strength=100.0, cell=(0, 0), frame_s=frame)
+        if t + FLASH_S <= end:
+            events.append(visual.VisualEvent(boundary_s=start + frame / 2, ratio=0.5, sigma_s=frame / 12 ** 0.5,
+                                             frames=1, uniform=True, **common))
+        else:
+            events.append(visual.VisualEvent(boundary_s=end + rng.normal(0, noise_s), ratio=(end - t) / FLASH_S,
+                                             sigma_s=noise_s, frames=2, **common))
+    return sorted(events, key=lambda e: e.boundary_s)
+
+
+def chance_matches(trials: int = 300, seed: int = 3) -> list[dict]:
+    """How often flashes at unrelated times in two videos still give a visual match (each is wrong).
+
+    Per trial: 10-s and 9-s videos at two of 15/24/25/29.97 fps with ``k``
+    flashes each at unrelated random times plus ``extra`` more (brightenings
+    the other video did not see); the B list starts 0.3-1.2 s later.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, extra in ((4, 1), (6, 3), (8, 0), (8, 6), (12, 3)):
+        matched = 0
+        for _ in range(trials):
+            fps_a, fps_b = rng.choice([15.0, 24.0, 25.0, 30000 / 1001], 2)
+            a = np.sort(rng.uniform(0.6, 9.0, k + extra))
+            b = np.sort(rng.uniform(0.6, 9.0, k + extra)) - rng.uniform(0.3, 1.2)
+            ev_a = _simulated_events(a, fps_a, 0.0007, rng)
+            ev_b = _simulated_events(b[b > 0.05], fps_b, 0.0007, rng)
+            if len(ev_b) >= visual.MIN_AGREEING:
+                matched += visual.visual_constraint("a", ev_a, "b", ev_b)[0] is not None
+        out.append({"flashes": k, "extra": extra, "trials": trials, "matched": matched})
     return out
 
 
@@ -148,7 +247,7 @@ def _fmt(value, digits=2):
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def write_section(sample: dict | None, cases: list[dict]) -> str:
+def write_section(sample: dict | None, cases: list[dict], chance: list[dict]) -> str:
     load = os.getloadavg()[0]
     lines = [START, "## Visual and overlay alignment", "",
              f"`bench/bench_visual.py`, {datetime.now().date()}, {platform.machine()}, 2 cores shared "
@@ -183,7 +282,9 @@ def write_section(sample: dict | None, cases: list[dict]) -> str:
     if cases:
         lines += ["### Cases built from ../shared/media videos", "",
                   "Two 320x240 clips per video (A: clock top, flashes, shots in PCM audio; B: day-first clock "
-                  "at the bottom, flashes elsewhere, a later start), 30-ms flashes at 8 random times:", "",
+                  "at the bottom, flashes elsewhere, a later start), 30-ms flashes at 8 random times. The video "
+                  "plays at each clip's own frame rate, so its own brightenings (headlights, cuts) fall at "
+                  "unrelated times in A and B.", "",
                   "Errors against truth in ms, (one sigma); visual = flashes of A against flashes of B, "
                   "audio-visual = shots heard in A against flashes seen in B; n/a = no clear match "
                   "(reported as such, not a guess).", "",
@@ -198,6 +299,37 @@ def write_section(sample: dict | None, cases: list[dict]) -> str:
         notes = [f"{r['video']} {k[-1]}: {r[k]}" for r in cases for k in ("note_A", "note_B") if r.get(k)]
         if notes:
             lines += ["", "Notes: " + "; ".join(notes) + "."]
+        lines += ["", "Flash detection per clip (found/distinct = flashes an event lies on within its uncertainty, "
+                  "of the flashes drawn in the clip counted as one where their lit frames touch (they light one "
+                  "run of frames); extra = events on no true flash; one-frame = found "
+                  "events lit in one frame only, whose onset is known to that frame, not better) and the visual "
+                  "match (pairs agreeing; runner-up = pairs under the best other offset; chance = log10 of how "
+                  "likely the pairs are as coincidences of unrelated events, needed at least "
+                  f"{visual.MIN_EVIDENCE_MARGIN:g} below the runner-up's); unrelated = A against a B with flashes "
+                  "at unrelated times (must be no match):", "",
+                  "| video | A found/distinct | A extra | A one-frame | B found/distinct | B extra | B one-frame "
+                  "| pairs (runner-up) | chance log10 (runner-up) | unrelated |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in cases:
+            fa, fb, ev = r["flashes_A"], r["flashes_B"], r.get("visual_evidence") or r.get("visual_rejected")
+            match = "none | none" if ev is None else \
+                f"{ev['events_agreeing']} ({ev['second_best']}) | {ev['chance_log10']:.1f} ({ev['second_chance_log10']:.1f})"
+            if r.get("visual_rejected"):
+                match += (f" not enough: the best offset ({r['visual_rejected']['error_ms']:+.1f} ms from the truth, "
+                          f"sigma {r['visual_rejected']['sigma_ms']:.1f}) not reported")
+            unrelated = "no match" if r["unrelated"] is None else \
+                f"MATCHED {r['unrelated'][0]:.1f} ms ({r['unrelated'][1]:.1f})"
+            lines.append(f"| {r['video']} | {fa['found']}/{fa['distinct']} | {fa['extra']} | {fa['one_frame']} | "
+                         f"{fb['found']}/{fb['distinct']} | {fb['extra']} | {fb['one_frame']} | {match} | {unrelated} |")
+        lines.append("")
+    if chance:
+        lines += ["### Chance matches of unrelated flashes (simulated event lists)", "",
+                  "Flashes at unrelated random times in two videos (10 s and 9 s, two of 15/24/25/29.97 fps, 30-ms "
+                  "flashes: lit in one frame, onset known to the frame; or over two, boundary read to 0.7 ms), "
+                  "plus extra brightenings seen in one video only; every match is a wrong answer:", "",
+                  "| flashes a video | extra a video | trials | matched (wrong) |", "|---|---|---|---|"]
+        for c in chance:
+            lines.append(f"| {c['flashes']} | {c['extra']} | {c['trials']} | {c['matched']} |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
@@ -222,7 +354,7 @@ def main() -> int:
     sample = sample_incident(sample_dir) if (sample_dir / "truth.json").is_file() else None
     with tempfile.TemporaryDirectory(prefix="bench_visual_") as tmp:
         cases = shared_cases(REPO.parent / "shared" / "media", Path(tmp))
-    section = write_section(sample, cases)
+    section = write_section(sample, cases, chance_matches())
     print(section)
     update_results(section)
     return 0

@@ -102,6 +102,9 @@ MIN_SAME_SHAPE = 0.95
 #: events a side, flashes lit over one or two frames at 15-30 fps) 5 in 1284 then still
 #: matched, against 10 with 2.5 and 26 by the counts alone.
 MIN_EVIDENCE_MARGIN = 3.0
+#: A brightening brightest this close to the picture's edge (cells) may be something coming into
+#: view: no flash.
+EDGE_CELLS = 2
 #: Places (apart from each other) looked at for a flash in one frame.
 MAX_PLACES = 8
 #: Events that must agree for a match.
@@ -216,9 +219,9 @@ def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.
     return min(shifts)
 
 
-def _at_edge(cell: tuple[int, int], shape: tuple[int, ...]) -> bool:
-    """True for a cell (row, column) in the outermost ring of a grid of ``shape`` (rows, columns)."""
-    return cell[0] in (0, shape[0] - 1) or cell[1] in (0, shape[1] - 1)
+def _at_edge(cell: tuple[int, int], shape: tuple[int, ...], rings: int = EDGE_CELLS) -> bool:
+    """True for a cell (row, column) in the outer ``rings`` rings of a grid of ``shape`` (rows, columns)."""
+    return min(cell[0], cell[1], shape[0] - 1 - cell[0], shape[1] - 1 - cell[1]) < rings
 
 
 def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarray:
@@ -401,12 +404,10 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
             continue
         busy = [b for b in busy if b[0] > n]
         for cell in _places(zn, busy):
-            event, after = _event_at(bright, n, times, ends, noise, cell)
+            event, _after = _event_at(bright, n, times, ends, noise, cell)
             if event is not None:
                 events.append(event)
-                busy.append((after, cell[0], cell[1]))
-            elif after > n + 1:  # something passing through there: not looked at again meanwhile
-                busy.append((after, cell[0], cell[1]))
+                busy.append((event.frame + max(1, event.frames), cell[0], cell[1]))
     return events
 
 
@@ -555,7 +556,9 @@ class EventSet:
 
     ``shortest`` and ``longest``: the flash durations (s) each event allows
     (:meth:`VisualEvent.flash_bounds_s`); None for instants (any). Two events
-    are the same flash only if their ranges overlap.
+    are the same flash only if their ranges overlap. ``uniform``: events whose
+    onset is only known to an interval (:attr:`VisualEvent.uniform`); None:
+    none.
     """
 
     t: np.ndarray
