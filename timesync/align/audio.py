@@ -26,8 +26,9 @@ windows are re-decoded as short stretches (``decode_audio(start_s=..., duration_
 from __future__ import annotations
 
 import math
+import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -84,7 +85,8 @@ PROCESS_MIN_AUDIO_S = 600.0
 #: sigmas, plus :data:`NARROW_MARGIN_S` seconds.
 NARROW_SIGMAS = 4.0
 NARROW_MARGIN_S = 0.5
-#: Pairs matched at once, in threads (the FFTs and array arithmetic release the GIL).
+#: Pairs matched at once in threads, for short audio (long audio: one worker process
+#: per CPU).
 PAIR_THREADS = 2
 #: Highest sample rate used for the fine windows (Hz).
 MAX_FINE_SR = 48000
@@ -375,8 +377,7 @@ def _prepare_sources(
         finished.append(name)
         progress(0.6 * len(finished) / max(len(jobs), 1), f"audio features: {name}")
 
-    total_s = sum(float(s.info.duration_s or 0.0) for s in with_audio)
-    if total_s < PROCESS_MIN_AUDIO_S:
+    if _total_audio_s(sources) < PROCESS_MIN_AUDIO_S:
         workers = 1  # starting worker processes would cost more than it saves
     results = prepare_all(jobs, max_workers=workers, done=done) if jobs else {}
     prepared: dict[str, _Prepared] = {}
@@ -455,6 +456,35 @@ def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None,
     )
 
 
+_PairJob = tuple[_Prepared, _Prepared, Constraint | None]
+
+
+def _match_job(job: _PairJob) -> AudioMatch:
+    """One pair in a worker process (its own window readers)."""
+    a, b, narrow = job
+    return match_prepared(a, b, None, narrow)
+
+
+def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]:
+    """Matches of ``jobs`` in order: in worker processes for long audio (the
+    coarse search and window decoding hold the GIL in parts), else in
+    :data:`PAIR_THREADS` threads sharing the window readers."""
+    from timesync.parallel import process_pool
+
+    pool = process_pool(min(len(jobs), os.cpu_count() or 1)) if in_processes else None
+    if pool is not None:
+        with pool:
+            yield from pool.map(_match_job, jobs)
+        return
+    readers = _Readers()
+    with ThreadPoolExecutor(max_workers=PAIR_THREADS) as threads:
+        yield from threads.map(lambda job: match_prepared(job[0], job[1], readers, job[2]), jobs)
+
+
+def _total_audio_s(sources: Sequence[SourceMedia]) -> float:
+    return sum(float(s.info.duration_s or 0.0) for s in sources if s.info.audio is not None)
+
+
 def _verdict(m: AudioMatch) -> str:
     """'match', the match's dependence on a narrowed search, or the reason for no match."""
     if not m.matched:
@@ -508,26 +538,22 @@ def find_constraints(
     report.notes.update(notes)
     names = [s.name for s in sources if s.name in prepared]
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
-    readers = _Readers()
-
     by_name = {s.name: s for s in sources}
-
-    def match_pair(pair: tuple[str, str]) -> tuple[_Prepared, _Prepared, AudioMatch]:
-        a, b = prepared[pair[0]], prepared[pair[1]]
+    jobs = []
+    for na, nb in pairs:
+        a, b = prepared[na], prepared[nb]
         if b.duration_s > a.duration_s:
             a, b = b, a  # chunk the shorter one
-        narrow = metadata.prior(by_name[a.name], by_name[b.name])
-        return a, b, match_prepared(a, b, readers, narrow)
-
-    with ThreadPoolExecutor(max_workers=PAIR_THREADS) as pool:
-        for k, (a, b, m) in enumerate(pool.map(match_pair, pairs)):
-            for x, y in ((a, b), (b, a)):
-                report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
-                    _verdict(m)
-                )
-            if m.matched:
-                report.constraints.append(_constraint(a, b, m))
-            prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
+        jobs.append((a, b, metadata.prior(by_name[a.name], by_name[b.name])))
+    long_audio = _total_audio_s(sources) >= PROCESS_MIN_AUDIO_S
+    for k, ((a, b, _narrow), m) in enumerate(zip(jobs, _match_all(jobs, long_audio), strict=True)):
+        for x, y in ((a, b), (b, a)):
+            report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
+                _verdict(m)
+            )
+        if m.matched:
+            report.constraints.append(_constraint(a, b, m))
+        prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
             report.notes.setdefault(name, "no reliable audio match with any other source")
