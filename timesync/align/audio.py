@@ -30,6 +30,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -473,9 +474,14 @@ def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]
 
     pool = process_pool(min(len(jobs), os.cpu_count() or 1)) if in_processes else None
     if pool is not None:
-        with pool:
-            yield from pool.map(_match_job, jobs)
-        return
+        try:
+            with pool:
+                matches = list(pool.map(_match_job, jobs))
+        except BrokenProcessPool:  # a worker was killed (out of memory?): redo them here
+            matches = None
+        if matches is not None:
+            yield from matches
+            return
     readers = _Readers()
     with ThreadPoolExecutor(max_workers=PAIR_THREADS) as threads:
         yield from threads.map(lambda job: match_prepared(job[0], job[1], readers, job[2]), jobs)
