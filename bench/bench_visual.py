@@ -10,8 +10,9 @@
    known time and flashes brightening known parts of frame intervals, two clips
    per video at different frame rates and start times; flashes found per clip,
    and a third clip with flashes at unrelated times (must not match).
-3. Chance matches: simulated flash lists at unrelated times in two videos, how
-   often the matcher still pairs them (each such match is a wrong answer).
+3. Simulated flash lists: at unrelated times in two videos, how often the
+   matcher still pairs them (each such match is a wrong answer); at the same
+   times, how often the match lies within 3 sigma of the truth.
 
 Prints the figures and writes the "Visual and overlay alignment" section of
 ``bench/RESULTS.md`` between ``<!-- visual:start -->`` and ``<!-- visual:end -->``.
@@ -221,25 +222,36 @@ def _simulated_events(onsets: np.ndarray, fps: float, noise_s: float, rng) -> li
 
 
 def chance_matches(trials: int = 300, seed: int = 3) -> list[dict]:
-    """How often flashes at unrelated times in two videos still give a visual match (each is wrong).
+    """Simulated flash lists: unrelated (every match is wrong) and related (is the sigma honest?).
 
     Per trial: 10-s and 9-s videos at two of 15/24/25/29.97 fps with ``k``
-    flashes each at unrelated random times plus ``extra`` more (brightenings
-    the other video did not see); the B list starts 0.3-1.2 s later.
+    flashes each plus ``extra`` more (brightenings the other video did not
+    see), the B list 0.3-1.2 s later; unrelated: B's flashes at other random
+    times; related: the same flashes.
     """
     rng = np.random.default_rng(seed)
     out = []
     for k, extra in ((4, 1), (6, 3), (8, 0), (8, 6), (12, 3)):
-        matched = 0
-        for _ in range(trials):
-            fps_a, fps_b = rng.choice([15.0, 24.0, 25.0, 30000 / 1001], 2)
-            a = np.sort(rng.uniform(0.6, 9.0, k + extra))
-            b = np.sort(rng.uniform(0.6, 9.0, k + extra)) - rng.uniform(0.3, 1.2)
-            ev_a = _simulated_events(a, fps_a, 0.0007, rng)
-            ev_b = _simulated_events(b[b > 0.05], fps_b, 0.0007, rng)
-            if len(ev_b) >= visual.MIN_AGREEING:
-                matched += visual.visual_constraint("a", ev_a, "b", ev_b)[0] is not None
-        out.append({"flashes": k, "extra": extra, "trials": trials, "matched": matched})
+        row = {"flashes": k, "extra": extra, "trials": trials, "wrong": 0, "none": 0, "within": 0, "beyond": 0}
+        for related in (False, True):
+            for _ in range(trials):
+                fps_a, fps_b = rng.choice([15.0, 24.0, 25.0, 30000 / 1001], 2)
+                shift = rng.uniform(0.3, 1.2)
+                shots = np.sort(rng.uniform(0.6, 9.0, k))
+                a = np.sort(np.append(shots, rng.uniform(0.6, 9.0, extra)))
+                b = np.append(shots if related else rng.uniform(0.6, 9.0, k), rng.uniform(0.6, 9.0, extra)) - shift
+                ev_a = _simulated_events(a, fps_a, 0.0007, rng)
+                ev_b = _simulated_events(np.sort(b[b > 0.05]), fps_b, 0.0007, rng)
+                if len(ev_b) < visual.MIN_AGREEING:
+                    continue
+                constraint = visual.visual_constraint("a", ev_a, "b", ev_b)[0]
+                if not related:
+                    row["wrong"] += constraint is not None
+                elif constraint is None:
+                    row["none"] += 1
+                else:  # t_b = t_a - shift
+                    row["within" if abs(constraint.offset_s + shift) <= 3 * constraint.uncertainty_s else "beyond"] += 1
+        out.append(row)
     return out
 
 
@@ -323,13 +335,16 @@ def write_section(sample: dict | None, cases: list[dict], chance: list[dict]) ->
                          f"{fb['found']}/{fb['distinct']} | {fb['extra']} | {fb['one_frame']} | {match} | {unrelated} |")
         lines.append("")
     if chance:
-        lines += ["### Chance matches of unrelated flashes (simulated event lists)", "",
-                  "Flashes at unrelated random times in two videos (10 s and 9 s, two of 15/24/25/29.97 fps, 30-ms "
-                  "flashes: lit in one frame, onset known to the frame; or over two, boundary read to 0.7 ms), "
-                  "plus extra brightenings seen in one video only; every match is a wrong answer:", "",
-                  "| flashes a video | extra a video | trials | matched (wrong) |", "|---|---|---|---|"]
+        lines += ["### Simulated flash lists: chance matches and honest sigmas", "",
+                  "Two videos (10 s and 9 s, two of 15/24/25/29.97 fps; 30-ms flashes lit in one frame, onset known "
+                  "to the frame, or over two, boundary read to 0.7 ms) with flashes a video plus extra brightenings "
+                  "seen in one video only. Unrelated: the second video's flashes at other random times, so every "
+                  "match is a wrong answer. Related: the same flashes, the match against truth in its own sigma:",
+                  "", "| flashes a video | extra a video | trials each | unrelated: matched (wrong) "
+                  "| related: no match | within 3 sigma | beyond 3 sigma |", "|---|---|---|---|---|---|---|"]
         for c in chance:
-            lines.append(f"| {c['flashes']} | {c['extra']} | {c['trials']} | {c['matched']} |")
+            lines.append(f"| {c['flashes']} | {c['extra']} | {c['trials']} | {c['wrong']} | {c['none']} "
+                         f"| {c['within']} | {c['beyond']} |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines)

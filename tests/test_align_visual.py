@@ -200,3 +200,21 @@ def test_periodic_flashes_do_not_match():
     strobe = EventSet.instants(np.arange(0.2, 6, 0.25), 0.001)
     shifted = EventSet.instants(np.arange(0.2, 6, 0.25) + 0.25 * 3 + 0.013, 0.001)
     assert match_and_fit(strobe, shifted, frame_s=0.04) is None
+
+
+def test_flash_duration_must_fit_how_often_flashes_lit_two_frames():
+    """Flashes that lit two 33-ms frames 6 times in 8 last about 25 ms: not 1 ms, nor over a frame."""
+    frame = 1 / 30
+
+    def event(k: int, frames: int) -> visual.VisualEvent:
+        t = 1 + k * 0.7
+        return visual.VisualEvent(boundary_s=t, ratio=0.5 if frames == 1 else 0.4, sigma_s=0.001, frame=30 + k * 21,
+                                  frames=frames, strength=100.0, cell=(0, 0), frame_s=frame, uniform=frames == 1)
+
+    events = EventSet.of([event(k, 2 if k < 6 else 1) for k in range(8)])
+    pairs = [(events, k) for k in range(8)]
+    assert visual._crossings_unlikely(pairs, 0.001)
+    assert not visual._crossings_unlikely(pairs, 0.025)
+    assert visual._crossings_unlikely(pairs, 1.5 * frame)
+    # heard instants say nothing about it
+    assert not visual._crossings_unlikely([(EventSet.instants([1.0, 2.0], 0.001), k) for k in range(2)], 0.001)

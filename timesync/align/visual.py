@@ -558,7 +558,8 @@ class EventSet:
     (:meth:`VisualEvent.flash_bounds_s`); None for instants (any). Two events
     are the same flash only if their ranges overlap. ``uniform``: events whose
     onset is only known to an interval (:attr:`VisualEvent.uniform`); None:
-    none.
+    none. ``frame_s``: the duration of each event's first frame (s); None for
+    instants.
     """
 
     t: np.ndarray
@@ -567,6 +568,7 @@ class EventSet:
     shortest: np.ndarray | None = None
     longest: np.ndarray | None = None
     uniform: np.ndarray | None = None
+    frame_s: np.ndarray | None = None
 
     @classmethod
     def of(cls, events: Sequence[VisualEvent]) -> EventSet:
@@ -574,7 +576,7 @@ class EventSet:
         bounds = np.array([e.flash_bounds_s() for e in events], float).reshape(-1, 2)
         return cls(np.array([e.boundary_s for e in events], float), np.array([e.ratio for e in events], float),
                    np.array([e.sigma_s for e in events], float), bounds[:, 0], bounds[:, 1],
-                   np.array([e.uniform for e in events], bool))
+                   np.array([e.uniform for e in events], bool), np.array([e.frame_s for e in events], float))
 
     def spread(self) -> tuple[np.ndarray, np.ndarray]:
         """``(normal sigma, half-width of a uniform error)`` of every event's onset (s): one of them is 0."""
@@ -624,6 +626,36 @@ def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack:
             used.add(j)
             pairs.append((int(i), j))
     return pairs
+
+
+def _crossings_unlikely(events: Sequence[tuple[EventSet, int]], flash_s: float, p_min: float = 1e-3) -> bool:
+    """True when flashes lasting ``flash_s`` would light two frames or more as often as ``events`` did
+    (or as seldom) with probability below ``p_min``.
+
+    A flash of duration L starting at a random time within a frame of
+    duration f crosses into the next frame with probability min(1, L / f).
+    ``events``: (set, index) pairs; events lit in one frame only count as not
+    crossing, events over two frames or more (not lit in a uniform way) as
+    crossing; instants and events of unknown kind do not count.
+    """
+    crossing, chances = 0, []
+    for events_set, k in events:
+        if events_set.frame_s is None or events_set.uniform is None or events_set.longest is None:
+            continue
+        single = bool(events_set.uniform[k]) and events_set.r[k] == 0.5
+        if not single and (events_set.uniform[k] or not np.isfinite(events_set.longest[k])):
+            continue  # saturated, two flashes in one run, or a lasting step: which is not known
+        chances.append(min(1.0, flash_s / float(events_set.frame_s[k])))
+        crossing += not single
+    if not chances:
+        return False
+    # P(at least `crossing` crossings) for independent events with these chances (Poisson binomial)
+    dist = np.zeros(len(chances) + 1)
+    dist[0] = 1.0
+    for p in chances:
+        dist[1:] = dist[1:] * (1 - p) + dist[:-1] * p
+        dist[0] *= 1 - p
+    return min(float(dist[crossing:].sum()), float(dist[:crossing + 1].sum())) < p_min
 
 
 def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float) -> float:
@@ -686,6 +718,10 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
             longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
                               flash_guess_s=min(guess, longest), flash_max_s=longest)
+            if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
+                # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
+                fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                                  flash_guess_s=min(guess, longest), flash_max_s=0.0)
             offset = fit.offset_s
             pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
         refined.append((len(pairs), offset, pairs, fit))
