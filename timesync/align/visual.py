@@ -268,7 +268,7 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     jump = at(n) - at(n - 1)
     mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
     horizon = min(count, n + MAX_FLASH_FRAMES + 2)
-    excess = np.array([float(np.clip(at(k) - pre, 0, None)[mask].sum()) for k in range(n - 1, horizon)])
+    excess = np.clip(block[n - 1 - f0:horizon - f0] - pre, 0, None)[:, mask].sum(axis=1).astype(np.float64)
     noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
     # the rise is at frame n (excess[1]) or, faint, already at n-1 (excess[0])
     e_ref = float(max(excess[0], excess[1]))
@@ -294,7 +294,7 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     post = block[after - f0:after + 2 - f0].mean(axis=0) if after < count else pre
     base = (pre + post) / 2
     lit_frames = block[start - f0:after - f0] - base
-    e_lit = np.array([float(np.clip(f, 0, None)[mask].sum()) for f in lit_frames])
+    e_lit = np.clip(lit_frames, 0, None)[:, mask].sum(axis=1).astype(np.float64)
     peak = lit_frames.max(axis=0)
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
