@@ -15,6 +15,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,24 +179,54 @@ def _total_bytes(paths: Sequence[str]) -> int:
     return total
 
 
-def _probe_all(paths: Sequence[str], workers: int) -> dict[str, Any]:
+def _probe_all(
+    paths: Sequence[str], workers: int, audio_features: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Probe (and hash) every file: in worker processes when they are large (PyAV's
-    packet scan holds the GIL), else in threads."""
+    packet scan holds the GIL), else in threads.
+
+    With ``audio_features``, each worker process also computes its file's coarse
+    audio features right after probing it (one task per file, so the probing of
+    one file overlaps the decoding of another). Returns the probe results (MediaInfo
+    or MediaError) and those features by path (empty when done in threads).
+    """
     from timesync.parallel import process_pool
 
     big = _total_bytes(paths) >= PROCESS_MIN_BYTES
+    if big and audio_features:
+        pool = process_pool(min(len(paths), 2 * (os.cpu_count() or 1)))
+        if pool is not None:
+            from timesync.align.audio_decode import probe_with_features
+
+            try:
+                with pool:
+                    done = list(pool.map(probe_with_features, paths))
+            except BrokenProcessPool:
+                done = None  # a worker died: probe again below, without features
+            if done is not None:
+                infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
+                return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
     pool = process_pool(min(workers, len(paths))) if big else None
     if pool is None:
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
     with pool:
-        return dict(zip(paths, pool.map(_probe_one, paths), strict=True))
+        return dict(zip(paths, pool.map(_probe_one, paths), strict=True)), {}
+
+
+def _wanted(methods: Iterable[str] | None) -> list[str]:
+    """The aligner modules to run (all of :data:`ALIGNERS` when ``methods`` is None)."""
+    wanted = None if methods is None else {m.rsplit(".", 1)[-1] for m in methods}
+    return [m for m in ALIGNERS if wanted is None or m.rsplit(".", 1)[-1] in wanted]
 
 
 def _run_aligners(
-    sources: list[SourceMedia], methods: Iterable[str] | None, progress: Progress
+    sources: list[SourceMedia],
+    methods: Iterable[str] | None,
+    progress: Progress,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[list[AlignerReport], dict[str, str]]:
-    wanted = None if methods is None else {m.rsplit(".", 1)[-1] for m in methods}
-    todo = [m for m in ALIGNERS if wanted is None or m.rsplit(".", 1)[-1] in wanted]
+    """Run the aligners; ``extra[short name]`` holds keyword arguments for one of them."""
+    todo = _wanted(methods)
     reports, status = [], {}
     for i, modname in enumerate(todo):
         short = modname.rsplit(".", 1)[-1]
@@ -212,7 +243,8 @@ def _run_aligners(
             progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), msg)
 
         try:
-            reports.append(module.find_constraints(sources, progress=sub))
+            kwargs = (extra or {}).get(short, {})
+            reports.append(module.find_constraints(sources, progress=sub, **kwargs))
             status[short] = "ran"
         except TimesyncError as exc:
             status[short] = f"failed: {exc}"
@@ -285,10 +317,12 @@ def sync(
         raise ValueError("the same file is given twice")
     ref_name = _match_reference(os.fspath(reference), names) if reference is not None else None
     prog(0.0, "probing and hashing")
-    infos = _probe_all(names, min(4, os.cpu_count() or 1))
+    with_audio = "timesync.align.audio" in _wanted(methods) and len(names) > 1
+    infos, features = _probe_all(names, min(4, os.cpu_count() or 1), audio_features=with_audio)
     good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
     prog(0.1, "aligning")
-    reports, status = _run_aligners(good, methods, prog) if len(good) > 1 else ([], {})
+    extra = {"audio": {"features": features}} if features else None
+    reports, status = _run_aligners(good, methods, prog, extra) if len(good) > 1 else ([], {})
     constraints = [c for r in reports for c in r.constraints] + list(anchors)
     good_names = [s.name for s in good]
     params: dict[str, Any] = {"methods": sorted(status), "anchors": len(anchors)}

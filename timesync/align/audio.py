@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -363,14 +363,19 @@ def _prepared(src: SourceMedia, res: CoarseFeatures | MediaError) -> _Prepared |
 
 
 def _prepare_sources(
-    sources: Sequence[SourceMedia], progress: Callable[[float, str], None], workers: int | None
+    sources: Sequence[SourceMedia],
+    progress: Callable[[float, str], None],
+    workers: int | None,
+    ready: Mapping[str, CoarseFeatures | MediaError],
 ) -> tuple[dict[str, _Prepared], dict[str, str]]:
-    """Coarse features of every source with audio (worker processes), and notes for the rest."""
+    """Coarse features of every source with audio (worker processes; those in ``ready``
+    were computed while probing), and notes for the rest."""
     notes = {s.name: "no audio stream" for s in sources if s.info.audio is None}
     with_audio = [s for s in sources if s.info.audio is not None]
     jobs = {
         s.name: (str(s.path), float(s.info.audio.start_s or 0.0), s.info.audio.index)
         for s in with_audio
+        if s.name not in ready
     }
     finished: list[str] = []
 
@@ -380,7 +385,7 @@ def _prepare_sources(
 
     if _total_audio_s(sources) < PROCESS_MIN_AUDIO_S:
         workers = 1  # starting worker processes would cost more than it saves
-    results = prepare_all(jobs, max_workers=workers, done=done) if jobs else {}
+    results = dict(ready) | (prepare_all(jobs, max_workers=workers, done=done) if jobs else {})
     prepared: dict[str, _Prepared] = {}
     for src in with_audio:
         res = _prepared(src, results[src.name])
@@ -527,8 +532,12 @@ def find_constraints(
     *,
     progress: Callable[[float, str], None] | None = None,
     max_workers: int | None = None,
+    features: Mapping[str, CoarseFeatures | MediaError] | None = None,
 ) -> AlignerReport:
     """Audio constraints between every pair of ``sources`` that share sound.
+
+    ``features`` holds coarse features already computed by name (by
+    :func:`timesync.align.audio_decode.probe_with_features`, while probing).
 
     The coarse features are computed in ``max_workers`` worker processes
     (default :data:`DECODE_WORKERS`). Where the creation_time or timecode tags
@@ -540,7 +549,9 @@ def find_constraints(
     """
     report = AlignerReport(method="audio")
     prog = progress or (lambda f, m: None)
-    prepared, notes = _prepare_sources(sources, prog, max_workers or DECODE_WORKERS)
+    prepared, notes = _prepare_sources(
+        sources, prog, max_workers or DECODE_WORKERS, features or {}
+    )
     report.notes.update(notes)
     names = [s.name for s in sources if s.name in prepared]
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]

@@ -29,6 +29,7 @@ from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,14 @@ from timesync.align.audio_features import FluxExtractor
 from timesync.errors import MediaError
 from timesync.parallel import process_pool
 
-__all__ = ["CoarseFeatures", "coarse_features", "prepare_all", "GAP_TOLERANCE_S", "BLOCK_S"]
+__all__ = [
+    "CoarseFeatures",
+    "coarse_features",
+    "probe_with_features",
+    "prepare_all",
+    "GAP_TOLERANCE_S",
+    "BLOCK_S",
+]
 
 #: A frame whose PTS is off from where the previous samples end by more than
 #: this (seconds) opens a gap (filled with zeros) or an overlap (dropped).
@@ -165,6 +173,30 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
         return CoarseFeatures(ex.finish(), total / sr, sr)
     finally:
         container.close()
+
+
+def probe_with_features(path: str) -> tuple[Any, CoarseFeatures | MediaError | None]:
+    """Probe ``path`` and, if it has audio, compute its coarse features: one task for a
+    worker process, so that probing and decoding of several files overlap.
+
+    Returns
+    -------
+    (MediaInfo or MediaError, CoarseFeatures or MediaError or None)
+        The probe's result (its error when the file cannot be read, then no
+        features), and the features (None without an audio stream).
+    """
+    from timesync.media import probe
+
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        return exc, None
+    if info.audio is None:
+        return info, None
+    try:
+        return info, coarse_features(path, float(info.audio.start_s or 0.0), info.audio.index)
+    except MediaError as exc:
+        return info, exc
 
 
 def prepare_all(
