@@ -133,3 +133,11 @@ def test_metadata_far_from_the_sound_does_not_force_a_match(tmp_path):
     report = _audio_report(_looped_pair(tmp_path / "far", "2024-05-17T21:02:33.000000Z",
                                         "2024-05-17T22:02:38.000000Z"))
     assert not report.constraints
+
+
+def test_metadata_cannot_pick_a_repetition_the_sound_fits_worse(tmp_path):
+    """Tags that put b 20 s later than it is (one loop period off) point at a repetition
+    with less overlap, whose peak is lower than the best one: the pair stays refused."""
+    report = _audio_report(_looped_pair(tmp_path / "period", "2024-05-17T21:02:33.000000Z",
+                                        "2024-05-17T21:02:58.000000Z"))
+    assert not report.constraints

@@ -218,3 +218,28 @@ def test_flash_duration_must_fit_how_often_flashes_lit_two_frames():
     assert visual._crossings_unlikely(pairs, 1.5 * frame)
     # heard instants say nothing about it
     assert not visual._crossings_unlikely([(EventSet.instants([1.0, 2.0], 0.001), k) for k in range(2)], 0.001)
+
+
+def _light_bar(offset_s: float) -> list[visual.VisualEvent]:
+    """A light bar's five-flash pattern repeating every 20 s for 80 s, seen ``offset_s`` later."""
+    frame = 1 / 30
+    times = [t + 20 * k + offset_s for k in range(4) for t in (0.3, 1.1, 1.75, 2.9, 4.2)]
+    return [visual.VisualEvent(boundary_s=t, ratio=0.4, sigma_s=0.001, frame=round(t * 30), frames=2,
+                               strength=100.0, cell=(0, 0), frame_s=frame, uniform=False) for t in times]
+
+
+def test_metadata_narrows_a_repeating_flash_pattern():
+    """A pattern that repeats every 20 s fits three offsets; tags that put the offset near
+    +5 s (+- 2 s) pick the right one, and the constraint says that it rests on them."""
+    from timesync.align.constraints import Constraint
+
+    a, b = _light_bar(0.0), _light_bar(5.0)
+    none, why = visual.visual_constraint("a.mp4", a, "b.mp4", b)
+    assert none is None and "do not match clearly" in why
+    tags = Constraint(source="a.mp4", other="b.mp4", offset_s=4.0, uncertainty_s=2.0, kind="metadata")
+    constraint, _ = visual.visual_constraint("a.mp4", a, "b.mp4", b, tags)
+    assert constraint.offset_s == pytest.approx(5.0, abs=3 * constraint.uncertainty_s)
+    assert constraint.evidence["narrowed_by"] == "metadata"
+    assert constraint.evidence["narrowed_to_s"] == [-4.5, 12.5]
+    far = Constraint(source="a.mp4", other="b.mp4", offset_s=60.0, uncertainty_s=2.0, kind="metadata")
+    assert visual.visual_constraint("a.mp4", a, "b.mp4", b, far)[0] is None  # no pattern there

@@ -160,8 +160,10 @@ def match_features(
         Weaker evidence on the same offset (``t_a = offset_s + t_b``, e.g. from
         metadata tags). When the search over every lag is ambiguous or weak,
         it is repeated over ``offset_s`` +- :data:`NARROW_SIGMAS` sigmas (plus
-        :data:`NARROW_MARGIN_S`); a clear match there is kept, and its evidence
-        says that it rests on that narrowing.
+        :data:`NARROW_MARGIN_S`); a clear match there is kept if the highest
+        peak over all offsets lies in that range (the tags confirm it against
+        the others; they never pick a lower peak), and its evidence says that
+        it rests on that narrowing.
     """
     cm = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S)
     if cm is None:
@@ -233,7 +235,9 @@ def _narrowed(fa: np.ndarray, fb: np.ndarray, cm: CoarseMatch, narrow: Constrain
     half = NARROW_SIGMAS * narrow.uncertainty_s + NARROW_MARGIN_S
     span = (narrow.offset_s - half, narrow.offset_s + half)
     inside = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S, offsets_s=span)
-    if inside is None or not _clear(inside):
+    if inside is None or not _clear(inside) or not span[0] <= cm.offset_s <= span[1]:
+        # unclear there, or the highest peak is outside the range: the weaker evidence
+        # only confirms the highest of several peaks, never picks a lower one
         return cm, {}
     return inside, {
         "narrowed_by": narrow.kind,

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from timesync.align import metadata
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.overlay_scan import (
     CELL_GRID,
@@ -672,8 +673,25 @@ def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], densit
     return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
 
 
+def _votes(a: EventSet, b: EventSet, frame_s: float, offsets_s: tuple[float, float] | None) \
+        -> tuple[np.ndarray, np.ndarray]:
+    """Offset hypotheses (every pairing of an event of ``a`` with one of ``b``, within
+    ``offsets_s`` if given) and how many events agree within a frame under each."""
+    guess = 0.5 * frame_s
+    times_a, times_b = a.t - guess * a.r, b.t - guess * b.r
+    b_sorted = np.sort(times_b)
+    hyps = (times_b[None, :] - times_a[:, None]).ravel()
+    if offsets_s is not None:
+        hyps = hyps[(hyps >= offsets_s[0]) & (hyps <= offsets_s[1])]
+    counts = np.zeros(len(hyps), int)
+    for start in range(0, len(hyps), 4096):
+        counts[start:start + 4096] = _count(times_a, b_sorted, hyps[start:start + 4096], frame_s)
+    return hyps, counts
+
+
 def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int = MIN_AGREEING,
-                  candidates: int = 60) -> tuple[EventMatch, MatchedFit] | None:
+                  candidates: int = 60, offsets_s: tuple[float, float] | None = None) \
+        -> tuple[EventMatch, MatchedFit] | None:
     """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
 
     Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
@@ -686,17 +704,20 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     ``min_agreeing``, clearly beats the runner-up (whatever the runner-up's
     count: by 2 events and a factor 1.5), and its pairs are at least
     :data:`MIN_EVIDENCE_MARGIN` (log10) less likely as chance coincidences
-    (:func:`_evidence`); otherwise None.
+    (:func:`_evidence`); otherwise None. With ``offsets_s`` (a closed range,
+    seconds, from weaker evidence), only offsets in it are considered, the
+    runner-up included, and None is returned unless the best offset inside
+    has as many votes as the best anywhere.
     """
     guess = 0.5 * frame_s
-    times_a, times_b = a.t - guess * a.r, b.t - guess * b.r
-    if len(times_a) < min_agreeing or len(times_b) < min_agreeing:
+    if len(a.t) < min_agreeing or len(b.t) < min_agreeing:
         return None
-    b_sorted = np.sort(times_b)
-    hyps = (times_b[None, :] - times_a[:, None]).ravel()
-    counts = np.zeros(len(hyps), int)
-    for start in range(0, len(hyps), 4096):
-        counts[start:start + 4096] = _count(times_a, b_sorted, hyps[start:start + 4096], frame_s)
+    hyps, counts = _votes(a, b, frame_s, offsets_s)
+    if offsets_s is not None and hyps.size:
+        # weaker evidence only settles which of several offsets that fit as well as
+        # the best one is right: never one that an offset outside the range beats
+        if counts.max() < _votes(a, b, frame_s, None)[1].max():
+            return None
     chosen: list[float] = []
     for k in np.argsort(-counts, kind="stable"):
         if len(chosen) >= candidates:
@@ -728,6 +749,8 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     # hypotheses within half a frame of a better one are the same one, paired differently; the
     # runner-up (whatever its count: chance coincidences of unrelated events) sets the bar
     distinct: list[tuple[int, float, list[tuple[int, int]], MatchedFit | None]] = []
+    if offsets_s is not None:  # a refit may have moved out of the range
+        refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
     for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
         if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
             distinct.append(r)
@@ -745,11 +768,30 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
                       evidence=best_evidence, second_evidence=second_evidence), best[3]
 
 
-def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent]) \
-        -> tuple[Constraint | None, str | None]:
-    """A ``"visual"`` constraint from two videos' flashes, or None and why."""
+#: A match narrowed by weaker evidence (metadata) looks within its offset +- this many
+#: sigmas, plus :data:`NARROW_MARGIN_S` seconds (as the audio search does).
+NARROW_SIGMAS = 4.0
+NARROW_MARGIN_S = 0.5
+
+
+def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent],
+                      narrow: Constraint | None = None) -> tuple[Constraint | None, str | None]:
+    """A ``"visual"`` constraint from two videos' flashes, or None and why.
+
+    ``narrow`` is weaker evidence on the same offset (``t_b = offset_s + t_a``,
+    e.g. :func:`timesync.align.metadata.prior`): when the flashes match no
+    offset clearly, they are matched again within its offset +- :data:`NARROW_SIGMAS`
+    sigmas (+ :data:`NARROW_MARGIN_S`); a match found only there says so in its evidence.
+    """
     frame_s = max(float(np.median([e.frame_s for e in ev_a])), float(np.median([e.frame_s for e in ev_b])))
-    found = match_and_fit(EventSet.of(ev_a), EventSet.of(ev_b), frame_s=frame_s)
+    sets = EventSet.of(ev_a), EventSet.of(ev_b)
+    found = match_and_fit(*sets, frame_s=frame_s)
+    narrowed: dict[str, Any] = {}
+    if found is None and narrow is not None and math.isfinite(narrow.uncertainty_s):
+        half = NARROW_SIGMAS * narrow.uncertainty_s + NARROW_MARGIN_S
+        span = (narrow.offset_s - half, narrow.offset_s + half)
+        found = match_and_fit(*sets, frame_s=frame_s, offsets_s=span)
+        narrowed = {"narrowed_by": narrow.kind, "narrowed_to_s": [round(span[0], 3), round(span[1], 3)]}
     if found is None:
         return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
     match, fit = found
@@ -762,7 +804,7 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
                   "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
-                              for i, j in match.pairs[:50]]},
+                              for i, j in match.pairs[:50]]} | narrowed,
     )
     return constraint, None
 
@@ -804,9 +846,11 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         flashes[src.name] = events
     names = list(flashes)
+    by_name = {src.name: src for src in sources}
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            constraint, _why = visual_constraint(a, flashes[a], b, flashes[b])
+            narrow = metadata.prior(by_name[b], by_name[a])  # t_b = offset + t_a
+            constraint, _why = visual_constraint(a, flashes[a], b, flashes[b], narrow)
             if constraint is not None:
                 report.constraints.append(constraint)
     if flashes:
