@@ -353,7 +353,8 @@ WRAPPER = textwrap.dedent(
         return total
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     peak = [0]
     done = threading.Event()
 
@@ -367,7 +368,8 @@ WRAPPER = textwrap.dedent(
         out, err = proc.communicate(timeout=float(sys.argv[1]))
         rc = proc.returncode
     except subprocess.TimeoutExpired:
-        proc.kill()
+        import signal
+        os.killpg(proc.pid, signal.SIGKILL)  # its worker processes too, which hold the pipes
         out, err = proc.communicate()
         rc = "timeout"
     dt = time.perf_counter() - t0
@@ -579,11 +581,21 @@ def main() -> int:
         help="comma-separated case names to run (default all); "
         "bench/RESULTS.md is then left untouched",
     )
+    ap.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only time timesync and the ffmpeg floor on the 60-minute case, N times each, "
+        "interleaved; writes the 'Audio alignment speed' section",
+    )
     args = ap.parse_args()
     wanted = {c for c in args.cases.split(",") if c}
     if not MEDIA.is_dir():
         print(f"bench_audio: {MEDIA} is absent; nothing to do")
         return 0
+    if args.speed:
+        return speed_runs(args.speed)
     env, py = (None, "skipped (--no-peers)") if args.no_peers else peers_env()
     rows, summary = [], []
     ts_errors, drift_errors, wrong = [], [], 0
@@ -649,6 +661,47 @@ def main() -> int:
     return 0
 
 
+SPEED_START, SPEED_END = "<!-- audio-speed:start -->", "<!-- audio-speed:end -->"
+
+
+def speed_runs(n: int) -> int:
+    """Time ``timesync sync`` and the ffmpeg floor on the 60-minute case ``n`` times each,
+    alternating, and report medians: one run of each is at the mercy of other load."""
+    (case,) = [c for c in cases(False) if c.name == "three_60min"]
+    build(case)
+    load = os.getloadavg()[0]
+    ts_s, floor_s, peaks = [], [], []
+    for k in range(n):
+        floor_s.append(ffmpeg_floor(case)["seconds"])
+        ts = run_timesync(case)
+        if ts["rc"] not in (0, 1):
+            print(f"bench_audio: timesync failed ({ts['rc']})")
+            return 1
+        ts_s.append(ts["seconds"])
+        peaks.append(ts["peak_mb"])
+        print(f"   run {k + 1}: timesync {ts_s[-1]:.2f} s, floor {floor_s[-1]:.2f} s", flush=True)
+    med_ts, med_floor = float(np.median(ts_s)), float(np.median(floor_s))
+    text = "\n".join([
+        "### Audio alignment speed (60-minute case, repeated)",
+        "",
+        f"`python bench/bench_audio.py --speed {n}`: `timesync sync` (audio only) on the three "
+        f"60-minute recordings and ffmpeg's bare decode of the same three files, {n} times each, "
+        f"alternating; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+        f"on {os.cpu_count()} cores.",
+        "",
+        "| | runs (s) | median s |",
+        "|---|---|---:|",
+        f"| timesync sync | {', '.join(f'{x:.1f}' for x in ts_s)} | {med_ts:.1f} |",
+        f"| ffmpeg decode floor | {', '.join(f'{x:.1f}' for x in floor_s)} | {med_floor:.1f} |",
+        "",
+        f"Median ratio **{med_ts / med_floor:.2f}x** the floor (target 1.5x); peak memory "
+        f"{max(peaks):.0f} MB (PSS over the process tree).",
+    ])
+    print(text)
+    update_results(text, SPEED_START, SPEED_END)
+    return 0
+
+
 def report(rows, summary, ts_errors, drift_errors, wrong, peers_note) -> str:
     lines = [
         "## Audio alignment",
@@ -692,11 +745,11 @@ def report(rows, summary, ts_errors, drift_errors, wrong, peers_note) -> str:
     return "\n".join(lines)
 
 
-def update_results(text: str) -> None:
+def update_results(text: str, start: str = START, end: str = END) -> None:
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text}\n{END}"
-    if START in old and END in old:
-        new = old[: old.index(START)] + block + old[old.index(END) + len(END) :]
+    block = f"{start}\n{text}\n{end}"
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
     else:
         new = old.rstrip("\n") + "\n\n" + block + "\n"
     RESULTS.write_text(new, encoding="utf-8")
