@@ -16,6 +16,7 @@ import test_project_factory
 from media_factory import frame_number
 from test_project_factory import build_incident
 
+from timesync import __version__
 from timesync.errors import ExportError
 from timesync.export import FORMATS, export
 from timesync.project import Project
@@ -43,7 +44,7 @@ def test_every_text_export_is_byte_identical_and_carries_provenance(incident, tm
     second = export(project, fmt, tmp_path / f"b.{fmt}").read_bytes()
     assert first == second
     text = first.decode("utf-8")
-    assert "0.1.0" in text
+    assert __version__ in text
     for source in project.sources:
         assert source.sha256 in text
     assert "verified" in text
@@ -59,7 +60,7 @@ def test_json_is_the_full_project(incident, tmp_path):
     assert data["schema"] == "timesync.project/1"
     assert [e["id"] for e in data["events"]] == ["e1", "e2", "e3"]
     assert data["export_provenance"]["sources"][1]["uncertainty_s"] == 0.002
-    assert data["export_provenance"]["version"] == "0.1.0"
+    assert data["export_provenance"]["version"] == __version__
     assert Project.from_dict({k: v for k, v in data.items() if k != "export_provenance"}).to_dict()["events"] == data["events"]
 
 
@@ -67,7 +68,7 @@ def test_csv_has_local_time_and_frame_per_source(incident, tmp_path):
     project, _ = incident
     text = _export(project, "csv", tmp_path).read_text()
     lines = text.splitlines()
-    assert lines[0].startswith("# timesync 0.1.0 export of incident.json")
+    assert lines[0].startswith(f"# timesync {__version__} export of incident.json")
     rows = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")))))
     assert [r["id"] for r in rows] == ["e1", "e2", "e3"]
     e1, e2, e3 = rows
@@ -97,7 +98,7 @@ def test_csv_wall_clock_from_the_reference_overlay(incident, tmp_path):
 def test_vtt_and_srt_on_a_chosen_source(incident, tmp_path):
     project, _ = incident
     vtt = _export(project, "vtt", tmp_path, source="camB.mp4").read_text()
-    assert vtt.startswith("WEBVTT\n\nNOTE\ntimesync 0.1.0")
+    assert vtt.startswith(f"WEBVTT\n\nNOTE\ntimesync {__version__}")
     cues = re.findall(r"^(e\d)\n(\S+) --> (\S+)$", vtt, flags=re.M)
     # e1 is before camB starts; e2 1.5-2.5 shared = 0.5-1.5 local; e3 2.21 = 1.21 local, 2 s long
     assert cues == [("e2", "00:00:00.500", "00:00:01.500"), ("e3", "00:00:01.210", "00:00:03.210")]

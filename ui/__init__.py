@@ -45,4 +45,4 @@ U undecided) · Ctrl+E export · Ctrl+S save.
 
 __all__ = ["__version__"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
