@@ -353,7 +353,7 @@ WRAPPER = textwrap.dedent(
         return total
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     peak = [0]
     done = threading.Event()
@@ -363,7 +363,8 @@ WRAPPER = textwrap.dedent(
             peak[0] = max(peak[0], tree_kb(proc.pid))
 
     watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
+    if sys.argv[2] == "1":  # sampling memory costs CPU: runs timed for speed alone skip it
+        watcher.start()
     try:
         out, err = proc.communicate(timeout=float(sys.argv[1]))
         rc = proc.returncode
@@ -374,17 +375,22 @@ WRAPPER = textwrap.dedent(
         rc = "timeout"
     dt = time.perf_counter() - t0
     done.set()
-    watcher.join()
+    if watcher.is_alive():
+        watcher.join()
     rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak[0]) / 1024
     print(json.dumps({"rc": rc, "seconds": dt, "peak_mb": rss, "stdout": out[-4000:], "stderr": err[-2000:]}))
     """
 )
 
 
-def measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> dict:
-    """Run ``cmd`` under the wrapper: rc, seconds, peak_mb, stdout, stderr."""
+def measured(
+    cmd: list[str], timeout: float, env: dict[str, str] | None = None, sample_memory: bool = True
+) -> dict:
+    """Run ``cmd`` under the wrapper: rc, seconds, peak_mb, stdout, stderr. Without
+    ``sample_memory`` the process tree is not sampled (peak_mb is then the kernel's
+    peak RSS of the largest waited-for process only)."""
     p = subprocess.run(
-        [sys.executable, "-c", WRAPPER, str(timeout), *cmd],
+        [sys.executable, "-c", WRAPPER, str(timeout), "1" if sample_memory else "0", *cmd],
         capture_output=True,
         text=True,
         env=env,
@@ -393,19 +399,20 @@ def measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None) 
     return json.loads(p.stdout)
 
 
-def ffmpeg_floor(case: Case) -> dict:
+def ffmpeg_floor(case: Case, sample_memory: bool = True) -> dict:
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
     total, peak = 0.0, 0.0
     for d in case.devices:
-        r = measured([exe, "-v", "error", "-i", str(case.folder / d.path), "-f", "null", "-"], 600)
+        r = measured([exe, "-v", "error", "-i", str(case.folder / d.path), "-f", "null", "-"], 600,
+                     sample_memory=sample_memory)
         total += r["seconds"]
         peak = max(peak, r["peak_mb"])
     return {"seconds": total, "peak_mb": peak}
 
 
-def run_timesync(case: Case) -> dict:
+def run_timesync(case: Case, sample_memory: bool = True) -> dict:
     out = case.folder / "project.json"
     files = [str(case.folder / d.path) for d in case.devices]
     cmd = [
@@ -419,7 +426,7 @@ def run_timesync(case: Case) -> dict:
         "-o",
         str(out),
     ]
-    r = measured(cmd + ["--methods", "audio", "-q"], 1800)
+    r = measured(cmd + ["--methods", "audio", "-q"], 1800, sample_memory=sample_memory)
     answers = {}
     if out.exists() and r["rc"] in (0, 1):
         data = json.loads(out.read_text())
@@ -670,24 +677,24 @@ def speed_runs(n: int) -> int:
     (case,) = [c for c in cases(False) if c.name == "three_60min"]
     build(case)
     load = os.getloadavg()[0]
-    ts_s, floor_s, peaks = [], [], []
+    ts_s, floor_s = [], []
     for k in range(n):
-        floor_s.append(ffmpeg_floor(case)["seconds"])
-        ts = run_timesync(case)
+        floor_s.append(ffmpeg_floor(case, sample_memory=False)["seconds"])
+        ts = run_timesync(case, sample_memory=False)
         if ts["rc"] not in (0, 1):
             print(f"bench_audio: timesync failed ({ts['rc']})")
             return 1
         ts_s.append(ts["seconds"])
-        peaks.append(ts["peak_mb"])
         print(f"   run {k + 1}: timesync {ts_s[-1]:.2f} s, floor {floor_s[-1]:.2f} s", flush=True)
+    peak = run_timesync(case)["peak_mb"]  # one more run, its memory sampled
     med_ts, med_floor = float(np.median(ts_s)), float(np.median(floor_s))
     text = "\n".join([
         "### Audio alignment speed (60-minute case, repeated)",
         "",
         f"`python bench/bench_audio.py --speed {n}`: `timesync sync` (audio only) on the three "
         f"60-minute recordings and ffmpeg's bare decode of the same three files, {n} times each, "
-        f"alternating; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
-        f"on {os.cpu_count()} cores.",
+        f"alternating, timed without sampling memory (that costs CPU); load average {load:.1f} at "
+        f"the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores.",
         "",
         "| | runs (s) | median s |",
         "|---|---|---:|",
@@ -695,7 +702,7 @@ def speed_runs(n: int) -> int:
         f"| ffmpeg decode floor | {', '.join(f'{x:.1f}' for x in floor_s)} | {med_floor:.1f} |",
         "",
         f"Median ratio **{med_ts / med_floor:.2f}x** the floor (target 1.5x); peak memory "
-        f"{max(peaks):.0f} MB (PSS over the process tree).",
+        f"{peak:.0f} MB (PSS over the process tree, from one more run).",
     ])
     print(text)
     update_results(text, SPEED_START, SPEED_END)
