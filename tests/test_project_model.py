@@ -239,3 +239,65 @@ def test_annotation_locates_itself_in_each_source(tmp_path):
     assert after.status == "not recording"
     p.set_source_clock(src.name, None)
     assert p.annotation("e1").locate(p.source(src.name), index).status == "not aligned"
+
+
+def _alignment(tmp_path, offset_s: float, kind: str, version: str) -> dict:
+    """A sync result's dict for a.mp4 (reference) and b.mp4 at ``offset_s``, placed by ``kind``."""
+    constraint = {"kind": kind, "other": str(tmp_path / "a.mp4"), "offset_s": offset_s,
+                  "uncertainty_s": 0.001, "rate": 1.0}
+    return {
+        "sources": [
+            {"path": str(tmp_path / "a.mp4"), "aligned": True, "offset_s": 0.0, "rate": 1.0,
+             "uncertainty_s": 0.0, "method": "reference", "constraints": []},
+            {"path": str(tmp_path / "b.mp4"), "aligned": True, "offset_s": offset_s, "rate": 1.00002,
+             "uncertainty_s": 0.001, "method": kind, "constraints": [constraint],
+             "overlay_clock": {"at_local_zero": "2024-05-17T21:02:33Z", "rate": 1.0}},
+        ],
+        "provenance": {"timesync_version": version, "aligners": {kind: "ran"}},
+    }
+
+
+def test_apply_alignment_replaces_clock_evidence_and_provenance_and_undoes(project, seen, tmp_path):
+    note = project.add_annotation(type="shot fired", shared_s=3.0)
+    project.apply_alignment(_alignment(tmp_path, 7.25, "audio", "0.1.0"))
+    before = project.to_dict()
+    del seen[:]
+    changed = project.apply_alignment(_alignment(tmp_path, 7.5, "visual", "0.2.0"))
+    b = project.source("b.mp4")
+    assert changed == ["b.mp4"]
+    assert b.clock == ClockMap(7.5, 1.00002, 0.001, "visual")
+    assert [c["kind"] for c in b.constraints] == ["visual"]  # the evidence behind the new clock
+    assert b.overlay_clock["at_local_zero"] == "2024-05-17T21:02:33Z"
+    assert b.role == "phone" and project.annotation(note.id) == note  # everything else kept
+    assert project.extra["provenance"]["timesync_version"] == "0.2.0"
+    assert [k for k in kinds(seen) if k[0] != "dirty_changed"] == [
+        ("clock_changed", "b.mp4"), ("provenance_changed", "project")]
+    entry = [h for h in project.history if h.action == "alignment_applied"][-2]
+    assert entry.target == "b.mp4" and entry.before["methods"] == ["audio"] and entry.after["methods"] == ["visual"]
+    project.apply_alignment(before)  # what an undo does
+    assert project.source("b.mp4").clock == ClockMap(7.25, 1.00002, 0.001, "audio")
+    assert [c["kind"] for c in project.source("b.mp4").constraints] == ["audio"]
+    assert project.extra["provenance"]["timesync_version"] == "0.1.0"
+    assert project.apply_alignment(before) == []  # nothing differs: nothing recorded
+
+
+def test_apply_alignment_marks_unaligned_sources_and_refuses_garbage(project, tmp_path):
+    data = _alignment(tmp_path, 7.5, "audio", "0.2.0")
+    data["sources"][1] = {"path": str(tmp_path / "b.mp4"), "aligned": False, "offset_s": None,
+                          "reason": "no reliable audio match", "constraints": []}
+    project.apply_alignment(data)
+    assert project.source("b.mp4").clock is None
+    assert project.source("b.mp4").reason == "no reliable audio match"
+    with pytest.raises(ProjectError, match="sources"):
+        project.apply_alignment({"sources": "none"})
+
+
+def test_apply_alignment_keeps_a_manual_placement_it_cannot_replace(project, tmp_path):
+    project.set_source_clock("b.mp4", ClockMap(3.0, 1.0, 0.04))  # placed by hand
+    data = _alignment(tmp_path, 7.5, "audio", "0.2.0")
+    data["sources"][1] = {"path": str(tmp_path / "b.mp4"), "aligned": False, "offset_s": None,
+                          "reason": "no evidence links it to the reference", "constraints": []}
+    assert project.apply_alignment(data) == []
+    assert project.source("b.mp4").clock == ClockMap(3.0, 1.0, 0.04, "manual")
+    assert project.apply_alignment(_alignment(tmp_path, 7.5, "audio", "0.2.0")) == ["b.mp4"]
+    assert project.source("b.mp4").clock.method == "audio"  # evidence replaces it

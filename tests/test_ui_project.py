@@ -133,6 +133,46 @@ def test_alignment_can_be_cancelled_and_the_window_stays_responsive(qtbot, windo
     assert not window.progress.isVisible()
 
 
+def test_realigning_an_annotated_project_takes_the_new_evidence_and_undoes(qtbot, window, incident):
+    """Alignment run on a project with annotations: clocks, the constraints behind them and
+    the provenance all come from the new run (one undo step puts the old ones back)."""
+    from timesync import __version__
+
+    window.open_project(incident)
+    window.clock.seek(2.0)
+    window.add_annotation("vehicle")
+    old_b = window.project.source("camB.mp4")
+    _job, result = _finished(qtbot, window, "align", window.run_alignment, timeout=60000)
+    new_entry = next(e for e in result.to_dict()["sources"] if e["path"].endswith("camB.mp4"))
+    b = window.project.source("camB.mp4")
+    assert [c["kind"] for c in b.constraints] == [c["kind"] for c in new_entry["constraints"]]
+    # these pattern clips share no sound and no flash: the new run cannot place camB, and says why
+    assert new_entry["aligned"] is False and b.clock is None and b.reason == new_entry["reason"]
+    assert old_b.clock is not None and old_b.clock.method == "audio"  # what the saved project claimed
+    assert window.project.extra["provenance"]["timesync_version"] == __version__
+    assert "vehicle" in [a.type for a in window.project.annotations]
+    assert window.undo.undoText() == "run alignment"
+    window.undo.undo()
+    back = window.project.source("camB.mp4")
+    assert (back.clock, back.constraints) == (old_b.clock, old_b.constraints)
+
+
+def test_realigning_keeps_the_projects_manual_anchors(qtbot, window, incident):
+    """A project anchor (camB at 0.5 s is camA at 1.7 s) still places camB after a re-run
+    whose evidence cannot (the CLI's ``timesync anchor`` solves the same way)."""
+    from timesync.align.anchors import Anchor
+
+    data = json.loads(incident.read_text(encoding="utf-8"))
+    data["anchors"] = [Anchor("camA.mp4", 1.7, "camB.mp4", 0.5).to_dict()]
+    incident.write_text(json.dumps(data), encoding="utf-8")
+    window.open_project(incident)
+    window.add_annotation("vehicle")
+    _finished(qtbot, window, "align", window.run_alignment, timeout=60000)
+    clock = window.project.clock("camB.mp4")
+    assert clock is not None and clock.method == "manual"
+    assert clock.offset_s == pytest.approx(1.2, abs=1e-9)  # shared = 1.2 + t_camB
+
+
 def test_shortcut_overlay_lists_the_keys(qtbot, window):
     window.grid.setFocus()
     qtbot.keyClick(window.grid, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)

@@ -21,6 +21,7 @@ __all__ = [
     "EditAnnotationCommand",
     "RemoveAnnotationCommand",
     "SetClockCommand",
+    "ApplyAlignmentCommand",
     "SetRoleCommand",
     "AddShotsCommand",
 ]
@@ -112,6 +113,29 @@ class RemoveAnnotationCommand(ProjectCommand):
     def undo(self) -> None:  # noqa: D102
         if self._removed is not None:
             self._project.restore_annotation(self._removed)
+
+
+class ApplyAlignmentCommand(ProjectCommand):
+    """Take a new alignment (clocks, the constraints behind them, provenance) into an
+    annotated project, then solve again with the project's manual anchors, if any;
+    undo puts the previous alignment back the same way."""
+
+    def __init__(self, project: Project, result: dict[str, Any]) -> None:
+        super().__init__("run alignment")
+        self._project = project
+        self._new = result
+        self._old = project.to_dict()
+        self._old.setdefault("provenance", None)
+
+    def apply(self) -> None:  # noqa: D102
+        self._project.apply_alignment(self._new)
+        if self._project.extra.get("anchors"):
+            from timesync.commands.anchor import resolve_with_anchors
+
+            resolve_with_anchors(self._project)
+
+    def undo(self) -> None:  # noqa: D102
+        self._project.apply_alignment(self._old)
 
 
 class SetClockCommand(ProjectCommand):

@@ -31,7 +31,13 @@ from timesync.timeutil import format_hms
 from ui.annotations import AnnotationPanel
 from ui.bridge import ProjectBridge
 from ui.clock import PlaybackClock
-from ui.commands import AddAnnotationCommand, AddShotsCommand, SetClockCommand, push
+from ui.commands import (
+    AddAnnotationCommand,
+    AddShotsCommand,
+    ApplyAlignmentCommand,
+    SetClockCommand,
+    push,
+)
 from ui.dialogs import DEFAULT_TYPE_KEYS, ExportDialog, KeysDialog, ShortcutOverlay
 from ui.messages import MessageBar
 from ui.player import PlayerGrid
@@ -460,7 +466,6 @@ class MainWindow(QMainWindow, WindowChrome):
     def _on_aligned(self, result) -> None:
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         project = self.project
-        by_path = {str(project.resolve(s.name)): s.name for s in project.sources}
         setup_only = {"source_added", "reference_changed", "source_role_changed"}
         if not project.annotations and all(h.action in setup_only for h in project.history):
             try:
@@ -470,17 +475,11 @@ class MainWindow(QMainWindow, WindowChrome):
                 return
             self._adopt(fresh, project)
             return
-        self.undo.beginMacro("run alignment")
         try:
-            for entry in data.get("sources", []):
-                name = by_path.get(str(Path(entry.get("path", "")).absolute()))
-                if name is None:
-                    continue
-                clock = ClockMap.from_dict(entry) if entry.get("offset_s") is not None else None
-                command = SetClockCommand(self.project, name, clock, method=None)
-                push(self.undo, command)
-        finally:
-            self.undo.endMacro()
+            push(self.undo, ApplyAlignmentCommand(project, data))
+        except TimesyncError as exc:
+            self.messages.error(str(exc))
+            return
         self.messages.info("alignment applied to the open project (undo reverts it)")
 
     def _adopt(self, fresh: Project, old: Project) -> None:

@@ -415,6 +415,57 @@ class Project:
         self._reference = new
         self._commit("reference_changed", "project", old, new, author or self.author)
 
+    def apply_alignment(self, result: Any, *, author: str | None = None) -> list[str]:
+        """Take a new alignment of this project's sources, keeping everything else.
+
+        ``result`` is a :class:`timesync.sync.SyncResult` or a dict of its form
+        (a project dict works too, which is how an undo puts the previous
+        alignment back). For each of its sources found here (by name, stored
+        path, or absolute path), the clock, the reason it is not aligned, the
+        constraints that placed it and its overlay clock are replaced, so the
+        clock and the evidence for it always agree; its ``provenance`` replaces
+        the project's (``"provenance": None`` removes it). A source placed by
+        hand (clock method ``"manual"``) that the new alignment cannot place
+        keeps its clock. Annotations, roles and names are untouched. Each
+        changed source is one history entry (action ``"alignment_applied"``)
+        and emits ``clock_changed``.
+
+        Returns
+        -------
+        list of str
+            The names of the sources that changed.
+        """
+        data = result.to_dict() if hasattr(result, "to_dict") else result
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            raise ProjectError("alignment: expected a sync result with a 'sources' list")
+        who = author or self.author
+        changed = []
+        for entry in data["sources"]:
+            old = self._find_source(str(entry.get("path", ""))) if isinstance(entry, dict) else None
+            if old is None:
+                continue
+            fields = _alignment_fields(entry)
+            if fields["clock"] is None and old.clock is not None and old.clock.method == "manual":
+                continue  # a reviewer's own placement stays until evidence places the source
+            new = replace(old, **fields)
+            if new == old:
+                continue
+            self._replace_source(old, new)
+            self._commit("clock_changed", old.name, old.clock, new.clock, who, action="alignment_applied",
+                         history_before=_alignment_summary(old), history_after=_alignment_summary(new))
+            changed.append(old.name)
+        provenance = data.get("provenance")
+        if "provenance" in data and provenance != self.extra.get("provenance"):
+            before = self.extra.get("provenance")
+            if isinstance(provenance, dict):
+                self.extra["provenance"] = provenance
+            else:  # None: the alignment put back had no provenance
+                self.extra.pop("provenance", None)
+            self._commit("provenance_changed", "project", before, provenance, who, action="alignment_applied",
+                         history_before=(before or {}).get("timesync_version"),
+                         history_after=(provenance or {}).get("timesync_version"))
+        return changed
+
     def set_hash_status(self, name: str, status: str) -> Source:
         """Record the outcome of a hash check (emits ``source_changed``; no history, not dirty)."""
         old = self.source(name)
@@ -641,3 +692,25 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     return value
 
+
+def _alignment_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """A sync result's source entry as Source fields: clock, reason, constraints, overlay clock."""
+    aligned = entry.get("aligned", entry.get("offset_s") is not None) and entry.get("offset_s") is not None
+    constraints = entry.get("constraints") or []
+    overlay = entry.get("overlay_clock")
+    return {
+        "clock": ClockMap.from_dict(entry) if aligned else None,
+        "reason": "" if aligned else str(entry.get("reason") or "not aligned"),
+        "constraints": tuple(dict(c) for c in constraints if isinstance(c, dict)),
+        "overlay_clock": dict(overlay) if isinstance(overlay, dict) else None,
+    }
+
+
+def _alignment_summary(source: Source) -> dict[str, Any]:
+    """What the history records of a source's alignment."""
+    return {
+        "clock": None if source.clock is None else source.clock.to_dict(),
+        "reason": source.reason,
+        "constraints": len(source.constraints),
+        "methods": sorted({str(c.get("kind", "")) for c in source.constraints}),
+    }
