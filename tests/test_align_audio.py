@@ -275,3 +275,28 @@ def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypat
         assert result.all_aligned
         assert abs(result.source(files[1]).clock.offset_s) < 0.001
     assert pooled.source(files[1]).clock == here.source(files[1]).clock
+
+
+def test_sync_works_where_no_worker_process_can_start(coarse_files, monkeypatch):
+    """A sandbox that refuses new processes: probing, decoding and matching fall back to
+    this process, with the same clock."""
+    import multiprocessing
+
+    import timesync.parallel as parallel
+    import timesync.sync as sync_module
+
+    class NoProcesses:
+        def __getattr__(self, name):
+            return getattr(multiprocessing.get_context("spawn"), name)
+
+        def Process(self, *args, **kwargs):  # noqa: N802 - the multiprocessing API
+            raise OSError("process creation refused")
+
+    files = [str(coarse_files[1]), str(coarse_files[2])]
+    here = sync_module.sync(files, methods=["audio"])
+    monkeypatch.setattr(audio, "PROCESS_MIN_AUDIO_S", 0.0)
+    monkeypatch.setattr(sync_module, "PROCESS_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "_mp_context", lambda: NoProcesses())
+    refused = sync_module.sync(files, methods=["audio"])
+    assert refused.all_aligned
+    assert refused.source(files[1]).clock == here.source(files[1]).clock

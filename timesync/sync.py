@@ -201,16 +201,20 @@ def _probe_all(
             try:
                 with pool:
                     done = list(pool.map(probe_with_features, paths))
-            except BrokenProcessPool:
-                done = None  # a worker died: probe again below, without features
+            except (BrokenProcessPool, OSError):
+                done = None  # a worker died, or none could start: probe below, without features
             if done is not None:
                 infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
                 return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
-    pool = process_pool(min(workers, len(paths))) if big else None
-    if pool is None:
-        pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    with pool:
-        return dict(zip(paths, pool.map(_probe_one, paths), strict=True)), {}
+    pool = process_pool(min(workers, len(paths))) if big and not audio_features else None
+    if pool is not None:
+        try:
+            with pool:
+                return dict(zip(paths, pool.map(_probe_one, paths), strict=True)), {}
+        except (BrokenProcessPool, OSError):
+            pass  # probe in threads instead
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        return dict(zip(paths, threads.map(_probe_one, paths), strict=True)), {}
 
 
 def _wanted(methods: Iterable[str] | None) -> list[str]:

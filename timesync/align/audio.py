@@ -486,7 +486,7 @@ def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]
         try:
             with pool:
                 matches = list(pool.map(_match_job, jobs))
-        except BrokenProcessPool:  # a worker was killed (out of memory?): redo them here
+        except (BrokenProcessPool, OSError):  # a worker died, or none could start: redo here
             matches = None
         if matches is not None:
             yield from matches

@@ -234,7 +234,7 @@ def prepare_all(
                 for fut in as_completed(futures):
                     out[futures[fut]] = _result(fut)
                     notify(futures[fut])
-        except BrokenProcessPool:
+        except (BrokenProcessPool, OSError):  # a worker died, or none could start
             out = {k: v for k, v in out.items() if isinstance(v, CoarseFeatures)}
     for name, job in jobs.items():
         if name not in out:
