@@ -180,15 +180,19 @@ def _total_bytes(paths: Sequence[str]) -> int:
 
 
 def _probe_all(
-    paths: Sequence[str], workers: int, audio_features: bool = False
+    paths: Sequence[str],
+    workers: int,
+    audio_features: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Probe (and hash) every file: in worker processes when they are large (PyAV's
     packet scan holds the GIL), else in threads.
 
     With ``audio_features``, each worker process also computes its file's coarse
     audio features right after probing it (one task per file, so the probing of
-    one file overlaps the decoding of another). Returns the probe results (MediaInfo
-    or MediaError) and those features by path (empty when done in threads).
+    one file overlaps the decoding of another), and ``progress(fraction, message)``
+    hears of each file done. Returns the probe results (MediaInfo or MediaError)
+    and those features by path (empty when done in threads).
     """
     from timesync.parallel import process_pool
 
@@ -200,7 +204,11 @@ def _probe_all(
 
             try:
                 with pool:
-                    done = list(pool.map(probe_with_features, paths))
+                    done = []
+                    for k, one in enumerate(pool.map(probe_with_features, paths)):
+                        done.append(one)
+                        if progress:
+                            progress((k + 1) / len(paths), f"probed and decoded audio: {paths[k]}")
             except (BrokenProcessPool, OSError):
                 done = None  # a worker died, or none could start: probe below, without features
             if done is not None:
@@ -322,7 +330,10 @@ def sync(
     ref_name = _match_reference(os.fspath(reference), names) if reference is not None else None
     prog(0.0, "probing and hashing")
     with_audio = "timesync.align.audio" in _wanted(methods) and len(names) > 1
-    infos, features = _probe_all(names, min(4, os.cpu_count() or 1), audio_features=with_audio)
+    infos, features = _probe_all(
+        names, min(4, os.cpu_count() or 1), audio_features=with_audio,
+        progress=lambda f, m: prog(0.1 * f, m),
+    )
     good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None

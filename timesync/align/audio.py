@@ -476,24 +476,28 @@ def _match_job(job: _PairJob) -> AudioMatch:
 
 
 def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]:
-    """Matches of ``jobs`` in order: in worker processes for long audio (the
-    coarse search and window decoding hold the GIL in parts), else in
-    :data:`PAIR_THREADS` threads sharing the window readers."""
+    """Matches of ``jobs`` in order, each as soon as it is ready: in worker processes for
+    long audio (the coarse search and window decoding hold the GIL in parts), else in
+    :data:`PAIR_THREADS` threads sharing the window readers. Pairs a failed worker
+    process did not give are matched here."""
     from timesync.parallel import process_pool
 
+    done = 0
     pool = process_pool(min(len(jobs), os.cpu_count() or 1)) if in_processes else None
     if pool is not None:
         try:
             with pool:
-                matches = list(pool.map(_match_job, jobs))
-        except (BrokenProcessPool, OSError):  # a worker died, or none could start: redo here
-            matches = None
-        if matches is not None:
-            yield from matches
-            return
+                futures = [pool.submit(_match_job, job) for job in jobs]
+                for future in futures:
+                    match = future.result()
+                    done += 1
+                    yield match
+        except (BrokenProcessPool, OSError):  # a worker died, or none could start
+            pass
     readers = _Readers()
     with ThreadPoolExecutor(max_workers=PAIR_THREADS) as threads:
-        yield from threads.map(lambda job: match_prepared(job[0], job[1], readers, job[2]), jobs)
+        rest = jobs[done:]
+        yield from threads.map(lambda job: match_prepared(job[0], job[1], readers, job[2]), rest)
 
 
 def _total_audio_s(sources: Sequence[SourceMedia]) -> float:
