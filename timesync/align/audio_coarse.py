@@ -203,7 +203,7 @@ def _fit_drift_line(points: list[tuple[float, float, float, int]], max_slope: fl
     i, j = np.triu_indices(t.size, k=1)
     keep = (chunk[i] != chunk[j]) & (t[j] != t[i])
     i, j = i[keep], j[keep]
-    slope = (lag[j] - lag[i]) / np.where(keep[keep], t[j] - t[i], 1.0)
+    slope = (lag[j] - lag[i]) / (t[j] - t[i])  # t[j] != t[i] after the filter
     ok = np.abs(slope) <= max_slope
     i, j, slope = i[ok], j[ok], slope[ok]
     if not slope.size:
