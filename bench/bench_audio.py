@@ -35,6 +35,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from results_md import write_block
 from scipy import signal
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +43,6 @@ REPO = HERE.parent
 MEDIA = REPO.parent / "shared" / "media"
 WORK = HERE / "_work" / "audio"
 PEERS_VENV = HERE / ".venv-peers"
-RESULTS = HERE / "RESULTS.md"
 START, END = "<!-- audio:start -->", "<!-- audio:end -->"
 PEER_PACKAGES = ["audalign==1.3.1", "audio-offset-finder==0.5.5", "syncstart==1.1.1"]
 
@@ -664,7 +664,7 @@ def main() -> int:
     text = report(rows, summary, ts_errors, drift_errors, wrong, py if env is None else "installed")
     print(text)
     if not wanted:
-        update_results(text)
+        write_block(START, END, text)
     return 0
 
 
@@ -705,7 +705,7 @@ def speed_runs(n: int) -> int:
         f"{peak:.0f} MB (PSS over the process tree, from one more run).",
     ])
     print(text)
-    update_results(text, SPEED_START, SPEED_END)
+    write_block(SPEED_START, SPEED_END, text)
     return 0
 
 
@@ -750,16 +750,6 @@ def report(rows, summary, ts_errors, drift_errors, wrong, peers_note) -> str:
         f"{', '.join(f'{d:.2f}' for d in drift_errors) or '-'} ppm; confident wrong answers: {wrong}.",
     ]
     return "\n".join(lines)
-
-
-def update_results(text: str, start: str = START, end: str = END) -> None:
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{start}\n{text}\n{end}"
-    if start in old and end in old:
-        new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

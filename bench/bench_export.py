@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import write_block
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 START, END = "<!-- export:start -->", "<!-- export:end -->"
@@ -50,18 +52,6 @@ def _timed(fn):
     t0 = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - t0
-
-
-def _write_section(text: str) -> None:
-    results = HERE / "RESULTS.md"
-    current = results.read_text() if results.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    results.write_text(current)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(lines)
     print(text)
-    _write_section(text)
+    write_block(START, END, text)
     return 0
 
 

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import write_block
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -192,19 +194,6 @@ def report(fig: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, results: Path) -> None:
-    """Replace (or append) the ui section of RESULTS.md."""
-    body = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text}\n{END}"
-    if START in body and END in body:
-        head, rest = body.split(START, 1)
-        _old, tail = rest.split(END, 1)
-        body = head + block + tail
-    else:
-        body = body.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(body, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=Path, default=REPO / "sample_media", help="the sample incident folder")
@@ -220,7 +209,7 @@ def main(argv=None) -> int:
     text = report(fig)
     print(text)
     if not args.no_write:
-        write_section(text, REPO / "bench" / "RESULTS.md")
+        write_block(START, END, text)
     return 0
 
 

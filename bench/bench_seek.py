@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 import media_factory as mf  # noqa: E402
+from results_md import write_block  # noqa: E402
 
 from timesync.media import FrameIndex, FrameReader, sha256_file  # noqa: E402
 
@@ -117,7 +118,6 @@ def write_results(figures: dict, seconds: int) -> None:
 
     section = "\n".join(
         [
-            BEGIN,
             "## Frame seek",
             "",
             f"`bench/bench_seek.py`: {seconds} s of 1080p H.264 at {FPS} fps, 2 s GOP, libx264 ultrafast "
@@ -141,19 +141,9 @@ def write_results(figures: dict, seconds: int) -> None:
             f"the p95 {verdict('p95_ms')} it. Wall times scale with the machine's load: the "
             "decoder needs ~4-5 ms of CPU per 1080p frame and a seek decodes from the keyframe "
             "before the target (up to 59 frames with a 2 s GOP).",
-            END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = RESULTS.with_suffix(".md.tmp-seek")
-    tmp.write_text(text)
-    os.replace(tmp, RESULTS)
+    write_block(BEGIN, END, section, RESULTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,8 @@ from scipy.io import wavfile
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from results_md import write_block  # noqa: E402
+
 from timesync.clock import ClockMap  # noqa: E402
 from timesync.events import synthetic as syn  # noqa: E402
 from timesync.events.impulses import detect_impulses  # noqa: E402
@@ -41,7 +43,6 @@ from timesync.events.shots import detect_shots  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "media"
 SAMPLE = REPO / "sample_media"
-RESULTS = REPO / "bench" / "RESULTS.md"
 START, END = "<!-- shots:start -->", "<!-- shots:end -->"
 SR = 48000
 MIN_SCORE = 0.5
@@ -263,26 +264,12 @@ def report(sample: dict | None, mix: dict | None) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    body = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in body and END in body:
-        head, rest = body.split(START, 1)
-        _, tail = rest.split(END, 1)
-        body = head + block + tail
-    else:
-        body = body.rstrip() + "\n\n" + block + "\n"
-    tmp = RESULTS.with_suffix(".md.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(RESULTS)
-
-
 def main() -> int:
     sample = bench_sample()
     mix = bench_mixtures() if SHARED.is_dir() else None
     text = report(sample, mix)
     print(text)
-    write_section(text)
+    write_block(START, END, text)
     ok = True
     if sample is not None:
         ok &= sample["found"] == sample["true"] and sample["false"] <= 1 and (sample["max_ms"] or 0) < 1.0

@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from results_md import write_block  # noqa: E402
+
 from timesync.align import overlay, visual  # noqa: E402
 from timesync.align.overlay import parse_clock_value  # noqa: E402
 from timesync.align.overlay_parse import reading_seconds  # noqa: E402
@@ -261,7 +263,7 @@ def _fmt(value, digits=2):
 
 def write_section(sample: dict | None, cases: list[dict], chance: list[dict]) -> str:
     load = os.getloadavg()[0]
-    lines = [START, "## Visual and overlay alignment", "",
+    lines = ["## Visual and overlay alignment", "",
              f"`bench/bench_visual.py`, {datetime.now().date()}, {platform.machine()}, 2 cores shared "
              f"(load average {load:.1f}), Python {platform.python_version()}.", ""]
     if sample:
@@ -346,20 +348,7 @@ def write_section(sample: dict | None, cases: list[dict], chance: list[dict]) ->
             lines.append(f"| {c['flashes']} | {c['extra']} | {c['trials']} | {c['wrong']} | {c['none']} "
                          f"| {c['within']} | {c['beyond']} |")
         lines.append("")
-    lines.append(END)
     return "\n".join(lines)
-
-
-def update_results(section: str) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
 
 
 def main() -> int:
@@ -371,7 +360,7 @@ def main() -> int:
         cases = shared_cases(REPO.parent / "shared" / "media", Path(tmp))
     section = write_section(sample, cases, chance_matches())
     print(section)
-    update_results(section)
+    write_block(START, END, section)
     return 0
 
 
