@@ -197,6 +197,14 @@ def test_tags_that_are_not_utf8_do_not_stop_probing(tmp_path):
     assert info.video.frame_count == 3
 
 
+def _damaged(data: bytes, rng, count: int) -> bytes:
+    """``data`` with ``count`` bytes at random places (from ``rng``) set to random values."""
+    out = bytearray(data)
+    for _ in range(count):
+        out[rng.randrange(len(out))] = rng.randrange(256)
+    return bytes(out)
+
+
 @pytest.mark.parametrize("suffix", [".ts", ".mkv", ".mp4"])
 def test_random_damage_gives_media_error_or_info(tmp_path, suffix):
     """Seeded random byte damage (in a TS it can make FFmpeg announce a stream mid-file,
@@ -207,11 +215,8 @@ def test_random_damage_gives_media_error_or_info(tmp_path, suffix):
     data = bytearray(source.read_bytes())
     rng = random.Random(0)
     for attempt in range(40):
-        damaged = bytearray(data)
-        for _ in range(20):
-            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
         path = tmp_path / f"damaged{attempt}{suffix}"
-        path.write_bytes(damaged)
+        path.write_bytes(_damaged(data, rng, 20))
         try:
             info = probe(path)
         except MediaError:
@@ -235,11 +240,8 @@ def test_stream_announced_mid_file(tmp_path):
     hits = 0
     for seed in range(20, 36):
         rng = random.Random(seed)
-        damaged = bytearray(data)
-        for _ in range(50):
-            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
         path = tmp_path / f"damaged{seed}.ts"
-        path.write_bytes(damaged)
+        path.write_bytes(_damaged(data, rng, 50))
         try:
             info = probe(path)
         except MediaError:
