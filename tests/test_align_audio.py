@@ -263,18 +263,34 @@ def test_prepare_all_in_processes_isolates_a_bad_file(coarse_files, tmp_path):
 def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypatch):
     """The same two files aligned with probing and decoding in worker processes
     and entirely in this process give the same constraint."""
+    import timesync.align.audio_decode as audio_decode
+    import timesync.parallel as parallel
     import timesync.sync as sync_module
 
     sync = sync_module.sync
-    files = [str(coarse_files[1]), str(coarse_files[2])]  # the same noise as WAV and as AAC
+    files = [str(p) for p in coarse_files[:3]]  # the same noise in MP4 (late), WAV and AAC
     here = sync(files, methods=["audio"])
     monkeypatch.setattr(audio, "PROCESS_MIN_AUDIO_S", 0.0)
     monkeypatch.setattr(sync_module, "PROCESS_MIN_BYTES", 0)
+    futures = []  # every task handed to a worker process
+
+    def counting_pool(workers):
+        pool = parallel_pool(workers)
+        if pool is not None:
+            submit = pool.submit
+            pool.submit = lambda fn, *a, **k: futures.append(submit(fn, *a, **k)) or futures[-1]
+        return pool
+
+    parallel_pool = parallel.process_pool
+    monkeypatch.setattr(parallel, "process_pool", counting_pool)
+    monkeypatch.setattr(audio_decode, "process_pool", counting_pool)
     pooled = sync(files, methods=["audio"])
+    # three files probed and decoded, three pairs matched: all in worker processes, none failed
+    assert len(futures) == 6 and all(f.done() and f.exception() is None for f in futures)
     for result in (here, pooled):
         assert result.all_aligned
-        assert abs(result.source(files[1]).clock.offset_s) < 0.001
-    assert pooled.source(files[1]).clock == here.source(files[1]).clock
+        assert abs(result.source(files[2]).clock.offset_s - result.source(files[1]).clock.offset_s) < 0.001
+    assert pooled.clocks() == here.clocks()
 
 
 def test_sync_works_where_no_worker_process_can_start(coarse_files, monkeypatch):
