@@ -16,9 +16,10 @@ Time origin. Sample ``k`` of the decoded stream is at local time
 ``audio_start_s + k / sr`` (``MediaInfo.audio.start_s``: local 0 is the
 earliest stream start, so ``round(audio_start_s * sr)`` zeros come first).
 Frames are placed by their PTS relative to the first frame: a gap of more
-than :data:`GAP_TOLERANCE_S` is filled with zeros and an overlap is dropped,
-as :func:`timesync.media.iter_audio_blocks` does, so the feature frame ``f``
-of every file describes local time ``f / FRAME_RATE`` s.
+than :data:`timesync.media.audio.GAP_TOLERANCE_S` is filled with zeros and an
+overlap is dropped, as :func:`timesync.media.iter_audio_blocks` does (without
+its resampling, which costs a call per frame), so the feature frame ``f`` of
+every file describes local time ``f / FRAME_RATE`` s.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 
 from timesync.align.audio_features import FluxExtractor
 from timesync.errors import MediaError
+from timesync.media.audio import GAP_TOLERANCE_S
 from timesync.parallel import process_pool
 
 __all__ = [
@@ -42,13 +44,9 @@ __all__ = [
     "coarse_features",
     "probe_with_features",
     "prepare_all",
-    "GAP_TOLERANCE_S",
     "BLOCK_S",
 ]
 
-#: A frame whose PTS is off from where the previous samples end by more than
-#: this (seconds) opens a gap (filled with zeros) or an overlap (dropped).
-GAP_TOLERANCE_S = 0.002
 #: Seconds of native-rate samples handed to the feature extractor at a time.
 BLOCK_S = 20.0
 
