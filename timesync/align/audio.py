@@ -82,10 +82,6 @@ DECODE_WORKERS: int | None = None
 #: Below this many seconds of audio in all (an hour at 16 kHz decodes in about
 #: 2 s), the features are computed in this process: no worker processes started.
 PROCESS_MIN_AUDIO_S = 600.0
-#: A search narrowed by weaker evidence (metadata) covers its offset +- this many
-#: sigmas, plus :data:`NARROW_MARGIN_S` seconds.
-NARROW_SIGMAS = 4.0
-NARROW_MARGIN_S = 0.5
 #: Pairs matched at once in threads, for short audio (long audio: one worker process
 #: per CPU).
 PAIR_THREADS = 2
@@ -159,8 +155,8 @@ def match_features(
     narrow : Constraint, optional
         Weaker evidence on the same offset (``t_a = offset_s + t_b``, e.g. from
         metadata tags). When the search over every lag is ambiguous or weak,
-        it is repeated over ``offset_s`` +- :data:`NARROW_SIGMAS` sigmas (plus
-        :data:`NARROW_MARGIN_S`); a clear match there is kept if the highest
+        it is repeated over :meth:`Constraint.search_range` (its offset +- 4
+        sigmas + 0.5 s); a clear match there is kept if the highest
         peak over all offsets lies in that range (the tags confirm it against
         the others; they never pick a lower peak), and its evidence says that
         it rests on that narrowing.
@@ -230,10 +226,9 @@ def _narrowed(fa: np.ndarray, fb: np.ndarray, cm: CoarseMatch, narrow: Constrain
         -> tuple[CoarseMatch, dict[str, Any]]:
     """The coarse match over the offsets ``narrow`` allows when the full search is not clear
     (and the narrowed one is), with the evidence of that; else ``cm`` unchanged."""
-    if narrow is None or _clear(cm) or not math.isfinite(narrow.uncertainty_s):
+    span = None if narrow is None or _clear(cm) else narrow.search_range()
+    if span is None:
         return cm, {}
-    half = NARROW_SIGMAS * narrow.uncertainty_s + NARROW_MARGIN_S
-    span = (narrow.offset_s - half, narrow.offset_s + half)
     inside = coarse_match(fa, fb, min_overlap_s=MIN_OVERLAP_S, offsets_s=span)
     if inside is None or not _clear(inside) or not span[0] <= cm.offset_s <= span[1]:
         # unclear there, or the highest peak is outside the range: the weaker evidence

@@ -20,7 +20,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Constraint", "AlignerReport", "KINDS"]
+__all__ = ["Constraint", "AlignerReport", "KINDS", "NARROW_SIGMAS", "NARROW_MARGIN_S"]
+
+#: A search narrowed by a weaker constraint (metadata tags) covers its offset
+#: +- this many sigmas, plus :data:`NARROW_MARGIN_S` seconds.
+NARROW_SIGMAS = 4.0
+NARROW_MARGIN_S = 0.5
 
 #: Kinds of evidence, strongest first. ``metadata`` and overlay-vs-overlay
 #: constraints are weak: their uncertainty is seconds.
@@ -74,6 +79,15 @@ class Constraint:
             raise ValueError(f"constraint {self.source} -> {self.other} has a non-finite offset or rate")
         if not (self.uncertainty_s > 0 and math.isfinite(self.uncertainty_s)):
             raise ValueError(f"constraint {self.source} -> {self.other} needs an uncertainty > 0 s")
+
+    def search_range(self) -> tuple[float, float] | None:
+        """Offsets (s) this weaker constraint allows a search to be narrowed to:
+        ``offset_s`` +- (:data:`NARROW_SIGMAS` sigmas + :data:`NARROW_MARGIN_S`);
+        None when its uncertainty is not finite."""
+        if not math.isfinite(self.uncertainty_s):
+            return None
+        half = NARROW_SIGMAS * self.uncertainty_s + NARROW_MARGIN_S
+        return self.offset_s - half, self.offset_s + half
 
     def reversed(self) -> Constraint:
         """The same relation seen from ``other``: ``t_source = o' + r' * t_other``."""

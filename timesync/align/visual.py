@@ -768,28 +768,21 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
                       evidence=best_evidence, second_evidence=second_evidence), best[3]
 
 
-#: A match narrowed by weaker evidence (metadata) looks within its offset +- this many
-#: sigmas, plus :data:`NARROW_MARGIN_S` seconds (as the audio search does).
-NARROW_SIGMAS = 4.0
-NARROW_MARGIN_S = 0.5
-
-
 def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent],
                       narrow: Constraint | None = None) -> tuple[Constraint | None, str | None]:
     """A ``"visual"`` constraint from two videos' flashes, or None and why.
 
     ``narrow`` is weaker evidence on the same offset (``t_b = offset_s + t_a``,
     e.g. :func:`timesync.align.metadata.prior`): when the flashes match no
-    offset clearly, they are matched again within its offset +- :data:`NARROW_SIGMAS`
-    sigmas (+ :data:`NARROW_MARGIN_S`); a match found only there says so in its evidence.
+    offset clearly, they are matched again within :meth:`Constraint.search_range`
+    (as the audio search is); a match found only there says so in its evidence.
     """
     frame_s = max(float(np.median([e.frame_s for e in ev_a])), float(np.median([e.frame_s for e in ev_b])))
     sets = EventSet.of(ev_a), EventSet.of(ev_b)
     found = match_and_fit(*sets, frame_s=frame_s)
     narrowed: dict[str, Any] = {}
-    if found is None and narrow is not None and math.isfinite(narrow.uncertainty_s):
-        half = NARROW_SIGMAS * narrow.uncertainty_s + NARROW_MARGIN_S
-        span = (narrow.offset_s - half, narrow.offset_s + half)
+    span = narrow.search_range() if found is None and narrow is not None else None
+    if span is not None:
         found = match_and_fit(*sets, frame_s=frame_s, offsets_s=span)
         narrowed = {"narrowed_by": narrow.kind, "narrowed_to_s": [round(span[0], 3), round(span[1], 3)]}
     if found is None:
