@@ -24,8 +24,7 @@ every file describes local time ``f / FRAME_RATE`` s.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ import numpy as np
 from timesync.align.audio_features import FluxExtractor
 from timesync.errors import MediaError
 from timesync.media.audio import GAP_TOLERANCE_S
-from timesync.parallel import process_pool
+from timesync.parallel import pool_size, process_pool
 
 __all__ = [
     "CoarseFeatures",
@@ -93,34 +92,80 @@ def _samples(frame, channels: int) -> np.ndarray:
     return x.astype(np.float32, copy=False)
 
 
-def _placed(frames, sr: int, audio_start_s: float) -> Iterator[np.ndarray]:
-    """Mono samples from local time 0, gaps filled with zeros, overlaps dropped."""
+class _Blocks:
+    """Samples collected into blocks of ``size`` for the feature extractor: one
+    preallocated buffer, filled frame by frame and handed to ``push`` when full
+    (``push`` must copy what it keeps: the buffer is reused)."""
+
+    def __init__(self, size: int, push: Callable[[np.ndarray], None]) -> None:
+        self._buf = np.empty(size, np.float32)
+        self._pos = 0
+        self._push = push
+        self.total = 0  # samples added so far
+
+    def add(self, x: np.ndarray) -> None:
+        """Append samples ``x`` (float32 mono)."""
+        self.total += x.size
+        while x.size:
+            k = min(x.size, self._buf.size - self._pos)
+            self._buf[self._pos : self._pos + k] = x[:k]
+            self._pos += k
+            x = x[k:]
+            if self._pos == self._buf.size:
+                self.flush()
+
+    def zeros(self, n: int) -> None:
+        """Append ``n`` zeros (a gap, or silence before the stream starts)."""
+        self.total += max(n, 0)
+        while n > 0:
+            k = min(n, self._buf.size - self._pos)
+            self._buf[self._pos : self._pos + k] = 0.0
+            self._pos += k
+            n -= k
+            if self._pos == self._buf.size:
+                self.flush()
+
+    def flush(self) -> None:
+        """Hand over what the buffer holds."""
+        if self._pos:
+            self._push(self._buf[: self._pos])
+            self._pos = 0
+
+
+def _place(frames, sr: int, audio_start_s: float, out: _Blocks) -> None:
+    """Write mono samples from local time 0 into ``out``, gaps filled with zeros,
+    overlaps dropped (frames are placed by their PTS relative to the first one)."""
     lead = round(max(audio_start_s, 0.0) * sr)
-    if lead:
-        yield np.zeros(lead, np.float32)
-    written = lead  # samples yielded so far
-    first, num, den = None, 0, 1
+    out.zeros(lead)
+    written = lead  # samples written so far
+    first, num, den, channels, fast = None, 0, 1, 1, ""
     tolerance = max(1, round(GAP_TOLERANCE_S * sr))
     for frame in frames:
-        if not frame.samples:
+        n = frame.samples
+        if not n:
             continue
+        pts = frame.pts
         if first is None:
             channels = len(frame.layout.channels) or 1
             tb = Fraction(frame.time_base) if frame.time_base is not None else Fraction(1, sr)
             num, den = tb.numerator * sr, tb.denominator
-            first = frame.pts
-        x = _samples(frame, channels)
-        if frame.pts is not None and first is not None:
+            first = pts
+            # one plane of float32 samples needs no conversion: read it in place
+            fast = frame.format.name if channels == 1 and frame.format.name in ("flt", "fltp") else ""
+        if fast and frame.format.name == fast:
+            x = np.frombuffer(frame.planes[0], np.float32, n)
+        else:
+            x = _samples(frame, channels)
+        if pts is not None and first is not None:
             # local sample index of this frame, rounded half up in integers
-            at = lead + (2 * (frame.pts - first) * num + den) // (2 * den)
+            at = lead + (2 * (pts - first) * num + den) // (2 * den)
             if at - written > tolerance:
-                yield np.zeros(at - written, np.float32)
+                out.zeros(at - written)
                 written = at
             elif written - at > tolerance:
                 x = x[written - at :]
-        if x.size:
-            yield x
-            written += x.size
+        out.add(x)
+        written += x.size
 
 
 def coarse_features(path: str, audio_start_s: float, stream_index: int | None = None) \
@@ -153,22 +198,13 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
         stream = streams[0]
         sr = int(stream.sample_rate)
         ex = FluxExtractor(sr=sr)
-        block, pending, limit = [], 0, round(BLOCK_S * sr)
-        total = 0
+        blocks = _Blocks(round(BLOCK_S * sr), ex.push)
         try:
-            for x in _placed(container.decode(stream), sr, audio_start_s):
-                block.append(x)
-                pending += x.size
-                if pending >= limit:
-                    ex.push(np.concatenate(block))
-                    total += pending
-                    block, pending = [], 0
+            _place(container.decode(stream), sr, audio_start_s, blocks)
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: the audio could not be decoded ({exc})") from None
-        if block:
-            ex.push(np.concatenate(block))
-            total += pending
-        return CoarseFeatures(ex.finish(), total / sr, sr)
+        blocks.flush()
+        return CoarseFeatures(ex.finish(), blocks.total / sr, sr)
     finally:
         container.close()
 
@@ -209,8 +245,8 @@ def prepare_all(
     ----------
     jobs : mapping of name to (path, audio_start_s, stream_index)
     max_workers : int, optional
-        Worker processes (default: one per job, at most twice ``os.cpu_count()``: with
-        one job per process the last file does not decode alone on one core).
+        Worker processes (default :func:`timesync.parallel.pool_size`: one per job, at
+        most twice the cores).
     done : callable, optional
         Called with each name as its features are ready.
 
@@ -220,7 +256,7 @@ def prepare_all(
         A file that cannot be decoded gives its error; the others are unaffected.
     """
     notify = done or (lambda name: None)
-    workers = max_workers or max(1, min(len(jobs), 2 * (os.cpu_count() or 1)))
+    workers = max_workers or pool_size(len(jobs))
     out: dict[str, CoarseFeatures | MediaError] = {}
     pool = process_pool(min(workers, len(jobs)))
     if pool is not None:
