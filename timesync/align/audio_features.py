@@ -67,6 +67,7 @@ class FluxExtractor:
         self._bins = _band_bins(self.sr, nfft)
         self._nfft = nfft
         self._used = max(hi for _lo, hi in self._bins) or 1  # bins past the top band are not needed
+        self._parts = tuple((2 * lo, 2 * hi) for lo, hi in self._bins)  # in the re, im view
         self._window = np.hanning(self._win).astype(np.float32)
         self._carry = np.zeros(0, dtype=np.float32)
         self._carry_at = 0  # sample index of _carry[0]
@@ -106,10 +107,10 @@ class FluxExtractor:
 
     def _energies_of(self, frames: np.ndarray) -> np.ndarray:
         """Band energies (frames, bands) of windows ``frames`` (frames, win)."""
-        spec = sfft.rfft(frames * self._window, n=self._nfft, axis=1)[:, : self._used]
-        power = spec.real**2
-        power += spec.imag**2
-        return _band_energies(power, self._bins)
+        spec = sfft.rfft(frames * self._window, n=self._nfft, axis=1)
+        # |X|^2 summed over a band's bins = sum of the squares of its interleaved re, im
+        parts = spec.view(np.float32)[:, : 2 * self._used]
+        return _band_energies(parts * parts, self._parts)
 
     def finish(self) -> np.ndarray:
         """The whitened feature matrix, shape ``(frames, bands)``, float32."""
@@ -125,7 +126,13 @@ def _band_energies(power: np.ndarray, bins: tuple[tuple[int, int], ...]) -> np.n
     Slice sums rather than a product with a band matrix: the matrix product goes to a
     multi-threaded BLAS whose spinning threads take the CPU from the decoder
     subprocesses running at the same time (measured: 1.7x slower on 2 cores).
+    Adjacent non-empty bands (the usual case) are summed in one ``reduceat`` call.
     """
+    starts = [lo for lo, _hi in bins]
+    if all(hi > lo for lo, hi in bins) and all(
+        hi == nxt for (_lo, hi), nxt in zip(bins[:-1], starts[1:], strict=True)
+    ) and bins[-1][1] == power.shape[1]:
+        return np.add.reduceat(power, starts, axis=1).astype(np.float32, copy=False)
     out = np.empty((power.shape[0], len(bins)), dtype=np.float32)
     for b, (lo, hi) in enumerate(bins):
         np.sum(power[:, lo:hi], axis=1, out=out[:, b])
