@@ -284,3 +284,64 @@ def test_seek_landing_inside_the_window_falls_back(media, monkeypatch):
     monkeypatch.setattr(media_audio, "_seek_near", bad_seek)
     window = decode_audio(path, sr=sr, start_s=5.0, duration_s=1.0)
     np.testing.assert_array_equal(window, full[5 * sr : 6 * sr])
+
+
+READER_FILES = [
+    "reader.m4a", "reader.opus", "reader.mp3", "reader.wav", "reader-aac.mkv", "reader-libopus.mkv"
+]
+
+
+@pytest.mark.parametrize("name", READER_FILES)
+def test_reader_windows_equal_decode_audio(media, name):
+    """An AudioReader keeps one container open and seeks in it: windows read in any
+    order (forward, back, near the start where it decodes from the beginning) are
+    sample-identical to decode_audio's, which opens the file for each window."""
+    from timesync.media import AudioReader
+
+    native = 44100 if name.endswith((".m4a", ".mp3")) else 48000
+    sig = mf.click_track(native, 6.0, [1.0, 3.3, 4.5])
+    if name.endswith(".mkv"):
+        codec = name[len("reader-") : -len(".mkv")]
+        path = mf.make_video(media / name, n_frames=5, audio=mf.AudioSpec(sig, native, 0.0, codec))
+    else:
+        path = mf.make_audio(media / name, sig, native)
+    starts = [3.5, 2.2, 4.01, 0.5, 3.0, 3.0]
+    with AudioReader(path) as reader:
+        for start in starts:
+            got = reader.read(sr=16000, start_s=start, duration_s=1.3)
+            want = decode_audio(path, sr=16000, start_s=start, duration_s=1.3)
+            assert got.dtype == np.float32 and got.size == want.size == round(1.3 * 16000)
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} at {start} s")
+
+
+def test_reader_reopens_after_an_overshooting_seek(media, monkeypatch):
+    """A seek that lands inside the window falls back to a fresh decode from the start;
+    the reader's container stays usable for the next window."""
+    from fractions import Fraction
+
+    from timesync.media import AudioReader
+
+    sr = 8000
+    path = mf.make_audio(media / "overshoot-reader.wav", mf.click_track(sr, 8.0, [5.2, 6.4]), sr)
+    full = decode_audio(path, sr=sr)
+    real_seek = media_audio._seek_near
+
+    def bad_seek(container, stream, audio_start, origin, start_s):
+        late = Fraction(start_s) + Fraction(1, 2)
+        container.seek(round(late / Fraction(stream.time_base)), stream=stream, backward=True)
+        return True
+
+    with AudioReader(path) as reader:
+        monkeypatch.setattr(media_audio, "_seek_near", bad_seek)
+        np.testing.assert_array_equal(reader.read(sr=sr, start_s=5.0, duration_s=1.0),
+                                      full[5 * sr : 6 * sr])
+        monkeypatch.setattr(media_audio, "_seek_near", real_seek)
+        np.testing.assert_array_equal(reader.read(sr=sr, start_s=6.0, duration_s=1.0),
+                                      full[6 * sr : 7 * sr])
+
+
+def test_reader_names_a_missing_file(tmp_path):
+    from timesync.media import AudioReader
+
+    with AudioReader(tmp_path / "gone.m4a") as reader, pytest.raises(MediaError, match="gone.m4a"):
+        reader.read(sr=8000, start_s=3.0, duration_s=1.0)

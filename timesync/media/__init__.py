@@ -19,7 +19,7 @@ all count from it. Bad input raises :class:`timesync.errors.MediaError` with
 one sentence naming the file and the problem.
 """
 
-from timesync.media.audio import decode_audio, iter_audio_blocks
+from timesync.media.audio import AudioReader, decode_audio, iter_audio_blocks
 from timesync.media.frames import FrameIndex, FrameReader, FrameRef
 from timesync.media.hashing import sha256_file
 from timesync.media.probe import MediaInfo, StreamInfo, probe
@@ -36,4 +36,5 @@ __all__ = [
     "FrameReader",
     "decode_audio",
     "iter_audio_blocks",
+    "AudioReader",
 ]

@@ -31,7 +31,7 @@ from timesync.media.hashing import file_key
 from timesync.media.scan import quick_origin
 from timesync.media.source import open_input
 
-__all__ = ["decode_audio", "iter_audio_blocks"]
+__all__ = ["decode_audio", "iter_audio_blocks", "AudioReader"]
 
 #: Start decoding from the beginning (no seek) when the window starts less
 #: than this many seconds into the audio stream.
@@ -174,12 +174,25 @@ def iter_audio_blocks(
         The file cannot be read or has no audio stream.
     """
     _check_args(sr, block_s, start_s, duration_s)
-    name = os.fspath(path)
+    yield from _blocks(os.fspath(path), sr, block_s, start_s, duration_s, None)
+
+
+def _blocks(
+    name: str,
+    sr: int,
+    block_s: float,
+    start_s: float,
+    duration_s: float | None,
+    shared: AudioReader | None,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """:func:`iter_audio_blocks` (arguments checked), seeking in ``shared``'s open
+    container when given (else in a container of its own)."""
     total = None if duration_s is None else round(duration_s * sr)
     block_len = max(1, round(block_s * sr))
     origin, starts, first_samples = _stream_starts(name)
     for may_seek in (True, False):
-        container = open_input(name)
+        own = shared is None or not may_seek
+        container = open_input(name) if own else shared.container()
         try:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
@@ -192,6 +205,8 @@ def iter_audio_blocks(
                 stream, audio_start - origin, first_samples.get(stream.index)
             )
             seeked = may_seek and _seek_near(container, stream, audio_start, origin, start_s)
+            if not seeked and not own:
+                continue  # a shared container is not at the start: decode in a fresh one
             frames = _frames_after_seek(container, stream) if seeked else container.decode(stream)
             decoded = _decode_into(frames, stream, origin, start_s, sr, placer, name, grid, seeked)
             for first, block in decoded:
@@ -199,8 +214,62 @@ def iter_audio_blocks(
             return
         except _SeekOvershot:
             continue  # the seek landed inside the window: decode from the start instead
+        except BaseException:
+            if not own:
+                shared.reset()  # its decoder may be in any state
+            raise
         finally:
-            container.close()
+            if own:
+                container.close()
+
+
+class AudioReader:
+    """Windows of one file's audio, read from one open container.
+
+    Reading many short windows of a long file with :func:`decode_audio` opens
+    the file for each (for an hour-long MP4 that alone costs several
+    milliseconds: its index is parsed again); a reader keeps the container
+    open and seeks in it. Windows equal those of :func:`decode_audio` sample
+    for sample. Not thread-safe: one reader per thread. Use as a context
+    manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.name = os.fspath(path)
+        self._container = None
+
+    def container(self):
+        """The open container (opened read-only on first use)."""
+        if self._container is None:
+            self._container = open_input(self.name)
+        return self._container
+
+    def read(self, *, sr: int, start_s: float, duration_s: float) -> np.ndarray:
+        """Float32 mono samples at ``sr`` Hz, sample 0 at local time ``start_s``, at most
+        ``round(duration_s * sr)`` of them (as :func:`decode_audio`)."""
+        _check_args(sr, 60.0, start_s, duration_s)
+        blocks = [b for _t, b in _blocks(self.name, sr, 60.0, start_s, duration_s, self)]
+        return _joined(blocks)
+
+    def reset(self) -> None:
+        """Close the container; the next read opens it again."""
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    close = reset
+
+    def __enter__(self) -> AudioReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _joined(blocks: list[np.ndarray]) -> np.ndarray:
+    if not blocks:
+        return np.zeros(0, np.float32)
+    return np.concatenate(blocks).astype(np.float32, copy=False)
 
 
 def decode_audio(
@@ -222,9 +291,7 @@ def decode_audio(
             path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s
         )
     ]
-    if not blocks:
-        return np.zeros(0, np.float32)
-    return np.concatenate(blocks).astype(np.float32, copy=False)
+    return _joined(blocks)
 
 
 _STARTS: dict[tuple, tuple[Fraction, dict[int, Fraction], dict[int, int]]] = {}
