@@ -260,9 +260,12 @@ def test_prepare_all_in_processes_isolates_a_bad_file(coarse_files, tmp_path):
 
 
 
-def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypatch):
+def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypatch, tmp_path):
     """The same two files aligned with probing and decoding in worker processes
-    and entirely in this process give the same constraint."""
+    and entirely in this process give the same constraint. Pairs reach the workers
+    with their features in files, which are removed afterwards."""
+    import tempfile
+
     import timesync.align.audio_decode as audio_decode
     import timesync.parallel as parallel
     import timesync.sync as sync_module
@@ -271,22 +274,36 @@ def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypat
     files = [str(p) for p in coarse_files[:3]]  # the same noise in MP4 (late), WAV and AAC
     here = sync(files, methods=["audio"])
     monkeypatch.setattr(audio, "PROCESS_MIN_AUDIO_S", 0.0)
-    monkeypatch.setattr(sync_module, "PROCESS_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "PROCESS_MIN_BYTES", 0)
     futures = []  # every task handed to a worker process
+
+    sent_by_file = []  # pair jobs whose features travel as a file
 
     def counting_pool(workers):
         pool = parallel_pool(workers)
         if pool is not None:
             submit = pool.submit
-            pool.submit = lambda fn, *a, **k: futures.append(submit(fn, *a, **k)) or futures[-1]
+
+            def counted(fn, *a, **k):
+                if fn is audio._match_job:
+                    a_, b_, _narrow = a[0]
+                    sent_by_file.append(a_.features is None and b_.features is None
+                                        and a_.features_file.endswith(".npy"))
+                futures.append(submit(fn, *a, **k))
+                return futures[-1]
+
+            pool.submit = counted
         return pool
 
     parallel_pool = parallel.process_pool
     monkeypatch.setattr(parallel, "process_pool", counting_pool)
     monkeypatch.setattr(audio_decode, "process_pool", counting_pool)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     pooled = sync(files, methods=["audio"])
     # three files probed and decoded, three pairs matched: all in worker processes, none failed
     assert len(futures) == 6 and all(f.done() and f.exception() is None for f in futures)
+    assert sent_by_file == [True] * 3
+    assert not list(tmp_path.glob("timesync-features-*"))  # the features' folder is gone
     for result in (here, pooled):
         assert result.all_aligned
         assert abs(result.source(files[2]).clock.offset_s - result.source(files[1]).clock.offset_s) < 0.001
@@ -311,7 +328,7 @@ def test_sync_works_where_no_worker_process_can_start(coarse_files, monkeypatch)
     files = [str(coarse_files[1]), str(coarse_files[2])]
     here = sync_module.sync(files, methods=["audio"])
     monkeypatch.setattr(audio, "PROCESS_MIN_AUDIO_S", 0.0)
-    monkeypatch.setattr(sync_module, "PROCESS_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "PROCESS_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "_mp_context", lambda: NoProcesses())
     refused = sync_module.sync(files, methods=["audio"])
     assert refused.all_aligned

@@ -14,10 +14,12 @@ instance) it returns None, and callers run the work in this process.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
+from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-__all__ = ["process_pool", "PRELOAD"]
+__all__ = ["process_pool", "pool_size", "warm_up", "worth_processes", "PROCESS_MIN_BYTES", "PRELOAD"]
 
 #: Modules imported once in the fork server, so that workers start warm.
 PRELOAD = ("timesync.media.probe", "timesync.align.audio_decode")
@@ -45,3 +47,44 @@ def process_pool(workers: int) -> Executor | None:
         return ProcessPoolExecutor(workers, mp_context=_mp_context())
     except (OSError, ValueError, NotImplementedError):
         return None
+
+
+def pool_size(tasks: int) -> int:
+    """Worker processes for ``tasks`` tasks of similar size: one per task, at most twice
+    the cores. With as many processes as tasks the cores share them all to the end,
+    instead of the last task running alone on one core while the other idles."""
+    return max(1, min(tasks, 2 * (os.cpu_count() or 1)))
+
+
+#: Files holding fewer bytes than this in all are worked on in this process:
+#: smaller ones take less time than worker processes need to start.
+PROCESS_MIN_BYTES = 32 * 1024 * 1024
+
+
+def worth_processes(paths: Iterable[str | os.PathLike[str]]) -> bool:
+    """True when ``paths`` hold at least :data:`PROCESS_MIN_BYTES` in all (unreadable
+    paths count 0: the probe says what is wrong with them)."""
+    total = 0
+    for p in paths:
+        try:
+            total += os.stat(p).st_size
+        except OSError:
+            pass
+    return total >= PROCESS_MIN_BYTES
+
+
+def warm_up() -> None:
+    """Start the fork server now, so that it imports :data:`PRELOAD` while this process
+    goes on (for the CLI: while it imports the rest of timesync). The first pool's
+    workers then start warm. Does nothing where pools are spawned or cannot be made."""
+    if multiprocessing.current_process().daemon:
+        return
+    ctx = _mp_context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    try:
+        forkserver.ensure_running()
+    except (OSError, ValueError):
+        pass  # process_pool() will find out and work in this process

@@ -164,21 +164,6 @@ def _probe_one(path: str) -> Any:
         return exc
 
 
-#: Probe in worker processes only when the files hold at least this many bytes in all
-#: (smaller ones probe faster than worker processes start).
-PROCESS_MIN_BYTES = 32 * 1024 * 1024
-
-
-def _total_bytes(paths: Sequence[str]) -> int:
-    total = 0
-    for p in paths:
-        try:
-            total += os.stat(p).st_size
-        except OSError:
-            pass  # probe() says what is wrong with it
-    return total
-
-
 def _probe_all(
     paths: Sequence[str],
     workers: int,
@@ -194,11 +179,11 @@ def _probe_all(
     hears of each file done. Returns the probe results (MediaInfo or MediaError)
     and those features by path (empty when done in threads).
     """
-    from timesync.parallel import process_pool
+    from timesync.parallel import pool_size, process_pool, worth_processes
 
-    big = _total_bytes(paths) >= PROCESS_MIN_BYTES
+    big = worth_processes(paths)
     if big and audio_features:
-        pool = process_pool(min(len(paths), 2 * (os.cpu_count() or 1)))
+        pool = process_pool(pool_size(len(paths)))
         if pool is not None:
             from timesync.align.audio_decode import probe_with_features
 
@@ -322,9 +307,12 @@ def sync(
         as ``reason``; nothing is raised for it.
     """
     from timesync.align.solve import solve
+    from timesync.parallel import warm_up, worth_processes
 
     prog = progress or (lambda f, m: None)
     names = [os.fspath(p) for p in paths]
+    if worth_processes(names):
+        warm_up()
     if len(set(names)) != len(names):
         raise ValueError("the same file is given twice")
     ref_name = _match_reference(os.fspath(reference), names) if reference is not None else None

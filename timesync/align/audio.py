@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from timesync.align.audio_decode import CoarseFeatures, prepare_all
 from timesync.align.audio_features import flux_features
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.errors import MediaError
+from timesync.media.audio import AudioReader
 
 if TYPE_CHECKING:  # pragma: no cover
     from timesync.sync import SourceMedia
@@ -347,9 +349,10 @@ def match_signals(a: np.ndarray, b: np.ndarray, sr_a: int, sr_b: int | None = No
 class _Prepared:
     name: str
     path: str
-    features: np.ndarray
+    features: np.ndarray | None  # None while it travels as features_file
     duration_s: float
     sample_rate: int
+    features_file: str | None = None  # an .npy holding the features (see _by_file)
 
 
 def _prepared(src: SourceMedia, res: CoarseFeatures | MediaError) -> _Prepared | str:
@@ -404,10 +407,13 @@ WHOLE_DECODE_BUDGET = 120_000_000
 
 class _Readers:
     """Window readers over files. Short files are decoded once per rate and sliced;
-    long ones are decoded window by window (``decode_audio(start_s, duration_s)``)."""
+    long ones are read window by window from an open container per file and thread
+    (:class:`timesync.media.AudioReader`: seeking, not reopening the file). Close
+    with :meth:`close` once no thread reads any more."""
 
     def __init__(self) -> None:
         self._whole: dict[tuple[str, int], np.ndarray] = {}
+        self._open: dict[tuple[int, str], AudioReader] = {}
         self._lock = threading.Lock()  # pairs are matched in several threads
 
     def _array(self, path: str, sr: int) -> np.ndarray:
@@ -428,9 +434,14 @@ class _Readers:
                 self._whole.pop(next(iter(self._whole)))
         return y
 
-    def reader(self, prep: _Prepared) -> fine.Reader:
-        from timesync.media import decode_audio
+    def _file(self, path: str) -> AudioReader:
+        key = (threading.get_ident(), path)
+        with self._lock:
+            if key not in self._open:
+                self._open[key] = AudioReader(path)
+            return self._open[key]
 
+    def reader(self, prep: _Prepared) -> fine.Reader:
         def read(start_s: float, duration_s: float, sr: int) -> np.ndarray:
             if prep.duration_s * sr * 4 <= WHOLE_DECODE_BYTES:
                 y = self._array(prep.path, sr)
@@ -440,25 +451,39 @@ class _Readers:
                 if e > s:
                     out[s - i0 : e - i0] = y[s:e]
                 return out
-            return decode_audio(prep.path, sr=sr, start_s=start_s, duration_s=duration_s)
+            return self._file(prep.path).read(sr=sr, start_s=start_s, duration_s=duration_s)
 
         return read
+
+    def close(self) -> None:
+        """Close the open files."""
+        with self._lock:
+            readers, self._open = list(self._open.values()), {}
+        for r in readers:
+            r.close()
 
 
 def match_prepared(a: _Prepared, b: _Prepared, readers: _Readers | None = None,
                    narrow: Constraint | None = None) -> AudioMatch:
-    """Match two prepared sources (``b`` onto ``a``), ``narrow`` as in :func:`match_features`."""
+    """Match two prepared sources (``b`` onto ``a``), ``narrow`` as in :func:`match_features`.
+    Window readers are shared with other pairs when ``readers`` is given (its owner
+    closes it), else opened and closed here."""
+    own = readers is None
     readers = readers or _Readers()
-    return match_features(
-        a.features,
-        b.features,
-        readers.reader(a),
-        readers.reader(b),
-        dur_a=a.duration_s,
-        dur_b=b.duration_s,
-        fine_sr=_fine_rate(a.sample_rate, b.sample_rate),
-        narrow=narrow,
-    )
+    try:
+        return match_features(
+            a.features,
+            b.features,
+            readers.reader(a),
+            readers.reader(b),
+            dur_a=a.duration_s,
+            dur_b=b.duration_s,
+            fine_sr=_fine_rate(a.sample_rate, b.sample_rate),
+            narrow=narrow,
+        )
+    finally:
+        if own:
+            readers.close()
 
 
 _PairJob = tuple[_Prepared, _Prepared, Constraint | None]
@@ -467,7 +492,30 @@ _PairJob = tuple[_Prepared, _Prepared, Constraint | None]
 def _match_job(job: _PairJob) -> AudioMatch:
     """One pair in a worker process (its own window readers)."""
     a, b, narrow = job
-    return match_prepared(a, b, None, narrow)
+    return match_prepared(_mapped(a), _mapped(b), None, narrow)
+
+
+def _by_file(jobs: list[_PairJob], folder: str) -> list[_PairJob]:
+    """``jobs`` with each source's features saved once in ``folder`` and sent as the
+    file's name: a worker maps the file read-only instead of receiving a pickled copy,
+    so the pages of one recording's features are shared by every worker matching it
+    (and this process does not hold a pickle of every job at once)."""
+    saved: dict[str, _Prepared] = {}
+
+    def light(p: _Prepared) -> _Prepared:
+        if p.name not in saved:
+            path = os.path.join(folder, f"{len(saved)}.npy")
+            np.save(path, p.features)
+            saved[p.name] = replace(p, features=None, features_file=path)
+        return saved[p.name]
+
+    return [(light(a), light(b), narrow) for a, b, narrow in jobs]
+
+
+def _mapped(p: _Prepared) -> _Prepared:
+    if p.features_file is None:
+        return p
+    return replace(p, features=np.load(p.features_file, mmap_mode="r"), features_file=None)
 
 
 def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]:
@@ -475,24 +523,32 @@ def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]
     long audio (the coarse search and window decoding hold the GIL in parts), else in
     :data:`PAIR_THREADS` threads sharing the window readers. Pairs a failed worker
     process did not give are matched here."""
-    from timesync.parallel import process_pool
+    from timesync.parallel import pool_size, process_pool
 
     done = 0
-    pool = process_pool(min(len(jobs), os.cpu_count() or 1)) if in_processes else None
+    pool = process_pool(pool_size(len(jobs))) if in_processes else None
     if pool is not None:
         try:
-            with pool:
-                futures = [pool.submit(_match_job, job) for job in jobs]
+            # the folder outlives the pool: it is removed once every worker is done with it
+            with tempfile.TemporaryDirectory(
+                prefix="timesync-features-", ignore_cleanup_errors=True
+            ) as folder, pool:
+                futures = [pool.submit(_match_job, job) for job in _by_file(jobs, folder)]
                 for future in futures:
                     match = future.result()
                     done += 1
                     yield match
-        except (BrokenProcessPool, OSError):  # a worker died, or none could start
+        except (BrokenProcessPool, OSError):  # a worker died, none could start, or no disk
             pass
     readers = _Readers()
-    with ThreadPoolExecutor(max_workers=PAIR_THREADS) as threads:
-        rest = jobs[done:]
-        yield from threads.map(lambda job: match_prepared(job[0], job[1], readers, job[2]), rest)
+    try:
+        with ThreadPoolExecutor(max_workers=PAIR_THREADS) as threads:
+            rest = jobs[done:]
+            yield from threads.map(
+                lambda job: match_prepared(job[0], job[1], readers, job[2]), rest
+            )
+    finally:
+        readers.close()
 
 
 def _total_audio_s(sources: Sequence[SourceMedia]) -> float:

@@ -94,6 +94,10 @@ def format_table(result: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``timesync sync``; returns the exit status."""
+    from timesync.parallel import warm_up, worth_processes
+
+    if worth_processes(args.files):
+        warm_up()  # worker processes get ready while the rest of timesync is imported
     from timesync.cli import EXIT_INCOMPLETE, EXIT_OK
     from timesync.sync import sync
 
