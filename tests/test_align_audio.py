@@ -229,6 +229,38 @@ def test_coarse_features_have_the_local_time_origin(coarse_files):
         assert np.abs(got.features[:n] - ref[:n]).max() < 0.05, path.name
 
 
+def test_features_decoded_while_probing_equal_a_separate_decode(coarse_files, monkeypatch):
+    """probe_with_features decodes the audio in the probe's own demuxing pass (the file is
+    read once): the same features, to the bit, as a decode of its own, and the same probe."""
+    from timesync.align import audio_decode
+    from timesync.media import probe
+
+    separate = audio_decode.coarse_features
+    calls = []
+    monkeypatch.setattr(audio_decode, "coarse_features", lambda *a: calls.append(a) or separate(*a))
+    for path in coarse_files:
+        info, merged = audio_decode.probe_with_features(str(path))
+        assert calls == [], path.name  # not decoded a second time
+        alone = separate(str(path), info.audio.start_s, info.audio.index)
+        np.testing.assert_array_equal(merged.features, alone.features, err_msg=path.name)
+        assert (merged.duration_s, merged.sample_rate) == (alone.duration_s, alone.sample_rate)
+        assert info == probe(str(path))
+
+
+def test_features_are_decoded_again_when_the_start_guess_is_wrong(coarse_files, monkeypatch):
+    """If the audio start read from the first packets differs from the probe's, the
+    features decoded during the probe are dropped and the audio decoded again."""
+    from timesync.align import audio_decode
+
+    late_audio = str(coarse_files[0])  # the MP4 whose audio starts 0.5 s after its video
+    index, sr, start = audio_decode._audio_start_guess(late_audio)
+    assert start > 0.4
+    monkeypatch.setattr(audio_decode, "_audio_start_guess", lambda path: (index, sr, 0.0))
+    info, features = audio_decode.probe_with_features(late_audio)
+    alone = audio_decode.coarse_features(late_audio, info.audio.start_s, info.audio.index)
+    np.testing.assert_array_equal(features.features, alone.features)
+
+
 def test_coarse_features_refuse_protocols_and_missing_files(tmp_path):
     from timesync.align.audio_decode import coarse_features
     from timesync.errors import MediaError

@@ -86,5 +86,7 @@ def warm_up() -> None:
 
     try:
         forkserver.ensure_running()
-    except (OSError, ValueError):
-        pass  # process_pool() will find out and work in this process
+    except (OSError, ValueError, RuntimeError):
+        # RuntimeError: called while a child process imports the main module (a script
+        # without the ``if __name__ == "__main__":`` guard); process_pool() finds out
+        pass

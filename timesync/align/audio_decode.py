@@ -132,40 +132,76 @@ class _Blocks:
             self._pos = 0
 
 
-def _place(frames, sr: int, audio_start_s: float, out: _Blocks) -> None:
-    """Write mono samples from local time 0 into ``out``, gaps filled with zeros,
-    overlaps dropped (frames are placed by their PTS relative to the first one)."""
-    lead = round(max(audio_start_s, 0.0) * sr)
-    out.zeros(lead)
-    written = lead  # samples written so far
-    first, num, den, channels, fast = None, 0, 1, 1, ""
-    tolerance = max(1, round(GAP_TOLERANCE_S * sr))
-    for frame in frames:
+class _Placement:
+    """Writes decoded frames into ``out`` as mono samples from local time 0: zeros
+    before the stream starts, gaps filled with zeros, overlaps dropped (frames are
+    placed by their PTS relative to the first one)."""
+
+    def __init__(self, sr: int, audio_start_s: float, out: _Blocks) -> None:
+        self.sr = sr
+        self.out = out
+        self.lead = round(max(audio_start_s, 0.0) * sr)
+        out.zeros(self.lead)
+        self.written = self.lead  # samples written so far
+        self.first = None
+        self.num, self.den, self.channels, self.fast = 0, 1, 1, ""
+        self.tolerance = max(1, round(GAP_TOLERANCE_S * sr))
+
+    def feed(self, frame) -> None:
+        """Place one decoded frame (frames in decoding order)."""
         n = frame.samples
         if not n:
-            continue
+            return
         pts = frame.pts
-        if first is None:
-            channels = len(frame.layout.channels) or 1
-            tb = Fraction(frame.time_base) if frame.time_base is not None else Fraction(1, sr)
-            num, den = tb.numerator * sr, tb.denominator
-            first = pts
-            # one plane of float32 samples needs no conversion: read it in place
-            fast = frame.format.name if channels == 1 and frame.format.name in ("flt", "fltp") else ""
-        if fast and frame.format.name == fast:
+        if self.first is None:
+            self._start(frame)
+        if self.fast and frame.format.name == self.fast:
             x = np.frombuffer(frame.planes[0], np.float32, n)
         else:
-            x = _samples(frame, channels)
-        if pts is not None and first is not None:
+            x = _samples(frame, self.channels)
+        if pts is not None and self.first is not None:
             # local sample index of this frame, rounded half up in integers
-            at = lead + (2 * (pts - first) * num + den) // (2 * den)
-            if at - written > tolerance:
-                out.zeros(at - written)
-                written = at
-            elif written - at > tolerance:
-                x = x[written - at :]
-        out.add(x)
-        written += x.size
+            at = self.lead + (2 * (pts - self.first) * self.num + self.den) // (2 * self.den)
+            if at - self.written > self.tolerance:
+                self.out.zeros(at - self.written)
+                self.written = at
+            elif self.written - at > self.tolerance:
+                x = x[self.written - at :]
+        self.out.add(x)
+        self.written += x.size
+
+    def _start(self, frame) -> None:
+        self.channels = len(frame.layout.channels) or 1
+        tb = Fraction(frame.time_base) if frame.time_base is not None else Fraction(1, self.sr)
+        self.num, self.den = tb.numerator * self.sr, tb.denominator
+        self.first = frame.pts
+        # one plane of float32 samples needs no conversion: read it in place
+        name = frame.format.name
+        self.fast = name if self.channels == 1 and name in ("flt", "fltp") else ""
+
+
+class _FeatureSink:
+    """Coarse features computed from frames handed over one packet at a time
+    (a :class:`timesync.media.scan.AudioSink` for :func:`timesync.media.probe`)."""
+
+    def __init__(self, sr: int, audio_start_s: float) -> None:
+        self.sr = sr
+        self.audio_start_s = audio_start_s
+        self._extractor = FluxExtractor(sr=sr)
+        self._blocks = _Blocks(round(BLOCK_S * sr), self._extractor.push)
+        self._placement = _Placement(sr, audio_start_s, self._blocks)
+        self.error: Exception | None = None
+
+    def frames(self, frames: list) -> None:
+        for frame in frames:
+            self._placement.feed(frame)
+
+    def failed(self, error: Exception) -> None:
+        self.error = error
+
+    def result(self) -> CoarseFeatures:
+        self._blocks.flush()
+        return CoarseFeatures(self._extractor.finish(), self._blocks.total / self.sr, self.sr)
 
 
 def coarse_features(path: str, audio_start_s: float, stream_index: int | None = None) \
@@ -197,14 +233,13 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
             raise MediaError(f"{path}: no audio stream to decode")
         stream = streams[0]
         sr = int(stream.sample_rate)
-        ex = FluxExtractor(sr=sr)
-        blocks = _Blocks(round(BLOCK_S * sr), ex.push)
+        sink = _FeatureSink(sr, audio_start_s)
         try:
-            _place(container.decode(stream), sr, audio_start_s, blocks)
+            for frame in container.decode(stream):
+                sink.frames((frame,))
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: the audio could not be decoded ({exc})") from None
-        blocks.flush()
-        return CoarseFeatures(ex.finish(), blocks.total / sr, sr)
+        return sink.result()
     finally:
         container.close()
 
@@ -212,6 +247,12 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
 def probe_with_features(path: str) -> tuple[Any, CoarseFeatures | MediaError | None]:
     """Probe ``path`` and, if it has audio, compute its coarse features: one task for a
     worker process, so that probing and decoding of several files overlap.
+
+    The audio is decoded during the probe's own demuxing pass (one read of the
+    file), placed from the audio start that the file's first packets give
+    (:func:`timesync.media.scan.quick_origin`). If the probe finds another
+    start, or that decoding failed, the audio is decoded again on its own
+    (:func:`coarse_features`): the result is the same either way.
 
     Returns
     -------
@@ -221,16 +262,48 @@ def probe_with_features(path: str) -> tuple[Any, CoarseFeatures | MediaError | N
     """
     from timesync.media import probe
 
+    guess = _audio_start_guess(path)
+    sink = None if guess is None else _FeatureSink(guess[1], guess[2])
     try:
-        info = probe(path)
+        info = probe(path, audio_sink=sink)
     except MediaError as exc:
         return exc, None
     if info.audio is None:
         return info, None
+    start = float(info.audio.start_s or 0.0)
+    if sink is not None and sink.error is None and guess is not None and guess[0] == info.audio.index:
+        lead = round(max(start, 0.0) * sink.sr)
+        if lead == round(max(sink.audio_start_s, 0.0) * sink.sr):
+            return info, sink.result()
     try:
-        return info, coarse_features(path, float(info.audio.start_s or 0.0), info.audio.index)
+        return info, coarse_features(path, start, info.audio.index)
     except MediaError as exc:
         return info, exc
+
+
+def _audio_start_guess(path: str) -> tuple[int, int, float] | None:
+    """(index, sample rate, local start s) of the first audio stream from the file's first
+    packets only, or None (no audio, or it cannot be read: the probe will say)."""
+    import av
+
+    from timesync.media.scan import quick_origin
+    from timesync.media.source import open_input
+
+    try:
+        container = open_input(path)
+    except MediaError:
+        return None
+    try:
+        streams = container.streams.audio
+        if not streams or not streams[0].sample_rate:
+            return None
+        stream = streams[0]
+        origin, starts = quick_origin(container)
+        return stream.index, int(stream.sample_rate), float(starts.get(stream.index, origin) - origin)
+    except (av.error.FFmpegError, ValueError, IndexError):
+        return None
+    finally:
+        container.close()
 
 
 def prepare_all(

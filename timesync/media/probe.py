@@ -15,7 +15,13 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media.hashing import sha256_file
-from timesync.media.scan import FileScan, StreamScan, is_attached_picture, scan_container
+from timesync.media.scan import (
+    AudioSink,
+    FileScan,
+    StreamScan,
+    is_attached_picture,
+    scan_container,
+)
 from timesync.media.source import open_input
 from timesync.media.tags import MediaTags, collect_tags
 
@@ -270,10 +276,11 @@ def _truncation_hints(container, scan: FileScan, name: str, size_bytes: int) -> 
 
 
 def probe_container(
-    container, name: str, *, sha256: str, size_bytes: int
+    container, name: str, *, sha256: str, size_bytes: int, audio_sink: AudioSink | None = None
 ) -> tuple[MediaInfo, FileScan]:
-    """Probe an open container; also returns the packet scan (for the frame index)."""
-    scan = scan_container(container, name)
+    """Probe an open container; also returns the packet scan (for the frame index).
+    ``audio_sink`` as in :func:`timesync.media.scan.scan_container`."""
+    scan = scan_container(container, name, audio_sink=audio_sink)
     warnings = list(scan.warnings)
     playable = [s for s in scan.streams.values() if s.count > 0]
     if not playable:
@@ -326,7 +333,12 @@ def _is_sha256(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
-def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaInfo:
+def probe(
+    path: str | os.PathLike[str],
+    *,
+    sha256: str | None = None,
+    audio_sink: AudioSink | None = None,
+) -> MediaInfo:
     """Probe a media file: container, streams, exact frame counts, tags, SHA-256.
 
     Parameters
@@ -335,6 +347,10 @@ def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaIn
         A local regular file, opened read-only.
     sha256 : str, optional
         The file's hex SHA-256 if already computed at ingest (not recomputed).
+    audio_sink : AudioSink, optional
+        Receives the first audio stream's decoded frames during the demuxing
+        pass (:func:`timesync.media.scan.scan_container`): the whole audio is
+        decoded while probing, without reading the file again.
 
     Returns
     -------
@@ -360,7 +376,9 @@ def probe(path: str | os.PathLike[str], *, sha256: str | None = None) -> MediaIn
     try:
         digest = sha256.lower() if sha256 else sha256_file(name)
         size = os.stat(name).st_size
-        info, scan = probe_container(container, name, sha256=digest, size_bytes=size)
+        info, scan = probe_container(
+            container, name, sha256=digest, size_bytes=size, audio_sink=audio_sink
+        )
     finally:
         container.close()
     video = info.video

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Protocol
 
 import numpy as np
 
 __all__ = [
     "StreamScan",
     "FileScan",
+    "AudioSink",
     "scan_container",
     "quick_origin",
     "median_delta",
@@ -146,8 +148,9 @@ class _Collector:
     stream decodes (``decode_video=False`` skips the video part).
     """
 
-    def __init__(self, stream, *, decode_video: bool = True) -> None:
+    def __init__(self, stream, *, decode_video: bool = True, sink: AudioSink | None = None) -> None:
         self.stream = stream
+        self.sink = sink if stream.type == "audio" else None
         self.scan = StreamScan(stream.index, stream.type, Fraction(stream.time_base))
         self.keep_all = stream.type == "video"
         self.pts: list[int] = []
@@ -176,6 +179,30 @@ class _Collector:
         except (av.error.FFmpegError, ValueError) as exc:
             self.scan.decode_error = str(exc)  # leading garbage is common: keep trying
             return
+        self._note_first(frames)
+
+    def _decode_for_sink(self, packet) -> None:
+        """Decode every packet (the end-of-stream one flushes the decoder) and hand the
+        frames to the sink, noting the first frame as :meth:`_decode_first` does. On a
+        decoding error the sink hears of it and is dropped."""
+        import av
+
+        settled = self.settled
+        if not settled:
+            self.decode_tries += 1
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError) as exc:
+            if not settled:
+                self.scan.decode_error = str(exc)
+            self.sink.failed(exc)
+            self.sink = None
+            return
+        if not settled:
+            self._note_first(frames)
+        self.sink.frames(frames)
+
+    def _note_first(self, frames) -> None:
         for frame in frames:
             self.decode_tries = self.max_tries
             self.scan.decoded = True
@@ -189,7 +216,9 @@ class _Collector:
             return
 
     def add(self, packet) -> None:
-        if not self.settled:
+        if self.sink is not None:
+            self._decode_for_sink(packet)
+        elif not self.settled:
             self._decode_first(packet)
         ts = packet.pts if packet.pts is not None else packet.dts
         if ts is None or packet.size == 0 or packet.is_discard:
@@ -235,7 +264,17 @@ class _Collector:
         return scan
 
 
-def scan_container(container, name: str) -> FileScan:
+class AudioSink(Protocol):
+    """Receives the first audio stream's decoded frames during :func:`scan_container`."""
+
+    def frames(self, frames: list) -> None:
+        """The frames of the next packet, in decoding order (possibly none)."""
+
+    def failed(self, error: Exception) -> None:
+        """Decoding or demuxing failed: no more frames will come."""
+
+
+def scan_container(container, name: str, *, audio_sink: AudioSink | None = None) -> FileScan:
     """Demux every audio and video packet of an open container once.
 
     Parameters
@@ -244,6 +283,10 @@ def scan_container(container, name: str) -> FileScan:
         Opened read-only, positioned at the start.
     name : str
         The file name for warnings.
+    audio_sink : AudioSink, optional
+        When given, every packet of the first audio stream is decoded in this pass
+        and its frames handed to the sink (in the order ``container.decode(stream)``
+        gives them), so a caller that needs the whole audio reads the file once.
 
     Returns
     -------
@@ -254,7 +297,11 @@ def scan_container(container, name: str) -> FileScan:
     import av
 
     wanted = av_streams(container)
-    collectors = {s.index: _Collector(s) for s in wanted}
+    first_audio = next((s.index for s in wanted if s.type == "audio"), None)
+    collectors = {
+        s.index: _Collector(s, sink=audio_sink if s.index == first_audio else None)
+        for s in wanted
+    }
     warnings: list[str] = []
     try:
         for packet in container.demux(*wanted):
@@ -262,6 +309,9 @@ def scan_container(container, name: str) -> FileScan:
             if collector is not None:
                 collector.add(packet)
     except (av.error.FFmpegError, EOFError, IndexError) as exc:
+        sink = collectors[first_audio].sink if first_audio is not None else None
+        if sink is not None:
+            sink.failed(exc)  # the audio was not read to its end
         # IndexError: PyAV meets a stream the header did not announce (a damaged file)
         reason = (
             "a stream appeared that the header did not announce"
