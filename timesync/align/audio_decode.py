@@ -99,6 +99,7 @@ class _Blocks:
 
     def __init__(self, size: int, push: Callable[[np.ndarray], None]) -> None:
         self._buf = np.empty(size, np.float32)
+        self._bytes = memoryview(self._buf).cast("B")
         self._pos = 0
         self._push = push
         self.total = 0  # samples added so far
@@ -113,6 +114,17 @@ class _Blocks:
             x = x[k:]
             if self._pos == self._buf.size:
                 self.flush()
+
+    def add_plane(self, plane, n: int) -> bool:
+        """Append the first ``n`` float32 samples of a frame's plane by a plain byte copy
+        when they fit before the block is full; False (nothing done) otherwise."""
+        pos = self._pos
+        if pos + n >= self._buf.size:
+            return False
+        self._bytes[4 * pos : 4 * (pos + n)] = memoryview(plane)[: 4 * n]
+        self._pos = pos + n
+        self.total += n
+        return True
 
     def zeros(self, n: int) -> None:
         """Append ``n`` zeros (a gap, or silence before the stream starts)."""
@@ -155,18 +167,21 @@ class _Placement:
         pts = frame.pts
         if self.first is None:
             self._start(frame)
-        if self.fast and frame.format.name == self.fast:
-            x = np.frombuffer(frame.planes[0], np.float32, n)
-        else:
-            x = _samples(frame, self.channels)
+        gap = 0  # samples between where the written samples end and this frame
         if pts is not None and self.first is not None:
             # local sample index of this frame, rounded half up in integers
             at = self.lead + (2 * (pts - self.first) * self.num + self.den) // (2 * self.den)
-            if at - self.written > self.tolerance:
-                self.out.zeros(at - self.written)
-                self.written = at
-            elif self.written - at > self.tolerance:
-                x = x[self.written - at :]
+            gap = at - self.written
+        fast = self.fast and frame.format.name == self.fast
+        if fast and -self.tolerance <= gap <= self.tolerance and self.out.add_plane(frame.planes[0], n):
+            self.written += n  # the common case: contiguous float32 mono, copied as bytes
+            return
+        x = np.frombuffer(frame.planes[0], np.float32, n) if fast else _samples(frame, self.channels)
+        if gap > self.tolerance:
+            self.out.zeros(gap)
+            self.written += gap
+        elif -gap > self.tolerance:
+            x = x[-gap:]
         self.out.add(x)
         self.written += x.size
 
