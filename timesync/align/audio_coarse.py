@@ -174,7 +174,9 @@ class _ChunkCorrelator:
     def chunk_curve(self, k: int) -> np.ndarray:
         """Raw correlation of chunk ``k`` at chunk lags ``lam`` (index ``lam + L - 1``), float32."""
         s, e = self.bounds[k]
-        spec_c = np.conj(sfft.rfft(self.fb[s:e], n=self.m, axis=0, workers=_WORKERS)).T
+        spec_c = np.ascontiguousarray(
+            np.conj(sfft.rfft(self.fb[s:e], n=self.m, axis=0, workers=_WORKERS)).T
+        )  # (bands, bins): each band's row contiguous for the products below
         # sum over bands of block spectra x chunk spectrum: a multiply-add per band is
         # twice as fast as einsum over the (blocks, bins, bands) layout
         prod = np.multiply(self.spec_blocks[0], spec_c[0])
