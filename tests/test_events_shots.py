@@ -211,3 +211,34 @@ def test_reviewer_decisions_and_a_failed_travel_check():
     added = add_shots_to_project(project, good)  # the undecided third; the rejected second never
     assert [a.shared_s for a in added] == [third.shared_s]
     assert add_shots_to_project(project, good) == []
+
+
+def _table(times, accepted=None, sigma_s=0.0002):
+    from timesync.events.table import Shot, ShotTable
+
+    accepted = accepted or [None] * len(times)
+    shots = [Shot(id=f"shot-{k}", number=k + 1, shared_s=t, uncertainty_s=sigma_s, sources={}, score=1.0,
+                  confidence=1.0, time_basis="test", accepted=a)
+             for k, (t, a) in enumerate(zip(times, accepted, strict=True))]
+    return ShotTable(shots, {}, "test")
+
+
+def test_decisions_carry_to_a_new_detection_of_the_same_shots():
+    """Re-detecting (e.g. after re-aligning, which moves shots by milliseconds) keeps the
+    reviewer's decisions; a shot that moved further, or a new one, is undecided again."""
+    earlier = _table([10.0, 11.0, 12.0, 13.0], [True, False, None, True])
+    later = _table([10.004, 10.9985, 12.0, 13.2, 14.0])
+    assert later.carry_decisions(earlier) == 2
+    assert [s.accepted for s in later.shots] == [True, False, None, None, None]
+
+
+def test_a_decision_never_jumps_to_the_next_shot_of_a_burst():
+    """Shots 12 ms apart (a fast burst): a decision goes only to a shot nearer than half
+    the way to its neighbour, nearest first, and to one shot at most."""
+    earlier = _table([5.000, 5.012, 5.024], [True, False, True])
+    later = _table([5.007, 5.0125, 5.024])  # the first moved 7 ms: past half the 5.5 ms spacing
+    assert later.carry_decisions(earlier) == 2
+    assert [s.accepted for s in later.shots] == [None, False, True]
+    twice = _table([7.0, 7.003])  # two new shots near one earlier decision: the nearer takes it
+    assert twice.carry_decisions(_table([7.002], [False])) == 1
+    assert [s.accepted for s in twice.shots] == [None, False]

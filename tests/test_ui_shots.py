@@ -85,6 +85,13 @@ def test_detect_accept_reject_add_undo_redo(qtbot, window, shots_incident):
     assert decided == [(markers[0].id, True), (markers[1].id, True), (markers[2].id, False), (markers[3].id, None)]
     assert [panel.view.item(r, 3).text() for r in range(4)] == ["accepted", "accepted", "rejected", "undecided"]
     assert panel.table.shot(markers[2].id).accepted is False
+    # detecting again (a new table) keeps the decisions made on the same shots
+    first_table = panel.table
+    _detect(qtbot, window)
+    assert panel.table is not first_table
+    assert [(m.id, m.accepted) for m in timeline.shot_candidates] == decided
+    assert [panel.view.item(r, 3).text() for r in range(4)] == ["accepted", "accepted", "rejected", "undecided"]
+    assert "3 earlier decision(s) kept" in window.statusBar().currentMessage()
 
     panel.add_button.click()
     times = _shot_events(window)

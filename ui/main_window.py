@@ -517,11 +517,15 @@ class MainWindow(QMainWindow, WindowChrome):
         def done(table):
             if self.project is not project:
                 return
+            earlier = self.shots_panel.table
+            carried = table.carry_decisions(earlier) if earlier is not None else 0
             self.shots_panel.set_table(table)
             self._show_shot_markers()
             self.shots_dock.show()
             self.shots_dock.raise_()
-            self.statusBar().showMessage(f"{len(table.shots)} shot candidate(s): accept (A) or reject (R)", 6000)
+            kept = f"; {carried} earlier decision(s) kept" if carried else ""
+            self.statusBar().showMessage(
+                f"{len(table.shots)} shot candidate(s): accept (A) or reject (R){kept}", 6000)
 
         return self._run_job("shots", "detecting shots", Job(work, snapshot), done, cancellable=True)
 

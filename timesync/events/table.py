@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -25,7 +26,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ShotSource", "Shot", "ShotTable", "NO_POSITIONS_BASIS"]
+__all__ = ["ShotSource", "Shot", "ShotTable", "NO_POSITIONS_BASIS", "CARRY_WITHIN_S"]
+
+#: Seconds within which a re-detected shot takes an earlier decision on the same shot
+#: (:meth:`ShotTable.carry_decisions`): re-aligning moves shots by milliseconds.
+CARRY_WITHIN_S = 0.010
 
 #: The time basis when no positions or distances are given.
 NO_POSITIONS_BASIS = "earliest arrival (no positions given; sound travel not corrected)"
@@ -146,6 +151,13 @@ class Shot:
         return out
 
 
+def _nearest_other(times: list[float], t: float) -> float:
+    """Distance (s) from ``t`` (one of the sorted ``times``) to the nearest other time; inf if none."""
+    i = bisect.bisect_left(times, t)
+    gaps = [abs(times[j] - t) for j in (i - 1, i + 1) if 0 <= j < len(times)]
+    return min(gaps, default=math.inf)
+
+
 @dataclass
 class ShotTable:
     """Shots in time order, with the per-source status and how it was made."""
@@ -170,6 +182,40 @@ class ShotTable:
         shot = self.shot(shot_id)
         shot.accepted = accepted
         return shot
+
+    def carry_decisions(self, earlier: ShotTable, *, within_s: float = CARRY_WITHIN_S) -> int:
+        """Give the shots the reviewer's decisions from ``earlier``, the table of an earlier
+        detection (run again after re-aligning, or with other parameters).
+
+        A shot takes the decision on an earlier shot at most ``within_s`` seconds
+        away in shared time, and closer than half the way to its own nearest
+        neighbour (in a burst the shots are tens of ms apart: a decision never
+        jumps to the next shot). Nearest pairs go first and each earlier decision
+        goes to one shot at most. Undecided earlier shots carry nothing; a shot
+        without a match stays undecided, to be decided again.
+
+        Returns
+        -------
+        int
+            How many decisions were carried.
+        """
+        times = sorted(s.shared_s for s in self.shots)
+        pairs = []
+        for new in self.shots:
+            reach = min(within_s, 0.5 * _nearest_other(times, new.shared_s))
+            for old in earlier.shots:
+                gap = abs(new.shared_s - old.shared_s)
+                if old.accepted is not None and gap <= reach:
+                    pairs.append((gap, new.id, old.id, old.accepted))
+        taken_new: set[str] = set()
+        taken_old: set[str] = set()
+        for _gap, new_id, old_id, accepted in sorted(pairs, key=lambda p: p[0]):
+            if new_id in taken_new or old_id in taken_old:
+                continue
+            self.shot(new_id).accepted = accepted
+            taken_new.add(new_id)
+            taken_old.add(old_id)
+        return len(taken_new)
 
     def summary(self) -> dict[str, Any]:
         """Count, first and last shared time, span, mean rate (shots/s), basis, per-source status."""
