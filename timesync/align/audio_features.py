@@ -140,22 +140,31 @@ def _band_energies(power: np.ndarray, bins: tuple[tuple[int, int], ...]) -> np.n
 
 
 def _whiten(energy: np.ndarray) -> np.ndarray:
+    """Per-band log-energy flux, standardised and clipped: (frames, bands) float32.
+
+    Computed band by band on a (bands, frames) copy, so every reduction runs along
+    contiguous memory (and numpy sums it pairwise).
+    """
+    bands = np.ascontiguousarray(energy.T, dtype=np.float32)
     # A floor at each band's median energy keeps the flux of near-silent
     # frames (where the log of noise fluctuates wildly) small.
-    floor = np.median(energy, axis=0) + 1e-10
-    logs = np.log(energy + floor)
+    floor = np.median(bands, axis=1, keepdims=True) + np.float32(1e-10)
+    logs = np.log(bands + floor)
     flux = np.zeros_like(logs)
-    flux[1:] = np.diff(logs, axis=0)
+    flux[:, 1:] = np.diff(logs, axis=1)
     for _ in range(2):
-        flux -= flux.mean(axis=0)
-        std = flux.std(axis=0)
-        std[std == 0] = 1.0
-        flux /= std
+        _standardise(flux)
         np.clip(flux, -CLIP_SIGMA, CLIP_SIGMA, out=flux)
-    flux -= flux.mean(axis=0)
-    std = flux.std(axis=0)
+    _standardise(flux)
+    return np.ascontiguousarray(flux.T)
+
+
+def _standardise(flux: np.ndarray) -> None:
+    """Zero mean, unit variance along each row, in place (a constant row stays 0)."""
+    flux -= flux.mean(axis=1, keepdims=True)
+    std = flux.std(axis=1, keepdims=True)
     std[std == 0] = 1.0
-    return (flux / std).astype(np.float32)
+    flux /= std
 
 
 def flux_features(audio: np.ndarray, sr: int = COARSE_SR) -> np.ndarray:
