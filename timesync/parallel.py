@@ -22,7 +22,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 __all__ = ["process_pool", "pool_size", "warm_up", "worth_processes", "PROCESS_MIN_BYTES", "PRELOAD"]
 
 #: Modules imported once in the fork server, so that workers start warm.
-PRELOAD = ("timesync.media.probe", "timesync.align.audio_decode")
+PRELOAD = ("timesync.media.probe", "timesync.align.audio_decode", "scipy.fft")
 
 _context = None
 

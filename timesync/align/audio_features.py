@@ -12,12 +12,15 @@ their sample rates: a lag of ``l`` frames is ``l / FRAME_RATE`` s.
 
 Features are computed block by block (:class:`FluxExtractor`), so an hour of
 audio never has to sit in memory as samples.
+
+SciPy is imported inside the functions that use it: a process that only hands
+the work to worker processes (:mod:`timesync.parallel`) never loads it (0.4 s
+of CPU); the workers' fork server preloads it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft as sfft
 
 __all__ = ["COARSE_SR", "HOP", "WIN", "FRAME_RATE", "BANDS_HZ", "FluxExtractor", "flux_features"]
 
@@ -59,6 +62,8 @@ class FluxExtractor:
     """
 
     def __init__(self, sr: int = COARSE_SR) -> None:
+        from scipy import fft as sfft  # imported where used: see the module docstring
+
         if not (isinstance(sr, int | np.integer) and sr > 0):
             raise ValueError(f"sr must be a positive integer (Hz), got {sr!r}")
         self.sr = int(sr)
@@ -66,6 +71,7 @@ class FluxExtractor:
         nfft = sfft.next_fast_len(self._win, real=True)
         self._bins = _band_bins(self.sr, nfft)
         self._nfft = nfft
+        self._rfft = sfft.rfft
         self._used = max(hi for _lo, hi in self._bins) or 1  # bins past the top band are not needed
         self._parts = tuple((2 * lo, 2 * hi) for lo, hi in self._bins)  # in the re, im view
         self._window = np.hanning(self._win).astype(np.float32)
@@ -107,7 +113,7 @@ class FluxExtractor:
 
     def _energies_of(self, frames: np.ndarray) -> np.ndarray:
         """Band energies (frames, bands) of windows ``frames`` (frames, win)."""
-        spec = sfft.rfft(frames * self._window, n=self._nfft, axis=1)
+        spec = self._rfft(frames * self._window, n=self._nfft, axis=1)
         # |X|^2 summed over a band's bins = sum of the squares of its interleaved re, im
         parts = spec.view(np.float32)[:, : 2 * self._used]
         return _band_energies(parts * parts, self._parts)

@@ -13,6 +13,10 @@ the best peak). The windows are fitted by iteratively reweighted least squares
 by more than :data:`OUTLIER_SIGMAS` robust sigmas are rejected. The uncertainty
 of the offset is the residual scatter over the square root of the number of
 windows kept (times a Student-t factor for few windows).
+
+SciPy is imported inside the functions that use it: a process that only hands
+the work to worker processes (:mod:`timesync.parallel`) never loads it (0.4 s
+of CPU); the workers' fork server preloads it.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import fft as sfft
-from scipy import special
 
 __all__ = [
     "Reader",
@@ -117,6 +119,7 @@ def window_centres(overlap_b: tuple[float, float], window_s: float, count: int) 
 def _gcc_phat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """GCC-PHAT of ``x`` within ``y`` (longer): value at lag ``t`` for ``y[j + t] ~ x[j]``,
     ``t = 0 .. len(y) - len(x)``, upsampled by :data:`_UPSAMPLE`."""
+    from scipy import fft as sfft  # imported where used: see the module docstring
     n = sfft.next_fast_len(len(x) + len(y), real=True)
     g = sfft.rfft(y, n) * np.conj(sfft.rfft(x, n))
     mag = np.abs(g)
@@ -146,6 +149,7 @@ def _peak(r: np.ndarray, sr: int) -> tuple[float, float, float]:
 
 def _resample(x: np.ndarray, num: int) -> np.ndarray:
     """Band-limited (FFT) resampling of ``x`` to ``num`` samples over the same span."""
+    from scipy import fft as sfft  # imported where used: see the module docstring
     spec = sfft.rfft(x)
     keep = min(spec.size, num // 2 + 1)
     out = np.zeros(num // 2 + 1, dtype=complex)
@@ -242,6 +246,8 @@ def fit_windows(
         slope, icpt, dof = 0.0, float(yi.mean()), n - 1
     resid = yi - icpt - slope * (ti - tm)
     s = max(float(np.sqrt(np.sum(resid**2) / max(dof, 1))), floor)
+    from scipy import special
+
     tfac = float(special.stdtrit(dof, 0.8413)) if dof >= 1 else 3.0
     unc = float(np.hypot(tfac * s / np.sqrt(n), SYSTEMATIC_SAMPLES / sr))
     rate_unc = None
