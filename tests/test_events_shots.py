@@ -233,12 +233,15 @@ def test_decisions_carry_to_a_new_detection_of_the_same_shots():
 
 
 def test_a_decision_never_jumps_to_the_next_shot_of_a_burst():
-    """Shots 12 ms apart (a fast burst): a decision goes only to a shot nearer than half
-    the way to its neighbour, nearest first, and to one shot at most."""
+    """Shots 12 ms apart (a fast burst): a decision goes only to a shot at most a quarter
+    of the way to its neighbour (in either table), nearest first, and to one shot at most."""
     earlier = _table([5.000, 5.012, 5.024], [True, False, True])
-    later = _table([5.007, 5.0125, 5.024])  # the first moved 7 ms: past half the 5.5 ms spacing
+    later = _table([5.004, 5.0125, 5.024])  # the first moved 4 ms: past a quarter of 8.5 ms
     assert later.carry_decisions(earlier) == 2
     assert [s.accepted for s in later.shots] == [None, False, True]
-    twice = _table([7.0, 7.003])  # two new shots near one earlier decision: the nearer takes it
-    assert twice.carry_decisions(_table([7.002], [False])) == 1
+    twice = _table([7.0, 7.008])  # two new shots near one earlier decision: the nearer takes it
+    assert twice.carry_decisions(_table([7.0065], [False])) == 1
     assert [s.accepted for s in twice.shots] == [None, False]
+    between = _table([9.0045])  # moved towards the middle of two decided shots: neither
+    assert between.carry_decisions(_table([9.000, 9.012], [True, False])) == 0
+    assert between.shots[0].accepted is None

@@ -26,11 +26,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ShotSource", "Shot", "ShotTable", "NO_POSITIONS_BASIS", "CARRY_WITHIN_S"]
+__all__ = ["ShotSource", "Shot", "ShotTable", "NO_POSITIONS_BASIS", "CARRY_WITHIN_S", "CARRY_FRACTION"]
 
 #: Seconds within which a re-detected shot takes an earlier decision on the same shot
 #: (:meth:`ShotTable.carry_decisions`): re-aligning moves shots by milliseconds.
 CARRY_WITHIN_S = 0.010
+#: ... and at most this fraction of the way to the nearest other shot (in either table).
+CARRY_FRACTION = 0.25
 
 #: The time basis when no positions or distances are given.
 NO_POSITIONS_BASIS = "earliest arrival (no positions given; sound travel not corrected)"
@@ -188,10 +190,11 @@ class ShotTable:
         detection (run again after re-aligning, or with other parameters).
 
         A shot takes the decision on an earlier shot at most ``within_s`` seconds
-        away in shared time, and closer than half the way to its own nearest
-        neighbour (in a burst the shots are tens of ms apart: a decision never
-        jumps to the next shot). Nearest pairs go first and each earlier decision
-        goes to one shot at most. Undecided earlier shots carry nothing; a shot
+        away in shared time, and at most a quarter of the way to either one's
+        nearest neighbour in its own table (in a burst the shots are tens of ms
+        apart: a decision never jumps to the next shot, and a shot that moved
+        towards the middle between two earlier ones takes neither). Nearest
+        pairs go first and each earlier decision goes to one shot at most. Undecided earlier shots carry nothing; a shot
         without a match stays undecided, to be decided again.
 
         Returns
@@ -200,12 +203,15 @@ class ShotTable:
             How many decisions were carried.
         """
         times = sorted(s.shared_s for s in self.shots)
+        earlier_times = sorted(s.shared_s for s in earlier.shots)
         pairs = []
         for new in self.shots:
-            reach = min(within_s, 0.5 * _nearest_other(times, new.shared_s))
+            reach = min(within_s, CARRY_FRACTION * _nearest_other(times, new.shared_s))
             for old in earlier.shots:
                 gap = abs(new.shared_s - old.shared_s)
-                if old.accepted is not None and gap <= reach:
+                if old.accepted is None or gap > reach:
+                    continue
+                if gap <= CARRY_FRACTION * _nearest_other(earlier_times, old.shared_s):
                     pairs.append((gap, new.id, old.id, old.accepted))
         taken_new: set[str] = set()
         taken_old: set[str] = set()
