@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from timesync.samples import build_scenario, generate, load_truth
+from timesync.samples.audio import device_sound, scene_sound
+from timesync.samples.encode import write_recording
 from timesync.samples.scenario import FULL_BURSTS, SHORT_BURSTS
 from timesync.samples.video import FrameRenderer, body_overlay_text, thermal_overlay_text
 
@@ -175,6 +177,31 @@ def test_generation_is_deterministic(tmp_path):
     assert first == second
     for name in (*NAMES, "truth.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def _dirty_heap(seed: int) -> None:
+    """Leave freed heap chunks full of random bytes, as earlier work in a process would."""
+    rng = np.random.default_rng(seed)
+    junk = [rng.bytes(int(n)) for n in rng.integers(1_000, 400_000, size=250)]
+    del junk
+
+
+def test_encoding_ignores_heap_history(tmp_path):
+    """libx264 reads memory it never wrote; a dirty heap must not change the bytes.
+
+    Without zeroed allocations, three encodes after heap churn gave three
+    different files in each of four processes (measured); with them, one.
+    """
+    scn = build_scenario(3.0, (160, 96), seed=20240517)
+    dev = scn.devices[1]
+    sound = device_sound(scene_sound(scn), dev)
+    digests = set()
+    for k in range(3):
+        _dirty_heap(k)
+        path = tmp_path / f"b{k}.mp4"
+        write_recording(path, dev, FrameRenderer(scn, dev, mirror=True).render, sound, creation_time="2024-05-17T21:00:00Z")
+        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert len(digests) == 1
 
 
 def test_full_scenario_has_twenty_shots_in_bursts():

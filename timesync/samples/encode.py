@@ -1,7 +1,8 @@
 """Writing a device's recording as MP4 (H.264 + AAC) with PyAV, deterministically.
 
-``threads=1`` for libx264 and the native AAC encoder make the output
-byte-identical across runs on the same library versions. Frame ``i`` gets PTS
+``threads=1`` for libx264 and the native AAC encoder, and heap allocations
+that start zeroed while a file is encoded (:func:`zeroed_allocations`), make
+the output byte-identical across runs on the same library versions. Frame ``i`` gets PTS
 ``i`` in a ``1/fps`` time base and audio sample ``n`` PTS ``n`` in ``1/sample_rate``;
 the MP4 muxer's edit list hides the AAC priming, so both streams start at
 local time 0 (:func:`read_back` checks this after writing).
@@ -9,7 +10,10 @@ local time 0 (:func:`read_back` checks this after writing).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import ctypes
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,9 +23,56 @@ import numpy as np
 
 from timesync.samples.scenario import Device
 
-__all__ = ["VideoSettings", "write_recording", "read_back", "decode_audio_pyav", "ReadBack"]
+__all__ = [
+    "VideoSettings",
+    "write_recording",
+    "read_back",
+    "decode_audio_pyav",
+    "ReadBack",
+    "zeroed_allocations",
+]
 
 _AUDIO_FRAME = 1024
+#: glibc's mallopt parameter for filling allocated and freed memory.
+_M_PERTURB = -6
+#: Freed memory is filled with this byte and allocated memory with its
+#: complement (0): every allocation then reads like a fresh page from the OS.
+_PERTURB_ZEROED = 0xFF
+
+
+@contextlib.contextmanager
+def zeroed_allocations() -> Iterator[bool]:
+    """Make every heap allocation start zero-filled while the block runs (glibc).
+
+    libx264 with mb-tree and B-frames (or libavcodec around it) reads a few
+    bytes of memory it never wrote: the same frames then encode to different
+    bytes depending on what the heap held before (measured here: 2 of 6
+    encodes in one process differed). glibc's ``M_PERTURB`` fills each new
+    allocation with zeros, as a fresh process would see, so the output no
+    longer depends on the process's history. Yields ``False`` (and changes
+    nothing) where the C library is not glibc.
+    """
+    mallopt = _glibc_mallopt()
+    if mallopt is None:
+        yield False
+        return
+    mallopt(_M_PERTURB, _PERTURB_ZEROED)
+    try:
+        yield True
+    finally:
+        mallopt(_M_PERTURB, 0)
+
+
+def _glibc_mallopt() -> Callable[[int, int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "gnu_get_libc_version"):
+            return None
+        return libc.mallopt
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -55,6 +106,19 @@ def write_recording(
     creation_time : str
         ISO 8601 text for the container's ``creation_time`` tag (MP4 keeps whole seconds).
     """
+    with zeroed_allocations():
+        _encode(path, dev, render, sound, creation_time, settings, progress)
+
+
+def _encode(
+    path: Path,
+    dev: Device,
+    render: Callable[[int], np.ndarray],
+    sound: np.ndarray,
+    creation_time: str,
+    settings: VideoSettings,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     w, h = dev.size
     with av.open(str(path), "w", format="mp4") as out:
         out.metadata["creation_time"] = creation_time
