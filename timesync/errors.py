@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = [
     "TimesyncError",
     "MediaError",
+    "SourceChangedError",
     "ProjectError",
     "AlignmentError",
     "ExportError",
@@ -24,6 +25,10 @@ class TimesyncError(Exception):
 
 class MediaError(TimesyncError, ValueError):
     """A media file is missing, unreadable, corrupt or holds nothing we can decode."""
+
+
+class SourceChangedError(MediaError):
+    """A file is not the one its recorded SHA-256 names: it changed since it was hashed."""
 
 
 class ProjectError(TimesyncError, ValueError):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from timesync.errors import MediaError
+from timesync.errors import MediaError, SourceChangedError
 from timesync.media import cache
 from timesync.media.hashing import memo_sha256
 from timesync.media.scan import av_streams, display_rotation, scan_container
@@ -92,28 +92,31 @@ class FrameIndex:
     def open(cls, path: str | os.PathLike[str], *, sha256: str | None = None) -> FrameIndex:
         """The frame index of the first video stream of ``path``.
 
-        Read from the cache when the file's SHA-256 is known there, otherwise
-        built by demuxing every packet (no decoding) and cached. Pass the
-        ``sha256`` from ingest (:attr:`MediaInfo.sha256`) to skip hashing;
-        without it the file is hashed once per process (then remembered
-        while its size and mtime are unchanged).
+        Read from the cache when it holds an entry under the file's SHA-256
+        that was made from this file (its fingerprint matches: see
+        :mod:`timesync.media.cache`), otherwise built by demuxing every packet
+        (no decoding) and cached. Pass the ``sha256`` from ingest
+        (:attr:`MediaInfo.sha256`, a project's recorded hash) to skip hashing
+        when the cache answers; when it does not, the file is hashed in full
+        (once per process while its stat is unchanged) before anything is
+        built or cached under that hash. Without ``sha256`` the file is
+        hashed the same way.
 
         Raises
         ------
+        SourceChangedError
+            ``sha256`` was given and the file's bytes do not hash to it.
         MediaError
             Unreadable file or no video stream.
         """
         name = os.fspath(path)
-        digest = sha256 or memo_sha256(name)
-        entry = cache.load_index(digest)
+        claimed = sha256.lower() if isinstance(sha256, str) else None
+        digest = claimed or memo_sha256(name)
+        entry = cache.load_index(digest, name)
         if entry is None:
+            if claimed is not None:
+                _check_claim(name, claimed)
             entry = cls._build(name, digest)
-        elif entry.size_bytes >= 0 and entry.size_bytes != os.stat(name).st_size:
-            raise MediaError(
-                f"{name}: the file is not the one with this SHA-256 (it has "
-                f"{os.stat(name).st_size} bytes, the hashed file had {entry.size_bytes}): "
-                "it changed since it was hashed"
-            )
         return cls(
             entry.pts,
             entry.time_base,
@@ -126,6 +129,7 @@ class FrameIndex:
 
     @staticmethod
     def _build(name: str, digest: str) -> cache.CachedIndex:
+        """Demux ``name`` and cache the index under ``digest`` (written only if verified)."""
         container = open_input(name)
         try:
             video = next((s for s in av_streams(container) if s.type == "video"), None)
@@ -141,18 +145,9 @@ class FrameIndex:
         if not stream_scan.decoded:
             reason = stream_scan.decode_error or "no frame came out of the decoder"
             raise MediaError(f"{name}: the video stream cannot be decoded ({reason})")
-        size = os.stat(name).st_size
-        cache.store_scan(digest, stream_scan, scan.origin, size)
-        keyframes = stream_scan.keyframes if stream_scan.keyframes is not None else np.zeros(0)
-        return cache.CachedIndex(
-            stream_scan.index,
-            stream_scan.pts,
-            stream_scan.time_base,
-            scan.origin,
-            int(stream_scan.last_duration or 0),
-            np.asarray(keyframes, np.int64),
-            size,
-        )
+        entry = cache.entry_from_scan(stream_scan, scan.origin)
+        cache.store(name, digest, entry)
+        return entry
 
     # -- the data ------------------------------------------------------------------
     def __len__(self) -> int:
@@ -239,6 +234,16 @@ class FrameIndex:
     def frame_at_shared(self, clock: ClockMap, shared_s: float) -> FrameRef | None:
         """The frame shown at shared time ``shared_s``, for a source placed by ``clock``."""
         return self.frame_at(clock.to_local(shared_s))
+
+
+def _check_claim(name: str, claimed: str) -> None:
+    """Hash ``name`` in full; :class:`SourceChangedError` unless it is the file ``claimed``."""
+    actual = memo_sha256(name)
+    if actual != claimed:
+        raise SourceChangedError(
+            f"{name}: the file is not the one with SHA-256 {claimed[:12]}... (its bytes hash to "
+            f"{actual[:12]}...): it changed since it was hashed"
+        )
 
 
 class FrameReader:

@@ -383,7 +383,7 @@ def probe(
         container.close()
     video = info.video
     if video is not None and scan.streams.get(video.index) is not None:
-        cache.store_scan(digest, scan.streams[video.index], scan.origin, info.size_bytes)
+        cache.store_scan(name, digest, scan.streams[video.index], scan.origin)  # only if hashed here
     return info
 
 
