@@ -212,3 +212,17 @@ def test_a_rewrite_keeping_size_and_mtime_is_hashed_again(tmp_path, cache_home):
 
     assert len(FrameIndex.open(evidence)) == 12
     assert len(FrameIndex.open(ten)) == 10
+
+
+def test_entries_of_older_layouts_are_removed(tmp_path, cache_home):
+    """An entry left by an older cache layout is replaced, not kept beside the new one."""
+    path = mf.make_video(tmp_path / "old.mp4", n_frames=8)
+    digest = sha256_file(path)
+    folder = _entry_path(digest).parent
+    folder.mkdir(parents=True)
+    stale = folder / f"{digest}.v3.npz"
+    stale.write_bytes(b"an entry of another layout")
+
+    assert len(FrameIndex.open(path, sha256=digest)) == 8
+    assert sorted(p.name for p in folder.iterdir()) == [_entry_path(digest).name]
+    assert _entry_path(digest).name != stale.name

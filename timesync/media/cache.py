@@ -114,7 +114,21 @@ def store(path: str | os.PathLike[str], sha256: str, entry: CachedIndex) -> bool
     known = verified(path)
     if known is None or known[0] != sha256:
         return False
-    return _write(_index_path(sha256), entry, _identity(sha256, known[1]))
+    target = _index_path(sha256)
+    written = _write(target, entry, _identity(sha256, known[1]))
+    if written:
+        _drop_other_versions(target, sha256)
+    return written
+
+
+def _drop_other_versions(target: Path, sha256: str) -> None:
+    """Remove entries of ``sha256`` in other layouts (``<sha>.v<N>.npz``): never read again."""
+    try:
+        for other in target.parent.glob(f"{sha256}.v*.npz"):
+            if other != target:
+                other.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def _write(target: Path, entry: CachedIndex, identity: list[str]) -> bool:
