@@ -180,8 +180,10 @@ def _probe_all(
     With ``audio_features``, each worker process also computes its file's coarse
     audio features right after probing it (one task per file, so the probing of
     one file overlaps the decoding of another), and ``progress(fraction, message)``
-    hears of each file done. Returns the probe results (MediaInfo or MediaError)
-    and those features by path (empty when done in threads).
+    hears of each file done. Small files (threads) with ``audio_features`` are
+    probed with :func:`~timesync.align.audio_decode.probe_with_features` too, so
+    the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
+    Returns the probe results (MediaInfo or MediaError) and those features by path.
     """
     from timesync.parallel import pool_size, process_pool, worth_processes
 
@@ -211,6 +213,12 @@ def _probe_all(
         except (BrokenProcessPool, OSError):
             pass  # probe in threads instead
     with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        if audio_features:  # the audio is decoded in the probe's pass here too (one read)
+            from timesync.align.audio_decode import probe_with_features
+
+            done = list(threads.map(probe_with_features, paths))
+            infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
+            return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
         return dict(zip(paths, threads.map(_probe_one, paths), strict=True)), {}
 
 
