@@ -56,7 +56,9 @@ class SourceResult:
     ``clock`` is None when ``aligned`` is False; ``reason`` then says why.
     ``constraints`` are the kept constraints that touch this source, seen from it
     (``source == name``). ``findings`` and ``notes`` come from the aligners
-    (per aligner method).
+    (per aligner method). ``warnings`` are the probe's sentences about the file
+    (cut short, damaged packets, timestamp gaps...), without the file name in
+    front; a source with warnings may still be aligned.
     """
 
     name: str
@@ -71,6 +73,7 @@ class SourceResult:
     #: The probe summary of the file (``timesync.media.probe.summarize``), so a
     #: project made from this result need not read the file again.
     probe: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The source entry of the project JSON."""
@@ -84,6 +87,7 @@ class SourceResult:
             "uncertainty_s": clock.uncertainty_s if clock else None,
             "method": clock.method if clock else None,
             "constraints": [_constraint_entry(c) for c in self.constraints],
+            "warnings": list(self.warnings),
         }
         if self.reason:
             out["reason"] = self.reason
@@ -176,8 +180,10 @@ def _probe_all(
     With ``audio_features``, each worker process also computes its file's coarse
     audio features right after probing it (one task per file, so the probing of
     one file overlaps the decoding of another), and ``progress(fraction, message)``
-    hears of each file done. Returns the probe results (MediaInfo or MediaError)
-    and those features by path (empty when done in threads).
+    hears of each file done. Small files (threads) with ``audio_features`` are
+    probed with :func:`~timesync.align.audio_decode.probe_with_features` too, so
+    the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
+    Returns the probe results (MediaInfo or MediaError) and those features by path.
     """
     from timesync.parallel import pool_size, process_pool, worth_processes
 
@@ -207,6 +213,12 @@ def _probe_all(
         except (BrokenProcessPool, OSError):
             pass  # probe in threads instead
     with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        if audio_features:  # the audio is decoded in the probe's pass here too (one read)
+            from timesync.align.audio_decode import probe_with_features
+
+            done = list(threads.map(probe_with_features, paths))
+            infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
+            return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
         return dict(zip(paths, threads.map(_probe_one, paths), strict=True)), {}
 
 
@@ -366,6 +378,7 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
         notes=notes,
         duration_s=info.duration_s,
         probe=summarize(info),
+        warnings=[_without_name(w, name) for w in info.warnings],
     )
     if sol is None:
         res.reason = "no other readable source to align with"
@@ -378,6 +391,12 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
         why = "; ".join(f"{m}: {n}" for m, n in notes.items())
         res.reason = f"{sol.unplaced.get(name, 'not placed')}" + (f" ({why})" if why else "")
     return res
+
+
+def _without_name(warning: str, name: str) -> str:
+    """A probe warning without the ``"<path>: "`` it starts with (the source entry names the file)."""
+    prefix = f"{name}: "
+    return warning[len(prefix):] if warning.startswith(prefix) else warning
 
 
 def _one(incident: Sequence[str] | Mapping[str, Any]) -> SyncResult:

@@ -1,4 +1,9 @@
-"""The sources panel: each source's role, hash status, alignment method and uncertainty."""
+"""The sources panel: each source's role, hash status, alignment method, uncertainty and warnings.
+
+A source whose file gave warnings (cut short, damaged packets, timestamp gaps:
+``Source.warnings``) shows a warning icon by its name, "⚠ N warnings" in the
+``warnings`` column, and the sentences as the tooltip of both cells.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHeaderView,
+    QStyle,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
@@ -24,9 +31,10 @@ from ui.bridge import ProjectBridge
 from ui.commands import SetRoleCommand, push
 from ui.spec import format_uncertainty
 
-__all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty"]
+__all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty", "warning_count"]
 
-SOURCE_COLUMNS = ("name", "role", "hash", "± (1σ)", "offset", "drift", "method", "note")
+SOURCE_COLUMNS = ("name", "role", "hash", "± (1σ)", "offset", "drift", "method", "warnings", "note")
+_WARNING_COLOUR = QColor(240, 190, 60)
 _STATUS_COLOURS = {
     "verified": QColor(110, 200, 120),
     "changed": QColor(240, 90, 80),
@@ -80,7 +88,11 @@ class SourcesModel(QAbstractTableModel):
         reference = source.name == self._bridge.project.reference
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._text(source, column, reference)
+        if role == Qt.ItemDataRole.DecorationRole and column == "name" and source.warnings:
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if column == "warnings" and source.warnings:
+                return QBrush(_WARNING_COLOUR)
             if column == "hash":
                 return QBrush(_STATUS_COLOURS.get(source.hash_status, QColor(200, 200, 200)))
             if column == "method" and source.method == "manual":
@@ -88,8 +100,19 @@ class SourcesModel(QAbstractTableModel):
             if not source.aligned and column in ("method", "note"):
                 return QBrush(QColor(240, 150, 90))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{source.name}\n{source.path}\nSHA-256 {source.sha256 or 'not recorded'}"
+            return self._tooltip(source, column)
         return None
+
+    @staticmethod
+    def _tooltip(source: Source, column: str) -> str:
+        """The file's identity (name cell) and its warnings, one sentence a line."""
+        lines: list[str] = []
+        if column != "warnings":
+            lines += [source.name, source.path, f"SHA-256 {source.sha256 or 'not recorded'}"]
+        if source.warnings:
+            lines.append(warning_count(len(source.warnings)) + ":")
+            lines += [f"• {w}" for w in source.warnings]
+        return "\n".join(lines)
 
     @staticmethod
     def _text(source: Source, column: str, reference: bool) -> str:
@@ -108,6 +131,8 @@ class SourcesModel(QAbstractTableModel):
             return format_uncertainty(source.uncertainty_s)
         if column == "drift":
             return "" if clock is None else f"{clock.drift_ppm:+.1f} ppm"
+        if column == "warnings":
+            return f"⚠ {warning_count(len(source.warnings))}" if source.warnings else ""
         return source.reason
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
@@ -122,6 +147,11 @@ class SourcesModel(QAbstractTableModel):
             self.editFailed.emit(str(exc))
             return False
         return True
+
+
+def warning_count(n: int) -> str:
+    """``"1 warning"``, ``"3 warnings"``."""
+    return f"{n} warning" + ("" if n == 1 else "s")
 
 
 class _RoleDelegate(QStyledItemDelegate):

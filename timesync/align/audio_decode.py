@@ -239,6 +239,7 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
     """
     import av
 
+    from timesync.media.scan import decode_skipping
     from timesync.media.source import open_input
 
     container = open_input(path)
@@ -250,7 +251,7 @@ def coarse_features(path: str, audio_start_s: float, stream_index: int | None = 
         sr = int(stream.sample_rate)
         sink = _FeatureSink(sr, audio_start_s)
         try:
-            for frame in container.decode(stream):
+            for frame in decode_skipping(container, stream):
                 sink.frames((frame,))
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: the audio could not be decoded ({exc})") from None

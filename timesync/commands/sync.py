@@ -57,7 +57,12 @@ class _Progress:
 
 
 def format_table(result: Any) -> str:
-    """The human-readable table of a :class:`~timesync.sync.SyncResult`."""
+    """The human-readable table of a :class:`~timesync.sync.SyncResult`.
+
+    Each source's warnings (``SourceResult.warnings``) follow its row, one
+    ``"  warning: ..."`` line each, and a last line counts the sources with
+    warnings ("1 source has warnings"); warnings do not change the exit status.
+    """
     from timesync.timeutil import format_hms
 
     rows = [("source", "offset", "drift ppm", "uncertainty", "method")]
@@ -77,18 +82,27 @@ def format_table(result: Any) -> str:
         else:
             rows.append((name, "not aligned", "", "", s.reason or ""))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [
-        "  ".join(r[i].ljust(widths[i]) if i == 0 else r[i].rjust(widths[i]) for i in range(4))
-        + "  "
-        + r[4]
-        for r in rows
-    ]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append(
+            "  ".join(r[i].ljust(widths[i]) if i == 0 else r[i].rjust(widths[i]) for i in range(4))
+            + "  "
+            + r[4]
+        )
+        if k > 0:  # the source's warnings, one line each, under its row
+            lines.extend(f"  warning: {w}" for w in getattr(result.sources[k - 1], "warnings", ()))
     for d in result.dropped:
         lines.append(
             f"dropped: {d['constraint']['source']} -> {d['constraint']['with']}: {d['reason']}"
         )
     for d in result.disagreements:
         lines.append(f"disagreement: {d['note']}")
+    warned = sum(1 for s in result.sources if getattr(s, "warnings", None))
+    if warned:
+        lines.append(
+            f"{warned} source{' has' if warned == 1 else 's have'} warnings "
+            "(see above; warnings do not change the exit status)"
+        )
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from timesync.errors import MediaError
 from timesync.media.hashing import file_key
-from timesync.media.scan import quick_origin
+from timesync.media.scan import decode_skipping, quick_origin
 from timesync.media.source import open_input
 
 __all__ = ["decode_audio", "iter_audio_blocks", "AudioReader"]
@@ -207,7 +207,9 @@ def _blocks(
             seeked = may_seek and _seek_near(container, stream, audio_start, origin, start_s)
             if not seeked and not own:
                 continue  # a shared container is not at the start: decode in a fresh one
-            frames = _frames_after_seek(container, stream) if seeked else container.decode(stream)
+            frames = (
+                _frames_after_seek(container, stream) if seeked else decode_skipping(container, stream)
+            )
             decoded = _decode_into(frames, stream, origin, start_s, sr, placer, name, grid, seeked)
             for first, block in decoded:
                 yield start_s + first / sr, block
@@ -329,7 +331,7 @@ def _frames_after_seek(container, stream):
     window, so it is dropped.
     """
     skipped = False
-    for frame in container.decode(stream):
+    for frame in decode_skipping(container, stream):
         if not skipped and frame.samples:
             skipped = True
             continue

@@ -11,6 +11,7 @@ time 0 (see ``docs/architecture.md``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Protocol
@@ -27,12 +28,17 @@ __all__ = [
     "av_streams",
     "is_attached_picture",
     "display_rotation",
+    "decode_skipping",
 ]
 
 #: Packets decoded at most, from the start, to get a stream's first frame
 #: (a video cut mid-GOP shows nothing until its first keyframe).
 DECODE_TRIES = 64
 VIDEO_DECODE_TRIES = 1000
+#: A jump of more than this many seconds between where one packet ends and the
+#: next starts (video: also more than 4 median frame durations) is a timestamp
+#: gap: the recording paused or lost data there.
+TIMESTAMP_GAP_S = 0.5
 
 
 @dataclass
@@ -60,6 +66,11 @@ class StreamScan:
     undecodable: int = 0  # video packets before the first decodable frame (left out)
     first_frame_pts: int | None = None  # video: PTS of the first decoded frame
     first_samples: int | None = None  # audio: samples in the first decoded frame
+    failed_packets: int = 0  # packets after the first frame that would not decode (skipped)
+    first_failed_pts: int | None = None  # PTS (or DTS) of the first of them
+    failure: str | None = None  # what the decoder said about the first of them
+    gaps: int = 0  # timestamp gaps (see TIMESTAMP_GAP_S)
+    largest_gap: tuple[int, int] | None = None  # (ticks, PTS where it starts) of the largest
 
     @property
     def start(self) -> Fraction | None:
@@ -156,6 +167,8 @@ class _Collector:
         self.pts: list[int] = []
         self.max_pts: int | None = None  # the latest PTS seen and its packet duration
         self.max_pts_duration = 0
+        self.audio_end: int | None = None  # audio: where the previous packet ends (ticks)
+        self.gap_ticks = TIMESTAMP_GAP_S / self.scan.time_base if self.scan.time_base else None
         self.keyframes: list[int] = []
         wants_decode = stream.type == "audio" or (decode_video and stream.type == "video")
         self.max_tries = VIDEO_DECODE_TRIES if stream.type == "video" else DECODE_TRIES
@@ -193,6 +206,9 @@ class _Collector:
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as exc:
+            if self.scan.decoded:  # damage after the first frame: skip the packet, as FFmpeg does
+                self._note_failure(packet, exc)
+                return
             if not settled:
                 self.scan.decode_error = str(exc)
             self.sink.failed(exc)
@@ -201,6 +217,15 @@ class _Collector:
         if not settled:
             self._note_first(frames)
         self.sink.frames(frames)
+
+    def _note_failure(self, packet, exc: Exception) -> None:
+        """Count a packet the decoder refused once frames came out (its time is left out)."""
+        scan = self.scan
+        scan.failed_packets += 1
+        if scan.failure is None:
+            scan.failure = getattr(exc, "strerror", None) or str(exc)
+            ts = packet.pts if packet.pts is not None else packet.dts
+            scan.first_failed_pts = None if ts is None else int(ts)
 
     def _note_first(self, frames) -> None:
         for frame in frames:
@@ -233,12 +258,34 @@ class _Collector:
         end = int(ts) + duration
         if scan.end_pts is None or end > scan.end_pts:
             scan.end_pts = end
+        if not self.keep_all and duration:  # audio packets come in time order
+            if self.audio_end is not None:
+                self._note_gap(int(ts) - self.audio_end, self.audio_end)
+            self.audio_end = end
         if self.keep_all:
             self.pts.append(int(ts))
             if self.max_pts is None or ts >= self.max_pts:
                 self.max_pts, self.max_pts_duration = int(ts), duration
             if packet.is_keyframe:
                 self.keyframes.append(int(ts))
+
+    def _note_gap(self, ticks: int, at: int) -> None:
+        """Count a jump of ``ticks`` starting at PTS ``at`` if it is a timestamp gap."""
+        if self.gap_ticks is None or ticks <= self.gap_ticks:
+            return
+        scan = self.scan
+        scan.gaps += 1
+        if scan.largest_gap is None or ticks > scan.largest_gap[0]:
+            scan.largest_gap = (ticks, at)
+
+    def _video_gaps(self, pts: np.ndarray) -> None:
+        """Timestamp gaps between consecutive frames (sorted PTS)."""
+        median = median_delta(pts)
+        if median is None:
+            return
+        deltas = np.diff(pts)
+        for k in np.flatnonzero(deltas > 4 * median):
+            self._note_gap(int(deltas[k]) - median, int(pts[k]) + median)
 
     def finish(self) -> StreamScan:
         scan = self.scan
@@ -261,6 +308,7 @@ class _Collector:
         duration = (self.max_pts_duration if self.max_pts == last else 0) or median_delta(pts) or 0
         scan.last_duration = int(duration)
         scan.end_pts = last + scan.last_duration
+        self._video_gaps(pts)
         return scan
 
 
@@ -345,7 +393,50 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
             )
     starts = [s.start for s in streams.values() if s.start is not None]
     origin = min(starts) if starts else Fraction(0)
+    warnings.extend(_failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
+    warnings.extend(_gap_warning(s, origin, name) for s in streams.values() if s.gaps)
     return FileScan(streams=streams, origin=origin, warnings=warnings)
+
+
+def _failure_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
+    """The sentence for packets the decoder refused (``scan.failed_packets`` > 0)."""
+    where = ""
+    if scan.first_failed_pts is not None:
+        where = f", the first at {float(scan.first_failed_pts * scan.time_base - origin):.3f} s"
+    return (
+        f"{name}: {scan.failed_packets} packet(s) of {scan.kind} stream {scan.index} could not "
+        f"be decoded{where} ({scan.failure}): the file may be damaged; they are skipped "
+        "as FFmpeg does, the rest keeps its timing"
+    )
+
+
+def decode_skipping(container, stream) -> Iterator:
+    """``container.decode(stream)``, except that a packet the decoder refuses once frames
+    came out (damaged media data) is skipped, as FFmpeg does: a gap in time, not a shift
+    of what follows (frames keep their PTS). Earlier and demuxing errors are raised."""
+    import av
+
+    decoded = False
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError):
+            if not decoded:
+                raise
+            continue
+        for frame in frames:
+            decoded = True
+            yield frame
+
+
+def _gap_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
+    """The sentence for timestamp gaps (``scan.gaps`` > 0)."""
+    ticks, at = scan.largest_gap or (0, 0)
+    return (
+        f"{name}: {scan.gaps} timestamp gap(s) in {scan.kind} stream {scan.index}, the "
+        f"largest {float(ticks * scan.time_base):.3f} s at {float(at * scan.time_base - origin):.3f} s: "
+        "the recording paused or lost data there"
+    )
 
 
 #: :func:`quick_origin` reads at most this many packets, and stops earlier

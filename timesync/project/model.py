@@ -422,8 +422,9 @@ class Project:
         (a project dict works too, which is how an undo puts the previous
         alignment back). For each of its sources found here (by name, stored
         path, or absolute path), the clock, the reason it is not aligned, the
-        constraints that placed it and its overlay clock are replaced, so the
-        clock and the evidence for it always agree; its ``provenance`` replaces
+        constraints that placed it, its overlay clock and the file's warnings
+        (when the entry has a ``warnings`` list) are replaced, so the clock and
+        the evidence for it always agree; its ``provenance`` replaces
         the project's (``"provenance": None`` removes it). A source placed by
         hand (clock method ``"manual"``) that the new alignment cannot place
         keeps its clock. Annotations, roles and names are untouched. Each
@@ -694,16 +695,20 @@ def _jsonable(value: Any) -> Any:
 
 
 def _alignment_fields(entry: dict[str, Any]) -> dict[str, Any]:
-    """A sync result's source entry as Source fields: clock, reason, constraints, overlay clock."""
+    """A sync result's source entry as Source fields: clock, reason, constraints, overlay clock,
+    and the file's warnings when the entry has them (an entry without the key keeps the old ones)."""
     aligned = entry.get("aligned", entry.get("offset_s") is not None) and entry.get("offset_s") is not None
     constraints = entry.get("constraints") or []
     overlay = entry.get("overlay_clock")
-    return {
+    fields = {
         "clock": ClockMap.from_dict(entry) if aligned else None,
         "reason": "" if aligned else str(entry.get("reason") or "not aligned"),
         "constraints": tuple(dict(c) for c in constraints if isinstance(c, dict)),
         "overlay_clock": dict(overlay) if isinstance(overlay, dict) else None,
     }
+    if isinstance(entry.get("warnings"), list):
+        fields["warnings"] = tuple(str(w) for w in entry["warnings"])
+    return fields
 
 
 def _alignment_summary(source: Source) -> dict[str, Any]:

@@ -69,6 +69,10 @@ class Source:
         A JSON-able summary of the media (duration, streams, fps...).
     hash_status : str
         One of :data:`HASH_STATUSES` (set by :meth:`Project.verify`).
+    warnings : tuple of str
+        What probing the file found a reviewer should know (cut short, damaged
+        packets, timestamp gaps...), one short sentence each; empty for a clean
+        file. Warnings are not failures: a source with warnings may be aligned.
     extra : dict
         Keys of the project file this version does not know, kept as they were.
     """
@@ -83,6 +87,7 @@ class Source:
     overlay_clock: dict[str, Any] | None = None
     probe: dict[str, Any] = field(default_factory=dict)
     hash_status: str = "unverified"
+    warnings: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,7 +139,8 @@ class Source:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The project-JSON form (DESIGN.md keys plus ``name``, ``role``, ``probe``, ``hash_status``)."""
+        """The project-JSON form (DESIGN.md keys plus ``name``, ``role``, ``probe``, ``hash_status``,
+        ``warnings``)."""
         data: dict[str, Any] = dict(self.extra)
         clock = self.clock
         data.update(
@@ -153,6 +159,7 @@ class Source:
                 "overlay_clock": None if self.overlay_clock is None else dict(self.overlay_clock),
                 "probe": dict(self.probe),
                 "hash_status": self.hash_status,
+                "warnings": list(self.warnings),
             }
         )
         return data

@@ -2,7 +2,8 @@
 
 Format (DESIGN.md, "The project file") with these additions: ``vocabulary``
 (event types), ``history`` (every change), per source ``name``, ``role``,
-``probe``, ``hash_status``, ``reason``; optional top-level ``wall_clock``.
+``probe``, ``hash_status``, ``reason``, ``warnings`` (a list of sentences, absent
+in older files: none); optional top-level ``wall_clock``.
 Unknown keys are kept as they were.
 
 Schema versions: ``"schema": "timesync.project/N"``. A file of an older version
@@ -52,7 +53,7 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 _SOURCE_KEYS = {
     "name", "path", "sha256", "role", "aligned", "offset_s", "rate", "uncertainty_s", "method",
-    "reason", "constraints", "overlay_clock", "probe", "hash_status",
+    "reason", "constraints", "overlay_clock", "probe", "hash_status", "warnings",
 }
 _TOP_KEYS = {"schema", "reference", "sources", "events", "history", "vocabulary", "wall_clock"}
 
@@ -176,9 +177,14 @@ def _source_from_dict(c: _Checker, raw: Any, i: int) -> Source:
         c.text(overlay, "at_local_zero", f"{where}.overlay_clock")
     probe = c.mapping(obj.get("probe") or {}, f"{where}.probe")
     reason = c.text(obj, "reason", where, optional=True) or ""
+    warnings = c.array(obj.get("warnings"), f"{where}.warnings")
+    for j, item in enumerate(warnings):
+        if not isinstance(item, str):
+            c.fail(f"{where}.warnings[{j}]", "text", item)
     return Source(
         name=name, path=path, sha256=sha, role=role, clock=clock, reason=reason,
         constraints=tuple(constraints), overlay_clock=overlay, probe=probe, hash_status=status,
+        warnings=tuple(warnings),
         extra={k: v for k, v in obj.items() if k not in _SOURCE_KEYS},
     )
 
