@@ -12,15 +12,29 @@ Convention (see DESIGN.md, "Time")::
 * ``uncertainty_s`` is one standard deviation of ``to_shared`` in seconds,
   taken over the source's recording (it is not propagated through ``compose``
   exactly: see :meth:`ClockMap.compose`).
+
+This module is the only place that writes the convention out. Every other
+module maps times through a ClockMap (``to_shared``, ``to_local``,
+``shared_duration``, ``local_duration``, ``shifted``, ``with_rate``,
+:func:`shared_frame_start`), also for pairwise relations of the same shape
+(a :class:`~timesync.align.constraints.Constraint` is the ClockMap from one
+source's local time to another's: ``Constraint.clock``). The mapping methods
+take floats or numpy arrays alike (element-wise, same arithmetic).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-__all__ = ["ClockMap", "IDENTITY", "drift_ppm_to_rate", "rate_to_drift_ppm"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["ClockMap", "IDENTITY", "FrameTimes", "drift_ppm_to_rate", "rate_to_drift_ppm", "shared_frame_start"]
+
+#: A time in seconds: a float, or a numpy array of them (mapped element-wise).
+Seconds = TypeVar("Seconds", float, "np.ndarray")
 
 #: Two clock maps are ``almost_equal`` when both parameters agree to this
 #: (seconds for the offset, a pure number for the rate).
@@ -60,13 +74,21 @@ class ClockMap:
             raise ValueError(f"ClockMap uncertainty must be >= 0, got {self.uncertainty_s!r}")
 
     # -- mapping ---------------------------------------------------------------
-    def to_shared(self, local_s: float) -> float:
-        """Shared-clock seconds at local time ``local_s`` (seconds)."""
+    def to_shared(self, local_s: Seconds) -> Seconds:
+        """Shared-clock seconds at local time ``local_s`` (seconds; float or array)."""
         return self.offset_s + self.rate * local_s
 
-    def to_local(self, shared_s: float) -> float:
+    def to_local(self, shared_s: Seconds) -> Seconds:
         """Local seconds at shared time ``shared_s``; exact inverse of :meth:`to_shared`."""
         return (shared_s - self.offset_s) / self.rate
+
+    def shared_duration(self, local_duration_s: Seconds) -> Seconds:
+        """Shared seconds spanned by ``local_duration_s`` local seconds (``rate * d``)."""
+        return self.rate * local_duration_s
+
+    def local_duration(self, shared_duration_s: Seconds) -> Seconds:
+        """Local seconds spanned by ``shared_duration_s`` shared seconds (``d / rate``)."""
+        return shared_duration_s / self.rate
 
     @property
     def drift_ppm(self) -> float:
@@ -98,6 +120,18 @@ class ClockMap:
             method=self.method or outer.method,
         )
 
+    def shifted(self, shift_s: float) -> ClockMap:
+        """A copy placed ``shift_s`` seconds later on the shared clock (positive: later)."""
+        return replace(self, offset_s=self.offset_s + shift_s)
+
+    def with_rate(self, rate: float, at_local_s: float) -> ClockMap:
+        """A copy with another ``rate`` that agrees with this map at local time ``at_local_s``.
+
+        The map turns about the point ``(at_local_s, to_shared(at_local_s))``:
+        ``offset_s`` becomes ``offset_s + (self.rate - rate) * at_local_s``.
+        """
+        return replace(self, offset_s=self.offset_s + (self.rate - rate) * at_local_s, rate=rate)
+
     def with_uncertainty(self, uncertainty_s: float) -> ClockMap:
         """A copy with another uncertainty (seconds, one sigma)."""
         return replace(self, uncertainty_s=uncertainty_s)
@@ -125,6 +159,34 @@ class ClockMap:
             uncertainty_s=float(data.get("uncertainty_s") or 0.0),
             method=str(data.get("method") or ""),
         )
+
+
+class FrameTimes(Protocol):
+    """What :func:`shared_frame_start` needs of a frame index (:class:`timesync.media.FrameIndex`)."""
+
+    def frame_time(self, n: int) -> float:
+        """Local start time of frame ``n`` (s)."""
+
+    def frame_at_shared(self, clock: ClockMap, shared_s: float) -> Any:
+        """The frame (with a ``number``) shown at shared time ``shared_s``, or None."""
+
+
+def shared_frame_start(clock: ClockMap, frames: FrameTimes, number: int) -> float:
+    """Shared time (s) of the start of frame ``number``, snapped so that it maps back to that frame.
+
+    ``clock.to_shared(frames.frame_time(number))`` can land a hair before the
+    frame once mapped back to local time and rounded to a PTS tick (float
+    error in offset and rate): the time is then nudged up, by one float step
+    at a time (8 times), then by 1 ns at a time, until ``frames`` shows frame
+    ``number`` or a later one there (at most 64 steps; then the last time tried).
+    """
+    t = clock.to_shared(frames.frame_time(number))
+    for attempt in range(64):
+        ref = frames.frame_at_shared(clock, t)
+        if ref is not None and ref.number >= number:
+            return t
+        t = math.nextafter(t, math.inf) if attempt < 8 else t + 1e-9
+    return t
 
 
 #: The reference source's map: shared time is its local time.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from timesync.clock import ClockMap
 from timesync.errors import TimesyncError
 
 __all__ = ["DemoReport", "run_demo", "compare_clocks", "compare_overlays", "match_shots", "format_summary", "main"]
@@ -90,7 +91,7 @@ def compare_clocks(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[st
             continue
         mid = t["duration_s"] / 2
         rate = s.get("rate") or 1.0
-        err = (s["offset_s"] + rate * mid) - (t["offset_s"] + t["rate"] * mid)
+        err = ClockMap(s["offset_s"], rate).to_shared(mid) - ClockMap(t["offset_s"], t["rate"]).to_shared(mid)
         sigma = s.get("uncertainty_s") or 0.0
         row.update(
             aligned=True,

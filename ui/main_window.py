@@ -9,7 +9,6 @@ Errors are shown in the in-window :class:`~ui.messages.MessageBar`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from timesync.clock import IDENTITY, ClockMap
+from timesync.clock import IDENTITY, ClockMap, shared_frame_start
 from timesync.errors import ProjectError, TimesyncError
 from timesync.project import Project
 from timesync.timeutil import format_hms
@@ -733,7 +732,7 @@ class MainWindow(QMainWindow, WindowChrome):
             target = 0 if clock.to_local(t) < index.start_s else len(index) - 1
         else:
             target = min(max(ref.number + direction, 0), len(index) - 1)
-        self.clock.seek(_shared_start_of(index, clock, target))
+        self.clock.seek(shared_frame_start(clock, index, target))
 
     def step_source(self, direction: int) -> None:
         """Per-source step: the focused view alone shows one frame later/earlier (clock unchanged)."""
@@ -911,17 +910,6 @@ class MainWindow(QMainWindow, WindowChrome):
         if self.overlay.isVisible():
             self.overlay.hide()
             self.overlay.toggle()
-
-
-def _shared_start_of(index, clock: ClockMap, number: int) -> float:
-    """Shared time of the start of frame ``number``, nudged up so that it maps back to that frame."""
-    t = clock.to_shared(index.frame_time(number))
-    for attempt in range(64):
-        ref = index.frame_at_shared(clock, t)
-        if ref is not None and ref.number >= number:
-            return t
-        t = math.nextafter(t, math.inf) if attempt < 8 else t + 1e-9
-    return t
 
 
 def _unverify(project: Project) -> None:

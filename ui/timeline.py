@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -636,7 +636,7 @@ class TimelineWidget(QWidget):
         if x_end <= x_start:
             return
         xs = np.arange(x_start, x_end + 1, dtype=np.float64)
-        local = (self.time_at(xs) - clock.offset_s) / clock.rate
+        local = clock.to_local(self.time_at(xs))
         idx = np.clip(np.rint(local * track.envelope_hz).astype(np.int64), 0, env.size)
         lo, hi = idx[:-1], np.maximum(idx[1:], idx[:-1] + 1)
         valid = lo < env.size
@@ -795,7 +795,7 @@ class TimelineWidget(QWidget):
 def _manual(clock: ClockMap, shift_s: float, frame_s: float, pixel_s: float = 0.0) -> ClockMap:
     """``clock`` moved by ``shift_s`` seconds, method "manual", sigma from one frame (and one pixel)."""
     sigma = math.hypot(frame_s, pixel_s) / math.sqrt(12.0)
-    return ClockMap(clock.offset_s + shift_s, clock.rate, sigma, "manual")
+    return replace(clock.shifted(shift_s), uncertainty_s=sigma, method="manual")
 
 
 def _segment_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ from timesync.align.audio_coarse import CoarseMatch, coarse_match
 from timesync.align.audio_decode import CoarseFeatures, prepare_all
 from timesync.align.audio_features import flux_features
 from timesync.align.constraints import AlignerReport, Constraint
+from timesync.clock import ClockMap
 from timesync.errors import MediaError
 from timesync.media.audio import AudioReader
 
@@ -125,8 +126,9 @@ def _no(reason: str, **kw: Any) -> AudioMatch:
 
 
 def _overlap_b(offset: float, rate: float, dur_a: float, dur_b: float) -> tuple[float, float]:
-    lo = max(0.0, (0.0 - offset) / rate)
-    hi = min(dur_b, (dur_a - offset) / rate)
+    b_to_a = ClockMap(offset, rate)
+    lo = max(0.0, b_to_a.to_local(0.0))
+    hi = min(dur_b, b_to_a.to_local(dur_a))
     return lo, hi
 
 
@@ -205,7 +207,8 @@ def match_features(
         agreeing=fit.agreeing,
     )
     if (
-        abs(fit.offset_s + fit.rate * fit.at_b_s - (cm.offset_s + cm.rate * fit.at_b_s))
+        abs(ClockMap(fit.offset_s, fit.rate).to_shared(fit.at_b_s)
+            - ClockMap(cm.offset_s, cm.rate).to_shared(fit.at_b_s))
         > fine.SEARCH_S
     ):
         return _no("no reliable audio match: fine and coarse stages disagree", **common)
@@ -269,7 +272,9 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
         new_rate = fit.rate if fit.rate_uncertainty is not None else rate
         if abs(new_rate - rate) * win * sr < MAX_SMEAR_SAMPLES and win == window_s:
             break
-        offset, rate, win = fit.offset_s + (fit.rate - new_rate) * fit.at_b_s, new_rate, window_s
+        # the fitted line turned to the new rate about the fit's centre
+        offset = ClockMap(fit.offset_s, fit.rate).with_rate(new_rate, fit.at_b_s).offset_s
+        rate, win = new_rate, window_s
     return windows, fit
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from timesync.clock import ClockMap
+
 __all__ = [
     "Reader",
     "WindowMeasure",
@@ -178,6 +180,7 @@ def measure_windows(
     Both readers must return audio at ``sr`` with sample 0 at the requested start.
     """
     out = []
+    b_to_a = ClockMap(offset_s, rate)
     for c in centres_b:
         b0 = _snap(c - window_s / 2, sr)
         xb = np.asarray(read_b(b0, window_s, sr), dtype=np.float64)
@@ -186,7 +189,7 @@ def measure_windows(
             continue
         if abs(rate - 1.0) > 1e-6:
             xb = _resample(xb, int(round(n * rate)))  # onto a's time step
-        a0 = _snap(offset_s + rate * b0 - search_s, sr)
+        a0 = _snap(b_to_a.to_shared(b0) - search_s, sr)
         ya = np.asarray(read_a(a0, xb.size / sr + 2 * search_s, sr), dtype=np.float64)
         if ya.size < xb.size + sr * search_s or not (np.any(xb) and np.any(ya)):
             continue

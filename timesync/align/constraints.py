@@ -7,7 +7,8 @@ between ``source`` and ``other`` says that one moment, seen at local time
     t_other = offset_s + rate * t_source
 
 that is, ``(offset_s, rate)`` is the ClockMap that takes ``source``'s local
-time onto ``other``'s local time. If ``other`` is the reference, it is exactly
+time onto ``other``'s local time (:attr:`Constraint.clock`; map times through
+it, never by writing the formula out). If ``other`` is the reference, it is exactly
 ``source``'s ClockMap. A positive offset means ``source`` started after
 ``other``.
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from timesync.clock import ClockMap
 
 __all__ = ["Constraint", "AlignerReport", "KINDS", "NARROW_SIGMAS", "NARROW_MARGIN_S"]
 
@@ -89,20 +92,30 @@ class Constraint:
         half = NARROW_SIGMAS * self.uncertainty_s + NARROW_MARGIN_S
         return self.offset_s - half, self.offset_s + half
 
+    @property
+    def clock(self) -> ClockMap:
+        """The relation as the ClockMap from ``source``'s local time to ``other``'s
+        (its uncertainty the offset's, its method the kind)."""
+        return ClockMap(self.offset_s, self.rate, self.uncertainty_s, self.kind)
+
+    def to_other(self, t_source: float) -> float:
+        """``other``'s local time (s) at ``source``'s local time ``t_source`` (s)."""
+        return self.clock.to_shared(t_source)
+
     def reversed(self) -> Constraint:
         """The same relation seen from ``other``: ``t_source = o' + r' * t_other``."""
-        at_other = self.offset_s + self.rate * self.at_source_s
+        inverse = self.clock.inverse()
         rate_unc = None if self.rate_uncertainty is None else self.rate_uncertainty / self.rate**2
         return Constraint(
             source=self.other,
             other=self.source,
-            offset_s=-self.offset_s / self.rate,
-            uncertainty_s=self.uncertainty_s / self.rate,
+            offset_s=inverse.offset_s,
+            uncertainty_s=inverse.uncertainty_s,
             kind=self.kind,
-            rate=1.0 / self.rate,
+            rate=inverse.rate,
             score=self.score,
             rate_uncertainty=rate_unc,
-            at_source_s=at_other,
+            at_source_s=self.to_other(self.at_source_s),
             evidence=self.evidence,
         )
 

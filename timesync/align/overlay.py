@@ -52,6 +52,7 @@ from timesync.align.overlay_parse import (
 )
 from timesync.align.overlay_region import CHANGE_LEVEL, ClockRegion, find_clock_region
 from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells, worth_keeping
+from timesync.clock import ClockMap
 
 __all__ = [
     "OverlayClock",
@@ -421,6 +422,11 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
 
 # -- constraints ----------------------------------------------------------------------------------
 
+def _reading_map(fit: TickFit) -> ClockMap:
+    """The overlay clock's reading (seconds since 1970) as a ClockMap of local time."""
+    return ClockMap(fit.at_zero, fit.rate, method="overlay")
+
+
 def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False) -> Constraint | None:
     """The weak constraint two overlay clocks give between their sources.
 
@@ -435,7 +441,7 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
     mid = (a.fit.span_s[0] + a.fit.span_s[1]) / 2
     return Constraint(
         source=a.name, other=b.name,
-        offset_s=(a.fit.at_zero - b.fit.at_zero) / b.fit.rate,
+        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero),
         uncertainty_s=math.hypot(sigma, a.fit.uncertainty_s, b.fit.uncertainty_s),
         kind="overlay", rate=a.fit.rate / b.fit.rate, score=float(min(a.fit.ticks, b.fit.ticks)),
         rate_uncertainty=None, at_source_s=mid,
@@ -467,7 +473,7 @@ def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 
         return None
     tag = reading_seconds(created if clock.zone is not None else created.replace(tzinfo=None))
     start = clock.fit.at_zero
-    end = clock.fit.at_zero + clock.fit.rate * duration
+    end = _reading_map(clock.fit).to_shared(duration)
     if abs(tag - start) <= tolerance_s and abs(tag - start) <= abs(tag - end):
         return "start"
     if abs(tag - end) <= tolerance_s:

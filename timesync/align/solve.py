@@ -124,7 +124,7 @@ def _build(reference: str, names: Sequence[str], constraints: Sequence[Constrain
 
     for k, c in enumerate(constraints):
         a = c.at_source_s
-        b = c.offset_s + c.rate * a
+        b = c.to_other(a)
         add(
             [(c.source, "o", 1.0), (c.source, "r", a), (c.other, "o", -1.0), (c.other, "r", -b)],
             0.0,
@@ -192,7 +192,7 @@ def _disagreements(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
                 continue
             dd = d if d.source == c.source else d.reversed()
             # compare both at c's measuring point
-            diff = (dd.offset_s + dd.rate * c.at_source_s) - (c.offset_s + c.rate * c.at_source_s)
+            diff = dd.to_other(c.at_source_s) - c.to_other(c.at_source_s)
             sig = math.hypot(c.uncertainty_s, dd.uncertainty_s)
             if abs(diff) > DISAGREE_SIGMAS * sig:
                 out.append(
@@ -280,7 +280,7 @@ def solve(
             mine = [c for c in active if name in (c.source, c.other)]
             times = [0.0, (durations or {}).get(name, 0.0)]
             times += [
-                c.at_source_s if c.source == name else c.offset_s + c.rate * c.at_source_s
+                c.at_source_s if c.source == name else c.to_other(c.at_source_s)
                 for c in mine
             ]
             unc = _source_uncertainty(cov, i, times) * inflate

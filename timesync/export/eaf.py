@@ -56,7 +56,7 @@ def render(project: Project, *, fmt: str = "eaf", **_: Any) -> bytes:
             "MEDIA_URL": path.as_uri(),
             "MIME_TYPE": _MIME.get(path.suffix.lower(), "video/*"),
             "RELATIVE_MEDIA_URL": source.path if source.path.startswith(".") else f"./{source.path}",
-            "TIME_ORIGIN": str(_ms((origin_s - source.clock.offset_s) / source.clock.rate)),
+            "TIME_ORIGIN": str(_ms(source.clock.to_local(origin_s))),
         })
     for n, line in enumerate(provenance_lines(project), start=1):
         prop = ET.SubElement(header, "PROPERTY", {"NAME": f"timesync_provenance_{n:02d}"})

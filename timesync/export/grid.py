@@ -146,7 +146,7 @@ def _video_tile(source: Source, path: Path, index: Any, l0: float, l1: float) ->
     guard = first.duration_s if k == 0 else min(first.duration_s, index.frame_duration(k - 1))
     seek = max(0.0, first.time_s - 0.25 * guard)
     read = (l1 - seek) + 2 * first.duration_s
-    out_end = clock.rate * (index.end_s - l0)
+    out_end = clock.shared_duration(index.end_s - l0)
     return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read, out_end)
 
 
@@ -213,7 +213,8 @@ def plan_grid(
         else:
             lo, hi = _extent(project, src, None)
             tiles.append(Tile(src.name, None, clock.rate, l0, audio_only=True,
-                              record_from_s=clock.rate * (lo - l0), record_to_s=clock.rate * (hi - l0)))
+                              record_from_s=clock.shared_duration(lo - l0),
+                              record_to_s=clock.shared_duration(hi - l0)))
     audio = _plan_audio(project, placed, source, start, end)
     return GridPlan(start, end, width, height, float(fps), cols, rows, band, tile_w, tile_h,
                     tuple(tiles), audio, tuple(skipped))
@@ -237,7 +238,7 @@ def _plan_audio(project: Project, placed: list[Source], name: str | None, start:
         return None
     rate = chosen.clock.rate
     sr = (chosen.probe.get("audio") or {}).get("sample_rate")
-    return (project.resolve(chosen.name), max(l0, 0.0), max(-l0, 0.0) * rate, rate,
+    return (project.resolve(chosen.name), max(l0, 0.0), chosen.clock.shared_duration(max(-l0, 0.0)), rate,
             int(sr) if isinstance(sr, int | float) and sr > 0 else None)
 
 

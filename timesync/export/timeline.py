@@ -1,9 +1,9 @@
 """``otio``, ``fcpxml`` (FCP 7 XML) and ``edl`` (CMX 3600) through OpenTimelineIO.
 
 The timeline starts at shared time ``t0`` = the earliest aligned source start or
-event. Each aligned source is a track: a gap of ``offset_s - t0`` then one clip of
-the whole file; each event is a marker on the timeline's stack at
-``shared_s - t0``. Times are whole frames at ``rate`` (rounded, not truncated);
+event. Each aligned source is a track: a gap from ``t0`` to its local 0 on the
+shared clock, then one clip of the whole file; each event is a marker on the
+timeline's stack at ``shared_s - t0``. Times are whole frames at ``rate`` (rounded, not truncated);
 the exact offsets, rates and uncertainties are in each clip's metadata and the
 timeline's ``timesync`` metadata. Sources not aligned are left out (and named
 in the metadata). A CMX 3600 EDL holds one video track: ``edl`` exports the
@@ -50,7 +50,7 @@ def _duration_s(project: Project, source: Source) -> float:
 
 def timeline_origin(project: Project) -> float:
     """``t0``: the shared time at timeline zero (seconds)."""
-    starts = [s.clock.offset_s for s in project.sources if s.clock is not None]
+    starts = [s.clock.to_shared(0.0) for s in project.sources if s.clock is not None]
     starts += [a.shared_s for a in project.annotations]
     return min(starts) if starts else 0.0
 
@@ -78,10 +78,10 @@ def build_timeline(project: Project, rate: float | None = None, *,
             continue
         kind = otio.schema.TrackKind.Video if source.has_video else otio.schema.TrackKind.Audio
         track = otio.schema.Track(name=source.name, kind=kind)
-        lead = frames(clock.offset_s - t0)
+        lead = frames(clock.to_shared(0.0) - t0)
         if lead.value > 0:
             track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(frames(0), lead)))
-        length = frames(_duration_s(project, source) * clock.rate)
+        length = frames(clock.shared_duration(_duration_s(project, source)))
         span = otio.opentime.TimeRange(frames(0), length)
         reference = otio.schema.ExternalReference(target_url=project.resolve(source.name).as_uri(),
                                                   available_range=span)

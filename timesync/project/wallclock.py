@@ -74,9 +74,10 @@ def wall_clock_of(project: Project) -> WallClock | None:
             continue
         rate = overlay.get("rate") if isinstance(overlay.get("rate"), int | float) else 1.0
         clock = source.clock
-        # local = (shared - offset) / clock.rate; reading = zero_local + rate * local
-        scale = rate / clock.rate
-        at_zero = zero_local + timedelta(seconds=-scale * clock.offset_s)
+        # reading = zero_local + rate * local, and local = local_duration(shared - to_shared(0)):
+        # reading seconds per shared second are local_duration(rate), zero at to_shared(0)
+        scale = clock.local_duration(rate)
+        at_zero = zero_local + timedelta(seconds=-scale * clock.to_shared(0.0))
         unc = overlay.get("uncertainty_s")
         return WallClock(at_zero, scale, float(unc) if isinstance(unc, int | float) else None,
                          f"burned-in clock of {source.name} (device time, may be off)")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from timesync.clock import ClockMap
 from timesync.samples.audio import device_sound, rotor_sound, scene_sound
 from timesync.samples.encode import VideoSettings, decode_audio_pyav, read_back, write_recording
 from timesync.samples.scenario import (
@@ -204,7 +205,7 @@ def _source_truth(scn: Scenario, dev: Device, facts: dict[str, Any]) -> dict[str
         "drift_ppm": (rate - 1.0) * 1e6,
         "duration_s": dev.duration_s,
         "shared_start_s": offset,
-        "shared_end_s": offset + rate * dev.duration_s,
+        "shared_end_s": ClockMap(offset, rate).to_shared(dev.duration_s),
         **facts,
         "creation_time_set": _iso(dev.clock_at_local_zero(), zone=True, digits=6),
         "creation_time_note": "device clock at local 0; MP4 keeps whole seconds (truncated)",
