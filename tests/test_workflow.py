@@ -71,3 +71,11 @@ def test_a_project_with_work_in_it_is_changed_not_replaced(tmp_path, incident_me
     else:
         bare.extra["anchors"] = [Anchor("camA.mp4", 1.7, "camB.mp4", 0.5).to_dict()]
     assert fresh_project(bare, fresh_data) is None
+
+
+def test_the_request_leaves_out_an_anchor_its_pair_rules_out(tmp_path, incident_media):
+    project = build_incident(tmp_path, incident_media)
+    project.extra["anchors"] = [Anchor("camA.mp4", 1.7, "camB.mp4", 0.5).to_dict(),
+                                Anchor("camA.mp4", 2.7, "camB.mp4", 0.2).to_dict()]  # reversed order: ruled out
+    (anchor,) = alignment_request(project).anchors
+    assert anchor.offset_s == pytest.approx(-1.2) and anchor.rate == 1.0

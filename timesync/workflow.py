@@ -111,12 +111,18 @@ class AlignmentRequest:
 def alignment_request(project: Project) -> AlignmentRequest:
     """The sync to run for ``project``: every source's file, the reference, the anchors.
 
-    Anchors naming a source the project no longer has are left out.
+    Anchors naming a source the project no longer has are left out, and so
+    are those an earlier anchor of their pair rules out
+    (:func:`timesync.align.anchors.pair_conflicts`).
     """
+    from timesync.align.anchors import pair_conflicts
+
     by_name = {s.name: str(project.resolve(s.name)) for s in project.sources}
+    stored = project_anchors(project)
+    ruled_out = {c.index for c in pair_conflicts(stored)}
     anchors = []
-    for anchor in project_anchors(project):
-        if anchor.source in by_name and anchor.other in by_name:
+    for i, anchor in enumerate(stored):
+        if i not in ruled_out and anchor.source in by_name and anchor.other in by_name:
             anchors.append(Anchor(by_name[anchor.source], anchor.source_s, by_name[anchor.other],
                                   anchor.other_s, anchor.uncertainty_s))
     reference = by_name.get(project.reference) if project.reference else None
@@ -245,29 +251,86 @@ def stored_constraints(project: Project) -> list[Constraint]:
 
 @dataclass
 class Resolution:
-    """The answer of :func:`resolve`: how many sources are placed, and which are not."""
+    """The answer of :func:`resolve`.
+
+    Attributes
+    ----------
+    placed : int
+        How many sources are on the shared clock.
+    unplaced : list[str]
+        The sources that are not.
+    disagreements : list[str]
+        One sentence (figures in ms) per anchor that contradicts the other
+        anchors or the evidence, and per disagreement of the solve that involves
+        an anchor. Empty when everything agrees.
+    left_out : list[int]
+        The anchors (0-based, in the project's list) kept out of the solve
+        because they contradict the others; each has a sentence in ``disagreements``.
+    """
 
     placed: int
     unplaced: list[str] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+    left_out: list[int] = field(default_factory=list)
 
 
-def resolve(project: Project, *, author: str | None = None) -> Resolution:
-    """Solve the project's clocks from its stored constraints and anchors; set every changed clock.
+def _contradicting_anchor(anchors: Sequence[Anchor], left_out: dict[int, str], solution: Any) -> tuple[int, str] | None:
+    """When the solve dropped an anchor pair's constraint: the anchor of that pair farthest
+    from the solution (in sigmas; the later one between equals) and its sentence."""
+    from timesync.align.anchors import anchor_residual, describe
 
-    A clock equal to the old one up to rounding (1e-9 s, 1e-12 in rate) is
-    left as it is (no history entry).
-    """
+    dropped = [d for d in solution.dropped if d["constraint"]["kind"] == "manual"]
+    pairs = {frozenset((d["constraint"]["source"], d["constraint"]["with"])) for d in dropped}
+    worst: tuple[float, int, float] | None = None
+    for i, anchor in enumerate(anchors):
+        if i in left_out or frozenset((anchor.source, anchor.other)) not in pairs:
+            continue
+        found = anchor_residual(anchor, solution.clocks)
+        if found is not None and (worst is None or abs(found[0]) / found[1] >= worst[0]):
+            worst = (abs(found[0]) / found[1], i, found[0])
+    if worst is None:
+        return None
+    sigmas, i, residual = worst
+    return i, (f"{describe(anchors[i], i)} is {residual * 1e3:+.1f} ms from the other evidence "
+               f"({sigmas:.1f} sigma); left out of the solve")
+
+
+def _solve_with_anchors(project: Project, anchors: Sequence[Anchor]) -> tuple[Any, dict[int, str]]:
+    """Solve with every anchor that stands; returns the solution and the anchors left out (with why)."""
+    from timesync.align.anchors import pair_conflicts
     from timesync.align.solve import solve
 
-    constraints = stored_constraints(project) + anchor_constraints(project_anchors(project))
     names = [s.name for s in project.sources]
     reference = project.reference or (names[0] if names else None)
     if reference is None:
         raise ProjectError(f"{project.label}: the project has no sources")
     durations = {s.name: s.duration_s for s in project.sources if s.duration_s}
-    solution = solve(names, constraints, reference, durations=durations)
+    stored = stored_constraints(project)
+    left_out = {c.index: c.sentence + "; left out of the solve" for c in pair_conflicts(anchors)}
+    while True:
+        used = [a for i, a in enumerate(anchors) if i not in left_out]
+        solution = solve(names, stored + anchor_constraints(used), reference, durations=durations)
+        worst = _contradicting_anchor(anchors, left_out, solution)
+        if worst is None:
+            return solution, left_out
+        left_out[worst[0]] = worst[1]
+
+
+def resolve(project: Project, *, author: str | None = None) -> Resolution:
+    """Solve the project's clocks from its stored constraints and anchors; set every changed clock.
+
+    An anchor that contradicts an earlier anchor of its pair
+    (:func:`timesync.align.anchors.pair_conflicts`), or that the solve would
+    drop as contradicting the evidence, is left out of the solve (one at a
+    time, the farthest first, so the others still count) and reported in
+    :attr:`Resolution.disagreements`, as are the solve's disagreements that
+    involve an anchor. A clock equal to the old one up to rounding (1e-9 s,
+    1e-12 in rate) is left as it is (no history entry).
+    """
+    anchors = project_anchors(project)
+    solution, left_out = _solve_with_anchors(project, anchors)
     unplaced = []
-    for name in names:
+    for name in [s.name for s in project.sources]:
         clock = solution.clocks.get(name)
         if clock is None:
             unplaced.append(name)
@@ -277,12 +340,29 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
                 and abs(old.rate - clock.rate) < 1e-12 and abs(old.uncertainty_s - clock.uncertainty_s) < 1e-9:
             continue  # the same clock up to rounding: no history entry
         project.set_source_clock(name, clock, author=author, method=clock.method)
-    return Resolution(len(names) - len(unplaced), unplaced)
+    notes = [left_out[i] for i in sorted(left_out)]
+    notes += [d["note"] for d in solution.disagreements if "manual" in d["kinds"]]
+    return Resolution(len(project.sources) - len(unplaced), unplaced, notes, sorted(left_out))
+
+
+def check_anchor(project: Project, anchor: Anchor) -> None:
+    """``ProjectError`` (one sentence) unless both sources are the project's and both times
+    lie in their recordings (``0 <= t <= duration``)."""
+    from timesync.align.anchors import check_anchor_time
+
+    for name, seconds in ((anchor.source, anchor.source_s), (anchor.other, anchor.other_s)):
+        source = project.source(name)
+        try:
+            check_anchor_time(source.name, seconds, source.duration_s)
+        except ValueError as exc:
+            raise ProjectError(f"{project.label}: {exc}") from None
 
 
 def add_anchor(project: Project, anchor: Anchor, *, author: str | None = None) -> Resolution:
-    """Add ``anchor`` (named by project source names) to the project and solve again."""
-    project.extra["anchors"] = [*project.extra.get("anchors", []), anchor.to_dict()]
+    """Check ``anchor`` (named by project source names), record it (history ``anchor_added``,
+    whether or not it moves a clock) and solve again (:func:`resolve`)."""
+    check_anchor(project, anchor)
+    project.add_anchor(anchor.to_dict(), author=author)
     return resolve(project, author=author)
 
 

@@ -466,6 +466,22 @@ class Project:
                          history_after=(provenance or {}).get("timesync_version"))
         return changed
 
+    def add_anchor(self, anchor: dict[str, Any], *, author: str | None = None) -> dict[str, Any]:
+        """Append a manual anchor (``Anchor.to_dict()``, sources named as in this project) to
+        ``extra["anchors"]``; always one history entry (action ``"anchor_added"``, target
+        ``"anchors"``, ``after`` the anchor and its number), whether or not a clock moves.
+        Emits ``anchors_changed``. Returns the anchor as stored. Solving is the caller's
+        (:func:`timesync.workflow.add_anchor`)."""
+        for key in ("source", "other"):
+            self.source(str(anchor.get(key)))
+        stored = dict(anchor)
+        before = list(self.extra.get("anchors") or [])
+        self.extra["anchors"] = [*before, stored]
+        self._commit("anchors_changed", "anchors", before, list(self.extra["anchors"]), author or self.author,
+                     action="anchor_added", history_before=None,
+                     history_after={"anchor": len(before) + 1, **stored})
+        return stored
+
     def set_hash_status(self, name: str, status: str) -> Source:
         """Record the outcome of a hash check (emits ``source_changed``; no history, not dirty)."""
         old = self.source(name)
