@@ -73,6 +73,11 @@ BAD = [
     ("uncertainty text", ["a.mp4@1", "b.mp4@2", "--uncertainty", "abc"], 3, "--uncertainty must be"),
     ("uncertainty inf", ["a.mp4@1", "b.mp4@2", "--uncertainty", "inf"], 3, "--uncertainty must be"),
     ("negative rate", ["a.mp4@2", "b.mp4@2.5"], 1, "anchor 2 (a.mp4 @ 2.000 s = b.mp4 @ 2.500 s) contradicts anchor 1"),
+    ("one moment", ["a.mp4@2"], 3, "give two moments"),
+    ("remove and add", ["a.mp4@1", "b.mp4@2", "--remove", "1"], 3, "not both"),
+    ("remove 0", ["--remove", "0"], 3, "no anchor 0 (the project has 1)"),
+    ("remove 2 of 1", ["--remove", "2"], 3, "no anchor 2 (the project has 1)"),
+    ("remove text", ["--remove", "x"], 3, "--remove takes an anchor number"),
 ]
 
 
@@ -182,3 +187,16 @@ def test_anchor_checks_hashes(tmp_path, clips, capsys, damage):
     lines = err.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("timesync: warning: ") for line in lines)
     assert all(damage.upper() in line for line in lines)
+
+
+def test_removing_the_contradicting_anchor_resolves_it(tmp_path, clips, capsys):
+    path = _project(tmp_path, clips, evidence=True)
+    assert _run(["anchor", str(path), "a.mp4@1.0", "b.mp4@3.5"], capsys)[0] == 0
+    assert _run(["anchor", str(path), "a.mp4@0.5", "b.mp4@3.4"], capsys)[0] == 1
+    code, out, err = _run(["anchor", str(path), "--remove", "2", "--author", "cy"], capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("removed anchor 2 (a.mp4 @ 0.500 s = b.mp4 @ 3.400 s) (1 anchor(s) left)")
+    saved = Project.load(path, verify=False)
+    assert [a["other_s"] for a in saved.extra["anchors"]] == [3.5]
+    (removed,) = [h for h in saved.history if h.action == "anchor_removed"]
+    assert (removed.who, removed.before["anchor"], removed.before["other_s"], removed.after) == ("cy", 2, 3.4, None)

@@ -44,6 +44,7 @@ __all__ = [
     "stored_constraints",
     "resolve",
     "add_anchor",
+    "remove_anchor",
     "clock_errors",
 ]
 
@@ -364,6 +365,12 @@ def add_anchor(project: Project, anchor: Anchor, *, author: str | None = None) -
     check_anchor(project, anchor)
     project.add_anchor(anchor.to_dict(), author=author)
     return resolve(project, author=author)
+
+
+def remove_anchor(project: Project, number: int, *, author: str | None = None) -> tuple[Anchor, Resolution]:
+    """Remove anchor ``number`` (1-based) from the project (history ``anchor_removed``) and solve again."""
+    removed = Anchor.from_dict(project.remove_anchor(number, author=author))
+    return removed, resolve(project, author=author)
 
 
 # -- clock findings -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``timesync anchor PROJECT A.mp4@T B.mp4@T``: a manual anchor, then a new solve.
+"""``timesync anchor PROJECT A.mp4@T B.mp4@T``: a manual anchor, then a new solve
+(``timesync anchor PROJECT --remove N``: take anchor N out again).
 
 The anchor ("local time T in A is local time T in B") is checked (both times
 inside their recordings), stored in the project's ``"anchors"`` list with a
@@ -15,12 +16,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import Any
 
 HELP = "add a manual anchor (these two local times are one moment) and re-solve the clocks"
-EPILOG = ("exit status: 0 anchored and solved, everything agrees; 1 anchored, but an anchor contradicts "
-          "the others or the evidence (it is left out of the solve until resolved), some source is not "
-          "aligned, or a source file changed or is missing; 3 bad project or arguments "
-          "(nothing is written).")
+EPILOG = ("exit status: 0 anchored (or removed) and solved, everything agrees; 1 done, but an anchor "
+          "contradicts the others or the evidence (it is left out of the solve until it is removed with "
+          "--remove N or the others change), some source is not aligned, or a source file changed or is "
+          "missing; 3 bad project or arguments (nothing is written).")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
     )
     parser.add_argument("project", metavar="PROJECT", help="the project JSON")
-    parser.add_argument("first", metavar="A@T", help="a source and its local time")
-    parser.add_argument("second", metavar="B@T", help="another source and its local time")
+    parser.add_argument("first", metavar="A@T", nargs="?", help="a source and its local time")
+    parser.add_argument("second", metavar="B@T", nargs="?", help="another source and its local time")
+    parser.add_argument("--remove", metavar="N", help="remove anchor N (as messages number them) instead")
     parser.add_argument("--uncertainty", metavar="S",
                         help="one sigma of the anchor in seconds (default: one frame at 30 fps)")
     parser.add_argument("--author", metavar="NAME", help="who adds it (default: $TIMESYNC_AUTHOR or login name)")
@@ -77,26 +80,36 @@ def _warn(text: str) -> None:
     print(f"timesync: warning: {text}", file=sys.stderr)
 
 
+def _number(text: str) -> int:
+    from timesync.errors import ProjectError
+
+    try:
+        return int(text)
+    except ValueError:
+        raise ProjectError(f"anchor: --remove takes an anchor number (1, 2...), got {text!r}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    from timesync.align.anchors import Anchor
     from timesync.errors import ProjectError
     from timesync.project import Project
     from timesync.project.verify import check_sources
-    from timesync.workflow import add_anchor, source_name
 
-    (first, first_s), (second, second_s) = _moment(args.first), _moment(args.second)
-    uncertainty = _uncertainty(args.uncertainty)
-    project = Project.load(args.project, verify=False)
-    a, b = source_name(project, first), source_name(project, second)
-    try:
-        anchor = Anchor(a, first_s, b, second_s, uncertainty)
-    except ValueError as exc:
-        raise ProjectError(f"{project.label}: {exc}") from None
-    resolution = add_anchor(project, anchor, author=args.author)  # checks the times first
+    if args.remove is not None:
+        if args.first is not None:
+            raise ProjectError("anchor: give either A@T B@T or --remove N, not both")
+        number = _number(args.remove)
+        project = Project.load(args.project, verify=False)
+        heading, resolution = _remove(project, number, args.author)
+    else:
+        if args.second is None:
+            raise ProjectError("anchor: give two moments, A@T B@T (or --remove N)")
+        moments = _moment(args.first), _moment(args.second)
+        uncertainty = _uncertainty(args.uncertainty)
+        project = Project.load(args.project, verify=False)
+        heading, resolution = _add(project, moments, uncertainty, args.author)
     problems = [c.message for c in check_sources(project) if c.status in ("changed", "missing")]
     project.save()
-    print(f"anchored {a} @ {first_s:.3f} s = {b} @ {second_s:.3f} s "
-          f"({len(project.extra['anchors'])} anchor(s)); {resolution.placed} source(s) on the shared clock")
+    print(f"{heading}; {resolution.placed} source(s) on the shared clock")
     for src in project.sources:
         clock = src.clock
         if clock is not None:
@@ -109,3 +122,31 @@ def run(args: argparse.Namespace) -> int:
     for name in resolution.unplaced:
         _warn(f"{name} is not on the shared clock")
     return 1 if resolution.unplaced or resolution.disagreements or problems else 0
+
+
+def _add(project: Any, moments: tuple[tuple[str, float], tuple[str, float]], uncertainty: float | None,
+         author: str | None) -> tuple[str, Any]:
+    """Add the anchor; returns the heading line and the :class:`~timesync.workflow.Resolution`."""
+    from timesync.align.anchors import Anchor
+    from timesync.errors import ProjectError
+    from timesync.workflow import add_anchor, source_name
+
+    (first, first_s), (second, second_s) = moments
+    a, b = source_name(project, first), source_name(project, second)
+    try:
+        anchor = Anchor(a, first_s, b, second_s, uncertainty)
+    except ValueError as exc:
+        raise ProjectError(f"{project.label}: {exc}") from None
+    resolution = add_anchor(project, anchor, author=author)  # checks the times first
+    return (f"anchored {a} @ {first_s:.3f} s = {b} @ {second_s:.3f} s "
+            f"({len(project.extra['anchors'])} anchor(s))"), resolution
+
+
+def _remove(project: Any, number: int, author: str | None) -> tuple[str, Any]:
+    """Remove anchor ``number``; returns the heading line and the Resolution."""
+    from timesync.align.anchors import describe
+    from timesync.workflow import remove_anchor
+
+    removed, resolution = remove_anchor(project, number, author=author)
+    left = len(project.extra.get("anchors") or [])
+    return f"removed {describe(removed, number - 1)} ({left} anchor(s) left)", resolution

@@ -482,6 +482,18 @@ class Project:
                      history_after={"anchor": len(before) + 1, **stored})
         return stored
 
+    def remove_anchor(self, number: int, *, author: str | None = None) -> dict[str, Any]:
+        """Remove manual anchor ``number`` (1-based, as messages count them); one history entry
+        (action ``"anchor_removed"``, ``before`` the anchor and its number). Returns the anchor."""
+        before = list(self.extra.get("anchors") or [])
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(before):
+            raise ProjectError(f"{self.label}: no anchor {number!r} (the project has {len(before)})")
+        removed = before[number - 1]
+        self.extra["anchors"] = before[: number - 1] + before[number:]
+        self._commit("anchors_changed", "anchors", before, list(self.extra["anchors"]), author or self.author,
+                     action="anchor_removed", history_before={"anchor": number, **removed}, history_after=None)
+        return removed
+
     def set_hash_status(self, name: str, status: str) -> Source:
         """Record the outcome of a hash check (emits ``source_changed``; no history, not dirty)."""
         old = self.source(name)
