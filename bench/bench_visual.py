@@ -60,6 +60,9 @@ def _true_pair_offset(truth: dict, a: str, b: str, at_a: float) -> float:
 
 def sample_incident(folder: Path) -> dict:
     from timesync.align.solve import solve
+    from timesync.clock import ClockMap
+    from timesync.sync import SourceResult, SyncResult
+    from timesync.workflow import clock_errors
 
     truth = json.loads((folder / "truth.json").read_text())
     by_name = {s["path"]: s for s in truth["sources"]}
@@ -101,11 +104,11 @@ def sample_incident(folder: Path) -> dict:
         t = by_name["helicopter.mp4"]
         heli_err = (heli.to_shared(mid) - (t["offset_s"] + t["rate"] * mid)) * 1000
     # clock errors once aligned (at the true alignment), relative to bodycam_A's clock
-    result = {"reference": "bodycam_A.mp4", "sources": [
-        {"path": n, "aligned": True, "offset_s": by_name[n]["offset_s"], "rate": by_name[n]["rate"],
-         "uncertainty_s": 0.0, "overlay_clock": clocks[n].finding()} for n in names if clocks[n].fit]}
+    result = SyncResult("bodycam_A.mp4", [
+        SourceResult(name=n, sha256=None, aligned=True, clock=ClockMap(by_name[n]["offset_s"], by_name[n]["rate"]),
+                     findings={"overlay_clock": clocks[n].finding()}) for n in names if clocks[n].fit])
     errs = []
-    for finding in overlay.clock_errors(result):
+    for finding in clock_errors(result):
         ta, tb = by_name[finding.relative_to], by_name[finding.source]
         true = tb["overlay_clock"]["error_s"] - ta["overlay_clock"]["error_s"]
         errs.append({"source": finding.source, "error_s": finding.error_s, "true_s": true,

@@ -14,7 +14,6 @@ import pytest
 from timesync.align.overlay import (
     NO_OVERLAY,
     OVERLAY_SIGMA_S,
-    clock_errors,
     find_constraints,
     parse_clock_value,
     read_overlay_clock,
@@ -213,7 +212,7 @@ def test_constraints_and_clock_errors(clips):
         {"path": str(clips["us12h"]), "aligned": True, "offset_s": 5.0, "rate": 1.0, "uncertainty_s": 0.001,
          "overlay_clock": report.findings[str(clips["us12h"])]["overlay_clock"]},
     ]}
-    (err,) = clock_errors(json.loads(json.dumps(result)))
+    (err,) = _clock_errors(json.loads(json.dumps(result)))
     assert err.error_s == pytest.approx(50.81 - 33.37 - 5.0, abs=0.05)
     assert re.search(r"us12h.mp4's clock is 12.4\d\d s ahead of good.mp4's", err.sentence)
 
@@ -235,6 +234,18 @@ def test_sample_incident_overlays(sample_media_dir):
     assert abs(error) <= 3 * clock.fit.uncertainty_s + 0.001  # truth is given to the millisecond
 
 
+def _clock_errors(result: dict) -> list:
+    """``timesync.workflow.clock_errors`` of the SyncResult these project-form sources describe."""
+    from timesync.clock import ClockMap
+    from timesync.sync import SourceResult, SyncResult
+    from timesync.workflow import clock_errors
+
+    sources = [SourceResult(name=e["path"], sha256=None, aligned=e["aligned"],
+                            clock=ClockMap(e["offset_s"], e["rate"], e["uncertainty_s"]) if e["aligned"] else None,
+                            findings={"overlay_clock": e["overlay_clock"]}) for e in result["sources"]]
+    return clock_errors(SyncResult(result["reference"], sources))
+
+
 def test_clock_error_sentences():
     def src(path, offset, zero, unc=0.001):
         return {"path": path, "aligned": True, "offset_s": offset, "rate": 1.0, "uncertainty_s": 0.0,
@@ -247,7 +258,7 @@ def test_clock_error_sentences():
         src("h.mp4", 1.0, "2024-05-17T21:02:34.000Z"),
         {"path": "x.mp4", "aligned": False, "offset_s": None, "overlay_clock": {"at_local_zero": "2024-05-17T00:00:00"}},
     ]}
-    found = {f.source: f for f in clock_errors(result)}
+    found = {f.source: f for f in _clock_errors(result)}
     assert set(found) == {"b.mp4", "c.mp4", "h.mp4"}
     assert found["b.mp4"].relative_to == "a.mp4"
     assert found["b.mp4"].error_s == pytest.approx(228.2)

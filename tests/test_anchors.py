@@ -65,9 +65,9 @@ def test_anchor_command(tmp_path, capsys):
     from timesync.project import Project
     from timesync.project.source import Source
 
-    a = make_video(tmp_path / "a.mp4", n_frames=10, fps=Fraction(25), size=(64, 48))
-    b = make_video(tmp_path / "b.mp4", n_frames=10, fps=Fraction(25), size=(64, 48))
-    c = make_video(tmp_path / "c.mp4", n_frames=10, fps=Fraction(25), size=(64, 48))
+    a = make_video(tmp_path / "a.mp4", n_frames=100, fps=Fraction(25), size=(64, 48))
+    b = make_video(tmp_path / "b.mp4", n_frames=100, fps=Fraction(25), size=(64, 48))
+    c = make_video(tmp_path / "c.mp4", n_frames=100, fps=Fraction(25), size=(64, 48))
     weak = {"kind": "metadata", "with": "c.mp4", "offset_s": 3.0, "uncertainty_s": 2.0, "rate": 1.0,
             "rate_uncertainty": None, "at_source_s": 0.0, "score": 1.0}
     project = Project(
@@ -88,3 +88,57 @@ def test_anchor_command(tmp_path, capsys):
     assert b_entry["offset_s"] == pytest.approx(-2.5)  # shared (a's local) = b's local - 2.5
     assert b_entry["uncertainty_s"] == pytest.approx(0.02, rel=1e-3)
     assert main(["anchor", str(tmp_path / "incident.json"), "x.mp4@1", "b.mp4@2"]) == 3
+
+
+def test_anchors_too_close_for_a_rate_give_an_offset_not_an_error():
+    """Two anchors 10 ms apart in a, picked a frame apart the other way in b: no rate can be
+    measured (it came out negative, and the fit raised); an offset is what they tell."""
+    from timesync.align.anchors import anchor_constraints as constraints
+
+    (c,) = constraints([Anchor("a", 10.0, "b", 12.52), Anchor("a", 10.01, "b", 12.50)])
+    assert c.rate == 1.0 and c.rate_uncertainty is None
+    assert c.offset_s == pytest.approx(2.505)
+
+
+def test_pair_conflicts_name_the_later_anchor_with_figures():
+    from timesync.align.anchors import pair_conflicts
+
+    anchors = [Anchor("a", 10.0, "b", 12.5), Anchor("c", 1.0, "a", 3.0),
+               Anchor("b", 30.0, "a", 20.0),       # 10 s later in a, 17.5 s later in b: 7.5 s off
+               Anchor("a", 50.0, "b", 52.5 + 0.02)]  # 20 ms: within a frame each
+    (conflict,) = pair_conflicts(anchors)
+    assert conflict.index == 2
+    assert conflict.difference_ms == pytest.approx(7500.0)
+    assert "anchor 3 (b @ 30.000 s = a @ 20.000 s) contradicts anchor 1" in conflict.sentence
+    assert pair_conflicts(anchors, [0, 1, 3]) == []
+
+
+def test_an_anchor_rate_no_clock_has_is_a_conflict():
+    from timesync.align.anchors import MAX_ANCHOR_DRIFT, pair_conflicts
+
+    drift = 3 * MAX_ANCHOR_DRIFT  # 3 s over 1000 s, far beyond two frames
+    assert [c.index for c in pair_conflicts([Anchor("a", 0.0, "b", 5.0, 0.001),
+                                             Anchor("a", 1000.0, "b", 1005.0 + 1000 * drift, 0.001)])] == [1]
+    assert pair_conflicts([Anchor("a", 0.0, "b", 5.0, 0.001), Anchor("a", 1000.0, "b", 1005.05, 0.001)]) == []
+
+
+@pytest.mark.parametrize(("seconds", "duration", "ok"), [(0.0, 4.0, True), (4.0, 4.0, True), (-0.001, 4.0, False),
+                                                         (4.001, 4.0, False), (7.0, None, True), (-1.0, None, False)])
+def test_check_anchor_time(seconds, duration, ok):
+    from timesync.align.anchors import check_anchor_time
+
+    if ok:
+        check_anchor_time("cam.mp4", seconds, duration)
+    else:
+        with pytest.raises(ValueError, match=r"^cam\.mp4: an anchor at "):
+            check_anchor_time("cam.mp4", seconds, duration)
+
+
+def test_anchor_residual_against_clocks():
+    from timesync.align.anchors import anchor_residual
+    from timesync.clock import ClockMap
+
+    clocks = {"a": ClockMap(0.0, 1.0, 0.0), "b": ClockMap(-2.5, 1.0, 0.004)}
+    residual, sigma = anchor_residual(Anchor("a", 1.0, "b", 3.9, 0.003), clocks)
+    assert residual == pytest.approx(0.4) and sigma == pytest.approx(0.005)
+    assert anchor_residual(Anchor("a", 1.0, "x", 3.9), clocks) is None

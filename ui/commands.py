@@ -117,8 +117,11 @@ class RemoveAnnotationCommand(ProjectCommand):
 
 class ApplyAlignmentCommand(ProjectCommand):
     """Take a new alignment (clocks, the constraints behind them, provenance) into an
-    annotated project, then solve again with the project's manual anchors, if any;
-    undo puts the previous alignment back the same way."""
+    annotated project; undo puts the previous alignment back the same way.
+
+    The alignment comes from :func:`timesync.workflow.alignment_request`, so it
+    was solved with the project's manual anchors: nothing is solved here.
+    """
 
     def __init__(self, project: Project, result: dict[str, Any]) -> None:
         super().__init__("run alignment")
@@ -129,10 +132,6 @@ class ApplyAlignmentCommand(ProjectCommand):
 
     def apply(self) -> None:  # noqa: D102
         self._project.apply_alignment(self._new)
-        if self._project.extra.get("anchors"):
-            from timesync.commands.anchor import resolve_with_anchors
-
-            resolve_with_anchors(self._project)
 
     def undo(self) -> None:  # noqa: D102
         self._project.apply_alignment(self._old)

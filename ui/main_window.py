@@ -447,45 +447,46 @@ class MainWindow(QMainWindow, WindowChrome):
 
     # ============================================================== alignment
     def run_alignment(self) -> Job | None:
-        """Align every source with the core's ``timesync.sync.sync`` in a worker (progress, cancel)."""
+        """Align every source, with the project's anchors, in a worker (progress, cancel):
+        :func:`timesync.workflow.alignment_request`, then :meth:`_on_aligned`."""
+        from timesync.workflow import alignment_request
+
         project = self.project
         if len(project.sources) < 2:
             self.messages.info("add at least two recordings before running alignment")
             return None
-        paths = [str(project.resolve(s.name)) for s in project.sources]
-        reference = str(project.resolve(project.reference)) if project.reference else None
+        try:
+            request = alignment_request(project)
+        except TimesyncError as exc:
+            self.messages.error(str(exc))
+            return None
 
-        def work(progress, files, ref):
-            from timesync.sync import sync
+        def work(progress, req):
+            return req.run(progress)
 
-            return sync(files, reference=ref, progress=progress)
-
-        return self._run_job("align", "aligning", Job(work, paths, reference), self._on_aligned, cancellable=True)
+        return self._run_job("align", "aligning", Job(work, request), self._on_aligned, cancellable=True)
 
     def _on_aligned(self, result) -> None:
+        """A new project when the open one holds only its set-up, else an undoable
+        re-alignment (:func:`timesync.workflow.fresh_project` decides)."""
+        from timesync.workflow import fresh_project
+
         data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         project = self.project
-        setup_only = {"source_added", "reference_changed", "source_role_changed"}
-        if not project.annotations and all(h.action in setup_only for h in project.history):
-            try:
-                fresh = Project.from_sync_result(data, project_path=project.path)
-            except TimesyncError as exc:
-                self.messages.error(str(exc))
-                return
-            self._adopt(fresh, project)
-            return
         try:
-            push(self.undo, ApplyAlignmentCommand(project, data))
+            fresh = fresh_project(project, data)
+            if fresh is None:
+                push(self.undo, ApplyAlignmentCommand(project, data))
         except TimesyncError as exc:
             self.messages.error(str(exc))
             return
+        if fresh is not None:
+            self._adopt(fresh)
+            return
         self.messages.info("alignment applied to the open project (undo reverts it)")
 
-    def _adopt(self, fresh: Project, old: Project) -> None:
-        """Show a project built from a sync result, keeping the old one's roles and path."""
-        for source in old.sources:
-            if fresh.has_source(source.name) and source.role != "other":
-                fresh.set_source_role(source.name, source.role)
+    def _adopt(self, fresh: Project) -> None:
+        """Show a project built from a sync result (it has the old one's roles and path)."""
         self.set_project(fresh)
         unaligned = [s.name for s in fresh.sources if s.clock is None]
         text = "alignment done"

@@ -26,8 +26,8 @@ read at the file's local time 0. Device clocks are wrong by seconds to hours,
 so two overlays relate two sources only weakly: constraints of kind
 ``"overlay"`` carry :data:`OVERLAY_SIGMA_S` (30 s) unless the caller states
 that the clocks were synchronized. Once the sources are aligned by stronger
-evidence, :func:`clock_errors` states each device's clock error relative to
-the others.
+evidence, :func:`clock_error` states a device's clock error relative to
+another's (over a whole alignment: :func:`timesync.workflow.clock_errors`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ __all__ = [
     "read_overlay_clock",
     "find_constraints",
     "overlay_constraint",
-    "clock_errors",
+    "clock_error",
     "creation_time_marks",
     "OVERLAY_SIGMA_S",
     "NO_OVERLAY",
@@ -571,56 +571,41 @@ def _describe(seconds: float) -> str:
     return f"{head}{minutes} minute{'s' if minutes != 1 else ''} {secs:.1f} s"
 
 
-def clock_errors(result: Any) -> list[ClockErrorFinding]:
-    """Each aligned device's clock error relative to the reference device's clock.
+def clock_error(name: str, clock: ClockMap, overlay: dict[str, Any],
+                base_name: str, base_clock: ClockMap, base_overlay: dict[str, Any]) -> ClockErrorFinding:
+    """``name``'s device clock error relative to ``base_name``'s, both sources aligned.
 
     Parameters
     ----------
-    result : SyncResult (anything with ``to_dict()``) or the project dict.
+    name, base_name : str
+        The sources (sentences name their file names).
+    clock, base_clock : ClockMap
+        Their placements on the shared clock (``shared = offset_s + rate * local``).
+    overlay, base_overlay : dict
+        Their ``overlay_clock`` findings (``at_local_zero``, ``rate``, ``uncertainty_s``).
 
     Returns
     -------
-    list[ClockErrorFinding]
-        One per aligned source with an overlay clock, other than the one
-        compared against: the project's reference if it has a clock, else the
-        first aligned source with one. Empty when fewer than two aligned
-        sources have clocks. When one overlay shows a zone and the other does
-        not, the one without is read as UTC and the sentence says so.
+    ClockErrorFinding
+        Measured at the shared time of ``name``'s local 0. When one overlay
+        shows a zone and the other does not, the one without is read as UTC
+        and the sentence says so.
     """
-    data = result.to_dict() if hasattr(result, "to_dict") else result
-    clocked = []
-    for src in data.get("sources", []):
-        oc = src.get("overlay_clock") or {}
-        if not src.get("aligned") or src.get("offset_s") is None or not oc.get("at_local_zero"):
-            continue
-        zero, zoned = parse_clock_value(oc["at_local_zero"])
-        clocked.append((src, zero, zoned, float(oc.get("rate", 1.0)), float(oc.get("uncertainty_s", 0.0))))
-    if len(clocked) < 2:
-        return []
-    ref_name = data.get("reference")
-    clocked.sort(key=lambda c: c[0]["path"] != ref_name)
-    base = clocked[0]
-    findings = []
-    for src, zero, zoned, rate, unc in clocked[1:]:
-        caveat = ""
-        if zoned != base[2]:
-            naive = Path((base[0] if zoned else src)["path"]).name
-            caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
-        at = float(src["offset_s"])  # shared time of this source's local 0
-
-        def reads(entry, shared):
-            s, z, _, r, _ = entry
-            local = (shared - float(s["offset_s"])) / float(s.get("rate", 1.0))
-            return z + r * local
-
-        error = reads((src, zero, zoned, rate, unc), at) - reads(base, at)
-        sigma = math.sqrt(unc**2 + base[4] ** 2 + float(src.get("uncertainty_s") or 0.0) ** 2
-                          + float(base[0].get("uncertainty_s") or 0.0) ** 2)
-        name, other = Path(src["path"]).name, Path(base[0]["path"]).name
-        if abs(error) < max(2 * sigma, 0.0005):
-            sentence = f"{name}'s clock agrees with {other}'s (difference {error:+.3f} s ± {sigma:.3f} s{caveat})"
-        else:
-            way = "ahead of" if error > 0 else "behind"
-            sentence = f"{name}'s clock is {_describe(error)} {way} {other}'s (± {sigma:.3f} s{caveat})"
-        findings.append(ClockErrorFinding(src["path"], base[0]["path"], float(error), float(sigma), at, sentence))
-    return findings
+    zero, zoned = parse_clock_value(overlay["at_local_zero"])
+    base_zero, base_zoned = parse_clock_value(base_overlay["at_local_zero"])
+    rate, unc = float(overlay.get("rate", 1.0)), float(overlay.get("uncertainty_s", 0.0))
+    base_rate, base_unc = float(base_overlay.get("rate", 1.0)), float(base_overlay.get("uncertainty_s", 0.0))
+    caveat = ""
+    if zoned != base_zoned:
+        naive = Path(base_name if zoned else name).name
+        caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
+    at = clock.to_shared(0.0)  # shared time of this source's local 0
+    error = (zero + rate * clock.to_local(at)) - (base_zero + base_rate * base_clock.to_local(at))
+    sigma = math.sqrt(unc**2 + base_unc**2 + clock.uncertainty_s**2 + base_clock.uncertainty_s**2)
+    file, other = Path(name).name, Path(base_name).name
+    if abs(error) < max(2 * sigma, 0.0005):
+        sentence = f"{file}'s clock agrees with {other}'s (difference {error:+.3f} s ± {sigma:.3f} s{caveat})"
+    else:
+        way = "ahead of" if error > 0 else "behind"
+        sentence = f"{file}'s clock is {_describe(error)} {way} {other}'s (± {sigma:.3f} s{caveat})"
+    return ClockErrorFinding(name, base_name, float(error), float(sigma), at, sentence)

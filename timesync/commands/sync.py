@@ -113,21 +113,19 @@ def run(args: argparse.Namespace) -> int:
     if worth_processes(args.files):
         warm_up()  # worker processes get ready while the rest of timesync is imported
     from timesync.cli import EXIT_INCOMPLETE, EXIT_OK
-    from timesync.sync import sync
+    from timesync.workflow import align_project, clock_errors
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     progress = _Progress(sys.stderr, args.quiet)
-    result = sync(args.files, reference=args.reference, progress=progress, methods=methods)
+    alignment = align_project(args.files, reference=args.reference, progress=progress, methods=methods,
+                              project_path=args.output)
+    result = alignment.result
     print(format_table(result))
-    from timesync.align.overlay import clock_errors
-
     for finding in clock_errors(result):  # device clock errors, once aligned (burned-in clocks)
         print(f"clock: {finding.sentence}")
     if args.output:
-        from timesync.project import Project
-
         # through the project store: atomic, and source paths made relative to
         # the project file's folder, so the project opens from anywhere
-        Project.from_sync_result(result, project_path=args.output).save(args.output)
+        alignment.project.save(args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK if result.all_aligned else EXIT_INCOMPLETE

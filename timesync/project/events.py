@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "clock_changed",
     "vocabulary_changed",
     "reference_changed",
+    "anchors_changed",
     "saved",
     "dirty_changed",
 )

@@ -467,6 +467,34 @@ class Project:
                          history_after=(provenance or {}).get("timesync_version"))
         return changed
 
+    def add_anchor(self, anchor: dict[str, Any], *, author: str | None = None) -> dict[str, Any]:
+        """Append a manual anchor (``Anchor.to_dict()``, sources named as in this project) to
+        ``extra["anchors"]``; always one history entry (action ``"anchor_added"``, target
+        ``"anchors"``, ``after`` the anchor and its number), whether or not a clock moves.
+        Emits ``anchors_changed``. Returns the anchor as stored. Solving is the caller's
+        (:func:`timesync.workflow.add_anchor`)."""
+        for key in ("source", "other"):
+            self.source(str(anchor.get(key)))
+        stored = dict(anchor)
+        before = list(self.extra.get("anchors") or [])
+        self.extra["anchors"] = [*before, stored]
+        self._commit("anchors_changed", "anchors", before, list(self.extra["anchors"]), author or self.author,
+                     action="anchor_added", history_before=None,
+                     history_after={"anchor": len(before) + 1, **stored})
+        return stored
+
+    def remove_anchor(self, number: int, *, author: str | None = None) -> dict[str, Any]:
+        """Remove manual anchor ``number`` (1-based, as messages count them); one history entry
+        (action ``"anchor_removed"``, ``before`` the anchor and its number). Returns the anchor."""
+        before = list(self.extra.get("anchors") or [])
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(before):
+            raise ProjectError(f"{self.label}: no anchor {number!r} (the project has {len(before)})")
+        removed = before[number - 1]
+        self.extra["anchors"] = before[: number - 1] + before[number:]
+        self._commit("anchors_changed", "anchors", before, list(self.extra["anchors"]), author or self.author,
+                     action="anchor_removed", history_before={"anchor": number, **removed}, history_after=None)
+        return removed
+
     def set_hash_status(self, name: str, status: str) -> Source:
         """Record the outcome of a hash check (emits ``source_changed``; no history, not dirty)."""
         old = self.source(name)
