@@ -31,9 +31,13 @@ __all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "s
 ALIGNERS = (
     "timesync.align.audio",
     "timesync.align.overlay",
-    "timesync.align.visual",
+    "timesync.align.flashes.visual",
+    "timesync.align.audiovisual",
     "timesync.align.metadata",
 )
+#: Short names of ``methods`` that also select other aligners: ``"visual"`` has
+#: always brought the audio-visual matching (seen flashes against heard impulses).
+IMPLIES = {"visual": ("audiovisual",)}
 #: Schema tag of the project JSON.
 SCHEMA = "timesync.project/1"
 
@@ -213,6 +217,8 @@ def _probe_all(
 def _wanted(methods: Iterable[str] | None) -> list[str]:
     """The aligner modules to run (all of :data:`ALIGNERS` when ``methods`` is None)."""
     wanted = None if methods is None else {m.rsplit(".", 1)[-1] for m in methods}
+    if wanted is not None:
+        wanted |= {also for m in wanted for also in IMPLIES.get(m, ())}
     return [m for m in ALIGNERS if wanted is None or m.rsplit(".", 1)[-1] in wanted]
 
 
