@@ -27,7 +27,7 @@ from timesync.media.probe import summarize
 
 __all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
 
-#: Aligner modules run by :func:`sync`, in order; those not importable are skipped.
+#: Aligner modules run by :func:`sync`, in order.
 ALIGNERS = (
     "timesync.align.audio",
     "timesync.align.overlay",
@@ -233,13 +233,7 @@ def _run_aligners(
     reports, status = [], {}
     for i, modname in enumerate(todo):
         short = modname.rsplit(".", 1)[-1]
-        try:
-            module = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            if exc.name == modname:
-                status[short] = "not available"
-                continue
-            raise
+        module = importlib.import_module(modname)
         lo, hi = 0.1 + 0.85 * i / len(todo), 0.1 + 0.85 * (i + 1) / len(todo)
 
         def sub(f: float, msg: str, lo: float = lo, hi: float = hi) -> None:
