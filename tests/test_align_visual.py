@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from synth.clips import ClipSpec, write_clip
 
 from timesync.align import audiovisual
 from timesync.align.flashes import detect, pattern, visual
 from timesync.align.flashes.detect import detect_flashes
 from timesync.align.flashes.pattern import EventSet, match_and_fit, match_events
 from timesync.align.flashes.visual import NO_FLASHES
-from timesync.align.overlay_synth import ClipSpec, write_clip
 from timesync.media import probe
 
 #: True times of the shots; clip A starts at true 0, clip B at true B_START.
