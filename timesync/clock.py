@@ -17,7 +17,7 @@ Convention (see DESIGN.md, "Time")::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ClockMap", "IDENTITY", "drift_ppm_to_rate", "rate_to_drift_ppm"]
@@ -97,10 +97,6 @@ class ClockMap:
             uncertainty_s=math.hypot(outer.rate * self.uncertainty_s, outer.uncertainty_s),
             method=self.method or outer.method,
         )
-
-    def with_uncertainty(self, uncertainty_s: float) -> ClockMap:
-        """A copy with another uncertainty (seconds, one sigma)."""
-        return replace(self, uncertainty_s=uncertainty_s)
 
     def almost_equal(self, other: ClockMap, epsilon: float = DEFAULT_EPSILON) -> bool:
         """Offsets agree within ``epsilon`` seconds and rates within ``epsilon``."""
