@@ -226,26 +226,14 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     rows, cols = slice(r0, cell[0] + reach + 1), slice(c0, cell[1] + reach + 1)
     block = bright[f0:f1, rows, cols].astype(np.float32)  # the frames and cells around the rise
     noise = noise[rows, cols]
-
-    def at(k: int) -> np.ndarray:
-        return block[k - f0]
-
-    pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else at(n - 1)
-    jump = at(n) - at(n - 1)
+    pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else block[n - 1 - f0]
+    jump = block[n - f0] - block[n - 1 - f0]
     mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
-    horizon = min(count, n + MAX_FLASH_FRAMES + 2)
-    excess = np.clip(block[n - 1 - f0:horizon - f0] - pre, 0, None)[:, mask].sum(axis=1).astype(np.float64)
-    noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
-    # the rise is at frame n (excess[1]) or, faint, already at n-1 (excess[0])
-    e_ref = float(max(excess[0], excess[1]))
-    lit = excess > max(LIT_FRACTION * e_ref, noise_e)
-    first = 0 if lit[0] else 1
-    last = first
-    while last + 1 < len(lit) and lit[last + 1]:
-        last += 1
+    first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + MAX_FLASH_FRAMES + 2) - f0], pre,
+                                             mask, noise)
     start = n - 1 + first
     dur = float(ends[start] - times[start])
-    if last + 1 >= len(lit):  # still lit at the horizon: a lasting step
+    if lasting:  # still lit at the horizon: a lasting step
         if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
             return None, n + 1  # a small lasting change (a clock digit, a moving edge)
         event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
@@ -265,37 +253,85 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
         return None, after
-    if _shift(block, start - f0, after - f0, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()):
-        return None, after  # not back to what it was: a cut or something moving, not a flash
-    around = ndimage.binary_dilation(mask, iterations=1)
-    if _same_shape((block[max(0, start - 1 - f0):after + 1 - f0] - base)[:, around]) < MIN_SAME_SHAPE:
-        return None, after  # the picture around it changed otherwise: something moving, not a flash
-    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
-    if _at_edge((r0 + int(top[0]), c0 + int(top[1])), bright.shape[1:]):
-        return None, after  # brightest at the picture's edge: something coming into view, as like as not
+    if not _added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0)):
+        return None, after
     common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur)
-    boundary = float(ends[start])
-    if float(block[start - f0:after - f0][:, mask].max()) >= SATURATED:
+    saturated = float(block[start - f0:after - f0][:, mask].max()) >= SATURATED
+    return _flash_event(e_lit, noise_e, float(ends[start]), saturated, common), after
+
+
+def _lit_run(block: np.ndarray, pre: np.ndarray, mask: np.ndarray, noise: np.ndarray) \
+        -> tuple[int, int, bool, float]:
+    """Which frames a rise lights: ``(first, last, lasting, noise_e)``.
+
+    ``block`` holds the frames from the one before the rise (frames n - 1 ..
+    the horizon), ``pre`` the baseline before it. A frame is lit when the
+    ``mask`` cells' excess brightness over ``pre`` is above
+    :data:`LIT_FRACTION` of the rise and above three sigmas of their noise
+    (``noise_e``, grey levels summed over the cells). ``first`` and ``last``
+    index ``block``; ``lasting``: still lit at the horizon (a lasting step).
+    """
+    excess = np.clip(block - pre, 0, None)[:, mask].sum(axis=1).astype(np.float64)
+    noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
+    # the rise is at frame n (excess[1]) or, faint, already at n-1 (excess[0])
+    e_ref = float(max(excess[0], excess[1]))
+    lit = excess > max(LIT_FRACTION * e_ref, noise_e)
+    first = 0 if lit[0] else 1
+    last = first
+    while last + 1 < len(lit) and lit[last + 1]:
+        last += 1
+    return first, last, last + 1 >= len(lit), noise_e
+
+
+def _added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray,
+                 peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int]) -> bool:
+    """True when a brightening of frames ``start .. after - 1`` of ``block`` looks like added light.
+
+    Not so when the picture is not back to what it was (a cut or something
+    moving), when the picture around it changed otherwise (something moving,
+    :func:`_same_shape`), or when it is brightest at the picture's edge
+    (something coming into view, as like as not). ``peak``: the most each cell
+    brightened; ``shape``: the grid's (rows, columns); ``origin``: the grid
+    cell of ``block``'s cell (0, 0).
+    """
+    base = (pre + post) / 2
+    if _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()):
+        return False
+    around = ndimage.binary_dilation(mask, iterations=1)
+    if _same_shape((block[max(0, start - 1):after + 1] - base)[:, around]) < MIN_SAME_SHAPE:
+        return False
+    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
+    return not _at_edge((origin[0] + int(top[0]), origin[1] + int(top[1])), shape)
+
+
+def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: bool,
+                 common: dict[str, Any]) -> VisualEvent:
+    """The flash lighting frames with excess energies ``e_lit``, the first ending at ``boundary`` (s).
+
+    See the module docstring for the onset by the number of frames lit;
+    ``common``: the :class:`VisualEvent` fields known already (``frame_s`` is
+    the first lit frame's duration).
+    """
+    dur = common["frame_s"]
+    if saturated:
         # clipped: the split of energy between frames says nothing; the onset lies
         # somewhere in the first lit frame
-        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
-                            saturated=True, uniform=True, **common)
-    elif frames == 1:
-        event = VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12), uniform=True,
-                            **common)
-    elif frames == 2:
+        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
+                           saturated=True, uniform=True, **common)
+    if len(e_lit) == 1:
+        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12), uniform=True,
+                           **common)
+    if len(e_lit) == 2:
         ratio = float(e_lit[0] / e_lit.sum())
         sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
-        event = VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
-    else:
-        full = float(np.median(e_lit[1:-1]))
-        onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
-        # one steady light fills the middle frames: none darker than the first or last; else (two
-        # flashes close together) the first frame's share says little: somewhere in that frame
-        steady = float(e_lit[1:-1].min()) >= 0.9 * max(float(e_lit[0]), float(e_lit[-1]))
-        event = VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
-                            uniform=not steady, **common)
-    return event, after
+        return VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
+    full = float(np.median(e_lit[1:-1]))
+    onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
+    # one steady light fills the middle frames: none darker than the first or last; else (two
+    # flashes close together) the first frame's share says little: somewhere in that frame
+    steady = float(e_lit[1:-1].min()) >= 0.9 * max(float(e_lit[0]), float(e_lit[-1]))
+    return VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
+                       uniform=not steady, **common)
 
 
 def _cell_noise(bright: np.ndarray, most: int = 20000) -> np.ndarray:

@@ -340,7 +340,6 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     runner-up included, and None is returned unless the best offset inside
     has as many votes as the best anywhere.
     """
-    guess = 0.5 * frame_s
     if len(a.t) < min_agreeing or len(b.t) < min_agreeing:
         return None
     hyps, counts = _votes(a, b, frame_s, offsets_s)
@@ -359,29 +358,53 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
     # the same flash only where the durations the two events allow overlap
     allowed = np.maximum(short_a[:, None], short_b[None, :]) <= np.minimum(long_a[:, None], long_b[None, :])
-    refined: list[tuple[int, float, list[tuple[int, int]], MatchedFit | None]] = []
-    for hyp in chosen:
-        pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
-        fit, offset = None, hyp
-        for _ in range(3):
-            if len(pairs) < 2:
-                break
-            ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
-            longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
-            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                              flash_guess_s=min(guess, longest), flash_max_s=longest)
-            if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
-                # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
-                fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                                  flash_guess_s=min(guess, longest), flash_max_s=0.0)
-            offset = fit.offset_s
-            pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
-        refined.append((len(pairs), offset, pairs, fit))
-    # hypotheses within half a frame of a better one are the same one, paired differently; the
-    # runner-up (whatever its count: chance coincidences of unrelated events) sets the bar
-    distinct: list[tuple[int, float, list[tuple[int, int]], MatchedFit | None]] = []
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed) for hyp in chosen]
     if offsets_s is not None:  # a refit may have moved out of the range
         refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
+    return _clear_winner(a, b, refined, frame_s, min_agreeing)
+
+
+#: A refined hypothesis: (pairs agreeing, offset (s), pairs, fit or None).
+_Refined = tuple[int, float, list[tuple[int, int]], MatchedFit | None]
+
+
+def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray) \
+        -> _Refined:
+    """One offset hypothesis refined: ``(pairs agreeing, offset, pairs, fit)``.
+
+    The events are paired within their uncertainties (plus ``slack``, for the
+    flash duration not known yet) where ``allowed``; the offset and the flash
+    duration (``guess`` when it cannot be fitted, or when the fitted one would
+    seldom have lit two frames as often as these did) fitted; three rounds.
+    """
+    long_a, long_b = a.bounds()[1], b.bounds()[1]
+    pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
+    fit, offset = None, hyp
+    for _ in range(3):
+        if len(pairs) < 2:
+            break
+        ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+        longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
+        fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                          flash_guess_s=min(guess, longest), flash_max_s=longest)
+        if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
+            # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=min(guess, longest), flash_max_s=0.0)
+        offset = fit.offset_s
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
+    return len(pairs), offset, pairs, fit
+
+
+def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
+        -> tuple[EventMatch, MatchedFit] | None:
+    """The refined hypothesis that clearly wins (see :func:`match_and_fit`), or None.
+
+    Hypotheses within half a frame of a better one are the same one, paired
+    differently; the runner-up (whatever its count: chance coincidences of
+    unrelated events) sets the bar.
+    """
+    distinct: list[_Refined] = []
     for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
         if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
             distinct.append(r)
