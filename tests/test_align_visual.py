@@ -259,3 +259,17 @@ def test_visual_and_audiovisual_are_aligners_of_their_own():
     assert sync_module._wanted(["audiovisual"]) == [av_mod]
     assert sync_module._wanted(["audio"]) == ["timesync.align.audio"]
     assert "audiovisual" not in visual.find_constraints.__globals__  # no call from one into the other
+
+
+def test_flashes_are_kept_only_for_the_file_they_were_read_from(flash_clips, tmp_path):
+    """The visual and audio-visual aligners share a video's flashes; a file replaced is read again."""
+    import shutil
+
+    video = tmp_path / "video.mp4"
+    shutil.copyfile(flash_clips["b"], video)
+    first = detect.flashes_in(video)
+    assert first == detect_flashes(video) and len(first) == len(flash_clips["b_shots"])
+    first.clear()  # the caller's copy
+    assert len(detect.flashes_in(video)) == len(flash_clips["b_shots"])
+    shutil.copyfile(flash_clips["dark"], video)  # another file under the same name
+    assert detect.flashes_in(video) == []

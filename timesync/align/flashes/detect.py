@@ -418,17 +418,18 @@ _FLASHES_KEPT = 32
 _FLASHES: OrderedDict[tuple, list[VisualEvent]] = OrderedDict()
 
 
-def flashes_in(path: str | Path) -> list[VisualEvent]:
+def flashes_in(path: str | Path, sha256: str | None = None) -> list[VisualEvent]:
     """:func:`detect_flashes` of ``path``, read once for the visual and audio-visual aligners.
 
     The events are kept for the file as it is (same resolved path, size and
-    modification time, as the cell grids of
-    :mod:`timesync.align.overlay_scan` are), for a few dozen files; a file that
-    changed is read again. The list returned is a copy.
+    modification time, as the cell grids of :mod:`timesync.align.overlay_scan`
+    are, and the same ``sha256`` when the caller hashed the file: a file
+    replaced under the same size and time is read again), for a few dozen
+    files. The list returned is a copy.
     """
     resolved = Path(path).resolve()
     stat = resolved.stat()
-    key = (str(resolved), stat.st_size, stat.st_mtime_ns)
+    key = (str(resolved), stat.st_size, stat.st_mtime_ns, sha256)
     if key not in _FLASHES:
         _FLASHES[key] = detect_flashes(path)
         while len(_FLASHES) > _FLASHES_KEPT:

@@ -114,7 +114,7 @@ def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
         if progress:
             progress(0.8 * i / max(1, len(sources)), f"visual: flashes in {src.name}")
         try:
-            events = flashes_in(src.path)
+            events = flashes_in(src.path, getattr(info, "sha256", None))
         except (TimesyncError, OSError, ValueError) as exc:
             notes[src.name] = f"visual events not read: {exc}"
             continue
