@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from results_md import write_block  # noqa: E402
 
+from tests.synth import sounds as syn  # noqa: E402
 from timesync.clock import ClockMap  # noqa: E402
-from timesync.events import synthetic as syn  # noqa: E402
 from timesync.events.impulses import detect_impulses  # noqa: E402
 from timesync.events.shots import detect_shots  # noqa: E402
 

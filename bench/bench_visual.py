@@ -40,10 +40,11 @@ sys.path.insert(0, str(REPO))
 
 from results_md import write_block  # noqa: E402
 
-from timesync.align import overlay, visual  # noqa: E402
+from tests.synth.clips import ClipSpec, write_clip  # noqa: E402
+from timesync.align import audiovisual, overlay  # noqa: E402
+from timesync.align.flashes import detect, pattern, visual  # noqa: E402
 from timesync.align.overlay import parse_clock_value  # noqa: E402
 from timesync.align.overlay_parse import reading_seconds  # noqa: E402
-from timesync.align.overlay_synth import ClipSpec, write_clip  # noqa: E402
 from timesync.media import FrameIndex, probe  # noqa: E402
 
 START, END = "<!-- visual:start -->", "<!-- visual:end -->"
@@ -85,7 +86,7 @@ def sample_incident(folder: Path) -> dict:
                      "speed": src.info.duration_s / wall, "cpu_speed": src.info.duration_s / cpu,
                      "wall_s": wall, "note": clock.note})
     started = time.perf_counter()
-    report = visual.find_constraints(sources)
+    report = _flash_constraints(sources)
     visual_wall = time.perf_counter() - started
     cons = []
     for c in report.constraints:
@@ -118,6 +119,12 @@ def sample_incident(folder: Path) -> dict:
             "clock_errors": errs, "duration_s": sum(s.info.duration_s for s in sources)}
 
 
+def _flash_constraints(sources: list) -> SimpleNamespace:
+    """The ``"visual"`` and ``"audio-visual"`` aligners' constraints (as ``timesync sync --methods visual``)."""
+    return SimpleNamespace(constraints=visual.find_constraints(sources).constraints
+                           + audiovisual.find_constraints(sources).constraints)
+
+
 def shared_cases(media: Path, work: Path) -> list[dict]:
     rng = np.random.default_rng(11)
     unrelated_rng = np.random.default_rng(12)
@@ -148,14 +155,14 @@ def shared_cases(media: Path, work: Path) -> list[dict]:
             row[f"overlay_{tag}_sigma_ms"] = None if clock.fit is None else clock.fit.uncertainty_s * 1000
             row[f"note_{tag}"] = clock.note
         srcs = [SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in (pa, pb)]
-        report = visual.find_constraints(srcs)
+        report = _flash_constraints(srcs)
         for c in report.constraints:
             if c.source == str(pa):
                 row[f"{c.kind}_ms"] = (c.offset_s + b_start) * 1000
                 row[f"{c.kind}_sigma_ms"] = c.uncertainty_s * 1000
                 if c.kind == "visual":
                     row["visual_evidence"] = c.evidence
-        events_a, events_b = visual.detect_flashes(pa), visual.detect_flashes(pb)
+        events_a, events_b = detect.detect_flashes(pa), detect.detect_flashes(pb)
         if "visual_evidence" not in row:  # no clear match: what the best hypothesis was, and why it fell short
             row["visual_rejected"] = _best_rejected(str(pa), events_a, str(pb), events_b, b_start)
         row["flashes_A"] = _detections(events_a, shots, fps_a)
@@ -164,7 +171,7 @@ def shared_cases(media: Path, work: Path) -> list[dict]:
         unrelated = np.sort(unrelated_rng.uniform(0.6, 9.0, 8))
         u = dataclasses.replace(b, flashes=list(unrelated[unrelated > 0.05]))
         pu = write_clip(work / f"{Path(name).stem}_U.mp4", u)
-        constraint, _why = visual.visual_constraint(str(pa), events_a, str(pu), visual.detect_flashes(pu))
+        constraint, _why = visual.visual_constraint(str(pa), events_a, str(pu), detect.detect_flashes(pu))
         row["unrelated"] = None if constraint is None else (constraint.offset_s * 1000, constraint.uncertainty_s * 1000)
         out.append(row)
     return out
@@ -172,12 +179,12 @@ def shared_cases(media: Path, work: Path) -> list[dict]:
 
 def _best_rejected(name_a: str, events_a: list, name_b: str, events_b: list, b_start: float) -> dict | None:
     """The best visual hypothesis without the evidence margin (for the report only), or None."""
-    kept = visual.MIN_EVIDENCE_MARGIN
-    visual.MIN_EVIDENCE_MARGIN = -float("inf")
+    kept = pattern.MIN_EVIDENCE_MARGIN
+    pattern.MIN_EVIDENCE_MARGIN = -float("inf")
     try:
         constraint, _why = visual.visual_constraint(name_a, events_a, name_b, events_b)
     finally:
-        visual.MIN_EVIDENCE_MARGIN = kept
+        pattern.MIN_EVIDENCE_MARGIN = kept
     if constraint is None:
         return None
     return {"error_ms": (constraint.offset_s + b_start) * 1000, "sigma_ms": constraint.uncertainty_s * 1000,
@@ -218,10 +225,10 @@ def _simulated_events(onsets: np.ndarray, fps: float, noise_s: float, rng) -> li
         start, end = n * frame, (n + 1) * frame
         common = dict(frame=n, strength=100.0, cell=(0, 0), frame_s=frame)
         if t + FLASH_S <= end:
-            events.append(visual.VisualEvent(boundary_s=start + frame / 2, ratio=0.5, sigma_s=frame / 12 ** 0.5,
+            events.append(detect.VisualEvent(boundary_s=start + frame / 2, ratio=0.5, sigma_s=frame / 12 ** 0.5,
                                              frames=1, uniform=True, **common))
         else:
-            events.append(visual.VisualEvent(boundary_s=end + rng.normal(0, noise_s), ratio=(end - t) / FLASH_S,
+            events.append(detect.VisualEvent(boundary_s=end + rng.normal(0, noise_s), ratio=(end - t) / FLASH_S,
                                              sigma_s=noise_s, frames=2, **common))
     return sorted(events, key=lambda e: e.boundary_s)
 
@@ -247,7 +254,7 @@ def chance_matches(trials: int = 300, seed: int = 3) -> list[dict]:
                 b = np.append(shots if related else rng.uniform(0.6, 9.0, k), rng.uniform(0.6, 9.0, extra)) - shift
                 ev_a = _simulated_events(a, fps_a, 0.0007, rng)
                 ev_b = _simulated_events(np.sort(b[b > 0.05]), fps_b, 0.0007, rng)
-                if len(ev_b) < visual.MIN_AGREEING:
+                if len(ev_b) < pattern.MIN_AGREEING:
                     continue
                 constraint = visual.visual_constraint("a", ev_a, "b", ev_b)[0]
                 if not related:
@@ -322,7 +329,7 @@ def write_section(sample: dict | None, cases: list[dict], chance: list[dict]) ->
                   "events lit in one frame only, whose onset is known to that frame, not better) and the visual "
                   "match (pairs agreeing; runner-up = pairs under the best other offset; chance = log10 of how "
                   "likely the pairs are as coincidences of unrelated events, needed at least "
-                  f"{visual.MIN_EVIDENCE_MARGIN:g} below the runner-up's); unrelated = A against a B with flashes "
+                  f"{pattern.MIN_EVIDENCE_MARGIN:g} below the runner-up's); unrelated = A against a B with flashes "
                   "at unrelated times (must be no match):", "",
                   "| video | A found/distinct | A extra | A one-frame | B found/distinct | B extra | B one-frame "
                   "| pairs (runner-up) | chance log10 (runner-up) | unrelated |",

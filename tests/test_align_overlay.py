@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from synth.clips import ClipSpec, write_clip
 
 from timesync.align.overlay import (
     NO_OVERLAY,
@@ -20,7 +21,6 @@ from timesync.align.overlay import (
 )
 from timesync.align.overlay_fit import fit_ticks
 from timesync.align.overlay_parse import parse_clock_text, reading_seconds, resolve_date_order
-from timesync.align.overlay_synth import ClipSpec, write_clip
 from timesync.media import probe
 
 START = datetime(2024, 5, 17, 21, 2, 33, 370000)

@@ -8,10 +8,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from synth.clips import ClipSpec, write_clip
 
-from timesync.align import audiovisual, visual
-from timesync.align.overlay_synth import ClipSpec, write_clip
-from timesync.align.visual import NO_FLASHES, EventSet, detect_flashes, match_and_fit, match_events
+from timesync.align import audiovisual
+from timesync.align.flashes import detect, pattern, visual
+from timesync.align.flashes.detect import detect_flashes
+from timesync.align.flashes.pattern import EventSet, match_and_fit, match_events
+from timesync.align.flashes.visual import NO_FLASHES
 from timesync.media import probe
 
 #: True times of the shots; clip A starts at true 0, clip B at true B_START.
@@ -64,7 +67,8 @@ def test_visual_and_audiovisual_constraints(flash_clips):
                for p in (flash_clips["a"], flash_clips["b"], flash_clips["dark"])]
     report = visual.find_constraints(sources)
     assert report.notes[str(flash_clips["dark"])] == NO_FLASHES
-    by_kind = {c.kind: c for c in report.constraints}
+    heard = audiovisual.find_constraints(sources)
+    by_kind = {c.kind: c for c in report.constraints + heard.constraints}
     assert set(by_kind) == {"visual", "audio-visual"}
     for c in by_kind.values():
         assert c.source == str(flash_clips["a"]) and c.other == str(flash_clips["b"])
@@ -73,7 +77,7 @@ def test_visual_and_audiovisual_constraints(flash_clips):
         assert c.uncertainty_s < 0.01
         assert c.rate_uncertainty is None
         assert c.evidence["events_agreeing"] == len(flash_clips["b_shots"])
-    assert report.findings[str(flash_clips["a"])]["impulses_heard"] == len(SHOTS)
+    assert heard.findings[str(flash_clips["a"])]["impulses_heard"] == len(SHOTS)
 
 
 def test_heard_impulses(flash_clips):
@@ -167,7 +171,7 @@ def test_busy_scene_matched_at_two_frame_rates(busy_clips):
     assert abs(constraint.offset_s + BUSY_B_START) <= 3 * constraint.uncertainty_s
     assert constraint.uncertainty_s < 0.005
     assert constraint.evidence["events_agreeing"] >= len(busy_clips["b_shots"]) - 1
-    assert constraint.evidence["chance_log10"] < constraint.evidence["second_chance_log10"] - visual.MIN_EVIDENCE_MARGIN
+    assert constraint.evidence["chance_log10"] < constraint.evidence["second_chance_log10"] - pattern.MIN_EVIDENCE_MARGIN
 
 
 def test_unrelated_flash_times_do_not_match(busy_clips):
@@ -177,6 +181,7 @@ def test_unrelated_flash_times_do_not_match(busy_clips):
     assert constraint is None and why == "flashes of a and u do not match clearly"
     sources = [SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in (busy_clips["a"], busy_clips["u"])]
     assert visual.find_constraints(sources).constraints == []
+    assert audiovisual.find_constraints(sources).constraints == []
 
 
 def test_match_needs_more_than_the_chance_runner_up():
@@ -206,25 +211,25 @@ def test_flash_duration_must_fit_how_often_flashes_lit_two_frames():
     """Flashes that lit two 33-ms frames 6 times in 8 last about 25 ms: not 1 ms, nor over a frame."""
     frame = 1 / 30
 
-    def event(k: int, frames: int) -> visual.VisualEvent:
+    def event(k: int, frames: int) -> detect.VisualEvent:
         t = 1 + k * 0.7
-        return visual.VisualEvent(boundary_s=t, ratio=0.5 if frames == 1 else 0.4, sigma_s=0.001, frame=30 + k * 21,
+        return detect.VisualEvent(boundary_s=t, ratio=0.5 if frames == 1 else 0.4, sigma_s=0.001, frame=30 + k * 21,
                                   frames=frames, strength=100.0, cell=(0, 0), frame_s=frame, uniform=frames == 1)
 
     events = EventSet.of([event(k, 2 if k < 6 else 1) for k in range(8)])
     pairs = [(events, k) for k in range(8)]
-    assert visual._crossings_unlikely(pairs, 0.001)
-    assert not visual._crossings_unlikely(pairs, 0.025)
-    assert visual._crossings_unlikely(pairs, 1.5 * frame)
+    assert pattern._crossings_unlikely(pairs, 0.001)
+    assert not pattern._crossings_unlikely(pairs, 0.025)
+    assert pattern._crossings_unlikely(pairs, 1.5 * frame)
     # heard instants say nothing about it
-    assert not visual._crossings_unlikely([(EventSet.instants([1.0, 2.0], 0.001), k) for k in range(2)], 0.001)
+    assert not pattern._crossings_unlikely([(EventSet.instants([1.0, 2.0], 0.001), k) for k in range(2)], 0.001)
 
 
-def _light_bar(offset_s: float) -> list[visual.VisualEvent]:
+def _light_bar(offset_s: float) -> list[detect.VisualEvent]:
     """A light bar's five-flash pattern repeating every 20 s for 80 s, seen ``offset_s`` later."""
     frame = 1 / 30
     times = [t + 20 * k + offset_s for k in range(4) for t in (0.3, 1.1, 1.75, 2.9, 4.2)]
-    return [visual.VisualEvent(boundary_s=t, ratio=0.4, sigma_s=0.001, frame=round(t * 30), frames=2,
+    return [detect.VisualEvent(boundary_s=t, ratio=0.4, sigma_s=0.001, frame=round(t * 30), frames=2,
                                strength=100.0, cell=(0, 0), frame_s=frame, uniform=False) for t in times]
 
 
@@ -243,3 +248,28 @@ def test_metadata_narrows_a_repeating_flash_pattern():
     assert constraint.evidence["narrowed_to_s"] == [-4.5, 12.5]
     far = Constraint(source="a.mp4", other="b.mp4", offset_s=60.0, uncertainty_s=2.0, kind="metadata")
     assert visual.visual_constraint("a.mp4", a, "b.mp4", b, far)[0] is None  # no pattern there
+
+
+def test_visual_and_audiovisual_are_aligners_of_their_own():
+    """``"visual"`` selects the audio-visual aligner too (as before the split); each runs on its own."""
+    from timesync import sync as sync_module
+
+    visual_mod, av_mod = "timesync.align.flashes.visual", "timesync.align.audiovisual"
+    assert sync_module._wanted(["visual"]) == [visual_mod, av_mod]
+    assert sync_module._wanted(["audiovisual"]) == [av_mod]
+    assert sync_module._wanted(["audio"]) == ["timesync.align.audio"]
+    assert "audiovisual" not in visual.find_constraints.__globals__  # no call from one into the other
+
+
+def test_flashes_are_kept_only_for_the_file_they_were_read_from(flash_clips, tmp_path):
+    """The visual and audio-visual aligners share a video's flashes; a file replaced is read again."""
+    import shutil
+
+    video = tmp_path / "video.mp4"
+    shutil.copyfile(flash_clips["b"], video)
+    first = detect.flashes_in(video)
+    assert first == detect_flashes(video) and len(first) == len(flash_clips["b_shots"])
+    first.clear()  # the caller's copy
+    assert len(detect.flashes_in(video)) == len(flash_clips["b_shots"])
+    shutil.copyfile(flash_clips["dark"], video)  # another file under the same name
+    assert detect.flashes_in(video) == []

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import signal
 from scipy.io import wavfile
+from synth import sounds as syn
 
 from timesync.events import detect_impulses
-from timesync.events import synthetic as syn
 from timesync.events.impulses import track_status
 from timesync.events.shots import detect_in_blocks
 

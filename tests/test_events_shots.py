@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 import pytest
+from synth import sounds as syn
 
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events import synthetic as syn
 from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
 from timesync.events.table import NO_POSITIONS_BASIS
 from timesync.events.travel import emission_from_distances, multilaterate, speed_of_sound

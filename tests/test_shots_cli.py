@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media_factory import AudioSpec, make_audio, make_video
+from synth import sounds as syn
 
 from timesync.cli import main
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events import synthetic as syn
 from timesync.events.shots import detect_shots
 from timesync.project import Project
 

@@ -1,7 +1,7 @@
 """Detect shots in the app: candidates on the timeline and in a list, accept/reject, add as events, undo/redo.
 
 The incident: camA.mp4 (30 fps, reference) and camB.mp4 (25 fps, local =
-shared - 0.5 s), each with synthetic gunshots (``timesync.events.synthetic``)
+shared - 0.5 s), each with synthetic gunshots (``tests/synth/sounds.py``)
 at the same shared times, encoded with AAC by ``media_factory``.
 """
 

@@ -63,13 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"timesync {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"timesync.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"timesync.commands.{name}":
-                continue  # not built yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"timesync.commands.{name}").register(subparsers)
     return parser
 
 

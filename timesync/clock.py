@@ -132,10 +132,6 @@ class ClockMap:
         """
         return replace(self, offset_s=self.offset_s + (self.rate - rate) * at_local_s, rate=rate)
 
-    def with_uncertainty(self, uncertainty_s: float) -> ClockMap:
-        """A copy with another uncertainty (seconds, one sigma)."""
-        return replace(self, uncertainty_s=uncertainty_s)
-
     def almost_equal(self, other: ClockMap, epsilon: float = DEFAULT_EPSILON) -> bool:
         """Offsets agree within ``epsilon`` seconds and rates within ``epsilon``."""
         return abs(self.offset_s - other.offset_s) <= epsilon and abs(self.rate - other.rate) <= epsilon

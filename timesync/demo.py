@@ -1,11 +1,12 @@
 """``python -m timesync.demo --out out/demo``: sync the sample incident and compare with its truth.
 
-Runs whatever alignment exists (:func:`timesync.sync.sync`), detects shots
-(:mod:`timesync.events`) when available, writes ``incident.json`` (the project
-JSON of DESIGN.md) and the exports that exist (csv, html, vtt, otio, eaf) into
-the output folder, then prints a short summary: each source's offset and drift
-against the truth (errors in ms and in sigmas) and the shots found against the
-true ones. Parts that are not built yet are reported as such, not as failures.
+Runs the alignment (:func:`timesync.sync.sync`), detects shots
+(:mod:`timesync.events`), writes ``incident.json`` (the project JSON of
+DESIGN.md) and the exports (csv, html, vtt, otio, eaf) into the output
+folder, then prints a short summary: each source's offset and drift against
+the truth (errors in ms and in sigmas) and the shots found against the true
+ones. A step that fails on the input (alignment, shots, an export) is
+reported as such, and the demo goes on.
 
 It reads ``sample_media/`` (or ``--samples``) and never writes there. When no
 sample incident exists, one is generated into ``OUT/media``. Exit status 0
@@ -30,7 +31,7 @@ from timesync.errors import TimesyncError
 __all__ = ["DemoReport", "run_demo", "compare_clocks", "compare_overlays", "match_shots", "format_summary", "main"]
 
 REPO_SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
-#: Exports written when available: format -> file name.
+#: Exports written: format -> file name.
 EXPORTS = {"csv": "incident.csv", "html": "incident.html", "vtt": "incident.vtt", "otio": "incident.otio", "eaf": "incident.eaf"}
 #: A detected shot matches a true one within this (s) on the shared clock.
 SHOT_MATCH_S = 0.010
@@ -190,43 +191,22 @@ def _unaligned(paths: list[str], reference: str, reason: str) -> dict[str, Any]:
 
 def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress,
           methods: list[str] | None = None) -> Any:
-    """The SyncResult, or a project dict with only the reference placed when sync is missing or fails."""
-    try:
-        from timesync.sync import sync
+    """The SyncResult, or a project dict with only the reference placed when sync fails."""
+    from timesync.sync import sync
 
-        if methods is None:
-            return sync(paths, reference=reference, progress=progress)
+    try:
         return sync(paths, reference=reference, progress=progress, methods=methods)
-    except (ImportError, NotImplementedError) as exc:
-        reason = f"alignment is not available yet ({type(exc).__name__}: {exc})"
     except TimesyncError as exc:
         reason = f"alignment failed: {exc}"
     report.unavailable["alignment"] = reason
     return _unaligned(paths, reference, reason)
 
 
-def _project(result: Any, project_path: Path, report: DemoReport) -> Any:
-    """A Project from the sync result, or None (the dict is then written as is)."""
-    try:
-        from timesync.project import Project
-
-        return Project.from_sync_result(result, project_path=project_path)
-    except (ImportError, NotImplementedError) as exc:
-        report.unavailable["project"] = f"{type(exc).__name__}: {exc}"
-        return None
-
-
 def _shots(project: Any, report: DemoReport, progress: Progress) -> list[float]:
-    try:
-        from timesync.events.shots import add_shots_to_project, detect_shots
-    except ImportError as exc:
-        report.unavailable["shots"] = f"shot detection is not available yet ({exc})"
-        return []
+    from timesync.events.shots import add_shots_to_project, detect_shots
+
     try:
         table = detect_shots(project, progress=progress)
-    except NotImplementedError as exc:
-        report.unavailable["shots"] = f"shot detection is not available yet ({exc})"
-        return []
     except TimesyncError as exc:
         report.unavailable["shots"] = f"shot detection failed: {exc}"
         return []
@@ -235,12 +215,8 @@ def _shots(project: Any, report: DemoReport, progress: Progress) -> list[float]:
 
 
 def _exports(project: Any, out: Path, report: DemoReport) -> None:
-    try:
-        from timesync.export import FORMATS, export
-    except ImportError as exc:
-        report.unavailable["export"] = f"exports are not available yet ({exc})"
-        return
     from timesync.errors import ExportError
+    from timesync.export import FORMATS, export
 
     for fmt, name in EXPORTS.items():
         if fmt not in FORMATS:
@@ -248,8 +224,6 @@ def _exports(project: Any, out: Path, report: DemoReport) -> None:
             continue
         try:
             report.exports[fmt] = str(export(project, fmt, out / name, force=True))
-        except ImportError as exc:
-            report.unavailable[f"export {fmt}"] = f"not available yet ({exc})"
         except ExportError as exc:
             report.unavailable[f"export {fmt}"] = str(exc)
 
@@ -273,6 +247,7 @@ def run_demo(
     methods : list of str, optional
         Aligners to run (``"audio"``, ``"overlay"``...); all by default.
     """
+    from timesync.project import Project
     from timesync.samples import load_truth
 
     out = Path(out).absolute()
@@ -287,18 +262,13 @@ def run_demo(
     reference = os.path.relpath(folder / truth["reference"])
     result = _sync(paths, reference, report, prog, methods)
     project_path = out / "incident.json"
-    project = _project(result, project_path, report)
+    project = Project.from_sync_result(result, project_path=project_path)
     shot_times: list[float] = []
-    if project is not None:
-        if "alignment" not in report.unavailable:
-            shot_times = _shots(project, report, prog)
-        report.project_path = project.save(project_path)
-        data = project.to_dict()
-        _exports(project, out, report)
-    else:
-        data = result if isinstance(result, dict) else result.to_dict()
-        project_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        report.project_path = project_path
+    if "alignment" not in report.unavailable:
+        shot_times = _shots(project, report, prog)
+    report.project_path = project.save(project_path)
+    data = project.to_dict()
+    _exports(project, out, report)
     report.sources = compare_clocks(data, truth)
     report.overlays = compare_overlays(data, truth)
     report.shots = match_shots(shot_times, [s["shared_s"] for s in truth["shots"]])

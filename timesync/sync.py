@@ -27,13 +27,17 @@ from timesync.media.probe import summarize
 
 __all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
 
-#: Aligner modules run by :func:`sync`, in order; those not importable are skipped.
+#: Aligner modules run by :func:`sync`, in order.
 ALIGNERS = (
     "timesync.align.audio",
     "timesync.align.overlay",
-    "timesync.align.visual",
+    "timesync.align.flashes.visual",
+    "timesync.align.audiovisual",
     "timesync.align.metadata",
 )
+#: Short names of ``methods`` that also select other aligners: ``"visual"`` has
+#: always brought the audio-visual matching (seen flashes against heard impulses).
+IMPLIES = {"visual": ("audiovisual",)}
 #: Schema tag of the project JSON.
 SCHEMA = "timesync.project/1"
 
@@ -225,6 +229,8 @@ def _probe_all(
 def _wanted(methods: Iterable[str] | None) -> list[str]:
     """The aligner modules to run (all of :data:`ALIGNERS` when ``methods`` is None)."""
     wanted = None if methods is None else {m.rsplit(".", 1)[-1] for m in methods}
+    if wanted is not None:
+        wanted |= {also for m in wanted for also in IMPLIES.get(m, ())}
     return [m for m in ALIGNERS if wanted is None or m.rsplit(".", 1)[-1] in wanted]
 
 
@@ -239,13 +245,7 @@ def _run_aligners(
     reports, status = [], {}
     for i, modname in enumerate(todo):
         short = modname.rsplit(".", 1)[-1]
-        try:
-            module = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            if exc.name == modname:
-                status[short] = "not available"
-                continue
-            raise
+        module = importlib.import_module(modname)
         lo, hi = 0.1 + 0.85 * i / len(todo), 0.1 + 0.85 * (i + 1) / len(todo)
 
         def sub(f: float, msg: str, lo: float = lo, hi: float = hi) -> None:

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["seconds_to_samples", "samples_to_seconds", "seconds_to_pts", "pts_to_seconds", "format_hms"]
+__all__ = ["seconds_to_samples", "seconds_to_pts", "pts_to_seconds", "format_hms"]
 
 
 def seconds_to_samples(t_s: float, sr: int) -> int:
     """Nearest sample index at ``t_s`` seconds for a sample rate ``sr`` (Hz)."""
     return round(t_s * sr)
-
-
-def samples_to_seconds(n: int, sr: int) -> float:
-    """Seconds at sample ``n`` for a sample rate ``sr`` (Hz)."""
-    return n / sr
 
 
 def seconds_to_pts(t_s: float, time_base: Fraction) -> int:

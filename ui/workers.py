@@ -60,11 +60,6 @@ class Job(QRunnable):
         self._cancel.set()
 
     @property
-    def is_cancelled(self) -> bool:
-        """True once :meth:`cancel` was called."""
-        return self._cancel.is_set()
-
-    @property
     def done(self) -> bool:
         """True when the job has ended (any way)."""
         return self._done.is_set()

@@ -367,6 +367,21 @@ def _chunk_totals(cc: _ChunkCorrelator, chunk_lags: tuple[float, float] | None):
     return total, drifted, line
 
 
+def _search_range(offsets_s: tuple[float, float] | None, n_a: int, n_b: int) \
+        -> tuple[np.ndarray | None, tuple[float, float] | None]:
+    """The lags of the total curve inside ``offsets_s`` (a bool mask over lags
+    ``-(n_b - 1) .. n_a - 1``), and the lag range (frames) a chunk's peak may take
+    there, widened by the most a drift line moves it; ``(None, None)`` without a range.
+    """
+    if offsets_s is None:
+        return None, None
+    lo, hi = offsets_s[0] * FRAME_RATE, offsets_s[1] * FRAME_RATE
+    lags = np.arange(-(n_b - 1), n_a)
+    allowed = (lags >= lo) & (lags <= hi)
+    drift = MAX_DRIFT_PPM * 1e-6 * n_b + 1.0  # a chunk's lag moves this far along a drift line
+    return allowed, (lo - drift, hi + drift)
+
+
 def coarse_match(
     fa: np.ndarray,
     fb: np.ndarray,
@@ -398,13 +413,7 @@ def coarse_match(
         return None
     cc = _ChunkCorrelator(fa, fb, int(round(CHUNK_S * FRAME_RATE)))
     counts = _overlap_counts(n_a, n_b)
-    allowed, chunk_lags = None, None
-    if offsets_s is not None:
-        lo, hi = offsets_s[0] * FRAME_RATE, offsets_s[1] * FRAME_RATE
-        lags = np.arange(-(n_b - 1), n_a)
-        allowed = (lags >= lo) & (lags <= hi)
-        drift = MAX_DRIFT_PPM * 1e-6 * n_b + 1.0  # a chunk's lag moves this far along a drift line
-        chunk_lags = (lo - drift, hi + drift)
+    allowed, chunk_lags = _search_range(offsets_s, n_a, n_b)
     total, drifted, line = _chunk_totals(cc, chunk_lags)
     best = _best(total, counts, min_overlap, fa.shape[1], allowed)
     if best is None:

@@ -4,8 +4,12 @@ A gunshot is heard by a body cam and its muzzle flash seen by a helicopter
 camera. One such coincidence proves nothing; a pattern of several, with the
 same intervals in both, does. The impulse onsets come from
 :func:`timesync.events.detect_impulses`; the flashes from
-:func:`timesync.align.visual.detect_flashes`; the pattern matching and the
-fit (offset and flash duration) are those of :mod:`timesync.align.visual`.
+:func:`timesync.align.flashes.detect.detect_flashes`; the pattern matching and the
+fit (offset and flash duration) are those of :mod:`timesync.align.flashes.pattern`,
+which the ``"visual"`` aligner uses too. This is an aligner of its own in
+:data:`timesync.sync.ALIGNERS`, run after ``"visual"`` (``--methods visual``
+selects both); a video's flashes are read once for the two
+(:func:`timesync.align.flashes.detect.flashes_in`).
 
 Sound travels about 2.9 ms per metre: an impulse is heard later than its flash
 is seen by the distance to the microphone over the speed of sound. That delay
@@ -23,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
-from timesync.align.visual import EventSet, VisualEvent, detect_flashes, match_and_fit
+from timesync.align.flashes.detect import VisualEvent
+from timesync.align.flashes.pattern import EventSet, match_and_fit
 
 __all__ = ["heard_impulses", "audiovisual_constraint", "find_constraints"]
 
@@ -61,9 +66,9 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
                            flashes: list[VisualEvent]) -> Constraint | None:
     """An ``"audio-visual"`` constraint: ``t_video = offset + t_audio``, or None.
 
-    None unless at least :data:`timesync.align.visual.MIN_AGREEING` heard
+    None unless at least :data:`timesync.align.flashes.pattern.MIN_AGREEING` heard
     impulses and seen flashes agree under one offset that clearly beats all
-    others (:func:`timesync.align.visual.match_and_fit`). The uncertainty adds
+    others (:func:`timesync.align.flashes.pattern.match_and_fit`). The uncertainty adds
     :data:`ONSET_SYSTEMATIC_S` for the different onset definitions of a heard
     impulse and a seen flash.
     """
@@ -96,7 +101,9 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
     ----------
     sources : SourceMedia with ``name``, ``path``, ``info``.
     progress : optional ``progress(fraction, message)``.
-    flashes : flashes already detected per source name (detected here when None).
+    flashes : flashes already detected per source name; when None, those of every video with
+        at least :data:`timesync.align.flashes.pattern.MIN_AGREEING` of them
+        (:func:`timesync.align.flashes.visual.video_flashes`).
 
     Returns
     -------
@@ -107,17 +114,9 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
 
     report = AlignerReport(method="audio-visual")
     if flashes is None:
-        flashes = {}
-        for src in sources:
-            info = getattr(src, "info", None)
-            if info is not None and getattr(info, "video", None) is None:
-                continue
-            try:
-                events = detect_flashes(src.path)
-            except (TimesyncError, OSError, ValueError):
-                continue
-            if events:
-                flashes[src.name] = events
+        from timesync.align.flashes.visual import video_flashes
+
+        flashes = video_flashes(sources)
     heard: dict[str, np.ndarray] = {}
     for i, src in enumerate(sources):
         info = getattr(src, "info", None)

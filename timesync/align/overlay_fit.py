@@ -173,6 +173,29 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
     if not segments:
         return None
     main = max(segments, key=lambda r: (len(r), -r[0]))
+    jumps = _jumps(tau, values, runs)
+    idx, val = _numbered_ticks(tau, lo, hi, values, main, segments)
+    if len(idx) < 2:
+        return None
+    idx_a = np.array(idx)
+    val_a = np.array(val)
+    ref = float(np.round(np.median(val_a)))
+    x = val_a - ref
+    d, c, keep = _robust_line(tau, lo, hi, idx_a, x)
+    idx_a, x = idx_a[keep], x[keep]
+    at_zero, rate, sigma, rate_sigma, method = _clock_fit(tau, lo, hi, idx_a, x, ref, c, d)
+    return TickFit(
+        at_zero=float(at_zero), rate=float(rate), uncertainty_s=float(sigma), ticks=len(idx_a),
+        readings=int(sum(1 for k in main if k in set(idx_a.tolist()))), rejected=rejected, jumps=jumps,
+        span_s=(float(tau[idx_a].min()), float(tau[idx_a].max())), method=method,
+        rate_uncertainty=float(rate_sigma),
+    )
+
+
+def _jumps(tau: np.ndarray, values: dict[int, float], runs: list[list[int]]) -> list[ClockJump]:
+    """The clock's jumps between lasting runs of consistent readings (the first and last
+    runs count as lasting, whatever their length); each at the first read tick after
+    the run before it."""
     jumps = []
     lasting = [r for r in runs if len(r) >= 2 or r is runs[0] or r is runs[-1]]
     read = sorted(values)
@@ -180,7 +203,18 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
         jump = (values[after[0]] - tau[after[0]]) - (values[before[-1]] - tau[before[-1]])
         first_after = next(k for k in read if k > before[-1])
         jumps.append(ClockJump(at_local_s=float(tau[first_after]), jump_s=float(jump)))
-    # number every tick in the main segment's time span from its readings
+    return jumps
+
+
+def _numbered_ticks(tau: np.ndarray, lo: np.ndarray, hi: np.ndarray, values: dict[int, float],
+                    main: list[int], segments: list[list[int]]) -> tuple[list[int], list[float]]:
+    """Every tick in the main segment's time span, numbered from its readings: the tick
+    indices and the whole-second values (s since 1970) that began at them.
+
+    The first and last segments reach to the start and end of the file. A change
+    more than a quarter second (plus its interval's width) off a whole second is
+    not a seconds tick (occlusion, flicker) and is left out.
+    """
     read_idx = np.array(main)
     read_val = np.array([values[k] for k in main])
     first, last = read_idx.min(), read_idx.max()
@@ -201,12 +235,14 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
             continue  # a change that is not a seconds tick (occlusion, flicker)
         idx.append(k)
         val.append(float(whole))
-    if len(idx) < 2:
-        return None
-    idx_a = np.array(idx)
-    val_a = np.array(val)
-    ref = float(np.round(np.median(val_a)))
-    x = val_a - ref
+    return idx, val
+
+
+def _robust_line(tau: np.ndarray, lo: np.ndarray, hi: np.ndarray, idx_a: np.ndarray, x: np.ndarray) \
+        -> tuple[float, float, np.ndarray]:
+    """``tau = c + d * x`` fitted to the ticks ``idx_a`` (``x``: their values in seconds from
+    the reference), dropping ticks off the line by more than their interval's width
+    (three rounds at most): ``(d, c, kept ticks)``."""
     keep = np.ones(len(idx_a), bool)
     for _ in range(3):
         if np.ptp(x[keep]) > 0:
@@ -219,7 +255,16 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
         if new_keep.sum() < 2 or np.array_equal(new_keep, keep):
             break
         keep = new_keep
-    idx_a, x = idx_a[keep], x[keep]
+    return d, c, keep
+
+
+def _clock_fit(tau: np.ndarray, lo: np.ndarray, hi: np.ndarray, idx_a: np.ndarray, x: np.ndarray,
+               ref: float, c: float, d: float) -> tuple[float, float, float, float, str]:
+    """The clock from the kept ticks: ``(at_zero, rate, uncertainty_s, rate_uncertainty, method)``.
+
+    By the intersection of the ticks' intervals (:func:`_feasible_box`) when
+    they have one, else by the least-squares line ``tau = c + d * x``.
+    """
     width_med = float(np.median(hi[idx_a] - lo[idx_a]))
     n = len(idx_a)
     sxx = float(np.sum((x - x.mean()) ** 2))
@@ -230,18 +275,11 @@ def fit_ticks(lo: np.ndarray, hi: np.ndarray, values: dict[int, float]) -> TickF
         at_zero = ref + x0
         sigma = max(x0_range / math.sqrt(12), 1e-4)
         rate_sigma = u_range / math.sqrt(12) * rate**2
-        method = "intersection"
-    else:
-        sigma_c = max(float(np.std(tau[idx_a] - c - d * x)) / math.sqrt(n), width_med / math.sqrt(12 * n))
-        sigma_d = width_med / math.sqrt(12) / math.sqrt(sxx) if sxx > 0 else 0.0
-        rate = 1.0 / d
-        at_zero = ref - c * rate
-        sigma = math.hypot(sigma_c * rate, sigma_d * abs(ref - at_zero) * rate)
-        rate_sigma = sigma_d * rate**2
-        method = "least-squares"
-    return TickFit(
-        at_zero=float(at_zero), rate=float(rate), uncertainty_s=float(sigma), ticks=n,
-        readings=int(sum(1 for k in main if k in set(idx_a.tolist()))), rejected=rejected, jumps=jumps,
-        span_s=(float(tau[idx_a].min()), float(tau[idx_a].max())), method=method,
-        rate_uncertainty=float(rate_sigma),
-    )
+        return at_zero, rate, sigma, rate_sigma, "intersection"
+    sigma_c = max(float(np.std(tau[idx_a] - c - d * x)) / math.sqrt(n), width_med / math.sqrt(12 * n))
+    sigma_d = width_med / math.sqrt(12) / math.sqrt(sxx) if sxx > 0 else 0.0
+    rate = 1.0 / d
+    at_zero = ref - c * rate
+    sigma = math.hypot(sigma_c * rate, sigma_d * abs(ref - at_zero) * rate)
+    rate_sigma = sigma_d * rate**2
+    return at_zero, rate, sigma, rate_sigma, "least-squares"

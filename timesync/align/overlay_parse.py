@@ -66,11 +66,6 @@ class ClockReading:
     fraction_shown: bool
     text: str
 
-    @property
-    def zone_shown(self) -> bool:
-        """True when the overlay shows a zone (Z, UTC, +hh:mm...)."""
-        return self.value.tzinfo is not None
-
 
 def _digits(text: str) -> str:
     return text.translate(_DIGIT_FIX)

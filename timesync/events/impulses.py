@@ -35,22 +35,28 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage
 
-__all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS"]
+from timesync.events.envelopes import (
+    _EPS,
+    BG_PERCENTILE,
+    PEAK_WINDOW_S,
+    _background,
+    _background_spectrum,
+    _duration_and_decay,
+    _frame_energy_db,
+    _highpass,
+    _rise_time,
+    _spectral_features,
+)
 
-_EPS = 1e-12
+__all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
+
 #: The energy envelope: windows of two hops, one every HOP_S seconds.
 HOP_S = 0.0005
-#: Levels (peak dBFS, peak energy) are measured this long after the onset, so
-#: that a next shot or echo does not lend its level to the one before.
-PEAK_WINDOW_S = 0.005
 #: A rise is looked for over this long (s): what comes in the next RISE_S must
 #: stand ``jump_db`` above the loudest of the 1-5 ms before.
 RISE_S = 0.002
-#: The background level is this percentile of the energy over a 4 s window: low,
-#: so that a dense exchange of fire filling the window does not lift it.
-BG_PERCENTILE = 10
 
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
@@ -126,99 +132,7 @@ class Impulse:
         return asdict(self)
 
 
-# -- envelopes ------------------------------------------------------------------
-
-
-def _highpass(x: np.ndarray, sr: float, cutoff_hz: float) -> np.ndarray:
-    """Causal 4th-order Butterworth high-pass (cutoff clamped below Nyquist)."""
-    cutoff = min(cutoff_hz, 0.35 * sr)
-    sos = signal.butter(4, cutoff, btype="highpass", fs=sr, output="sos")
-    return signal.sosfilt(sos, x)
-
-
-def _frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
-    """Mean-square energy in dB of windows of ``win`` samples every ``hop``; frame i starts at i*hop."""
-    csum = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
-    starts = np.arange(0, max(len(x) - win, 0) + 1, hop)
-    energy = (csum[starts + win] - csum[starts]) / win
-    return 10.0 * np.log10(energy + _EPS)
-
-
-def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
-    """Running background level and robust sigma (1.4826 MAD) of ``e_db`` over ``window_s``.
-
-    The level is a low percentile (:data:`BG_PERCENTILE`) rather than the
-    median, so shots and their tails filling most of the window do not lift it. Computed on a 10 ms grid
-    and interpolated back, so hours of audio stay cheap.
-    """
-    step = max(1, round(per_s * 0.01))
-    n10 = len(e_db) // step
-    if n10 < 3:
-        med = np.full(len(e_db), np.median(e_db))
-        return med, np.full(len(e_db), 1.4826 * np.median(np.abs(e_db - med)))
-    coarse = e_db[: n10 * step].reshape(n10, step).mean(axis=1)
-    size = max(3, round(window_s / 0.01) | 1)
-    med = ndimage.percentile_filter(coarse, BG_PERCENTILE, size=size, mode="nearest")
-    mad = ndimage.median_filter(np.abs(coarse - med), size=size, mode="nearest")
-    grid = (np.arange(n10) + 0.5) * step
-    at = np.arange(len(e_db))
-    return np.interp(at, grid, med), np.interp(at, grid, 1.4826 * mad)
-
-
-# -- features -------------------------------------------------------------------
-
-
-def _power_spectrum(x: np.ndarray) -> np.ndarray:
-    """Hann-windowed power spectrum of ``x`` (mean removed)."""
-    x = x - x.mean()
-    return np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
-
-
-def _background_spectrum(x: np.ndarray, onset: int, n: int) -> np.ndarray | None:
-    """Mean power spectrum of up to five ``n``-sample windows ending 5 ms before ``onset``."""
-    end = onset - max(1, n // 4)
-    starts = [end - (k + 1) * n for k in range(5) if end - (k + 1) * n >= 0]
-    if not starts:
-        return None
-    return np.mean([_power_spectrum(x[a : a + n]) for a in starts], axis=0)
-
-
-def _spectral_features(
-    x: np.ndarray, sr: float, background: np.ndarray | None = None
-) -> tuple[float, float, float]:
-    """(energy fraction above min(2 kHz, sr/6), above sr/8, flatness over 300 Hz .. 0.9 Nyquist).
-
-    With ``background`` (a power spectrum of the same length), the features
-    describe the *excess* over it (spectral subtraction), so the sound of the
-    scene around an impulse does not lend it its high frequencies.
-    """
-    if len(x) < 16:
-        return 0.0, 0.0, 0.0
-    spec = _power_spectrum(x)
-    if background is not None and len(background) == len(spec):
-        # keep a tenth of every bin so that no band drops to zero (flatness)
-        spec = np.maximum(spec - background, 0.1 * spec)
-    freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
-    split = min(2000.0, sr / 6.0)
-    total = spec[freqs > 50.0].sum() + _EPS
-    hf = float(spec[freqs >= split].sum() / total)
-    top = float(spec[freqs >= sr / 8.0].sum() / total)
-    # flatness on a smoothed spectrum (half-octave bins), after removing the
-    # overall tilt (a fit in log-log): a pink blast is "flat", a chirp or a
-    # resonance is not
-    edges = np.geomspace(300.0, 0.45 * sr, 13)
-    centres, levels = [], []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        sel = (freqs >= lo) & (freqs < hi)
-        if np.any(sel):
-            centres.append(math.log(math.sqrt(lo * hi)))
-            levels.append(math.log(float(spec[sel].mean()) + _EPS))
-    if len(levels) < 4:
-        return hf, top, 0.0
-    coef = np.polyfit(centres, levels, 1)
-    resid = np.exp(np.asarray(levels) - np.polyval(coef, centres))
-    flat = float(np.exp(np.mean(np.log(resid))) / np.mean(resid))
-    return hf, top, flat
+# -- score ----------------------------------------------------------------------
 
 
 def _logistic(x: float, centre: float, width: float) -> float:
@@ -278,46 +192,6 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     log_g = sum(WEIGHTS[k] * math.log(max(v, 1e-9)) for k, v in comps.items()) / total_w
     worst = min(comps[k] for k in DECISIVE)
     return math.sqrt(math.exp(log_g) * worst), comps
-
-
-def _rise_time(x: np.ndarray, onset: int, sr: float) -> float:
-    """Seconds from ``onset`` to half the peak of the 0.5 ms running-max envelope above 300 Hz (first 30 ms).
-
-    The low-frequency thump that goes with many blasts (and peaks a quarter
-    period later) is filtered out; clipping only shortens the rise.
-    """
-    lo = max(0, onset - round(0.01 * sr))
-    seg = _highpass(x[lo : onset + max(2, round(0.03 * sr))], sr, 300.0)[onset - lo :]
-    seg = np.abs(seg)
-    if len(seg) < 2:
-        return 0.0
-    env = ndimage.maximum_filter1d(seg, size=max(1, round(0.0005 * sr)), origin=0)
-    top = env.max()
-    if top <= 0:
-        return 0.0
-    return float(np.argmax(env >= 0.5 * top) / sr)
-
-
-def _duration_and_decay(
-    e_db: np.ndarray, bg_db: np.ndarray, frame: int, per_s: float
-) -> tuple[float, float, float]:
-    """(duration s, fall within 90 ms in dB, peak energy dB) from the energy track."""
-    look = e_db[frame : frame + max(1, round(PEAK_WINDOW_S * per_s))]
-    peak_i = frame + int(np.argmax(look))
-    peak = float(e_db[peak_i])
-    floor = max(peak - 30.0, float(bg_db[min(peak_i, len(bg_db) - 1)]) + 3.0)
-    # smooth over 10 ms so single low frames inside a noisy decay do not end it
-    tail = e_db[peak_i : peak_i + round(2.0 * per_s)]
-    if len(tail) == 0:
-        return 0.0, 0.0, peak
-    smooth = ndimage.uniform_filter1d(tail, size=max(1, round(0.01 * per_s)), mode="nearest")
-    below = np.nonzero(smooth < floor)[0]
-    end = int(below[0]) if len(below) else len(tail)
-    duration = (peak_i - frame + end) / per_s
-    # decay: the deepest fall within 90 ms (a next shot 100 ms later does not mask it)
-    window = smooth[round(0.01 * per_s) : round(0.09 * per_s)]
-    later_db = float(window.min()) if len(window) else float(smooth[-1])
-    return duration, peak - later_db, peak
 
 
 # -- detection ------------------------------------------------------------------
@@ -476,13 +350,31 @@ def detect_impulses(
         raise TypeError(f"detect_impulses: unknown parameter(s) {sorted(unknown)}")
     if not sr > 0:
         raise ValueError(f"detect_impulses: sample rate must be > 0, got {sr!r}")
-    p = {**DEFAULTS, **params}
+    x = _mono(samples, sr)
+    if x is None:
+        return []
+    impulses = _scan(x, sr, t0_s, {**DEFAULTS, **params})
+    return [imp for imp in impulses if imp.score >= min_score]
+
+
+def _mono(samples: np.ndarray, sr: float) -> np.ndarray | None:
+    """The track as one float64 channel (channels averaged, NaN as 0), or None when it
+    is shorter than 50 ms or silent."""
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:
         x = x.mean(axis=1)
     if len(x) < round(0.05 * sr) or not np.any(x):
-        return []
-    x = np.nan_to_num(x)
+        return None
+    return np.nan_to_num(x)
+
+
+def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Impulse]:
+    """Every impulse of the mono track ``x`` (see :func:`detect_impulses`), scored, in time order.
+
+    Coarse onsets are refined one by one; within the refractory period after a
+    hit only a clearly louder event (by :data:`REPLACE_DB`) displaces it, and the
+    displaced one comes back if the louder one is rejected.
+    """
     hp = _highpass(x, sr, p["highpass_hz"])
     hop = max(1, round(HOP_S * sr))
     per_s = sr / hop
@@ -513,7 +405,7 @@ def detect_impulses(
         imp.score, imp.components = shot_likeness(imp)
         impulses.append(imp)
         peaks_db.append(peak_db)
-    return [imp for imp in impulses if imp.score >= min_score]
+    return impulses
 
 
 def _features(

@@ -29,17 +29,24 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
-
-from timesync.clock import IDENTITY, ClockMap
-from timesync.errors import MediaError, ProjectError
-from timesync.events.impulses import DEFAULTS, Impulse, detect_impulses
+from timesync.errors import ProjectError
+from timesync.events.associate import _Cluster, associate
+from timesync.events.impulses import DEFAULTS
 from timesync.events.table import NO_POSITIONS_BASIS, Shot, ShotSource, ShotTable
+from timesync.events.tracks import (
+    MAX_SR,
+    ONSET_SIGMA_S,
+    Progress,
+    TrackInput,
+    _source_tracks_from_project,
+    _Track,
+    _tracks_from_inputs,
+    detect_in_blocks,
+)
 from timesync.events.travel import (
     distances_from_positions,
     emission_from_distances,
@@ -57,327 +64,8 @@ __all__ = [
     "SHOT_EVENT_TYPE",
 ]
 
-#: One-sigma uncertainty of a detected onset on its own track, seconds.
-ONSET_SIGMA_S = 0.00025
 #: The project event type written by ``--add``.
 SHOT_EVENT_TYPE = "shot fired"
-#: Highest analysis rate (Hz); sources recorded below it are analysed at their own rate.
-MAX_SR = 48000
-
-Progress = Callable[[float, str], None]
-
-
-@dataclass
-class TrackInput:
-    """One source given as samples rather than through a project.
-
-    Attributes
-    ----------
-    name : str
-        Source name used in the table.
-    samples : ndarray or None
-        Mono float audio (full scale 1.0); ``None`` for a source without audio.
-    sr : float
-        Sample rate, Hz.
-    clock : ClockMap or None
-        Local -> shared time; ``None`` when not aligned.
-    t0_s : float
-        Local time (s) of sample 0.
-    frame_index : FrameIndex or None
-        For frame numbers (``None``: audio-only, no frames).
-    """
-
-    name: str
-    samples: np.ndarray | None
-    sr: float
-    clock: ClockMap | None = IDENTITY
-    t0_s: float = 0.0
-    frame_index: Any | None = None
-
-
-@dataclass
-class _Track:
-    """A source as the association sees it."""
-
-    name: str
-    clock: ClockMap | None
-    status: str
-    impulses: list[Impulse] = field(default_factory=list)
-    locate: Callable[[float], tuple[str, int | None]] | None = None
-    sr: float | None = None
-
-    def arrival(self, imp: Impulse) -> float:
-        assert self.clock is not None
-        return self.clock.to_shared(imp.onset_s)
-
-    @property
-    def sigma(self) -> float:
-        u = self.clock.uncertainty_s if self.clock is not None else 0.0
-        return math.hypot(u, ONSET_SIGMA_S)
-
-
-# -- per-source detection ---------------------------------------------------------
-
-
-def _merge_status(old: str, new: str) -> str:
-    """Combine the status of two blocks of one track (clipped and noisy win over ok, ok over silent)."""
-    rank = {"clipped": 3, "very noisy": 2, "ok": 1, "silent": 0}
-    key = lambda s: rank.get(s.split(":")[0], 1)  # noqa: E731
-    return new if key(new) > key(old) else old
-
-
-def detect_in_blocks(
-    blocks: Iterable[tuple[float, np.ndarray]],
-    sr: float,
-    *,
-    context_s: float = 2.0,
-    lookahead_s: float = 1.0,
-    pass_s: float = 10.0,
-    **params: float,
-) -> tuple[list[Impulse], str]:
-    """:func:`detect_impulses` over a stream of contiguous blocks, with bounded memory.
-
-    Each pass sees ``context_s`` seconds before the new samples (for the
-    background and the echo/refractory tests) and keeps onsets up to
-    ``lookahead_s`` before the end of what it has (so each impulse is measured
-    with its tail); a pass runs once ``pass_s`` seconds of new audio have
-    come in. Returns the impulses (local times) and the track status
-    (:func:`timesync.events.impulses.track_status`, merged over blocks).
-    """
-    from timesync.events.impulses import track_status
-
-    buf = np.zeros(0, np.float64)
-    buf_start: int | None = None  # sample index (from the first block) of buf[0]
-    t_first = 0.0
-    kept: list[Impulse] = []
-    accepted_until = -1  # sample index from which new onsets are kept
-    status = "silent"
-    ctx, ahead = round(context_s * sr), round(lookahead_s * sr)
-
-    def run(final: bool) -> None:
-        nonlocal accepted_until
-        found = detect_impulses(buf, sr, t0_s=0.0, **params)
-        upto = buf_start + len(buf) - (0 if final else ahead)
-        for imp in found:
-            at = buf_start + imp.onset_sample
-            if accepted_until <= at < upto:
-                imp.onset_sample = at
-                imp.onset_s = t_first + at / sr
-                kept.append(imp)
-        accepted_until = max(accepted_until, upto)
-
-    for t0, block in blocks:
-        block = np.asarray(block, dtype=np.float64)
-        if buf_start is None:
-            buf_start, t_first = 0, float(t0)
-        status = _merge_status(status, track_status(block, sr)) if len(block) else status
-        buf = np.concatenate([buf, block])
-        if len(buf) >= ctx + 2 * ahead + round(pass_s * sr):
-            run(final=False)
-            drop = max(0, accepted_until - ctx - buf_start)
-            buf, buf_start = buf[drop:], buf_start + drop
-    if buf_start is not None and len(buf):
-        run(final=True)
-    return kept, status
-
-
-def _source_tracks_from_project(project: Any, sr_max: int, params: dict, progress: Progress | None) -> list[_Track]:
-    from timesync.media import iter_audio_blocks, probe
-    from timesync.project import locate, open_indexes
-
-    indexes = open_indexes(project)
-    tracks = []
-    n = len(project.sources)
-    for i, source in enumerate(project.sources):
-        if progress:
-            progress(i / max(n, 1), f"shots: listening to {source.name}")
-        index = indexes.get(source.name)
-
-        def where(local_s: float, source=source, index=index) -> tuple[str, int | None]:
-            if source.clock is None:
-                return "not aligned", None
-            loc = locate(source.clock.to_shared(local_s), source, index)
-            return loc.status, loc.frame
-
-        track = _Track(source.name, source.clock, "ok", locate=where)
-        tracks.append(track)
-        if source.clock is None:  # its shots could not be placed on the shared clock
-            track.status = f"not aligned{': ' + source.reason if source.reason else ''}"
-            continue
-        path = project.resolve(source.name)
-        if not path.is_file():
-            track.status = f"missing: {path} is not there"
-            continue
-        try:
-            info = probe(path, sha256=source.sha256)
-        except MediaError as exc:
-            track.status = f"unreadable: {exc}"
-            continue
-        if info.audio is None:
-            track.status = "no audio"
-            continue
-        native = info.audio.sample_rate or sr_max
-        track.sr = float(min(int(native), sr_max))
-        try:
-            blocks = iter_audio_blocks(path, sr=int(track.sr), block_s=30.0)
-            track.impulses, track.status = detect_in_blocks(blocks, track.sr, **params)
-        except MediaError as exc:
-            track.status = f"unreadable: {exc}"
-    return tracks
-
-
-def _tracks_from_inputs(inputs: Sequence[TrackInput], params: dict) -> list[_Track]:
-    from timesync.events.impulses import track_status
-
-    tracks = []
-    for inp in inputs:
-        def where(local_s: float, inp=inp) -> tuple[str, int | None]:
-            if inp.clock is None:
-                return "not aligned", None
-            if inp.frame_index is not None:
-                ref = inp.frame_index.frame_at(local_s)
-                return ("recording", int(ref.number)) if ref is not None else ("not recording", None)
-            if inp.samples is None:
-                return "not recording", None
-            inside = inp.t0_s <= local_s < inp.t0_s + len(inp.samples) / inp.sr
-            return ("recording" if inside else "not recording"), None
-
-        track = _Track(inp.name, inp.clock, "ok", locate=where, sr=inp.sr)
-        if inp.samples is None or len(inp.samples) == 0:
-            track.status = "no audio"
-        else:
-            track.status = track_status(inp.samples, inp.sr)
-            track.impulses = detect_impulses(inp.samples, inp.sr, t0_s=inp.t0_s, **params)
-            if inp.clock is None:
-                track.status = "not aligned"
-        tracks.append(track)
-    return tracks
-
-
-# -- association --------------------------------------------------------------------
-
-
-@dataclass
-class _Cluster:
-    anchor_s: float  # shared arrival of the first member: the reference for lags
-    members: dict[str, Impulse] = field(default_factory=dict)
-
-
-def _groups(a: np.ndarray, b: np.ndarray, reach: float) -> Iterator[tuple[list[int], list[int]]]:
-    """Split two sorted time lists into independent runs (no pair across runs is within ``reach``)."""
-    events = sorted([(t, 0, i) for i, t in enumerate(a)] + [(t, 1, j) for j, t in enumerate(b)])
-    run: tuple[list[int], list[int]] = ([], [])
-    last = -math.inf
-    for t, which, k in events:
-        if t - last > reach and (run[0] or run[1]):
-            yield run
-            run = ([], [])
-        run[which].append(k)
-        last = t
-    if run[0] or run[1]:
-        yield run
-
-
-def _align(c: np.ndarray, a: np.ndarray, lag: float, lo: float, hi: float) -> list[tuple[int, int]]:
-    """Order-preserving pairs (i, j) of ``c`` and ``a`` minimising sum |a_j - c_i - lag| + gap costs.
-
-    A pair needs ``lo <= a_j - c_i <= hi``; each unpaired element costs
-    ``gap = max(hi - lag, lag - lo)``, so any allowed pair beats two gaps.
-    Pairs never cross: two shots of a burst are never swapped.
-    """
-    gap = max(hi - lag, lag - lo, 1e-6)
-    pairs: list[tuple[int, int]] = []
-    for gi, gj in _groups(c, a, max(abs(lo), abs(hi))):
-        n, m = len(gi), len(gj)
-        cost = np.full((n + 1, m + 1), np.inf)
-        cost[0, :] = np.arange(m + 1) * gap
-        cost[:, 0] = np.arange(n + 1) * gap
-        move = np.zeros((n + 1, m + 1), np.int8)  # 0 pair, 1 skip c, 2 skip a
-        move[1:, 0], move[0, 1:] = 1, 2
-        for i in range(1, n + 1):
-            for j in range(1, m + 1):
-                d = a[gj[j - 1]] - c[gi[i - 1]]
-                best, how = cost[i - 1, j] + gap, 1
-                if cost[i, j - 1] + gap < best:
-                    best, how = cost[i, j - 1] + gap, 2
-                if lo <= d <= hi and cost[i - 1, j - 1] + abs(d - lag) <= best:
-                    best, how = cost[i - 1, j - 1] + abs(d - lag), 0
-                cost[i, j], move[i, j] = best, how
-        i, j = n, m
-        while i > 0 or j > 0:
-            how = move[i, j]
-            if how == 0:
-                pairs.append((gi[i - 1], gj[j - 1]))
-                i, j = i - 1, j - 1
-            elif how == 1:
-                i -= 1
-            else:
-                j -= 1
-    return sorted(pairs)
-
-
-def _mode_lag(c: np.ndarray, a: np.ndarray, window: float, half_width: float) -> float:
-    """The pairwise difference ``a - c`` (within ``window``) shared by most pairs (0 if none)."""
-    diffs = (a[None, :] - c[:, None]).ravel() if len(c) and len(a) else np.zeros(0)
-    diffs = diffs[np.abs(diffs) <= window]
-    if len(diffs) == 0:
-        return 0.0
-    diffs.sort()
-    counts = np.searchsorted(diffs, diffs + half_width, "right") - np.searchsorted(diffs, diffs - half_width, "left")
-    best = counts.max()
-    cands = diffs[counts == best]
-    # the centre of the densest cluster; among equals the smallest |lag|
-    lag = cands[np.argmin(np.abs(cands))]
-    near = diffs[np.abs(diffs - lag) <= half_width]
-    return float(np.median(near))
-
-
-def associate(
-    tracks: Sequence[_Track],
-    *,
-    max_travel_s: float = 0.05,
-    expected_lag: Callable[[str, str], float | None] | None = None,
-    max_lag: Callable[[str, str], float | None] | None = None,
-) -> list[_Cluster]:
-    """Group arrivals of one shot across tracks (see the module docstring).
-
-    ``expected_lag(first, other)`` may give the known arrival difference
-    (other - first, seconds) from known distances (the window, ``max_travel_s``
-    plus 3 sigma, is then centred on it); ``max_lag`` the largest possible one
-    from camera positions. Without either, the window is ``max_travel_s`` plus
-    3 sigma, pairs preferring the most common lag.
-    """
-    usable = [t for t in tracks if t.clock is not None and t.impulses]
-    usable.sort(key=lambda t: -len(t.impulses))
-    clusters: list[_Cluster] = []
-    for track in usable:
-        arrivals = np.array([track.arrival(imp) for imp in track.impulses])
-        if not clusters:
-            clusters = [_Cluster(t, {track.name: imp}) for t, imp in zip(arrivals, track.impulses, strict=True)]
-            first = track
-            continue
-        anchors = np.array([c.anchor_s for c in clusters])
-        sigma = 3.0 * math.hypot(track.sigma, first.sigma)
-        known = expected_lag(first.name, track.name) if expected_lag else None
-        if known is not None:
-            # centred on the expected difference; as wide as without positions,
-            # so that a wrong distance still pairs and fails the travel check
-            lag, lo, hi = known, known - max_travel_s - sigma, known + max_travel_s + sigma
-        else:
-            travel = max_lag(first.name, track.name) if max_lag else None
-            window = (travel if travel is not None else max_travel_s) + sigma
-            lag = _mode_lag(anchors, arrivals, window, 0.002 + sigma / 3)
-            lo, hi = -window, window
-        pairs = _align(anchors, arrivals, lag, lo, hi)
-        paired = set()
-        for i, j in pairs:
-            clusters[i].members[track.name] = track.impulses[j]
-            paired.add(j)
-        for j, imp in enumerate(track.impulses):
-            if j not in paired:
-                clusters.append(_Cluster(float(arrivals[j] - lag), {track.name: imp}))
-        clusters.sort(key=lambda c: c.anchor_s)
-    return clusters
 
 
 # -- shots ------------------------------------------------------------------------
@@ -454,6 +142,45 @@ def detect_shots(
     ShotTable
         Shots in time order, numbered from 1, each ``accepted=None``.
     """
+    params = {k: float(v) for k, v in detector.items()}
+    project, tracks = _load_tracks(project_or_sources, sr, params, progress)
+    c = speed_of_sound(temperature_c)
+    floor = 0.5 * min_score
+    for t in tracks:
+        t.impulses = [imp for imp in t.impulses if imp.score >= floor]
+    dist = dict(distances_m or {})
+    if positions and shooter is not None:
+        dist.update(distances_from_positions({k: v for k, v in positions.items() if k not in dist}, shooter))
+    expected_lag, max_lag = _lag_rules(dist, positions, c)
+    clusters = associate(tracks, max_travel_s=max_travel_s, expected_lag=expected_lag, max_lag=max_lag)
+    by_name = {t.name: t for t in tracks}
+    shots = []
+    for cl in clusters:
+        shot = _make_shot(cl, tracks, by_name, dist, positions, c)
+        if shot.score >= min_score:
+            shots.append(shot)
+    _finish(shots, project, annotated_within_s)
+    basis = _table_basis(shots, bool(dist), bool(positions))
+    provenance = _provenance(project, tracks, {
+        "min_score": min_score,
+        "max_travel_s": max_travel_s,
+        "temperature_c": temperature_c,
+        "speed_of_sound_m_s": round(c, 3),
+        "onset_sigma_s": ONSET_SIGMA_S,
+        "detector": {**DEFAULTS, **params},
+        "positions": {k: list(v) for k, v in (positions or {}).items()} or None,
+        "shooter": list(shooter) if shooter is not None else None,
+        "distances_m": dict(distances_m) if distances_m else None,
+    })
+    if progress:
+        progress(1.0, f"shots: {len(shots)} found")
+    return ShotTable(shots, {t.name: t.status for t in tracks}, basis, provenance,
+                     {t.name: t.impulses for t in tracks})
+
+
+def _load_tracks(project_or_sources: Any, sr: int, params: dict[str, float],
+                 progress: Progress | None) -> tuple[Any, list[_Track]]:
+    """The project (None for tracks given as samples) and every source's track with its impulses."""
     project = None
     if isinstance(project_or_sources, str | os.PathLike):
         from timesync.project import Project
@@ -461,22 +188,19 @@ def detect_shots(
         project = Project.load(project_or_sources)
     elif hasattr(project_or_sources, "sources") and hasattr(project_or_sources, "resolve"):
         project = project_or_sources
-    params = {k: float(v) for k, v in detector.items()}
     if project is not None:
-        tracks = _source_tracks_from_project(project, sr, params, progress)
-    else:
-        inputs = list(project_or_sources)
-        if not all(isinstance(i, TrackInput) for i in inputs):
-            raise ProjectError("detect_shots needs a Project, a project file or TrackInput sources")
-        tracks = _tracks_from_inputs(inputs, params)
-    c = speed_of_sound(temperature_c)
-    floor = 0.5 * min_score
-    for t in tracks:
-        t.impulses = [imp for imp in t.impulses if imp.score >= floor]
+        return project, _source_tracks_from_project(project, sr, params, progress)
+    inputs = list(project_or_sources)
+    if not all(isinstance(i, TrackInput) for i in inputs):
+        raise ProjectError("detect_shots needs a Project, a project file or TrackInput sources")
+    return None, _tracks_from_inputs(inputs, params)
 
-    dist = dict(distances_m or {})
-    if positions and shooter is not None:
-        dist.update(distances_from_positions({k: v for k, v in positions.items() if k not in dist}, shooter))
+
+def _lag_rules(dist: dict[str, float], positions: Mapping[str, Sequence[float]] | None, c: float) \
+        -> tuple[Callable[[str, str], float | None], Callable[[str, str], float | None]]:
+    """``(expected_lag, max_lag)`` for :func:`associate`: the arrival difference (s) the
+    shooter's distances give, and the largest the camera positions allow (+ 1 ms); None
+    where not known. ``c``: speed of sound, m/s."""
 
     def expected_lag(a: str, b: str) -> float | None:
         return (dist[b] - dist[a]) / c if a in dist and b in dist else None
@@ -487,37 +211,19 @@ def detect_shots(
             return math.dist(tuple(positions[a])[:n], tuple(positions[b])[:n]) / c + 0.001
         return None
 
-    clusters = associate(tracks, max_travel_s=max_travel_s, expected_lag=expected_lag, max_lag=max_lag)
-    by_name = {t.name: t for t in tracks}
-    shots = []
-    for cl in clusters:
-        shot = _make_shot(cl, tracks, by_name, dist, positions, c)
-        if shot.score >= min_score:
-            shots.append(shot)
-    _finish(shots, project, annotated_within_s)
-    basis = _table_basis(shots, bool(dist), bool(positions))
-    provenance = {
+    return expected_lag, max_lag
+
+
+def _provenance(project: Any, tracks: Sequence[_Track], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The table's provenance: tool, version, time made, project, parameters, analysis rates."""
+    return {
         "tool": "timesync shots",
         "version": _version(),
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
         "project": str(project.path) if project is not None and project.path else None,
-        "parameters": {
-            "min_score": min_score,
-            "max_travel_s": max_travel_s,
-            "temperature_c": temperature_c,
-            "speed_of_sound_m_s": round(c, 3),
-            "onset_sigma_s": ONSET_SIGMA_S,
-            "detector": {**DEFAULTS, **params},
-            "positions": {k: list(v) for k, v in (positions or {}).items()} or None,
-            "shooter": list(shooter) if shooter is not None else None,
-            "distances_m": dict(distances_m) if distances_m else None,
-        },
+        "parameters": parameters,
         "analysis_sr": {t.name: t.sr for t in tracks},
     }
-    if progress:
-        progress(1.0, f"shots: {len(shots)} found")
-    return ShotTable(shots, {t.name: t.status for t in tracks}, basis, provenance,
-                     {t.name: t.impulses for t in tracks})
 
 
 def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track],

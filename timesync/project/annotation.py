@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Annotation", "ANNOTATION_FIELDS", "EDITABLE_FIELDS"]
@@ -49,11 +49,6 @@ class Annotation:
     modified: str = ""
 
     @property
-    def is_interval(self) -> bool:
-        """True when the annotation spans ``[shared_s, end_s]``."""
-        return self.end_s is not None
-
-    @property
     def duration_s(self) -> float:
         """``end_s - shared_s`` for an interval, 0 for a point (seconds)."""
         return 0.0 if self.end_s is None else self.end_s - self.shared_s
@@ -63,10 +58,6 @@ class Annotation:
         from timesync.project.locate import locate_annotation
 
         return locate_annotation(self, source, index, at_end=at_end)
-
-    def with_(self, **changes: Any) -> Annotation:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """The project-JSON form (keys :data:`ANNOTATION_FIELDS`)."""

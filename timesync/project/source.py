@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from timesync.clock import ClockMap
@@ -133,10 +133,6 @@ class Source:
     def has_audio(self) -> bool:
         """From the probe summary; without one, taken to have audio."""
         return self.probe.get("audio") is not None if self.probe else True
-
-    def with_(self, **changes: Any) -> Source:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """The project-JSON form (DESIGN.md keys plus ``name``, ``role``, ``probe``, ``hash_status``,

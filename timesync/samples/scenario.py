@@ -164,6 +164,45 @@ def _even(x: float) -> int:
     return max(2, 2 * round(x / 2))
 
 
+def _devices(a_start: float, duration_s: float, size: tuple[int, int], seed: int) -> tuple[Device, ...]:
+    """The three devices: ``bodycam_A`` (the reference, ``duration_s`` long, starting at true
+    ``a_start`` s), ``bodycam_B`` and ``helicopter``, their starts and lengths scaled with
+    ``duration_s`` (90 s: the full incident); ``size``: the body cams' frame size."""
+    s = duration_s / 90.0
+    w, h = size
+    thermal_size = (_even(w * 0.75), _even(h * 0.75))
+    return (
+        Device(
+            "bodycam_A.mp4", "bodycam", a_start, duration_s, 1.0, Fraction(30), (w, h),
+            48_000, +2.35, "AXON-A1 X81234567", seed + 1, snr_db=18.0, gain=0.9,
+        ),
+        Device(
+            "bodycam_B.mp4", "bodycam", a_start + 7.3127 * s, 84.0 * s, 1.0 + 41.3e-6,
+            Fraction(30000, 1001), (w, h), 44_100, -4.80, "AXON-B1 X81239021", seed + 2,
+            snr_db=12.0, gain=1.6, clip_level=0.98,
+        ),
+        Device(
+            "helicopter.mp4", "thermal", a_start - 3.3821 * s, 95.0 * s, 1.0 - 23.7e-6,
+            Fraction(25), thermal_size, 48_000, +1.15, "NPAS 41", seed + 3, snr_db=0.0,
+        ),
+    )
+
+
+def _shot_times(rng: np.random.Generator, bursts: tuple[int, ...], a_start: float, duration_s: float) \
+        -> list[float]:
+    """True times (s, on the scene grid) of every shot: the bursts start at fractions of the
+    reference recording inside every device (+- 0.3 s, scaled), 100-400 ms between shots."""
+    s = duration_s / 90.0
+    fractions = np.linspace(0.16, 0.80, len(bursts))
+    shots = []
+    for frac, count in zip(fractions, bursts, strict=True):
+        t = a_start + frac * duration_s + rng.uniform(-0.3, 0.3) * s
+        for _ in range(count):
+            shots.append(_on_scene_grid(t))
+            t += rng.uniform(0.100, 0.400)
+    return shots
+
+
 def build_scenario(
     duration_s: float = 90.0,
     size: tuple[int, int] = (1280, 720),
@@ -184,34 +223,11 @@ def build_scenario(
     if not duration_s > 2.0:
         raise ValueError(f"duration_s must be > 2 s, got {duration_s!r}")
     s = duration_s / 90.0  # time scale relative to the full incident
-    w, h = size
-    thermal_size = (_even(w * 0.75), _even(h * 0.75))
     a_start = _on_scene_grid(4.5 * s)
-    devices = (
-        Device(
-            "bodycam_A.mp4", "bodycam", a_start, duration_s, 1.0, Fraction(30), (w, h),
-            48_000, +2.35, "AXON-A1 X81234567", seed + 1, snr_db=18.0, gain=0.9,
-        ),
-        Device(
-            "bodycam_B.mp4", "bodycam", a_start + 7.3127 * s, 84.0 * s, 1.0 + 41.3e-6,
-            Fraction(30000, 1001), (w, h), 44_100, -4.80, "AXON-B1 X81239021", seed + 2,
-            snr_db=12.0, gain=1.6, clip_level=0.98,
-        ),
-        Device(
-            "helicopter.mp4", "thermal", a_start - 3.3821 * s, 95.0 * s, 1.0 - 23.7e-6,
-            Fraction(25), thermal_size, 48_000, +1.15, "NPAS 41", seed + 3, snr_db=0.0,
-        ),
-    )
+    devices = _devices(a_start, duration_s, size, seed)
     rng = np.random.default_rng(seed)
     bursts = FULL_BURSTS if duration_s >= 60 else SHORT_BURSTS
-    # Burst starts, as fractions of the reference recording, inside every device.
-    fractions = np.linspace(0.16, 0.80, len(bursts))
-    shots = []
-    for frac, count in zip(fractions, bursts, strict=True):
-        t = a_start + frac * duration_s + rng.uniform(-0.3, 0.3) * s
-        for _ in range(count):
-            shots.append(_on_scene_grid(t))
-            t += rng.uniform(0.100, 0.400)
+    shots = _shot_times(rng, bursts, a_start, duration_s)
     ends = [d.start_true_s + d.rate * d.duration_s for d in devices]
     speech = tuple(
         (a_start + lo * duration_s, a_start + hi * duration_s)

@@ -1,4 +1,4 @@
-"""Synthetic impulses with a known onset, for tests and benchmarks.
+"""Synthetic impulses with a known onset, for tests and benchmarks (not part of timesync).
 
 Every generator returns a float64 array at ``sr`` Hz whose sample 0 is the
 onset (the first non-zero sample), and takes a ``numpy.random.Generator`` so

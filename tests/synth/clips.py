@@ -1,4 +1,4 @@
-"""Known-answer clips for the overlay and flash aligners (tests and benchmarks).
+"""Known-answer clips for the overlay and flash aligners (tests and benchmarks; not part of timesync).
 
 :func:`write_clip` encodes a short video whose burned-in clock ticks at known
 times (``clock = at_zero + rate * t`` at each frame's start time ``t``, shown

@@ -1,0 +1,438 @@
+"""Visual events (flashes, strobes, lights switched on) detected in a video.
+
+Detection (:func:`detect_flashes`): every frame's luma is averaged over a
+grid of cells; a flash is a jump of some cells' brightness far above their own
+frame-to-frame noise (robust z-score of the temporal derivative) that falls
+back within a few frames. A short flash (a muzzle flash lasts tens of ms)
+lights the frames whose exposure it overlaps, in proportion to the overlap, so
+its onset lies inside the frame where it starts at a place given by how its
+energy splits between that frame and the next:
+
+* lit over two frames n, n+1: ``onset = t[n+1] - L * E_n / (E_n + E_n+1)``,
+  with ``L`` the flash's duration (unknown, fitted across many events: the
+  events are stored as ``onset = boundary_s - L * ratio``);
+* lit over three or more: the middle frames give the full brightness P and
+  ``onset = t[n+1] - dur_n * E_n / P`` (no L needed);
+* lit in one frame only: the onset lies somewhere in that frame before
+  ``t[n+1] - L``: taken at the middle, with a uniform uncertainty a frame wide
+  (a neighbouring frame may be lit too faintly to count);
+* a lasting step (a light switched on): the onset lies between two frames.
+
+Every place where cells rose is looked at (a flash during a camera pan is not
+hidden by the pan elsewhere), and a brightening is a flash only if it looks like
+added light: the picture is as before once it is over (no cut, nothing moved
+in), one spatial pattern times one time profile explains its excess brightness
+over the frames it lit and the two around (:func:`_same_shape`: a headlight
+sweeping through a cell is not that), and it is not brightest at the picture's
+edge (something coming into view).
+
+The events are matched by :mod:`timesync.align.flashes.pattern`; the
+``"visual"`` aligner is :mod:`timesync.align.flashes.visual`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from timesync.align.overlay_scan import (
+    CELL_GRID,
+    CellCollector,
+    cached_cells,
+    iter_luma,
+    remember_cells,
+)
+
+__all__ = ["VisualEvent", "cell_brightness", "detect_flashes", "flashes_in"]
+
+#: Grid (columns, rows) of brightness cells.
+GRID = CELL_GRID
+#: Robust z-score a cell's brightness jump must exceed.
+Z_THRESHOLD = 10.0
+#: Grey levels (0-255) a cell must brighten by, at least.
+MIN_JUMP = 12.0
+#: Grey levels a flash must brighten its brightest cell by (over the scene around it).
+MIN_STRENGTH = 25.0
+#: A frame is lit by a flash when its excess brightness is above this fraction of the rise.
+LIT_FRACTION = 0.1
+#: Mean cell brightness (0-255) at which a flash is taken as clipped.
+SATURATED = 250.0
+#: A flash falls back within this many frames; longer is a lasting step.
+MAX_FLASH_FRAMES = 4
+#: A lasting brightening (a light switched on) must cover this many cells (a tenth of the picture).
+MIN_STEP_CELLS = round(0.1 * GRID[0] * GRID[1])
+#: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
+#: most this fraction of the brightening (else a cut or something moving).
+MAX_SHIFT = 0.25
+#: Fraction of a flash's excess brightness (over the frames it lit and the two around) that one
+#: spatial pattern must explain (see :func:`_same_shape`).
+MIN_SAME_SHAPE = 0.95
+#: A brightening brightest this close to the picture's edge (cells) may be something coming into
+#: view: no flash.
+EDGE_CELLS = 2
+#: Places (apart from each other) looked at for a flash in one frame.
+MAX_PLACES = 8
+
+@dataclass(frozen=True)
+class VisualEvent:
+    """One abrupt brightness change in a video.
+
+    The onset (local seconds) is ``boundary_s - flash_s * ratio`` for a flash of
+    duration ``flash_s`` (see the module docstring); ``sigma_s`` is the
+    one-sigma uncertainty of that onset apart from ``flash_s``.
+
+    Attributes
+    ----------
+    boundary_s, ratio, sigma_s : float
+        As above (seconds, pure number, seconds).
+    frame : int
+        First frame showing the change.
+    frames : int
+        Frames lit (0 for a lasting step).
+    strength : float
+        Peak brightening of the brightest cell, grey levels.
+    cell : tuple[int, int]
+        ``(column, row)`` of that cell in the :data:`GRID`.
+    frame_s : float
+        Duration of the first lit frame (s).
+    saturated : bool
+        The flash drove cells to full brightness, so how its energy splits
+        between frames is not measured: its onset is only known to a frame.
+    uniform : bool
+        The onset is only known to lie within an interval (a frame):
+        uniformly, ``sigma_s`` times sqrt(3) either way at most, rather than
+        with a normal error.
+    """
+
+    boundary_s: float
+    ratio: float
+    sigma_s: float
+    frame: int
+    frames: int
+    strength: float
+    cell: tuple[int, int]
+    frame_s: float
+    saturated: bool = False
+    uniform: bool = False
+
+    def onset_s(self, flash_s: float) -> float:
+        """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
+        return self.boundary_s - flash_s * self.ratio
+
+    def flash_bounds_s(self) -> tuple[float, float]:
+        """Durations (s) a flash lighting this event's frames can have: ``(shortest, longest)``.
+
+        A flash lighting ``k`` frames lasts more than ``k - 2`` frames and at
+        most ``k`` frames, widened by half a frame either way for a frame lit
+        too faintly to count (and the frames' durations not all equal). A
+        lasting step is no flash: ``(inf, inf)``.
+        """
+        if self.frames == 0:
+            return math.inf, math.inf
+        return max(0.0, self.frames - 2.5) * self.frame_s, (self.frames + 0.5) * self.frame_s
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict."""
+        return {"boundary_s": round(self.boundary_s, 6), "ratio": round(self.ratio, 4),
+                "sigma_s": round(self.sigma_s, 6), "frame": self.frame, "frames": self.frames,
+                "strength": round(self.strength, 1), "cell": list(self.cell), "saturated": self.saturated,
+                "uniform": self.uniform}
+
+
+
+def cell_brightness(path: str | Path, index) -> np.ndarray:
+    """Mean luma of each :data:`GRID` cell of every frame: uint8 array (frames, rows, columns).
+
+    Taken from the overlay pass when it already read the whole file, else read
+    here (kept as uint8 while reading: 3 KB a frame).
+    """
+    cells = cached_cells(path, index)
+    if cells is None:
+        collector = CellCollector(index)
+        for number, luma in iter_luma(path, index):
+            collector.add(number, luma)
+        cells = collector.finish()
+        remember_cells(path, index, cells)
+    return cells
+
+
+def _moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> bool:
+    """True when cells next to the brightening darken as much: an object moving, not a flash."""
+    r, c = peak_cell
+    near = jump[max(0, r - reach):r + reach + 1, max(0, c - reach):c + reach + 1]
+    gain = float(np.clip(near, 0, None).sum())
+    loss = float(np.clip(-near, 0, None).sum())
+    return loss > 0.5 * gain
+
+
+def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray) -> float:
+    """Mean change (grey levels) of the ``mask`` cells from before a flash to after it.
+
+    The least of the change between the frames just around it and between
+    the ``pre`` and ``post`` baselines (a flash shortly before or after may
+    light one of them).
+    """
+    shifts = [float(np.abs(post - pre)[mask].mean())]
+    if start >= 1 and after < len(block):
+        shifts.append(float(np.abs(block[after] - block[start - 1])[mask].mean()))
+    return min(shifts)
+
+
+def _at_edge(cell: tuple[int, int], shape: tuple[int, ...], rings: int = EDGE_CELLS) -> bool:
+    """True for a cell (row, column) in the outer ``rings`` rings of a grid of ``shape`` (rows, columns)."""
+    return min(cell[0], cell[1], shape[0] - 1 - cell[0], shape[1] - 1 - cell[1]) < rings
+
+
+def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarray:
+    """The cells of ``rose`` connected to ``cell`` (or, if it did not rise, to the highest ``jump``)."""
+    labels, _count = ndimage.label(rose)
+    label = labels[cell] or labels.flat[int(np.argmax(np.where(rose, jump, -np.inf)))]
+    return labels == label
+
+
+def _same_shape(excess: np.ndarray) -> float:
+    """Fraction of the energy of ``excess`` (frames, rows, columns) one spatial pattern explains.
+
+    A light adds the same pattern (its glow) to every frame it lights, in
+    proportion to how long it lit each, and nothing to the frames around: the
+    excess over the baseline is one pattern times one time profile (fraction
+    near 1). Something moving, or the picture changing, lights different cells
+    in different frames, or darkens some (fraction well below 1).
+    """
+    flat = excess.reshape(len(excess), -1).astype(np.float64)  # (frames, cells)
+    values = np.linalg.svd(flat, compute_uv=False)
+    total = float(np.sum(values ** 2))
+    return float(values[0] ** 2) / total if total > 0 else 0.0
+
+
+def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray,
+              cell: tuple[int, int], reach: int = 4) -> tuple[VisualEvent | None, int]:
+    """The event whose rise is detected at frame n around grid ``cell`` (row, column).
+
+    Only the cells within ``reach`` of that cell take part, so a moving object
+    elsewhere in the picture does not disturb the measure. Returns the event
+    (or None) and the next frame to look at.
+    """
+    count = len(bright)
+    r0, c0 = max(0, cell[0] - reach), max(0, cell[1] - reach)
+    f0, f1 = max(0, n - 4), min(count, n + MAX_FLASH_FRAMES + 6)
+    rows, cols = slice(r0, cell[0] + reach + 1), slice(c0, cell[1] + reach + 1)
+    block = bright[f0:f1, rows, cols].astype(np.float32)  # the frames and cells around the rise
+    noise = noise[rows, cols]
+    pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else block[n - 1 - f0]
+    jump = block[n - f0] - block[n - 1 - f0]
+    mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
+    first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + MAX_FLASH_FRAMES + 2) - f0], pre,
+                                             mask, noise)
+    start = n - 1 + first
+    dur = float(ends[start] - times[start])
+    if lasting:  # still lit at the horizon: a lasting step
+        if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
+            return None, n + 1  # a small lasting change (a clock digit, a moving edge)
+        event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
+                            uniform=True, frame=start, frames=0, strength=float(jump.max()),
+                            cell=(int(cell[1]), int(cell[0])), frame_s=dur)
+        return event, n + MAX_FLASH_FRAMES + 2
+    frames = last - first + 1
+    if frames > MAX_FLASH_FRAMES or _moving(jump, (cell[0] - r0, cell[1] - c0)):
+        return None, n - 1 + last + 2  # something bright passing through, not a flash
+    # baseline from both sides of the flash: cancels slow changes of the scene
+    after = start + frames
+    post = block[after - f0:after + 2 - f0].mean(axis=0) if after < count else pre
+    base = (pre + post) / 2
+    lit_frames = block[start - f0:after - f0] - base
+    e_lit = np.clip(lit_frames, 0, None)[:, mask].sum(axis=1).astype(np.float64)
+    peak = lit_frames.max(axis=0)
+    strength = float(peak[mask].max())
+    if strength < MIN_STRENGTH or e_lit.sum() <= 0:
+        return None, after
+    if not _added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0)):
+        return None, after
+    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur)
+    saturated = float(block[start - f0:after - f0][:, mask].max()) >= SATURATED
+    return _flash_event(e_lit, noise_e, float(ends[start]), saturated, common), after
+
+
+def _lit_run(block: np.ndarray, pre: np.ndarray, mask: np.ndarray, noise: np.ndarray) \
+        -> tuple[int, int, bool, float]:
+    """Which frames a rise lights: ``(first, last, lasting, noise_e)``.
+
+    ``block`` holds the frames from the one before the rise (frames n - 1 ..
+    the horizon), ``pre`` the baseline before it. A frame is lit when the
+    ``mask`` cells' excess brightness over ``pre`` is above
+    :data:`LIT_FRACTION` of the rise and above three sigmas of their noise
+    (``noise_e``, grey levels summed over the cells). ``first`` and ``last``
+    index ``block``; ``lasting``: still lit at the horizon (a lasting step).
+    """
+    excess = np.clip(block - pre, 0, None)[:, mask].sum(axis=1).astype(np.float64)
+    noise_e = 3.0 * float(np.sqrt(np.sum(noise[mask] ** 2)))
+    # the rise is at frame n (excess[1]) or, faint, already at n-1 (excess[0])
+    e_ref = float(max(excess[0], excess[1]))
+    lit = excess > max(LIT_FRACTION * e_ref, noise_e)
+    first = 0 if lit[0] else 1
+    last = first
+    while last + 1 < len(lit) and lit[last + 1]:
+        last += 1
+    return first, last, last + 1 >= len(lit), noise_e
+
+
+def _added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray,
+                 peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int]) -> bool:
+    """True when a brightening of frames ``start .. after - 1`` of ``block`` looks like added light.
+
+    Not so when the picture is not back to what it was (a cut or something
+    moving), when the picture around it changed otherwise (something moving,
+    :func:`_same_shape`), or when it is brightest at the picture's edge
+    (something coming into view, as like as not). ``peak``: the most each cell
+    brightened; ``shape``: the grid's (rows, columns); ``origin``: the grid
+    cell of ``block``'s cell (0, 0).
+    """
+    base = (pre + post) / 2
+    if _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()):
+        return False
+    around = ndimage.binary_dilation(mask, iterations=1)
+    if _same_shape((block[max(0, start - 1):after + 1] - base)[:, around]) < MIN_SAME_SHAPE:
+        return False
+    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
+    return not _at_edge((origin[0] + int(top[0]), origin[1] + int(top[1])), shape)
+
+
+def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: bool,
+                 common: dict[str, Any]) -> VisualEvent:
+    """The flash lighting frames with excess energies ``e_lit``, the first ending at ``boundary`` (s).
+
+    See the module docstring for the onset by the number of frames lit;
+    ``common``: the :class:`VisualEvent` fields known already (``frame_s`` is
+    the first lit frame's duration).
+    """
+    dur = common["frame_s"]
+    if saturated:
+        # clipped: the split of energy between frames says nothing; the onset lies
+        # somewhere in the first lit frame
+        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
+                           saturated=True, uniform=True, **common)
+    if len(e_lit) == 1:
+        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.5, sigma_s=dur / math.sqrt(12), uniform=True,
+                           **common)
+    if len(e_lit) == 2:
+        ratio = float(e_lit[0] / e_lit.sum())
+        sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
+        return VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
+    full = float(np.median(e_lit[1:-1]))
+    onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
+    # one steady light fills the middle frames: none darker than the first or last; else (two
+    # flashes close together) the first frame's share says little: somewhere in that frame
+    steady = float(e_lit[1:-1].min()) >= 0.9 * max(float(e_lit[0]), float(e_lit[-1]))
+    return VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
+                       uniform=not steady, **common)
+
+
+def _cell_noise(bright: np.ndarray, most: int = 20000) -> np.ndarray:
+    """Robust sigma of each cell's frame-to-frame change (grey levels), from up to ``most`` frame pairs."""
+    pick = np.unique(np.linspace(0, len(bright) - 2, min(most, len(bright) - 1)).round().astype(int))
+    diff = bright[pick + 1].astype(np.float32) - bright[pick].astype(np.float32)
+    med = np.median(diff, axis=0)
+    return 1.4826 * np.median(np.abs(diff - med), axis=0) + 0.5
+
+
+def _rises(bright: np.ndarray, noise: np.ndarray, chunk: int = 4096) -> list[tuple[int, np.ndarray]]:
+    """Frames n where some cell brightens far above its noise, with the z-scores of that change."""
+    out = []
+    for s in range(0, len(bright) - 1, chunk):
+        diff = np.diff(bright[s:s + chunk + 1].astype(np.float32), axis=0)
+        z = np.where(diff > MIN_JUMP, diff / noise, 0.0)
+        for k in np.nonzero((z > Z_THRESHOLD).any(axis=(1, 2)))[0]:
+            out.append((s + int(k) + 1, z[k]))
+    return out
+
+
+def _places(zn: np.ndarray, busy: Sequence[tuple[int, int, int]], most: int = MAX_PLACES,
+            apart: int = 4) -> Iterator[tuple[int, int]]:
+    """Distinct places (row, column) where cells rose far above their noise, strongest first.
+
+    Cells within ``apart`` of a stronger place, or within ``2 * apart`` of a
+    ``busy`` place (an event found there and still lit: the list is read
+    anew at each step, so an event found at one place hides the rest of its
+    blob), are left out.
+    """
+    out: list[tuple[int, int]] = []
+    for flat in np.argsort(zn, axis=None)[::-1][:np.count_nonzero(zn > Z_THRESHOLD)]:
+        r, c = (int(v) for v in np.unravel_index(int(flat), zn.shape))
+        if any(abs(r - r0) <= 2 * apart and abs(c - c0) <= 2 * apart for _, r0, c0 in busy) \
+                or any(abs(r - r0) <= apart and abs(c - c0) <= apart for r0, c0 in out):
+            continue
+        out.append((r, c))
+        yield r, c
+        if len(out) >= most:
+            return
+
+
+def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
+    """Find flashes and other abrupt brightenings in a video.
+
+    Parameters
+    ----------
+    path : the video (opened read-only).
+    index : its FrameIndex (opened when not given); frame times come from it.
+    bright : precomputed :func:`cell_brightness` (for tests and reuse).
+
+    Returns
+    -------
+    list[VisualEvent]
+        In time order.
+    """
+    if index is None:
+        from timesync.media import FrameIndex
+
+        index = FrameIndex.open(path)
+    if bright is None:
+        bright = cell_brightness(path, index)
+    times = np.asarray(index.times, float)
+    ends = np.append(times[1:], index.end_s)
+    if len(bright) < 4:
+        return []
+    noise = _cell_noise(bright)
+    events: list[VisualEvent] = []
+    busy: list[tuple[int, int, int]] = []  # (until frame, row, column) of places already explained
+    for n, zn in _rises(bright, noise):
+        if n < 1:
+            continue
+        busy = [b for b in busy if b[0] > n]
+        for cell in _places(zn, busy):
+            event, _after = _event_at(bright, n, times, ends, noise, cell)
+            if event is not None:
+                events.append(event)
+                busy.append((event.frame + max(1, event.frames), cell[0], cell[1]))
+    return events
+
+
+#: Videos whose detected flashes are kept (see :func:`flashes_in`).
+_FLASHES_KEPT = 32
+_FLASHES: OrderedDict[tuple, list[VisualEvent]] = OrderedDict()
+
+
+def flashes_in(path: str | Path, sha256: str | None = None) -> list[VisualEvent]:
+    """:func:`detect_flashes` of ``path``, read once for the visual and audio-visual aligners.
+
+    The events are kept for the file as it is (same resolved path, size and
+    modification time, as the cell grids of :mod:`timesync.align.overlay_scan`
+    are, and the same ``sha256`` when the caller hashed the file: a file
+    replaced under the same size and time is read again), for a few dozen
+    files. The list returned is a copy.
+    """
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    key = (str(resolved), stat.st_size, stat.st_mtime_ns, sha256)
+    if key not in _FLASHES:
+        _FLASHES[key] = detect_flashes(path)
+        while len(_FLASHES) > _FLASHES_KEPT:
+            _FLASHES.popitem(last=False)
+    _FLASHES.move_to_end(key)
+    return list(_FLASHES[key])

@@ -1,0 +1,423 @@
+"""Matching two sources' event patterns: flashes against flashes, or against heard impulses.
+
+:func:`match_and_fit`: two event lists are compared under every
+hypothesis "event i of one is event j of the other"; the best hypotheses are
+refined by least squares over the events paired within their uncertainties
+(with the flash duration ``L`` as a second unknown when the split ratios vary
+enough to measure it, and only pairs whose frame counts allow one duration).
+The best wins if at least :data:`MIN_AGREEING` events agree, it clearly beats
+the best hypothesis with a different offset in number, and its pairs are far
+less likely as chance coincidences than the runner-up's
+(:data:`MIN_EVIDENCE_MARGIN`). :func:`match_events` is the plain count for
+instants.
+
+Shared by the ``"visual"`` aligner (:mod:`timesync.align.flashes.visual`)
+and the ``"audio-visual"`` one (:mod:`timesync.align.audiovisual`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from timesync.align.flashes.detect import VisualEvent
+
+__all__ = [
+    "EventMatch",
+    "EventSet",
+    "MatchedFit",
+    "match_events",
+    "match_and_fit",
+    "fit_matched",
+    "MIN_AGREEING",
+    "MIN_EVIDENCE_MARGIN",
+]
+
+#: A match's pairs must be this much (log10) less likely as chance coincidences than the
+#: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
+#: events a side, flashes lit over one or two frames at 15-30 fps) 5 in 1284 then still
+#: matched, against 10 with 2.5 and 26 by the counts alone.
+MIN_EVIDENCE_MARGIN = 3.0
+#: Events that must agree for a match.
+MIN_AGREEING = 3
+
+
+@dataclass(frozen=True)
+class EventMatch:
+    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs.
+
+    ``pairs``: ``(i, j)`` index pairs; ``agreeing``: their number;
+    ``second_best``: agreeing events under the best hypothesis with a
+    different offset (a clear winner has many more). ``evidence`` and
+    ``second_evidence``: how unlikely (log10) the pairs of the best and of the
+    runner-up hypothesis are as chance coincidences (see ``match_and_fit``).
+    """
+
+    offset_s: float
+    pairs: list[tuple[int, int]]
+    agreeing: int
+    second_best: int
+    evidence: float | None = None
+    second_evidence: float | None = None
+
+
+def _count(a: np.ndarray, b_sorted: np.ndarray, hyps: np.ndarray, tol: float) -> np.ndarray:
+    shifted = a[None, :] + hyps[:, None]
+    pos = np.clip(np.searchsorted(b_sorted, shifted), 1, len(b_sorted) - 1)
+    near = np.minimum(np.abs(b_sorted[pos] - shifted), np.abs(b_sorted[pos - 1] - shifted))
+    return (near <= tol).sum(axis=1)
+
+
+def match_events(a: Sequence[float], b: Sequence[float], *, tol_s: float,
+                 min_agreeing: int = MIN_AGREEING, max_events: int = 300) -> EventMatch | None:
+    """Find the offset under which most events of ``a`` and ``b`` coincide.
+
+    Parameters
+    ----------
+    a, b : event times (s) in each source's local time.
+    tol_s : two events agree when within this (s).
+    min_agreeing : events that must agree.
+    max_events : at most this many events of each list are used (the first).
+
+    Returns
+    -------
+    EventMatch or None
+        None when fewer than ``min_agreeing`` events agree or the best
+        hypothesis does not clearly beat the second best (by at least 2 events
+        and a factor 1.5).
+    """
+    a = np.asarray(a, float)[:max_events]
+    b = np.asarray(b, float)[:max_events]
+    if len(a) < min_agreeing or len(b) < min_agreeing:
+        return None
+    b_sorted = np.sort(b)
+    hyps = (b[None, :] - a[:, None]).ravel()
+    counts = np.zeros(len(hyps), int)
+    for start in range(0, len(hyps), 4096):
+        counts[start:start + 4096] = _count(a, b_sorted, hyps[start:start + 4096], tol_s)
+    best = int(np.argmax(counts))
+    agreeing = int(counts[best])
+    others = np.abs(hyps - hyps[best]) > 2 * tol_s
+    second = int(counts[others].max()) if others.any() else 0
+    if agreeing < min_agreeing or agreeing < second + 2 or agreeing < 1.5 * second:
+        return None
+    # refine: centre of the agreeing differences, then one-to-one nearest pairs
+    offset = float(hyps[best])
+    for _ in range(2):
+        pairs = _pairs(a, b, offset, tol_s)
+        if not pairs:
+            return None
+        offset = float(np.mean([b[j] - a[i] for i, j in pairs]))
+    return EventMatch(offset_s=offset, pairs=pairs, agreeing=len(pairs), second_best=second)
+
+
+def _pairs(a: np.ndarray, b: np.ndarray, offset: float, tol: float) -> list[tuple[int, int]]:
+    used: set[int] = set()
+    pairs = []
+    for i in np.argsort(a):
+        j = int(np.argmin(np.abs(b - (a[i] + offset))))
+        if abs(b[j] - a[i] - offset) <= tol and j not in used:
+            used.add(j)
+            pairs.append((int(i), j))
+    return pairs
+
+
+@dataclass(frozen=True)
+class MatchedFit:
+    """Least-squares offset over matched events: ``t_b = offset_s + t_a`` at ``at_a_s``."""
+
+    offset_s: float
+    uncertainty_s: float
+    flash_s: float
+    flash_fitted: bool
+    at_a_s: float
+    residual_rms_s: float
+    n: int
+
+
+def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
+                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float,
+                flash_max_s: float = 0.2) -> MatchedFit:
+    """Offset (and flash duration L) from matched events.
+
+    Each matched pair obeys ``t_b - L r_b = offset + t_a - L r_a`` (for an
+    audio impulse ``r = 0`` and ``t`` its onset). ``L`` is fitted when the
+    ratios differ enough, else held at ``flash_guess_s``.
+
+    Parameters
+    ----------
+    t_a, r_a, s_a, t_b, r_b, s_b : arrays
+        Boundary times (s), ratios and one-sigma uncertainties (s) of the matched events.
+    flash_guess_s : the flash duration used when it cannot be fitted (s).
+    flash_max_s : the longest flash the events allow (s): a fitted duration beyond it is not taken.
+    """
+    y = t_b - t_a
+    dr = r_b - r_a
+    sig = np.sqrt(s_a**2 + s_b**2) + 1e-5
+    w = 1 / sig**2
+    n = len(y)
+    fitted = n >= 4 and float(np.std(dr)) > 0.12
+    if fitted:
+        design = np.column_stack([np.ones(n), dr])
+        cov = np.linalg.inv(design.T @ (design * w[:, None]))
+        off, flash = cov @ (design.T @ (w * y))
+        if not 0 < flash < min(0.2, flash_max_s):
+            fitted = False
+    if not fitted:
+        flash = flash_guess_s
+        off = float(np.sum(w * (y - flash * dr)) / np.sum(w))
+        cov = np.array([[1 / np.sum(w)]])
+    resid = y - off - flash * dr
+    dof = max(1, n - (2 if fitted else 1))
+    chi2 = float(np.sum(w * resid**2)) / dof
+    sigma = math.sqrt(float(cov[0, 0]) * max(1.0, chi2))
+    if not fitted:  # the unknown flash duration: half the guess either way
+        sigma = math.hypot(sigma, 0.5 * flash_guess_s * abs(float(np.mean(dr))))
+    # at the weighted centre of the events the offset and L decorrelate; report there
+    at_a = float(np.sum(w * t_a) / np.sum(w))
+    return MatchedFit(offset_s=float(off), uncertainty_s=max(sigma, 1e-4), flash_s=float(flash),
+                      flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
+
+
+@dataclass(frozen=True)
+class EventSet:
+    """Events of one source for matching: ``onset = t - L * r`` with one-sigma ``sigma`` (arrays).
+
+    ``shortest`` and ``longest``: the flash durations (s) each event allows
+    (:meth:`VisualEvent.flash_bounds_s`); None for instants (any). Two events
+    are the same flash only if their ranges overlap. ``uniform``: events whose
+    onset is only known to an interval (:attr:`VisualEvent.uniform`); None:
+    none. ``frame_s``: the duration of each event's first frame (s); None for
+    instants.
+    """
+
+    t: np.ndarray
+    r: np.ndarray
+    sigma: np.ndarray
+    shortest: np.ndarray | None = None
+    longest: np.ndarray | None = None
+    uniform: np.ndarray | None = None
+    frame_s: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, events: Sequence[VisualEvent]) -> EventSet:
+        """From detected flashes."""
+        bounds = np.array([e.flash_bounds_s() for e in events], float).reshape(-1, 2)
+        return cls(np.array([e.boundary_s for e in events], float), np.array([e.ratio for e in events], float),
+                   np.array([e.sigma_s for e in events], float), bounds[:, 0], bounds[:, 1],
+                   np.array([e.uniform for e in events], bool), np.array([e.frame_s for e in events], float))
+
+    def spread(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(normal sigma, half-width of a uniform error)`` of every event's onset (s): one of them is 0."""
+        uniform = np.zeros(len(self.t), bool) if self.uniform is None else self.uniform
+        return np.where(uniform, 0.0, self.sigma), np.where(uniform, math.sqrt(3) * self.sigma, 0.0)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(shortest, longest)`` flash durations (s) of every event (0 and inf when not known)."""
+        if self.shortest is None or self.longest is None:
+            return np.zeros_like(self.t), np.full_like(self.t, np.inf)
+        return self.shortest, self.longest
+
+    @classmethod
+    def instants(cls, times: Sequence[float], sigma_s: float) -> EventSet:
+        """From instants known to ``sigma_s`` (heard impulses)."""
+        t = np.asarray(times, float)
+        return cls(t, np.zeros_like(t), np.full_like(t, sigma_s))
+
+
+def _tolerance(a: EventSet, b: EventSet) -> np.ndarray:
+    """How far (s) the onsets of events ``i`` of ``a`` and ``j`` of ``b`` may differ if the same: ``[i, j]``.
+
+    Three combined normal sigmas, plus the half-widths of uniform errors
+    (bounded), plus 2 ms.
+    """
+    (sig_a, half_a), (sig_b, half_b) = a.spread(), b.spread()
+    return 3 * np.hypot(sig_a[:, None], sig_b[None, :]) + half_a[:, None] + half_b[None, :] + 0.002
+
+
+def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None,
+                 allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``."""
+    ta = a.t - flash_s * a.r
+    tb = b.t - flash_s * b.r
+    gap = np.abs(tb[None, :] - ta[:, None] - offset)
+    tol = _tolerance(a, b)
+    if slack is not None:
+        tol = tol + slack
+    ok = gap <= tol
+    if allowed is not None:
+        ok &= allowed
+    pairs, used = [], set()
+    for i in np.argsort(ta):
+        cands = [j for j in np.nonzero(ok[i])[0] if j not in used]
+        if cands:
+            j = int(min(cands, key=lambda k: gap[i, k]))
+            used.add(j)
+            pairs.append((int(i), j))
+    return pairs
+
+
+def _crossings_unlikely(events: Sequence[tuple[EventSet, int]], flash_s: float, p_min: float = 1e-3) -> bool:
+    """True when flashes lasting ``flash_s`` would light two frames or more as often as ``events`` did
+    (or as seldom) with probability below ``p_min``.
+
+    A flash of duration L starting at a random time within a frame of
+    duration f crosses into the next frame with probability min(1, L / f).
+    ``events``: (set, index) pairs; events lit in one frame only count as not
+    crossing, events over two frames or more (not lit in a uniform way) as
+    crossing; instants and events of unknown kind do not count.
+    """
+    crossing, chances = 0, []
+    for events_set, k in events:
+        if events_set.frame_s is None or events_set.uniform is None or events_set.longest is None:
+            continue
+        single = bool(events_set.uniform[k]) and events_set.r[k] == 0.5
+        if not single and (events_set.uniform[k] or not np.isfinite(events_set.longest[k])):
+            continue  # saturated, two flashes in one run, or a lasting step: which is not known
+        chances.append(min(1.0, flash_s / float(events_set.frame_s[k])))
+        crossing += not single
+    if not chances:
+        return False
+    # P(at least `crossing` crossings) for independent events with these chances (Poisson binomial)
+    dist = np.zeros(len(chances) + 1)
+    dist[0] = 1.0
+    for p in chances:
+        dist[1:] = dist[1:] * (1 - p) + dist[:-1] * p
+        dist[0] *= 1 - p
+    return min(float(dist[crossing:].sum()), float(dist[:crossing + 1].sum())) < p_min
+
+
+def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float) -> float:
+    """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
+
+    Each pair agrees within its :func:`_tolerance` ``tol``; an event of ``b``
+    (``density`` per second) falls within ``tol`` of a given time by chance
+    with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
+    pairs of flashes lit in one frame only (known to a frame).
+    """
+    if not pairs:
+        return 0.0
+    tol = _tolerance(a, b)
+    return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
+
+
+def _votes(a: EventSet, b: EventSet, frame_s: float, offsets_s: tuple[float, float] | None) \
+        -> tuple[np.ndarray, np.ndarray]:
+    """Offset hypotheses (every pairing of an event of ``a`` with one of ``b``, within
+    ``offsets_s`` if given) and how many events agree within a frame under each."""
+    guess = 0.5 * frame_s
+    times_a, times_b = a.t - guess * a.r, b.t - guess * b.r
+    b_sorted = np.sort(times_b)
+    hyps = (times_b[None, :] - times_a[:, None]).ravel()
+    if offsets_s is not None:
+        hyps = hyps[(hyps >= offsets_s[0]) & (hyps <= offsets_s[1])]
+    counts = np.zeros(len(hyps), int)
+    for start in range(0, len(hyps), 4096):
+        counts[start:start + 4096] = _count(times_a, b_sorted, hyps[start:start + 4096], frame_s)
+    return hyps, counts
+
+
+def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int = MIN_AGREEING,
+                  candidates: int = 60, offsets_s: tuple[float, float] | None = None) \
+        -> tuple[EventMatch, MatchedFit] | None:
+    """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
+
+    Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
+    ranked by how many events agree within a frame; the best ``candidates``
+    distinct ones are refined: events are paired within their own
+    uncertainties (:func:`_tolerance`) where their frame counts allow one
+    flash duration, the offset and flash duration fitted, and the pairs
+    counted again. Refined hypotheses within half a frame of a better one are
+    the same. The one with most agreeing events wins if it has at least
+    ``min_agreeing``, clearly beats the runner-up (whatever the runner-up's
+    count: by 2 events and a factor 1.5), and its pairs are at least
+    :data:`MIN_EVIDENCE_MARGIN` (log10) less likely as chance coincidences
+    (:func:`_evidence`); otherwise None. With ``offsets_s`` (a closed range,
+    seconds, from weaker evidence), only offsets in it are considered, the
+    runner-up included, and None is returned unless the best offset inside
+    has as many votes as the best anywhere.
+    """
+    if len(a.t) < min_agreeing or len(b.t) < min_agreeing:
+        return None
+    hyps, counts = _votes(a, b, frame_s, offsets_s)
+    if offsets_s is not None and hyps.size:
+        # weaker evidence only settles which of several offsets that fit as well as
+        # the best one is right: never one that an offset outside the range beats
+        if counts.max() < _votes(a, b, frame_s, None)[1].max():
+            return None
+    chosen: list[float] = []
+    for k in np.argsort(-counts, kind="stable"):
+        if len(chosen) >= candidates:
+            break
+        if all(abs(hyps[k] - c) > 0.1 * frame_s for c in chosen):
+            chosen.append(float(hyps[k]))
+    slack = 0.5 * frame_s * np.abs(b.r[None, :] - a.r[:, None])  # the flash duration is not known yet
+    (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
+    # the same flash only where the durations the two events allow overlap
+    allowed = np.maximum(short_a[:, None], short_b[None, :]) <= np.minimum(long_a[:, None], long_b[None, :])
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed) for hyp in chosen]
+    if offsets_s is not None:  # a refit may have moved out of the range
+        refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
+    return _clear_winner(a, b, refined, frame_s, min_agreeing)
+
+
+#: A refined hypothesis: (pairs agreeing, offset (s), pairs, fit or None).
+_Refined = tuple[int, float, list[tuple[int, int]], MatchedFit | None]
+
+
+def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray) \
+        -> _Refined:
+    """One offset hypothesis refined: ``(pairs agreeing, offset, pairs, fit)``.
+
+    The events are paired within their uncertainties (plus ``slack``, for the
+    flash duration not known yet) where ``allowed``; the offset and the flash
+    duration (``guess`` when it cannot be fitted, or when the fitted one would
+    seldom have lit two frames as often as these did) fitted; three rounds.
+    """
+    long_a, long_b = a.bounds()[1], b.bounds()[1]
+    pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
+    fit, offset = None, hyp
+    for _ in range(3):
+        if len(pairs) < 2:
+            break
+        ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+        longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
+        fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                          flash_guess_s=min(guess, longest), flash_max_s=longest)
+        if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
+            # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=min(guess, longest), flash_max_s=0.0)
+        offset = fit.offset_s
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
+    return len(pairs), offset, pairs, fit
+
+
+def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
+        -> tuple[EventMatch, MatchedFit] | None:
+    """The refined hypothesis that clearly wins (see :func:`match_and_fit`), or None.
+
+    Hypotheses within half a frame of a better one are the same one, paired
+    differently; the runner-up (whatever its count: chance coincidences of
+    unrelated events) sets the bar.
+    """
+    distinct: list[_Refined] = []
+    for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
+        if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
+            distinct.append(r)
+    if not distinct or distinct[0][3] is None:
+        return None
+    density = len(b.t) / max(float(np.ptp(b.t)), frame_s)
+    evidence = [_evidence(a, b, r[2], density) for r in distinct]
+    best, best_evidence = distinct[0], evidence[0]
+    second = distinct[1][0] if len(distinct) > 1 else 0
+    second_evidence = max(evidence[1:], default=0.0)
+    if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second \
+            or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN:
+        return None
+    return EventMatch(offset_s=best[1], pairs=best[2], agreeing=best[0], second_best=second,
+                      evidence=best_evidence, second_evidence=second_evidence), best[3]
+

@@ -1,0 +1,128 @@
+"""The ``"visual"`` aligner: constraints between videos whose flashes form the same pattern.
+
+Flashes come from :func:`timesync.align.flashes.detect.flashes_in`, the
+matching from :func:`timesync.align.flashes.pattern.match_and_fit`. Flashes
+against heard impulses are the ``"audio-visual"`` aligner
+(:mod:`timesync.align.audiovisual`), run after this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from timesync.align import metadata
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.flashes.detect import VisualEvent, flashes_in
+from timesync.align.flashes.pattern import MIN_AGREEING, EventSet, match_and_fit
+
+__all__ = ["visual_constraint", "video_flashes", "find_constraints", "NO_FLASHES"]
+
+#: The note of a video in which no flash was seen.
+NO_FLASHES = "no visual events (flashes) seen"
+
+
+def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: list[VisualEvent],
+                      narrow: Constraint | None = None) -> tuple[Constraint | None, str | None]:
+    """A ``"visual"`` constraint from two videos' flashes, or None and why.
+
+    ``narrow`` is weaker evidence on the same offset (``t_b = offset_s + t_a``,
+    e.g. :func:`timesync.align.metadata.prior`): when the flashes match no
+    offset clearly, they are matched again within :meth:`Constraint.search_range`
+    (as the audio search is); a match found only there says so in its evidence.
+    """
+    frame_s = max(float(np.median([e.frame_s for e in ev_a])), float(np.median([e.frame_s for e in ev_b])))
+    sets = EventSet.of(ev_a), EventSet.of(ev_b)
+    found = match_and_fit(*sets, frame_s=frame_s)
+    narrowed: dict[str, Any] = {}
+    span = narrow.search_range() if found is None and narrow is not None else None
+    if span is not None:
+        found = match_and_fit(*sets, frame_s=frame_s, offsets_s=span)
+        narrowed = {"narrowed_by": narrow.kind, "narrowed_to_s": [round(span[0], 3), round(span[1], 3)]}
+    if found is None:
+        return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
+    match, fit = found
+    constraint = Constraint(
+        source=name_a, other=name_b, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s, kind="visual",
+        rate=1.0, score=float(match.agreeing), rate_uncertainty=None, at_source_s=fit.at_a_s,
+        evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
+                  "chance_log10": round(-(match.evidence or 0.0), 2),
+                  "second_chance_log10": round(-(match.second_evidence or 0.0), 2),
+                  "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
+                  "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
+                              for i, j in match.pairs[:50]]} | narrowed,
+    )
+    return constraint, None
+
+
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None) \
+        -> AlignerReport:
+    """Flashes in every video; ``"visual"`` constraints between videos whose flashes match.
+
+    Parameters
+    ----------
+    sources : SourceMedia with ``name``, ``path``, ``info``.
+    progress : optional ``progress(fraction, message)``.
+
+    Returns
+    -------
+    AlignerReport
+        ``findings[name]["visual_events"]``: the number of events seen;
+        ``notes[name]`` for a video with no flash (``"no visual events (flashes) seen"``),
+        too few, or flashes that match no other video's.
+    """
+    report = AlignerReport(method="visual")
+    flashes = video_flashes(sources, report, progress)
+    names = list(flashes)
+    by_name = {src.name: src for src in sources}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            narrow = metadata.prior(by_name[b], by_name[a])  # t_b = offset + t_a
+            constraint, _why = visual_constraint(a, flashes[a], b, flashes[b], narrow)
+            if constraint is not None:
+                report.constraints.append(constraint)
+    linked = {n for c in report.constraints for n in (c.source, c.other)}
+    for name in flashes:
+        if name not in linked and name not in report.notes:
+            report.notes[name] = (f"{len(flashes[name])} visual events seen, but their pattern matches no other "
+                                  "video's flashes clearly")
+    if progress:
+        progress(1.0, "visual: done")
+    return report
+
+
+def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
+                  progress: Callable[[float, str], None] | None = None) -> dict[str, list[VisualEvent]]:
+    """The flashes of every video with at least :data:`MIN_AGREEING` of them, by source name.
+
+    Sources without a video stream are skipped. With a ``report``, the videos
+    left out are noted in it (not read, no flash, too few) and the number of
+    events seen is its ``findings[name]["visual_events"]``.
+    """
+    from timesync.errors import TimesyncError
+
+    flashes: dict[str, list[VisualEvent]] = {}
+    notes = report.notes if report is not None else {}
+    for i, src in enumerate(sources):
+        info = getattr(src, "info", None)
+        if info is not None and getattr(info, "video", None) is None:
+            continue
+        if progress:
+            progress(0.8 * i / max(1, len(sources)), f"visual: flashes in {src.name}")
+        try:
+            events = flashes_in(src.path, getattr(info, "sha256", None))
+        except (TimesyncError, OSError, ValueError) as exc:
+            notes[src.name] = f"visual events not read: {exc}"
+            continue
+        if report is not None:
+            report.findings.setdefault(src.name, {})["visual_events"] = len(events)
+        if len(events) < MIN_AGREEING:
+            notes[src.name] = NO_FLASHES if not events else \
+                f"only {len(events)} visual event(s) seen: too few to match"
+            continue
+        flashes[src.name] = events
+    return flashes
