@@ -12,21 +12,33 @@ HELP = "add an event (annotation) to a project at a shared-clock time"
 
 
 def parse_seconds(text: str) -> float:
-    """Seconds from ``"101.304"`` or ``"1:41.304"`` / ``"0:01:41.304"`` (H:MM:SS); argparse type."""
+    """Seconds from ``"101.304"`` or ``"1:41.304"`` / ``"0:01:41.304"`` (H:MM:SS); argparse type.
+
+    Only the first field may carry a sign or reach 60; minutes and seconds after
+    a colon are in [0, 60) (``"1:99"`` is refused, not read as 159 s).
+    """
+    bad = argparse.ArgumentTypeError(f"not a time in seconds or H:MM:SS: {text!r}")
     parts = text.strip().split(":")
     if len(parts) > 3 or not all(parts):
-        raise argparse.ArgumentTypeError(f"not a time in seconds or H:MM:SS: {text!r}")
+        raise bad
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a time in seconds or H:MM:SS: {text!r}") from None
+        raise bad from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"not a finite time: {text!r}")
+    if any(not 0.0 <= v < 60.0 or p.strip()[:1] in "+-" for p, v in zip(parts[1:], values[1:], strict=True)):
+        raise argparse.ArgumentTypeError(f"minutes and seconds after a colon must be 0 to 59.999: {text!r}")
     sign = -1.0 if text.strip().startswith("-") else 1.0
     total = 0.0
     for value in values:
         total = total * 60.0 + abs(value)
-    if not math.isfinite(total):
-        raise argparse.ArgumentTypeError(f"not a finite time: {text!r}")
     return sign * total
+
+
+def seconds_text(value: float) -> str:
+    """``"12.345 s"`` for a message (``"1e+300 s"`` when it is too large to print in full)."""
+    return f"{value:.3f} s" if abs(value) < 1e9 else f"{value:.6g} s"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,6 +103,6 @@ def _check_recorded(project: Any, at_s: float, end_s: float | None) -> None:
         if when is not None and not within(spans, when):
             covered = format_spans(spans)
             raise ProjectError(
-                f"{project.label}: {option} {when:.3f} s is outside every recording (on the shared clock they "
+                f"{project.label}: {option} {seconds_text(when)} is outside every recording (on the shared clock they "
                 f"cover {covered}); pass --allow-outside to add it anyway"
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 HELP = "export a project: json csv vtt srt otio fcpxml edl eaf mp4 html"
 
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             if args.fmt != "mp4":
                 raise ExportError(f"{args.output}: --{key} applies to mp4 only")
             options[key] = getattr(args, key)
+    _check_range(project, args.start, args.end)
     show = args.fmt in ("mp4", "html") and sys.stderr.isatty()
     keep_backup(target)
     out = export(project, args.fmt, target, force=args.force, progress=_progress if show else None, **options)
@@ -70,3 +72,23 @@ def run(args: argparse.Namespace) -> int:
     print(out)
     bad = [s.name for s in project.sources if s.hash_status in ("changed", "missing")]
     return 1 if bad else 0
+
+
+def _check_range(project: Any, start_s: float | None, end_s: float | None) -> None:
+    """Refuse an mp4 ``--start``/``--end`` beyond the first start or last end of the recordings.
+
+    A range far outside them would render for hours and show nothing; gaps
+    between recordings are fine (shown as "not recording").
+    """
+    from timesync.commands.annotate import seconds_text
+    from timesync.errors import ExportError
+    from timesync.project.locate import format_spans, recorded_spans
+
+    spans = recorded_spans(project)
+    if spans is None:
+        return
+    first, last = spans[0][0], spans[-1][1]
+    for option, when in (("--start", start_s), ("--end", end_s)):
+        if when is not None and not first <= when <= last:
+            raise ExportError(f"{project.label}: {option} {seconds_text(when)} is outside every recording (on the shared "
+                              f"clock they cover {format_spans(spans)})")

@@ -183,6 +183,8 @@ def _check_command_line(args: argparse.Namespace) -> Path | None:
             raise MediaError(f"{text}: no such file")
         if path.is_dir():
             raise MediaError(f"{text}: is a folder, not a media file")
+        if not path.is_file():
+            raise MediaError(f"{text}: not a regular file (devices, pipes and sockets are refused)")
     if args.output is None:
         return None
     protected = [(f"the input {text}", text) for text in inputs]
