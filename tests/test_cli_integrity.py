@@ -229,6 +229,11 @@ def test_a_copied_project_is_relinked_by_hash(case, tmp_path_factory, capsys):
     assert main(["relink", str(moved), "--search", str(case)]) == 0
     assert "nothing to relink" in capsys.readouterr().out
     assert moved.read_bytes() == before
+    (elsewhere / "deeper").mkdir()
+    shutil.copy(moved, elsewhere / "deeper" / "incident.json")  # its ../ paths now lead nowhere
+    assert main(["verify", str(elsewhere / "deeper" / "incident.json")]) == 1
+    out = capsys.readouterr().out
+    assert f"no file at {elsewhere / case.name / 'media' / 'camA.mp4'} (" in out and "/../" not in out.split(": ", 1)[1]
 
 
 def test_relink_hashes_only_files_of_the_recorded_size(case, capsys):

@@ -95,7 +95,7 @@ def check_sources(project: Project) -> list[SourceCheck]:
         stored = source.path
         if not path.is_file():
             what = "a folder" if path.is_dir() else "no file"
-            facts = (f"{what} at {path} (source paths are relative to the project file's folder); "
+            facts = (f"{what} at {os.path.normpath(path)} (source paths are relative to the project file's folder); "
                      f"if it was moved: {relink_hint(project)}")
             checks.append(_check(source.name, path, "missing", stored, f"MISSING: {facts}", facts))
             continue
