@@ -55,6 +55,7 @@ ROWS = [
     ("sync-output-exists", ["sync", A, B, "-o", P, "-q"], 3),
     ("sync-output-is-folder", ["sync", A, B, "-o", "{M}", "-q"], 3),
     ("sync-output-is-input", ["sync", A, B, "-o", A, "--force", "-q"], 3),
+    ("sync-backup-is-folder", ["sync", A, B, "-o", "{T}/old.csv", "--force"], 3),
     ("sync-output-empty", ["sync", A, B, "-o", "", "-q"], 3),
     # probe
     ("probe-two-files", ["probe", A, B], 2),
@@ -156,6 +157,7 @@ def template(tmp_path_factory, incident_media) -> Path:
                                           '"path": "a.mp4", "offset_s": "soon"}]}')
     (folder / "garbage.mp4").write_bytes(bytes(range(256)) * 40)
     (folder / "old.csv").write_text("an earlier table\n")
+    (folder / "old.csv.bak").mkdir()
     shutil.copy(folder / "incident.json", folder / "p.json")
     return folder
 

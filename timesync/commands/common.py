@@ -95,6 +95,8 @@ def check_output(out: str, *, force: bool, protected: Iterable[tuple[str, str | 
     if target.exists() and not force:
         raise ExportError(f"{out} exists; pass --force to overwrite it (the old file is then kept as "
                           f"{target.name}.bak)")
+    if target.exists() and target.with_name(target.name + ".bak").is_dir():
+        raise ExportError(f"{out}: {target.name}.bak is a folder; cannot keep the old file there")
     return target
 
 
