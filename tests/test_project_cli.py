@@ -35,7 +35,7 @@ def test_annotate_adds_and_saves(case, capsys):
     project = case / "incident.json"
     media = _digests(case)
     code = main(["annotate", str(project), "--type", "use of force", "--at", "1:01.25", "--end", "62.5",
-                 "--source", "camB.mp4", "--note", "baton", "--author", "det. smith"])
+                 "--source", "camB.mp4", "--note", "baton", "--author", "det. smith", "--allow-outside"])
     assert code == 0
     assert capsys.readouterr().out.strip() == "e4\tuse of force\t61.250000 to 62.500000 s"
     data = json.loads(project.read_text())

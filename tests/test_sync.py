@@ -149,7 +149,7 @@ def test_cli_table_json_and_exit_codes(incident, tmp_path, capsys):
     assert incident["B"] in captured.out and "audio" in captured.out
     data = json.loads(out.read_text())
     assert data["schema"] == SCHEMA and all(s["aligned"] for s in data["sources"])
-    code = main(["sync", incident["A"], incident["V"], "-o", str(out), "--methods", "audio", "-q"])
+    code = main(["sync", incident["A"], incident["V"], "-o", str(out), "--methods", "audio", "-q", "--force"])
     captured = capsys.readouterr()
     assert code == 1
     assert "not aligned" in captured.out

@@ -10,10 +10,24 @@ Exit status (also printed by ``timesync --help``):
 * 0: success.
 * 1: the command ran but its answer is "not everything": some source could not
   be aligned, a verified hash changed or a file is missing.
-* 2: the command line is wrong (argparse).
-* 3: bad input: a file or project could not be read, or an output could not be
-  written; the message names the file and the problem.
+* 2: the command line is wrong on its face (argparse): an unknown option, a
+  missing or malformed value, a value out of its range, an unknown aligner, the
+  same file twice. stderr holds the usage, then one ``error:`` line.
+* 3: bad input: a file or project could not be read, an argument does not fit
+  the project (an unknown source or event type, a time outside every
+  recording), or an output could not be written (it exists and ``--force`` was
+  not given, its folder is missing, it is a source). stderr holds one line
+  naming the file and the problem.
 * 130: interrupted.
+
+Only timesync's own errors (:class:`~timesync.errors.TimesyncError`) and the
+operating system's (``OSError``) become that one line; anything else is a bug
+and keeps its traceback. Bad input must therefore be refused as a
+``TimesyncError`` (or by argparse) where it enters, never by catching
+``ValueError`` here.
+
+Writers share one rule: an existing output is refused without ``--force``; with
+``--force`` the old file is kept as ``NAME.bak`` before it is replaced.
 """
 
 from __future__ import annotations
@@ -41,14 +55,18 @@ COMMAND_MODULES = (
     "shots",
     "export",
     "verify",
+    "relink",
 )
 
 EPILOG = """exit status:
   0    success
   1    ran, but not everything: a source not aligned, a hash changed, a file missing
-  2    wrong command line
-  3    bad input or output: a file or project could not be read or written
+  2    wrong command line (usage, then one error line)
+  3    bad input or output: a file or project could not be read or written, an
+       argument does not fit the project, OUT exists without --force (one line)
   130  interrupted
+
+outputs: an existing file is replaced only with --force, and then kept as NAME.bak.
 """
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from timesync.errors import ExportError, ProjectError
 
@@ -17,49 +19,76 @@ audio, tied across sources on the shared clock. Without positions or distances
 a shot's time is its earliest arrival; with --distance (or --position and
 --shooter) it is the emission time, corrected for sound travel.
 
-exit status: 0 done (even with no shots); 3 bad project, bad argument or the
-output could not be written."""
+A SOURCE is a source's name, its path, or its file name when only one source
+has it. Sources are re-hashed first; a changed or missing one is a warning.
+
+exit status: 0 done (even with no shots); 2 wrong command line (a value out of
+its range); 3 bad project, an unknown source, or an output that exists (without
+--force) or cannot be written."""
 
 
-def _name_value(text: str) -> tuple[str, list[float]]:
-    name, sep, value = text.rpartition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    try:
-        numbers = [float(v) for v in value.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number (or x,y[,z]) in {text!r}") from None
-    return name, numbers
-
-
-def _point(text: str) -> list[float]:
+def _numbers(text: str, what: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected X,Y[,Z] in metres, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"expected finite numbers ({what}), got {text!r}")
+    return values
+
+
+def _name_value(text: str, what: str) -> tuple[str, list[float]]:
+    name, sep, value = text.rpartition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected SOURCE={what}, got {text!r}")
+    return name, _numbers(value, what)
+
+
+def _distance(text: str) -> tuple[str, float]:
+    """``"camA.mp4=34.3"`` -> (name, metres >= 0); argparse type."""
+    name, values = _name_value(text, "M")
+    if len(values) != 1 or values[0] < 0:
+        raise argparse.ArgumentTypeError(f"expected SOURCE=M with one distance >= 0 metres, got {text!r}")
+    return name, values[0]
+
+
+def _position(text: str) -> tuple[str, list[float]]:
+    """``"camA.mp4=1,2[,3]"`` -> (name, [x, y(, z)]) metres; argparse type."""
+    name, values = _name_value(text, "X,Y[,Z]")
+    if len(values) not in (2, 3):
+        raise argparse.ArgumentTypeError(f"expected SOURCE=X,Y[,Z] in metres, got {text!r}")
+    return name, values
+
+
+def _point(text: str) -> list[float]:
+    values = _numbers(text, "X,Y[,Z] in metres")
     if len(values) not in (2, 3):
         raise argparse.ArgumentTypeError(f"expected X,Y[,Z] in metres, got {text!r}")
     return values
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from timesync.commands.common import FORCE_HELP, real_number
+
     parser = subparsers.add_parser(
         "shots", help=HELP, description=HELP + ".", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("project", metavar="PROJECT", help="the project JSON")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the table: .json or .csv (by extension)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write the table: .json or .csv (by extension)")
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
     parser.add_argument("--add", action="store_true",
                         help='add the shots as "shot fired" events to the project (skips ones already there)')
-    parser.add_argument("--min-score", type=float, default=0.5, metavar="X",
+    parser.add_argument("--min-score", type=real_number(0.0, 1.0), default=0.5, metavar="X",
                         help="shot-likeness threshold in [0, 1] (default 0.5)")
-    parser.add_argument("--temperature", type=float, default=20.0, metavar="C",
+    parser.add_argument("--temperature", type=real_number(-273.15, low_open=True, unit="°C"), default=20.0,
+                        metavar="C",
                         help="air temperature for the speed of sound, °C (default 20)")
-    parser.add_argument("--max-travel", type=float, default=50.0, metavar="MS",
+    parser.add_argument("--max-travel", type=real_number(0.0, unit="ms"), default=50.0, metavar="MS",
                         help="largest sound-travel difference between sources without positions, ms (default 50)")
-    parser.add_argument("--distance", type=_name_value, action="append", default=[], metavar="SOURCE=M",
+    parser.add_argument("--distance", type=_distance, action="append", default=[], metavar="SOURCE=M",
                         help="distance from the shooter to a source, metres (repeat per source)")
-    parser.add_argument("--position", type=_name_value, action="append", default=[], metavar="SOURCE=X,Y[,Z]",
+    parser.add_argument("--position", type=_position, action="append", default=[], metavar="SOURCE=X,Y[,Z]",
                         help="a source's position, metres (repeat per source)")
     parser.add_argument("--shooter", type=_point, metavar="X,Y[,Z]", help="the shooter's position, metres")
     parser.add_argument("--author", default="timesync", metavar="NAME", help='author of added events (default "timesync")')
@@ -82,24 +111,43 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def run(args: argparse.Namespace) -> int:
-    from timesync.events.shots import add_shots_to_project, detect_shots
-    from timesync.project import Project
+def _named(project: Any, pairs: list[tuple[str, object]], option: str) -> dict[str, object]:
+    """``--distance``/``--position`` values by source name; a source given twice is refused."""
+    from timesync.project.names import resolve_source
 
-    if not 0.0 <= args.min_score <= 1.0:
-        raise ProjectError(f"--min-score must be between 0 and 1, got {args.min_score}")
-    out = Path(args.output) if args.output else None
-    if out is not None and out.suffix.lower() not in (".json", ".csv"):
+    out: dict[str, object] = {}
+    for text, value in pairs:
+        name = resolve_source(project, text)
+        if name in out:
+            raise ProjectError(f"{project.label}: {option} is given twice for the source {name}")
+        out[name] = value
+    return out
+
+
+def _output(args: argparse.Namespace) -> Path | None:
+    """The checked ``-o`` target (before any work), or ``None``."""
+    from timesync.commands.common import check_output
+
+    if args.output is None:
+        return None
+    out = Path(args.output)
+    if out.suffix.lower() not in (".json", ".csv"):
         raise ExportError(f"{out}: the output must end in .json or .csv")
-    project = Project.load(args.project)
-    for warning in project.warnings:
-        print(f"timesync: warning: {warning}", file=sys.stderr)
-    names = {s.name for s in project.sources}
-    for name, _ in args.distance + args.position:
-        if name not in names:
-            raise ProjectError(f"{project.label}: no source named {name!r} (known: {', '.join(sorted(names))})")
-    distances = {name: v[0] for name, v in args.distance}
-    positions = {name: v for name, v in args.position}
+    return check_output(args.output, force=args.force, protected=[("the project", args.project)])
+
+
+def run(args: argparse.Namespace) -> int:
+    from timesync.commands.common import check_output, keep_backup, open_project, source_files
+    from timesync.events.shots import add_shots_to_project, detect_shots
+
+    out = _output(args)
+    project = open_project(args.project)
+    if out is not None:  # nor is it one of the sources
+        check_output(args.output, force=args.force, protected=source_files(project))
+    distances = _named(project, args.distance, "--distance")
+    positions = _named(project, args.position, "--position")
+    if args.shooter is not None and not positions:
+        raise ProjectError("--shooter needs the sources' positions (--position SOURCE=X,Y[,Z])")
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr, flush=True)
@@ -122,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(table.to_text())
     if out is not None:
         text = table.to_json() if out.suffix.lower() == ".json" else table.to_csv()
+        keep_backup(out)
         _write_atomic(out, text)
-        print(f"wrote {out}", file=sys.stderr)
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -4,30 +4,76 @@ Aligns the files, prints a table (source, offset, drift, uncertainty, method)
 on stdout, shows progress on stderr, and writes the project JSON. Exit 0 when
 every source is aligned, 1 when some are not (they are still written, with
 ``aligned: false`` and a reason).
+
+The command line is checked before any work: the same file twice or an
+unknown aligner is a usage error (exit 2); a FILE that does not exist or is a
+folder, or a PROJECT that exists (without ``--force``) or whose folder does not,
+is refused at once (exit 3).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 HELP = "align recordings on one clock, print a table, write the project JSON"
 
+EPILOG = """exit status: 0 every source aligned; 1 some source not aligned (written with a
+reason); 2 wrong command line (a file twice, an unknown aligner); 3 a FILE is
+missing or a folder, PROJECT exists without --force, or its folder is missing."""
+
 
 def register(subparsers: Any) -> None:
     """Add the ``sync`` subparser."""
-    p = subparsers.add_parser("sync", help=HELP, description=HELP)
-    p.add_argument("files", nargs="+", metavar="FILE", help="recordings of one incident")
+    from timesync.commands.common import FORCE_HELP
+
+    p = subparsers.add_parser("sync", help=HELP, description=HELP, epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+", action=_Files, metavar="FILE", help="recordings of one incident")
     p.add_argument("--reference", metavar="FILE", help="the source whose clock is the shared clock")
     p.add_argument("-o", "--output", metavar="PROJECT", help="write the project JSON here")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP.replace("OUT", "PROJECT"))
     p.add_argument(
         "--methods",
+        type=methods_list,
         metavar="LIST",
-        help="comma-separated aligners to run (audio,overlay,visual,metadata); all by default",
+        help="comma-separated aligners to run, by short name (e.g. audio,visual); all by default; "
+        "an unknown name is refused with the list of known ones",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
+
+
+class _Files(argparse.Action):
+    """The FILE list; the same file twice (however spelled) is a usage error."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        seen: dict[str, str] = {}
+        for text in values:
+            real = os.path.realpath(text)
+            if real in seen:
+                same = f" (the same file as {seen[real]})" if seen[real] != text else ""
+                parser.error(f"{text} is given twice{same}")
+            seen[real] = text
+        setattr(namespace, self.dest, list(values))
+
+
+def methods_list(text: str) -> list[str]:
+    """``"audio,visual"`` -> ``["audio", "visual"]``, each one of :data:`timesync.sync.ALIGNERS`; argparse type."""
+    from timesync.sync import ALIGNERS
+
+    known = [m.rsplit(".", 1)[-1] for m in ALIGNERS]
+    wanted = [m.strip() for m in text.split(",") if m.strip()]
+    if not wanted:
+        raise argparse.ArgumentTypeError(f"no aligner named in {text!r} (known: {', '.join(known)})")
+    for name in wanted:
+        if name not in known and name not in ALIGNERS:
+            raise argparse.ArgumentTypeError(f"unknown aligner {name!r} (known: {', '.join(known)})")
+    return list(dict.fromkeys(m.rsplit(".", 1)[-1] for m in wanted))
 
 
 class _Progress:
@@ -110,22 +156,48 @@ def run(args: argparse.Namespace) -> int:
     """Run ``timesync sync``; returns the exit status."""
     from timesync.parallel import warm_up, worth_processes
 
+    target = _check_command_line(args)
     if worth_processes(args.files):
         warm_up()  # worker processes get ready while the rest of timesync is imported
     from timesync.cli import EXIT_INCOMPLETE, EXIT_OK
     from timesync.workflow import align_project, clock_errors
 
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     progress = _Progress(sys.stderr, args.quiet)
-    alignment = align_project(args.files, reference=args.reference, progress=progress, methods=methods,
-                              project_path=args.output)
+    alignment = align_project(args.files, reference=args.reference, progress=progress,
+                              methods=args.methods, project_path=target)
     result = alignment.result
     print(format_table(result))
     for finding in clock_errors(result):  # device clock errors, once aligned (burned-in clocks)
         print(f"clock: {finding.sentence}")
-    if args.output:
+    if target is not None:
+        from timesync.commands.common import keep_backup
+
         # through the project store: atomic, and source paths made relative to
         # the project file's folder, so the project opens from anywhere
-        alignment.project.save(args.output)
+        keep_backup(target)
+        alignment.project.save(target)
         print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK if result.all_aligned else EXIT_INCOMPLETE
+
+
+def _check_command_line(args: argparse.Namespace) -> Path | None:
+    """Refuse, before any work, a FILE that is not a file and an output that cannot be written.
+
+    Returns the absolute output path (``None`` without ``-o``).
+    """
+    from timesync.commands.common import check_output
+    from timesync.errors import MediaError
+
+    inputs = list(args.files) + ([args.reference] if args.reference else [])
+    for text in inputs:
+        path = Path(text)
+        if not path.exists():
+            raise MediaError(f"{text}: no such file")
+        if path.is_dir():
+            raise MediaError(f"{text}: is a folder, not a media file")
+        if not path.is_file():
+            raise MediaError(f"{text}: not a regular file (devices, pipes and sockets are refused)")
+    if args.output is None:
+        return None
+    protected = [(f"the input {text}", text) for text in inputs]
+    return check_output(args.output, force=args.force, protected=protected)

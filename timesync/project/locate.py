@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from timesync.project.model import Project
     from timesync.project.source import Source
 
-__all__ = ["Location", "locate", "locate_annotation", "locate_all", "open_indexes", "NOT_RECORDING", "NOT_ALIGNED"]
+__all__ = [
+    "Location", "locate", "locate_annotation", "locate_all", "open_indexes", "NOT_RECORDING", "NOT_ALIGNED",
+    "recorded_spans", "within", "format_spans",
+]
 
 NOT_RECORDING = "not recording"
 NOT_ALIGNED = "not aligned"
@@ -125,3 +128,39 @@ def locate_all(project: Project, shared_s: float, indexes: dict[str, Any | None]
     """:func:`locate` in every source of ``project``, in source order."""
     indexes = open_indexes(project) if indexes is None else indexes
     return [locate(shared_s, s, indexes.get(s.name)) for s in project.sources]
+
+
+def recorded_spans(project: Project) -> list[tuple[float, float]] | None:
+    """The shared-clock intervals some aligned source recorded, merged and sorted (seconds).
+
+    Each aligned source covers ``[to_shared(0), to_shared(duration)]``. Returns
+    ``None`` when that cannot be known: no source is aligned, or an aligned
+    source has no recorded duration.
+    """
+    spans = []
+    for source in project.sources:
+        if source.clock is None:
+            continue
+        if not source.duration_s or source.duration_s <= 0:
+            return None
+        ends = sorted((source.clock.to_shared(0.0), source.clock.to_shared(source.duration_s)))
+        spans.append((ends[0], ends[1]))
+    if not spans:
+        return None
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def within(spans: list[tuple[float, float]], shared_s: float) -> bool:
+    """True when ``shared_s`` lies in one of ``spans`` (closed intervals, seconds)."""
+    return any(start <= shared_s <= end for start, end in spans)
+
+
+def format_spans(spans: list[tuple[float, float]]) -> str:
+    """``"0.000 to 3.000 s, 5.000 to 9.500 s"``."""
+    return ", ".join(f"{start:.3f} to {end:.3f} s" for start, end in spans)

@@ -379,6 +379,17 @@ class Project:
             raise ProjectError(f"{self.label}: role must be one of {', '.join(ROLES)}, got {role!r}")
         return self._change_source(name, author, "source_role_changed", role=role)
 
+    def relink_source(self, name: str, path: str | os.PathLike[str], *, author: str | None = None) -> Source:
+        """Point a source at its file in another place (``timesync relink``: the same SHA-256).
+
+        ``path`` is stored relative to the project's folder when possible; the
+        history records the old and the new path (action ``"source_relinked"``).
+        """
+        text = os.fspath(path)
+        if is_unsafe_path(text):
+            raise ProjectError(f"{text}: a URL or protocol is not a source; give a file path")
+        return self._change_source(name, author, "source_relinked", path=self._relative(Path(text).absolute()))
+
     def rename_source(self, name: str, new_name: str, *, author: str | None = None) -> Source:
         """Give a source another display name; annotations and the reference follow it."""
         new_name = " ".join(str(new_name).split())
