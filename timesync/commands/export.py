@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "export a project: json csv vtt srt otio fcpxml edl eaf mp4 html"
+HELP = "export a project: json csv vtt srt otio xml fcpxml edl eaf mp4 html"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from timesync.commands.annotate import parse_seconds
 
-    formats = ("json", "csv", "vtt", "srt", "otio", "fcpxml", "edl", "eaf", "mp4", "html")
+    formats = ("json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html")
     parser = subparsers.add_parser(
         "export",
         help=HELP,
@@ -23,11 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("project", metavar="PROJECT", help="the project JSON")
     parser.add_argument("--format", "-f", required=True, choices=formats, dest="fmt", metavar="FMT",
                         help="one of: " + " ".join(formats))
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the file to write (edl: an existing folder gets one EDL per source)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--source", metavar="NAME",
                         help="vtt/srt: captions on this source's local time; mp4: audio from it; "
-                        "edl: the video track (default: the reference)")
+                        "edl: the source (default: the reference)")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
     parser.set_defaults(func=run)
