@@ -13,10 +13,13 @@ from fractions import Fraction
 from urllib.parse import unquote
 
 import opentimelineio as otio
+import pycmx
 import pytest
 import test_project_factory
+from media_factory import make_video
 from test_project_factory import build_incident
 
+from timesync.clock import IDENTITY, ClockMap
 from timesync.errors import ExportError
 from timesync.export import export
 from timesync.project import Project
@@ -102,3 +105,28 @@ def test_edl_of_an_audio_only_source_and_what_an_edl_cannot_carry(incident, tmp_
         with pytest.raises(ExportError, match=message):
             export(incident, "edl", out, force=True, **options)
     assert out.read_text() == "before\n"
+
+
+def test_one_multi_reel_edl_where_the_format_allows_it(incident, tmp_path):
+    with pytest.raises(ExportError, match="camB.mp4 runs at 25.000 fps and camA.mp4 at 30.000; one CMX 3600 EDL"):
+        export(incident, "edl", tmp_path / "all.edl", source="all")
+    assert not (tmp_path / "all.edl").exists()
+    project = Project(base_dir=tmp_path, author="tester")
+    project.add_source(incident.resolve("camA.mp4"), role="body cam", clock=IDENTITY)
+    project.set_reference("camA.mp4")
+    later = make_video(tmp_path / "later.mp4", n_frames=60, fps=Fraction(30))
+    project.add_source(later, role="fixed", clock=ClockMap(5.0, 1.0, 0.001, "manual"))
+    project.add_annotation("vehicle", 5.5, note="arrives")
+    text = export(project, "edl", tmp_path / "all.edl", source="all").read_text()
+    assert "001  CAMA     B     C        00:00:00:00 00:00:03:00 00:00:00:00 00:00:03:00" in text
+    assert "002  LATER    V     C        00:00:00:00 00:00:02:00 00:00:05:00 00:00:07:00" in text
+    timeline = otio.adapters.read_from_file(str(tmp_path / "all.edl"), adapter_name="cmx_3600", rate=30)
+    video = timeline.tracks[0]
+    assert [(type(c).__name__, c.range_in_parent().start_time.value) for c in video] == [
+        ("Clip", 0), ("Gap", 90), ("Clip", 150)]
+    assert [m.name for m in video[2].markers] == ["vehicle (e1): arrives"]
+    assert [e.edits[0].clip_name for e in pycmx.parse_cmx3600((tmp_path / "all.edl").open()).events] == [
+        "camA.mp4", "later.mp4"]
+    project.set_source_clock("later.mp4", ClockMap(2.0, 1.0, 0.001, "manual"))
+    with pytest.raises(ExportError, match="camA.mp4 and later.mp4 overlap on the record timeline"):
+        export(project, "edl", tmp_path / "all.edl", source="all", force=True)

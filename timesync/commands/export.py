@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument("--source", metavar="NAME",
                         help="vtt/srt: captions on this source's local time; mp4: audio from it; "
-                        "edl: the source (default: the reference)")
+                        "edl: the source (default: the reference; all: every source in one EDL)")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
     parser.set_defaults(func=run)

@@ -6,7 +6,10 @@ A CMX 3600 EDL has one video track and one frame rate (its ``FCM`` line), so:
   -o b.edl --source bodycam_B.mp4``) writes that source (default: the
   reference) as one event. ``-o`` naming an existing folder writes one EDL per
   aligned source there, ``<project>.<source>.edl`` (nothing is written if any of
-  them exists, unless forced).
+  them exists, unless forced). ``source="all"`` (``--source all``) with a file
+  name writes every aligned source as one multi-reel EDL where the format
+  allows it: all at one frame rate and none overlapping another on the record
+  timeline (one video track); otherwise it is refused with the reason.
 * Timecodes count the source's own frames: 25 fps as 25, 29.97 as non-drop
   frame (``FCM: NON-DROP FRAME``, ``00:00:17:26``) or, with ``timecode="df"``,
   drop frame (``FCM: DROP FRAME``, ``00:00:17;26``). An audio-only source is
@@ -112,42 +115,82 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def render_source(project: Project, source: Source, folder: Path, *, rate: float | None = None,
-                  timecode_style: str = "ndf", tracks: str = "both") -> bytes:
-    """The EDL of one aligned ``source`` (module docstring), for an EDL written in ``folder``."""
+def _check_style(name: str, timecode_style: str) -> bool:
+    if timecode_style not in ("ndf", "df"):
+        raise ExportError(f"{name}: timecode must be ndf or df, not {timecode_style!r}")
+    return timecode_style == "df"
+
+
+def _event(project: Project, source: Source, number: int, folder: Path, fps: Fraction, drop: bool,
+           tracks: str) -> tuple[int, int, list[str], list[str]]:
+    """``(record in, record out, event lines, trailing notes)`` of the source as event ``number``."""
     if source.clock is None:
         raise ExportError(f"{source.name}: not aligned, so it has no place on the timeline")
-    if timecode_style not in ("ndf", "df"):
-        raise ExportError(f"{source.name}: timecode must be ndf or df, not {timecode_style!r}")
-    drop = timecode_style == "df"
-    fps = _edl_rate(project, source, rate, drop)
     channel = _channel(source, tracks)
     count = ed.frame_count(source) if ed.frame_rate(source) is not None else None
     if count is None:
         count = round(ed.media_seconds(project, source) * fps)
-    t0 = ed.timeline_origin(project)
-    rec_in = round(ed.placement_s(source, t0) * fps)
-    reel = reel_name(project, source)
+    rec_in = round(ed.placement_s(source, ed.timeline_origin(project)) * fps)
     relative, absolute = ed.media_paths(project, source, folder)
-    lines = [f"TITLE: {_one_line(Path(project.label).stem)} {_one_line(source.name)}",
-             f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
-    lines.append(f"001  {reel:<8} {channel:<4}  C        {timecode(0, fps, drop)} {timecode(count, fps, drop)} "
-                 f"{timecode(rec_in, fps, drop)} {timecode(rec_in + count, fps, drop)}")
-    lines += [f"* FROM CLIP NAME: {_one_line(source.name)}", f"* FROM CLIP: {relative}",
-              f"* SOURCE FILE: {absolute}"]
+    lines = [f"{number:03d}  {reel_name(project, source):<8} {channel:<4}  C        {timecode(0, fps, drop)} "
+             f"{timecode(count, fps, drop)} {timecode(rec_in, fps, drop)} {timecode(rec_in + count, fps, drop)}",
+             f"* FROM CLIP NAME: {_one_line(source.name)}", f"* FROM CLIP: {relative}", f"* SOURCE FILE: {absolute}"]
     for ann in project.annotations:
-        local = ed.event_local_s(source, ann)
-        frame = round(local * fps)
+        frame = round(ed.event_local_s(source, ann) * fps)
         if 0 <= frame < count:
             text = f"{ann.type} ({ann.id})" + (f": {ann.note}" if ann.note else "")
             lines.append(f"* LOC: {timecode(frame, fps, drop)} RED     {_one_line(text)}")
-    lines.append(f"* timeline zero = shared {t0:.6f} s; timecodes at {float(fps):.3f} fps, "
-                 f"record in rounded to the nearest frame")
+    notes = []
     if source.clock.rate != 1.0:
-        lines.append(f"* drift {source.clock.drift_ppm:+.3f} ppm is not carried (CMX 3600 cannot): "
-                     f"the record out is off by {source.clock.shared_duration(float(count / fps)) - float(count / fps):+.4f} s")
-    lines += [f"* {_one_line(line)}" for line in provenance_lines(project)]
+        local = float(count / fps)
+        notes.append(f"* {source.name}: drift {source.clock.drift_ppm:+.3f} ppm is not carried (CMX 3600 "
+                     f"cannot): the record out is off by {source.clock.shared_duration(local) - local:+.4f} s")
+    return rec_in, rec_in + count, lines, notes
+
+
+def _document(project: Project, title: str, fps: Fraction, drop: bool, body: list[str], notes: list[str]) -> bytes:
+    lines = [f"TITLE: {_one_line(title)}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", "", *body]
+    lines.append(f"* timeline zero = shared {ed.timeline_origin(project):.6f} s; timecodes at "
+                 f"{float(fps):.3f} fps, record in rounded to the nearest frame")
+    lines += notes + [f"* {_one_line(line)}" for line in provenance_lines(project)]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def render_source(project: Project, source: Source, folder: Path, *, rate: float | None = None,
+                  timecode_style: str = "ndf", tracks: str = "both") -> bytes:
+    """The EDL of one aligned ``source`` (module docstring), for an EDL written in ``folder``."""
+    drop = _check_style(source.name, timecode_style)
+    fps = _edl_rate(project, source, rate, drop)
+    _, _, body, notes = _event(project, source, 1, folder, fps, drop, tracks)
+    return _document(project, f"{Path(project.label).stem} {source.name}", fps, drop, body, notes)
+
+
+def render_combined(project: Project, folder: Path, *, rate: float | None = None,
+                    timecode_style: str = "ndf", tracks: str = "both") -> bytes:
+    """Every aligned source in one multi-reel EDL, when the format allows it (one rate, no overlap)."""
+    sources = ed.aligned_sources(project)
+    if not sources:
+        raise ExportError(f"{project.label}: no aligned source to put in an EDL")
+    drop = _check_style(project.label, timecode_style)
+    rates = {s.name: ed.frame_rate(s) for s in sources if ed.frame_rate(s) is not None}
+    if len(set(rates.values())) > 1:
+        ordered = sorted(rates.items(), key=lambda kv: (kv[1], kv[0]))
+        (a, ra), (b, rb) = ordered[0], ordered[-1]
+        raise ExportError(f"{project.label}: {a} runs at {float(ra):.3f} fps and {b} at {float(rb):.3f}; one CMX "
+                          f"3600 EDL holds one frame rate (give a folder for one EDL per source)")
+    video = [s for s in sources if s.name in rates]  # audio-only sources are counted in their frames
+    fps = _edl_rate(project, video[0] if video else sources[0], rate, drop)
+    events = sorted(((*_event(project, s, 0, folder, fps, drop, tracks), s.name) for s in sources),
+                    key=lambda e: (e[0], e[4]))
+    for before, after in zip(events, events[1:], strict=False):
+        if after[0] < before[1]:
+            raise ExportError(f"{project.label}: {before[4]} and {after[4]} overlap on the record timeline; "
+                              f"a CMX 3600 EDL has one video track (give a folder for one EDL per source)")
+    body, notes = [], []
+    for number, (_, _, lines, extra, _) in enumerate(events, start=1):
+        body += [f"{number:03d}{lines[0][3:]}", *lines[1:]]
+        notes += extra
+    return _document(project, Path(project.label).stem, fps, drop, body, notes)
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -156,9 +199,11 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(project: Project, *, source: str | None = None, folder: Path | None = None, **options: Any) -> bytes:
-    """The EDL of ``source`` (default: the reference)."""
+    """The EDL of ``source`` (default: the reference; ``"all"``: every source in one, if allowed)."""
     if not project.sources:
         raise ExportError(f"{project.label}: no source to put in an EDL")
+    if source == "all" and not project.has_source("all"):
+        return render_combined(project, folder or project.base_dir, **_options(options))
     name = source or project.reference or project.sources[0].name
     if not project.has_source(name):
         raise ExportError(f"{project.label}: no source named {name!r}")

@@ -165,9 +165,7 @@ def build_timeline(project: Project, rate: float | None = None, *, folder: Path 
     """
     import opentimelineio as otio
 
-    seq = Fraction(rate).limit_denominator(1001) if rate else ed.sequence_rate(project)
-    if rate and abs(float(ed.snap_rate(float(rate))) - float(rate)) < 1e-6:
-        seq = ed.snap_rate(float(rate))
+    seq = ed.snap_rate(float(rate)) if rate else ed.sequence_rate(project)
     grid = _Grid(exact, seq)
     t0 = ed.timeline_origin(project)
     timeline = otio.schema.Timeline(name=project.label,
