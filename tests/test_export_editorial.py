@@ -213,8 +213,10 @@ def test_an_edl_per_source_at_its_own_rate_reads_back_in_otio_and_pycmx(sample):
         assert edit.channels.video and edit.channels.get_audio_channel(1)
         frame_fields = [int(tc[-2:]) for tc in (edit.source_in, edit.source_out, edit.record_in, edit.record_out)]
         assert max(frame_fields) < round(rate)
-        locs = [r for r in text.splitlines() if r.startswith("* LOC: ")]
-        assert max(int(r[7:18][-2:]) for r in locs) < round(rate)
+        # pycmx keeps the LOC lines as the event's remarks: the same markers, frame fields below the rate
+        locs = [st.text for st in event.statements if type(st).__name__ == "StmtRemark" and st.text.startswith("LOC:")]
+        assert [loc.split(None, 3)[3] for loc in locs] == [m.name for m in clip.markers]
+        assert max(int(loc.split()[1][-2:]) for loc in locs) < round(rate)
         if source.clock.rate != 1.0:
             assert "is not carried" in text  # drift: documented
 

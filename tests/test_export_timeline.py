@@ -105,6 +105,12 @@ def test_edl_of_an_audio_only_source_and_what_an_edl_cannot_carry(incident, tmp_
         with pytest.raises(ExportError, match=message):
             export(incident, "edl", out, force=True, **options)
     assert out.read_text() == "before\n"
+    for fmt in ("otio", "xml", "fcpxml"):
+        kept = tmp_path / f"keep.{fmt}"
+        kept.write_text("before\n")
+        with pytest.raises(ExportError, match=r"rate must be a frame rate in \(0, 240\] fps, not -5"):
+            export(incident, fmt, kept, force=True, rate=-5)
+        assert kept.read_text() == "before\n"
 
 
 def test_one_multi_reel_edl_where_the_format_allows_it(incident, tmp_path):

@@ -100,8 +100,18 @@ def event_local_s(source: Source, ann: Annotation) -> float:
     return source.clock.to_local(ann.shared_s)
 
 
-def sequence_rate(project: Project) -> Fraction:
-    """The timeline's frame rate: the reference's (else the first video source's), else 30."""
+def sequence_rate(project: Project, rate: float | None = None) -> Fraction:
+    """The timeline's frame rate: ``rate`` if given, else the reference's (else the first video source's), else 30.
+
+    Raises
+    ------
+    ExportError
+        ``rate`` is not a number of frames per second in (0, 240].
+    """
+    if rate is not None:
+        if not isinstance(rate, int | float) or not 0 < rate <= 240:
+            raise ExportError(f"{project.label}: rate must be a frame rate in (0, 240] fps, not {rate!r}")
+        return snap_rate(float(rate))
     names = [project.reference] if project.reference else []
     names += [s.name for s in project.sources]
     for name in names:

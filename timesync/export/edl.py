@@ -86,8 +86,8 @@ def reel_name(project: Project, source: Source) -> str:
 def _edl_rate(project: Project, source: Source, rate: float | None, drop: bool) -> Fraction:
     own = ed.frame_rate(source)
     if own is None:
-        own = ed.snap_rate(float(rate)) if rate else ed.sequence_rate(project)
-    elif rate and abs(float(rate) - float(own)) > 1e-3:
+        own = ed.sequence_rate(project, rate)
+    elif rate is not None and abs(ed.sequence_rate(project, rate) - own) > 1e-3:
         raise ExportError(f"{source.name}: an EDL of it counts its own {float(own):.3f} fps frames; "
                           f"rate={rate} would misplace them")
     if drop and not ed.is_ntsc(own):

@@ -177,7 +177,7 @@ def render(project: Project, *, rate: float | None = None, folder: Path | None =
     sources = ed.aligned_sources(project)
     if not sources:
         raise ExportError(f"{project.label}: no aligned source to put on a timeline")
-    seq = ed.snap_rate(float(rate)) if rate else ed.sequence_rate(project)
+    seq = ed.sequence_rate(project, rate)
     t0 = ed.timeline_origin(project)
     root = ET.Element("fcpxml", {"version": VERSION})
     res = _Resources(root)

@@ -165,7 +165,7 @@ def build_timeline(project: Project, rate: float | None = None, *, folder: Path 
     """
     import opentimelineio as otio
 
-    seq = ed.snap_rate(float(rate)) if rate else ed.sequence_rate(project)
+    seq = ed.sequence_rate(project, rate)
     grid = _Grid(exact, seq)
     t0 = ed.timeline_origin(project)
     timeline = otio.schema.Timeline(name=project.label,
