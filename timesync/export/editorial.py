@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from timesync.project import Annotation, Project, Source
 
 __all__ = ["frame_rate", "frame_count", "sample_rate", "media_seconds", "timeline_origin",
-           "placement_s", "media_paths", "aligned_sources", "is_ntsc", "sequence_rate"]
+           "placement_s", "event_local_s", "media_paths", "aligned_sources", "is_ntsc", "sequence_rate",
+           "snap_rate"]
 
 
 def snap_rate(fps: float) -> Fraction:

@@ -50,16 +50,6 @@ ADAPTERS = {"otio": "otio_json", "xml": "fcp_xml"}
 PLACEMENT_RATE = 48000
 
 
-def default_rate(project: Project) -> float:
-    """The timeline's frame rate: the reference's own (29.97 as 30000/1001), else 30."""
-    return float(ed.sequence_rate(project))
-
-
-def timeline_origin(project: Project) -> float:
-    """``t0``: the shared time at timeline zero (seconds)."""
-    return ed.timeline_origin(project)
-
-
 class _Grid:
     """How times are written: exact ticks (``otio``) or whole sequence frames (``xml``)."""
 
@@ -119,7 +109,6 @@ def _source_tracks(project: Project, source: Source, grid: _Grid, t0: float,
             otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(length, rate)))
         refs = _reference(project, source, folder, rate, length, grid.exact)
         if kind == "Audio" and not grid.exact:  # its own clipitem, from the file's first audio track
-            refs["DEFAULT_MEDIA"].metadata["fcp_xml"]["media"] = {"audio": {"channelcount": 1}}
             clip.metadata["fcp_xml"] = {"sourcetrack": {"mediatype": "audio", "trackindex": 1}}
         clip.set_media_references(refs, "DEFAULT_MEDIA")
         clip.metadata["timesync"] = {
