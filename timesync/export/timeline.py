@@ -115,7 +115,7 @@ def _source_tracks(project: Project, source: Source, grid: _Grid, t0: float,
             "sha256": source.sha256, "hash_status": source.hash_status, "offset_s": clock.offset_s,
             "rate": clock.rate, "drift_ppm": clock.drift_ppm, "uncertainty_s": clock.uncertainty_s,
             "method": clock.method, "placement_s": ed.placement_s(source, t0),
-            "absolute_path": str(refs.get("absolute", refs["DEFAULT_MEDIA"]).target_url),
+            "absolute_url": str(refs.get("absolute", refs["DEFAULT_MEDIA"]).target_url),
         }
         if grid.exact and clock.rate != 1.0:
             clip.effects.append(otio.schema.LinearTimeWarp(
