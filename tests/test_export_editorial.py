@@ -263,3 +263,24 @@ def test_an_edl_refuses_what_it_cannot_carry_and_leaves_the_file_untouched(sampl
     with pytest.raises(ExportError, match="incident.helicopter.edl exists"):
         export(project, "edl", taken)
     assert sorted(p.name for p in taken.iterdir()) == ["incident.helicopter.edl"]
+
+
+def test_the_command_line_writes_edls_per_source_and_in_drop_frame(sample, capsys):
+    from timesync.cli import main
+
+    project, root = sample
+    folder = root / "cli-edls"
+    folder.mkdir()
+    assert main(["export", str(project.path), "--format", "edl", "-o", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "incident.bodycam_A.edl", "incident.bodycam_B.edl", "incident.helicopter.edl"]
+    out = root / "cli-b.edl"
+    assert main(["export", str(project.path), "--format", "edl", "-o", str(out), "--source", "bodycam_B.mp4",
+                 "--timecode", "df"]) == 0
+    assert "FCM: DROP FRAME" in out.read_text()
+    capsys.readouterr()
+    assert main(["export", str(project.path), "--format", "edl", "-o", str(root / "h.edl"),
+                 "--source", "helicopter.mp4", "--timecode", "df"]) == 3
+    assert "drop-frame timecode exists at 29.97 and 59.94 fps only" in capsys.readouterr().err
+    assert not (root / "h.edl").exists()
+    assert main(["export", str(project.path), "--format", "xml", "-o", str(root / "cli.xml")]) == 0

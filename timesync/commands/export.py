@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", metavar="NAME",
                         help="vtt/srt: captions on this source's local time; mp4: audio from it; "
                         "edl: the source (default: the reference; all: every source in one EDL)")
+    parser.add_argument("--timecode", choices=("ndf", "df"), help="edl: 29.97 fps as non-drop (default) or drop frame")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
     parser.set_defaults(func=run)
@@ -54,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         if args.fmt not in ("vtt", "srt", "mp4", "edl"):
             raise ExportError(f"{args.output}: --source applies to vtt, srt, mp4 and edl, not {args.fmt}")
         options["source"] = args.source
+    if args.timecode is not None:
+        if args.fmt != "edl":
+            raise ExportError(f"{args.output}: --timecode applies to edl only")
+        options["timecode"] = args.timecode
     for key in ("start", "end"):
         if getattr(args, key) is not None:
             if args.fmt != "mp4":
