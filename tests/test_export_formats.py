@@ -21,7 +21,7 @@ from timesync.errors import ExportError
 from timesync.export import FORMATS, export
 from timesync.project import Project
 
-TEXT_FORMATS = ("json", "csv", "vtt", "srt", "eaf", "html", "otio", "fcpxml", "edl")
+TEXT_FORMATS = ("json", "csv", "vtt", "srt", "eaf", "html", "otio", "xml", "fcpxml", "edl")
 
 incident_media = test_project_factory.incident_media  # the session fixture
 
@@ -200,4 +200,4 @@ def test_refusals(incident, tmp_path):
         export(project, "pdf", tmp_path / "x.pdf")
     with pytest.raises(ExportError, match="format csv takes no option 'source'"):
         export(project, "csv", tmp_path / "y.csv", source="camA.mp4")
-    assert set(FORMATS) == {"json", "csv", "vtt", "srt", "otio", "fcpxml", "edl", "eaf", "mp4", "html"}
+    assert set(FORMATS) == {"json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html"}

@@ -59,7 +59,8 @@ def open_project(path: str, *, verify: bool = True, warnings: bool = True) -> Pr
     return project
 
 
-def check_output(out: str, *, force: bool, protected: Iterable[tuple[str, str | os.PathLike[str]]] = ()) -> Path:
+def check_output(out: str, *, force: bool, protected: Iterable[tuple[str, str | os.PathLike[str]]] = (),
+                 folder_ok: bool = False) -> Path:
     """Refuse an output before any work starts; returns its absolute path.
 
     Parameters
@@ -70,6 +71,9 @@ def check_output(out: str, *, force: bool, protected: Iterable[tuple[str, str | 
         Whether an existing file may be replaced (after :func:`keep_backup`).
     protected : iterable of (what, path)
         Files never written, e.g. ``("the source camA.mp4", path)``.
+    folder_ok : bool
+        An existing folder is a valid output (the writer puts files in it,
+        e.g. one EDL per source, and checks those itself).
 
     Raises
     ------
@@ -84,7 +88,11 @@ def check_output(out: str, *, force: bool, protected: Iterable[tuple[str, str | 
         if os.path.realpath(path) == real:
             raise ExportError(f"{out}: is {what}; it is never overwritten, write to another file")
     if target.is_dir():
-        raise ExportError(f"{out}: is a folder; give a file name")
+        if not folder_ok:
+            raise ExportError(f"{out}: is a folder; give a file name")
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise ExportError(f"{out}: the folder is not writable")
+        return target
     folder = target.parent
     if not folder.exists():
         raise ExportError(f"{out}: the folder {folder} does not exist")
@@ -114,9 +122,9 @@ def keep_backup(target: Path) -> Path | None:
 
     The original stays in place until the writer replaces it, so a failed write
     loses nothing. Returns the backup's path, or ``None`` when ``target`` does
-    not exist. An older ``NAME.bak`` is replaced.
+    not exist or is a folder. An older ``NAME.bak`` is replaced.
     """
-    if not target.exists():
+    if not target.is_file():
         return None
     backup = target.with_name(target.name + ".bak")
     if backup.is_dir():

@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-HELP = "export a project: json csv vtt srt otio fcpxml edl eaf mp4 html"
+HELP = "export a project: json csv vtt srt otio xml fcpxml edl eaf mp4 html"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from timesync.commands.annotate import parse_seconds
     from timesync.commands.common import FORCE_HELP
 
-    formats = ("json", "csv", "vtt", "srt", "otio", "fcpxml", "edl", "eaf", "mp4", "html")
+    formats = ("json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html")
     parser = subparsers.add_parser(
         "export",
         help=HELP,
@@ -27,11 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("project", metavar="PROJECT", help="the project JSON")
     parser.add_argument("--format", "-f", required=True, choices=formats, dest="fmt", metavar="FMT",
                         help="one of: " + " ".join(formats))
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the file to write (edl: an existing folder gets one EDL per source)")
     parser.add_argument("--force", action="store_true", help=FORCE_HELP)
     parser.add_argument("--source", metavar="SOURCE",
                         help="vtt/srt: captions on this source's local time; mp4: audio from it; "
-                        "edl: the video track (default: the reference); its name, path, or file name when unique")
+                        "edl: the source (default: the reference; all: every source in one EDL); "
+                        "its name, path, or file name when unique")
+    parser.add_argument("--timecode", choices=("ndf", "df"), help="edl: 29.97 fps as non-drop (default) or drop frame")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
     parser.set_defaults(func=run)
@@ -50,14 +53,20 @@ def run(args: argparse.Namespace) -> int:
     from timesync.export import export
     from timesync.project.names import resolve_source
 
-    check_output(args.output, force=args.force, protected=[("the project", args.project)])
+    folder_ok = args.fmt == "edl"  # an existing folder: one EDL per source
+    check_output(args.output, force=args.force, protected=[("the project", args.project)], folder_ok=folder_ok)
     project = open_project(args.project)
-    target = check_output(args.output, force=args.force, protected=source_files(project))
+    target = check_output(args.output, force=args.force, protected=source_files(project), folder_ok=folder_ok)
     options = {}
     if args.source is not None:
         if args.fmt not in ("vtt", "srt", "mp4", "edl"):
             raise ExportError(f"{args.output}: --source applies to vtt, srt, mp4 and edl, not {args.fmt}")
-        options["source"] = resolve_source(project, args.source)
+        edl_all = args.fmt == "edl" and args.source == "all"
+        options["source"] = "all" if edl_all else resolve_source(project, args.source)
+    if args.timecode is not None:
+        if args.fmt != "edl":
+            raise ExportError(f"{args.output}: --timecode applies to edl only")
+        options["timecode"] = args.timecode
     for key in ("start", "end"):
         if getattr(args, key) is not None:
             if args.fmt != "mp4":

@@ -1,7 +1,8 @@
-"""Exports of an incident project: json, csv, vtt, srt, otio, fcpxml, edl, eaf, mp4, html.
+"""Exports of an incident project: json, csv, vtt, srt, otio, xml, fcpxml, edl, eaf, mp4, html.
 
 ``export(project, fmt, out, *, force=False, progress=None, **options) -> Path``
-writes one file. Every format carries provenance (tool version, each source's
+writes one file (``edl`` with ``out`` an existing folder: one file per source
+there). Every format carries provenance (tool version, each source's
 SHA-256 and hash status, how it was aligned and to what uncertainty: see
 :mod:`timesync.export.provenance`) and is byte-identical when repeated on the
 same project. Text formats are written atomically; an existing ``out`` is
@@ -11,14 +12,21 @@ Options by format:
 
 * ``vtt``, ``srt``: ``source`` (name; default the reference), ``caption_s``
   (seconds a point event stays on screen, default 2).
-* ``otio``, ``fcpxml``, ``edl``: ``rate`` (timeline frames per second; default
-  the reference's frame rate rounded, else 30).
+* ``otio`` (OpenTimelineIO), ``xml`` (Final Cut Pro 7 XML, for Premiere and
+  Resolve), ``fcpxml`` (Final Cut Pro XML 1.9): ``rate`` (the sequence's frame
+  rate; default the reference's own, 29.97 as 30000/1001). Every source keeps
+  its own rate and has an audio track when it has audio; media paths are
+  relative to the export's folder, plus the absolute path
+  (:mod:`timesync.export.timeline`, :mod:`timesync.export.fcpxml`).
+* ``edl`` (CMX 3600, :mod:`timesync.export.edl`): ``source`` (default the
+  reference; ``out`` a folder: every aligned source, one file each), at the
+  source's own frame rate; ``timecode`` (``ndf`` or ``df`` for 29.97),
+  ``tracks`` (``video``, ``audio``, ``both``), ``rate`` (audio-only sources).
 * ``mp4``: ``source`` (audio from; default the reference), ``start``, ``end``
   (shared seconds), ``width``, ``height`` (output pixels, default 1280x720) or
   ``tile_width``, ``tile_height`` (the output size then follows), ``fps``
   (default 30), ``caption_s``, ``crf`` (default 23), ``preset`` (x264, default
   ``ultrafast``).
-* ``edl``: also ``source`` (the one video track; default the reference).
 * ``html``: ``thumb_side`` (pixels, default 240).
 """
 
@@ -44,8 +52,9 @@ FORMATS: dict[str, str] = {
     "vtt": "timesync.export.captions",
     "srt": "timesync.export.captions",
     "otio": "timesync.export.timeline",
-    "fcpxml": "timesync.export.timeline",
-    "edl": "timesync.export.timeline",
+    "xml": "timesync.export.timeline",
+    "fcpxml": "timesync.export.fcpxml",
+    "edl": "timesync.export.edl",
     "eaf": "timesync.export.eaf",
     "mp4": "timesync.export.grid",
     "html": "timesync.export.html_report",
@@ -53,7 +62,7 @@ FORMATS: dict[str, str] = {
 
 #: The usual file extension of each format.
 EXTENSIONS = {"json": ".json", "csv": ".csv", "vtt": ".vtt", "srt": ".srt", "otio": ".otio",
-              "fcpxml": ".xml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html"}
+              "xml": ".xml", "fcpxml": ".fcpxml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html"}
 
 
 def export(
@@ -80,18 +89,21 @@ def export(
     for source in project.sources:
         if project.resolve(source.name) == target:
             raise ExportError(f"{target.name}: is the source {source.name}; evidence is never overwritten")
-    if target.is_dir():
-        raise ExportError(f"{target.name}: is a folder; give a file name")
-    if target.exists() and not force:
-        raise ExportError(f"{target.name} exists; pass --force to overwrite")
-    if not target.parent.is_dir():
-        raise ExportError(f"{target.name}: the folder {target.parent} does not exist")
     module = importlib.import_module(FORMATS[fmt])
     allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
     unknown = sorted(k for k, v in options.items() if k not in allowed and v is not None)
     if unknown:
         raise ExportError(f"{target.name}: format {fmt} takes no option {unknown[0]!r}")
     options = {k: v for k, v in options.items() if v is not None}
+    if target.is_dir() and hasattr(module, "write_folder"):  # edl: one file per source in the folder
+        module.write_folder(project, target, force=force, progress=progress, **options)
+        return target
+    if target.is_dir():
+        raise ExportError(f"{target.name}: is a folder; give a file name")
+    if target.exists() and not force:
+        raise ExportError(f"{target.name} exists; pass --force to overwrite")
+    if not target.parent.is_dir():
+        raise ExportError(f"{target.name}: the folder {target.parent} does not exist")
     if hasattr(module, "write"):
         module.write(project, target, fmt=fmt, progress=progress, **options)
     else:
