@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "export a project: json csv vtt srt otio fcpxml edl eaf mp4 html"
+HELP = "export a project: json csv vtt srt otio fcpxml edl eaf mp4 html pdf"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from timesync.commands.annotate import parse_seconds
 
-    formats = ("json", "csv", "vtt", "srt", "otio", "fcpxml", "edl", "eaf", "mp4", "html")
+    formats = ("json", "csv", "vtt", "srt", "otio", "fcpxml", "edl", "eaf", "mp4", "html", "pdf")
     parser = subparsers.add_parser(
         "export",
         help=HELP,
@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "edl: the video track (default: the reference)")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
+    for flag, what in (("case", "case number"), ("examiner", "examiner"), ("agency", "agency")):
+        parser.add_argument(f"--{flag}", metavar="TEXT", help=f"html/pdf: the {what} in the report's case block")
     parser.set_defaults(func=run)
 
 
@@ -58,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
             if args.fmt != "mp4":
                 raise ExportError(f"{args.output}: --{key} applies to mp4 only")
             options[key] = getattr(args, key)
-    show = args.fmt in ("mp4", "html") and sys.stderr.isatty()
+    for key in ("case", "examiner", "agency"):
+        if getattr(args, key, None) is not None:
+            if args.fmt not in ("html", "pdf"):
+                raise ExportError(f"{args.output}: --{key} applies to html and pdf only")
+            options[key] = getattr(args, key)
+    show = args.fmt in ("mp4", "html", "pdf") and sys.stderr.isatty()
     out = export(project, args.fmt, args.output, force=args.force, progress=_progress if show else None, **options)
     if show:
         print(file=sys.stderr)

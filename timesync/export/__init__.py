@@ -1,4 +1,4 @@
-"""Exports of an incident project: json, csv, vtt, srt, otio, fcpxml, edl, eaf, mp4, html.
+"""Exports of an incident project: json, csv, vtt, srt, otio, fcpxml, edl, eaf, mp4, html, pdf.
 
 ``export(project, fmt, out, *, force=False, progress=None, **options) -> Path``
 writes one file. Every format carries provenance (tool version, each source's
@@ -19,7 +19,13 @@ Options by format:
   (default 30), ``caption_s``, ``crf`` (default 23), ``preset`` (x264, default
   ``ultrafast``).
 * ``edl``: also ``source`` (the one video track; default the reference).
-* ``html``: ``thumb_side`` (pixels, default 240).
+* ``html``, ``pdf``: ``thumb_side`` (pixels of the inline stills, default 320),
+  ``case``, ``examiner``, ``agency`` (the case block).
+
+``csv`` and ``srt`` also write ``NAME.provenance.json`` beside ``out`` (refused
+like ``out`` when it exists without ``force``). Every export that names media
+(json, eaf) writes paths relative to its own folder, plus the absolute path. A
+project whose source files are all missing is refused.
 """
 
 from __future__ import annotations
@@ -49,11 +55,13 @@ FORMATS: dict[str, str] = {
     "eaf": "timesync.export.eaf",
     "mp4": "timesync.export.grid",
     "html": "timesync.export.html_report",
+    "pdf": "timesync.export.pdf_report",
 }
 
 #: The usual file extension of each format.
 EXTENSIONS = {"json": ".json", "csv": ".csv", "vtt": ".vtt", "srt": ".srt", "otio": ".otio",
-              "fcpxml": ".xml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html"}
+              "fcpxml": ".xml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html",
+              "pdf": ".pdf"}
 
 
 def export(
@@ -86,7 +94,13 @@ def export(
         raise ExportError(f"{target.name} exists; pass --force to overwrite")
     if not target.parent.is_dir():
         raise ExportError(f"{target.name}: the folder {target.parent} does not exist")
+    if project.sources and not any(project.resolve(s.name).is_file() for s in project.sources):
+        raise ExportError(f"{target.name}: every source file of {project.label} is missing; "
+                          "restore or relink them before exporting")
     module = importlib.import_module(FORMATS[fmt])
+    for extra in module.sidecars(target, fmt) if hasattr(module, "sidecars") else ():
+        if extra.exists() and not force:
+            raise ExportError(f"{extra.name} exists; pass --force to overwrite")
     allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
     unknown = sorted(k for k, v in options.items() if k not in allowed and v is not None)
     if unknown:

@@ -79,6 +79,20 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """One event caption: its lane, output seconds shown, wrapped lines and box (output pixels)."""
+
+    lane: int
+    from_s: float
+    to_s: float
+    lines: tuple[str, ...]
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
 class GridPlan:
     """The whole render: shared range, layout and tiles."""
 
@@ -95,6 +109,14 @@ class GridPlan:
     tiles: tuple[Tile, ...]
     audio: tuple[Path, float, float, float, int | None] | None   # (file, seek local s, delay s, rate, Hz)
     skipped: tuple[str, ...]
+    captions: tuple[Caption, ...] = ()
+    caption_size: int = 10     # font size (px) of the captions
+    strip_h: int = 0           # height (px) of the caption strip below the tiles (0: no captions)
+
+    @property
+    def strip_y(self) -> int:
+        """Top (px) of the caption strip: below every tile, so a caption never covers a picture."""
+        return self.band + self.rows * self.tile_h
 
     @property
     def duration_s(self) -> float:
@@ -162,12 +184,15 @@ def plan_grid(
     tile_width: int | None = None,
     tile_height: int | None = None,
     indexes: dict[str, Any] | None = None,
+    caption_s: float = 2.0,
 ) -> GridPlan:
     """Lay out the grid and work out, per source, what to read and where it goes.
 
     The output is ``width`` x ``height`` pixels (a band on top for the shared
-    clock, the tiles below), unless ``tile_width`` / ``tile_height`` are given:
-    the output size then follows from the tile size. ``fps`` is the output rate.
+    clock, the tiles below, then a strip for the event captions when the range
+    has events), unless ``tile_width`` / ``tile_height`` are given: the output
+    size then follows from the tile size. ``fps`` is the output rate; a point
+    event's caption lasts ``caption_s`` seconds.
     """
     from timesync.project.locate import open_indexes
 
@@ -189,19 +214,29 @@ def plan_grid(
     end = max(e for _, e in spans) if end is None else float(end)
     if not end > start:
         raise ExportError(f"{project.label}: the range {start} to {end} s is empty")
-    cols = math.ceil(math.sqrt(len(placed)))
-    rows = math.ceil(len(placed) / cols)
     if not (fps > 0 and math.isfinite(fps)):
         raise ExportError(f"{project.label}: the frame rate must be > 0, got {fps!r}")
+    cols = math.ceil(math.sqrt(len(placed)))
+    rows = math.ceil(len(placed) / cols)
     if tile_width:
         width = cols * _even(tile_width)
+    band = _even(max(tile_height * rows, 2) * 0.08) if tile_height else _even(height * 0.08)
+    caption_size = max(10, round(band / 2.5))
+    texts = caption_lanes(project, start, end - start, caption_s)
+    lines = [wrap_caption(_caption_text(ann), width - 16, caption_size) for *_, ann in texts]
+    per_lane = max((len(x) for x in lines), default=0)
+    lanes = max((lane for lane, *_ in texts), default=-1) + 1
+    line_h = caption_size + 6
+    strip_h = _even(lanes * per_lane * line_h + 4) if lanes else 0
     if tile_height:
-        band = _even(max(tile_height * rows, 2) * 0.08)
-        height = band + rows * _even(tile_height)
-    band = _even(height * 0.08) if not tile_height else band
-    tile_w, tile_h = _even(width / cols), _even((height - band) / rows)
+        height = band + rows * _even(tile_height) + strip_h
+    tile_w, tile_h = _even(width / cols), _even((height - band - strip_h) / rows)
     if tile_w < 32 or tile_h < 32:
         raise ExportError(f"{project.label}: {width}x{height} px is too small for {len(placed)} tiles")
+    strip_y = band + rows * tile_h
+    captions = tuple(
+        Caption(lane, a, b, tuple(text), 8, strip_y + 2 + lane * per_lane * line_h, width - 16, len(text) * line_h)
+        for (lane, a, b, _), text in zip(texts, lines, strict=True))
     tiles = []
     for src in placed:
         clock = src.clock
@@ -217,7 +252,7 @@ def plan_grid(
                               record_to_s=clock.shared_duration(hi - l0)))
     audio = _plan_audio(project, placed, source, start, end)
     return GridPlan(start, end, width, height, float(fps), cols, rows, band, tile_w, tile_h,
-                    tuple(tiles), audio, tuple(skipped))
+                    tuple(tiles), audio, tuple(skipped), captions, caption_size, strip_h)
 
 
 def _plan_audio(project: Project, placed: list[Source], name: str | None, start: float,
@@ -263,6 +298,47 @@ def _safe(text: str) -> str:
     return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
 
 
+def _caption_text(ann: Any) -> str:
+    return _safe(f"{ann.id} {ann.type}" + (f": {ann.note}" if ann.note else ""))
+
+
+def _measure(size: int) -> Callable[[str], float]:
+    """Width (px) of a text in the bundled font at ``size`` px (estimated without Pillow)."""
+    try:
+        from PIL import ImageFont
+
+        font = ImageFont.load_default(size=size)
+        return lambda text: float(font.getlength(text)) + 6  # + the box border on both sides
+    except (ImportError, AttributeError):  # pragma: no cover - Pillow is a dependency
+        return lambda text: 0.62 * size * len(text) + 6
+
+
+def wrap_caption(text: str, width_px: int, size: int, max_lines: int = 3) -> list[str]:
+    """``text`` broken at spaces into lines at most ``width_px`` wide (``size`` px font).
+
+    A word longer than a line is cut; past ``max_lines`` the last line ends in "...".
+    """
+    measure = _measure(size)
+    lines: list[str] = []
+    for word in text.split():
+        while measure(word) > width_px and len(word) > 1:  # a word wider than a line: cut it
+            cut = max([n for n in range(1, len(word)) if measure(word[:n]) <= width_px] or [1])
+            lines, word = _push(lines, word[:cut], measure, width_px), word[cut:]
+        lines = _push(lines, word, measure, width_px)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and measure(last + "...") > width_px:
+            last = last[:-1]
+        lines = lines[: max_lines - 1] + [last.rstrip() + "..."]
+    return lines or [""]
+
+
+def _push(lines: list[str], word: str, measure: Callable[[str], float], width_px: int) -> list[str]:
+    if lines and measure(f"{lines[-1]} {word}") <= width_px:
+        return lines[:-1] + [f"{lines[-1]} {word}"]
+    return lines + [word]
+
+
 def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
     style = {"fontsize": size, "fontcolor": TEXT_COLOR, "box": 1, "boxcolor": "black@0.55", "boxborderw": 3}
     if font is not None:
@@ -290,7 +366,7 @@ def caption_lanes(project: Project, start_s: float, duration_s: float,
     return placed
 
 
-def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *, caption_s: float = 2.0,
+def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *,
                 crf: int = 23, preset: str = "ultrafast") -> Any:
     """The ffmpeg-python output node of the whole render."""
     import ffmpeg
@@ -351,11 +427,11 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     reference = _safe(project.reference or "reference")
     grid = grid.filter("drawtext", **_label(
         font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))
-    for lane, a, b, ann in caption_lanes(project, plan.start_s, d, caption_s):
-        words = _safe(f"{ann.id} {ann.type}" + (f": {ann.note}" if ann.note else ""))[:80]
-        grid = grid.filter("drawtext", **_label(font, big, text=words, x="w-text_w-8",
-                                                y=f"h-{(lane + 1) * (big + 10)}", fontcolor="yellow",
-                                                enable=f"between(t,{a:.6f},{b:.6f})"))
+    for cap in plan.captions:  # in the strip below the tiles: never over a picture or its burned-in clock
+        for n, line in enumerate(cap.lines):
+            grid = grid.filter("drawtext", **_label(font, plan.caption_size, text=line, x=cap.x,
+                                                    y=cap.y + n * (plan.caption_size + 6), fontcolor="yellow",
+                                                    enable=f"between(t,{cap.from_s:.6f},{cap.to_s:.6f})"))
     grid = grid.filter("format", "yuv420p")
     outputs = [grid]
     if plan.audio is not None:
@@ -394,23 +470,35 @@ def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[
     import imageio_ffmpeg
 
     try:
+        indexes = _indexes(project, progress)
         plan = plan_grid(project, start=start, end=end, width=width, height=height, fps=fps, source=source,
-                         tile_width=tile_width, tile_height=tile_height)
+                         tile_width=tile_width, tile_height=tile_height, indexes=indexes, caption_s=caption_s)
     except MediaError as exc:
         raise ExportError(f"{out.name}: {exc}") from exc
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.mp4")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes 0600: give the video the mode of every other export (0644, or the old file's)
+        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
         with tempfile.TemporaryDirectory(prefix="timesync-grid-") as work:
             font = font_file(Path(work))
-            node = build_graph(plan, project, tmp, font, caption_s=caption_s, crf=crf, preset=preset)
+            node = build_graph(plan, project, tmp, font, crf=crf, preset=preset)
             args = node.overwrite_output().compile(cmd=imageio_ffmpeg.get_ffmpeg_exe())
             _run(args, plan.duration_s, progress, out.name)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _indexes(project: Project, progress: Callable[[float, str], Any] | None) -> dict[str, Any]:
+    """Each source's frame index (:func:`open_indexes`), saying so first: it can take a while on long files."""
+    from timesync.project.locate import open_indexes
+
+    if progress is not None:
+        progress(0.0, f"indexing frames of {len(project.sources)} sources")
+    return open_indexes(project)
 
 
 _TIME = re.compile(r"^out_time_us=(\d+)$")
