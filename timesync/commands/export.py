@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from timesync.project import Project
 
     project = Project.load(args.project)
-    for warning in project.warnings:
+    all_missing = bool(project.sources) and not any(project.resolve(s.name).is_file() for s in project.sources)
+    for warning in () if all_missing else project.warnings:  # all missing: export() says so in one line
         print(f"timesync: warning: {warning}", file=sys.stderr)
     options = {}
     if args.source is not None:
