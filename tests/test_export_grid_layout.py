@@ -15,7 +15,8 @@ import test_project_factory
 from test_project_factory import build_incident
 
 from timesync.export import export
-from timesync.export.grid import plan_grid, wrap_caption
+from timesync.export.grid import plan_grid
+from timesync.export.grid_captions import wrap_caption
 from timesync.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]

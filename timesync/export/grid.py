@@ -15,9 +15,13 @@ with ``ffmpeg-python``. Each aligned source is a tile:
   presentation order, as :class:`timesync.media.FrameIndex`);
 * an audio-only source shows its local time while it records.
 
-A band on top shows the shared clock (and the reference); events are captioned
-at the bottom right from ``shared_s`` to ``end_s`` (point events for
-``caption_s`` seconds), overlapping captions stacked upwards. Audio
+A band on top shows the shared clock (and the reference). Events are captioned
+from ``shared_s`` to ``end_s`` (point events for ``caption_s`` seconds) in a
+strip below the tiles, wrapped to the frame's width, overlapping captions in
+lanes (:mod:`timesync.export.grid_captions`): a caption never covers a
+picture or its burned-in clock. The file gets mode 0644 (or the replaced
+file's), like every other export. Progress: "indexing frames" first, then
+FFmpeg's own ``-progress``. Audio
 comes from the chosen ``source`` (default: the reference, or the first aligned
 source with audio), placed on the shared clock, its drift corrected by
 resampling (``asetrate`` at ``sample_rate / rate``).
@@ -45,6 +49,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from timesync.errors import ExportError, MediaError
+from timesync.export.grid_captions import (
+    Caption,
+    plan_captions,
+    safe_text,
+)
 from timesync.export.provenance import provenance_lines
 
 if TYPE_CHECKING:
@@ -76,20 +85,6 @@ class Tile:
     audio_only: bool = False
     record_from_s: float = 0.0  # output seconds the source records from / until (audio-only)
     record_to_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class Caption:
-    """One event caption: its lane, output seconds shown, wrapped lines and box (output pixels)."""
-
-    lane: int
-    from_s: float
-    to_s: float
-    lines: tuple[str, ...]
-    x: int
-    y: int
-    w: int
-    h: int
 
 
 @dataclass(frozen=True)
@@ -172,6 +167,23 @@ def _video_tile(source: Source, path: Path, index: Any, l0: float, l1: float) ->
     return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read, out_end)
 
 
+def _placed_sources(project: Project, indexes: dict[str, Any]) -> tuple[list[Source], list[str],
+                                                                         list[tuple[float, float]]]:
+    """The sources that get a tile, those left out (and why), each tile's footage span on the shared clock."""
+    placed, skipped, spans = [], [], []
+    for src in project.sources:
+        if src.clock is None:
+            skipped.append(f"{src.name} (not aligned)")
+            continue
+        if not project.resolve(src.name).is_file():
+            skipped.append(f"{src.name} (file missing)")
+            continue
+        lo, hi = _extent(project, src, indexes.get(src.name) if src.has_video else None)
+        placed.append(src)
+        spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
+    return placed, skipped, spans
+
+
 def plan_grid(
     project: Project,
     *,
@@ -197,17 +209,7 @@ def plan_grid(
     from timesync.project.locate import open_indexes
 
     indexes = open_indexes(project) if indexes is None else indexes
-    placed, skipped, spans = [], [], []
-    for src in project.sources:
-        if src.clock is None:
-            skipped.append(f"{src.name} (not aligned)")
-            continue
-        if not project.resolve(src.name).is_file():
-            skipped.append(f"{src.name} (file missing)")
-            continue
-        lo, hi = _extent(project, src, indexes.get(src.name) if src.has_video else None)
-        placed.append(src)
-        spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
+    placed, skipped, spans = _placed_sources(project, indexes)
     if not placed:
         raise ExportError(f"{project.label}: no aligned source with a file to put in a grid video")
     start = min(s for s, _ in spans) if start is None else float(start)
@@ -222,37 +224,30 @@ def plan_grid(
         width = cols * _even(tile_width)
     band = _even(max(tile_height * rows, 2) * 0.08) if tile_height else _even(height * 0.08)
     caption_size = max(10, round(band / 2.5))
-    texts = caption_lanes(project, start, end - start, caption_s)
-    lines = [wrap_caption(_caption_text(ann), width - 16, caption_size) for *_, ann in texts]
-    per_lane = max((len(x) for x in lines), default=0)
-    lanes = max((lane for lane, *_ in texts), default=-1) + 1
-    line_h = caption_size + 6
-    strip_h = _even(lanes * per_lane * line_h + 4) if lanes else 0
+    texts, strip_h = plan_captions(project, start, end, caption_s, width, caption_size)
     if tile_height:
         height = band + rows * _even(tile_height) + strip_h
     tile_w, tile_h = _even(width / cols), _even((height - band - strip_h) / rows)
     if tile_w < 32 or tile_h < 32:
         raise ExportError(f"{project.label}: {width}x{height} px is too small for {len(placed)} tiles")
-    strip_y = band + rows * tile_h
-    captions = tuple(
-        Caption(lane, a, b, tuple(text), 8, strip_y + 2 + lane * per_lane * line_h, width - 16, len(text) * line_h)
-        for (lane, a, b, _), text in zip(texts, lines, strict=True))
-    tiles = []
-    for src in placed:
-        clock = src.clock
-        l0, l1 = clock.to_local(start), clock.to_local(end)
-        path = project.resolve(src.name)
-        index = indexes.get(src.name) if src.has_video else None
-        if index is not None:
-            tiles.append(_video_tile(src, path, index, l0, l1))
-        else:
-            lo, hi = _extent(project, src, None)
-            tiles.append(Tile(src.name, None, clock.rate, l0, audio_only=True,
-                              record_from_s=clock.shared_duration(lo - l0),
-                              record_to_s=clock.shared_duration(hi - l0)))
+    captions = tuple(c.placed(8, band + rows * tile_h + 2) for c in texts)
+    tiles = tuple(_tile(project, src, indexes, start, end) for src in placed)
     audio = _plan_audio(project, placed, source, start, end)
     return GridPlan(start, end, width, height, float(fps), cols, rows, band, tile_w, tile_h,
-                    tuple(tiles), audio, tuple(skipped), captions, caption_size, strip_h)
+                    tiles, audio, tuple(skipped), captions, caption_size, strip_h)
+
+
+def _tile(project: Project, src: Source, indexes: dict[str, Any], start: float, end: float) -> Tile:
+    """What to read of ``src`` for the shared range ``[start, end)``, and where it goes."""
+    clock = src.clock
+    assert clock is not None
+    l0, l1 = clock.to_local(start), clock.to_local(end)
+    index = indexes.get(src.name) if src.has_video else None
+    if index is not None:
+        return _video_tile(src, project.resolve(src.name), index, l0, l1)
+    lo, hi = _extent(project, src, None)
+    return Tile(src.name, None, clock.rate, l0, audio_only=True, record_from_s=clock.shared_duration(lo - l0),
+                record_to_s=clock.shared_duration(hi - l0))
 
 
 def _plan_audio(project: Project, placed: list[Source], name: str | None, start: float,
@@ -292,53 +287,6 @@ def font_file(folder: Path) -> Path | None:
     return path
 
 
-def _safe(text: str) -> str:
-    """Text for drawtext: printable ASCII (the bundled font's range), no expansion marks."""
-    text = text.replace("%", " pct").replace("\\", "/")
-    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-
-
-def _caption_text(ann: Any) -> str:
-    return _safe(f"{ann.id} {ann.type}" + (f": {ann.note}" if ann.note else ""))
-
-
-def _measure(size: int) -> Callable[[str], float]:
-    """Width (px) of a text in the bundled font at ``size`` px (estimated without Pillow)."""
-    try:
-        from PIL import ImageFont
-
-        font = ImageFont.load_default(size=size)
-        return lambda text: float(font.getlength(text)) + 6  # + the box border on both sides
-    except (ImportError, AttributeError):  # pragma: no cover - Pillow is a dependency
-        return lambda text: 0.62 * size * len(text) + 6
-
-
-def wrap_caption(text: str, width_px: int, size: int, max_lines: int = 3) -> list[str]:
-    """``text`` broken at spaces into lines at most ``width_px`` wide (``size`` px font).
-
-    A word longer than a line is cut; past ``max_lines`` the last line ends in "...".
-    """
-    measure = _measure(size)
-    lines: list[str] = []
-    for word in text.split():
-        while measure(word) > width_px and len(word) > 1:  # a word wider than a line: cut it
-            cut = max([n for n in range(1, len(word)) if measure(word[:n]) <= width_px] or [1])
-            lines, word = _push(lines, word[:cut], measure, width_px), word[cut:]
-        lines = _push(lines, word, measure, width_px)
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and measure(last + "...") > width_px:
-            last = last[:-1]
-        lines = lines[: max_lines - 1] + [last.rstrip() + "..."]
-    return lines or [""]
-
-
-def _push(lines: list[str], word: str, measure: Callable[[str], float], width_px: int) -> list[str]:
-    if lines and measure(f"{lines[-1]} {word}") <= width_px:
-        return lines[:-1] + [f"{lines[-1]} {word}"]
-    return lines + [word]
-
-
 def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
     style = {"fontsize": size, "fontcolor": TEXT_COLOR, "box": 1, "boxcolor": "black@0.55", "boxborderw": 3}
     if font is not None:
@@ -347,23 +295,43 @@ def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
     return style
 
 
-def caption_lanes(project: Project, start_s: float, duration_s: float,
-                  caption_s: float) -> list[tuple[int, float, float, Any]]:
-    """``(lane, from_s, to_s, annotation)`` in output seconds; overlapping captions get other lanes."""
-    placed: list[tuple[int, float, float, Any]] = []
-    lane_end: list[float] = []
-    for ann in project.annotations:
-        a = ann.shared_s - start_s
-        b = (ann.end_s - start_s) if ann.end_s is not None else a + caption_s
-        if b <= 0 or a >= duration_s:
-            continue
-        lane = next((i for i, end in enumerate(lane_end) if end <= a), len(lane_end))
-        if lane == len(lane_end):
-            lane_end.append(b)
-        else:
-            lane_end[lane] = b
-        placed.append((lane, a, b, ann))
-    return placed
+def _tile_stream(plan: GridPlan, tile: Tile, card: Any, font: Path | None) -> Any:
+    """One tile: its card (name, NOT RECORDING, audio-only local time), the source's frames overlaid."""
+    import ffmpeg
+
+    small = plan.label_size
+    label_y = plan.picture_h + 2
+    card = card.filter("drawtext", **_label(font, small, text=safe_text(tile.name), x=4, y=label_y))
+    if tile.audio_only:
+        r, l0 = tile.rate, tile.local_start_s
+        rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
+        card = (card.filter("setpts", f"PTS/{r!r}")
+                .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
+                                             x=4, y=label_y + small + 6, enable=rec))
+                .filter("setpts", f"PTS*{r!r}"))
+        not_rec = f"not({rec})"
+    else:
+        not_rec = None
+    card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
+                                            y=f"({plan.picture_h}-text_h)/2", **({"enable": not_rec} if not_rec else {})))
+    if tile.path is not None:
+        video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
+        # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
+        # 2 us early so that a frame starting exactly on an output frame time is the one shown there
+        zero = tile.origin_s + tile.local_start_s
+        text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
+        video = (video.filter("settb", "1/1000000")
+                 .filter("scale", plan.tile_w, plan.picture_h, force_original_aspect_ratio="decrease",
+                         flags="fast_bilinear")
+                 .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", f"({plan.picture_h}-ih)/2",
+                         color=CARD_COLOR)
+                 .filter("drawtext", **_label(font, small, text=safe_text(tile.name), x=4, y=label_y))
+                 .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
+                 .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
+        # the last frame lasts until the footage ends (its duration), then NOT RECORDING
+        card = ffmpeg.filter([card, video], "overlay", eof_action="repeat", repeatlast=1,
+                             enable=f"lt(t,{tile.out_end_s - 1e-6:.6f})")
+    return card
 
 
 def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *,
@@ -372,46 +340,13 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     import ffmpeg
 
     d = plan.duration_s
-    small = plan.label_size
-    label_y = plan.picture_h + 2
     streams = []
     # microsecond time base on both overlay inputs: with the card's 1/fps, framesync would
     # round the source's timestamps to the nearest output frame instead of the one at or before
     cards = (ffmpeg.input(f"color=c={CARD_COLOR}:s={plan.tile_w}x{plan.tile_h}:r={_rate(plan.fps)}:d={d:.6f}",
                           f="lavfi").filter("settb", "1/1000000").filter_multi_output("split", len(plan.tiles)))
     for i, tile in enumerate(plan.tiles):
-        card = cards.stream(i)
-        card = card.filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
-        if tile.audio_only:
-            r, l0 = tile.rate, tile.local_start_s
-            rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
-            card = (card.filter("setpts", f"PTS/{r!r}")
-                    .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
-                                                 x=4, y=label_y + small + 6, enable=rec))
-                    .filter("setpts", f"PTS*{r!r}"))
-            not_rec = f"not({rec})"
-        else:
-            not_rec = None
-        card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
-                                                y=f"({plan.picture_h}-text_h)/2", **({"enable": not_rec} if not_rec else {})))
-        if tile.path is not None:
-            video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
-            # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
-            # 2 us early so that a frame starting exactly on an output frame time is the one shown there
-            zero = tile.origin_s + tile.local_start_s
-            text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
-            video = (video.filter("settb", "1/1000000")
-                     .filter("scale", plan.tile_w, plan.picture_h, force_original_aspect_ratio="decrease",
-                             flags="fast_bilinear")
-                     .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", f"({plan.picture_h}-ih)/2",
-                             color=CARD_COLOR)
-                     .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
-                     .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
-                     .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
-            # the last frame lasts until the footage ends (its duration), then NOT RECORDING
-            card = ffmpeg.filter([card, video], "overlay", eof_action="repeat", repeatlast=1,
-                                 enable=f"lt(t,{tile.out_end_s - 1e-6:.6f})")
-        streams.append(card)
+        streams.append(_tile_stream(plan, tile, cards.stream(i), font))
     if len(streams) == 1:
         grid = streams[0]
     else:
@@ -422,16 +357,12 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     grid = grid.filter("trim", duration=f"{d:.6f}")
     big = max(12, plan.band // 2)
     if plan.skipped:
-        grid = grid.filter("drawtext", **_label(font, max(10, big * 2 // 3), text=_safe(
+        grid = grid.filter("drawtext", **_label(font, max(10, big * 2 // 3), text=safe_text(
             "not in the grid: " + ", ".join(plan.skipped))[:120], x="w-text_w-8", y=(plan.band - big) // 2))
-    reference = _safe(project.reference or "reference")
+    reference = safe_text(project.reference or "reference")
     grid = grid.filter("drawtext", **_label(
         font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))
-    for cap in plan.captions:  # in the strip below the tiles: never over a picture or its burned-in clock
-        for n, line in enumerate(cap.lines):
-            grid = grid.filter("drawtext", **_label(font, plan.caption_size, text=line, x=cap.x,
-                                                    y=cap.y + n * (plan.caption_size + 6), fontcolor="yellow",
-                                                    enable=f"between(t,{cap.from_s:.6f},{cap.to_s:.6f})"))
+    grid = _draw_captions(grid, plan, font)
     grid = grid.filter("format", "yuv420p")
     outputs = [grid]
     if plan.audio is not None:
@@ -460,6 +391,16 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     return ffmpeg.output(*outputs, str(out), **kwargs).global_args(
         "-hide_banner", "-nostdin", "-nostats", "-copyts", "-loglevel", "error", "-filter_threads", "1",
         "-filter_complex_threads", "1", "-progress", "pipe:1")
+
+
+def _draw_captions(grid: Any, plan: GridPlan, font: Path | None) -> Any:
+    """The event captions, line by line, in the strip below the tiles: never over a picture or its clock."""
+    for cap in plan.captions:
+        for n, line in enumerate(cap.lines):
+            grid = grid.filter("drawtext", **_label(font, plan.caption_size, text=line, x=cap.x,
+                                                    y=cap.y + n * cap.line_h, fontcolor="yellow",
+                                                    enable=f"between(t,{cap.from_s:.6f},{cap.to_s:.6f})"))
+    return grid
 
 
 def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[float, str], Any] | None = None,
