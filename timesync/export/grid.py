@@ -51,8 +51,10 @@ from typing import TYPE_CHECKING, Any
 from timesync.errors import ExportError, MediaError
 from timesync.export.grid_captions import (
     Caption,
+    measure_text,
     plan_captions,
     safe_text,
+    wrap_caption,
 )
 from timesync.export.provenance import provenance_lines
 
@@ -356,12 +358,16 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     grid = grid.filter("pad", plan.width, plan.height, 0, plan.band, color="black")
     grid = grid.filter("trim", duration=f"{d:.6f}")
     big = max(12, plan.band // 2)
-    if plan.skipped:
-        grid = grid.filter("drawtext", **_label(font, max(10, big * 2 // 3), text=safe_text(
-            "not in the grid: " + ", ".join(plan.skipped))[:120], x="w-text_w-8", y=(plan.band - big) // 2))
     reference = safe_text(project.reference or "reference")
-    grid = grid.filter("drawtext", **_label(
-        font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))
+    clock_text = f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)"
+    if plan.skipped:  # right of the shared clock, cut to the room left so that the two never overlap
+        room = plan.width - 24 - round(measure_text(f"shared 00:00:00.000  ({reference} clock)", big))
+        small = max(10, big * 2 // 3)
+        line = wrap_caption(safe_text("not in the grid: " + ", ".join(plan.skipped)), room, small, max_lines=1)
+        if room > 40:
+            grid = grid.filter("drawtext", **_label(font, small, text=line[0], x="w-text_w-8",
+                                                    y=(plan.band - big) // 2))
+    grid = grid.filter("drawtext", **_label(font, big, text=clock_text, x=8, y=(plan.band - big) // 2))
     grid = _draw_captions(grid, plan, font)
     grid = grid.filter("format", "yuv420p")
     outputs = [grid]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from timesync.project import Project
 
-__all__ = ["Caption", "caption_lanes", "plan_captions", "safe_text", "wrap_caption", "MAX_LINES"]
+__all__ = ["Caption", "caption_lanes", "plan_captions", "safe_text", "wrap_caption", "measure_text", "MAX_LINES"]
 
 #: Lines a caption may wrap to.
 MAX_LINES = 3
@@ -65,6 +65,11 @@ def _measure(size: int) -> Callable[[str], float]:
         return lambda text: float(font.getlength(text)) + 6
     except (ImportError, AttributeError):  # pragma: no cover - Pillow is a dependency
         return lambda text: 0.62 * size * len(text) + 6
+
+
+def measure_text(text: str, size: int) -> float:
+    """Width (px) drawtext gives ``text`` at ``size`` px in the bundled font, box border included."""
+    return _measure(size)(text)
 
 
 def wrap_caption(text: str, width_px: int, size: int, max_lines: int = MAX_LINES) -> list[str]:
