@@ -211,6 +211,7 @@ def test_changed_and_missing_sources_are_marked(incident, tmp_path):
     assert [s["hash_status"] for s in data["export_provenance"]["sources"]] == ["verified", "changed", "missing", "verified"]
     html = export(changed, "html", tmp_path / "c.html").read_text()
     assert "<span class='warn'>CHANGED</span>" in html and "<span class='warn'>MISSING</span>" in html
+    assert html.count(">file missing</div>") == 3 and "file MISSING</span>" in html  # phone.wav at each event
 
 
 def test_refusals(incident, tmp_path):

@@ -178,7 +178,7 @@ def _still(project: Project, where: Location, readers: dict[str, Any], width: in
     reader = readers.get(where.source)
     if reader is None or where.frame is None:
         source = project.source(where.source)
-        what = "no picture: file missing" if not project.resolve(source.name).is_file() else \
+        what = "file missing" if not project.resolve(source.name).is_file() else \
             "no picture" if source.has_video else "audio only"
         return (f"<figure><div class='absent' {box}>{what}</div>"
                 f"<figcaption>{name}<br>local {local}{mark}</figcaption></figure>")
