@@ -126,6 +126,11 @@ def test_eaf_reads_in_pympi_with_used_tiers_a_vocabulary_and_visible_points(case
     properties = dict(eaf.properties)
     assert "rounded to the nearest ms" in properties["timesync_time_origin_02"]
     assert properties["timesync_point_event_ms"].startswith("33 ")
+    pympi.Elan.to_eaf(str(exports / "again.eaf"), eaf)  # pympi writes it back and reads the same tiers
+    again = pympi.Eaf(str(exports / "again.eaf"))
+    assert again.get_tier_names() == eaf.get_tier_names()
+    assert again.get_annotation_data_for_tier("shot fired notes") == eaf.get_annotation_data_for_tier(
+        "shot fired notes")
 
 
 def test_bad_outputs_are_one_clear_refusal_and_touch_nothing(case, tmp_path):
