@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 
@@ -40,9 +41,9 @@ def _export(project, fmt, folder, **options):
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_every_text_export_is_byte_identical_and_carries_provenance(incident, tmp_path, fmt):
     project, folder = incident
-    first = export(project, fmt, tmp_path / f"a.{fmt}").read_bytes()
-    second = export(project, fmt, tmp_path / f"b.{fmt}").read_bytes()
-    assert first == second
+    first = _with_sidecar(export(project, fmt, tmp_path / f"a.{fmt}"))
+    second = _with_sidecar(export(project, fmt, tmp_path / f"b.{fmt}"))
+    assert first == second.replace(b"b." + fmt.encode(), b"a." + fmt.encode())
     text = first.decode("utf-8")
     assert __version__ in text
     for source in project.sources:
@@ -51,7 +52,14 @@ def test_every_text_export_is_byte_identical_and_carries_provenance(incident, tm
     assert "audio" in text  # how camB was aligned
     # reloading the project (re-hash, new objects) gives the same bytes again
     again = Project.load(folder / "incident.json")
-    assert export(again, fmt, tmp_path / f"c.{fmt}").read_bytes() == first
+    assert _with_sidecar(export(again, fmt, tmp_path / f"c.{fmt}")).replace(b"c." + fmt.encode(),
+                                                                          b"a." + fmt.encode()) == first
+
+
+def _with_sidecar(path):
+    """The export's bytes, then its provenance sidecar's (csv, srt) if it has one."""
+    sidecar = path.with_name(path.name + ".provenance.json")
+    return path.read_bytes() + (sidecar.read_bytes() if sidecar.exists() else b"")
 
 
 def test_json_is_the_full_project(incident, tmp_path):
@@ -66,21 +74,30 @@ def test_json_is_the_full_project(incident, tmp_path):
 
 def test_csv_has_local_time_and_frame_per_source(incident, tmp_path):
     project, _ = incident
-    text = _export(project, "csv", tmp_path).read_text()
-    lines = text.splitlines()
-    assert lines[0].startswith(f"# timesync {__version__} export of incident.json")
-    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")))))
-    assert [r["id"] for r in rows] == ["e1", "e2", "e3"]
+    out = _export(project, "csv", tmp_path)
+    text = out.read_text()
+    assert text.startswith("event_id,event_type,shared_time_s,") and "#" not in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["event_id"] for r in rows] == ["e1", "e2", "e3"]
     e1, e2, e3 = rows
-    assert (e1["shared_s"], e1["shared_hms"], e1["type"]) == ("0.510000", "0:00:00.510", "shot fired")
-    assert (e1["camA.mp4 local_s"], e1["camA.mp4 frame"]) == ("0.510000", "15")
-    assert (e1["camB.mp4 local_s"], e1["camB.mp4 frame"]) == ("not recording", "not recording")
-    assert (e2["camB.mp4 local_s"], e2["camB.mp4 frame"], e2["end_s"]) == ("0.500000", "12", "2.500000")
-    assert (e3["camA.mp4 frame"], e3["camB.mp4 local_s"], e3["camB.mp4 frame"]) == ("66", "1.210000", "30")
-    assert (e3["phone.wav local_s"], e3["phone.wav frame"]) == ("1.710000", "")
-    assert e3["drone.mp4 frame"] == "not aligned"
-    assert e2["note"] == '"drop it"' and e3["source"] == "camB.mp4"
+    assert (e1["shared_time_s"], e1["shared_time_hms"], e1["event_type"]) == ("0.510000", "0:00:00.510", "shot fired")
+    assert (e1["camA.mp4 local_time_s"], e1["camA.mp4 frame_number"]) == ("0.510000", "15")
+    assert (e1["camB.mp4 status"], e1["camB.mp4 local_time_s"], e1["camB.mp4 frame_number"]) == (
+        "not recording", "", "")
+    assert (e2["camB.mp4 local_time_s"], e2["camB.mp4 frame_number"], e2["end_shared_time_s"]) == (
+        "0.500000", "12", "2.500000")
+    assert (e3["camA.mp4 frame_number"], e3["camB.mp4 local_time_s"], e3["camB.mp4 frame_number"]) == (
+        "66", "1.210000", "30")
+    assert (e3["phone.wav local_time_s"], e3["phone.wav frame_number"]) == ("1.710000", "")
+    assert (e3["drone.mp4 status"], e3["drone.mp4 frame_number"]) == ("not aligned", "")
+    assert e2["note"] == '"drop it"' and e3["observed_in"] == "camB.mp4"
     assert e1["wall_clock"] == ""  # no clock overlay or wall clock known
+    # e3 was marked on camB (placed to 2 ms): 2 ms on the shared clock, 0 in camB, 2.24 ms in phone.wav (1 ms)
+    assert (e3["uncertainty_s"], e3["camB.mp4 uncertainty_s"], e3["phone.wav uncertainty_s"]) == (
+        "0.002000", "0.000000", "0.002236")
+    sidecar = json.loads(out.with_name("out.csv.provenance.json").read_text())
+    assert sidecar["export"] == "out.csv" and sidecar["version"] == __version__
+    assert "<source> local_time_s" in sidecar["columns"]
 
 
 def test_csv_wall_clock_from_the_reference_overlay(incident, tmp_path):
@@ -89,7 +106,7 @@ def test_csv_wall_clock_from_the_reference_overlay(incident, tmp_path):
     data["sources"][0]["overlay_clock"] = {"at_local_zero": "2024-05-17T21:02:33.850", "rate": 1.0,
                                            "uncertainty_s": 0.017}
     other = Project.from_dict(data, path=project.path)
-    rows = [line for line in _export(other, "csv", tmp_path).read_text().splitlines() if line.startswith("e")]
+    rows = _export(other, "csv", tmp_path).read_text().splitlines()[1:]
     assert "2024-05-17T21:02:34.360" in rows[0]  # 33.850 + 0.510
     assert "2024-05-17T21:02:36.060" in rows[2]  # 33.850 + 2.210
     assert "burned-in clock of camA.mp4" in rows[0]
@@ -105,40 +122,49 @@ def test_vtt_and_srt_on_a_chosen_source(incident, tmp_path):
     assert "cue times: local time of camB.mp4" in vtt
     srt = _export(project, "srt", tmp_path, caption_s=1.0).read_text()
     times = re.findall(r"^(\d+)\n(\S+) --> (\S+)$", srt, flags=re.M)
-    assert times == [("1", "00:00:00,000", "00:00:00,000"), ("2", "00:00:00,510", "00:00:01,510"),
-                     ("3", "00:00:01,500", "00:00:02,500"), ("4", "00:00:02,210", "00:00:03,210")]
+    assert times == [("1", "00:00:00,510", "00:00:01,510"), ("2", "00:00:01,500", "00:00:02,500"),
+                     ("3", "00:00:02,210", "00:00:03,210")]  # no zero-length provenance cue first
+    sidecar = json.loads((tmp_path / "out.srt.provenance.json").read_text())
+    assert sidecar["cue_times"] == "local time of camA.mp4"
     with pytest.raises(ExportError, match="drone.mp4 is not aligned"):
         _export(project, "vtt", tmp_path, source="drone.mp4")
 
 
-def test_eaf_links_media_with_time_origin_and_a_tier_per_type(incident, tmp_path):
+def test_eaf_links_media_with_time_origin_and_a_tier_per_type_in_use(incident, tmp_path):
     project, _ = incident
     root = ET.parse(_export(project, "eaf", tmp_path)).getroot()
     assert root.tag == "ANNOTATION_DOCUMENT" and root.get("FORMAT") == "3.0"
     media = {m.get("RELATIVE_MEDIA_URL"): m for m in root.iter("MEDIA_DESCRIPTOR")}
-    assert set(media) == {"./media/camA.mp4", "./media/camB.mp4", "./media/phone.wav"}
+    folder = project.base_dir
+    rel = {name: os.path.relpath(folder / "media" / name, tmp_path) for name in ("camA.mp4", "camB.mp4", "phone.wav")}
+    assert all(r.startswith("../") for r in rel.values())  # the export is in another folder than the project
+    assert set(media) == set(rel.values())  # relative to the .eaf's folder, not the project's
     # TIME_ORIGIN: media ms at ELAN time 0 (= shared 0) is -offset
     assert {k: int(m.get("TIME_ORIGIN")) for k, m in media.items()} == {
-        "./media/camA.mp4": 0, "./media/camB.mp4": -1000, "./media/phone.wav": -500}
-    assert media["./media/camB.mp4"].get("MIME_TYPE") == "video/mp4"
-    assert media["./media/phone.wav"].get("MEDIA_URL").startswith("file:///")
+        rel["camA.mp4"]: 0, rel["camB.mp4"]: -1000, rel["phone.wav"]: -500}
+    assert media[rel["camB.mp4"]].get("MIME_TYPE") == "video/mp4"
+    assert media[rel["phone.wav"]].get("MEDIA_URL").startswith("file:///")
     slots = {s.get("TIME_SLOT_ID"): int(s.get("TIME_VALUE")) for s in root.iter("TIME_SLOT")}
     tiers = {t.get("TIER_ID"): t for t in root.iter("TIER")}
-    assert list(tiers) == list(project.vocabulary)  # every type of the vocabulary, in order
-    assert len(tiers) == 8
+    assert list(tiers) == ["shot fired", "shot fired notes", "verbal command", "verbal command notes",
+                           "person down", "person down notes"]  # only the types in use, vocabulary order
     spans = {}
     for tier_id, tier in tiers.items():
         for ann in tier.iter("ALIGNABLE_ANNOTATION"):
             spans[tier_id] = (slots[ann.get("TIME_SLOT_REF1")], slots[ann.get("TIME_SLOT_REF2")],
                               ann.findtext("ANNOTATION_VALUE"))
-    assert spans == {"shot fired": (510, 511, "e1: first report"), "verbal command": (1500, 2500, 'e2: "drop it"'),
-                     "person down": (2210, 2211, "e3 [camB.mp4]")}
-    assert root.find("LINGUISTIC_TYPE").get("TIME_ALIGNABLE") == "true"
+    # a point event lasts one frame of the reference (30 fps: 33 ms)
+    assert spans == {"shot fired": (510, 543, "shot fired"), "verbal command": (1500, 2500, "verbal command"),
+                     "person down": (2210, 2243, "person down")}
+    notes = [a.findtext("ANNOTATION_VALUE") for t in tiers.values() for a in t.iter("REF_ANNOTATION")]
+    assert notes == ["e1: first report", 'e2: "drop it"', "e3 [camB.mp4]"]
+    cv = [e.findtext("CVE_VALUE") for e in root.iter("CV_ENTRY_ML")]
+    assert cv == list(project.vocabulary)
 
 
 def _stills(html):
     found = {}
-    pattern = r"<img alt='([^']+) frame (\d+)' src='data:image/png;base64,([^']+)'>"
+    pattern = r"<img alt='([^']+) frame (\d+)' style='[^']*' src='data:image/png;base64,([^']+)'>"
     for name, frame, data in re.findall(pattern, html):
         image = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
         found.setdefault(name, []).append((int(frame), image))
@@ -175,14 +201,17 @@ def test_changed_and_missing_sources_are_marked(incident, tmp_path):
     changed = Project.load(copy / "incident.json")
     assert [s.hash_status for s in changed.sources] == ["verified", "changed", "missing", "verified"]
     assert len(changed.warnings) == 2 and "CHANGED" in changed.warnings[0] and "MISSING" in changed.warnings[1]
-    csv_text = export(changed, "csv", tmp_path / "c.csv").read_text()
-    assert "camB.mp4 [body cam] sha256" in csv_text and "(CHANGED: not the file that was aligned)" in csv_text
-    assert "WARNING camB.mp4: file CHANGED since it was aligned" in csv_text
-    assert "WARNING phone.wav: file MISSING since it was aligned" in csv_text
+    rows = list(csv.DictReader(io.StringIO(export(changed, "csv", tmp_path / "c.csv").read_text(), newline="")))
+    assert rows[2]["camB.mp4 status"] == "recording; file CHANGED"
+    assert rows[2]["phone.wav status"] == "recording; file MISSING"
+    sidecar = json.loads((tmp_path / "c.csv.provenance.json").read_text())
+    assert sidecar["warnings"] == ["camB.mp4: file CHANGED since it was aligned",
+                                   "phone.wav: file MISSING since it was aligned"]
     data = json.loads(export(changed, "json", tmp_path / "c.json").read_text())
     assert [s["hash_status"] for s in data["export_provenance"]["sources"]] == ["verified", "changed", "missing", "verified"]
     html = export(changed, "html", tmp_path / "c.html").read_text()
     assert "<span class='warn'>CHANGED</span>" in html and "<span class='warn'>MISSING</span>" in html
+    assert html.count(">file missing</div>") == 3 and "file MISSING</span>" in html  # phone.wav at each event
 
 
 def test_refusals(incident, tmp_path):
@@ -193,11 +222,11 @@ def test_refusals(incident, tmp_path):
         export(project, "csv", out)
     assert out.read_text() == "keep me"
     export(project, "csv", out, force=True)
-    assert out.read_text().startswith("# timesync")
+    assert out.read_text().startswith("event_id,")
     with pytest.raises(ExportError, match="is the source camA.mp4; evidence is never overwritten"):
         export(project, "csv", project.resolve("camA.mp4"), force=True)
-    with pytest.raises(ExportError, match="unknown export format 'pdf'"):
-        export(project, "pdf", tmp_path / "x.pdf")
+    with pytest.raises(ExportError, match="unknown export format 'docx'"):
+        export(project, "docx", tmp_path / "x.docx")
     with pytest.raises(ExportError, match="format csv takes no option 'source'"):
         export(project, "csv", tmp_path / "y.csv", source="camA.mp4")
-    assert set(FORMATS) == {"json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html"}
+    assert set(FORMATS) == {"json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html", "pdf"}

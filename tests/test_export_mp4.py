@@ -16,7 +16,9 @@ from timesync.export import export
 from timesync.export.grid import plan_grid
 from timesync.media import FrameIndex
 
-W, H, FPS = 320, 200, 30
+# 286 px: a 72 px picture per tile (96 px wide: frame_number reads 12 whole-pixel bars) above the
+# strip of three caption lanes
+W, H, FPS = 320, 286, 30
 START, END = 0.4, 2.4  # shared seconds: camB (offset 1.0) starts inside the range
 
 incident_media = test_project_factory.incident_media  # the session fixture
@@ -110,7 +112,7 @@ def _audio(path):
 def test_audio_comes_from_the_chosen_source(rendered, tmp_path):
     project, _, _ = rendered
     # shared 1.0-2.0: camA has its click at local 1.5 (output 0.5); phone.wav's only click is at shared 0.51
-    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 100}
+    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 140}
     default = _audio(export(project, "mp4", tmp_path / "a.mp4", **kwargs))
     assert abs(int(np.argmax(np.abs(default))) / 48000 - 0.5) < 0.01
     phone = _audio(export(project, "mp4", tmp_path / "p.mp4", source="phone.wav", **kwargs))
@@ -152,7 +154,7 @@ def test_audio_drift_is_resampled_onto_the_shared_clock(rendered, tmp_path):
     project, _, _ = rendered
     drifting = Project.from_dict(project.to_dict(), path=project.path)
     drifting.set_source_clock("camA.mp4", ClockMap(0.0, 1.001, 0.0, "test"), method=None)  # +1000 ppm
-    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 100}
+    kwargs = {"start": 1.0, "end": 2.0, "width": 160, "height": 140}
     samples = _audio(export(drifting, "mp4", tmp_path / "d.mp4", **kwargs))
     # camA's click at local 1.5 is at shared 1.5015: 72 samples later than without drift
     assert int(np.argmax(np.abs(samples))) == round((1.5 * 1.001 - 1.0) * 48000)
@@ -194,7 +196,8 @@ def test_tile_size_and_rate_options(rendered):
     project, _, _ = rendered
     plan = plan_grid(project, tile_width=160, tile_height=120)
     assert (plan.cols, plan.rows, plan.tile_w, plan.tile_h) == (2, 2, 160, 120)
-    assert (plan.width, plan.height) == (320, plan.band + 240)
+    assert (plan.width, plan.height) == (320, plan.band + 240 + plan.strip_h)
+    assert plan.strip_h > 0 and plan.strip_y == plan.band + 240  # every event in range: captions below the tiles
     assert (_rate(30), _rate(29.97), _rate(30000 / 1001), _rate(25.0)) == ("30", "30000/1001", "30000/1001", "25")
     with pytest.raises(ExportError, match="too small for 3 tiles"):
         plan_grid(project, width=40, height=40)

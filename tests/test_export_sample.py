@@ -28,7 +28,7 @@ def sample_project(sample_media_dir, tmp_path_factory):
 def test_sample_csv_gives_each_shot_in_every_recording(sample_project, tmp_path):
     project, truth = sample_project
     text = export(project, "csv", tmp_path / "shots.csv").read_text()
-    rows = list(csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))  # plain CSV: the header on line 1
     assert len(rows) == len(truth["shots"]) > 0
     indexes = {s.name: FrameIndex.open(project.resolve(s.name)) for s in project.sources}
     for row, shot in zip(rows, truth["shots"], strict=True):
@@ -36,16 +36,16 @@ def test_sample_csv_gives_each_shot_in_every_recording(sample_project, tmp_path)
             index = indexes[name]
             ref = index.frame_at(local)
             if ref is None:
-                assert row[f"{name} frame"] == "not recording"
+                assert (row[f"{name} status"], row[f"{name} frame_number"]) == ("not recording", "")
             else:
-                assert abs(float(row[f"{name} local_s"]) - local) < 1e-5
-                assert row[f"{name} frame"] == str(ref.number)
+                assert abs(float(row[f"{name} local_time_s"]) - local) < 1e-5
+                assert row[f"{name} frame_number"] == str(ref.number)
 
 
 def test_sample_html_report(sample_project, tmp_path):
     project, truth = sample_project
     html = export(project, "html", tmp_path / "report.html").read_text()
-    assert html.count("<section class='event'>") == len(truth["shots"])
+    assert html.count("<section class='event' id=") == len(truth["shots"])
     stills = re.findall(r"<img alt='([^']+) frame (\d+)'", html)
     assert len(stills) >= len(truth["shots"])
     assert all(s.sha256 in html for s in project.sources)

@@ -380,9 +380,10 @@ def clock_errors(result: Any) -> list:
 
     Parameters
     ----------
-    result : SyncResult
-        An alignment; a source counts when it is aligned and its
-        ``findings["overlay_clock"]`` has an ``at_local_zero``.
+    result : SyncResult or Project
+        An alignment, or a project (its sources' stored clocks and
+        ``overlay_clock``); a source counts when it is aligned and its overlay
+        clock has an ``at_local_zero``.
 
     Returns
     -------
@@ -393,11 +394,17 @@ def clock_errors(result: Any) -> list:
     """
     from timesync.align.overlay import clock_error
 
-    clocked = [s for s in result.sources
-               if s.aligned and s.clock is not None and (s.findings.get("overlay_clock") or {}).get("at_local_zero")]
+    clocked = [(name, clock, overlay) for name, clock, overlay in _overlay_clocks(result)
+               if clock is not None and (overlay or {}).get("at_local_zero")]
     if len(clocked) < 2:
         return []
-    clocked.sort(key=lambda s: s.name != result.reference)
+    clocked.sort(key=lambda c: c[0] != result.reference)
     base = clocked[0]
-    return [clock_error(s.name, s.clock, s.findings["overlay_clock"],
-                        base.name, base.clock, base.findings["overlay_clock"]) for s in clocked[1:]]
+    return [clock_error(name, clock, overlay, *base) for name, clock, overlay in clocked[1:]]
+
+
+def _overlay_clocks(result: Any) -> list[tuple[str, Any, dict | None]]:
+    """(name, clock or None, overlay clock dict or None) of each source of a SyncResult or a Project."""
+    if hasattr(result, "annotations"):  # a Project: what its file stores
+        return [(s.name, s.clock, s.overlay_clock) for s in result.sources]
+    return [(s.name, s.clock if s.aligned else None, s.findings.get("overlay_clock")) for s in result.sources]

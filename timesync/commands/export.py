@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-HELP = "export a project: json csv vtt srt otio xml fcpxml edl eaf mp4 html"
+HELP = "export a project: json csv vtt srt otio xml fcpxml edl eaf mp4 html pdf"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from timesync.commands.annotate import parse_seconds
     from timesync.commands.common import FORCE_HELP
 
-    formats = ("json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html")
+    formats = ("json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html", "pdf")
     parser = subparsers.add_parser(
         "export",
         help=HELP,
@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timecode", choices=("ndf", "df"), help="edl: 29.97 fps as non-drop (default) or drop frame")
     parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
     parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
+    for flag, what in (("case", "case number"), ("examiner", "examiner"), ("agency", "agency")):
+        parser.add_argument(f"--{flag}", metavar="TEXT", help=f"html/pdf: the {what} in the report's case block")
     parser.set_defaults(func=run)
 
 
@@ -48,15 +50,18 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from timesync.commands.common import check_output, keep_backup, open_project, source_files
+    from timesync.commands.common import check_output, keep_backup, open_project, source_files, warn
     from timesync.errors import ExportError
-    from timesync.export import export
+    from timesync.export import check_some_source_present, export
     from timesync.project.names import resolve_source
 
     folder_ok = args.fmt == "edl"  # an existing folder: one EDL per source
     check_output(args.output, force=args.force, protected=[("the project", args.project)], folder_ok=folder_ok)
-    project = open_project(args.project)
+    project = open_project(args.project, warnings=False)
     target = check_output(args.output, force=args.force, protected=source_files(project), folder_ok=folder_ok)
+    check_some_source_present(project, target)  # before the warnings: all missing is one line
+    for warning in project.warnings:
+        warn(warning)
     options = {}
     if args.source is not None:
         if args.fmt not in ("vtt", "srt", "mp4", "edl"):
@@ -72,8 +77,13 @@ def run(args: argparse.Namespace) -> int:
             if args.fmt != "mp4":
                 raise ExportError(f"{args.output}: --{key} applies to mp4 only")
             options[key] = getattr(args, key)
+    for key in ("case", "examiner", "agency"):
+        if getattr(args, key, None) is not None:
+            if args.fmt not in ("html", "pdf"):
+                raise ExportError(f"{args.output}: --{key} applies to html and pdf only")
+            options[key] = getattr(args, key)
     _check_range(project, args.start, args.end)
-    show = args.fmt in ("mp4", "html") and sys.stderr.isatty()
+    show = args.fmt in ("mp4", "html", "pdf") and sys.stderr.isatty()
     keep_backup(target)
     out = export(project, args.fmt, target, force=args.force, progress=_progress if show else None, **options)
     if show:

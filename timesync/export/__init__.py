@@ -1,4 +1,4 @@
-"""Exports of an incident project: json, csv, vtt, srt, otio, xml, fcpxml, edl, eaf, mp4, html.
+"""Exports of an incident project: json, csv, vtt, srt, otio, xml, fcpxml, edl, eaf, mp4, html, pdf.
 
 ``export(project, fmt, out, *, force=False, progress=None, **options) -> Path``
 writes one file (``edl`` with ``out`` an existing folder: one file per source
@@ -27,7 +27,13 @@ Options by format:
   ``tile_width``, ``tile_height`` (the output size then follows), ``fps``
   (default 30), ``caption_s``, ``crf`` (default 23), ``preset`` (x264, default
   ``ultrafast``).
-* ``html``: ``thumb_side`` (pixels, default 240).
+* ``html``, ``pdf``: ``thumb_side`` (pixels of the inline stills, default 320),
+  ``case``, ``examiner``, ``agency`` (the case block).
+
+``csv`` and ``srt`` also write ``NAME.provenance.json`` beside ``out`` (refused
+like ``out`` when it exists without ``force``). Every export that names media
+(json, eaf) writes paths relative to its own folder, plus the absolute path. A
+project whose source files are all missing is refused.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from timesync.errors import ExportError
 if TYPE_CHECKING:
     from timesync.project import Project
 
-__all__ = ["export", "FORMATS", "EXTENSIONS"]
+__all__ = ["export", "FORMATS", "EXTENSIONS", "check_some_source_present"]
 
 #: Format name -> module implementing it (``render(project, **opts) -> bytes`` or ``write(...)``).
 FORMATS: dict[str, str] = {
@@ -58,11 +64,13 @@ FORMATS: dict[str, str] = {
     "eaf": "timesync.export.eaf",
     "mp4": "timesync.export.grid",
     "html": "timesync.export.html_report",
+    "pdf": "timesync.export.pdf_report",
 }
 
 #: The usual file extension of each format.
 EXTENSIONS = {"json": ".json", "csv": ".csv", "vtt": ".vtt", "srt": ".srt", "otio": ".otio",
-              "xml": ".xml", "fcpxml": ".fcpxml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html"}
+              "xml": ".xml", "fcpxml": ".fcpxml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html",
+              "pdf": ".pdf"}
 
 
 def export(
@@ -89,7 +97,11 @@ def export(
     for source in project.sources:
         if project.resolve(source.name) == target:
             raise ExportError(f"{target.name}: is the source {source.name}; evidence is never overwritten")
+    check_some_source_present(project, target)
     module = importlib.import_module(FORMATS[fmt])
+    for extra in module.sidecars(target, fmt) if hasattr(module, "sidecars") else ():
+        if extra.exists() and not force:
+            raise ExportError(f"{extra.name} exists; pass --force to overwrite")
     allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
     unknown = sorted(k for k, v in options.items() if k not in allowed and v is not None)
     if unknown:
@@ -116,3 +128,16 @@ def export(
         if progress is not None:
             progress(1.0, f"wrote {target.name}")  # (html reports its own progress too)
     return target
+
+
+def check_some_source_present(project: Project, target: Path) -> None:
+    """Refuse to export ``project`` to ``target`` when every one of its source files is missing.
+
+    Raises
+    ------
+    ExportError
+        One sentence naming ``target`` and the project.
+    """
+    if project.sources and not any(project.resolve(s.name).is_file() for s in project.sources):
+        raise ExportError(f"{target.name}: every source file of {project.label} is missing; "
+                          "restore or relink them before exporting")

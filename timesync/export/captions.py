@@ -5,15 +5,20 @@ rounded to the millisecond, so the captions play in sync with that file. A point
 event stays ``caption_s`` seconds; an interval event spans its interval. Events
 outside the source's recording are left out (an interval that overlaps it is
 clipped to its start). Provenance goes in a ``NOTE``
-block (WebVTT) or a zero-length first cue (SRT, which has no comments).
+block (WebVTT); SubRip has no comments, so an SRT's provenance is written beside
+it in ``NAME.provenance.json`` (``events.srt.provenance.json``) and every cue
+of the SRT is an event (numbered from 1, none of zero length).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from timesync.errors import ExportError
-from timesync.export.provenance import provenance_lines
+from timesync.export.provenance import provenance_lines, sidecar_bytes, sidecar_path
+from timesync.project.store import atomic_write_bytes
 from timesync.timeutil import format_hms
 
 if TYPE_CHECKING:
@@ -77,7 +82,23 @@ def render(project: Project, *, fmt: str = "vtt", source: str | None = None, cap
         for start, end, ann in cues(project, chosen, caption_s):
             out += [ann.id, f"{cue_time(start)} --> {cue_time(end)}", *_text(ann), ""]
     else:
-        out += ["1", f"{cue_time(0, sep=',')} --> {cue_time(0, sep=',')}", *head, ""]
-        for n, (start, end, ann) in enumerate(cues(project, chosen, caption_s), start=2):
+        for n, (start, end, ann) in enumerate(cues(project, chosen, caption_s), start=1):
             out += [str(n), f"{cue_time(start, sep=',')} --> {cue_time(end, sep=',')}", *_text(ann), ""]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def sidecars(out: Path, fmt: str = "vtt") -> list[Path]:
+    """The files written beside ``out``: the provenance sidecar of an SRT (a VTT carries its own)."""
+    return [sidecar_path(out)] if fmt == "srt" else []
+
+
+def write(project: Project, out: Path, *, fmt: str = "vtt", progress: Callable[[float, str], Any] | None = None,
+          source: str | None = None, caption_s: float = 2.0, **_: Any) -> None:
+    """Write the captions to ``out`` (and an SRT's provenance sidecar), each atomically."""
+    payload = render(project, fmt=fmt, source=source, caption_s=caption_s)
+    atomic_write_bytes(out, payload)
+    if fmt == "srt":
+        chosen = _pick_source(project, source)
+        atomic_write_bytes(sidecar_path(out), sidecar_bytes(project, out, cue_times=f"local time of {chosen.name}"))
+    if progress is not None:
+        progress(1.0, f"wrote {out.name}")

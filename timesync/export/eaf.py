@@ -1,27 +1,47 @@
-"""``eaf``: an ELAN annotation document.
+"""``eaf``: an ELAN annotation document (EAF 3.0).
 
-ELAN's time axis is the shared clock in milliseconds, shifted so that no
-annotation is negative: ``elan_ms = round((shared_s - origin_s) * 1000)`` with
-``origin_s = min(0, earliest event)`` (0 in the usual case). Every source is
-linked as a ``MEDIA_DESCRIPTOR`` whose ``TIME_ORIGIN`` follows ELAN's meaning,
-"the media time (ms) at annotation time 0": ``TIME_ORIGIN = round(-offset_ms)``
-for a source at ``shared = offset + local`` -- its offset in ms with ELAN's sign.
-ELAN cannot model drift (rate != 1); the exact clock is in the header
-properties. One tier per event type of the vocabulary (empty ones too, for
-further annotation in ELAN); a point event lasts 1 ms.
+Time axis: the shared clock in milliseconds, shifted so that no annotation is
+negative: ``elan_ms = round((shared_s - origin_s) * 1000)`` with
+``origin_s = min(0, earliest event)`` (0 in the usual case).
+
+Media: every aligned source is a ``MEDIA_DESCRIPTOR``; ``RELATIVE_MEDIA_URL``
+is the file relative to the .eaf's own folder (``./media/cam.mp4``,
+``../case/cam.mp4``), ``MEDIA_URL`` its absolute ``file://`` URL.
+``TIME_ORIGIN`` follows ELAN's meaning, "the media time (ms) at annotation time
+0": the source's local time at ``origin_s`` (``ClockMap.to_local``), rounded
+to the nearest whole millisecond (ELAN keeps whole ms); the exact value and
+the rounding are stated in the ``timesync_time_origin_NN`` header properties.
+ELAN cannot model drift (rate != 1); the exact clocks are in the provenance
+properties.
+
+Tiers: one per event type in use (in vocabulary order), linguistic type
+``timesync-event`` tied to the controlled vocabulary ``timesync-event-types``
+(every type of the project), each annotation's value its type; a child tier
+``<type> notes`` (symbolic association) holds ``id [source]: note``. A point
+event lasts one frame of the reference (``round(1000 / fps)`` ms, 40 ms when
+the reference has no frame rate) so that it can be seen and clicked; its
+exact shared time is the annotation's start.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from timesync.export.provenance import provenance_lines
+from timesync.export.provenance import media_paths, provenance_lines
+from timesync.project.store import atomic_write_bytes
 
 if TYPE_CHECKING:
-    from timesync.project import Project
+    from timesync.project import Annotation, Project
 
 OPTIONS: tuple[str, ...] = ()
+
+#: Duration (ms) of a point event when the reference has no frame rate.
+DEFAULT_POINT_MS = 40
+CV_ID = "timesync-event-types"
+LANG = "und"
 
 _MIME = {".mp4": "video/mp4", ".mov": "video/quicktime", ".m4v": "video/mp4", ".mkv": "video/x-matroska",
          ".avi": "video/x-msvideo", ".wav": "audio/x-wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
@@ -38,58 +58,119 @@ def _document_date(project: Project) -> str:
     return history[-1].when if history else "1970-01-01T00:00:00Z"
 
 
-def render(project: Project, *, fmt: str = "eaf", **_: Any) -> bytes:
-    """ELAN 3.0 XML bytes (UTF-8)."""
+def point_ms(project: Project) -> int:
+    """How long (ms) a point event lasts in ELAN: one frame of the reference, else :data:`DEFAULT_POINT_MS`."""
+    name = project.reference
+    fps = (project.source(name).probe.get("video") or {}).get("fps") if name else None
+    if isinstance(fps, int | float) and fps > 0:
+        return max(1, round(1000 / fps))
+    return DEFAULT_POINT_MS
+
+
+def _property(header: ET.Element, name: str, text: str) -> None:
+    ET.SubElement(header, "PROPERTY", {"NAME": name}).text = text
+
+
+def _header(root: ET.Element, project: Project, origin_s: float, folder: Path, point: int) -> None:
+    header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
+    origins = []
+    for source in project.sources:
+        if source.clock is None:
+            continue
+        relative, absolute = media_paths(project, source, folder)
+        exact_ms = source.clock.to_local(origin_s) * 1000
+        ET.SubElement(header, "MEDIA_DESCRIPTOR", {
+            "MEDIA_URL": Path(absolute).as_uri(),
+            "MIME_TYPE": _MIME.get(Path(absolute).suffix.lower(), "video/*"),
+            "RELATIVE_MEDIA_URL": relative if relative.startswith((".", "/")) else f"./{relative}",
+            "TIME_ORIGIN": str(round(exact_ms)),
+        })
+        origins.append(f"{source.name}: exact {exact_ms:.3f} ms, written {round(exact_ms)} ms "
+                       "(rounded to the nearest ms; ELAN keeps whole ms)")
+    for n, line in enumerate(provenance_lines(project), start=1):
+        _property(header, f"timesync_provenance_{n:02d}", line)
+    for n, line in enumerate(origins, start=1):
+        _property(header, f"timesync_time_origin_{n:02d}", line)
+    _property(header, "timesync_elan_zero_shared_s", f"{origin_s:.6f}")
+    _property(header, "timesync_point_event_ms",
+              f"{point} (one frame of the reference; a point event's exact time is its start)")
+    _property(header, "lastUsedAnnotationId", str(2 * len(project.annotations)))
+
+
+def _tiers(root: ET.Element, project: Project, anns: tuple[Annotation, ...], slots: list[tuple[str, str]],
+           cve: dict[str, str]) -> None:
+    used = {a.type for a in anns}
+    types = [t for t in dict.fromkeys(list(project.vocabulary) + [a.type for a in anns]) if t in used]
+    for event_type in types:
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "timesync-event", "TIER_ID": event_type})
+        notes = ET.Element("TIER", {"LINGUISTIC_TYPE_REF": "timesync-note", "PARENT_REF": event_type,
+                                    "TIER_ID": f"{event_type} notes"})
+        for n, ann in enumerate(anns, start=1):
+            if ann.type != event_type:
+                continue
+            item = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
+                "ANNOTATION_ID": f"a{n}", "CVE_REF": cve[ann.type],
+                "TIME_SLOT_REF1": slots[n - 1][0], "TIME_SLOT_REF2": slots[n - 1][1]})
+            ET.SubElement(item, "ANNOTATION_VALUE").text = ann.type
+            ref = ET.SubElement(ET.SubElement(notes, "ANNOTATION"), "REF_ANNOTATION", {
+                "ANNOTATION_ID": f"a{len(anns) + n}", "ANNOTATION_REF": f"a{n}"})
+            where = f" [{ann.source}]" if ann.source else ""
+            ET.SubElement(ref, "ANNOTATION_VALUE").text = f"{ann.id}{where}: {ann.note}" if ann.note else \
+                f"{ann.id}{where}"
+        root.append(notes)
+
+
+def _vocabulary(root: ET.Element, project: Project, cve: dict[str, str]) -> None:
+    ET.SubElement(root, "LINGUISTIC_TYPE", {
+        "CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
+        "LINGUISTIC_TYPE_ID": "timesync-event", "TIME_ALIGNABLE": "true"})
+    ET.SubElement(root, "LINGUISTIC_TYPE", {
+        "CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
+        "LINGUISTIC_TYPE_ID": "timesync-note", "TIME_ALIGNABLE": "false"})
+    ET.SubElement(root, "LANGUAGE", {"LANG_DEF": "http://cdb.iso.org/lg/CDB-00130975-001", "LANG_ID": LANG,
+                                     "LANG_LABEL": "undetermined (und)"})
+    ET.SubElement(root, "CONSTRAINT", {
+        "DESCRIPTION": "1-1 association with a parent annotation", "STEREOTYPE": "Symbolic_Association"})
+    cv = ET.SubElement(root, "CONTROLLED_VOCABULARY", {"CV_ID": CV_ID})
+    ET.SubElement(cv, "DESCRIPTION", {"LANG_REF": LANG}).text = f"event types of {project.label}"
+    for event_type, ident in cve.items():
+        entry = ET.SubElement(cv, "CV_ENTRY_ML", {"CVE_ID": ident})
+        ET.SubElement(entry, "CVE_VALUE", {"DESCRIPTION": "", "LANG_REF": LANG}).text = event_type
+
+
+def render(project: Project, *, fmt: str = "eaf", folder: Path | None = None, **_: Any) -> bytes:
+    """ELAN 3.0 XML bytes (UTF-8); media paths relative to ``folder`` (default: the project's)."""
+    folder = project.base_dir if folder is None else Path(folder)
     anns = project.annotations
     origin_s = min([0.0] + [a.shared_s for a in anns])
+    point = point_ms(project)
     root = ET.Element("ANNOTATION_DOCUMENT", {
         "AUTHOR": "timesync", "DATE": _document_date(project), "FORMAT": "3.0", "VERSION": "3.0",
         "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
         "xsi:noNamespaceSchemaLocation": "http://www.mpi.nl/tools/elan/EAFv3.0.xsd",
     })
-    header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
-    for source in project.sources:
-        if source.clock is None:
-            continue
-        path = project.resolve(source.name)
-        ET.SubElement(header, "MEDIA_DESCRIPTOR", {
-            "MEDIA_URL": path.as_uri(),
-            "MIME_TYPE": _MIME.get(path.suffix.lower(), "video/*"),
-            "RELATIVE_MEDIA_URL": source.path if source.path.startswith(".") else f"./{source.path}",
-            "TIME_ORIGIN": str(_ms(source.clock.to_local(origin_s))),
-        })
-    for n, line in enumerate(provenance_lines(project), start=1):
-        prop = ET.SubElement(header, "PROPERTY", {"NAME": f"timesync_provenance_{n:02d}"})
-        prop.text = line
-    prop = ET.SubElement(header, "PROPERTY", {"NAME": "timesync_elan_zero_shared_s"})
-    prop.text = f"{origin_s:.6f}"
-    prop = ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"})
-    prop.text = str(len(anns))
+    _header(root, project, origin_s, folder, point)
     order = ET.SubElement(root, "TIME_ORDER")
     slots: list[tuple[str, str]] = []
     for n, ann in enumerate(anns, start=1):
         start = _ms(ann.shared_s - origin_s)
-        end = _ms(ann.end_s - origin_s) if ann.end_s is not None else start + 1
+        end = _ms(ann.end_s - origin_s) if ann.end_s is not None else start + point
         end = max(end, start + 1)
         ids = (f"ts{2 * n - 1}", f"ts{2 * n}")
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": ids[0], "TIME_VALUE": str(start)})
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": ids[1], "TIME_VALUE": str(end)})
         slots.append(ids)
-    types = list(project.vocabulary) + [a.type for a in anns if a.type not in project.vocabulary]
-    for event_type in dict.fromkeys(types):
-        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "timesync-event", "TIER_ID": event_type})
-        for n, ann in enumerate(anns, start=1):
-            if ann.type != event_type:
-                continue
-            wrap = ET.SubElement(tier, "ANNOTATION")
-            item = ET.SubElement(wrap, "ALIGNABLE_ANNOTATION", {
-                "ANNOTATION_ID": f"a{n}", "TIME_SLOT_REF1": slots[n - 1][0], "TIME_SLOT_REF2": slots[n - 1][1],
-            })
-            value = ET.SubElement(item, "ANNOTATION_VALUE")
-            where = f" [{ann.source}]" if ann.source else ""
-            value.text = f"{ann.id}{where}: {ann.note}" if ann.note else f"{ann.id}{where}"
-    ET.SubElement(root, "LINGUISTIC_TYPE", {
-        "GRAPHIC_REFERENCES": "false", "LINGUISTIC_TYPE_ID": "timesync-event", "TIME_ALIGNABLE": "true",
-    })
+    types = list(dict.fromkeys(list(project.vocabulary) + [a.type for a in anns]))
+    cve = {t: f"cveid{i}" for i, t in enumerate(types, start=1)}
+    _tiers(root, project, anns, slots, cve)
+    _vocabulary(root, project, cve)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write(project: Project, out: Path, *, fmt: str = "eaf",
+          progress: Callable[[float, str], Any] | None = None, **_: Any) -> None:
+    """Write :func:`render` for ``out``'s folder to ``out`` atomically."""
+    atomic_write_bytes(out, render(project, folder=out.parent))
+    if progress is not None:
+        progress(1.0, f"wrote {out.name}")

@@ -15,9 +15,13 @@ with ``ffmpeg-python``. Each aligned source is a tile:
   presentation order, as :class:`timesync.media.FrameIndex`);
 * an audio-only source shows its local time while it records.
 
-A band on top shows the shared clock (and the reference); events are captioned
-at the bottom right from ``shared_s`` to ``end_s`` (point events for
-``caption_s`` seconds), overlapping captions stacked upwards. Audio
+A band on top shows the shared clock (and the reference). Events are captioned
+from ``shared_s`` to ``end_s`` (point events for ``caption_s`` seconds) in a
+strip below the tiles, wrapped to the frame's width, overlapping captions in
+lanes (:mod:`timesync.export.grid_captions`): a caption never covers a
+picture or its burned-in clock. The file gets mode 0644 (or the replaced
+file's), like every other export. Progress: "indexing frames" first, then
+FFmpeg's own ``-progress``. Audio
 comes from the chosen ``source`` (default: the reference, or the first aligned
 source with audio), placed on the shared clock, its drift corrected by
 resampling (``asetrate`` at ``sample_rate / rate``).
@@ -45,6 +49,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from timesync.errors import ExportError, MediaError
+from timesync.export.grid_captions import (
+    Caption,
+    measure_text,
+    plan_captions,
+    safe_text,
+    wrap_caption,
+)
 from timesync.export.provenance import provenance_lines
 
 if TYPE_CHECKING:
@@ -95,6 +106,14 @@ class GridPlan:
     tiles: tuple[Tile, ...]
     audio: tuple[Path, float, float, float, int | None] | None   # (file, seek local s, delay s, rate, Hz)
     skipped: tuple[str, ...]
+    captions: tuple[Caption, ...] = ()
+    caption_size: int = 10     # font size (px) of the captions
+    strip_h: int = 0           # height (px) of the caption strip below the tiles (0: no captions)
+
+    @property
+    def strip_y(self) -> int:
+        """Top (px) of the caption strip: below every tile, so a caption never covers a picture."""
+        return self.band + self.rows * self.tile_h
 
     @property
     def duration_s(self) -> float:
@@ -150,6 +169,23 @@ def _video_tile(source: Source, path: Path, index: Any, l0: float, l1: float) ->
     return Tile(source.name, path, clock.rate, l0, seek, float(index.origin), k, read, out_end)
 
 
+def _placed_sources(project: Project, indexes: dict[str, Any]) -> tuple[list[Source], list[str],
+                                                                         list[tuple[float, float]]]:
+    """The sources that get a tile, those left out (and why), each tile's footage span on the shared clock."""
+    placed, skipped, spans = [], [], []
+    for src in project.sources:
+        if src.clock is None:
+            skipped.append(f"{src.name} (not aligned)")
+            continue
+        if not project.resolve(src.name).is_file():
+            skipped.append(f"{src.name} (file missing)")
+            continue
+        lo, hi = _extent(project, src, indexes.get(src.name) if src.has_video else None)
+        placed.append(src)
+        spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
+    return placed, skipped, spans
+
+
 def plan_grid(
     project: Project,
     *,
@@ -162,62 +198,58 @@ def plan_grid(
     tile_width: int | None = None,
     tile_height: int | None = None,
     indexes: dict[str, Any] | None = None,
+    caption_s: float = 2.0,
 ) -> GridPlan:
     """Lay out the grid and work out, per source, what to read and where it goes.
 
     The output is ``width`` x ``height`` pixels (a band on top for the shared
-    clock, the tiles below), unless ``tile_width`` / ``tile_height`` are given:
-    the output size then follows from the tile size. ``fps`` is the output rate.
+    clock, the tiles below, then a strip for the event captions when the range
+    has events), unless ``tile_width`` / ``tile_height`` are given: the output
+    size then follows from the tile size. ``fps`` is the output rate; a point
+    event's caption lasts ``caption_s`` seconds.
     """
     from timesync.project.locate import open_indexes
 
     indexes = open_indexes(project) if indexes is None else indexes
-    placed, skipped, spans = [], [], []
-    for src in project.sources:
-        if src.clock is None:
-            skipped.append(f"{src.name} (not aligned)")
-            continue
-        if not project.resolve(src.name).is_file():
-            skipped.append(f"{src.name} (file missing)")
-            continue
-        lo, hi = _extent(project, src, indexes.get(src.name) if src.has_video else None)
-        placed.append(src)
-        spans.append((src.clock.to_shared(lo), src.clock.to_shared(hi)))
+    placed, skipped, spans = _placed_sources(project, indexes)
     if not placed:
         raise ExportError(f"{project.label}: no aligned source with a file to put in a grid video")
     start = min(s for s, _ in spans) if start is None else float(start)
     end = max(e for _, e in spans) if end is None else float(end)
     if not end > start:
         raise ExportError(f"{project.label}: the range {start} to {end} s is empty")
-    cols = math.ceil(math.sqrt(len(placed)))
-    rows = math.ceil(len(placed) / cols)
     if not (fps > 0 and math.isfinite(fps)):
         raise ExportError(f"{project.label}: the frame rate must be > 0, got {fps!r}")
+    cols = math.ceil(math.sqrt(len(placed)))
+    rows = math.ceil(len(placed) / cols)
     if tile_width:
         width = cols * _even(tile_width)
+    band = _even(max(tile_height * rows, 2) * 0.08) if tile_height else _even(height * 0.08)
+    caption_size = max(10, round(band / 2.5))
+    texts, strip_h = plan_captions(project, start, end, caption_s, width, caption_size)
     if tile_height:
-        band = _even(max(tile_height * rows, 2) * 0.08)
-        height = band + rows * _even(tile_height)
-    band = _even(height * 0.08) if not tile_height else band
-    tile_w, tile_h = _even(width / cols), _even((height - band) / rows)
+        height = band + rows * _even(tile_height) + strip_h
+    tile_w, tile_h = _even(width / cols), _even((height - band - strip_h) / rows)
     if tile_w < 32 or tile_h < 32:
         raise ExportError(f"{project.label}: {width}x{height} px is too small for {len(placed)} tiles")
-    tiles = []
-    for src in placed:
-        clock = src.clock
-        l0, l1 = clock.to_local(start), clock.to_local(end)
-        path = project.resolve(src.name)
-        index = indexes.get(src.name) if src.has_video else None
-        if index is not None:
-            tiles.append(_video_tile(src, path, index, l0, l1))
-        else:
-            lo, hi = _extent(project, src, None)
-            tiles.append(Tile(src.name, None, clock.rate, l0, audio_only=True,
-                              record_from_s=clock.shared_duration(lo - l0),
-                              record_to_s=clock.shared_duration(hi - l0)))
+    captions = tuple(c.placed(8, band + rows * tile_h + 2) for c in texts)
+    tiles = tuple(_tile(project, src, indexes, start, end) for src in placed)
     audio = _plan_audio(project, placed, source, start, end)
     return GridPlan(start, end, width, height, float(fps), cols, rows, band, tile_w, tile_h,
-                    tuple(tiles), audio, tuple(skipped))
+                    tiles, audio, tuple(skipped), captions, caption_size, strip_h)
+
+
+def _tile(project: Project, src: Source, indexes: dict[str, Any], start: float, end: float) -> Tile:
+    """What to read of ``src`` for the shared range ``[start, end)``, and where it goes."""
+    clock = src.clock
+    assert clock is not None
+    l0, l1 = clock.to_local(start), clock.to_local(end)
+    index = indexes.get(src.name) if src.has_video else None
+    if index is not None:
+        return _video_tile(src, project.resolve(src.name), index, l0, l1)
+    lo, hi = _extent(project, src, None)
+    return Tile(src.name, None, clock.rate, l0, audio_only=True, record_from_s=clock.shared_duration(lo - l0),
+                record_to_s=clock.shared_duration(hi - l0))
 
 
 def _plan_audio(project: Project, placed: list[Source], name: str | None, start: float,
@@ -257,12 +289,6 @@ def font_file(folder: Path) -> Path | None:
     return path
 
 
-def _safe(text: str) -> str:
-    """Text for drawtext: printable ASCII (the bundled font's range), no expansion marks."""
-    text = text.replace("%", " pct").replace("\\", "/")
-    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-
-
 def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
     style = {"fontsize": size, "fontcolor": TEXT_COLOR, "box": 1, "boxcolor": "black@0.55", "boxborderw": 3}
     if font is not None:
@@ -271,71 +297,58 @@ def _label(font: Path | None, size: int, **kwargs: Any) -> dict[str, Any]:
     return style
 
 
-def caption_lanes(project: Project, start_s: float, duration_s: float,
-                  caption_s: float) -> list[tuple[int, float, float, Any]]:
-    """``(lane, from_s, to_s, annotation)`` in output seconds; overlapping captions get other lanes."""
-    placed: list[tuple[int, float, float, Any]] = []
-    lane_end: list[float] = []
-    for ann in project.annotations:
-        a = ann.shared_s - start_s
-        b = (ann.end_s - start_s) if ann.end_s is not None else a + caption_s
-        if b <= 0 or a >= duration_s:
-            continue
-        lane = next((i for i, end in enumerate(lane_end) if end <= a), len(lane_end))
-        if lane == len(lane_end):
-            lane_end.append(b)
-        else:
-            lane_end[lane] = b
-        placed.append((lane, a, b, ann))
-    return placed
+def _tile_stream(plan: GridPlan, tile: Tile, card: Any, font: Path | None) -> Any:
+    """One tile: its card (name, NOT RECORDING, audio-only local time), the source's frames overlaid."""
+    import ffmpeg
+
+    small = plan.label_size
+    label_y = plan.picture_h + 2
+    card = card.filter("drawtext", **_label(font, small, text=safe_text(tile.name), x=4, y=label_y))
+    if tile.audio_only:
+        r, l0 = tile.rate, tile.local_start_s
+        rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
+        card = (card.filter("setpts", f"PTS/{r!r}")
+                .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
+                                             x=4, y=label_y + small + 6, enable=rec))
+                .filter("setpts", f"PTS*{r!r}"))
+        not_rec = f"not({rec})"
+    else:
+        not_rec = None
+    card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
+                                            y=f"({plan.picture_h}-text_h)/2", **({"enable": not_rec} if not_rec else {})))
+    if tile.path is not None:
+        video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
+        # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
+        # 2 us early so that a frame starting exactly on an output frame time is the one shown there
+        zero = tile.origin_s + tile.local_start_s
+        text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
+        video = (video.filter("settb", "1/1000000")
+                 .filter("scale", plan.tile_w, plan.picture_h, force_original_aspect_ratio="decrease",
+                         flags="fast_bilinear")
+                 .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", f"({plan.picture_h}-ih)/2",
+                         color=CARD_COLOR)
+                 .filter("drawtext", **_label(font, small, text=safe_text(tile.name), x=4, y=label_y))
+                 .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
+                 .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
+        # the last frame lasts until the footage ends (its duration), then NOT RECORDING
+        card = ffmpeg.filter([card, video], "overlay", eof_action="repeat", repeatlast=1,
+                             enable=f"lt(t,{tile.out_end_s - 1e-6:.6f})")
+    return card
 
 
-def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *, caption_s: float = 2.0,
+def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, *,
                 crf: int = 23, preset: str = "ultrafast") -> Any:
     """The ffmpeg-python output node of the whole render."""
     import ffmpeg
 
     d = plan.duration_s
-    small = plan.label_size
-    label_y = plan.picture_h + 2
     streams = []
     # microsecond time base on both overlay inputs: with the card's 1/fps, framesync would
     # round the source's timestamps to the nearest output frame instead of the one at or before
     cards = (ffmpeg.input(f"color=c={CARD_COLOR}:s={plan.tile_w}x{plan.tile_h}:r={_rate(plan.fps)}:d={d:.6f}",
                           f="lavfi").filter("settb", "1/1000000").filter_multi_output("split", len(plan.tiles)))
     for i, tile in enumerate(plan.tiles):
-        card = cards.stream(i)
-        card = card.filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
-        if tile.audio_only:
-            r, l0 = tile.rate, tile.local_start_s
-            rec = f"between(t,{tile.record_from_s:.6f},{tile.record_to_s:.6f})"
-            card = (card.filter("setpts", f"PTS/{r!r}")
-                    .filter("drawtext", **_label(font, small, text=f"audio only  local %{{pts:hms:{l0:.6f}}}",
-                                                 x=4, y=label_y + small + 6, enable=rec))
-                    .filter("setpts", f"PTS*{r!r}"))
-            not_rec = f"not({rec})"
-        else:
-            not_rec = None
-        card = card.filter("drawtext", **_label(font, small * 2, text="NOT RECORDING", x="(w-text_w)/2",
-                                                y=f"({plan.picture_h}-text_h)/2", **({"enable": not_rec} if not_rec else {})))
-        if tile.path is not None:
-            video = ffmpeg.input(str(tile.path), ss=f"{tile.seek_s:.6f}", t=f"{tile.read_s:.6f}").video
-            # raw PTS (-copyts) in microseconds; local = pts - origin; out = rate * (local - local_start),
-            # 2 us early so that a frame starting exactly on an output frame time is the one shown there
-            zero = tile.origin_s + tile.local_start_s
-            text = f"local %{{pts:hms:{-tile.origin_s:.6f}}}  frame %{{eif:n+{tile.first_frame}:d}}"
-            video = (video.filter("settb", "1/1000000")
-                     .filter("scale", plan.tile_w, plan.picture_h, force_original_aspect_ratio="decrease",
-                             flags="fast_bilinear")
-                     .filter("pad", plan.tile_w, plan.tile_h, "(ow-iw)/2", f"({plan.picture_h}-ih)/2",
-                             color=CARD_COLOR)
-                     .filter("drawtext", **_label(font, small, text=_safe(tile.name), x=4, y=label_y))
-                     .filter("drawtext", **_label(font, small, text=text, x=4, y=label_y + small + 6))
-                     .filter("setpts", f"((PTS*TB-{zero:.9f})*{tile.rate!r}-0.000002)/TB"))
-            # the last frame lasts until the footage ends (its duration), then NOT RECORDING
-            card = ffmpeg.filter([card, video], "overlay", eof_action="repeat", repeatlast=1,
-                                 enable=f"lt(t,{tile.out_end_s - 1e-6:.6f})")
-        streams.append(card)
+        streams.append(_tile_stream(plan, tile, cards.stream(i), font))
     if len(streams) == 1:
         grid = streams[0]
     else:
@@ -345,17 +358,17 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
     grid = grid.filter("pad", plan.width, plan.height, 0, plan.band, color="black")
     grid = grid.filter("trim", duration=f"{d:.6f}")
     big = max(12, plan.band // 2)
-    if plan.skipped:
-        grid = grid.filter("drawtext", **_label(font, max(10, big * 2 // 3), text=_safe(
-            "not in the grid: " + ", ".join(plan.skipped))[:120], x="w-text_w-8", y=(plan.band - big) // 2))
-    reference = _safe(project.reference or "reference")
-    grid = grid.filter("drawtext", **_label(
-        font, big, text=f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)", x=8, y=(plan.band - big) // 2))
-    for lane, a, b, ann in caption_lanes(project, plan.start_s, d, caption_s):
-        words = _safe(f"{ann.id} {ann.type}" + (f": {ann.note}" if ann.note else ""))[:80]
-        grid = grid.filter("drawtext", **_label(font, big, text=words, x="w-text_w-8",
-                                                y=f"h-{(lane + 1) * (big + 10)}", fontcolor="yellow",
-                                                enable=f"between(t,{a:.6f},{b:.6f})"))
+    reference = safe_text(project.reference or "reference")
+    clock_text = f"shared %{{pts:hms:{plan.start_s:.6f}}}  ({reference} clock)"
+    if plan.skipped:  # right of the shared clock, cut to the room left so that the two never overlap
+        room = plan.width - 24 - round(measure_text(f"shared 00:00:00.000  ({reference} clock)", big))
+        small = max(10, big * 2 // 3)
+        line = wrap_caption(safe_text("not in the grid: " + ", ".join(plan.skipped)), room, small, max_lines=1)
+        if room > 40:
+            grid = grid.filter("drawtext", **_label(font, small, text=line[0], x="w-text_w-8",
+                                                    y=(plan.band - big) // 2))
+    grid = grid.filter("drawtext", **_label(font, big, text=clock_text, x=8, y=(plan.band - big) // 2))
+    grid = _draw_captions(grid, plan, font)
     grid = grid.filter("format", "yuv420p")
     outputs = [grid]
     if plan.audio is not None:
@@ -386,6 +399,16 @@ def build_graph(plan: GridPlan, project: Project, out: Path, font: Path | None, 
         "-filter_complex_threads", "1", "-progress", "pipe:1")
 
 
+def _draw_captions(grid: Any, plan: GridPlan, font: Path | None) -> Any:
+    """The event captions, line by line, in the strip below the tiles: never over a picture or its clock."""
+    for cap in plan.captions:
+        for n, line in enumerate(cap.lines):
+            grid = grid.filter("drawtext", **_label(font, plan.caption_size, text=line, x=cap.x,
+                                                    y=cap.y + n * cap.line_h, fontcolor="yellow",
+                                                    enable=f"between(t,{cap.from_s:.6f},{cap.to_s:.6f})"))
+    return grid
+
+
 def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[float, str], Any] | None = None,
           source: str | None = None, start: float | None = None, end: float | None = None, width: int = 1280,
           height: int = 720, fps: float = 30, caption_s: float = 2.0, crf: int = 23, preset: str = "ultrafast",
@@ -394,23 +417,35 @@ def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[
     import imageio_ffmpeg
 
     try:
+        indexes = _indexes(project, progress)
         plan = plan_grid(project, start=start, end=end, width=width, height=height, fps=fps, source=source,
-                         tile_width=tile_width, tile_height=tile_height)
+                         tile_width=tile_width, tile_height=tile_height, indexes=indexes, caption_s=caption_s)
     except MediaError as exc:
         raise ExportError(f"{out.name}: {exc}") from exc
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp.mp4")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes 0600: give the video the mode of every other export (0644, or the old file's)
+        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
         with tempfile.TemporaryDirectory(prefix="timesync-grid-") as work:
             font = font_file(Path(work))
-            node = build_graph(plan, project, tmp, font, caption_s=caption_s, crf=crf, preset=preset)
+            node = build_graph(plan, project, tmp, font, crf=crf, preset=preset)
             args = node.overwrite_output().compile(cmd=imageio_ffmpeg.get_ffmpeg_exe())
             _run(args, plan.duration_s, progress, out.name)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _indexes(project: Project, progress: Callable[[float, str], Any] | None) -> dict[str, Any]:
+    """Each source's frame index (:func:`open_indexes`), saying so first: it can take a while on long files."""
+    from timesync.project.locate import open_indexes
+
+    if progress is not None:
+        progress(0.0, f"indexing frames of {len(project.sources)} sources")
+    return open_indexes(project)
 
 
 _TIME = re.compile(r"^out_time_us=(\d+)$")

@@ -1,12 +1,29 @@
-"""``html``: a self-contained, printable event report.
+"""``html``: a self-contained, printable event report meant as a court exhibit.
 
-The provenance block (tool version, every source's SHA-256, hash status, how it
-was aligned and to what uncertainty), then for each event its times (shared
-clock, wall clock when known) and a still from every source recording at that
-moment (PNG, base64-embedded, longer side ``thumb_side`` px) captioned with the
-source's local time and frame number, read exactly with
-:class:`timesync.media.FrameReader`. Sources not recording (or not aligned, or
-whose file is missing) say so. No scripts, no external resources.
+In order:
+
+1. a case block: case number, examiner and agency (``case``, ``examiner``,
+   ``agency`` options; "not given" when absent), the project, the tool version
+   and the time of the project's last change (never the export time, so a
+   repeated export is byte-identical);
+2. a summary table of every event: shared time, wall-clock time (when known),
+   its uncertainty (one sigma, :func:`timesync.export.provenance.event_uncertainty`)
+   and what that rests on;
+3. device clock findings: each device's burned-in clock compared with the
+   reference's (:func:`timesync.workflow.clock_errors`), and the basis of
+   the wall-clock times;
+4. the provenance: every source's kind (its role, else what the probe found,
+   :func:`timesync.export.provenance.source_kind`), file, SHA-256, hash status
+   (CHANGED / MISSING in red), alignment method, offset, rate and uncertainty;
+5. per event, a still from every source recording at that moment, at full
+   resolution (PNG, base64-embedded; shown ``thumb_side`` CSS px wide, click to
+   enlarge, click again to shrink: a checkbox, no script), captioned with the
+   source's local time, frame number and PTS, read exactly with
+   :class:`timesync.media.FrameReader`. Sources not recording (or not aligned,
+   or whose file is missing) say so.
+
+No scripts, no external resources. Print CSS: A4 pages, the summary table's
+header repeated on each page, one event per page, stills never split.
 """
 
 from __future__ import annotations
@@ -16,7 +33,7 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from timesync.export.provenance import provenance, source_line
+from timesync.export.provenance import event_uncertainty, provenance, source_kind, source_line
 from timesync.project.locate import Location, locate, open_indexes
 from timesync.project.wallclock import wall_clock_of
 from timesync.timeutil import format_hms
@@ -24,46 +41,111 @@ from timesync.timeutil import format_hms
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project
 
-OPTIONS = ("thumb_side",)
+OPTIONS = ("thumb_side", "case", "examiner", "agency")
 
 CSS = """
-body { font-family: sans-serif; font-size: 11pt; color: #111; margin: 1.5em; }
-h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.5em; border-bottom: 1px solid #999; }
-table.prov { border-collapse: collapse; font-size: 9pt; }
-table.prov td, table.prov th { border: 1px solid #bbb; padding: 2px 6px; text-align: left; vertical-align: top; }
+body { font-family: "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 1.5em; }
+h1 { font-size: 16pt; margin-bottom: 0.2em; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; font-size: 9pt; margin: 0.4em 0; }
+td, th { border: 1px solid #bbb; padding: 2px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.case th { width: 12em; }
+thead { display: table-header-group; } tr { break-inside: avoid; page-break-inside: avoid; }
 .warn { color: #a00; font-weight: bold; }
-.mono { font-family: monospace; word-break: break-all; }
+.mono { font-family: "Liberation Mono", monospace; word-break: break-all; font-size: 8pt; }
 .stills { display: flex; flex-wrap: wrap; gap: 8px; }
-figure { margin: 0; border: 1px solid #ccc; padding: 4px; width: fit-content; }
-figcaption { font-size: 9pt; }
+figure { margin: 0; border: 1px solid #ccc; padding: 4px; break-inside: avoid; page-break-inside: avoid; }
+figcaption { font-size: 8.5pt; }
 .absent { display: flex; align-items: center; justify-content: center; background: #eee; color: #555; }
-section.event { page-break-inside: avoid; break-inside: avoid; }
-@media print { body { margin: 0; } }
+label.zoom { cursor: zoom-in; display: block; } label.zoom input { display: none; }
+label.zoom img { display: block; height: auto; }
+label.zoom input:checked + img { position: fixed; inset: 0; margin: auto; width: auto !important;
+  max-width: 100vw; max-height: 100vh; z-index: 10; background: #000; cursor: zoom-out;
+  box-shadow: 0 0 0 100vmax rgba(0, 0, 0, 0.85); }
+p.hint { font-size: 8.5pt; color: #555; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { margin: 0; font-size: 9.5pt; } p.hint { display: none; }
+  section.event { break-before: page; page-break-before: always; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  label.zoom input:checked + img { position: static; box-shadow: none; max-width: 100%; }
+  img { max-width: 100%; }
+}
 """
 
 
 def _png_data_uri(image: Any) -> str:
     import cv2
 
-    ok, buffer = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    ok, buffer = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 6])
     if not ok:  # pragma: no cover - OpenCV can always encode an RGB array
         raise ValueError("PNG encoding failed")
     return "data:image/png;base64," + base64.b64encode(buffer.tobytes()).decode("ascii")
 
 
-def _provenance_html(project: Project) -> list[str]:
+def _case_html(project: Project, case: str | None, examiner: str | None, agency: str | None) -> list[str]:
     record = provenance(project)
+    history = project.history
+    rows = [("Case number", case), ("Examiner", examiner), ("Agency", agency), ("Project", project.label),
+            ("Project as of", history[-1].when if history else "no recorded change"),
+            ("Made with", f"timesync {record['version']}"),
+            ("Shared clock", f"the local time of {project.reference or 'the reference'}")]
+    out = ["<table class='case'>"]
+    for head, value in rows:
+        cell = escape(value) if value else "<span class='warn'>not given</span>"
+        out.append(f"<tr><th>{escape(head)}</th><td>{cell}</td></tr>")
+    out.append("</table>")
+    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in record["warnings"]]
+    return out
+
+
+def _summary_html(project: Project) -> list[str]:
+    wall = wall_clock_of(project)
+    out = ["<h2>Summary of events</h2>", "<table class='summary'><thead><tr><th>event</th><th>type</th>"
+           "<th>shared time</th><th>shared (s)</th><th>wall clock</th><th>uncertainty (s, 1&sigma;)</th>"
+           "<th>basis</th><th>observed in</th></tr></thead><tbody>"]
+    for ann in project.annotations:
+        sigma, basis = event_uncertainty(project, ann)
+        span = format_hms(ann.shared_s) + ("" if ann.end_s is None else f" to {format_hms(ann.end_s)}")
+        out.append(
+            f"<tr><td><a href='#{escape(ann.id)}'>{escape(ann.id)}</a></td><td>{escape(ann.type)}</td>"
+            f"<td class='num'>{span}</td><td class='num'>{ann.shared_s:.6f}</td>"
+            f"<td class='num'>{escape(wall.text(ann.shared_s)) if wall else 'not known'}</td>"
+            f"<td class='num'>{'unknown' if sigma is None else f'&plusmn;{sigma:.6f}'}</td>"
+            f"<td>{escape(basis)}</td><td>{escape(ann.source or '')}</td></tr>")
+    out.append("</tbody></table>")
+    if not project.annotations:
+        out.append("<p>No events.</p>")
+    return out
+
+
+def _clock_findings_html(project: Project) -> list[str]:
+    from timesync.workflow import clock_errors
+
+    out = ["<h2>Device clock findings</h2>"]
+    findings = clock_errors(project)
+    if findings:
+        out.append("<p>Burned-in clocks, compared at the same moment on the shared clock "
+                   "(a clock's error is not an error of the synchronization):</p><ul>")
+        out += [f"<li>{escape(f.sentence)} (at shared {format_hms(f.at_shared_s)}).</li>" for f in findings]
+        out.append("</ul>")
+    else:
+        out.append("<p>Fewer than two aligned sources show a burned-in clock that was read: no device "
+                   "clock can be compared with another.</p>")
+    wall = wall_clock_of(project)
+    out.append(f"<p>Wall-clock times: {escape(wall.basis) if wall else 'not known (no wall clock recorded)'}"
+               ".</p>")
+    return out
+
+
+def _provenance_html(project: Project) -> list[str]:
     out = [
         "<h2>Provenance</h2>",
-        f"<p>timesync {escape(record['version'])}; project {escape(project.label)}; shared clock: local time of "
-        f"{escape(str(project.reference or 'the reference'))}; <code>shared_s = offset_s + rate &times; local_s</code>; "
-        "uncertainties are one standard deviation.</p>",
+        "<p><code>shared_s = offset_s + rate &times; local_s</code>; uncertainties are one standard "
+        "deviation. A kind in italics is what the file's streams show (no role was recorded).</p>",
+        "<table class='prov'><thead><tr><th>source</th><th>kind</th><th>SHA-256</th><th>hash</th><th>method</th>"
+        "<th>offset (s)</th><th>rate</th><th>uncertainty (s)</th></tr></thead><tbody>",
     ]
-    wall = wall_clock_of(project)
-    if wall is not None:
-        out.append(f"<p>Wall clock: {escape(wall.basis)}.</p>")
-    out.append("<table class='prov'><tr><th>source</th><th>role</th><th>SHA-256</th><th>hash</th>"
-               "<th>method</th><th>offset (s)</th><th>rate</th><th>uncertainty (s)</th></tr>")
     for src in project.sources:
         clock = src.clock
         status = src.hash_status
@@ -71,56 +153,71 @@ def _provenance_html(project: Project) -> list[str]:
             else escape(status)
         cells = ["NOT ALIGNED: " + escape(src.reason or "no reason given"), "", "", ""] if clock is None else [
             escape(clock.method), f"{clock.offset_s:+.6f}", f"{clock.rate:.9f}", f"{clock.uncertainty_s:.6f}"]
+        kind = escape(source_kind(src)) if src.role != "other" else f"<i>{escape(source_kind(src))}</i>"
+        if src.name == project.reference:
+            kind += "; reference"
         out.append(
-            f"<tr><td>{escape(src.name)}<br><span class='mono'>{escape(src.path)}</span></td><td>{escape(src.role)}</td>"
+            f"<tr><td>{escape(src.name)}<br><span class='mono'>{escape(src.path)}</span></td><td>{kind}</td>"
             f"<td class='mono'>{escape(src.sha256 or 'none recorded')}</td><td>{status_html}</td>"
-            + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-        )
-    out.append("</table>")
-    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in record["warnings"]]
+            + "".join(f"<td class='num'>{c}</td>" if i else f"<td>{c}</td>" for i, c in enumerate(cells))
+            + "</tr>")
+    out.append("</tbody></table>")
     out.append("<!-- " + escape(" | ".join(source_line(s) for s in project.sources)).replace("--", "- -") + " -->")
     return out
 
 
-def _still(project: Project, where: Location, readers: dict[str, Any], thumb_side: int) -> str:
+def _still(project: Project, where: Location, readers: dict[str, Any], width: int, key: str) -> str:
     name = escape(where.source)
-    box = f"style='width:{thumb_side}px;height:{round(thumb_side * 9 / 16)}px'"
+    box = f"style='width:{width}px;height:{round(width * 9 / 16)}px'"
+    status = project.source(where.source).hash_status
+    mark = f"<br><span class='warn'>file {status.upper()}</span>" if status in ("changed", "missing") else ""
     if not where.recording:
-        return f"<figure><div class='absent' {box}>{escape(where.status)}</div><figcaption>{name}</figcaption></figure>"
+        return (f"<figure><div class='absent' {box}>{escape(where.status)}</div>"
+                f"<figcaption>{name}{mark}</figcaption></figure>")
     local = format_hms(where.local_s or 0.0)
     reader = readers.get(where.source)
     if reader is None or where.frame is None:
-        return (f"<figure><div class='absent' {box}>audio only</div>"
-                f"<figcaption>{name}<br>local {local}</figcaption></figure>")
-    image = reader.thumbnail(where.frame, max_side=thumb_side)
-    return (f"<figure><img alt='{name} frame {where.frame}' src='{_png_data_uri(image)}'>"
-            f"<figcaption>{name}<br>local {local} &middot; frame {where.frame}</figcaption></figure>")
+        source = project.source(where.source)
+        what = "file missing" if not project.resolve(source.name).is_file() else \
+            "no picture" if source.has_video else "audio only"
+        return (f"<figure><div class='absent' {box}>{what}</div>"
+                f"<figcaption>{name}<br>local {local}{mark}</figcaption></figure>")
+    image = reader.read(where.frame)
+    height, full_w = image.shape[:2]
+    return (f"<figure><label class='zoom' title='click to enlarge'><input type='checkbox' id='{key}'>"
+            f"<img alt='{name} frame {where.frame}' style='width:{width}px' src='{_png_data_uri(image)}'></label>"
+            f"<figcaption>{name}<br>local {local} &middot; frame {where.frame} &middot; PTS {where.frame_pts}"
+            f"<br>{full_w}&times;{height} px{mark}</figcaption></figure>")
 
 
 def _event_html(project: Project, ann: Annotation, indexes: dict[str, Any], readers: dict[str, Any],
                 thumb_side: int) -> list[str]:
     wall = wall_clock_of(project)
+    sigma, basis = event_uncertainty(project, ann)
     span = format_hms(ann.shared_s) + ("" if ann.end_s is None else f" to {format_hms(ann.end_s)}")
-    facts = [f"shared {span} ({ann.shared_s:.6f} s)"]
+    facts = [f"shared {span} ({ann.shared_s:.6f} s)",
+             "uncertainty unknown" if sigma is None else f"&plusmn;{sigma:.6f} s (1&sigma;, {escape(basis)})"]
     if wall is not None:
         facts.append(f"wall clock {escape(wall.text(ann.shared_s))}")
     if ann.source:
         facts.append(f"observed in {escape(ann.source)}")
     facts.append(f"by {escape(ann.author or 'unknown')}, {escape(ann.created)}")
-    out = ["<section class='event'>", f"<h2>{escape(ann.id)}: {escape(ann.type)}</h2>", f"<p>{'; '.join(facts)}</p>"]
+    out = [f"<section class='event' id='{escape(ann.id)}'>", f"<h2>{escape(ann.id)}: {escape(ann.type)}</h2>",
+           f"<p>{'; '.join(facts)}</p>"]
     if ann.note:
         out.append(f"<p>{escape(ann.note)}</p>")
     out.append("<div class='stills'>")
-    for src in project.sources:
+    for n, src in enumerate(project.sources):
         where = locate(ann.shared_s, src, indexes.get(src.name))
-        out.append(_still(project, where, readers, thumb_side))
+        out.append(_still(project, where, readers, thumb_side, f"z-{escape(ann.id)}-{n}"))
     out += ["</div>", "</section>"]
     return out
 
 
-def render(project: Project, *, fmt: str = "html", thumb_side: int = 240,
+def render(project: Project, *, fmt: str = "html", thumb_side: int = 320, case: str | None = None,
+           examiner: str | None = None, agency: str | None = None,
            progress: Callable[[float, str], Any] | None = None, **_: Any) -> bytes:
-    """The report as UTF-8 HTML bytes."""
+    """The report as UTF-8 HTML bytes (``thumb_side``: CSS px width of each still on the page)."""
     from timesync.media import FrameReader
 
     indexes = open_indexes(project)
@@ -132,10 +229,13 @@ def render(project: Project, *, fmt: str = "html", thumb_side: int = 240,
         title = f"Event report: {escape(project.label)}"
         out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>", f"<title>{title}</title>",
                f"<style>{CSS}</style></head><body>", f"<h1>{title}</h1>"]
+        out += _case_html(project, case, examiner, agency)
+        out += _summary_html(project)
+        out += _clock_findings_html(project)
         out += _provenance_html(project)
         annotations = project.annotations
-        if not annotations:
-            out.append("<p>No events.</p>")
+        if annotations:
+            out.append("<p class='hint'>Click a still to see it at full size; click again to shrink it.</p>")
         for i, ann in enumerate(annotations):
             out += _event_html(project, ann, indexes, readers, thumb_side)
             if progress is not None:
