@@ -13,9 +13,10 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QMainWindow, QSizePolicy, QWidget
 
 from timesync.timeutil import format_hms
+from ui.audio import AudioEngine
 from ui.clock import PlaybackClock
 from ui.frames import FrameWorker
 from ui.spec import SourceSpec, overlay_reading
@@ -392,10 +393,17 @@ class PlayerGrid(QWidget):
         A view could not open or decode its source.
     focusChanged(object)
         The focused view (or ``None``).
+    audioNotice(str)
+        One sentence about the sound (no device, a source plays silent...),
+        once per cause; also shown in the window's status bar.
+
+    The grid's :attr:`audio` engine plays the focused view's source (or the
+    mix it is told to) at the clock's time.
     """
 
     failed = Signal(str)
     focusChanged = Signal(object)
+    audioNotice = Signal(str)
 
     def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -406,6 +414,14 @@ class PlayerGrid(QWidget):
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
+        self.audio = AudioEngine(clock, self)
+        self.audio.notice.connect(self._on_audio_notice)
+
+    def _on_audio_notice(self, sentence: str) -> None:
+        self.audioNotice.emit(sentence)
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(sentence, 8000)
 
     @property
     def views(self) -> list[PlayerView]:
@@ -457,12 +473,17 @@ class PlayerGrid(QWidget):
             self._single = None
         self._views = views
         self._relayout()
+        self.audio.set_sources(specs)
+        focused = self.focused_view
+        self.audio.set_focused(focused.spec.name if focused is not None else None)
 
     def set_focused(self, view: PlayerView | None) -> None:
         """Make ``view`` the focused one (it decides the shared frame step)."""
         self._focused = view
         for v in self._views:
             v.set_focused(v is view)
+        focused = self.focused_view
+        self.audio.set_focused(focused.spec.name if focused is not None else None)
         self.focusChanged.emit(view)
 
     def toggle_single(self, view: PlayerView | None) -> None:
@@ -471,9 +492,10 @@ class PlayerGrid(QWidget):
         self._relayout()
 
     def shutdown(self) -> None:
-        """Stop every worker."""
+        """Stop every worker and the sound."""
         for view in self._views:
             view.shutdown()
+        self.audio.shutdown()
 
     def _relayout(self) -> None:
         while self._layout.count():
