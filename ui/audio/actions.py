@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from ui.audio.engine import AudioEngine
+if TYPE_CHECKING:
+    from ui.player import PlayerGrid
 
 __all__ = ["audio_actions"]
 
 
-def audio_actions(parent: QWidget, engine: AudioEngine, focused: Callable[[], str | None]) -> list[QAction]:
-    """Three actions, added to ``parent``: "Audio: mix all sources" (checkable, Alt+A),
-    "Mute focused source" (Alt+M) and "Solo focused source" (Alt+S).
-
-    ``focused()`` names the focused source. Mute and solo switch to the mix.
+def audio_actions(parent: QWidget, grid: PlayerGrid) -> list[QAction]:
+    """Three actions, added to ``parent``, acting on ``grid.audio``: "Audio: mix all sources"
+    (checkable, Ctrl+Alt+A), "Mute focused source" (Ctrl+Alt+M) and "Solo focused source"
+    (Ctrl+Alt+S). Mute and solo act on the grid's focused view and switch to the mix.
     """
+    engine = grid.audio
     mix = QAction("Audio: mix all sources", parent, checkable=True)
-    mix.setShortcut(QKeySequence("Alt+A"))
+    mix.setShortcut(QKeySequence("Ctrl+Alt+A"))
     mix.toggled.connect(lambda on: engine.set_mode("mix" if on else "focused"))
 
     def flip(attr: str) -> None:
-        name = focused()
-        track = engine.track(name) if name else None
+        view = grid.focused_view
+        track = engine.track(view.spec.name) if view is not None else None
         if track is None:
             return
-        (engine.set_muted if attr == "muted" else engine.set_solo)(name, not getattr(track, attr))
+        (engine.set_muted if attr == "muted" else engine.set_solo)(track.name, not getattr(track, attr))
         mix.setChecked(True)
 
     mute = QAction("Mute focused source", parent)
-    mute.setShortcut(QKeySequence("Alt+M"))
+    mute.setShortcut(QKeySequence("Ctrl+Alt+M"))
     mute.triggered.connect(lambda: flip("muted"))
     solo = QAction("Solo focused source", parent)
-    solo.setShortcut(QKeySequence("Alt+S"))
+    solo.setShortcut(QKeySequence("Ctrl+Alt+S"))
     solo.triggered.connect(lambda: flip("solo"))
     actions = [mix, mute, solo]
     parent.addActions(actions)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from timesync.errors import MediaError
 from timesync.media import AudioReader
-from ui.audio.mixer import CHUNK_S, ChunkStore, Track
+from ui.audio.mixer import CHUNK_S, Track
 
 __all__ = ["ChunkDecoder"]
 

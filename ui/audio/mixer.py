@@ -10,12 +10,13 @@ samples are read there by linear interpolation, and the selected tracks are
 summed.
 
 At ``|rate| == 1`` the output follows ``T`` sample by sample (``rate = -1``
-plays backwards). At other rates (0.5x, 2x, 4x) the pitch is kept by
-overlap-add of short grains: a grain of :data:`GRAIN` output samples (Hann
-window, hop ``GRAIN / 2``, so the windows sum to one) is cut from the source at
-normal speed around the shared time its centre stands for, in the direction of
-play. A grain is never further than half a grain (10 ms at 48 kHz) from the
-clock.
+plays backwards). At other rates (0.5x, 2x, 4x) the pitch is kept by WSOLA
+(waveform-similarity overlap-add): a grain of :data:`GRAIN` output samples
+(Hann window, hop ``GRAIN / 2``, so the windows sum to one) is cut from the
+source at normal speed around the shared time its centre stands for, in the
+direction of play, moved by up to :data:`SEARCH` samples (5 ms) where its
+waveform best continues the previous grain's. A sample is never further from
+the clock than half a grain plus the search (15 ms at 48 kHz).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ import numpy as np
 
 from timesync.clock import ClockMap
 
-__all__ = ["ChunkStore", "Track", "Mixer", "GRAIN", "CHUNK_S"]
+__all__ = ["ChunkStore", "Track", "Mixer", "GRAIN", "SEARCH", "CHUNK_S"]
 
 #: Grain length in output samples for time-stretched play (20 ms at 48 kHz).
 GRAIN = 960
+#: The grain may move this many samples (5 ms at 48 kHz) to continue the previous one's waveform.
+SEARCH = 240
 #: Decoded audio is kept in chunks of this many seconds of local time.
 CHUNK_S = 2.0
 #: At most this many chunks are kept per source (the least recently used go first).
@@ -138,6 +141,7 @@ class Mixer:
         self._window = np.hanning(GRAIN + 1)[:GRAIN].astype(np.float32)  # periodic: sums to 1 at hop GRAIN/2
         self._carry = np.zeros(0, np.float32)
         self._next_grain = 0  # output sample number where the next grain starts
+        self._natural_s: float | None = None  # shared time where the previous grain's audio goes on
 
     def selected(self) -> list[Track]:
         """The tracks that are heard now."""
@@ -151,6 +155,7 @@ class Mixer:
         """Forget the grains in flight (after a jump); the next grain starts at ``at_sample``."""
         self._carry = np.zeros(0, np.float32)
         self._next_grain = int(at_sample)
+        self._natural_s = None
 
     def mix_at(self, shared_s: np.ndarray) -> np.ndarray:
         """The selected tracks summed at these shared times (float32, clipped to [-1, 1])."""
@@ -175,11 +180,10 @@ class Mixer:
         end = first_sample + count
         acc = np.zeros(count + GRAIN, np.float32)
         acc[:self._carry.size] = self._carry[:count + GRAIN]
-        offsets = (np.arange(GRAIN) - hop) * direction / self.sr
         while self._next_grain < end:
             g = self._next_grain
             centre_s = start_s + step * (g + hop - first_sample)
-            grain = self.mix_at(centre_s + offsets) * self._window
+            grain = self._grain(centre_s, direction) * self._window
             lo = g - first_sample
             if lo < 0:
                 grain, lo = grain[-lo:], 0
@@ -187,3 +191,23 @@ class Mixer:
             self._next_grain += hop
         self._carry = acc[count:].copy()
         return np.clip(acc[:count], -1.0, 1.0)
+
+    def _grain(self, centre_s: float, direction: float) -> np.ndarray:
+        """:data:`GRAIN` samples of normal-speed audio centred near ``centre_s`` (WSOLA).
+
+        The grain is shifted by up to :data:`SEARCH` samples so that its first
+        half matches the natural continuation of the previous grain (where the
+        previous grain's audio would have gone on): no phase jump, no warble.
+        """
+        hop, sr = GRAIN // 2, self.sr
+        lead = (np.arange(GRAIN + 2 * SEARCH) - hop - SEARCH) * direction / sr
+        candidates = self.mix_at(centre_s + lead)
+        best = SEARCH
+        if self._natural_s is not None and candidates.any():
+            natural = self.mix_at(self._natural_s + (np.arange(hop) - hop) * direction / sr)
+            score = np.correlate(candidates[:hop + 2 * SEARCH], natural, "valid")
+            energy = np.sqrt(np.convolve(candidates[:hop + 2 * SEARCH] ** 2, np.ones(hop), "valid")) + 1e-9
+            best = int(np.argmax(score / energy))
+        chosen_s = centre_s + (best - SEARCH) * direction / sr
+        self._natural_s = chosen_s + hop * direction / sr
+        return candidates[best:best + GRAIN]
