@@ -21,7 +21,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from media_factory import AudioSpec, make_audio, make_video
-from PySide6.QtCore import QSettings
 
 from timesync.clock import IDENTITY, ClockMap
 from timesync.media import decode_audio
@@ -191,3 +190,25 @@ def test_the_app_plays_the_soloed_source_at_the_shared_time_into_pulseaudio(qtbo
     report = ", ".join(f"{lag * 1e3:+.0f} ms ({peak:.2f})" for lag, peak in windows)
     assert len(windows) >= 8 and len(found) >= len(windows) / 2, f"the recording is not the radio's audio: {report}"
     assert abs(float(np.median([lag for lag, _p in found]))) < FRAME_S, f"audio off the clock: {report}"
+
+
+def test_a_sound_server_that_goes_away_is_said_once_and_the_pictures_go_on(qtbot, window, radio_project, pulse_server):
+    said = []
+    window.grid.audioNotice.connect(said.append)
+    assert window.open_project(radio_project)
+    engine = window.grid.audio
+    assert engine.wait_ready() and engine.output is not None
+    window.clock.seek(0.5)
+    window.clock.play()
+    qtbot.wait(300)
+    pulse_server.kill()  # the sound server dies while playing
+    pulse_server.wait(timeout=5)
+    qtbot.waitUntil(lambda: said == ["the sound server went away: playing silently"], timeout=10000)
+    assert window.statusBar().currentMessage() == said[0]
+    assert engine.output is None
+    t, view = window.clock.time, window.grid.view_for("camA.mp4")
+    shown = view.shown_frame or 0
+    qtbot.waitUntil(lambda: window.clock.time > t + 0.5, timeout=5000)  # the clock and the pictures go on
+    qtbot.waitUntil(lambda: (view.shown_frame or 0) > shown, timeout=5000)
+    window.clock.pause()
+    assert said == ["the sound server went away: playing silently"]

@@ -13,7 +13,7 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGridLayout, QMainWindow, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from timesync.timeutil import format_hms
 from ui.audio import AudioEngine
@@ -394,11 +394,8 @@ class PlayerGrid(QWidget):
     focusChanged(object)
         The focused view (or ``None``).
     audioNotice(str)
-        One sentence about the sound (no device, a source plays silent...),
-        once per cause; also shown in the window's status bar.
-
-    The grid's :attr:`audio` engine plays the focused view's source (or the
-    mix it is told to) at the clock's time.
+        Once per cause, about the sound of :attr:`audio` (an ``AudioEngine``
+        playing the focused view's source, or a mix), also in the status bar.
     """
 
     failed = Signal(str)
@@ -415,13 +412,7 @@ class PlayerGrid(QWidget):
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
         self.audio = AudioEngine(clock, self)
-        self.audio.notice.connect(self._on_audio_notice)
-
-    def _on_audio_notice(self, sentence: str) -> None:
-        self.audioNotice.emit(sentence)
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(sentence, 8000)
+        self.audio.notice.connect(self.audioNotice)
 
     @property
     def views(self) -> list[PlayerView]:
@@ -474,16 +465,14 @@ class PlayerGrid(QWidget):
         self._views = views
         self._relayout()
         self.audio.set_sources(specs)
-        focused = self.focused_view
-        self.audio.set_focused(focused.spec.name if focused is not None else None)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
 
     def set_focused(self, view: PlayerView | None) -> None:
         """Make ``view`` the focused one (it decides the shared frame step)."""
         self._focused = view
         for v in self._views:
             v.set_focused(v is view)
-        focused = self.focused_view
-        self.audio.set_focused(focused.spec.name if focused is not None else None)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
         self.focusChanged.emit(view)
 
     def toggle_single(self, view: PlayerView | None) -> None:

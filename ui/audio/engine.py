@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from ui.audio.decoder import ChunkDecoder
 from ui.audio.follow import ClockState, Follower
@@ -34,8 +35,9 @@ __all__ = ["AudioEngine", "SAMPLE_RATE", "SCRUB_S"]
 SAMPLE_RATE = 48000
 #: A paused seek (scrubbing, frame steps) plays this much audio from the new time (seconds).
 SCRUB_S = 0.08
-#: No fill for this long while the device is open: the sound server went away (seconds).
-STALL_S = 1.0
+#: No fill for this long while the device is open: the sound server went away (seconds; a
+#: loaded machine can hold the audio thread back for over a second without that).
+STALL_S = 3.0
 #: A clock that is this far (seconds) from the published state has jumped.
 JUMP_S = 0.002
 
@@ -46,7 +48,8 @@ class AudioEngine(QObject):
     Signals
     -------
     notice(str)
-        One sentence for the status bar, emitted once per cause.
+        One sentence, emitted once per cause; also shown in the status bar of
+        the parent widget's window when it is a ``QMainWindow``.
     """
 
     notice = Signal(str)
@@ -275,6 +278,12 @@ class AudioEngine(QObject):
             self._say(self._unavailable)
 
     def _say(self, sentence: str) -> None:
-        if sentence not in self._said:
-            self._said.add(sentence)
-            self.notice.emit(sentence)
+        """Emit ``notice`` once per sentence, and show it in the window's status bar."""
+        if sentence in self._said:
+            return
+        self._said.add(sentence)
+        parent = self.parent()
+        window = parent.window() if isinstance(parent, QWidget) else None
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(sentence, 8000)
+        self.notice.emit(sentence)
