@@ -7,7 +7,9 @@ Measures, with the real window (``ui.main_window.MainWindow``, ``QT_QPA_PLATFORM
   of each shown frame behind the clock at the moment it is shown (in frames of
   that source: 0 = the frame the clock names, 1 = one behind);
 * ``--seeks`` seeded random seeks while paused: time from ``clock.seek`` until
-  every view shows exactly the frame the clock names (median and max, ms).
+  every view shows exactly the frame the clock names (median and max, ms);
+* the sound (``bench_playback_audio.py``): start latency after ``play`` and the
+  lag of the recorded sound behind the clock, through a PulseAudio null sink.
 
 Writes the "Review app" section of ``bench/RESULTS.md`` (between
 ``<!-- ui:start -->`` and ``<!-- ui:end -->``) unless ``--no-write``.
@@ -25,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_playback_audio import measure_audio, report_audio, start_pulse
 from results_md import write_block
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -64,7 +67,7 @@ def _all_exact(views) -> bool:
     return all(v.shown_frame == v.wanted_frame for v in views)
 
 
-def measure(media: Path, seconds: float, seeks: int, seed: int = 7) -> dict:
+def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int = 10) -> dict:
     """Run both measurements; returns the figures."""
     import numpy as np
     from PySide6.QtCore import QSettings
@@ -142,6 +145,7 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7) -> dict:
         if not _spin(app, lambda: _all_exact(views), 10):
             raise SystemExit(f"bench_playback: views did not settle after a seek to {target:.3f} s")
         times_ms.append((time.perf_counter() - begin) * 1e3)
+    audio = measure_audio(app, win, _spin, span_start + 0.5, min(10.0, play_s), plays) if plays else None
     win.shutdown()
     win.close()
     sizes = {}
@@ -158,6 +162,7 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7) -> dict:
         "seek_max_ms": max(times_ms),
         "seeks": len(times_ms),
         "load": os.getloadavg()[0],
+        "audio": audio,
     }
 
 
@@ -191,6 +196,7 @@ def report(fig: dict) -> str:
         f"the clock names: median {fig['seek_median_ms']:.0f} ms, max {fig['seek_max_ms']:.0f} ms "
         "(target: within 300 ms).",
     ]
+    lines += report_audio(fig.get("audio"))
     return "\n".join(lines)
 
 
@@ -199,13 +205,19 @@ def main(argv=None) -> int:
     parser.add_argument("--media", type=Path, default=REPO / "sample_media", help="the sample incident folder")
     parser.add_argument("--seconds", type=float, default=20.0, help="shared seconds of real-time play")
     parser.add_argument("--seeks", type=int, default=20, help="number of random seeks")
+    parser.add_argument("--plays", type=int, default=10, help="plays for the audio start latency (0: no audio)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     if not (args.media / "truth.json").is_file():
         print(f"bench_playback: {args.media} has no truth.json; run `python -m timesync.samples` first",
               file=sys.stderr)
         return 2
-    fig = measure(args.media, args.seconds, args.seeks)
+    daemon = start_pulse(Path(tempfile.mkdtemp(prefix="bench-pulse-"))) if args.plays else None
+    try:
+        fig = measure(args.media, args.seconds, args.seeks, plays=args.plays)
+    finally:
+        if daemon is not None:
+            daemon.terminate()
     text = report(fig)
     print(text)
     if not args.no_write:

@@ -28,6 +28,7 @@ from timesync.errors import ProjectError, TimesyncError
 from timesync.project import Project
 from timesync.timeutil import format_hms
 from ui.annotations import AnnotationPanel
+from ui.audio.actions import audio_actions
 from ui.bridge import ProjectBridge
 from ui.clock import PlaybackClock
 from ui.commands import (
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.messages = MessageBar(self)
         self.grid = PlayerGrid(self.clock, self)
         self.grid.failed.connect(self.messages.error)
+        self.audio_actions = audio_actions(self, self.grid)  # mix / mute / solo keys (ui/audio/actions.py)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)

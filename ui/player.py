@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QW
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from timesync.timeutil import format_hms
+from ui.audio import AudioEngine
 from ui.clock import PlaybackClock
 from ui.frames import FrameWorker
 from ui.spec import SourceSpec, overlay_reading
@@ -392,10 +393,14 @@ class PlayerGrid(QWidget):
         A view could not open or decode its source.
     focusChanged(object)
         The focused view (or ``None``).
+    audioNotice(str)
+        Once per cause, about the sound of :attr:`audio` (an ``AudioEngine``
+        playing the focused view's source, or a mix), also in the status bar.
     """
 
     failed = Signal(str)
     focusChanged = Signal(object)
+    audioNotice = Signal(str)
 
     def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -406,6 +411,8 @@ class PlayerGrid(QWidget):
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
+        self.audio = AudioEngine(clock, self)
+        self.audio.notice.connect(self.audioNotice)
 
     @property
     def views(self) -> list[PlayerView]:
@@ -457,12 +464,15 @@ class PlayerGrid(QWidget):
             self._single = None
         self._views = views
         self._relayout()
+        self.audio.set_sources(specs)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
 
     def set_focused(self, view: PlayerView | None) -> None:
         """Make ``view`` the focused one (it decides the shared frame step)."""
         self._focused = view
         for v in self._views:
             v.set_focused(v is view)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
         self.focusChanged.emit(view)
 
     def toggle_single(self, view: PlayerView | None) -> None:
@@ -471,9 +481,10 @@ class PlayerGrid(QWidget):
         self._relayout()
 
     def shutdown(self) -> None:
-        """Stop every worker."""
+        """Stop every worker and the sound."""
         for view in self._views:
             view.shutdown()
+        self.audio.shutdown()
 
     def _relayout(self) -> None:
         while self._layout.count():
