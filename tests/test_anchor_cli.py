@@ -172,6 +172,23 @@ def test_every_anchor_is_in_the_history_even_one_that_moves_nothing(tmp_path, cl
     assert [h.action for h in history].count("clock_changed") == 1  # the second moved no clock
 
 
+def test_anchor_names_sources_as_every_command_does(tmp_path, clips, capsys):
+    """The one resolver (timesync.project.names): a path to the file, as typed, names its source."""
+    path = _project(tmp_path, clips, hashed=True)
+    code, out, err = _run(["anchor", str(path), f"{tmp_path / 'a.mp4'}@1.0", "b.mp4@3.5"], capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("anchored a.mp4 @ 1.000 s = b.mp4 @ 3.500 s")
+    code, _, err = _run(["anchor", str(path), f"{tmp_path / 'c.mp4'}@1.0", "b.mp4@3.5"], capsys)
+    assert code == 3 and "no source named" in err and "(sources: a.mp4, b.mp4)" in err
+    # another file that only shares a source's file name is not that source (it was taken for it)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.mp4").write_bytes(b"not the evidence")
+    before = path.read_bytes()
+    code, _, err = _run(["anchor", str(path), f"{tmp_path / 'elsewhere' / 'a.mp4'}@1.0", "b.mp4@3.5"], capsys)
+    assert code == 3 and "is a file but not the file of any source" in err
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("damage", ["changed", "missing"])
 def test_anchor_checks_hashes(tmp_path, clips, capsys, damage):
     path = _project(tmp_path, clips, hashed=True)

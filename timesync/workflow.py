@@ -25,13 +25,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from timesync.align.anchors import Anchor, anchor_constraints
 from timesync.align.constraints import Constraint
 from timesync.errors import ProjectError
 from timesync.project import Project
+from timesync.project.names import resolve_source
 
 __all__ = [
     "Alignment",
@@ -211,17 +211,6 @@ def project_anchors(project: Project) -> list[Anchor]:
     return out
 
 
-def source_name(project: Project, text: str) -> str:
-    """The project's name for a source given by name, stored path or (unique) file name."""
-    for src in project.sources:
-        if text in (src.name, src.path):
-            return src.name
-    matches = [s.name for s in project.sources if Path(s.path).name == Path(text).name]
-    if len(matches) == 1:
-        return matches[0]
-    raise ProjectError(f"{project.label}: no source named {text!r}")
-
-
 def stored_constraints(project: Project) -> list[Constraint]:
     """The non-manual constraints stored in the project, once each, named by project source names."""
     names = [s.name for s in project.sources]
@@ -232,7 +221,7 @@ def stored_constraints(project: Project) -> list[Constraint]:
             if kind == "manual":
                 continue  # anchors are re-derived from the anchors list
             try:
-                other = source_name(project, str(entry.get("with")))
+                other = resolve_source(project, str(entry.get("with")))
             except ProjectError:  # a constraint naming no source of the project is skipped
                 continue
             if other == src.name or names.index(other) < i:

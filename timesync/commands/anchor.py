@@ -129,10 +129,11 @@ def _add(project: Any, moments: tuple[tuple[str, float], tuple[str, float]], unc
     """Add the anchor; returns the heading line and the :class:`~timesync.workflow.Resolution`."""
     from timesync.align.anchors import Anchor
     from timesync.errors import ProjectError
-    from timesync.workflow import add_anchor, source_name
+    from timesync.project.names import resolve_source
+    from timesync.workflow import add_anchor
 
     (first, first_s), (second, second_s) = moments
-    a, b = source_name(project, first), source_name(project, second)
+    a, b = resolve_source(project, first), resolve_source(project, second)
     try:
         anchor = Anchor(a, first_s, b, second_s, uncertainty)
     except ValueError as exc:
