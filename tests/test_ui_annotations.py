@@ -105,7 +105,7 @@ def test_next_and_previous_event(qtbot, window, incident):
 def test_event_keys_are_configurable(qtbot, window, incident):
     window.open_project(incident)
     window.settings.setValue("keys/shot fired", "X")
-    window._rebuild_type_actions()
+    window.annotate.rebuild_type_actions()
     window.clock.seek(0.75)
     qtbot.keyClick(window.grid, Qt.Key.Key_X)
     assert ("shot fired", 0.75, None) in _types(window)

@@ -9,12 +9,15 @@ aligns anything itself.
 Modules
 -------
 app             main(): the ``timesync-app [PROJECT]`` console script; the dark theme (theme.qss)
-main_window     MainWindow: project life cycle, autosave and recovery, jobs, transport, annotations
-window_chrome   the window's docks, actions and shortcuts, toolbar and menus
+main_window     MainWindow: layout and wiring of the views and the controllers
+window_chrome   the window's docks, actions and shortcuts, toolbar, menus and readouts
+controllers     what the window does: files (autosave, recovery), media, alignment, shots, exports,
+                annotate, transport, jobs
 clock           PlaybackClock: the one shared clock every view follows
 frames          FrameWorker: exact frames of one source, decoded off the GUI thread
 player          PlayerView (one source) and PlayerGrid (1 to 9 sources)
 timeline        TimelineWidget: tracks placed by their ClockMap, ruler, playhead, events, frame thumbnails
+                (axis arithmetic, lane and track painters, mouse: ui/timeline/)
 thumbnails      ThumbnailLoader: the timeline's frame thumbnails, decoded off the GUI thread
 annotations     AnnotationModel (table over the project's events) and its panel
 sources         SourcesPanel: role, hash status, method, uncertainty

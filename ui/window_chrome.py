@@ -1,18 +1,23 @@
-"""The window's chrome: docks, status bar, actions with their shortcuts, toolbar and menus.
+"""The window's chrome: docks, status bar, actions with their shortcuts, toolbar, menus, readouts.
 
-A mixin of :class:`ui.main_window.MainWindow`: every action calls a method of
-the window; nothing here holds state of its own.
+A mixin of :class:`ui.main_window.MainWindow`: every action calls the clock,
+a view, or a method of one of the window's controllers (:mod:`ui.controllers`);
+the readouts (clock, wall clock, play state, title) follow the clock and the
+project. Nothing here holds state of its own.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
+from timesync.timeutil import format_hms
 from ui.dialogs import EXPORT_FORMATS
+from ui.spec import format_datetime_ms
 
 __all__ = ["WindowChrome", "MARK_IN_KEY"]
 
@@ -39,7 +44,7 @@ class WindowChrome:
         self.progress.hide()
         bar.addPermanentWidget(self.progress)
         self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.cancel_job)
+        self.cancel_button.clicked.connect(self.runner.cancel)
         self.cancel_button.hide()
         bar.addPermanentWidget(self.cancel_button)
 
@@ -60,11 +65,11 @@ class WindowChrome:
     def _build_actions(self) -> None:
         a = self._action
         S = QKeySequence.StandardKey  # noqa: N806
-        self.act_new = a("New project", self.new_project, S.New, group="Project")
-        self.act_open = a("Open project…", self._open_dialog, S.Open, group="Project")
+        self.act_new = a("New project", self.files.new_project, S.New, group="Project")
+        self.act_open = a("Open project…", self.files.open_dialog, S.Open, group="Project")
         self.act_save = a("Save", self.save, S.Save, group="Project")
-        self.act_save_as = a("Save as…", self.save_as, "Ctrl+Shift+S", group="Project")
-        self.act_add = a("Add media…", self._add_dialog, "Ctrl+Shift+A", group="Project")
+        self.act_save_as = a("Save as…", self.files.save_as, "Ctrl+Shift+S", group="Project")
+        self.act_add = a("Add media…", self.media.add_dialog, "Ctrl+Shift+A", group="Project")
         self.act_quit = a("Quit", self.close, S.Quit, group="Project")
         self.act_undo = self.undo.createUndoAction(self, "Undo")
         self.act_undo.setShortcut(QKeySequence(S.Undo))
@@ -73,24 +78,25 @@ class WindowChrome:
         for act in (self.act_undo, self.act_redo):
             act.setProperty("group", "Edit")
             self.addAction(act)
+        # Playback: the clock itself, or ui.controllers.transport (playback actions belong here)
         self.act_play = a("Play", self.clock.toggle, "Space", group="Playback", checkable=True)
         self.act_j = a("Shuttle back (J)", lambda: self.clock.shuttle(-1), "J", group="Playback")
         self.act_k = a("Pause (K)", lambda: self.clock.shuttle(0), "K", group="Playback")
         self.act_l = a("Shuttle forward (L)", lambda: self.clock.shuttle(1), "L", group="Playback")
-        self.act_next_frame = a("Next frame", lambda: self.step_frame(1), ["Right", "."], group="Playback")
-        self.act_prev_frame = a("Previous frame", lambda: self.step_frame(-1), ["Left", ","], group="Playback")
-        self.act_src_next = a("Focused source: next frame only", lambda: self.step_source(1), "Shift+Right", group="Playback")
-        self.act_src_prev = a("Focused source: previous frame only", lambda: self.step_source(-1), "Shift+Left",
+        self.act_next_frame = a("Next frame", lambda: self.transport.step_frame(1), ["Right", "."], group="Playback")
+        self.act_prev_frame = a("Previous frame", lambda: self.transport.step_frame(-1), ["Left", ","], group="Playback")
+        self.act_src_next = a("Focused source: next frame only", lambda: self.transport.step_source(1), "Shift+Right", group="Playback")
+        self.act_src_prev = a("Focused source: previous frame only", lambda: self.transport.step_source(-1), "Shift+Left",
                               group="Playback")
-        self.act_next_event = a("Next event", lambda: self.jump_event(1), "E", group="Playback")
-        self.act_prev_event = a("Previous event", lambda: self.jump_event(-1), "Shift+E", group="Playback")
+        self.act_next_event = a("Next event", lambda: self.transport.jump_event(1), "E", group="Playback")
+        self.act_prev_event = a("Previous event", lambda: self.transport.jump_event(-1), "Shift+E", group="Playback")
         self.act_home = a("Go to start", lambda: self.clock.seek(self.clock.start_s), "Home", group="Playback")
         self.act_end = a("Go to end", lambda: self.clock.seek(self.clock.end_s), "End", group="Playback")
-        self.act_mark_in = a("Mark in (then an event key adds an interval)", self.mark_in, MARK_IN_KEY,
+        self.act_mark_in = a("Mark in (then an event key adds an interval)", self.annotate.mark_in, MARK_IN_KEY,
                              group="Annotate")
         self.act_delete = a("Delete selected event", self.delete_annotation, "Delete", group="Annotate")
-        self.act_keys = a("Event keys…", self.edit_keys, group="Annotate")
-        self.act_detect_shots = a("Detect shots…", self.detect_shots, "Ctrl+Shift+D", group="Annotate")
+        self.act_keys = a("Event keys…", self.annotate.edit_keys, group="Annotate")
+        self.act_detect_shots = a("Detect shots…", self.shots.detect_shots, "Ctrl+Shift+D", group="Annotate")
         self.act_escape = a("Cancel mark / close overlay", self.cancel_mark, "Esc", group="Annotate")
         self.act_nudge_fwd = a("Nudge track +1 frame", lambda: self.nudge(frames=1), "Alt+Right", group="Timeline")
         self.act_nudge_back = a("Nudge track −1 frame", lambda: self.nudge(frames=-1), "Alt+Left", group="Timeline")
@@ -103,10 +109,10 @@ class WindowChrome:
         self.act_fit = a("Whole incident", self.timeline.fit, "Ctrl+0", group="Timeline")
         self.act_align = a("Run alignment", self.run_alignment, "Ctrl+R", group="Project")
         self.act_verify = a("Verify hashes", self.verify_hashes, "Ctrl+Shift+V", group="Project")
-        self.act_export = a("Export…", self.export_dialog, "Ctrl+E", group="Project")
+        self.act_export = a("Export…", self.exports.export_dialog, "Ctrl+E", group="Project")
         self.act_single = a("Enlarge focused view / back to grid", lambda: self.grid.toggle_single(self.grid.focused_view),
                             "G", group="View")
-        self.act_reset_zoom = a("Reset view zoom", self._reset_view_zoom, "Z", group="View")
+        self.act_reset_zoom = a("Reset view zoom", self.transport.reset_view_zoom, "Z", group="View")
         self.act_overlay = a("Keyboard shortcuts", lambda: self.overlay.toggle(), ["?", "F1"], group="View")
 
     def _build_toolbar(self) -> None:
@@ -156,7 +162,7 @@ class WindowChrome:
         for act in (self.act_new, self.act_open):
             file_menu.addAction(act)
         self.recent_menu = file_menu.addMenu("Open recent")
-        self._rebuild_recent_menu()
+        self.files.rebuild_recent_menu()
         for act in (self.act_save, self.act_save_as, None, self.act_add, None, self.act_quit):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
         edit = menus.addMenu("&Edit")
@@ -174,7 +180,7 @@ class WindowChrome:
             sources.addSeparator() if act is None else sources.addAction(act)
         export = menus.addMenu("E&xport")
         for fmt, (text, _suffix) in EXPORT_FORMATS.items():
-            export.addAction(f"{fmt}: {text}…", lambda f=fmt: self.export_dialog(f))
+            export.addAction(f"{fmt}: {text}…", lambda f=fmt: self.exports.export_dialog(f))
         export.addSeparator()
         export.addAction(self.act_verify)
         view = menus.addMenu("&View")
@@ -194,3 +200,23 @@ class WindowChrome:
             entries.append((group, keys, action.text().replace("&", "")))
         order = ["Project", "Edit", "Playback", "Annotate", "Timeline", "View"]
         return sorted(entries, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
+
+    # ------------------------------------------------------------- readouts
+    def _on_time(self, t: float) -> None:
+        self.clock_label.setText(format_hms(t, 3))
+        wall = self._wall_args()[0]
+        if wall is not None:
+            self.wall_label.setText(format_datetime_ms(wall + _dt.timedelta(seconds=t)))
+        self.wall_action.setVisible(wall is not None)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.act_play.setText("Pause" if playing else "Play")
+        self.act_play.setChecked(playing)
+
+    def update_title(self) -> None:
+        """The title bar and the status bar's summary: label, unsaved star, counts."""
+        project = self.project
+        star = " *" if self.has_unsaved_changes else ""
+        self.setWindowTitle(f"{project.label}{star} — timesync")
+        self.project_label.setText(f"{project.label}{star}  ·  {len(project.sources)} sources  ·  "
+                                   f"{len(project.annotations)} events")

@@ -36,6 +36,7 @@ __all__ = [
     "upgrade",
     "load_project",
     "save_project",
+    "save_copy",
     "project_to_dict",
     "project_from_dict",
     "project_from_sync_result",
@@ -399,6 +400,19 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
 
     project.events.emit(ChangeEvent("saved", "project", old_path, target))
     project._set_dirty(False)  # noqa: SLF001
+    return target
+
+
+def save_copy(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write ``project``'s JSON atomically to ``path`` as a copy: an autosave, a recovery file.
+
+    Unlike :func:`save_project` the project is untouched: its file, its source
+    paths (relative to its own folder, so the copy belongs beside the project
+    file) and its dirty flag stay as they are; no event is emitted. Returns the
+    path written; raises ``OSError`` when it cannot be written.
+    """
+    target = Path(path)
+    atomic_write_bytes(target, dumps_project(project_to_dict(project)))
     return target
 
 
