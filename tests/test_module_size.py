@@ -36,8 +36,6 @@ FUNCTION_EXCEPTIONS: dict[str, str] = {
     "timesync/align/audio.py::match_features": f"{TO_SPLIT} (66 lines)",
     "timesync/align/overlay.py::read_overlay_clock": f"{TO_SPLIT} (68 lines)",
     "timesync/align/solve.py::solve": f"{TO_SPLIT} (76 lines)",
-    "timesync/export/grid.py::plan_grid": f"{TO_SPLIT} (61 lines)",
-    "timesync/export/grid.py::build_graph": f"{TO_SPLIT} (93 lines)",
 }
 
 
