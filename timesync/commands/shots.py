@@ -93,7 +93,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         metavar="C",
                         help="air temperature for the speed of sound, °C (default 20)")
     parser.add_argument("--max-travel", type=real_number(0.0, unit="ms"), default=50.0, metavar="MS",
-                        help="largest sound-travel difference between sources without positions, ms (default 50)")
+                        help="largest sound-travel difference between sources without positions, ms (default 50); "
+                        "the largest sound-travel bound of the clocks (timesync sync --max-distance) is added")
     parser.add_argument("--distance", type=_distance, action="append", default=[], metavar="SOURCE=M",
                         help="distance from the shooter to a source, metres (repeat per source)")
     parser.add_argument("--position", type=_position, action="append", default=[], metavar="SOURCE=X,Y[,Z]",
@@ -164,10 +165,11 @@ def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: A
     from timesync.project.positions import positions_of, sound_position
 
     positions = positions_of(project)
+    bounds = [s.extra.get("travel_bound_s") or 0.0 for s in project.sources if s.clock is not None]
     return detect_shots(
         project,
         min_score=args.min_score,
-        max_travel_s=args.max_travel / 1000.0,
+        max_travel_s=args.max_travel / 1000.0 + max(bounds, default=0.0),  # clocks off by sound travel
         temperature_c=args.temperature,
         distances_m=distances or None,
         positions=positions or None,
