@@ -49,7 +49,10 @@ def _name_value(text: str, what: str) -> tuple[str, list[float]]:
     name, sep, value = text.rpartition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected SOURCE={what}, got {text!r}")
-    return name, _numbers(value, what)
+    try:
+        return name, _numbers(value, what)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected SOURCE={what} (numbers), got {text!r}") from None
 
 
 def _distance(text: str) -> tuple[str, float]:
