@@ -129,6 +129,7 @@ def test_too_few_sources_to_locate(incident, tmp_path):
         (["--position", "m1.wav=1"], 2, "X,Y[,Z]"),
         (["--temperature", "70"], 2, "70"),
         (["--temperature", "-41"], 2, "-41"),
+        (["--position", "m1.wav=1,2", "--correct-clocks"], 3, "--shooter"),
     ],
 )
 def test_bad_input_saves_nothing(incident, capsys, args, status, words):
@@ -140,3 +141,13 @@ def test_bad_input_saves_nothing(incident, capsys, args, status, words):
     assert len(err) == 1 or "usage" in err[0]
     assert words in err[-1] and "Traceback" not in "\n".join(err)
     assert incident.read_bytes() == before
+
+
+def test_app_shows_the_bound_apart(incident):
+    """The sources panel shows the acoustic sigma and, apart, the sound-travel bound."""
+    from ui.sources import SourcesModel
+
+    project = Project.load(incident, verify=False)
+    text = SourcesModel._text(project.source("m2.wav"), "± (1σ)", False)  # noqa: SLF001
+    assert text == "±1.00 ms  + sound travel ≤ 291.4 ms"
+    assert SourcesModel._text(project.source("m1.wav"), "± (1σ)", True) == "±0.0 µs"  # noqa: SLF001

@@ -23,8 +23,8 @@ Positions are project data: --position and --shooter are saved in the project
 (with a history entry) and used by every later run; metres, local east/north/up.
 With four or more sources on known clocks that have positions, each shot is
 located by multilateration (position_m, position_uncertainty_m). With
---correct-clocks, the audio constraints are corrected for sound travel from the
-located shots (or the shooter), the clocks solved again and saved, each change
+--correct-clocks (positions and the shooter needed), the audio constraints are
+corrected for sound travel from the shots, the clocks solved again and saved, each change
 in the history with its reason, and the shots detected again on the new clocks.
 
 A SOURCE is a source's name, its path, or its file name when only one source
@@ -105,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--shooter", type=_point, metavar="X,Y[,Z]",
                         help="the shooter's position, metres (saved in the project)")
     parser.add_argument("--correct-clocks", action="store_true",
-                        help="correct the audio clocks for sound travel from the located shots, solve again, save")
+                        help="correct the audio clocks for sound travel from the shots at --shooter, solve again, save")
     parser.add_argument("--author", default="timesync", metavar="NAME", help='author of added events (default "timesync")')
     parser.set_defaults(func=run)
 
@@ -192,7 +192,7 @@ def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
     for line in said:
         print(line, file=sys.stderr)
     if not said:
-        print("no clock corrected: no located shot was heard by two sources with positions", file=sys.stderr)
+        print("no clock corrected: no shot was heard by two sources with positions", file=sys.stderr)
     return bool(said)
 
 
@@ -209,8 +209,9 @@ def run(args: argparse.Namespace) -> int:
     changed = _store_positions(project, args)
     if sound_position(project) is not None and not positions_of(project):
         raise ProjectError("--shooter needs the sources' positions (--position SOURCE=X,Y[,Z])")
-    if args.correct_clocks and len(positions_of(project)) < 2:
-        raise ProjectError("--correct-clocks needs the positions of the sources (--position SOURCE=X,Y[,Z])")
+    if args.correct_clocks and (len(positions_of(project)) < 2 or sound_position(project) is None):
+        raise ProjectError("--correct-clocks needs the positions of the sources and of the shooter "
+                           "(--position SOURCE=X,Y[,Z] ... --shooter X,Y[,Z])")
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr, flush=True)

@@ -2,8 +2,7 @@
 
 An audio constraint matches arrivals: a sound from elsewhere (a conversation)
 reaches two cameras at times that differ by their path difference / c, and the
-clocks it gives are off by as much. A shot whose place is known (the shooter's
-position, or the shot located by multilateration) measures the true relation
+clocks it gives are off by as much. A shot fired from the shooter's known position measures the true relation
 instead: heard at local ``x`` in source X and ``h`` in source H, it was at X at
 true time ``T + d_X / c`` and at H at ``T + d_H / c``, so the moment X hears it
 is H's local time ``h - (d_H - d_X) / c`` (through H's rate). Each such pair is
@@ -27,27 +26,26 @@ from timesync.events.travel import distances_from_positions
 __all__ = ["shot_constraints", "correct_clocks"]
 
 
-def _where(shot: Any, shooter: Sequence[float] | None) -> Sequence[float] | None:
-    return shooter if shooter is not None else shot.shooter
-
-
 def shot_constraints(
     project: Any,
     table: ShotTable,
     positions: Mapping[str, Sequence[float]],
-    shooter: Sequence[float] | None,
+    shooter: Sequence[float],
     c: float,
 ) -> list[Constraint]:
-    """Travel-corrected constraints (kind ``"audio"``, ``travel_bound_s = 0``) from the located shots.
+    """Travel-corrected constraints (kind ``"audio"``, ``travel_bound_s = 0``) from shots fired at ``shooter``.
 
     Per shot, each source that heard it (with a position and a clock) against
     the first such source; one sigma ``sqrt(2) * ONSET_SIGMA_S`` (the onsets; the
-    positions are taken as exact). Shots that are neither at ``shooter`` nor located are skipped.
+    positions are taken as exact). Rejected shots are skipped. The shooter's
+    position must be given: with one stationary shooter, the clock errors and
+    its position trade off, so a shot located on the audio clocks cannot
+    correct them.
     """
     out = []
+    where = shooter
     for shot in table.shots:
-        where = _where(shot, shooter)
-        if where is None or shot.accepted is False:
+        if shot.accepted is False:
             continue
         heard = [n for n, s in shot.sources.items()
                  if s.heard and s.local_s is not None and n in positions and project.clock(n) is not None]
@@ -77,7 +75,7 @@ def correct_clocks(
     project: Any,
     table: ShotTable,
     positions: Mapping[str, Sequence[float]],
-    shooter: Sequence[float] | None,
+    shooter: Sequence[float],
     c: float,
     *,
     temperature_c: float,
@@ -103,8 +101,8 @@ def correct_clocks(
     sol = solve(names, kept + anchor_constraints(project_anchors(project)) + fresh, reference,
                 durations=durations)
     shots = len({k.evidence["shot"] for k in fresh})
-    basis = "the shooter's position" if shooter is not None else "their multilaterated positions"
-    reason = (f"audio constraints corrected for sound travel: {shots} shot(s) at {basis}, "
+    where = ", ".join(f"{v:g}" for v in shooter)
+    reason = (f"audio constraints corrected for sound travel: {shots} shot(s) from the shooter at ({where}) m, "
               f"c = {c:.1f} m/s ({temperature_c:g} °C)")
     said = []
     for name in names:
