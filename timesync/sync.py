@@ -7,6 +7,15 @@ project JSON of DESIGN.md (schema ``timesync.project/1``).
 Sign convention: each aligned source gets a :class:`~timesync.clock.ClockMap`,
 ``shared = offset_s + rate * local``, where the shared clock is the reference
 source's local time.
+
+The shared clock is true time: what a frame shows happens at the same shared
+time in every source. Flashes and anchors measure that directly; an audio
+constraint measures arrivals, which differ by 2.9 ms per metre of path. Without
+positions, sync assumes every sound it aligned on was within
+``max_distance_m`` (:data:`DEFAULT_MAX_DISTANCE_M`) of the sources that heard
+it, so an audio constraint can be off by at most ``max_distance_m / c``
+(c at 20 °C); that bound is carried through the solve and reported per source
+as ``travel_bound_s``, apart from the acoustic ``uncertainty_s``.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from timesync.clock import ClockMap
 from timesync.errors import MediaError, TimesyncError
 from timesync.media.probe import summarize
 
-__all__ = ["ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
+__all__ = ["DEFAULT_MAX_DISTANCE_M", "ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
 
 #: Aligner modules run by :func:`sync`, in order.
 ALIGNERS = (
@@ -38,6 +47,9 @@ ALIGNERS = (
 #: Short names of ``methods`` that also select other aligners: ``"visual"`` has
 #: always brought the audio-visual matching (seen flashes against heard impulses).
 IMPLIES = {"visual": ("audiovisual",)}
+#: The stated assumption without positions: every sound the audio aligned on
+#: was at most this far (metres) from each source that heard it.
+DEFAULT_MAX_DISTANCE_M = 100.0
 #: Schema tag of the project JSON.
 SCHEMA = "timesync.project/1"
 
@@ -78,6 +90,9 @@ class SourceResult:
     #: project made from this result need not read the file again.
     probe: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The largest clock error (s) sound travel can cause (a bound, apart from
+    #: ``clock.uncertainty_s``); 0 when no audio constraint places it.
+    travel_bound_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The source entry of the project JSON."""
@@ -93,6 +108,8 @@ class SourceResult:
             "constraints": [_constraint_entry(c) for c in self.constraints],
             "warnings": list(self.warnings),
         }
+        if clock is not None and self.travel_bound_s is not None:
+            out["travel_bound_s"] = self.travel_bound_s
         if self.reason:
             out["reason"] = self.reason
         if "overlay_clock" in self.findings:
@@ -114,6 +131,7 @@ def _constraint_entry(c: Constraint) -> dict[str, Any]:
         "rate_uncertainty": c.rate_uncertainty,
         "at_source_s": c.at_source_s,
         "score": c.score,
+        "travel_bound_s": c.travel_bound_s,
     }
 
 
@@ -294,6 +312,7 @@ def sync(
     *,
     anchors: Sequence[Constraint] = (),
     methods: Iterable[str] | None = None,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> SyncResult:
     """Put every source on one clock.
 
@@ -311,6 +330,10 @@ def sync(
         Manual constraints (kind ``"manual"``) added to the solve.
     methods : iterable of str, optional
         Aligners to run by short name (``"audio"``, ``"overlay"``...); all by default.
+    max_distance_m : float >= 0
+        The stated largest distance (m) between a source and a sound the audio
+        aligned on; gives each audio constraint its ``travel_bound_s``
+        (``max_distance_m / c``, c at 20 °C) and each source its bound.
 
     Returns
     -------
@@ -338,9 +361,10 @@ def sync(
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None
     reports, status = _run_aligners(good, methods, prog, extra) if len(good) > 1 else ([], {})
-    constraints = [c for r in reports for c in r.constraints] + list(anchors)
+    constraints = _with_travel_bounds([c for r in reports for c in r.constraints], max_distance_m)
+    constraints += list(anchors)
     good_names = [s.name for s in good]
-    params: dict[str, Any] = {"methods": sorted(status), "anchors": len(anchors)}
+    params: dict[str, Any] = {"methods": sorted(status), "anchors": len(anchors), "max_distance_m": max_distance_m}
     if ref_name is not None and ref_name not in good_names:
         params["reference_unreadable"] = ref_name
         ref_name = None
@@ -387,10 +411,24 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
     if name in sol.clocks:
         res.aligned = True
         res.clock = sol.clocks[name]
+        res.travel_bound_s = sol.travel_bounds.get(name, 0.0)
     else:
         why = "; ".join(f"{m}: {n}" for m, n in notes.items())
         res.reason = f"{sol.unplaced.get(name, 'not placed')}" + (f" ({why})" if why else "")
     return res
+
+
+def _with_travel_bounds(constraints: list[Constraint], max_distance_m: float) -> list[Constraint]:
+    """Audio constraints with ``travel_bound_s = max_distance_m / c`` (20 °C) unless they have one."""
+    from dataclasses import replace
+
+    from timesync.events.travel import speed_of_sound
+
+    if not (max_distance_m >= 0 and max_distance_m != float("inf")):
+        raise ValueError(f"max_distance_m must be a finite distance >= 0 m, got {max_distance_m!r}")
+    bound = max_distance_m / speed_of_sound(20.0)
+    return [replace(c, travel_bound_s=bound) if c.kind == "audio" and c.travel_bound_s == 0 else c
+            for c in constraints]
 
 
 def _without_name(warning: str, name: str) -> str:

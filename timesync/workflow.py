@@ -167,6 +167,7 @@ def align_project(
     methods: Iterable[str] | None = None,
     project_path: str | os.PathLike[str] | None = None,
     author: str | None = None,
+    max_distance_m: float | None = None,
 ) -> Alignment:
     """Align files (a new project) or a project's sources (with its anchors).
 
@@ -191,7 +192,8 @@ def align_project(
         return adopt(project_or_paths, request.run(progress, methods), author=author)
     from timesync.sync import sync
 
-    result = sync(project_or_paths, reference=reference, progress=progress, methods=methods)
+    more = {} if max_distance_m is None else {"max_distance_m": max_distance_m}  # sound-travel bound (sync)
+    result = sync(project_or_paths, reference=reference, progress=progress, methods=methods, **more)
     return Alignment(result, None, True, [s.name for s in result.sources], project_path)
 
 
@@ -233,7 +235,8 @@ def stored_constraints(project: Project) -> list[Constraint]:
                     rate=float(entry.get("rate") or 1.0), score=float(entry.get("score") or 0.0),
                     rate_uncertainty=None if entry.get("rate_uncertainty") is None
                     else float(entry["rate_uncertainty"]),
-                    at_source_s=float(entry.get("at_source_s") or 0.0)))
+                    at_source_s=float(entry.get("at_source_s") or 0.0),
+                    travel_bound_s=float(entry.get("travel_bound_s") or 0.0)))
             except (KeyError, TypeError, ValueError):
                 continue
     return out

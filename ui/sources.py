@@ -127,8 +127,10 @@ class SourcesModel(QAbstractTableModel):
             return source.method if clock is not None else "not aligned"
         if column == "offset":
             return "" if clock is None else format_hms(clock.offset_s, 4)
-        if column == "± (1σ)":
-            return format_uncertainty(source.uncertainty_s)
+        if column == "± (1σ)":  # the sound-travel bound, when there is one, apart (a bound, not a sigma)
+            bound = source.extra.get("travel_bound_s") if clock is not None else None
+            travel = f"  + sound travel ≤ {bound * 1e3:.1f} ms" if isinstance(bound, int | float) and bound > 0 else ""
+            return format_uncertainty(source.uncertainty_s) + travel
         if column == "drift":
             return "" if clock is None else f"{clock.drift_ppm:+.1f} ppm"
         if column == "warnings":

@@ -62,6 +62,13 @@ class Constraint:
         middle of the overlap); offsets measured with a rate are most precise here.
     evidence : dict
         JSON-able details for provenance (windows used, peak values, times...).
+    travel_bound_s : float >= 0
+        The largest error of ``offset_s`` that sound travel can cause, seconds:
+        an audio constraint matches arrivals, and a sound reaches the two
+        sources at different times. It is a bound (not a sigma), kept apart
+        from ``uncertainty_s`` (the acoustic precision); 0 for evidence that
+        sees the moment itself (flashes, anchors, clocks) or once corrected
+        for sound travel.
     """
 
     source: str
@@ -74,6 +81,7 @@ class Constraint:
     rate_uncertainty: float | None = None
     at_source_s: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    travel_bound_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,6 +90,8 @@ class Constraint:
             raise ValueError(f"constraint {self.source} -> {self.other} has a non-finite offset or rate")
         if not (self.uncertainty_s > 0 and math.isfinite(self.uncertainty_s)):
             raise ValueError(f"constraint {self.source} -> {self.other} needs an uncertainty > 0 s")
+        if not (self.travel_bound_s >= 0 and math.isfinite(self.travel_bound_s)):
+            raise ValueError(f"constraint {self.source} -> {self.other} needs a travel bound >= 0 s")
 
     def search_range(self) -> tuple[float, float] | None:
         """Offsets (s) this weaker constraint allows a search to be narrowed to:
@@ -117,6 +127,7 @@ class Constraint:
             rate_uncertainty=rate_unc,
             at_source_s=self.to_other(self.at_source_s),
             evidence=self.evidence,
+            travel_bound_s=self.travel_bound_s / self.rate,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,6 +19,14 @@ Constraints that contradict the rest (a cycle residual above
 restores consistency; between equals, the weakest kind) and reported.
 Constraints of different kinds on the same pair that disagree by more than
 :data:`DISAGREE_SIGMAS` are reported as disagreements, whatever the solve keeps.
+
+Sound travel. An audio constraint matches arrivals, not moments: it may be off
+by up to its ``travel_bound_s``. That bound is carried through the same linear
+solve (each source's offset is a linear function of the constraint offsets, so
+its error is at most ``sum_k |d offset / d offset_k| * bound_k``, taken at the
+worst time of the recording) and reported per source in
+:attr:`Solution.travel_bounds`, apart from the acoustic sigma in the ClockMap,
+which is unchanged.
 """
 
 from __future__ import annotations
@@ -66,6 +74,10 @@ class Solution:
         Constraints removed as contradictory, ``{"constraint", "residual_sigmas", "reason"}``.
     disagreements : list[dict]
         Disagreements between kinds of evidence (kept or not), JSON-able.
+    travel_bounds : dict[str, float]
+        Per placed source, the largest error (s) of its clock that the
+        constraints' sound-travel bounds allow (0 when none has one). A bound,
+        not a sigma: it is not in ``ClockMap.uncertainty_s``.
     chi2, dof : float, int
         Weighted residual sum of squares and degrees of freedom of the final solve.
     """
@@ -79,6 +91,7 @@ class Solution:
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     chi2: float = 0.0
     dof: int = 0
+    travel_bounds: dict[str, float] = field(default_factory=dict)
 
 
 def _component(reference: str, constraints: Iterable[Constraint]) -> set[str]:
@@ -208,6 +221,26 @@ def _disagreements(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
     return out
 
 
+def _travel_bounds(sys_: _System, active: Sequence[Constraint], times: Mapping[str, list[float]]) -> dict[str, float]:
+    """Per source, ``max_t sum_k |d shared(t) / d offset_k| * travel_bound_k`` (s), by linear propagation."""
+    rows = {k: r for r, k in reversed(list(enumerate(sys_.owner))) if k >= 0}
+    bounded = [(rows[k], c.travel_bound_s) for k, c in enumerate(active) if c.travel_bound_s > 0 and k in rows]
+    out = {name: 0.0 for name in sys_.index}
+    if not bounded:
+        return out
+    a = np.array(sys_.rows)
+    w = 1.0 / np.array(sys_.sigma)
+    aw = a * w[:, None]
+    scale = np.maximum(np.sqrt((aw**2).sum(axis=0)), 1e-300)
+    gain = (np.linalg.pinv(aw / scale) * w[None, :]) / scale[:, None]  # d x / d rhs
+    cols = np.array([r for r, _ in bounded])
+    bounds = np.array([b for _, b in bounded])
+    for name, i in sys_.index.items():
+        go, gr = gain[2 * i, cols], gain[2 * i + 1, cols]
+        out[name] = max(float(np.sum(np.abs(go + t * gr) * bounds)) for t in times.get(name, [0.0]))
+    return out
+
+
 def _source_uncertainty(cov: np.ndarray, i: int, times: Iterable[float]) -> float:
     voo, vrr, vor = cov[2 * i, 2 * i], cov[2 * i + 1, 2 * i + 1], cov[2 * i, 2 * i + 1]
     return max(math.sqrt(max(voo + t * t * vrr + 2 * t * vor, 0.0)) for t in times)
@@ -264,6 +297,7 @@ def solve(
         kept.remove(bad)
     sol.clocks[reference] = ClockMap(0.0, 1.0, 0.0, "reference")
     sol.placed_by[reference] = []
+    sol.travel_bounds[reference] = 0.0
     placed = _component(reference, kept)
     active = [c for c in kept if c.source in placed]
     sol.used = active
@@ -272,6 +306,7 @@ def solve(
         sys_ = _build(reference, sub, active)
         x, cov, res = _lstsq(sys_)
         ncon = sum(1 for k in sys_.owner if k >= 0)
+        all_times: dict[str, list[float]] = {}
         sol.chi2 = float(np.sum(res**2))
         sol.dof = max(len(sys_.rows) - x.size, 0)
         inflate = math.sqrt(sol.chi2 / sol.dof) if sol.dof > 0 and ncon > x.size // 2 else 1.0
@@ -283,10 +318,12 @@ def solve(
                 c.at_source_s if c.source == name else c.to_other(c.at_source_s)
                 for c in mine
             ]
+            all_times[name] = times
             unc = _source_uncertainty(cov, i, times) * inflate
             kinds = sorted({c.kind for c in mine}, key=KINDS.index)
             sol.clocks[name] = ClockMap(float(x[2 * i]), float(x[2 * i + 1]), unc, "+".join(kinds))
             sol.placed_by[name] = mine
+        sol.travel_bounds.update(_travel_bounds(sys_, active, all_times))
         for k, v in enumerate(_worst_by_constraint(sys_, res, len(active))):
             if v > DISAGREE_SIGMAS:
                 c = active[k]

@@ -19,6 +19,14 @@ audio, tied across sources on the shared clock. Without positions or distances
 a shot's time is its earliest arrival; with --distance (or --position and
 --shooter) it is the emission time, corrected for sound travel.
 
+Positions are project data: --position and --shooter are saved in the project
+(with a history entry) and used by every later run; metres, local east/north/up.
+With four or more sources on known clocks that have positions, each shot is
+located by multilateration (position_m, position_uncertainty_m). With
+--correct-clocks (positions and the shooter needed), the audio constraints are
+corrected for sound travel from the shots, the clocks solved again and saved, each change
+in the history with its reason, and the shots detected again on the new clocks.
+
 A SOURCE is a source's name, its path, or its file name when only one source
 has it. Sources are re-hashed first; a changed or missing one is a warning.
 
@@ -41,7 +49,10 @@ def _name_value(text: str, what: str) -> tuple[str, list[float]]:
     name, sep, value = text.rpartition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected SOURCE={what}, got {text!r}")
-    return name, _numbers(value, what)
+    try:
+        return name, _numbers(value, what)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected SOURCE={what} (numbers), got {text!r}") from None
 
 
 def _distance(text: str) -> tuple[str, float]:
@@ -81,16 +92,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help='add the shots as "shot fired" events to the project (skips ones already there)')
     parser.add_argument("--min-score", type=real_number(0.0, 1.0), default=0.5, metavar="X",
                         help="shot-likeness threshold in [0, 1] (default 0.5)")
-    parser.add_argument("--temperature", type=real_number(-273.15, low_open=True, unit="°C"), default=20.0,
+    parser.add_argument("--temperature", type=real_number(-40.0, 60.0, unit="°C"), default=20.0,
                         metavar="C",
                         help="air temperature for the speed of sound, °C (default 20)")
     parser.add_argument("--max-travel", type=real_number(0.0, unit="ms"), default=50.0, metavar="MS",
-                        help="largest sound-travel difference between sources without positions, ms (default 50)")
+                        help="largest sound-travel difference between sources without positions, ms (default 50); "
+                        "the largest sound-travel bound of the clocks (timesync sync --max-distance) is added")
     parser.add_argument("--distance", type=_distance, action="append", default=[], metavar="SOURCE=M",
                         help="distance from the shooter to a source, metres (repeat per source)")
     parser.add_argument("--position", type=_position, action="append", default=[], metavar="SOURCE=X,Y[,Z]",
-                        help="a source's position, metres (repeat per source)")
-    parser.add_argument("--shooter", type=_point, metavar="X,Y[,Z]", help="the shooter's position, metres")
+                        help="a source's position, metres east/north/up (repeat per source; saved in the project)")
+    parser.add_argument("--shooter", type=_point, metavar="X,Y[,Z]",
+                        help="the shooter's position, metres (saved in the project)")
+    parser.add_argument("--correct-clocks", action="store_true",
+                        help="correct the audio clocks for sound travel from the shots at --shooter, solve again, save")
     parser.add_argument("--author", default="timesync", metavar="NAME", help='author of added events (default "timesync")')
     parser.set_defaults(func=run)
 
@@ -136,37 +151,81 @@ def _output(args: argparse.Namespace) -> Path | None:
     return check_output(args.output, force=args.force, protected=[("the project", args.project)])
 
 
+def _store_positions(project: Any, args: argparse.Namespace) -> bool:
+    """Put ``--position``/``--shooter`` into the project (in memory); True when one changed."""
+    from timesync.project.positions import SHOOTER
+
+    before = len(project.history)
+    for name, value in _named(project, args.position, "--position").items():
+        project.set_position("sources", name, value)
+    if args.shooter is not None:
+        project.set_position("sounds", SHOOTER, args.shooter)
+    return len(project.history) > before
+
+
+def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: Any) -> Any:
+    from timesync.events.shots import detect_shots
+    from timesync.project.positions import positions_of, sound_position
+
+    positions = positions_of(project)
+    bounds = [s.extra.get("travel_bound_s") or 0.0 for s in project.sources if s.clock is not None]
+    return detect_shots(
+        project,
+        min_score=args.min_score,
+        max_travel_s=args.max_travel / 1000.0 + max(bounds, default=0.0),  # clocks off by sound travel
+        temperature_c=args.temperature,
+        distances_m=distances or None,
+        positions=positions or None,
+        shooter=sound_position(project) if positions else None,
+        progress=progress,
+    )
+
+
+def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
+    """``--correct-clocks``: True when a clock changed (sentences on stderr)."""
+    from timesync.events.correction import correct_clocks
+    from timesync.events.travel import speed_of_sound
+    from timesync.project.positions import positions_of, sound_position
+
+    said = correct_clocks(project, table, positions_of(project), sound_position(project),
+                          speed_of_sound(args.temperature), temperature_c=args.temperature, author=args.author)
+    for line in said:
+        print(line, file=sys.stderr)
+    if not said:
+        print("no clock corrected: no shot was heard by two sources with positions", file=sys.stderr)
+    return bool(said)
+
+
 def run(args: argparse.Namespace) -> int:
     from timesync.commands.common import check_output, keep_backup, open_project, source_files
-    from timesync.events.shots import add_shots_to_project, detect_shots
+    from timesync.events.shots import add_shots_to_project
+    from timesync.project.positions import positions_of, sound_position
 
     out = _output(args)
     project = open_project(args.project)
     if out is not None:  # nor is it one of the sources
         check_output(args.output, force=args.force, protected=source_files(project))
     distances = _named(project, args.distance, "--distance")
-    positions = _named(project, args.position, "--position")
-    if args.shooter is not None and not positions:
+    changed = _store_positions(project, args)
+    if sound_position(project) is not None and not positions_of(project):
         raise ProjectError("--shooter needs the sources' positions (--position SOURCE=X,Y[,Z])")
+    if args.correct_clocks and (len(positions_of(project)) < 2 or sound_position(project) is None):
+        raise ProjectError("--correct-clocks needs the positions of the sources and of the shooter "
+                           "(--position SOURCE=X,Y[,Z] ... --shooter X,Y[,Z])")
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr, flush=True)
 
-    table = detect_shots(
-        project,
-        min_score=args.min_score,
-        max_travel_s=args.max_travel / 1000.0,
-        temperature_c=args.temperature,
-        distances_m=distances or None,
-        positions=positions or None,
-        shooter=args.shooter,
-        progress=progress,
-    )
+    table = _detect(project, args, distances, progress)
+    if args.correct_clocks and _correct(project, table, args):
+        changed = True
+        table = _detect(project, args, distances, progress)
     if args.add:
         added = add_shots_to_project(project, table, min_score=args.min_score, author=args.author)
-        if added:
-            project.save()
+        changed = changed or bool(added)
         print(f"added {len(added)} shot fired event(s) to {project.label}", file=sys.stderr)
+    if changed:
+        project.save()
     sys.stdout.write(table.to_text())
     if out is not None:
         text = table.to_json() if out.suffix.lower() == ".json" else table.to_csv()

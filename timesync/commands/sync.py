@@ -43,6 +43,12 @@ def register(subparsers: Any) -> None:
         help="comma-separated aligners to run, by short name (e.g. audio,visual); all by default; "
         "an unknown name is refused with the list of known ones",
     )
+    from timesync.commands.common import real_number
+    from timesync.sync import DEFAULT_MAX_DISTANCE_M
+
+    p.add_argument("--max-distance", type=real_number(0.0, 10000.0, unit="m"), default=DEFAULT_MAX_DISTANCE_M,
+                   metavar="M", help="assumed largest distance between a source and the sounds the audio aligns on, "
+                   f"metres (default {DEFAULT_MAX_DISTANCE_M:g}): the sound-travel bound of audio clocks is M / c")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -122,7 +128,7 @@ def format_table(result: Any) -> str:
                     format_hms(c.offset_s, 4),
                     f"{c.drift_ppm:+.1f}",
                     f"{c.uncertainty_s * 1e3:.3f} ms",
-                    c.method,
+                    c.method + _bound_text(s),
                 )
             )
         else:
@@ -152,6 +158,12 @@ def format_table(result: Any) -> str:
     return "\n".join(lines)
 
 
+def _bound_text(source: Any) -> str:
+    """``"  (+ sound travel <= 291.4 ms)"`` when sound travel can move the clock, else empty."""
+    bound = getattr(source, "travel_bound_s", None)
+    return f"  (+ sound travel <= {bound * 1e3:.1f} ms)" if bound else ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``timesync sync``; returns the exit status."""
     from timesync.parallel import warm_up, worth_processes
@@ -164,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = _Progress(sys.stderr, args.quiet)
     alignment = align_project(args.files, reference=args.reference, progress=progress,
-                              methods=args.methods, project_path=target)
+                              methods=args.methods, project_path=target, max_distance_m=args.max_distance)
     result = alignment.result
     print(format_table(result))
     for finding in clock_errors(result):  # device clock errors, once aligned (burned-in clocks)

@@ -51,6 +51,7 @@ from timesync.events.travel import (
     distances_from_positions,
     emission_from_distances,
     multilaterate,
+    multilateration_problem,
     speed_of_sound,
 )
 
@@ -242,10 +243,13 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
         em = multilaterate(arrivals, sigmas, positions, c) if positions else None
         if em is not None:
             shared, unc, residuals, shooter_xy = em.shared_s, em.uncertainty_s, em.residuals_s, em.shooter
+            notes.append(f"located within {em.shooter_uncertainty_m:.2f} m (one sigma)")
             basis = f"emission (shooter multilaterated from {len(residuals)} sources, c = {c:.1f} m/s)"
         else:
             first = min(arrivals, key=arrivals.get)
             shared, unc = arrivals[first], sigmas[first]
+            if positions:
+                notes.append(multilateration_problem(arrivals, positions) or "not located: the solve failed")
             basis = NO_POSITIONS_BASIS if not positions else (
                 "earliest arrival (too few sources with positions heard it to locate the shooter; "
                 "sound travel not corrected)")
@@ -277,7 +281,8 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
         t_min = min(arrivals.values())
         tdoa = {n: a - t_min for n, a in arrivals.items()}
     return Shot("", 0, shared, unc, sources, max(scores), confidence, basis, tdoa_s=tdoa,
-                shooter=shooter_xy, notes=notes)
+                shooter=shooter_xy, notes=notes,
+                position_uncertainty_m=em.shooter_uncertainty_m if shooter_xy is not None else None)
 
 
 def _finish(shots: list[Shot], project: Any, within_s: float) -> None:

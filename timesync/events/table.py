@@ -122,6 +122,7 @@ class Shot:
     tdoa_s: dict[str, float] | None = None
     shooter: tuple[float, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    position_uncertainty_m: float | None = None  # one sigma of the multilaterated ``shooter`` (h12)
 
     @property
     def heard_by(self) -> list[str]:
@@ -148,9 +149,15 @@ class Shot:
             out["tdoa_s"] = {n: _r(v) for n, v in self.tdoa_s.items()}
         if self.shooter is not None:
             out["shooter"] = [round(v, 2) for v in self.shooter]
+        out["position_m"] = None if self.shooter is None else [round(v, 2) for v in self.shooter]
+        out["position_uncertainty_m"] = _r(self.position_uncertainty_m, 2)
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def _nearest_other(times: list[float], t: float) -> float:
@@ -259,7 +266,8 @@ class ShotTable:
     def to_csv(self) -> str:
         """One row per shot; per source ``<name> local_s``, ``frame``, ``heard``, ``peak_dbfs`` columns."""
         names = self.source_names()
-        head = ["number", "id", "shared_s", "uncertainty_s", "wall_clock", "interval_s", "confidence", "score"]
+        head = ["number", "id", "shared_s", "uncertainty_s", "wall_clock", "interval_s", "confidence", "score",
+                "position_m", "position_uncertainty_m"]
         for n in names:
             head += [f"{n} local_s", f"{n} frame", f"{n} heard", f"{n} peak_dbfs"]
         buf = io.StringIO()
@@ -268,7 +276,8 @@ class ShotTable:
         for shot in self.shots:
             d = shot.to_dict()
             row = [d["number"], d["id"], d["shared_s"], d["uncertainty_s"], d["wall_clock"] or "",
-                   "" if d["interval_s"] is None else d["interval_s"], d["confidence"], d["score"]]
+                   "" if d["interval_s"] is None else d["interval_s"], d["confidence"], d["score"],
+                   ";".join(str(v) for v in d["position_m"] or ()), _blank(d["position_uncertainty_m"])]
             for n in names:
                 s = d["sources"].get(n)
                 if s is None:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["speed_of_sound", "Emission", "emission_from_distances", "multilaterate", "distances_from_positions"]
+__all__ = ["MIN_SOURCES", "TEMPERATURE_RANGE_C", "speed_of_sound", "Emission", "multilateration_problem", "emission_from_distances", "multilaterate", "distances_from_positions"]
+
+#: Sources with a position and a known clock that must hear a shot to locate it.
+MIN_SOURCES = 4
+#: Air temperatures (°C) the speed-of-sound formula is used for.
+TEMPERATURE_RANGE_C = (-40.0, 60.0)
 
 
 def speed_of_sound(temperature_c: float = 20.0) -> float:
@@ -39,12 +44,15 @@ class Emission:
         TDOA check. Near zero when arrivals, clocks and positions agree.
     shooter : tuple or None
         The multilaterated shooter position (m), when it was solved for.
+    shooter_uncertainty_m : float or None
+        Its one-sigma horizontal uncertainty, metres.
     """
 
     shared_s: float
     uncertainty_s: float
     residuals_s: dict[str, float]
     shooter: tuple[float, ...] | None = None
+    shooter_uncertainty_m: float | None = None
 
 
 def distances_from_positions(
@@ -87,6 +95,15 @@ def emission_from_distances(
     return Emission(t_e, max(formal, scatter), {n: float(r) for n, r in zip(names, resid, strict=True)})
 
 
+def multilateration_problem(arrivals: Mapping[str, float], positions: Mapping[str, Sequence[float]]) -> str | None:
+    """Why a shot heard at ``arrivals`` cannot be located, or ``None`` when it can."""
+    have = [n for n in arrivals if n in positions]
+    if len(have) < MIN_SOURCES:
+        return (f"not located: {len(have)} source(s) with a position and a known clock heard it, "
+                f"multilateration needs {MIN_SOURCES}")
+    return None
+
+
 def multilaterate(
     arrivals: Mapping[str, float],
     sigmas: Mapping[str, float],
@@ -95,45 +112,59 @@ def multilaterate(
 ) -> Emission | None:
     """Shooter position and emission time from arrival times at known positions (TDOA).
 
-    Solves ``t_a,i = t_e + |p_i - s| / c`` for the shooter ``s`` (as many
-    coordinates as the positions have) and ``t_e`` by weighted least squares.
-    Needs at least dimensions + 1 sources with positions (3 in the plane);
-    returns ``None`` with fewer or when the solve fails. With exactly
-    dimensions + 1 sources the residuals are zero by construction (no check).
+    Solves ``t_a,i = t_e + |p_i - s| / c`` for the shooter ``s`` and ``t_e`` by
+    weighted least squares (weights ``1 / sigma**2``). The shooter is solved in
+    the horizontal plane (x, y); when the positions have a height, the
+    shooter's is taken as the sources' mean height. Needs
+    :data:`MIN_SOURCES` (4) sources with positions: one more than the three
+    unknowns, so the residuals check the fit. Returns ``None`` with fewer or
+    when the solve fails (:func:`multilateration_problem` says why).
+
+    The uncertainties come from the Jacobian at the solution,
+    ``cov = (J^T W J)^-1``, scaled up by the reduced chi-square when it is
+    above 1: ``uncertainty_s`` is the emission time's sigma,
+    ``shooter_uncertainty_m`` the horizontal position's (``sqrt(var_x + var_y)``).
     """
     from scipy.optimize import least_squares
 
     names = [n for n in arrivals if n in positions]
-    if not names:
+    if multilateration_problem(arrivals, positions) is not None:
         return None
-    dim = min(len(positions[n]) for n in names)
-    if len(names) < dim + 1:
-        return None
-    p = np.array([tuple(positions[n])[:dim] for n in names], dtype=float)
+    p = np.array([tuple(positions[n])[:2] for n in names], dtype=float)
+    heights = [tuple(positions[n])[2] for n in names if len(positions[n]) > 2]
+    z0 = float(np.mean(heights)) if heights else None
+    dz = np.array([(tuple(positions[n])[2] - z0) if len(positions[n]) > 2 and z0 is not None else 0.0
+                   for n in names])
     t = np.array([arrivals[n] for n in names])
     sig = np.array([max(sigmas.get(n, 1e-3), 1e-5) for n in names])
     t_ref = float(t.min())
 
     def resid(v: np.ndarray) -> np.ndarray:
-        d = np.linalg.norm(p - v[:dim], axis=1)
-        return (t - t_ref - v[dim] - d / c) / sig
+        d = np.sqrt(np.sum((p - v[:2]) ** 2, axis=1) + dz**2)
+        return (t - t_ref - v[2] - d / c) / sig
 
-    start = np.append(p.mean(axis=0), -float(np.mean(np.linalg.norm(p - p.mean(axis=0), axis=1))) / c)
+    start = np.append(p[int(np.argmin(t))] + 0.01, -float(np.min(np.abs(dz)) if dz.size else 0.0) / c)
     try:
-        sol = least_squares(resid, start, method="lm" if len(names) > dim + 1 else "trf")
+        sol = least_squares(resid, start, method="lm")
     except (ValueError, np.linalg.LinAlgError):
         return None
-    if not sol.success:
+    if not sol.success or not np.all(np.isfinite(sol.x)):
         return None
-    shooter = sol.x[:dim]
-    d = np.linalg.norm(p - shooter, axis=1)
-    t_e = t_ref + float(sol.x[dim])
+    dof = len(names) - 3
+    chi2 = float(np.sum(sol.fun**2))
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(1.0, chi2 / dof)
+    except np.linalg.LinAlgError:
+        return None
+    shooter = sol.x[:2]
+    d = np.sqrt(np.sum((p - shooter) ** 2, axis=1) + dz**2)
+    t_e = t_ref + float(sol.x[2])
     est = t - d / c
-    w = 1.0 / sig**2
-    formal = float(1.0 / math.sqrt(np.sum(w)))
+    where = tuple(float(v) for v in shooter) + ((z0,) if z0 is not None else ())
     return Emission(
         t_e,
-        formal,
+        float(math.sqrt(max(cov[2, 2], 0.0))),
         {n: float(e - t_e) for n, e in zip(names, est, strict=True)},
-        tuple(float(v) for v in shooter),
+        where,
+        float(math.sqrt(max(cov[0, 0] + cov[1, 1], 0.0))),
     )

@@ -506,6 +506,54 @@ class Project:
                      action="anchor_removed", history_before={"anchor": number, **removed}, history_after=None)
         return removed
 
+    # -------------------------------------------------------------- positions
+    def set_position(self, group: str, name: str, position: Sequence[float] | None, *,
+                     author: str | None = None) -> tuple[float, ...] | None:
+        """Set (or with ``None`` clear) a position, metres, local east/north/up
+        (:mod:`timesync.project.positions`). ``group`` is ``"sources"`` (``name``
+        a source, by name, path or unique file name) or ``"sounds"`` (a sound
+        source such as ``"shooter"``). One history entry (``position_set``) when it changes.
+        """
+        from timesync.project.names import resolve_source
+        from timesync.project.positions import GROUPS, checked_position, section
+
+        if group not in GROUPS:
+            raise ProjectError(f"{self.label}: positions are of {' or '.join(GROUPS)}, not {group!r}")
+        if group == "sources":
+            name = resolve_source(self, name)
+        new = None if position is None else checked_position(position, name)
+        data = section(self.extra)
+        old = data[group].get(name)
+        if (None if old is None else list(old)) == (None if new is None else list(new)):
+            return new
+        if new is None:
+            data[group].pop(name, None)
+        else:
+            data[group][name] = list(new)
+        self.extra["positions"] = data
+        self._commit("positions_changed", f"positions.{group}.{name}", old, None if new is None else list(new),
+                     author or self.author, action="position_set")
+        return new
+
+    def correct_clock(self, name: str, clock: ClockMap, travel_bound_s: float, reason: str, *,
+                      constraints: Sequence[dict[str, Any]] | None = None, author: str | None = None) -> Source:
+        """Replace a source's clock, its sound-travel bound (s) and (optionally) its stored
+        constraints after a correction; one history entry (``clock_corrected``) with ``reason``."""
+        old = self.source(name)
+        extra = dict(old.extra)
+        before = {"clock": None if old.clock is None else old.clock.to_dict(),
+                  "travel_bound_s": extra.get("travel_bound_s")}
+        extra["travel_bound_s"] = float(travel_bound_s)
+        changes: dict[str, Any] = {"clock": clock, "reason": "", "extra": extra}
+        if constraints is not None:
+            changes["constraints"] = tuple(constraints)
+        new = replace(old, **changes)
+        self._replace_source(old, new)
+        after = {"clock": clock.to_dict(), "travel_bound_s": float(travel_bound_s), "reason": reason}
+        self._commit("clock_changed", old.name, old.clock, clock, author or self.author, action="clock_corrected",
+                     history_before=before, history_after=after)
+        return new
+
     def set_hash_status(self, name: str, status: str) -> Source:
         """Record the outcome of a hash check (emits ``source_changed``; no history, not dirty)."""
         old = self.source(name)
