@@ -156,7 +156,14 @@ def report(rows: list[dict], clocks: list[dict], meta: dict) -> str:
         "`visual` no sound but >= 3 shared flashes (half a frame), `visual-few` 1-2 flashes, `clock` only "
         "burned-in clocks (within the stated sigma), `unrelated` nothing (refused is right, any placement is "
         "wrong). *Off*: placed outside the tolerance but not confidently wrong; *confidently wrong*: error above "
-        "5 sigma and above 10 ms.",
+        "5 sigma and above 10 ms. Shared audible sound is the total time the shared scene sounds in both "
+        "recordings (after silent heads; in a sparse scene each impulse counts for at most 0.5 s). Each source is "
+        "scored against its partner (the source it shares most with) at the middle of its recording. A clock is "
+        "read when the reported value at local 0 is within 0.1 s of the truth of one of its steady stretches.",
+        "",
+        "Run: `python bench/bench_corpus.py` (`--quick`: eight short cases, one per family, nothing written; "
+        "`--rescore RUN` scores saved answers again). Cases are cached in `~/.cache/timesync-bench/corpus/` by "
+        "seed and generator version; `python bench/corpus.py` only builds them.",
     ]
     if wrong:
         lines += ["", "Confidently wrong answers:", ""]
@@ -165,15 +172,51 @@ def report(rows: list[dict], clocks: list[dict], meta: dict) -> str:
                 f"error {1000 * r['error_s']:+.1f} ms, sigma {1000 * r['sigma_s']:.1f} ms"
             lines.append(f"- seed {r['seed']} ({r['half']}, {r['family']}) {r['source']} vs {r['partner']}, "
                          f"{r['kind']}: {err}, method {r['method']}")
-    lines += ["", f"Build {meta['build_s']:.0f} s (cached cases reused: {meta['cached']}), run "
-              f"{meta['run_s']:.0f} s, {meta['machine']}; errors or timeouts: {meta['errors']}"
+    lines += ["", f"Build {meta['build_s']:.0f} s (summed over cases; cached cases reused: {meta['cached']}), "
+              f"run {meta['run_s']:.0f} s (timesync, summed), {meta['wall_s']:.0f} s wall in all (builds overlap "
+              f"the runs), {meta['machine']}; errors or timeouts: {meta['errors']}"
               + (f"; cases that failed to build (left out): {meta['failed']}" if meta["failed"] else "") + "."]
     return "\n".join(lines)
 
 
+def _run_all(seeds: list[int], args, runs: Path) -> tuple[list[dict], list[dict], dict]:
+    """Build the cases on ``args.jobs`` processes and run each as soon as it is built (in seed order)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from corpus.build import build_timed
+
+    rows, clocks = [], []
+    stats = {"failed": [], "build_s": 0.0, "run_s": 0.0, "errors": 0}
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        futures = {s: pool.submit(build_timed, (s, args.quick, str(CACHE))) for s in seeds}
+        for seed in seeds:
+            _, folder, took = futures[seed].result()
+            stats["build_s"] += took
+            if folder.startswith("FAILED"):
+                print(f"seed {seed:3d} not built, left out: {folder}", flush=True)
+                stats["failed"].append(seed)
+                continue
+            truth = json.loads((Path(folder) / "truth.json").read_text())
+            out = runs / f"seed-{seed:03d}.json"
+            if args.rescore:
+                answer, ran = json.loads(out.read_text()), 0.0
+            else:
+                answer, ran = run_case(Path(folder), out, args.timeout)
+                out.write_text(json.dumps(answer))
+            stats["run_s"] += ran
+            stats["errors"] += "error" in answer
+            r, c = score_case(truth, answer)
+            rows += r
+            clocks += c
+            outcome = " ".join(f"{x['source']}:{x['kind']}:{x['outcome']}" for x in r)
+            print(f"seed {seed:3d} {truth['family']:12s} build {took:6.1f} s run {ran:6.1f} s  {outcome}"
+                  + (f"  [{answer['error']}]" if "error" in answer else ""), flush=True)
+    return rows, clocks, stats
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build, run, score, print; write the RESULTS.md section unless ``--no-write``."""
-    from corpus.build import build_many, case_dir
+    from corpus.build import case_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS)
@@ -181,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="build processes")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per case")
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
+    ap.add_argument("--rescore", type=Path, help="score the answers saved in this run folder again (no run)")
     args = ap.parse_args(argv)
     missing = media_missing()
     if missing:
@@ -188,30 +232,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     seeds = corpus_seeds(args.seeds, args.quick)
     cached = sum((case_dir(s, args.quick) / "truth.json").exists() for s in seeds)
-    started = time.perf_counter()
-    folders = build_many(seeds, args.quick, args.jobs)
-    build_s = time.perf_counter() - started
-    runs = CACHE / "runs" / time.strftime("%Y%m%dT%H%M%S")
+    runs = args.rescore or CACHE / "runs" / time.strftime("%Y%m%dT%H%M%S")
     runs.mkdir(parents=True, exist_ok=True)
-    rows, clocks, errors, run_s = [], [], 0, 0.0
-    failed = [s for s in seeds if s not in folders]
-    for seed in seeds:
-        if seed not in folders:
-            print(f"seed {seed:3d} not built (see above): left out", flush=True)
-            continue
-        truth = json.loads((folders[seed] / "truth.json").read_text())
-        answer, took = run_case(folders[seed], runs / f"seed-{seed:03d}.json", args.timeout)
-        run_s += took
-        errors += "error" in answer
-        r, c = score_case(truth, answer)
-        rows += r
-        clocks += c
-        outcome = " ".join(f"{x['source']}:{x['kind']}:{x['outcome']}" for x in r)
-        print(f"seed {seed:3d} {truth['family']:12s} {took:6.1f} s  {outcome}"
-              + (f"  [{answer['error']}]" if "error" in answer else ""), flush=True)
+    started = time.perf_counter()
+    rows, clocks, stats = _run_all(seeds, args, runs)
+    meta = {"cases": len(seeds) - len(stats["failed"]), "failed": stats["failed"], "build_s": stats["build_s"],
+            "run_s": stats["run_s"], "wall_s": time.perf_counter() - started, "cached": cached,
+            "errors": stats["errors"], "machine": f"{os.cpu_count()} cores, shared with other work"}
+    if args.rescore and (runs / "meta.json").exists():  # the timings of the run that made the answers
+        meta = json.loads((runs / "meta.json").read_text())
+    (runs / "meta.json").write_text(json.dumps(meta))
     (runs / "rows.json").write_text(json.dumps({"sources": rows, "clocks": clocks}, indent=1))
-    meta = {"cases": len(seeds) - len(failed), "failed": failed, "build_s": build_s, "run_s": run_s, "cached": cached, "errors": errors,
-            "machine": f"{os.cpu_count()} cores, shared with other work"}
     text = report(rows, clocks, meta)
     print(text)
     if not args.no_write and not args.quick:

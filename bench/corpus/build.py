@@ -148,7 +148,8 @@ def render(plan: dict, folder: Path) -> dict:
             "sources": describe(plan, sources, audible)}
 
 
-def _build_one(args: tuple[int, bool, str]) -> tuple[int, str, float]:
+def build_timed(args: tuple[int, bool, str]) -> tuple[int, str, float]:
+    """``build_case`` of ``(seed, quick, root)``: ``(seed, folder or 'FAILED: why', seconds)``."""
     import time
 
     seed, quick, root = args
@@ -168,17 +169,18 @@ def build_many(seeds: list[int], quick: bool = False, jobs: int = 2, root: Path 
     out: dict[int, Path] = {}
     work = [(s, quick, str(root)) for s in seeds]
     if jobs <= 1:
-        results = map(_build_one, work)
+        results = map(build_timed, work)
         for seed, folder, took in results:
-            _keep(out, seed, folder, took, log)
+            keep(out, seed, folder, took, log)
         return out
     with ProcessPoolExecutor(jobs) as pool:
-        for seed, folder, took in pool.map(_build_one, work):
-            _keep(out, seed, folder, took, log)
+        for seed, folder, took in pool.map(build_timed, work):
+            keep(out, seed, folder, took, log)
     return out
 
 
-def _keep(out: dict, seed: int, folder: str, took: float, log) -> None:
+def keep(out: dict, seed: int, folder: str, took: float, log) -> None:
+    """Log one build; record its folder in ``out`` unless it failed."""
     log(f"case {seed:3d}: {folder} ({took:.1f} s)")
     if not folder.startswith("FAILED"):
         out[seed] = Path(folder)
