@@ -91,7 +91,7 @@ def _track(f: dict, plan: dict, worlds: dict, rng: np.random.Generator) -> np.nd
     return (x * float(rng.uniform(0.3, 0.9)) / peak).astype(np.float32)
 
 
-def _write_audio_file(base: Path, f: dict, x: np.ndarray, rng) -> list[tuple[str, float, int]]:
+def _write_audio_file(base: Path, f: dict, x: np.ndarray) -> list[tuple[str, float, int]]:
     """Write one recording (or its two parts); ``(name, local start in the recording, samples)`` of each."""
     a = f["audio"]
     ext = encode.EXTENSIONS[a["codec"]]
@@ -136,7 +136,7 @@ def render(plan: dict, folder: Path) -> dict:
         if f["type"] == "video":
             parts = [(_write_video_file(base, f, plan, x), 0.0, None)]
         else:
-            parts = _write_audio_file(base, f, x, rng)
+            parts = _write_audio_file(base, f, x)
         for name, local0, samples in parts:
             damaged = encode.damage(folder / name, rng) if f["corrupt"] else []
             sources.append({"name": name, "file": i, "local_in_recording_s": local0, "samples": samples,
