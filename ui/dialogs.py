@@ -42,6 +42,7 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "eaf": ("ELAN annotation file", ".eaf"),
     "mp4": ("synchronized grid video", ".mp4"),
     "html": ("HTML report", ".html"),
+    "pdf": ("PDF report (needs Chromium)", ".pdf"),
 }
 
 #: Default one-key shortcut of each default event type.
@@ -70,6 +71,7 @@ FORMAT_OPTIONS: dict[str, list[tuple[str, str, str, float, float, int]]] = {
             ("end", "to (shared s)", "float", -1e7, 1e7, 3), ("tile_width", "tile width (px)", "int", 0, 3840, 0),
             ("tile_height", "tile height (px)", "int", 0, 2160, 0), ("fps", "frame rate", "float", 0, 240, 3)],
     "html": [("thumb_side", "thumbnail size (px)", "int", 0, 1024, 0)],
+    "pdf": [("thumb_side", "thumbnail size (px)", "int", 0, 1024, 0)],
 }
 
 
