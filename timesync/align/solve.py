@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import KINDS, Constraint
+from timesync.align.device_clocks import mark_clock_only
 from timesync.clock import ClockMap
 
 __all__ = ["Solution", "solve", "OUTLIER_SIGMAS", "DISAGREE_SIGMAS", "RATE_PRIOR_SIGMA"]
@@ -79,6 +80,10 @@ class Solution:
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     chi2: float = 0.0
     dof: int = 0
+    #: Placed sources linked to the reference by device clocks only (overlay,
+    #: metadata): their uncertainty is at least the prior, their method says so
+    #: (:mod:`timesync.align.device_clocks`).
+    clock_only: list[str] = field(default_factory=list)
 
 
 def _component(reference: str, constraints: Iterable[Constraint]) -> set[str]:
@@ -299,6 +304,7 @@ def solve(
                         "from the joint solution (kept)",
                     }
                 )
+    mark_clock_only(sol, active)
     for name in names:
         if name not in sol.clocks:
             sol.unplaced[name] = "no evidence links it to the reference"
