@@ -24,11 +24,11 @@ method says :data:`UNVERIFIED`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = ["DEVICE_CLOCK_SIGMA_S", "DEVICE_CLOCK_KINDS", "UNVERIFIED", "clock_only_sources",
-           "mark_clock_only", "describe_duration"]
+           "mark_clock_only", "content_chi2", "describe_duration"]
 
 #: One sigma (s) of the difference of two devices' clocks (15 min); see the module docstring.
 DEVICE_CLOCK_SIGMA_S = 900.0
@@ -60,6 +60,19 @@ def mark_clock_only(sol: Any, constraints: Iterable[Any]) -> None:
         sol.clocks[name] = replace(clock, uncertainty_s=max(clock.uncertainty_s, DEVICE_CLOCK_SIGMA_S),
                                    method=f"{clock.method} ({UNVERIFIED})")
     sol.clock_only = names
+
+
+def content_chi2(norm_res: Any, owners: Sequence[Any], dof: int) -> tuple[float, int]:
+    """The solve's chi-square and degrees of freedom without the rows of device-clock constraints.
+
+    ``norm_res`` holds the normalised residual of each row, ``owners`` the
+    constraint of each row (None for a prior), ``dof`` the degrees of freedom of
+    all rows. Two devices' clocks an hour apart is a finding about the clocks,
+    not noise in the content measurements, so it must not widen their sigmas.
+    """
+    device = [o is not None and o.kind in DEVICE_CLOCK_KINDS for o in owners]
+    chi2 = float(sum(r * r for r, d in zip(norm_res, device, strict=True) if not d))
+    return chi2, dof - sum(device)
 
 
 def describe_duration(seconds: float) -> str:

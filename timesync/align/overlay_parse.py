@@ -39,6 +39,11 @@ _TIME = re.compile(
     r"(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})(?![0-9]))?"
 )
 
+#: A date and a time read without the space between them (``2024-11-0321:02:33``):
+#: OCR drops narrow gaps; a two-digit day or a four-digit year then runs into the hour.
+_GLUED = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})"
+                    r"([0-9]{1,2}\s?:\s?[0-9]{2}\s?:)")
+
 
 @dataclass(frozen=True)
 class ClockReading:
@@ -119,7 +124,7 @@ def parse_clock_text(text: str) -> ClockReading | None:
         None when no date or no time is found, or a field is out of range
         (month 13, minute 61...), which is how most misreads are rejected.
     """
-    clean = text.translate(_DASHES).strip()
+    clean = _GLUED.sub(r"\1 \2", text.translate(_DASHES).strip())
     date = _date(clean)
     if date is None:
         return None

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import KINDS, Constraint
-from timesync.align.device_clocks import mark_clock_only
+from timesync.align.device_clocks import DEVICE_CLOCK_KINDS, content_chi2, mark_clock_only
 from timesync.clock import ClockMap
 
 __all__ = ["Solution", "solve", "OUTLIER_SIGMAS", "DISAGREE_SIGMAS", "RATE_PRIOR_SIGMA"]
@@ -279,14 +279,16 @@ def solve(
         ncon = sum(1 for k in sys_.owner if k >= 0)
         sol.chi2 = float(np.sum(res**2))
         sol.dof = max(len(sys_.rows) - x.size, 0)
-        inflate = math.sqrt(sol.chi2 / sol.dof) if sol.dof > 0 and ncon > x.size // 2 else 1.0
+        # a device clock's error is a finding, not measurement noise: it does not inflate content sigmas
+        chi2, dof = content_chi2(res, [active[k] if k >= 0 else None for k in sys_.owner], sol.dof)
+        inflate = math.sqrt(chi2 / dof) if dof > 0 and ncon > x.size // 2 else 1.0
         inflate = max(inflate, 1.0)
         for name, i in sys_.index.items():
             mine = [c for c in active if name in (c.source, c.other)]
             times = [0.0, (durations or {}).get(name, 0.0)]
-            times += [
+            times += [  # where device clocks say they measured can be hours outside the recording
                 c.at_source_s if c.source == name else c.to_other(c.at_source_s)
-                for c in mine
+                for c in mine if c.kind not in DEVICE_CLOCK_KINDS
             ]
             unc = _source_uncertainty(cov, i, times) * inflate
             kinds = sorted({c.kind for c in mine}, key=KINDS.index)
