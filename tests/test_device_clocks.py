@@ -129,6 +129,10 @@ def test_content_overrides_clocks_an_hour_apart(cameras, result):
     found = {Path(f.source).stem: f for f in clock_errors(result)}
     assert found["camB"].error_s == pytest.approx(TRUTH["camB"][1], abs=0.3)
     assert found["camB"].sentence.startswith("camB.mp4's clock is 1 hour 0 minutes 2.0 s behind camA.mp4's")
+    # the audio is kept, the clocks' disagreement with it reported in hours and minutes
+    notes = [d["note"] for d in result.disagreements if set(d["kinds"]) == {"audio", "overlay"}]
+    assert notes and "1 h 0 min 2." in notes[0]
+    assert not result.dropped or all(d["constraint"]["kind"] in ("overlay", "metadata") for d in result.dropped)
 
 
 def test_clock_only_placement_is_labelled_and_honest(cameras, result):

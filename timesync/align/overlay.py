@@ -48,6 +48,7 @@ from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, UNVERIFIED
 from timesync.align.overlay_fit import TickFit, fit_ticks
 from timesync.align.overlay_parse import (
     ClockReading,
+    has_date,
     parse_clock_text,
     reading_seconds,
     resolve_date_order,
@@ -442,9 +443,10 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
         return None
     sigma = SYNCED_SIGMA_S if synced else OVERLAY_SIGMA_S
     mid = (a.fit.span_s[0] + a.fit.span_s[1]) / 2
+    dated = has_date(a.layout) and has_date(b.layout)
     return Constraint(
         source=a.name, other=b.name,
-        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero),
+        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero - _whole_days(a.fit.at_zero - b.fit.at_zero, dated)),
         uncertainty_s=math.hypot(sigma, a.fit.uncertainty_s, b.fit.uncertainty_s),
         kind="overlay", rate=a.fit.rate / b.fit.rate, score=float(min(a.fit.ticks, b.fit.ticks)),
         rate_uncertainty=None, at_source_s=mid,
@@ -455,8 +457,13 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
             "why_sigma": "the prior on two device clocks' difference: wrong by seconds to hours "
                          "(a daylight-saving slip is 1 h)",
             "at_local_zero": [a.at_local_zero(), b.at_local_zero()],
-        },
+        } | ({} if dated else {"date": "a clock shows no date: the day nearest the other clock's was taken"}),
     )
+
+
+def _whole_days(difference_s: float, dated: bool) -> float:
+    """The whole days (s) to take off a difference of two clocks when one shows no date (0 when both do)."""
+    return 0.0 if dated else 86400.0 * round(difference_s / 86400.0)
 
 
 def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 2.0) -> str | None:
@@ -605,6 +612,7 @@ def clock_error(name: str, clock: ClockMap, overlay: dict[str, Any],
         caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
     at = clock.to_shared(0.0)  # shared time of this source's local 0
     error = (zero + rate * clock.to_local(at)) - (base_zero + base_rate * base_clock.to_local(at))
+    error -= _whole_days(error, all(o.get("layout") is None or has_date(o["layout"]) for o in (overlay, base_overlay)))
     sigma = math.sqrt(unc**2 + base_unc**2 + clock.uncertainty_s**2 + base_clock.uncertainty_s**2)
     file, other = Path(name).name, Path(base_name).name
     unverified = [Path(n).name for n, c in ((name, clock), (base_name, base_clock)) if UNVERIFIED in c.method]

@@ -31,7 +31,12 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import KINDS, Constraint
-from timesync.align.device_clocks import DEVICE_CLOCK_KINDS, content_chi2, mark_clock_only
+from timesync.align.device_clocks import (
+    DEVICE_CLOCK_KINDS,
+    content_chi2,
+    describe_duration,
+    mark_clock_only,
+)
 from timesync.clock import ClockMap
 
 __all__ = ["Solution", "solve", "OUTLIER_SIGMAS", "DISAGREE_SIGMAS", "RATE_PRIOR_SIGMA"]
@@ -206,11 +211,16 @@ def _disagreements(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
                         "kinds": [c.kind, d.kind],
                         "difference_s": diff,
                         "sigmas": abs(diff) / sig,
-                        "note": f"{d.kind} and {c.kind} evidence differ by {diff * 1e3:.1f} ms "
+                        "note": f"{d.kind} and {c.kind} evidence differ by {_amount(diff)} "
                         f"({abs(diff) / sig:.1f} sigma) between {c.source} and {c.other}",
                     }
                 )
     return out
+
+
+def _amount(diff: float) -> str:
+    """A difference (s) in ms, or in h/min/s from a minute up (device clocks an hour apart)."""
+    return f"{diff * 1e3:.1f} ms" if abs(diff) < 60 else ("-" if diff < 0 else "+") + describe_duration(diff)
 
 
 def _source_uncertainty(cov: np.ndarray, i: int, times: Iterable[float]) -> float:
