@@ -196,3 +196,20 @@ def test_date_and_time_read_without_the_space_between(text, iso):
 
     reading = parse_clock_text(text)
     assert reading is not None and reading.value.isoformat() == iso
+
+
+def test_unset_clocks_place_nothing(tmp_path):
+    """A creation_time from a clock never set (1970) gives no constraint, and the note says why."""
+    from types import SimpleNamespace
+
+    from tests.media_factory import make_video
+    from timesync.align.metadata import find_constraints as metadata_constraints
+    from timesync.media import probe
+
+    a = make_video(tmp_path / "a.mp4", n_frames=25, fps=Fraction(25), size=(64, 48),
+                   metadata={"creation_time": "2024-05-17T21:02:33.000000Z"})
+    b = make_video(tmp_path / "b.mp4", n_frames=25, fps=Fraction(25), size=(64, 48),
+                   metadata={"creation_time": "1970-01-01T00:00:07.000000Z"})
+    report = metadata_constraints([SimpleNamespace(name=str(p), path=p, info=probe(p)) for p in (a, b)])
+    assert report.constraints == []
+    assert "never set" in report.notes[str(b)] and "1970-01-01" in report.notes[str(b)]

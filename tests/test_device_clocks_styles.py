@@ -48,7 +48,7 @@ def _lines(style: str, value: datetime, frame: int) -> list[str]:
     return [value.astimezone(EAST).strftime("%Y-%m-%d %H:%M:%S") + " -0500  AXON X81234567"]
 
 
-def _write(path: Path, style: str, jump: tuple[float, float] | None = None) -> Path:
+def _write(path: Path, style: str, jump: tuple[float, float] | None = None, start: datetime = T0) -> Path:
     """A clip whose clock shows ``T0 + t`` (UTC; the body cam in -05:00) plus ``jump`` after its time."""
     import av
     import cv2
@@ -62,7 +62,7 @@ def _write(path: Path, style: str, jump: tuple[float, float] | None = None) -> P
             x = np.linspace(0, 6, SIZE[0])[None, :] + 0.03 * i
             grey = (60 + 40 * np.sin(x + np.linspace(0, 4, SIZE[1])[:, None])).astype(np.uint8)
             image = np.stack([grey, grey, grey], -1)
-            value = T0 + timedelta(seconds=t + (jump[1] if jump and t >= jump[0] else 0.0))
+            value = start + timedelta(seconds=t + (jump[1] if jump and t >= jump[0] else 0.0))
             if style != "bodycam" and style != "airborne":
                 value = value.replace(tzinfo=None)
             layer = image.copy()
@@ -130,3 +130,17 @@ def test_undated_clock_compared_with_a_dated_one(clocks):
     found = clock_error(air.name, ClockMap(0.0, 1.0, 0.001, "audio"), air.finding(),
                         cam.name, ClockMap(0.0, 1.0, 0.0, "reference"), cam.finding())
     assert abs(found.error_s) < 0.1 and "agrees" in found.sentence
+
+
+def test_unset_burned_in_clock_places_nothing(tmp_path, clocks):
+    """A body cam whose clock was never set (it reads 2000-01-01) gives no overlay constraint."""
+    from types import SimpleNamespace
+
+    from timesync.align.overlay import find_constraints
+    from timesync.media import probe
+
+    unset = _write(tmp_path / "unset.mp4", "bodycam", start=datetime(2000, 1, 1, 5, 0, 3, 370000, tzinfo=UTC))
+    good = Path(clocks["bodycam"].name)
+    report = find_constraints([SimpleNamespace(name=str(p), path=str(p), info=probe(p)) for p in (good, unset)])
+    assert report.constraints == []
+    assert "never set" in report.notes[str(unset)] and "2000-01-01" in report.notes[str(unset)]

@@ -11,10 +11,12 @@ Which errors the prior covers (a source placed by device clocks only is within
 5 sigma, 75 min, of the truth): drift and hand setting (seconds to minutes),
 and one daylight-saving slip (1 h) plus up to 15 min of drift. Which it does
 not: a clock in another zone than the other device's (several hours), a 12-hour
-AM/PM slip, an unset clock (1970, 2000): such a placement is still labelled
-:data:`UNVERIFIED`, and content evidence (audio, flashes, anchors) overrides it
+AM/PM slip: such a placement is still labelled :data:`UNVERIFIED`, and content evidence (audio, flashes, anchors) overrides it
 whatever its size (content sigmas are milliseconds; a device-clock constraint
 more than 5 sigma off is dropped as the outlier, the weaker kind).
+
+A clock that reads a date before :data:`UNSET_BEFORE_YEAR` (1904, 1970, 2000:
+never set) gives no constraint at all; the aligner's note says so.
 
 A source that only device-clock constraints link to the reference keeps at
 least :data:`DEVICE_CLOCK_SIGMA_S` of uncertainty (an overlay and a tag of the
@@ -28,7 +30,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = ["DEVICE_CLOCK_SIGMA_S", "DEVICE_CLOCK_KINDS", "UNVERIFIED", "clock_only_sources",
-           "mark_clock_only", "content_chi2", "describe_duration"]
+           "mark_clock_only", "content_chi2", "describe_duration",
+           "unset_clock", "UNSET_BEFORE_YEAR"]
 
 #: One sigma (s) of the difference of two devices' clocks (15 min); see the module docstring.
 DEVICE_CLOCK_SIGMA_S = 900.0
@@ -73,6 +76,16 @@ def content_chi2(norm_res: Any, owners: Sequence[Any], dof: int) -> tuple[float,
     device = [o is not None and o.kind in DEVICE_CLOCK_KINDS for o in owners]
     chi2 = float(sum(r * r for r, d in zip(norm_res, device, strict=True) if not d))
     return chi2, dof - sum(device)
+
+
+#: A clock that shows a date before this year was never set (it counts from 1904,
+#: 1970, 2000 or the like): it places nothing.
+UNSET_BEFORE_YEAR = 2001
+
+
+def unset_clock(value: Any) -> bool:
+    """True when a datetime ``value`` (a tag or a dated overlay reading) is from a clock never set."""
+    return getattr(value, "year", UNSET_BEFORE_YEAR) < UNSET_BEFORE_YEAR
 
 
 def describe_duration(seconds: float) -> str:

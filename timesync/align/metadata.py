@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint
-from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
 
 __all__ = ["timecode_seconds", "find_constraints", "prior", "METADATA_SIGMA_S", "NO_METADATA"]
 
@@ -111,7 +111,9 @@ def _facts(src: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {"name": src.name, "duration": float(getattr(info, "duration_s", 0.0) or 0.0),
                              "creation_time": None, "timecode": None, "zoned": False}
     created = getattr(tags, "creation_time", None) if tags is not None else None
-    if isinstance(created, datetime):
+    if isinstance(created, datetime) and unset_clock(created):
+        facts["unset"] = f"creation_time {created.isoformat()} is from a clock never set (not used)"
+    elif isinstance(created, datetime):
         facts["creation_time"], facts["zoned"] = _creation_seconds(created)
         facts["creation_time_text"] = created.isoformat()
     timecode = getattr(tags, "timecode", None) if tags is not None else None
@@ -164,7 +166,7 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         f = _facts(src)
         if f["creation_time"] is None and f["timecode"] is None:
-            report.notes[src.name] = NO_METADATA
+            report.notes[src.name] = f.get("unset", NO_METADATA)
             continue
         report.findings[src.name] = {"metadata": {k: f[k + "_text"] for k in ("creation_time", "timecode")
                                                   if f.get(k) is not None}}

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
-from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, UNVERIFIED
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, UNVERIFIED, unset_clock
 from timesync.align.overlay_fit import TickFit, fit_ticks
 from timesync.align.overlay_parse import (
     ClockReading,
@@ -154,6 +154,10 @@ class OverlayClock:
             data["jumps"] = [{"at_local_s": round(j.at_local_s, 3), "jump_s": round(j.jump_s, 3)}
                              for j in self.fit.jumps]
         return data
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
 
 
 def format_clock_value(seconds: float, zone: timezone | None) -> str:
@@ -526,6 +530,10 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         if clock.note:
             report.notes[src.name] = clock.note
+        if clock.fit is not None and has_date(clock.layout) and unset_clock(_utc(clock.fit.at_zero)):
+            report.notes[src.name] = (f"the burned-in clock reads {clock.at_local_zero()}: a clock never set "
+                                      "(not used to place it)")
+            continue
         if clock.fit is not None:
             finding = clock.finding()
             marks = creation_time_marks(clock, info)
