@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.media_factory import make_video
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S
 from timesync.align.metadata import (
     METADATA_SIGMA_S,
     NO_METADATA,
@@ -57,7 +58,9 @@ def test_creation_time_constraint(tagged):
     assert con.offset_s == pytest.approx(-7.0)  # b started 7 s after a: t_b = t_a - 7
     hyp = con.evidence["hypotheses_s"]
     assert hyp["both stamp the end"] == pytest.approx(-7.0 + 1.0)  # durations 1 s and 2 s
-    assert con.uncertainty_s == pytest.approx((METADATA_SIGMA_S**2 + 0.5**2) ** 0.5)
+    # the measurement, then the prior on two device clocks' difference (issue 12)
+    assert con.evidence["measured_sigma_s"] == pytest.approx((METADATA_SIGMA_S**2 + 0.5**2) ** 0.5, abs=1e-3)
+    assert con.uncertainty_s == pytest.approx((METADATA_SIGMA_S**2 + 0.5**2 + DEVICE_CLOCK_SIGMA_S**2) ** 0.5)
     assert con.rate_uncertainty is None
     assert report.findings[str(a)]["metadata"]["creation_time"].startswith("2024-05-17T21:02:33")
 

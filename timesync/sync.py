@@ -30,6 +30,7 @@ from typing import Any
 
 from timesync import __version__
 from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.device_clocks import UNVERIFIED
 from timesync.clock import ClockMap
 from timesync.errors import MediaError, TimesyncError
 from timesync.media.probe import summarize
@@ -412,6 +413,8 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
         res.aligned = True
         res.clock = sol.clocks[name]
         res.travel_bound_s = sol.travel_bounds.get(name, 0.0)
+        if name in sol.clock_only:  # its method says so too (timesync.align.device_clocks)
+            res.reason = UNVERIFIED
     else:
         why = "; ".join(f"{m}: {n}" for m, n in notes.items())
         res.reason = f"{sol.unplaced.get(name, 'not placed')}" + (f" ({why})" if why else "")

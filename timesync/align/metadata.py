@@ -5,13 +5,20 @@ mark the start of recording on clocks that agree, ``C_a - C_b`` seconds apart:
 ``t_b = (C_a - C_b) + t_a``. Neither is certain: device clocks are wrong by
 seconds (and by hours when a zone is wrong), tags are often whole seconds, and
 some devices stamp the *end* of the recording (when the file is finalized)
-rather than its start. The constraint therefore carries
+rather than its start. The measurement therefore carries
 :data:`METADATA_SIGMA_S` (2 s) combined with half the difference between the
 start and end hypotheses (which is the difference of the two durations when
 both devices stamp the end); both hypotheses are kept in ``evidence``.
 Timecode tags (``HH:MM:SS:FF``, ``;`` for drop-frame) relate two files the
-same way. These constraints narrow searches and place sources nothing else can;
-any stronger evidence overrides them in the solve.
+same way.
+
+The constraints handed to the solve (:func:`find_constraints`) add the prior on
+two device clocks' difference (:data:`~timesync.align.device_clocks.DEVICE_CLOCK_SIGMA_S`,
+15 min): the tags are never trusted blindly, a source they alone place is
+labelled unverified, and any content evidence overrides them. :func:`prior`,
+which only narrows the searches of other aligners (a narrowed search confirms
+the best fit over all offsets, never picks a weaker one), states the
+measurement sigma alone: the hypothesis "both clocks are right".
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from fractions import Fraction
 from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
 
 __all__ = ["timecode_seconds", "find_constraints", "prior", "METADATA_SIGMA_S", "NO_METADATA"]
 
@@ -66,8 +74,12 @@ def _creation_seconds(value: datetime) -> tuple[float, bool]:
     return reading_seconds(value), value.tzinfo is not None
 
 
-def _pair(a: dict[str, Any], b: dict[str, Any], key: str) -> Constraint | None:
-    """The constraint from tag ``key`` ('creation_time' or 'timecode') of sources a and b."""
+def _pair(a: dict[str, Any], b: dict[str, Any], key: str, *, device_prior: bool = True) -> Constraint | None:
+    """The constraint from tag ``key`` ('creation_time' or 'timecode') of sources a and b.
+
+    With ``device_prior`` its sigma includes the device-clock prior; without, the
+    measurement sigma alone (to narrow a search).
+    """
     if a.get(key) is None or b.get(key) is None:
         return None
     if key == "creation_time" and a["zoned"] != b["zoned"]:
@@ -78,14 +90,18 @@ def _pair(a: dict[str, Any], b: dict[str, Any], key: str) -> Constraint | None:
     end = (a[key] - a["duration"]) - (b[key] - b["duration"])
     hypotheses = {"both stamp the start": start, "both stamp the end": end}
     sigma = math.hypot(METADATA_SIGMA_S, (end - start) / 2) if key == "creation_time" else METADATA_SIGMA_S
+    measured = sigma
+    if device_prior:
+        sigma = math.hypot(sigma, DEVICE_CLOCK_SIGMA_S)
     return Constraint(
         source=a["name"], other=b["name"], offset_s=start, uncertainty_s=sigma, kind="metadata",
         rate=1.0, score=1.0, rate_uncertainty=None, at_source_s=a["duration"] / 2,
         evidence={"tag": key, "values": [a[f"{key}_text"], b[f"{key}_text"]],
                   "hypotheses_s": {k: round(v, 6) for k, v in hypotheses.items()},
-                  "sigma_s": round(sigma, 3),
-                  "why_sigma": "device clocks are wrong by seconds; tags are often whole seconds; some "
-                               "devices stamp the end of the recording instead of its start"},
+                  "sigma_s": round(sigma, 3), "measured_sigma_s": round(measured, 3),
+                  "why_sigma": "tags are often whole seconds; some devices stamp the end of the recording "
+                               "instead of its start" + ("; the prior on two device clocks' difference "
+                                                         "(wrong by seconds to hours)" if device_prior else "")},
     )
 
 
@@ -95,7 +111,9 @@ def _facts(src: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {"name": src.name, "duration": float(getattr(info, "duration_s", 0.0) or 0.0),
                              "creation_time": None, "timecode": None, "zoned": False}
     created = getattr(tags, "creation_time", None) if tags is not None else None
-    if isinstance(created, datetime):
+    if isinstance(created, datetime) and unset_clock(created):
+        facts["unset"] = f"creation_time {created.isoformat()} is from a clock never set (not used)"
+    elif isinstance(created, datetime):
         facts["creation_time"], facts["zoned"] = _creation_seconds(created)
         facts["creation_time_text"] = created.isoformat()
     timecode = getattr(tags, "timecode", None) if tags is not None else None
@@ -112,13 +130,15 @@ def prior(a: Any, b: Any) -> Constraint | None:
 
     Returns the metadata constraint with ``source = b``, ``other = a``
     (``t_a = offset_s + t_b``, seconds), from creation_time if both files carry
-    comparable ones, else from timecode. Used to narrow other searches.
+    comparable ones, else from timecode. Used to narrow other searches: its
+    sigma is the measurement's alone (both clocks assumed right), without the
+    device-clock prior the solve's constraints carry.
     """
     if getattr(a, "info", None) is None or getattr(b, "info", None) is None:
         return None
     fa, fb = _facts(a), _facts(b)
     for key in ("creation_time", "timecode"):
-        constraint = _pair(fb, fa, key)
+        constraint = _pair(fb, fa, key, device_prior=False)
         if constraint is not None:
             return constraint
     return None
@@ -146,7 +166,7 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         f = _facts(src)
         if f["creation_time"] is None and f["timecode"] is None:
-            report.notes[src.name] = NO_METADATA
+            report.notes[src.name] = f.get("unset", NO_METADATA)
             continue
         report.findings[src.name] = {"metadata": {k: f[k + "_text"] for k in ("creation_time", "timecode")
                                                   if f.get(k) is not None}}

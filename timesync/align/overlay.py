@@ -24,8 +24,9 @@ the flash detector needs.
 The finding (``findings[name]["overlay_clock"]``) is what the device's clock
 read at the file's local time 0. Device clocks are wrong by seconds to hours,
 so two overlays relate two sources only weakly: constraints of kind
-``"overlay"`` carry :data:`OVERLAY_SIGMA_S` (30 s) unless the caller states
-that the clocks were synchronized. Once the sources are aligned by stronger
+``"overlay"`` carry :data:`OVERLAY_SIGMA_S` (the device-clock prior, 15 min:
+:mod:`timesync.align.device_clocks`) unless the caller states that the clocks
+were synchronized. Once the sources are aligned by stronger
 evidence, :func:`clock_error` states a device's clock error relative to
 another's (over a whole alignment: :func:`timesync.workflow.clock_errors`).
 """
@@ -43,9 +44,11 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, UNVERIFIED, unset_clock
 from timesync.align.overlay_fit import TickFit, fit_ticks
 from timesync.align.overlay_parse import (
     ClockReading,
+    has_date,
     parse_clock_text,
     reading_seconds,
     resolve_date_order,
@@ -66,9 +69,10 @@ __all__ = [
     "NO_OVERLAY",
 ]
 
-#: One sigma (s) of an offset taken from two devices' overlay clocks: device
-#: clocks are routinely wrong by seconds (and by hours when a zone is wrong).
-OVERLAY_SIGMA_S = 30.0
+#: One sigma (s) of an offset taken from two devices' overlay clocks: the prior
+#: on two device clocks' difference (15 min; which errors it covers:
+#: :mod:`timesync.align.device_clocks`).
+OVERLAY_SIGMA_S = DEVICE_CLOCK_SIGMA_S
 #: One sigma (s) when the caller states the device clocks were synchronized.
 SYNCED_SIGMA_S = 0.5
 #: The note of a source with no clock overlay that could be read.
@@ -150,6 +154,10 @@ class OverlayClock:
             data["jumps"] = [{"at_local_s": round(j.at_local_s, 3), "jump_s": round(j.jump_s, 3)}
                              for j in self.fit.jumps]
         return data
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
 
 
 def format_clock_value(seconds: float, zone: timezone | None) -> str:
@@ -432,16 +440,17 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
 
     If both clocks told the same wall time, ``t_b = (Z_a - Z_b)/r_b + (r_a/r_b) t_a``
     (``Z`` the reading at local 0, ``r`` the overlay rate). Device clocks are
-    wrong by seconds or hours, so the offset carries :data:`OVERLAY_SIGMA_S`
-    unless ``synced``. None when either clock is unread or only one shows a zone.
+    wrong by seconds to hours, so the offset carries :data:`OVERLAY_SIGMA_S`
+    (the device-clock prior, 15 min) unless ``synced``. None when either clock is unread or only one shows a zone.
     """
     if a.fit is None or b.fit is None or (a.zone is None) != (b.zone is None):
         return None
     sigma = SYNCED_SIGMA_S if synced else OVERLAY_SIGMA_S
     mid = (a.fit.span_s[0] + a.fit.span_s[1]) / 2
+    dated = has_date(a.layout) and has_date(b.layout)
     return Constraint(
         source=a.name, other=b.name,
-        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero),
+        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero - _whole_days(a.fit.at_zero - b.fit.at_zero, dated)),
         uncertainty_s=math.hypot(sigma, a.fit.uncertainty_s, b.fit.uncertainty_s),
         kind="overlay", rate=a.fit.rate / b.fit.rate, score=float(min(a.fit.ticks, b.fit.ticks)),
         rate_uncertainty=None, at_source_s=mid,
@@ -449,10 +458,16 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
             "assumes": "both device clocks told the same time" if not synced else
                        "the caller states the device clocks were synchronized",
             "sigma_s": sigma,
-            "why_sigma": "device clocks are routinely wrong by seconds, sometimes hours",
+            "why_sigma": "the prior on two device clocks' difference: wrong by seconds to hours "
+                         "(a daylight-saving slip is 1 h)",
             "at_local_zero": [a.at_local_zero(), b.at_local_zero()],
-        },
+        } | ({} if dated else {"date": "a clock shows no date: the day nearest the other clock's was taken"}),
     )
+
+
+def _whole_days(difference_s: float, dated: bool) -> float:
+    """The whole days (s) to take off a difference of two clocks when one shows no date (0 when both do)."""
+    return 0.0 if dated else 86400.0 * round(difference_s / 86400.0)
 
 
 def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 2.0) -> str | None:
@@ -515,6 +530,10 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         if clock.note:
             report.notes[src.name] = clock.note
+        if clock.fit is not None and has_date(clock.layout) and unset_clock(_utc(clock.fit.at_zero)):
+            report.notes[src.name] = (f"the burned-in clock reads {clock.at_local_zero()}: a clock never set "
+                                      "(not used to place it)")
+            continue
         if clock.fit is not None:
             finding = clock.finding()
             marks = creation_time_marks(clock, info)
@@ -601,9 +620,14 @@ def clock_error(name: str, clock: ClockMap, overlay: dict[str, Any],
         caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
     at = clock.to_shared(0.0)  # shared time of this source's local 0
     error = (zero + rate * clock.to_local(at)) - (base_zero + base_rate * base_clock.to_local(at))
+    error -= _whole_days(error, all(o.get("layout") is None or has_date(o["layout"]) for o in (overlay, base_overlay)))
     sigma = math.sqrt(unc**2 + base_unc**2 + clock.uncertainty_s**2 + base_clock.uncertainty_s**2)
     file, other = Path(name).name, Path(base_name).name
-    if abs(error) < max(2 * sigma, 0.0005):
+    unverified = [Path(n).name for n, c in ((name, clock), (base_name, base_clock)) if UNVERIFIED in c.method]
+    if unverified:  # placed by its clock: comparing the clocks would only read the placement back
+        sentence = (f"{file}'s clock cannot be checked against {other}'s: {unverified[0]} is "
+                    f"{UNVERIFIED}")
+    elif abs(error) < max(2 * sigma, 0.0005):
         sentence = f"{file}'s clock agrees with {other}'s (difference {error:+.3f} s ± {sigma:.3f} s{caveat})"
     else:
         way = "ahead of" if error > 0 else "behind"

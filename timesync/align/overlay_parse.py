@@ -10,7 +10,10 @@ it was written in, and the zone if one is shown. Supported layouts:
   order from all readings of a file or reports it as ambiguous;
 * times ``HH:MM:SS`` (24 h) or ``hh:mm:ss AM/PM`` (12 h), fractional seconds
   ``HH:MM:SS.fff`` where shown;
-* a trailing zone ``Z``, ``UTC``, ``GMT``, ``+HH:MM``, ``-HHMM``.
+* a trailing zone ``Z``, ``UTC``, ``GMT``, ``+HH:MM``, ``-HHMM``;
+* no date at all only as airborne overlays show it, ``HH:MM:SS.t Z`` (tenths and
+  a zone, among latitude/longitude and altitude/heading text): dated 1970-01-01,
+  its date left relative (:func:`has_date`).
 
 Common OCR confusions inside the digits (``O`` for 0, ``l``/``I`` for 1...)
 are mended only where the date/time pattern needs a digit.
@@ -22,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds"]
+__all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds", "has_date"]
 
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
                             "i": "1", "Z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "g": "9"})
@@ -38,6 +41,11 @@ _TIME = re.compile(
     r"(?:\s*([AaPp])\.?\s?[Mm]\.?)?"
     r"(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})(?![0-9]))?"
 )
+
+#: A date and a time read without the space between them (``2024-11-0321:02:33``):
+#: OCR drops narrow gaps; a two-digit day or a four-digit year then runs into the hour.
+_GLUED = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})"
+                    r"([0-9]{1,2}\s?:\s?[0-9]{2}\s?:)")
 
 
 @dataclass(frozen=True)
@@ -119,14 +127,12 @@ def parse_clock_text(text: str) -> ClockReading | None:
         None when no date or no time is found, or a field is out of range
         (month 13, minute 61...), which is how most misreads are rejected.
     """
-    clean = text.translate(_DASHES).strip()
+    clean = _GLUED.sub(r"\1 \2", text.translate(_DASHES).strip())
     date = _date(clean)
-    if date is None:
-        return None
-    (year, month, day), date_layout, ambiguous = date
-    tmatch = _TIME.search(clean)
+    tmatch = _TIME.search(clean) if date is not None else _time_only(clean)
     if tmatch is None:
         return None
+    (year, month, day), date_layout, ambiguous = date or ((1970, 1, 1), "", None)
     hour, minute, second = (int(_digits(tmatch[i])) for i in (1, 2, 3))
     frac_text, ampm, zone_text = tmatch[4], tmatch[5], tmatch[6]
     time_layout = "HH:MM:SS"
@@ -149,8 +155,29 @@ def parse_clock_text(text: str) -> ClockReading | None:
         return None
     if not 1970 <= year <= 2100:
         return None
-    layout = f"{date_layout} {time_layout}" + (f" {zone_text}" if zone_text else "")
+    layout = f"{date_layout} {time_layout}".strip() + (f" {zone_text}" if zone_text else "")
     return ClockReading(value, layout, ambiguous, bool(frac_text), text)
+
+
+def _time_only(clean: str) -> re.Match[str] | None:
+    """The time of an overlay that shows no date: only ``HH:MM:SS.t`` with a zone (``Z``).
+
+    Airborne overlays show the time with tenths and ``Z`` on a line of its own,
+    latitude/longitude and altitude/heading on the lines around it; a bare
+    ``HH:MM:SS`` (or a ``DD:MM:SS.s`` coordinate without a zone) is not taken
+    for a clock. The reading is dated 1970-01-01 (:func:`has_date` is False):
+    its date is left relative, and comparisons with another clock take the day
+    nearest to that clock's (within 12 h).
+    """
+    for match in _TIME.finditer(clean):
+        if match[4] and match[6] and not match[5]:
+            return match
+    return None
+
+
+def has_date(layout: str | None) -> bool:
+    """True when an overlay ``layout`` shows a date (False: time of day only, date left relative)."""
+    return bool(layout) and "YYYY" in layout
 
 
 def resolve_date_order(readings: list[ClockReading]) -> tuple[list[ClockReading], str | None]:

@@ -39,6 +39,12 @@ from typing import Any
 import numpy as np
 
 from timesync.align.constraints import KINDS, Constraint
+from timesync.align.device_clocks import (
+    DEVICE_CLOCK_KINDS,
+    content_chi2,
+    describe_duration,
+    mark_clock_only,
+)
 from timesync.clock import ClockMap
 
 __all__ = ["Solution", "solve", "OUTLIER_SIGMAS", "DISAGREE_SIGMAS", "RATE_PRIOR_SIGMA"]
@@ -92,6 +98,10 @@ class Solution:
     chi2: float = 0.0
     dof: int = 0
     travel_bounds: dict[str, float] = field(default_factory=dict)
+    #: Placed sources linked to the reference by device clocks only (overlay,
+    #: metadata): their uncertainty is at least the prior, their method says so
+    #: (:mod:`timesync.align.device_clocks`).
+    clock_only: list[str] = field(default_factory=list)
 
 
 def _component(reference: str, constraints: Iterable[Constraint]) -> set[str]:
@@ -214,7 +224,7 @@ def _disagreements(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
                         "kinds": [c.kind, d.kind],
                         "difference_s": diff,
                         "sigmas": abs(diff) / sig,
-                        "note": f"{d.kind} and {c.kind} evidence differ by {diff * 1e3:.1f} ms "
+                        "note": f"{d.kind} and {c.kind} evidence differ by {_amount(diff)} "
                         f"({abs(diff) / sig:.1f} sigma) between {c.source} and {c.other}",
                     }
                 )
@@ -239,6 +249,11 @@ def _travel_bounds(sys_: _System, active: Sequence[Constraint], times: Mapping[s
         go, gr = gain[2 * i, cols], gain[2 * i + 1, cols]
         out[name] = max(float(np.sum(np.abs(go + t * gr) * bounds)) for t in times.get(name, [0.0]))
     return out
+
+
+def _amount(diff: float) -> str:
+    """A difference (s) in ms, or in h/min/s from a minute up (device clocks an hour apart)."""
+    return f"{diff * 1e3:.1f} ms" if abs(diff) < 60 else ("-" if diff < 0 else "+") + describe_duration(diff)
 
 
 def _source_uncertainty(cov: np.ndarray, i: int, times: Iterable[float]) -> float:
@@ -309,14 +324,16 @@ def solve(
         all_times: dict[str, list[float]] = {}
         sol.chi2 = float(np.sum(res**2))
         sol.dof = max(len(sys_.rows) - x.size, 0)
-        inflate = math.sqrt(sol.chi2 / sol.dof) if sol.dof > 0 and ncon > x.size // 2 else 1.0
+        # a device clock's error is a finding, not measurement noise: it does not inflate content sigmas
+        chi2, dof = content_chi2(res, [active[k] if k >= 0 else None for k in sys_.owner], sol.dof)
+        inflate = math.sqrt(chi2 / dof) if dof > 0 and ncon > x.size // 2 else 1.0
         inflate = max(inflate, 1.0)
         for name, i in sys_.index.items():
             mine = [c for c in active if name in (c.source, c.other)]
             times = [0.0, (durations or {}).get(name, 0.0)]
-            times += [
+            times += [  # where device clocks say they measured can be hours outside the recording
                 c.at_source_s if c.source == name else c.to_other(c.at_source_s)
-                for c in mine
+                for c in mine if c.kind not in DEVICE_CLOCK_KINDS
             ]
             all_times[name] = times
             unc = _source_uncertainty(cov, i, times) * inflate
@@ -336,6 +353,7 @@ def solve(
                         "from the joint solution (kept)",
                     }
                 )
+    mark_clock_only(sol, active)
     for name in names:
         if name not in sol.clocks:
             sol.unplaced[name] = "no evidence links it to the reference"
