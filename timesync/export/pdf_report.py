@@ -7,8 +7,11 @@ sentence saying so (the HTML report prints the same from any browser). The
 report's print CSS lays out the A4 pages; Chromium's own header and footer
 are off. Chromium stamps the PDF with the time it was made: both dates
 (``/CreationDate``, ``/ModDate``) are rewritten, in place and at the same
-length, to the project's last change, so a repeated export is byte-identical
-for the same Chromium.
+length, to the project's last change. Chromium waits for every compositor
+stage and a virtual-time budget before printing; a repeated export then gives
+the same pages, links and dates, and here the same bytes, though Chromium does
+not promise identical bytes (one loaded test run gave two PDFs differing in one
+digit). The HTML report is the byte-identical form.
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ def chromium_args(exe: str, profile: Path) -> list[str]:
     """Headless Chromium with no network chatter, sandbox off (it runs as root in CI), a fresh profile."""
     return [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-            "--hide-scrollbars", f"--user-data-dir={profile}"]
+            "--hide-scrollbars", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=30000",
+            f"--user-data-dir={profile}"]
 
 
 def _stamp(project: Project) -> str:
