@@ -36,13 +36,18 @@ def _frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
     return 10.0 * np.log10(energy + _EPS)
 
 
-def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0,
+                live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Running background level and robust sigma (1.4826 MAD) of ``e_db`` over ``window_s``.
 
     The level is a low percentile (:data:`BG_PERCENTILE`) rather than the
     median, so shots and their tails filling most of the window do not lift it. Computed on a 10 ms grid
-    and interpolated back, so hours of audio stay cheap.
+    and interpolated back, so hours of audio stay cheap. Frames where ``live`` is False
+    (digital silence, zero padding) count as the median live level, so padding does
+    not sink the background.
     """
+    if live is not None and live.any() and not live.all():
+        e_db = np.where(live, e_db, np.median(e_db[live]))
     step = max(1, round(per_s * 0.01))
     n10 = len(e_db) // step
     if n10 < 3:
@@ -111,6 +116,38 @@ def _spectral_features(
     resid = np.exp(np.asarray(levels) - np.polyval(coef, centres))
     flat = float(np.exp(np.mean(np.log(resid))) / np.mean(resid))
     return hf, top, flat
+
+
+def _low_flatness(x: np.ndarray, onset: int, sr: float, span_s: float = 0.04) -> float:
+    """Spectral flatness (geometric / arithmetic mean power) over 40 Hz-1 kHz of the
+    ``span_s`` seconds from ``onset`` (Hann window, 4x zero padding).
+
+    A distant blast keeps a broad low-frequency spectrum (the N-wave and the
+    street's reverberation: 0.2-0.6 here); a thud or door slam rings at one
+    resonance (under 0.05).
+    """
+    seg = x[onset : onset + max(16, round(span_s * sr))]
+    if len(seg) < 16:
+        return 0.0
+    seg = seg - seg.mean()
+    n = 4 * len(seg)
+    power = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), n=n)) ** 2
+    freqs = np.fft.rfftfreq(n, 1.0 / sr)
+    band = power[(freqs >= 40.0) & (freqs <= min(1000.0, 0.45 * sr))] + _EPS
+    return float(np.exp(np.mean(np.log(band))) / np.mean(band)) if len(band) else 0.0
+
+
+def _band_fraction(x: np.ndarray, sr: float, background: np.ndarray | None, lo_hz: float) -> float:
+    """Fraction of the excess energy of ``x`` over ``background`` (power spectra, as in
+    :func:`_spectral_features`) above ``lo_hz``, of all above 50 Hz."""
+    if len(x) < 16:
+        return 0.0
+    spec = _power_spectrum(x)
+    if background is not None and len(background) == len(spec):
+        spec = np.maximum(spec - background, 0.0)
+    freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
+    total = spec[freqs > 50.0].sum() + _EPS
+    return float(spec[freqs >= lo_hz].sum() / total)
 
 
 def _rise_time(x: np.ndarray, onset: int, sr: float) -> float:

@@ -43,6 +43,8 @@ from timesync.events.envelopes import (
     PEAK_WINDOW_S,
     _background,
     _background_spectrum,
+    _band_fraction,
+    _low_flatness,
     _duration_and_decay,
     _frame_energy_db,
     _highpass,
@@ -58,9 +60,13 @@ HOP_S = 0.0005
 #: stand ``jump_db`` above the loudest of the 1-5 ms before.
 RISE_S = 0.002
 
+#: The far-field score wants some of a blast's energy above this (Hz).
+MID_HZ = 500.0
+
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
+    "far_highpass_hz": 300.0,
     "k_mad": 4.0,
     "min_prominence_db": 10.0,
     "max_threshold_db": 12.0,
@@ -106,6 +112,13 @@ class Impulse:
         within 10-90 ms after it, dB.
     clipped : bool
         The waveform sits at the track's full-scale level within 50 ms.
+    mid_fraction : float
+        Fraction of the first 20 ms energy in excess of the background above
+        :data:`MID_HZ` (500 Hz), for the record (a far blast in a street keeps
+        as little as a thud: it is not scored).
+    low_flatness : float
+        Spectral flatness over 40 Hz-1 kHz of the first 40 ms: a far blast is
+        broad (0.2-0.6), a thud rings at one resonance (under 0.05).
     score : float
         Shot-likeness in [0, 1] (:func:`shot_likeness`).
     accepted : bool or None
@@ -123,6 +136,8 @@ class Impulse:
     prominence_db: float
     decay_db: float
     clipped: bool
+    mid_fraction: float = 0.0
+    low_flatness: float = 0.0
     score: float = 0.0
     accepted: bool | None = None
     components: dict[str, float] = field(default_factory=dict)
@@ -191,16 +206,70 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     total_w = sum(WEIGHTS.values())
     log_g = sum(WEIGHTS[k] * math.log(max(v, 1e-9)) for k, v in comps.items()) / total_w
     worst = min(comps[k] for k in DECISIVE)
-    return math.sqrt(math.exp(log_g) * worst), comps
+    near = math.sqrt(math.exp(log_g) * worst)
+    far, far_comps = _far_likeness(imp)
+    comps.update(far_comps)
+    comps["near"] = near
+    return (near, comps) if near >= far else (far, comps)
+
+
+#: A blast heard from afar is scored at most this high: without its high
+#: frequencies a distant shot is less certain than one heard up close.
+FAR_CAP = 0.8
+#: Far-field blasts: onsets this close after a far-field event (s) are taken for its
+#: echoes (street reflections) unless clearly louder.
+FAR_ECHO_S = 0.3
+
+
+def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
+    """Shot-likeness of a muzzle blast heard from tens to hundreds of metres.
+
+    Distance and buildings low-pass the blast: nothing is left above ~2 kHz, so
+    the ``hf`` and ``top`` tests of the close-range score fail. What is left:
+    a fast rise, a strong stand-out (``far_prominence``, 18 dB), a deep fall
+    within 90 ms (``far_decay``, 10 dB), a duration over 15 ms (the street's
+    reverberation may hold it up for seconds), and a
+    broadband spectrum over what the recording holds (``far_flatness``: a
+    sound effect or thud with nothing above a few kHz in a 48 kHz recording is
+    not flat), broad at low frequencies too (``far_low_flatness``: a thud
+    rings at one resonance). The score is capped at :data:`FAR_CAP`; its echoes are
+    refused in :func:`_scan` (within :data:`FAR_ECHO_S`).
+    """
+    dur_ms = imp.duration_s * 1e3
+    comps = {
+        "far_prominence": _logistic(imp.prominence_db, 18.0, 1.5),
+        "far_decay": _logistic(imp.decay_db, 10.0, 1.0),
+        "far_flatness": _logistic(imp.flatness, 0.22, 0.02),
+        "far_low_flatness": _logistic(imp.low_flatness, 0.18, 0.02),
+    }
+    parts = [*comps.values(), _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
+             _logistic(dur_ms, 15.0, 3.0)]
+    return FAR_CAP * min(parts), comps
 
 
 # -- detection ------------------------------------------------------------------
 
 
+def _live_frames(x: np.ndarray, win: int, hop: int, n: int) -> np.ndarray:
+    """Per energy frame: True unless the frame is digital silence (every sample exactly 0).
+
+    Recorders pad with zeros (a sensor's clip before and after its trigger, a
+    gap in a stream); silence is no background, and noise starting after it is
+    no impulse.
+    """
+    nz = np.concatenate([[0], np.cumsum(x != 0)])
+    starts = np.arange(n) * hop
+    return (nz[np.minimum(starts + win, len(x))] - nz[starts]) > 0
+
+
 def _coarse_onsets(
-    e_db: np.ndarray, bg: np.ndarray, sigma: np.ndarray, per_s: float, p: dict[str, float]
+    e_db: np.ndarray, bg: np.ndarray, sigma: np.ndarray, per_s: float, p: dict[str, float],
+    live: np.ndarray | None = None,
 ) -> list[int]:
-    """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned)."""
+    """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned).
+
+    Frames within 20 ms after digital silence (``live`` False) never pass: the
+    start of the recorded noise is not an impulse."""
     thr = bg + np.clip(p["k_mad"] * sigma, p["min_prominence_db"], p["max_threshold_db"])
     n = len(e_db)
     rise = max(1, round(RISE_S * per_s))
@@ -214,7 +283,12 @@ def _coarse_onsets(
     before = ndimage.maximum_filter1d(e_db, size=span + 1, origin=span // 2, mode="nearest")
     past[lag:] = before[: n - lag]
     jump = ahead - past
-    return [int(f) for f in np.nonzero((ahead > thr) & (jump >= p["jump_db"]))[0]]
+    ok = (ahead > thr) & (jump >= p["jump_db"])
+    if live is not None and not live.all():
+        dead = ndimage.maximum_filter1d((~live).astype(np.uint8), size=round(0.02 * per_s) + 1,
+                                        origin=-(round(0.02 * per_s) // 2), mode="nearest")
+        ok &= live & (np.roll(dead, round(0.02 * per_s) // 2 + 1) == 0)
+    return [int(f) for f in np.nonzero(ok)[0]]
 
 
 def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> int:
@@ -336,7 +410,8 @@ def detect_impulses(
     min_score : float in [0, 1]
         Drop impulses whose shot-likeness score is below this.
     **params
-        Overrides of :data:`DEFAULTS` (``highpass_hz``, ``k_mad``,
+        Overrides of :data:`DEFAULTS` (``highpass_hz``, ``far_highpass_hz`` (0: no
+        far-field pass), ``k_mad``,
         ``min_prominence_db``, ``max_threshold_db``, ``jump_db``, ``refractory_s`` (s),
         ``onset_fraction``, ``echo_db``, ``echo_window_s`` (s), ``min_peak_dbfs``).
 
@@ -353,8 +428,42 @@ def detect_impulses(
     x = _mono(samples, sr)
     if x is None:
         return []
-    impulses = _scan(x, sr, t0_s, {**DEFAULTS, **params})
+    p = {**DEFAULTS, **params}
+    impulses = _scan(x, sr, t0_s, p)
+    if 0 < p["far_highpass_hz"] < p["highpass_hz"]:
+        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}), sr)
     return [imp for imp in impulses if imp.score >= min_score]
+
+
+#: An impulse of the far-field pass this close (s) to one of the main pass is the same event.
+SAME_EVENT_S = 0.010
+
+
+def _merge_far(main: list[Impulse], far: list[Impulse], sr: float) -> list[Impulse]:
+    """The main pass's impulses, with the far-field pass's (lower high-pass) where they tell more.
+
+    The far-field pass hears low-passed blasts, and places their onsets
+    earlier and better. Its impulse replaces the main pass's one for the same
+    event (within :data:`SAME_EVENT_S`) when the main one is not scored as a
+    close-range shot; an impulse only the far pass found is kept when its
+    far-field score is what carries it (the close-range score is the main
+    pass's business).
+    """
+    out: list[Impulse] = []
+    onsets = np.array([imp.onset_s for imp in far])
+    used: set[int] = set()
+    for imp in main:
+        j = int(np.argmin(np.abs(onsets - imp.onset_s))) if len(onsets) else -1
+        if j >= 0 and abs(onsets[j] - imp.onset_s) <= SAME_EVENT_S:
+            used.add(j)
+            if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
+                out.append(far[j])
+                continue
+        out.append(imp)
+    for j, imp in enumerate(far):
+        if j not in used and imp.components.get("near", 1.0) < imp.score:
+            out.append(imp)
+    return sorted(out, key=lambda i: i.onset_s)
 
 
 def _mono(samples: np.ndarray, sr: float) -> np.ndarray | None:
@@ -379,14 +488,15 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
     hop = max(1, round(HOP_S * sr))
     per_s = sr / hop
     e_db = _frame_energy_db(hp, 2 * hop, hop)
-    bg, sigma = _background(e_db, per_s)
+    live = _live_frames(x, 2 * hop, hop, len(e_db))
+    bg, sigma = _background(e_db, per_s, live=live)
     full_scale = float(np.max(np.abs(x)))
     impulses: list[Impulse] = []
     refractory = max(1, round(p["refractory_s"] * sr))
     peaks_db: list[float] = []
     last_hit = -refractory
     span = max(1, round(0.002 * per_s))
-    for frame in _coarse_onsets(e_db, bg, sigma, per_s, p):
+    for frame in _coarse_onsets(e_db, bg, sigma, per_s, p, live):
         centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
         displaced = None
         if centre - last_hit < refractory:
@@ -403,9 +513,20 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
             continue
         last_hit = centre
         imp.score, imp.components = shot_likeness(imp)
+        heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
+        if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
+            imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
+            imp.components["far_echo"] = 1.0
         impulses.append(imp)
         peaks_db.append(peak_db)
     return impulses
+
+
+def _far_echo(imp: Impulse, peak_db: float, prev: Impulse, prev_db: float) -> bool:
+    """True when ``imp``, scored as a far-field blast, follows one within :data:`FAR_ECHO_S`
+    without being :data:`REPLACE_DB` louder: a reflection of it off the street."""
+    far_only = imp.components.get("near", 1.0) < 0.5 and prev.components.get("near", 1.0) < 0.5
+    return far_only and imp.onset_s - prev.onset_s < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB
 
 
 def _features(
@@ -426,7 +547,8 @@ def _features(
     front = x[onset : onset + max(1, round(PEAK_WINDOW_S * sr))]
     peak = float(np.max(np.abs(front))) if len(front) else 0.0
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
-    hf, top, flat = _spectral_features(head, sr, _background_spectrum(x, onset, len(head)))
+    bg_spec = _background_spectrum(x, onset, len(head))
+    hf, top, flat = _spectral_features(head, sr, bg_spec)
     window = np.abs(x[onset : onset + round(0.05 * sr)])
     clipped = bool(full_scale > 0.5 and np.count_nonzero(window >= 0.995 * full_scale) >= 3)
     return Impulse(
@@ -441,6 +563,8 @@ def _features(
         prominence_db=peak_db - float(bg[frame]),
         decay_db=decay,
         clipped=clipped,
+        mid_fraction=_band_fraction(head, sr, bg_spec, MID_HZ),
+        low_flatness=_low_flatness(x, onset, sr),
     )
 
 
