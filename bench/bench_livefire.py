@@ -25,7 +25,6 @@ from __future__ import annotations
 import glob
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -158,8 +157,8 @@ def score_sensor(test: LiveTest, s: Sensor, min_score: float = MIN_SCORE) -> dic
 
 
 def score_table(test: LiveTest, positions: bool) -> dict:
-    """The shot table of one test: right when it holds exactly the rounds fired, each row
-    heard by three or more sensors, each round's sensors' arrivals within 5 ms (10 ms predicted)."""
+    """The shot table of one test: right when it holds exactly the rounds fired, one row
+    each, with three or more sensors' arrivals of that round within 5 ms (10 ms predicted)."""
     t_ref = test.t_ref
     inputs = [TrackInput(s.serial, s.samples, float(s.sr), ClockMap(s.start_utc - t_ref, 1.0, 0.0001, "gps"))
               for s in test.sensors]
@@ -168,10 +167,11 @@ def score_table(test: LiveTest, positions: bool) -> dict:
         kw["positions"] = {s.serial: s.position for s in test.sensors}
     table = detect_shots(inputs, min_score=MIN_SCORE, **kw)
     rows = table.shots
-    ok_rows = 0
+    ok_rows, taken = 0, set()
     for k in range(test.rounds):
-        for shot in rows:
-            heard = [n for n in shot.heard_by]
+        for r, shot in enumerate(rows):
+            if r in taken:
+                continue
             good = 0
             for s in test.sensors:
                 src = shot.sources.get(s.serial)
@@ -179,9 +179,104 @@ def score_table(test: LiveTest, positions: bool) -> dict:
                     continue
                 tol = 2 * TOL_S if s.predicted[k] else TOL_S
                 good += abs(src.arrival_shared_s + t_ref - s.truth[k]) <= tol
-            if good >= 3 and good == len(heard):
+            if good >= 3:
                 ok_rows += 1
+                taken.add(r)
                 break
     right = ok_rows == test.rounds and len(rows) == test.rounds
     return {"test": test.test_id, "fp": test.fp, "rounds": test.rounds, "rows": len(rows), "right": right,
             "bases": sorted({shot.time_basis for shot in rows}), "shooter": [shot.shooter for shot in rows]}
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def run(fp: str) -> dict:
+    """Per-sensor scores and per-test tables (with sensor positions, and without) of one firing position."""
+    sensors, tables, tables_nopos = [], [], []
+    t0 = time.perf_counter()
+    for folder in test_folders(fp):
+        test = load_test(folder)
+        sensors += [score_sensor(test, s) for s in test.sensors]
+        tables.append(score_table(test, positions=True))
+        tables_nopos.append(score_table(test, positions=False))
+    return {"fp": fp, "sensors": sensors, "tables": tables, "tables_nopos": tables_nopos,
+            "seconds": time.perf_counter() - t0}
+
+
+def _rate(rows: list[dict]) -> float:
+    return sum(r["found"] for r in rows) / max(1, sum(r["rounds"] for r in rows))
+
+
+def summary(res: dict) -> dict:
+    s = res["sensors"]
+    near = [r for r in s if r["distance_m"] <= 300]
+    errs = np.abs(np.concatenate([r["errors"] for r in s] or [np.zeros(0)])) * 1e3
+    live_min = sum(r["live_s"] for r in s) / 60.0
+    return {
+        "near": _rate(near), "near_n": sum(r["rounds"] for r in near),
+        "all": _rate(s), "all_n": sum(r["rounds"] for r in s),
+        "false_per_min": sum(r["false"] for r in s) / max(live_min, 1e-9),
+        "err_mean": float(errs.mean()) if len(errs) else math.nan,
+        "err_p95": float(np.percentile(errs, 95)) if len(errs) else math.nan,
+        "tables": sum(t["right"] for t in res["tables"]), "tables_nopos": sum(t["right"] for t in res["tables_nopos"]),
+        "tests": len(res["tables"]),
+    }
+
+
+def report(results: list[dict]) -> str:
+    lines = ["## Shots on real live fire", "",
+             f"`bench/bench_livefire.py`, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
+             f"min score {MIN_SCORE}. ShotSpotter Pittsburgh live-fire tests (`../shared/media/live-fire`, "
+             "CC BY 4.0): handguns, 1 or 3 rounds, 4-6 GPS-timed sensors 50-700 m away, 12 kHz; each WAV "
+             "placed on true time from its JSON start. Truth: ShotSpotter's own pulse times (`nlos-tuples`, "
+             "to the ms; a sensor missing from a round's tuple takes its `allpulses` pulse nearest the "
+             "survey prediction, else the prediction with a 10 ms tolerance).", "",
+             "**Honesty:** the detector's far-field parameters were set on FP5 (tests 127-144); FP9 "
+             "(145-162) is held out and is the figure to quote.", "",
+             "| set | arrivals within 5 ms, sensors <= 300 m | all sensors | false detections / min of audio | "
+             "onset error mean / p95 | table right (positions) | table right (no positions) |",
+             "|---|---|---|---|---|---|---|"]
+    for res in results:
+        sm = summary(res)
+        tag = "FP9 (held out)" if res["fp"] == "FP9" else "FP5 (tuning)"
+        lines.append(f"| {tag} | {100 * sm['near']:.1f} % of {sm['near_n']} | {100 * sm['all']:.1f} % of "
+                     f"{sm['all_n']} | {sm['false_per_min']:.1f} | {sm['err_mean']:.2f} / {sm['err_p95']:.2f} ms | "
+                     f"{sm['tables']}/{sm['tests']} | {sm['tables_nopos']}/{sm['tests']} |")
+    lines += ["", "Per sensor (held-out FP9): found / rounds, false detections, by distance:", "",
+              "| test | sensor | distance m | found | false |", "|---|---|---|---|---|"]
+    for res in results:
+        if res["fp"] != "FP9":
+            continue
+        for r in res["sensors"]:
+            lines.append(f"| {r['test']} | {r['sensor']} | {r['distance_m']:.0f} | {r['found']}/{r['rounds']} | "
+                         f"{r['false']} |")
+    lines += ["",
+              "Targets (issue 13): >= 90 % of arrivals within 5 ms at sensors within 300 m, >= 75 % at all, "
+              "table right on >= 85 % of tests. \"Table right\": exactly the rounds fired, one row each, "
+              "three or more sensors' arrivals of that round within 5 ms. With positions the rows' time is "
+              "the multilaterated emission (sensor positions given, shooter not); the location error against "
+              "the survey is helper h12's multilateration and is not reported here. Without positions the "
+              "sensors' travel differences (up to ~1.6 s) exceed the 250 ms join window, so those tables are "
+              "expected to fail.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    from results_md import write_block
+
+    if not LIVE.is_dir():
+        print(f"{LIVE} is absent: nothing to measure")
+        return 0
+    results = [run("FP5"), run("FP9")]
+    text = report(results)
+    print(text)
+    write_block(START, END, text)
+    held = summary(results[1])
+    ok = held["near"] >= 0.9 and held["all"] >= 0.75 and held["tables"] >= 0.85 * held["tests"]
+    print("targets met" if ok else "TARGETS NOT MET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

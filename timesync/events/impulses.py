@@ -44,10 +44,10 @@ from timesync.events.envelopes import (
     _background,
     _background_spectrum,
     _band_fraction,
-    _low_flatness,
     _duration_and_decay,
     _frame_energy_db,
     _highpass,
+    _low_flatness,
     _rise_time,
     _spectral_features,
 )
@@ -67,6 +67,7 @@ MID_HZ = 500.0
 DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
     "far_highpass_hz": 300.0,
+    "far_max_sr": 16000.0,
     "k_mad": 4.0,
     "min_prominence_db": 10.0,
     "max_threshold_db": 12.0,
@@ -119,6 +120,7 @@ class Impulse:
     low_flatness : float
         Spectral flatness over 40 Hz-1 kHz of the first 40 ms: a far blast is
         broad (0.2-0.6), a thud rings at one resonance (under 0.05).
+
     score : float
         Shot-likeness in [0, 1] (:func:`shot_likeness`).
     accepted : bool or None
@@ -165,7 +167,7 @@ DECISIVE = ("rise", "hf", "top", "flatness", "duration", "prominence")
 WEIGHTS = {"rise": 1.5, "hf": 1.0, "top": 1.0, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
 
 
-def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
+def shot_likeness(imp: Impulse, far: bool = True) -> tuple[float, dict[str, float]]:
     """Score in [0, 1] of how gunshot-like an impulse is, with its components.
 
     Each component maps one feature to [0, 1] with a logistic ramp; the score is
@@ -207,10 +209,12 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     log_g = sum(WEIGHTS[k] * math.log(max(v, 1e-9)) for k, v in comps.items()) / total_w
     worst = min(comps[k] for k in DECISIVE)
     near = math.sqrt(math.exp(log_g) * worst)
-    far, far_comps = _far_likeness(imp)
-    comps.update(far_comps)
     comps["near"] = near
-    return (near, comps) if near >= far else (far, comps)
+    if not far:
+        return near, comps
+    far_score, far_comps = _far_likeness(imp)
+    comps.update(far_comps)
+    return (near, comps) if near >= far_score else (far_score, comps)
 
 
 #: A blast heard from afar is scored at most this high: without its high
@@ -411,7 +415,8 @@ def detect_impulses(
         Drop impulses whose shot-likeness score is below this.
     **params
         Overrides of :data:`DEFAULTS` (``highpass_hz``, ``far_highpass_hz`` (0: no
-        far-field pass), ``k_mad``,
+        far-field pass), ``far_max_sr`` (Hz: the far-field pass and score run on
+        recordings at or below this rate only), ``k_mad``,
         ``min_prominence_db``, ``max_threshold_db``, ``jump_db``, ``refractory_s`` (s),
         ``onset_fraction``, ``echo_db``, ``echo_window_s`` (s), ``min_peak_dbfs``).
 
@@ -430,7 +435,7 @@ def detect_impulses(
         return []
     p = {**DEFAULTS, **params}
     impulses = _scan(x, sr, t0_s, p)
-    if 0 < p["far_highpass_hz"] < p["highpass_hz"]:
+    if 0 < p["far_highpass_hz"] < p["highpass_hz"] and sr <= p["far_max_sr"]:
         impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}), sr)
     return [imp for imp in impulses if imp.score >= min_score]
 
@@ -512,7 +517,7 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
                 peaks_db.append(displaced[1])
             continue
         last_hit = centre
-        imp.score, imp.components = shot_likeness(imp)
+        imp.score, imp.components = shot_likeness(imp, far=sr <= p["far_max_sr"])
         heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
         if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
             imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
