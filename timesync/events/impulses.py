@@ -38,7 +38,6 @@ import numpy as np
 from scipy import ndimage
 
 from timesync.events.envelopes import (
-    _EPS,
     BG_PERCENTILE,
     PEAK_WINDOW_S,
     _background,
@@ -47,10 +46,14 @@ from timesync.events.envelopes import (
     _duration_and_decay,
     _frame_energy_db,
     _highpass,
+    _live_frames,
+    _logistic,
     _low_flatness,
     _rise_time,
     _spectral_features,
+    track_status,
 )
+from timesync.events.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
 
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
 
@@ -152,16 +155,6 @@ class Impulse:
 # -- score ----------------------------------------------------------------------
 
 
-def _logistic(x: float, centre: float, width: float) -> float:
-    """1 / (1 + exp(-(x - centre) / width)), overflow-safe."""
-    z = (x - centre) / width
-    if z < -50:
-        return 0.0
-    if z > 50:
-        return 1.0
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 #: Weights of the score components (a weighted geometric mean).
 DECISIVE = ("rise", "hf", "top", "flatness", "duration", "prominence")
 WEIGHTS = {"rise": 1.5, "hf": 1.0, "top": 1.0, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
@@ -215,55 +208,6 @@ def shot_likeness(imp: Impulse, far: bool = True) -> tuple[float, dict[str, floa
     far_score, far_comps = _far_likeness(imp)
     comps.update(far_comps)
     return (near, comps) if near >= far_score else (far_score, comps)
-
-
-#: A blast heard from afar is scored at most this high: without its high
-#: frequencies a distant shot is less certain than one heard up close.
-FAR_CAP = 0.8
-#: Far-field blasts: onsets this close after a far-field event (s) are taken for its
-#: echoes (street reflections) unless clearly louder.
-FAR_ECHO_S = 0.3
-
-
-def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
-    """Shot-likeness of a muzzle blast heard from tens to hundreds of metres.
-
-    Distance and buildings low-pass the blast: nothing is left above ~2 kHz, so
-    the ``hf`` and ``top`` tests of the close-range score fail. What is left:
-    a fast rise, a strong stand-out (``far_prominence``, 18 dB), a deep fall
-    within 90 ms (``far_decay``, 10 dB), a duration over 15 ms (the street's
-    reverberation may hold it up for seconds), and a
-    broadband spectrum over what the recording holds (``far_flatness``: a
-    sound effect or thud with nothing above a few kHz in a 48 kHz recording is
-    not flat), broad at low frequencies too (``far_low_flatness``: a thud
-    rings at one resonance). The score is capped at :data:`FAR_CAP`; its echoes are
-    refused in :func:`_scan` (within :data:`FAR_ECHO_S`).
-    """
-    dur_ms = imp.duration_s * 1e3
-    comps = {
-        "far_prominence": _logistic(imp.prominence_db, 18.0, 1.5),
-        "far_decay": _logistic(imp.decay_db, 10.0, 1.0),
-        "far_flatness": _logistic(imp.flatness, 0.22, 0.02),
-        "far_low_flatness": _logistic(imp.low_flatness, 0.18, 0.02),
-    }
-    parts = [*comps.values(), _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
-             _logistic(dur_ms, 15.0, 3.0)]
-    return FAR_CAP * min(parts), comps
-
-
-# -- detection ------------------------------------------------------------------
-
-
-def _live_frames(x: np.ndarray, win: int, hop: int, n: int) -> np.ndarray:
-    """Per energy frame: True unless the frame is digital silence (every sample exactly 0).
-
-    Recorders pad with zeros (a sensor's clip before and after its trigger, a
-    gap in a stream); silence is no background, and noise starting after it is
-    no impulse.
-    """
-    nz = np.concatenate([[0], np.cumsum(x != 0)])
-    starts = np.arange(n) * hop
-    return (nz[np.minimum(starts + win, len(x))] - nz[starts]) > 0
 
 
 def _coarse_onsets(
@@ -326,10 +270,6 @@ def _ncc_max(seg: np.ndarray, ref: np.ndarray) -> float:
 
 #: The echo test searches the lag this far (s) either side of the onset delay.
 ECHO_LAG_S = 0.004
-
-#: A new event inside the refractory period replaces the previous one when
-#: it is this much louder (dB).
-REPLACE_DB = 3.0
 
 #: An event that correlates this well with an earlier one is its echo at any level ...
 ECHO_NCC_STRICT = 0.8
@@ -440,37 +380,6 @@ def detect_impulses(
     return [imp for imp in impulses if imp.score >= min_score]
 
 
-#: An impulse of the far-field pass this close (s) to one of the main pass is the same event.
-SAME_EVENT_S = 0.010
-
-
-def _merge_far(main: list[Impulse], far: list[Impulse], sr: float) -> list[Impulse]:
-    """The main pass's impulses, with the far-field pass's (lower high-pass) where they tell more.
-
-    The far-field pass hears low-passed blasts, and places their onsets
-    earlier and better. Its impulse replaces the main pass's one for the same
-    event (within :data:`SAME_EVENT_S`) when the main one is not scored as a
-    close-range shot; an impulse only the far pass found is kept when its
-    far-field score is what carries it (the close-range score is the main
-    pass's business).
-    """
-    out: list[Impulse] = []
-    onsets = np.array([imp.onset_s for imp in far])
-    used: set[int] = set()
-    for imp in main:
-        j = int(np.argmin(np.abs(onsets - imp.onset_s))) if len(onsets) else -1
-        if j >= 0 and abs(onsets[j] - imp.onset_s) <= SAME_EVENT_S:
-            used.add(j)
-            if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
-                out.append(far[j])
-                continue
-        out.append(imp)
-    for j, imp in enumerate(far):
-        if j not in used and imp.components.get("near", 1.0) < imp.score:
-            out.append(imp)
-    return sorted(out, key=lambda i: i.onset_s)
-
-
 def _mono(samples: np.ndarray, sr: float) -> np.ndarray | None:
     """The track as one float64 channel (channels averaged, NaN as 0), or None when it
     is shorter than 50 ms or silent."""
@@ -527,13 +436,6 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
     return impulses
 
 
-def _far_echo(imp: Impulse, peak_db: float, prev: Impulse, prev_db: float) -> bool:
-    """True when ``imp``, scored as a far-field blast, follows one within :data:`FAR_ECHO_S`
-    without being :data:`REPLACE_DB` louder: a reflection of it off the street."""
-    far_only = imp.components.get("near", 1.0) < 0.5 and prev.components.get("near", 1.0) < 0.5
-    return far_only and imp.onset_s - prev.onset_s < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB
-
-
 def _features(
     x: np.ndarray,
     hp: np.ndarray,
@@ -571,38 +473,3 @@ def _features(
         mid_fraction=_band_fraction(head, sr, bg_spec, MID_HZ),
         low_flatness=_low_flatness(x, onset, sr),
     )
-
-
-def track_status(samples: np.ndarray, sr: float) -> str:
-    """One word (or a short phrase) on a track's condition: "ok", "silent", "clipped: ...", "very noisy: ...".
-
-    "silent" means the peak is below -70 dBFS; "clipped" that the waveform has
-    flat tops (5 or more pairs of consecutive samples at the track's peak,
-    above half full scale) or 5 or more samples at or beyond full scale (what
-    a clipped recording looks like after a lossy codec); "very noisy" that the 1 ms
-    high-passed energy varies by under 6 dB between its 10th and 99.9th
-    percentile (nothing stands out of a loud noise bed).
-    """
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim == 2:
-        x = x.mean(axis=1)
-    if len(x) == 0:
-        return "silent"
-    peak = float(np.max(np.abs(x)))
-    if peak < 10 ** (-70 / 20):
-        return "silent"
-    top = np.abs(x) >= 0.995 * peak
-    at_top = int(np.count_nonzero(top))
-    flat = int(np.count_nonzero(top[1:] & top[:-1]))  # consecutive samples at the top: flat tops
-    if peak > 0.5 and flat >= 5:
-        return f"clipped: {at_top} samples ({100.0 * at_top / len(x):.3g}%) at full scale"
-    over = int(np.count_nonzero(np.abs(x) >= 0.999))
-    if over >= 5:  # a lossy codec rounds flat tops off but overshoots full scale
-        return f"clipped: {over} samples ({100.0 * over / len(x):.3g}%) at or beyond full scale"
-    hop = max(1, round(0.001 * sr))
-    e_db = _frame_energy_db(_highpass(x, sr, DEFAULTS["highpass_hz"]), 2 * hop, hop)
-    lo, hi = np.percentile(e_db, [10, 99.9])
-    rms_db = 10 * math.log10(float(np.mean(x**2)) + _EPS)
-    if hi - lo < 6.0 and rms_db > -30.0:
-        return f"very noisy: {rms_db:.0f} dBFS noise, nothing stands out"
-    return "ok"
