@@ -95,8 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=real_number(-40.0, 60.0, unit="°C"), default=20.0,
                         metavar="C",
                         help="air temperature for the speed of sound, °C (default 20)")
-    parser.add_argument("--max-travel", type=real_number(0.0, unit="ms"), default=50.0, metavar="MS",
-                        help="largest sound-travel difference between sources without positions, ms (default 50); "
+    parser.add_argument("--max-travel", type=real_number(0.0, unit="ms"), default=250.0, metavar="MS",
+                        help="largest sound-travel difference between sources without positions, ms (default 250); "
                         "the largest sound-travel bound of the clocks (timesync sync --max-distance) is added")
     parser.add_argument("--distance", type=_distance, action="append", default=[], metavar="SOURCE=M",
                         help="distance from the shooter to a source, metres (repeat per source)")

@@ -23,6 +23,7 @@ __all__ = ["associate"]
 class _Cluster:
     anchor_s: float  # shared arrival of the first member: the reference for lags
     members: dict[str, Impulse] = field(default_factory=dict)
+    vote: float = 1.0  # its weight in the join (see _votes)
 
 
 def _groups(a: np.ndarray, b: np.ndarray, reach: float) -> Iterator[tuple[list[int], list[int]]]:
@@ -78,20 +79,59 @@ def _align(c: np.ndarray, a: np.ndarray, lag: float, lo: float, hi: float) -> li
     return sorted(pairs)
 
 
-def _mode_lag(c: np.ndarray, a: np.ndarray, window: float, half_width: float) -> float:
-    """The pairwise difference ``a - c`` (within ``window``) shared by most pairs (0 if none)."""
-    diffs = (a[None, :] - c[:, None]).ravel() if len(c) and len(a) else np.zeros(0)
-    diffs = diffs[np.abs(diffs) <= window]
+def _mode_lag(c: np.ndarray, a: np.ndarray, window: float, half_width: float,
+              wc: np.ndarray | None = None, wa: np.ndarray | None = None) -> float:
+    """The pairwise difference ``a - c`` (within ``window``) shared by most pairs (0 if none).
+
+    This is the join by the pattern of the shots: a travel delay shifts every
+    arrival of a source by the same amount, so the intervals between shots
+    line up at the true lag and at no other. Each pair votes with the product
+    of its weights ``wc[i] * wa[j]`` (the shot-likeness scores: a lone round
+    among echoes pairs with the other sources' loudest, most shot-like arrival);
+    among equal votes the smallest |lag| wins.
+    """
+    if not (len(c) and len(a)):
+        return 0.0
+    wc = np.ones(len(c)) if wc is None else np.asarray(wc, dtype=float)
+    wa = np.ones(len(a)) if wa is None else np.asarray(wa, dtype=float)
+    diffs = (a[None, :] - c[:, None]).ravel()
+    votes = (wc[:, None] * wa[None, :]).ravel()
+    keep = np.abs(diffs) <= window
+    diffs, votes = diffs[keep], votes[keep]
     if len(diffs) == 0:
         return 0.0
-    diffs.sort()
-    counts = np.searchsorted(diffs, diffs + half_width, "right") - np.searchsorted(diffs, diffs - half_width, "left")
+    order = np.argsort(diffs)
+    diffs, votes = diffs[order], votes[order]
+    csum = np.concatenate([[0.0], np.cumsum(votes)])
+    hi = np.searchsorted(diffs, diffs + half_width, "right")
+    lo = np.searchsorted(diffs, diffs - half_width, "left")
+    counts = csum[hi] - csum[lo]
     best = counts.max()
-    cands = diffs[counts == best]
-    # the centre of the densest cluster; among equals the smallest |lag|
+    cands = diffs[counts >= best - 1e-9]
     lag = cands[np.argmin(np.abs(cands))]
     near = diffs[np.abs(diffs - lag) <= half_width]
     return float(np.median(near))
+
+
+#: An arrival that follows another as loud (in score) within this long (s) may be its
+#: echo: its vote in the join counts half.
+PRECEDENCE_S = 1.0
+
+
+def _votes(impulses: Sequence[Impulse]) -> np.ndarray:
+    """Each impulse's vote in the join: its score, halved when an impulse scored at least
+    0.8 times as high came in the :data:`PRECEDENCE_S` before it (a late reflection
+    off a far building sounds like a shot; it never comes first)."""
+    out = np.array([imp.score for imp in impulses], dtype=float)
+    for j, imp in enumerate(impulses):
+        if any(0 < imp.onset_s - o.onset_s <= PRECEDENCE_S and o.score >= 0.8 * imp.score for o in impulses[:j]):
+            out[j] *= 0.5
+    return out
+
+
+#: Once the lag of a source is found, its arrivals pair with shots within this of it (s):
+#: the pattern fixes the lag; a moving shooter or the onset scatter move it a little.
+PAIR_TOL_S = 0.010
 
 
 def associate(
@@ -115,7 +155,8 @@ def associate(
     for track in usable:
         arrivals = np.array([track.arrival(imp) for imp in track.impulses])
         if not clusters:
-            clusters = [_Cluster(t, {track.name: imp}) for t, imp in zip(arrivals, track.impulses, strict=True)]
+            clusters = [_Cluster(t, {track.name: imp}, v)
+                        for t, imp, v in zip(arrivals, track.impulses, _votes(track.impulses), strict=True)]
             first = track
             continue
         anchors = np.array([c.anchor_s for c in clusters])
@@ -128,15 +169,18 @@ def associate(
         else:
             travel = max_lag(first.name, track.name) if max_lag else None
             window = (travel if travel is not None else max_travel_s) + sigma
-            lag = _mode_lag(anchors, arrivals, window, 0.002 + sigma / 3)
-            lo, hi = -window, window
+            lag = _mode_lag(anchors, arrivals, window, 0.002 + sigma / 3,
+                            np.array([cl.vote for cl in clusters]), _votes(track.impulses))
+            lo, hi = max(-window, lag - PAIR_TOL_S - sigma), min(window, lag + PAIR_TOL_S + sigma)
         pairs = _align(anchors, arrivals, lag, lo, hi)
         paired = set()
+        votes = _votes(track.impulses)
         for i, j in pairs:
             clusters[i].members[track.name] = track.impulses[j]
+            clusters[i].vote = max(clusters[i].vote, float(votes[j]))
             paired.add(j)
         for j, imp in enumerate(track.impulses):
             if j not in paired:
-                clusters.append(_Cluster(float(arrivals[j] - lag), {track.name: imp}))
+                clusters.append(_Cluster(float(arrivals[j] - lag), {track.name: imp}, float(votes[j])))
         clusters.sort(key=lambda c: c.anchor_s)
     return clusters

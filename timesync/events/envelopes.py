@@ -36,13 +36,18 @@ def _frame_energy_db(x: np.ndarray, win: int, hop: int) -> np.ndarray:
     return 10.0 * np.log10(energy + _EPS)
 
 
-def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+def _background(e_db: np.ndarray, per_s: float, window_s: float = 4.0,
+                live: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Running background level and robust sigma (1.4826 MAD) of ``e_db`` over ``window_s``.
 
     The level is a low percentile (:data:`BG_PERCENTILE`) rather than the
     median, so shots and their tails filling most of the window do not lift it. Computed on a 10 ms grid
-    and interpolated back, so hours of audio stay cheap.
+    and interpolated back, so hours of audio stay cheap. Frames where ``live`` is False
+    (digital silence, zero padding) count as the median live level, so padding does
+    not sink the background.
     """
+    if live is not None and live.any() and not live.all():
+        e_db = np.where(live, e_db, np.median(e_db[live]))
     step = max(1, round(per_s * 0.01))
     n10 = len(e_db) // step
     if n10 < 3:
@@ -113,6 +118,38 @@ def _spectral_features(
     return hf, top, flat
 
 
+def _low_flatness(x: np.ndarray, onset: int, sr: float, span_s: float = 0.04) -> float:
+    """Spectral flatness (geometric / arithmetic mean power) over 40 Hz-1 kHz of the
+    ``span_s`` seconds from ``onset`` (Hann window, 4x zero padding).
+
+    A distant blast keeps a broad low-frequency spectrum (the N-wave and the
+    street's reverberation: 0.2-0.6 here); a thud or door slam rings at one
+    resonance (under 0.05).
+    """
+    seg = x[onset : onset + max(16, round(span_s * sr))]
+    if len(seg) < 16:
+        return 0.0
+    seg = seg - seg.mean()
+    n = 4 * len(seg)
+    power = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), n=n)) ** 2
+    freqs = np.fft.rfftfreq(n, 1.0 / sr)
+    band = power[(freqs >= 40.0) & (freqs <= min(1000.0, 0.45 * sr))] + _EPS
+    return float(np.exp(np.mean(np.log(band))) / np.mean(band)) if len(band) else 0.0
+
+
+def _band_fraction(x: np.ndarray, sr: float, background: np.ndarray | None, lo_hz: float) -> float:
+    """Fraction of the excess energy of ``x`` over ``background`` (power spectra, as in
+    :func:`_spectral_features`) above ``lo_hz``, of all above 50 Hz."""
+    if len(x) < 16:
+        return 0.0
+    spec = _power_spectrum(x)
+    if background is not None and len(background) == len(spec):
+        spec = np.maximum(spec - background, 0.0)
+    freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
+    total = spec[freqs > 50.0].sum() + _EPS
+    return float(spec[freqs >= lo_hz].sum() / total)
+
+
 def _rise_time(x: np.ndarray, onset: int, sr: float) -> float:
     """Seconds from ``onset`` to half the peak of the 0.5 ms running-max envelope above 300 Hz (first 30 ms).
 
@@ -151,3 +188,60 @@ def _duration_and_decay(
     window = smooth[round(0.01 * per_s) : round(0.09 * per_s)]
     later_db = float(window.min()) if len(window) else float(smooth[-1])
     return duration, peak - later_db, peak
+
+
+def _logistic(x: float, centre: float, width: float) -> float:
+    """1 / (1 + exp(-(x - centre) / width)), overflow-safe."""
+    z = (x - centre) / width
+    if z < -50:
+        return 0.0
+    if z > 50:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _live_frames(x: np.ndarray, win: int, hop: int, n: int) -> np.ndarray:
+    """Per energy frame: True unless the frame is digital silence (every sample exactly 0).
+
+    Recorders pad with zeros (a sensor's clip before and after its trigger, a
+    gap in a stream); silence is no background, and noise starting after it is
+    no impulse.
+    """
+    nz = np.concatenate([[0], np.cumsum(x != 0)])
+    starts = np.arange(n) * hop
+    return (nz[np.minimum(starts + win, len(x))] - nz[starts]) > 0
+
+
+def track_status(samples: np.ndarray, sr: float) -> str:
+    """One word (or a short phrase) on a track's condition: "ok", "silent", "clipped: ...", "very noisy: ...".
+
+    "silent" means the peak is below -70 dBFS; "clipped" that the waveform has
+    flat tops (5 or more pairs of consecutive samples at the track's peak,
+    above half full scale) or 5 or more samples at or beyond full scale (what
+    a clipped recording looks like after a lossy codec); "very noisy" that the 1 ms
+    high-passed energy varies by under 6 dB between its 10th and 99.9th
+    percentile (nothing stands out of a loud noise bed).
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    if len(x) == 0:
+        return "silent"
+    peak = float(np.max(np.abs(x)))
+    if peak < 10 ** (-70 / 20):
+        return "silent"
+    top = np.abs(x) >= 0.995 * peak
+    at_top = int(np.count_nonzero(top))
+    flat = int(np.count_nonzero(top[1:] & top[:-1]))  # consecutive samples at the top: flat tops
+    if peak > 0.5 and flat >= 5:
+        return f"clipped: {at_top} samples ({100.0 * at_top / len(x):.3g}%) at full scale"
+    over = int(np.count_nonzero(np.abs(x) >= 0.999))
+    if over >= 5:  # a lossy codec rounds flat tops off but overshoots full scale
+        return f"clipped: {over} samples ({100.0 * over / len(x):.3g}%) at or beyond full scale"
+    hop = max(1, round(0.001 * sr))
+    e_db = _frame_energy_db(_highpass(x, sr, 1000.0), 2 * hop, hop)
+    lo, hi = np.percentile(e_db, [10, 99.9])
+    rms_db = 10 * math.log10(float(np.mean(x**2)) + _EPS)
+    if hi - lo < 6.0 and rms_db > -30.0:
+        return f"very noisy: {rms_db:.0f} dBFS noise, nothing stands out"
+    return "ok"

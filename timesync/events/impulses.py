@@ -38,17 +38,22 @@ import numpy as np
 from scipy import ndimage
 
 from timesync.events.envelopes import (
-    _EPS,
     BG_PERCENTILE,
     PEAK_WINDOW_S,
     _background,
     _background_spectrum,
+    _band_fraction,
     _duration_and_decay,
     _frame_energy_db,
     _highpass,
+    _live_frames,
+    _logistic,
+    _low_flatness,
     _rise_time,
     _spectral_features,
+    track_status,
 )
+from timesync.events.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
 
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
 
@@ -58,9 +63,14 @@ HOP_S = 0.0005
 #: stand ``jump_db`` above the loudest of the 1-5 ms before.
 RISE_S = 0.002
 
+#: The far-field score wants some of a blast's energy above this (Hz).
+MID_HZ = 500.0
+
 #: Default detector parameters (seconds, dB, Hz), shared with the CLI and the bench.
 DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
+    "far_highpass_hz": 300.0,
+    "far_max_sr": 16000.0,
     "k_mad": 4.0,
     "min_prominence_db": 10.0,
     "max_threshold_db": 12.0,
@@ -106,6 +116,14 @@ class Impulse:
         within 10-90 ms after it, dB.
     clipped : bool
         The waveform sits at the track's full-scale level within 50 ms.
+    mid_fraction : float
+        Fraction of the first 20 ms energy in excess of the background above
+        :data:`MID_HZ` (500 Hz), for the record (a far blast in a street keeps
+        as little as a thud: it is not scored).
+    low_flatness : float
+        Spectral flatness over 40 Hz-1 kHz of the first 40 ms: a far blast is
+        broad (0.2-0.6), a thud rings at one resonance (under 0.05).
+
     score : float
         Shot-likeness in [0, 1] (:func:`shot_likeness`).
     accepted : bool or None
@@ -123,6 +141,8 @@ class Impulse:
     prominence_db: float
     decay_db: float
     clipped: bool
+    mid_fraction: float = 0.0
+    low_flatness: float = 0.0
     score: float = 0.0
     accepted: bool | None = None
     components: dict[str, float] = field(default_factory=dict)
@@ -135,22 +155,12 @@ class Impulse:
 # -- score ----------------------------------------------------------------------
 
 
-def _logistic(x: float, centre: float, width: float) -> float:
-    """1 / (1 + exp(-(x - centre) / width)), overflow-safe."""
-    z = (x - centre) / width
-    if z < -50:
-        return 0.0
-    if z > 50:
-        return 1.0
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 #: Weights of the score components (a weighted geometric mean).
 DECISIVE = ("rise", "hf", "top", "flatness", "duration", "prominence")
 WEIGHTS = {"rise": 1.5, "hf": 1.0, "top": 1.0, "flatness": 1.0, "duration": 1.0, "prominence": 0.5, "decay": 0.5}
 
 
-def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
+def shot_likeness(imp: Impulse, far: bool = True) -> tuple[float, dict[str, float]]:
     """Score in [0, 1] of how gunshot-like an impulse is, with its components.
 
     Each component maps one feature to [0, 1] with a logistic ramp; the score is
@@ -191,16 +201,23 @@ def shot_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     total_w = sum(WEIGHTS.values())
     log_g = sum(WEIGHTS[k] * math.log(max(v, 1e-9)) for k, v in comps.items()) / total_w
     worst = min(comps[k] for k in DECISIVE)
-    return math.sqrt(math.exp(log_g) * worst), comps
-
-
-# -- detection ------------------------------------------------------------------
+    near = math.sqrt(math.exp(log_g) * worst)
+    comps["near"] = near
+    if not far:
+        return near, comps
+    far_score, far_comps = _far_likeness(imp)
+    comps.update(far_comps)
+    return (near, comps) if near >= far_score else (far_score, comps)
 
 
 def _coarse_onsets(
-    e_db: np.ndarray, bg: np.ndarray, sigma: np.ndarray, per_s: float, p: dict[str, float]
+    e_db: np.ndarray, bg: np.ndarray, sigma: np.ndarray, per_s: float, p: dict[str, float],
+    live: np.ndarray | None = None,
 ) -> list[int]:
-    """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned)."""
+    """Frames (``HOP_S`` hop) passing the level and jump tests (runs of frames, not yet thinned).
+
+    Frames within 20 ms after digital silence (``live`` False) never pass: the
+    start of the recorded noise is not an impulse."""
     thr = bg + np.clip(p["k_mad"] * sigma, p["min_prominence_db"], p["max_threshold_db"])
     n = len(e_db)
     rise = max(1, round(RISE_S * per_s))
@@ -214,7 +231,12 @@ def _coarse_onsets(
     before = ndimage.maximum_filter1d(e_db, size=span + 1, origin=span // 2, mode="nearest")
     past[lag:] = before[: n - lag]
     jump = ahead - past
-    return [int(f) for f in np.nonzero((ahead > thr) & (jump >= p["jump_db"]))[0]]
+    ok = (ahead > thr) & (jump >= p["jump_db"])
+    if live is not None and not live.all():
+        dead = ndimage.maximum_filter1d((~live).astype(np.uint8), size=round(0.02 * per_s) + 1,
+                                        origin=-(round(0.02 * per_s) // 2), mode="nearest")
+        ok &= live & (np.roll(dead, round(0.02 * per_s) // 2 + 1) == 0)
+    return [int(f) for f in np.nonzero(ok)[0]]
 
 
 def _refine_onset(hp: np.ndarray, centre: int, sr: float, fraction: float) -> int:
@@ -248,10 +270,6 @@ def _ncc_max(seg: np.ndarray, ref: np.ndarray) -> float:
 
 #: The echo test searches the lag this far (s) either side of the onset delay.
 ECHO_LAG_S = 0.004
-
-#: A new event inside the refractory period replaces the previous one when
-#: it is this much louder (dB).
-REPLACE_DB = 3.0
 
 #: An event that correlates this well with an earlier one is its echo at any level ...
 ECHO_NCC_STRICT = 0.8
@@ -336,7 +354,9 @@ def detect_impulses(
     min_score : float in [0, 1]
         Drop impulses whose shot-likeness score is below this.
     **params
-        Overrides of :data:`DEFAULTS` (``highpass_hz``, ``k_mad``,
+        Overrides of :data:`DEFAULTS` (``highpass_hz``, ``far_highpass_hz`` (0: no
+        far-field pass), ``far_max_sr`` (Hz: the far-field pass and score run on
+        recordings at or below this rate only), ``k_mad``,
         ``min_prominence_db``, ``max_threshold_db``, ``jump_db``, ``refractory_s`` (s),
         ``onset_fraction``, ``echo_db``, ``echo_window_s`` (s), ``min_peak_dbfs``).
 
@@ -353,7 +373,10 @@ def detect_impulses(
     x = _mono(samples, sr)
     if x is None:
         return []
-    impulses = _scan(x, sr, t0_s, {**DEFAULTS, **params})
+    p = {**DEFAULTS, **params}
+    impulses = _scan(x, sr, t0_s, p)
+    if 0 < p["far_highpass_hz"] < p["highpass_hz"] and sr <= p["far_max_sr"]:
+        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}), sr)
     return [imp for imp in impulses if imp.score >= min_score]
 
 
@@ -379,14 +402,15 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
     hop = max(1, round(HOP_S * sr))
     per_s = sr / hop
     e_db = _frame_energy_db(hp, 2 * hop, hop)
-    bg, sigma = _background(e_db, per_s)
+    live = _live_frames(x, 2 * hop, hop, len(e_db))
+    bg, sigma = _background(e_db, per_s, live=live)
     full_scale = float(np.max(np.abs(x)))
     impulses: list[Impulse] = []
     refractory = max(1, round(p["refractory_s"] * sr))
     peaks_db: list[float] = []
     last_hit = -refractory
     span = max(1, round(0.002 * per_s))
-    for frame in _coarse_onsets(e_db, bg, sigma, per_s, p):
+    for frame in _coarse_onsets(e_db, bg, sigma, per_s, p, live):
         centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
         displaced = None
         if centre - last_hit < refractory:
@@ -402,7 +426,11 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
                 peaks_db.append(displaced[1])
             continue
         last_hit = centre
-        imp.score, imp.components = shot_likeness(imp)
+        imp.score, imp.components = shot_likeness(imp, far=sr <= p["far_max_sr"])
+        heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
+        if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
+            imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
+            imp.components["far_echo"] = 1.0
         impulses.append(imp)
         peaks_db.append(peak_db)
     return impulses
@@ -426,7 +454,8 @@ def _features(
     front = x[onset : onset + max(1, round(PEAK_WINDOW_S * sr))]
     peak = float(np.max(np.abs(front))) if len(front) else 0.0
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
-    hf, top, flat = _spectral_features(head, sr, _background_spectrum(x, onset, len(head)))
+    bg_spec = _background_spectrum(x, onset, len(head))
+    hf, top, flat = _spectral_features(head, sr, bg_spec)
     window = np.abs(x[onset : onset + round(0.05 * sr)])
     clipped = bool(full_scale > 0.5 and np.count_nonzero(window >= 0.995 * full_scale) >= 3)
     return Impulse(
@@ -441,39 +470,6 @@ def _features(
         prominence_db=peak_db - float(bg[frame]),
         decay_db=decay,
         clipped=clipped,
+        mid_fraction=_band_fraction(head, sr, bg_spec, MID_HZ),
+        low_flatness=_low_flatness(x, onset, sr),
     )
-
-
-def track_status(samples: np.ndarray, sr: float) -> str:
-    """One word (or a short phrase) on a track's condition: "ok", "silent", "clipped: ...", "very noisy: ...".
-
-    "silent" means the peak is below -70 dBFS; "clipped" that the waveform has
-    flat tops (5 or more pairs of consecutive samples at the track's peak,
-    above half full scale) or 5 or more samples at or beyond full scale (what
-    a clipped recording looks like after a lossy codec); "very noisy" that the 1 ms
-    high-passed energy varies by under 6 dB between its 10th and 99.9th
-    percentile (nothing stands out of a loud noise bed).
-    """
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim == 2:
-        x = x.mean(axis=1)
-    if len(x) == 0:
-        return "silent"
-    peak = float(np.max(np.abs(x)))
-    if peak < 10 ** (-70 / 20):
-        return "silent"
-    top = np.abs(x) >= 0.995 * peak
-    at_top = int(np.count_nonzero(top))
-    flat = int(np.count_nonzero(top[1:] & top[:-1]))  # consecutive samples at the top: flat tops
-    if peak > 0.5 and flat >= 5:
-        return f"clipped: {at_top} samples ({100.0 * at_top / len(x):.3g}%) at full scale"
-    over = int(np.count_nonzero(np.abs(x) >= 0.999))
-    if over >= 5:  # a lossy codec rounds flat tops off but overshoots full scale
-        return f"clipped: {over} samples ({100.0 * over / len(x):.3g}%) at or beyond full scale"
-    hop = max(1, round(0.001 * sr))
-    e_db = _frame_energy_db(_highpass(x, sr, DEFAULTS["highpass_hz"]), 2 * hop, hop)
-    lo, hi = np.percentile(e_db, [10, 99.9])
-    rms_db = 10 * math.log10(float(np.mean(x**2)) + _EPS)
-    if hi - lo < 6.0 and rms_db > -30.0:
-        return f"very noisy: {rms_db:.0f} dBFS noise, nothing stands out"
-    return "ok"

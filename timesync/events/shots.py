@@ -10,8 +10,10 @@ reviewer to accept or reject.
 
 Association. Sources are taken in turn (most impulses first). For each new
 source, the lag between its arrivals and the shots found so far is estimated as
-the most common pairwise difference within the window (sync uncertainty, 3
-sigma, plus the largest possible sound-travel difference: ``max_travel_s``, 50 ms
+the most common pairwise difference within the window, each pair voting with
+its scores (the pattern of inter-shot intervals; an arrival following one as
+loud within 1 s votes half: it may be an echo) (window: sync uncertainty, 3
+sigma, plus the largest possible sound-travel difference: ``max_travel_s``, 250 ms
 by default, or the camera separation / c when positions are known; the exact
 expected difference when the shooter's distances are known). Then an
 order-preserving alignment (dynamic programming, like an edit distance) pairs
@@ -21,8 +23,13 @@ arrivals become new shots.
 Timing. A shot's time is its emission time when distances or positions are
 given (least squares over the sources, speed of sound from the temperature),
 the multilaterated emission when camera positions but no shooter are given and
-three or more sources heard it, and otherwise its earliest arrival (the table
-says so in ``time_basis``).
+three or more sources heard it, and otherwise its arrival at the source that
+heard it first (each row's ``time_basis`` names that source: "arrival at
+camA.mp4 (...)").
+
+A row needs :func:`min_heard` sources: one with up to three sources hearing
+anything, half of them with four or more (an echo or a slam near one sensor
+of an array is heard by that one alone).
 """
 
 from __future__ import annotations
@@ -99,7 +106,7 @@ def detect_shots(
     project_or_sources: Any,
     *,
     min_score: float = 0.5,
-    max_travel_s: float = 0.05,
+    max_travel_s: float = 0.25,
     positions: Mapping[str, Sequence[float]] | None = None,
     shooter: Sequence[float] | None = None,
     distances_m: Mapping[str, float] | None = None,
@@ -121,7 +128,10 @@ def detect_shots(
         (impulses down to half of it may still corroborate a shot).
     max_travel_s : float >= 0
         Largest sound-travel difference between two sources when positions are
-        unknown (seconds; 50 ms is about 17 m).
+        unknown (seconds; 250 ms is about 86 m). The join is by the pattern of
+        the shots (inter-shot intervals survive any travel delay), so a wide
+        window does not pair a burst's shots crosswise; with positions the
+        window is each pair's separation / c (2 s for sensors 700 m apart).
     positions : mapping name -> (x, y[, z]) metres, optional
         Where the sources' microphones were.
     shooter : (x, y[, z]) metres, optional
@@ -155,8 +165,11 @@ def detect_shots(
     expected_lag, max_lag = _lag_rules(dist, positions, c)
     clusters = associate(tracks, max_travel_s=max_travel_s, expected_lag=expected_lag, max_lag=max_lag)
     by_name = {t.name: t for t in tracks}
+    need = min_heard(tracks)
     shots = []
     for cl in clusters:
+        if len(cl.members) < need:
+            continue
         shot = _make_shot(cl, tracks, by_name, dist, positions, c)
         if shot.score >= min_score:
             shots.append(shot)
@@ -168,6 +181,7 @@ def detect_shots(
         "temperature_c": temperature_c,
         "speed_of_sound_m_s": round(c, 3),
         "onset_sigma_s": ONSET_SIGMA_S,
+        "min_heard": need,
         "detector": {**DEFAULTS, **params},
         "positions": {k: list(v) for k, v in (positions or {}).items()} or None,
         "shooter": list(shooter) if shooter is not None else None,
@@ -177,6 +191,18 @@ def detect_shots(
         progress(1.0, f"shots: {len(shots)} found")
     return ShotTable(shots, {t.name: t.status for t in tracks}, basis, provenance,
                      {t.name: t.impulses for t in tracks})
+
+
+def min_heard(tracks: Sequence[_Track]) -> int:
+    """How many sources must hear a shot for it to be a row of the table.
+
+    With up to three sources that hear any impulse, one is enough (two body
+    cams, one of them muffled, still give every shot). With four or more
+    (a sensor array), half of them, rounded up: a street echo or a slam near
+    one sensor is heard by that one alone, a shot by most.
+    """
+    hearing = sum(1 for t in tracks if t.clock is not None and t.impulses)
+    return 1 if hearing <= 3 else math.ceil(hearing / 2)
 
 
 def _load_tracks(project_or_sources: Any, sr: int, params: dict[str, float],
@@ -250,9 +276,10 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
             shared, unc = arrivals[first], sigmas[first]
             if positions:
                 notes.append(multilateration_problem(arrivals, positions) or "not located: the solve failed")
-            basis = NO_POSITIONS_BASIS if not positions else (
-                "earliest arrival (too few sources with positions heard it to locate the shooter; "
-                "sound travel not corrected)")
+            basis = f"arrival at {first} " + ("(the earliest; no positions given, sound travel not corrected)"
+                                              if not positions else
+                                              "(the earliest; too few sources with positions heard it to "
+                                              "locate the shooter; sound travel not corrected)")
     scores = [imp.score for imp in cl.members.values()]
     confidence = 1.0 - math.prod(1.0 - s for s in scores)
     if residuals:
@@ -301,6 +328,10 @@ def _finish(shots: list[Shot], project: Any, within_s: float) -> None:
 
 
 def _table_basis(shots: list[Shot], have_dist: bool, have_pos: bool) -> str:
+    """The table's time basis: the rows' one basis, or a summary when they differ
+    (each row's ``time_basis`` names its source)."""
+    if shots and not have_pos and all(s.time_basis.startswith("arrival at ") for s in shots):
+        return NO_POSITIONS_BASIS
     bases = sorted({s.time_basis for s in shots})
     if len(bases) == 1:
         return bases[0]

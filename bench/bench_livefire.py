@@ -1,0 +1,282 @@
+"""Benchmark of shot detection and the join on real live fire (``../shared/media/live-fire``).
+
+The ShotSpotter Pittsburgh live-fire tests (see DATASET-README.md there): per
+test 4-6 GPS-timed sensors 50-700 m from the shooter, 12 kHz WAVs, 1 or 3
+rounds of a handgun. Each sensor's WAV is placed on true (UTC) time from its
+JSON start time, so no alignment is needed.
+
+Truth: a round's arrival at a sensor is the earliest pulse of that sensor in
+the round's ``nlos-tuples`` set (ShotSpotter's own pulse times, to the
+millisecond); when the set has no pulse of that sensor, the sensor's pulse in
+``allpulses`` nearest the arrival predicted from the survey (emission from the
+other sensors + distance / c, c from the weather's temperature), within 15 ms;
+when there is none the arrival is the prediction (survey accurate to ~2.5 m,
+~7 ms) and is scored with a 10 ms tolerance instead of 5 ms.
+
+Honesty: the detector's parameters were set on the FP5 tests (127-144) and
+the figures are reported on FP9 (145-162), held out; FP5 is shown too.
+
+Prints the figures and rewrites the "Shots on real live fire" section of
+bench/RESULTS.md. Run: ``.venv/bin/python bench/bench_livefire.py``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from scipy.io import wavfile
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from timesync.clock import ClockMap  # noqa: E402
+from timesync.events.impulses import detect_impulses  # noqa: E402
+from timesync.events.shots import TrackInput, detect_shots  # noqa: E402
+from timesync.events.travel import speed_of_sound  # noqa: E402
+
+LIVE = REPO.parent / "shared" / "media" / "live-fire"
+START, END = "<!-- livefire:start -->", "<!-- livefire:end -->"
+MIN_SCORE = 0.5
+TOL_S = 0.005
+
+
+def _utc(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _xyz(d: dict) -> tuple[float, float, float]:
+    return (float(d["x"]), float(d["y"]), float(d["z"]))
+
+
+@dataclass
+class Sensor:
+    serial: str
+    start_utc: float
+    position: tuple[float, float, float]
+    distance_m: float
+    samples: np.ndarray
+    sr: int
+    truth: list[float] = field(default_factory=list)  # per round, UTC seconds
+    predicted: list[bool] = field(default_factory=list)  # truth from the survey only
+
+    @property
+    def live_s(self) -> float:
+        """Seconds of the recording that are not digital silence."""
+        nz = np.nonzero(self.samples)[0]
+        return (nz[-1] - nz[0]) / self.sr if len(nz) else 0.0
+
+
+@dataclass
+class LiveTest:
+    test_id: int
+    fp: str
+    rounds: int
+    shooter: tuple[float, float, float]
+    temperature_c: float
+    sensors: list[Sensor]
+
+    @property
+    def t_ref(self) -> float:
+        """UTC seconds of the shared clock's zero: the earliest sensor start."""
+        return min(s.start_utc for s in self.sensors)
+
+
+def load_test(folder: Path) -> LiveTest:
+    """One live-fire test with its sensors' audio and the true arrivals."""
+    name = folder.name
+    survey = json.loads((folder / f"{name}.survey.json").read_text())
+    weather = json.loads((folder / f"{name}.weather.json").read_text())
+    shooter = _xyz(survey["survey_location"])
+    c = speed_of_sound(float(weather.get("temperature", 20.0)))
+    pulses = {p["pulse_uuid"]: p for p in json.loads((folder / f"{name}.allpulses.json").read_text())}
+    tuples = sorted(json.loads((folder / f"{name}.nlos-tuples.json").read_text()), key=lambda t: t["shot_index"])
+    sensors = []
+    for meta_path in sorted(folder.glob(f"{name}.audio.*.json")):
+        meta = json.loads(meta_path.read_text())
+        sr, raw = wavfile.read(meta_path.with_suffix(".wav"))
+        x = raw.astype(np.float64) / 32768.0
+        pos = _xyz(meta["location"])
+        sensors.append(Sensor(meta["serial_number"], _utc(meta["timestamp"]), pos, math.dist(pos, shooter), x, sr))
+    for tup in tuples:
+        members = [pulses[u] for u in tup["pulse_uuids"] if u in pulses]
+        emis = [_utc(p["arrival_time_utc"]) - math.dist(_xyz(p["location"]), shooter) / c for p in members]
+        t_e = float(np.median(emis)) if emis else math.nan
+        for s in sensors:
+            own = [_utc(p["arrival_time_utc"]) for p in members if p["serial_number"] == s.serial]
+            if own:
+                s.truth.append(min(own))
+                s.predicted.append(False)
+                continue
+            guess = t_e + s.distance_m / c
+            near = [_utc(p["arrival_time_utc"]) for p in pulses.values()
+                    if p["serial_number"] == s.serial and abs(_utc(p["arrival_time_utc"]) - guess) <= 0.015]
+            s.truth.append(min(near, key=lambda t: abs(t - guess)) if near else guess)
+            s.predicted.append(not near)
+    return LiveTest(int(survey["test_id"]), str(survey["firing_position"]), int(survey["num_rounds"]),
+                    shooter, float(weather.get("temperature", 20.0)), sensors)
+
+
+def test_folders(fp: str | None = None) -> list[Path]:
+    """The tests' folders (of one firing position, or all), in test order."""
+    pattern = str(LIVE / (fp or "FP*") / "test_*")
+    return [Path(p) for p in sorted(glob.glob(pattern))]
+
+
+# -- scoring ------------------------------------------------------------------------------
+
+
+def score_sensor(test: LiveTest, s: Sensor, min_score: float = MIN_SCORE) -> dict:
+    """Rounds found within 5 ms (10 ms for survey-predicted truth), false detections, onset errors."""
+    found = [imp for imp in detect_impulses(s.samples, s.sr) if imp.score >= min_score]
+    onsets = np.array([s.start_utc + imp.onset_s for imp in found])
+    hits, errors = 0, []
+    used = set()
+    for t, pred in zip(s.truth, s.predicted, strict=True):
+        tol = 2 * TOL_S if pred else TOL_S
+        if len(onsets) == 0:
+            continue
+        j = int(np.argmin(np.abs(onsets - t)))
+        if abs(onsets[j] - t) <= tol:
+            hits += 1
+            used.add(j)
+            if not pred:
+                errors.append(onsets[j] - t)
+    return {"test": test.test_id, "fp": test.fp, "sensor": s.serial, "distance_m": s.distance_m,
+            "rounds": len(s.truth), "found": hits, "false": len(found) - len(used), "errors": errors,
+            "live_s": s.live_s, "predicted": sum(s.predicted)}
+
+
+def score_table(test: LiveTest, positions: bool) -> dict:
+    """The shot table of one test: right when it holds exactly the rounds fired, one row
+    each, with three or more sensors' arrivals of that round within 5 ms (10 ms predicted)."""
+    t_ref = test.t_ref
+    inputs = [TrackInput(s.serial, s.samples, float(s.sr), ClockMap(s.start_utc - t_ref, 1.0, 0.0001, "gps"))
+              for s in test.sensors]
+    kw = {}
+    if positions:
+        kw["positions"] = {s.serial: s.position for s in test.sensors}
+    table = detect_shots(inputs, min_score=MIN_SCORE, **kw)
+    rows = table.shots
+    ok_rows, taken = 0, set()
+    for k in range(test.rounds):
+        for r, shot in enumerate(rows):
+            if r in taken:
+                continue
+            good = 0
+            for s in test.sensors:
+                src = shot.sources.get(s.serial)
+                if src is None or not src.heard:
+                    continue
+                tol = 2 * TOL_S if s.predicted[k] else TOL_S
+                good += abs(src.arrival_shared_s + t_ref - s.truth[k]) <= tol
+            if good >= 3:
+                ok_rows += 1
+                taken.add(r)
+                break
+    right = ok_rows == test.rounds and len(rows) == test.rounds
+    return {"test": test.test_id, "fp": test.fp, "rounds": test.rounds, "rows": len(rows), "right": right,
+            "bases": sorted({shot.time_basis for shot in rows}), "shooter": [shot.shooter for shot in rows]}
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def run(fp: str) -> dict:
+    """Per-sensor scores and per-test tables (with sensor positions, and without) of one firing position."""
+    sensors, tables, tables_nopos = [], [], []
+    t0 = time.perf_counter()
+    for folder in test_folders(fp):
+        test = load_test(folder)
+        sensors += [score_sensor(test, s) for s in test.sensors]
+        tables.append(score_table(test, positions=True))
+        tables_nopos.append(score_table(test, positions=False))
+    return {"fp": fp, "sensors": sensors, "tables": tables, "tables_nopos": tables_nopos,
+            "seconds": time.perf_counter() - t0}
+
+
+def _rate(rows: list[dict]) -> float:
+    return sum(r["found"] for r in rows) / max(1, sum(r["rounds"] for r in rows))
+
+
+def summary(res: dict) -> dict:
+    s = res["sensors"]
+    near = [r for r in s if r["distance_m"] <= 300]
+    errs = np.abs(np.concatenate([r["errors"] for r in s] or [np.zeros(0)])) * 1e3
+    live_min = sum(r["live_s"] for r in s) / 60.0
+    return {
+        "near": _rate(near), "near_n": sum(r["rounds"] for r in near),
+        "all": _rate(s), "all_n": sum(r["rounds"] for r in s),
+        "false_per_min": sum(r["false"] for r in s) / max(live_min, 1e-9),
+        "err_mean": float(errs.mean()) if len(errs) else math.nan,
+        "err_p95": float(np.percentile(errs, 95)) if len(errs) else math.nan,
+        "tables": sum(t["right"] for t in res["tables"]), "tables_nopos": sum(t["right"] for t in res["tables_nopos"]),
+        "tests": len(res["tables"]),
+    }
+
+
+def report(results: list[dict]) -> str:
+    lines = ["## Shots on real live fire", "",
+             f"`bench/bench_livefire.py`, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
+             f"min score {MIN_SCORE}. ShotSpotter Pittsburgh live-fire tests (`../shared/media/live-fire`, "
+             "CC BY 4.0): handguns, 1 or 3 rounds, 4-6 GPS-timed sensors 50-700 m away, 12 kHz; each WAV "
+             "placed on true time from its JSON start. Truth: ShotSpotter's own pulse times (`nlos-tuples`, "
+             "to the ms; a sensor missing from a round's tuple takes its `allpulses` pulse nearest the "
+             "survey prediction, else the prediction with a 10 ms tolerance).", "",
+             "**Honesty:** the detector's far-field parameters were set on FP5 (tests 127-144); FP9 "
+             "(145-162) is held out and is the figure to quote.", "",
+             "| set | arrivals within 5 ms, sensors <= 300 m | all sensors | false detections / min of audio | "
+             "onset error mean / p95 | table right (positions) | table right (no positions) |",
+             "|---|---|---|---|---|---|---|"]
+    for res in results:
+        sm = summary(res)
+        tag = "FP9 (held out)" if res["fp"] == "FP9" else "FP5 (tuning)"
+        lines.append(f"| {tag} | {100 * sm['near']:.1f} % of {sm['near_n']} | {100 * sm['all']:.1f} % of "
+                     f"{sm['all_n']} | {sm['false_per_min']:.1f} | {sm['err_mean']:.2f} / {sm['err_p95']:.2f} ms | "
+                     f"{sm['tables']}/{sm['tests']} | {sm['tables_nopos']}/{sm['tests']} |")
+    lines += ["", "Per sensor (held-out FP9): found / rounds, false detections, by distance:", "",
+              "| test | sensor | distance m | found | false |", "|---|---|---|---|---|"]
+    for res in results:
+        if res["fp"] != "FP9":
+            continue
+        for r in res["sensors"]:
+            lines.append(f"| {r['test']} | {r['sensor']} | {r['distance_m']:.0f} | {r['found']}/{r['rounds']} | "
+                         f"{r['false']} |")
+    lines += ["",
+              "Targets (issue 13): >= 90 % of arrivals within 5 ms at sensors within 300 m, >= 75 % at all, "
+              "table right on >= 85 % of tests. \"Table right\": exactly the rounds fired, one row each, "
+              "three or more sensors' arrivals of that round within 5 ms. With positions the rows' time is "
+              "the multilaterated emission (sensor positions given, shooter not); the location error against "
+              "the survey is helper h12's multilateration and is not reported here. Without positions the "
+              "sensors' travel differences (up to ~1.6 s) exceed the 250 ms join window, so those tables are "
+              "expected to fail.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    from results_md import write_block
+
+    if not LIVE.is_dir():
+        print(f"{LIVE} is absent: nothing to measure")
+        return 0
+    results = [run("FP5"), run("FP9")]
+    text = report(results)
+    print(text)
+    write_block(START, END, text)
+    held = summary(results[1])
+    ok = held["near"] >= 0.9 and held["all"] >= 0.75 and held["tables"] >= 0.85 * held["tests"]
+    print("targets met" if ok else "TARGETS NOT MET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The far-field side of impulse detection: muzzle blasts heard from tens to hundreds of metres.
+
+Distance and buildings low-pass a blast and follow it with street echoes. At
+sensor rates (``far_max_sr``, 16 kHz and below) :func:`timesync.events.detect_impulses`
+runs a second pass with a lower high-pass (``far_highpass_hz``) and scores each
+impulse with :func:`_far_likeness` as well; :func:`_merge_far` keeps the better
+of the two passes per event, and :func:`_far_echo` refuses a far-field event's
+reflections.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from timesync.events.envelopes import _logistic
+
+if TYPE_CHECKING:
+    from timesync.events.impulses import Impulse
+
+#: A new event inside the refractory period replaces the previous one when
+#: it is this much louder (dB).
+REPLACE_DB = 3.0
+
+#: A blast heard from afar is scored at most this high: without its high
+#: frequencies a distant shot is less certain than one heard up close.
+FAR_CAP = 0.8
+#: Far-field blasts: onsets this close after a far-field event (s) are taken for its
+#: echoes (street reflections) unless clearly louder.
+FAR_ECHO_S = 0.3
+
+
+def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
+    """Shot-likeness of a muzzle blast heard from tens to hundreds of metres.
+
+    Distance and buildings low-pass the blast: nothing is left above ~2 kHz, so
+    the ``hf`` and ``top`` tests of the close-range score fail. What is left:
+    a fast rise, a strong stand-out (``far_prominence``, 18 dB), a deep fall
+    within 90 ms (``far_decay``, 10 dB), a duration over 15 ms (the street's
+    reverberation may hold it up for seconds), and a
+    broadband spectrum over what the recording holds (``far_flatness``: a
+    sound effect or thud with nothing above a few kHz in a 48 kHz recording is
+    not flat), broad at low frequencies too (``far_low_flatness``: a thud
+    rings at one resonance). The score is capped at :data:`FAR_CAP`; its echoes are
+    refused (:func:`_far_echo`, within :data:`FAR_ECHO_S`).
+    """
+    dur_ms = imp.duration_s * 1e3
+    comps = {
+        "far_prominence": _logistic(imp.prominence_db, 18.0, 1.5),
+        "far_decay": _logistic(imp.decay_db, 10.0, 1.0),
+        "far_flatness": _logistic(imp.flatness, 0.22, 0.02),
+        "far_low_flatness": _logistic(imp.low_flatness, 0.18, 0.02),
+    }
+    parts = [*comps.values(), _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
+             _logistic(dur_ms, 15.0, 3.0)]
+    return FAR_CAP * min(parts), comps
+
+
+
+
+def _far_echo(imp: Impulse, peak_db: float, prev: Impulse, prev_db: float) -> bool:
+    """True when ``imp``, scored as a far-field blast, follows one within :data:`FAR_ECHO_S`
+    without being :data:`REPLACE_DB` louder: a reflection of it off the street."""
+    far_only = imp.components.get("near", 1.0) < 0.5 and prev.components.get("near", 1.0) < 0.5
+    return far_only and imp.onset_s - prev.onset_s < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB
+
+
+#: An impulse of the far-field pass this close (s) to one of the main pass is the same event.
+SAME_EVENT_S = 0.010
+
+
+def _merge_far(main: list[Impulse], far: list[Impulse], sr: float) -> list[Impulse]:
+    """The main pass's impulses, with the far-field pass's (lower high-pass) where they tell more.
+
+    The far-field pass hears low-passed blasts, and places their onsets
+    earlier and better. Its impulse replaces the main pass's one for the same
+    event (within :data:`SAME_EVENT_S`) when the main one is not scored as a
+    close-range shot; an impulse only the far pass found is kept when its
+    far-field score is what carries it (the close-range score is the main
+    pass's business).
+    """
+    out: list[Impulse] = []
+    onsets = np.array([imp.onset_s for imp in far])
+    used: set[int] = set()
+    for imp in main:
+        j = int(np.argmin(np.abs(onsets - imp.onset_s))) if len(onsets) else -1
+        if j >= 0 and abs(onsets[j] - imp.onset_s) <= SAME_EVENT_S:
+            used.add(j)
+            if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
+                out.append(far[j])
+                continue
+        out.append(imp)
+    for j, imp in enumerate(far):
+        if j not in used and imp.components.get("near", 1.0) < imp.score:
+            out.append(imp)
+    return sorted(out, key=lambda i: i.onset_s)
