@@ -282,7 +282,8 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
             frame_rate=FRAME_RATE,
         )
         windows = fine.measure_windows(
-            read_a, read_b, sr=sr, offset_s=offset, rate=rate, centres_b=centres, window_s=win
+            read_a, read_b, sr=sr, offset_s=offset, rate=rate, centres_b=centres, window_s=win,
+            content=z >= fine.MIN_CONTENT_Z,
         )
         z = np.array([z[list(centres).index(w.t_b)] for w in windows])
         fit = fine.fit_windows(windows, sr=sr)
