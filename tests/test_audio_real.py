@@ -114,7 +114,7 @@ def shared_20s(rng, folder: Path) -> Case:
         place(event, shots[rng.integers(len(shots))], t, 0.8)
     at_a, at_b = rng.uniform(60, 140), rng.uniform(40, 120)
     own_a = 0.3 * music(rng, 180) + 0.05 * wind(rng, 180 * SCENE_SR, SCENE_SR)
-    own_b = 0.3 * crowd(rng, 160) + 0.05 * wind(rng, 160 * SCENE_SR, SCENE_SR)
+    own_b = 0.3 * crowd(rng, 160, voices=3) + 0.05 * wind(rng, 160 * SCENE_SR, SCENE_SR)
     place(own_a, event, at_a)
     place(own_b, event, at_b)
     a, b = Device(0.0, 180.0, 48000), Device(0.0, 160.0, 48000)

@@ -12,8 +12,10 @@ The real sounds come from ``../shared/media`` (the tests skip when it is absent)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 from pathlib import Path
 
@@ -27,9 +29,13 @@ SCENE_SR = 48000
 LIVE_FIRE = ("live-fire/FP5/test_127/test_127.audio.SCP-00-BNQ-1392.wav",)
 
 
+@lru_cache(maxsize=16)
 def load(name: str, sr: int = SCENE_SR) -> np.ndarray:
-    """A mono float recording from :data:`MEDIA`, resampled to ``sr`` and peak-normalised."""
-    rate, x = wavfile.read(MEDIA / name)
+    """A mono float recording from :data:`MEDIA`, resampled to ``sr`` and peak-normalised
+    (read once per process; do not modify the array)."""
+    with warnings.catch_warnings():  # the live-fire WAVs hold chunks scipy does not read
+        warnings.simplefilter("ignore", wavfile.WavFileWarning)
+        rate, x = wavfile.read(MEDIA / name)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim > 1:
         x = x.mean(axis=1)
