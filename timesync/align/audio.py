@@ -41,7 +41,7 @@ from timesync.align import audio_fine as fine
 from timesync.align import metadata
 from timesync.align.audio_coarse import CoarseMatch, coarse_match
 from timesync.align.audio_decode import CoarseFeatures, prepare_all
-from timesync.align.audio_features import flux_features
+from timesync.align.audio_features import FRAME_RATE, flux_features
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.clock import ClockMap
 from timesync.errors import MediaError
@@ -173,13 +173,15 @@ def match_features(
     common = {"score": cm.score, "ambiguity": cm.ambiguity, "evidence": coarse_ev}
     if cm.score < MIN_COARSE_SCORE:
         return _no(
-            f"no reliable audio match (coarse score {cm.score:.1f} < {MIN_COARSE_SCORE:g})",
+            f"no reliable audio match (coarse score {cm.score:.1f} < {MIN_COARSE_SCORE:g}, "
+            f"over {cm.overlap_s:.0f} s of overlap)",
             **common,
         )
     if cm.ambiguity >= MAX_AMBIGUITY:
         return _no(
             "ambiguous audio match: repetitive sound fits several offsets "
-            f"(second peak {cm.ambiguity:.0%} of the best)",
+            f"(second peak {cm.ambiguity:.0%} of the best, limit {MAX_AMBIGUITY:.0%}; "
+            f"coarse score {cm.score:.1f})",
             **common,
         )
     lo, hi = _overlap_b(cm.offset_s, cm.rate, dur_a, dur_b)
@@ -189,14 +191,18 @@ def match_features(
         return _no("the overlap is too short for the fine stage", **common)
     window_s = min(fine.FINE_WINDOW_S, (hi - lo) / 3.0)
     count = int(np.clip((hi - lo) // window_s, 3, fine.MAX_WINDOWS))
-    windows, fit = _fine_passes(read_a, read_b, cm, (lo, hi), window_s, count, fine_sr)
-    ev = {**coarse_ev, **_fine_evidence(windows, fit, fine_sr, window_s)}
+    windows, fit, z = _fine_passes(
+        read_a, read_b, cm, (lo, hi), window_s, count, fine_sr, (fa, fb)
+    )
+    ev = {**coarse_ev, **_fine_evidence(windows, fit, fine_sr, window_s, z)}
     common["evidence"] = ev
+    figures = _figures(cm, windows, fit, z)
     if fit is None:
         amb = sum(1 for w in windows if w.ambiguity >= fine.WINDOW_MAX_AMBIGUITY)
         why = "ambiguous (repetitive sound)" if amb > len(windows) / 2 else "too weak"
         return _no(
-            f"no reliable audio match: fewer than 3 fine windows usable, most {why}", **common
+            f"no reliable audio match: fewer than 3 fine windows usable, most {why} "
+            f"({figures})", **common
         )
     common.update(
         offset_s=fit.offset_s,
@@ -211,14 +217,18 @@ def match_features(
             - ClockMap(cm.offset_s, cm.rate).to_shared(fit.at_b_s))
         > fine.SEARCH_S
     ):
-        return _no("no reliable audio match: fine and coarse stages disagree", **common)
+        return _no(
+            f"no reliable audio match: fine and coarse stages disagree ({figures})", **common
+        )
     if fit.agreeing < MIN_AGREEING:
         return _no(
-            f"no reliable audio match: only {fit.agreeing:.0%} of fine windows agree", **common
+            f"no reliable audio match: only {fit.agreeing:.0%} of fine windows agree, "
+            f"below {MIN_AGREEING:.0%} ({figures})", **common
         )
     if fit.uncertainty_s > MAX_UNCERTAINTY_S:
         return _no(
-            f"no reliable audio match: uncertainty {fit.uncertainty_s * 1e3:.1f} ms", **common
+            f"no reliable audio match: uncertainty {fit.uncertainty_s * 1e3:.1f} ms "
+            f"> {MAX_UNCERTAINTY_S * 1e3:g} ms ({figures})", **common
         )
     return AudioMatch(matched=True, reason="", **common)
 
@@ -246,26 +256,36 @@ def _narrowed(fa: np.ndarray, fb: np.ndarray, cm: CoarseMatch, narrow: Constrain
     }
 
 
-def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: int, sr: int):
+def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: int, sr: int,
+                 feats: tuple[np.ndarray, np.ndarray]):
     """Fine windows, refined until the rate used to resample ``b`` matches the fit.
 
-    Without a coarse drift line the rate is unknown: the first pass then uses
-    windows of at most 1 s (500 ppm smears 0.5 ms) and a second pass redoes the
-    windows at the fitted rate, so drift no longer blurs the GCC-PHAT peaks.
+    The windows are placed where the two recordings share sound
+    (:func:`timesync.align.audio_fine.content_windows`), not spread evenly: over
+    silence or sound only one of them heard, a window cannot agree and would vote
+    against a true match. Without a coarse drift line the rate is unknown: the first
+    pass then uses windows of at most 1 s (500 ppm smears 0.5 ms) and a second pass
+    redoes the windows at the fitted rate, so drift no longer blurs the GCC-PHAT peaks.
+    Returns the windows, the fit (or None) and each window's content z.
     """
     offset, rate = cm.offset_s, cm.rate
     win = window_s if cm.chunks_on_line >= 2 else min(window_s, 1.0)
-    windows, fit = [], None
+    windows, fit, z = [], None, np.zeros(0)
     for _ in range(3):
         n = (
             count
             if win == window_s
             else int(np.clip((span[1] - span[0]) // win, 3, fine.MAX_WINDOWS))
         )
-        centres = fine.window_centres(span, win, n)
-        windows = fine.measure_windows(
-            read_a, read_b, sr=sr, offset_s=offset, rate=rate, centres_b=centres, window_s=win
+        centres, z = fine.content_windows(
+            *feats, offset_s=offset, rate=rate, overlap_b=span, window_s=win, count=n,
+            frame_rate=FRAME_RATE,
         )
+        windows = fine.measure_windows(
+            read_a, read_b, sr=sr, offset_s=offset, rate=rate, centres_b=centres, window_s=win,
+            content=z >= fine.MIN_CONTENT_Z,
+        )
+        z = np.array([z[list(centres).index(w.t_b)] for w in windows])
         fit = fine.fit_windows(windows, sr=sr)
         if fit is None:
             break
@@ -275,7 +295,20 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
         # the fitted line turned to the new rate about the fit's centre
         offset = ClockMap(fit.offset_s, fit.rate).with_rate(new_rate, fit.at_b_s).offset_s
         rate, win = new_rate, window_s
-    return windows, fit
+    return windows, fit, z
+
+
+def _figures(cm: CoarseMatch, windows, fit, z: np.ndarray) -> str:
+    """The numbers behind a decision, for its reason: scores, windows used and agreeing."""
+    content = int(np.sum(z >= fine.MIN_CONTENT_Z))
+    usable = sum(1 for w in windows if w.usable)
+    agree = fit.n_inliers if fit is not None else 0
+    return (
+        f"coarse score {cm.score:.1f} (threshold {MIN_COARSE_SCORE:g}); "
+        f"{len(windows)} fine windows, {content} on shared content "
+        f"(z >= {fine.MIN_CONTENT_Z:g}), {usable} usable, {agree} agreeing "
+        f"(threshold {MIN_AGREEING:.0%})"
+    )
 
 
 def _coarse_evidence(cm: CoarseMatch) -> dict[str, Any]:
@@ -288,12 +321,14 @@ def _coarse_evidence(cm: CoarseMatch) -> dict[str, Any]:
     }
 
 
-def _fine_evidence(windows, fit, sr: int, window_s: float) -> dict[str, Any]:
+def _fine_evidence(windows, fit, sr: int, window_s: float, z: np.ndarray) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "fine_sr": sr,
         "window_s": round(window_s, 3),
         "windows": len(windows),
+        "windows_content": int(np.sum(z >= fine.MIN_CONTENT_Z)),
         "windows_usable": sum(1 for w in windows if w.usable),
+        "min_agreeing": MIN_AGREEING,
     }
     if fit is not None:
         ev.update(windows_agreeing=fit.n_inliers, residual_s=fit.residual_s)
@@ -627,6 +662,7 @@ def find_constraints(
             a, b = b, a  # chunk the shorter one
         jobs.append((a, b, metadata.prior(by_name[a.name], by_name[b.name])))
     long_audio = _total_audio_s(sources) >= PROCESS_MIN_AUDIO_S
+    refusals: dict[str, dict[str, AudioMatch]] = {}
     for k, ((a, b, _narrow), m) in enumerate(zip(jobs, _match_all(jobs, long_audio), strict=True)):
         for x, y in ((a, b), (b, a)):
             report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
@@ -634,8 +670,20 @@ def find_constraints(
             )
         if m.matched:
             report.constraints.append(_constraint(a, b, m))
+        else:
+            refusals.setdefault(a.name, {})[b.name] = m
+            refusals.setdefault(b.name, {})[a.name] = m
         prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
-            report.notes.setdefault(name, "no reliable audio match with any other source")
+            report.notes.setdefault(name, _unmatched_note(refusals.get(name, {})))
     return report
+
+
+def _unmatched_note(refusals: dict[str, AudioMatch]) -> str:
+    """The note of a source matched with no other: the closest refusal and its figures."""
+    text = "no reliable audio match with any other source"
+    if not refusals:
+        return text
+    other, m = max(refusals.items(), key=lambda kv: (kv[1].score, kv[1].agreeing))
+    return f"{text}; closest, with {other}: {m.reason}"
