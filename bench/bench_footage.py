@@ -2,7 +2,8 @@
 
 Generates (with PyAV, once, cached under ``~/.cache/timesync-bench/footage``,
 never committed) ``--cams`` body-cam videos of ``--minutes`` minutes each:
-1280x720, 30 fps H.264 at about 3 Mbit/s with AAC 48 kHz mono audio. The
+1280x720, 30 fps H.264 (x264 ultrafast, 3 Mbit/s asked; the texture
+needs about 1) with AAC 48 kHz mono audio. The
 cameras hear one scene (the real recordings of ``../shared/media`` cut and
 re-assembled by :func:`bench_audio.scene`, plus each camera's own noise) and
 start 4 s apart; the picture is a moving texture.
@@ -52,19 +53,19 @@ def _texture(seed: int) -> np.ndarray:
 def write_cam(path: Path, audio: np.ndarray, seconds: float, seed: int) -> None:
     """One body cam: the moving texture and ``audio`` (float32 mono at :data:`SR`)."""
     tex = _texture(seed)
+    planes = np.full((SIZE[1] * 3 // 2, SIZE[0]), 128 + seed % 64, np.uint8)
     tmp = path.with_name(path.stem + ".part" + path.suffix)
     with av.open(str(tmp), "w") as out:
         v = out.add_stream("libx264", rate=FPS)
         v.width, v.height, v.pix_fmt, v.bit_rate = SIZE[0], SIZE[1], "yuv420p", BIT_RATE
-        v.options = {"preset": "veryfast"}
+        v.options = {"preset": "ultrafast"}
         a = out.add_stream("aac", rate=SR)
         a.layout, a.bit_rate = "mono", 64000
         a_pos, block = 0, 1024
         for i in range(round(seconds * FPS)):
             x, y = (3 * i) % SIZE[0], (i // 2) % SIZE[1]
-            luma = tex[y:y + SIZE[1], x:x + SIZE[0]]
-            img = np.stack([luma, luma, np.full_like(luma, 128 + seed % 64)], axis=-1)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+            planes[:SIZE[1]] = tex[y:y + SIZE[1], x:x + SIZE[0]]  # Y; U and V stay constant
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
             frame.pts = i
             out.mux(v.encode(frame))
             while a_pos < min(audio.size, round((i + 1) * SR / FPS)):
@@ -84,7 +85,7 @@ def footage(minutes: float, cams: int) -> list[Path]:
     files = [folder / f"bodycam_{chr(65 + k)}.mp4" for k in range(cams)]
     stamp = folder / "stamp.json"
     desc = json.dumps({"size": SIZE, "fps": FPS, "sr": SR, "bit_rate": BIT_RATE, "stagger": STAGGER_S,
-                       "files": [f.name for f in files], "version": 1})
+                       "files": [f.name for f in files], "version": 2})
     if stamp.exists() and stamp.read_text() == desc and all(f.exists() for f in files):
         return files
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,8 +168,9 @@ def report(rows: dict[str, list[dict]], args: argparse.Namespace, mb: float) -> 
     peak = {n: max(r["peak_mb"] for r in v) for n, v in rows.items()}
     last = rows["all"][-1]
     lines = [
-        f"## Footage: {args.cams} body cams of {args.minutes:g} min, 720p30 H.264 ~3 Mbit/s + AAC "
-        f"({mb:.0f} MB in all; `bench/bench_footage.py --minutes {args.minutes:g}`)",
+        f"## Footage: {args.cams} body cams of {args.minutes:g} min, 720p30 H.264 + AAC, "
+        f"{mb * 8 / (args.cams * args.minutes * 60):.1f} Mbit/s ({mb:.0f} MB in all; "
+        f"`bench/bench_footage.py --minutes {args.minutes:g}`)",
         "",
         f"Audio places every camera. Median of {args.runs} alternating run(s), 2 shared cores; memory is the "
         "peak summed over the process tree.",

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_seek.py", "bench_audio.py", "bench_visual.py", "bench_shots.py", "bench_export.py", "bench_playback.py"]
+ORDER = ["bench_seek.py", "bench_audio.py", "bench_visual.py", "bench_shots.py", "bench_export.py", "bench_playback.py",
+         "bench_footage.py"]
 
 
 def main() -> int:
