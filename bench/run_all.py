@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["bench_seek.py", "bench_audio.py", "bench_visual.py", "bench_shots.py", "bench_export.py", "bench_playback.py",
-         "bench_corpus.py"]
+         "bench_corpus.py", "bench_footage.py"]
 
 
 def main() -> int:

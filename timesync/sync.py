@@ -51,6 +51,11 @@ IMPLIES = {"visual": ("audiovisual",)}
 #: The stated assumption without positions: every sound the audio aligned on
 #: was at most this far (metres) from each source that heard it.
 DEFAULT_MAX_DISTANCE_M = 100.0
+
+#: Aligners that scan every frame of a video for flashes: by default run only for
+#: the sources audio did not place (and what they are matched against); see
+#: :func:`_flash_sources`.
+FLASH_ALIGNERS = ("visual", "audiovisual")
 #: Schema tag of the project JSON.
 SCHEMA = "timesync.project/1"
 
@@ -258,25 +263,78 @@ def _run_aligners(
     methods: Iterable[str] | None,
     progress: Progress,
     extra: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    anchors: Sequence[Constraint] = (),
+    reference: str | None = None,
 ) -> tuple[list[AlignerReport], dict[str, str]]:
-    """Run the aligners; ``extra[short name]`` holds keyword arguments for one of them."""
+    """Run the aligners; ``extra[short name]`` holds keyword arguments for one of them.
+
+    With ``methods`` None, the flash aligners (:data:`FLASH_ALIGNERS`) run only
+    over the sources :func:`_flash_sources` picks once audio has run (none when
+    audio placed every source), and their status in the provenance says so.
+    Aligners named in ``methods`` run over every source.
+    """
     todo = _wanted(methods)
     reports, status = [], {}
+    plan: tuple[list[SourceMedia], str] | None = None
     for i, modname in enumerate(todo):
         short = modname.rsplit(".", 1)[-1]
-        module = importlib.import_module(modname)
         lo, hi = 0.1 + 0.85 * i / len(todo), 0.1 + 0.85 * (i + 1) / len(todo)
 
         def sub(f: float, msg: str, lo: float = lo, hi: float = hi) -> None:
             progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), msg)
 
+        these, ran = sources, "ran"
+        if short in FLASH_ALIGNERS and methods is None:
+            if plan is None:
+                plan = _flash_sources(sources, reports, anchors, reference)
+            these, ran = plan
+            if not these:
+                status[short] = ran
+                continue
         try:
+            module = importlib.import_module(modname)
             kwargs = (extra or {}).get(short, {})
-            reports.append(module.find_constraints(sources, progress=sub, **kwargs))
-            status[short] = "ran"
+            reports.append(module.find_constraints(these, progress=sub, **kwargs))
+            status[short] = ran
         except TimesyncError as exc:
             status[short] = f"failed: {exc}"
     return reports, status
+
+
+def _flash_sources(
+    sources: Sequence[SourceMedia],
+    reports: Sequence[AlignerReport],
+    anchors: Sequence[Constraint],
+    reference: str | None,
+) -> tuple[list[SourceMedia], str]:
+    """The sources the flash aligners must read, and their provenance status.
+
+    A source is placed when audio constraints (and manual anchors) link it to
+    the reference (given, else the one :func:`_choose_reference` picks from
+    that evidence). Flashes are needed for the unplaced sources, matched against
+    the reference (and the first placed video when the reference has none); the
+    other placed sources are not read. When audio placed nobody, every source is
+    read; when it placed everyone, none is.
+    """
+    from timesync.align.solve import _component
+
+    links = [c for r in reports if r.method == "audio" for c in r.constraints] + list(anchors)
+    names = [s.name for s in sources]
+    ref = reference if reference in names else (_choose_reference(names, links) if names else None)
+    placed = _component(ref, links) if ref is not None else set()
+    if len(placed) < 2:
+        return list(sources), "ran"
+    need = [s for s in sources if s.name not in placed]
+    by = "audio" + (" and manual anchors" if anchors else "")
+    if not need:
+        return [], f"not needed: all sources placed by {by}"
+    video = next((s.name for s in sources if s.name in placed and s.info.video is not None), None)
+    partners = {ref, video} - {None}
+    these = [s for s in sources if s.name in partners or s.name not in placed]
+    skipped = [s.name for s in sources if s not in these]
+    return these, (f"ran for {', '.join(s.name for s in these)}; not needed for "
+                   f"{', '.join(skipped)} (placed by {by})")
 
 
 def _choose_reference(names: Sequence[str], constraints: Sequence[Constraint]) -> str:
@@ -330,7 +388,11 @@ def sync(
     anchors : sequence of Constraint
         Manual constraints (kind ``"manual"``) added to the solve.
     methods : iterable of str, optional
-        Aligners to run by short name (``"audio"``, ``"overlay"``...); all by default.
+        Aligners to run by short name (``"audio"``, ``"overlay"``...), each over
+        every source. By default all run, but the flash aligners (``"visual"``,
+        ``"audiovisual"``) only for the sources audio did not place (and the
+        reference they are matched to); provenance ``aligners`` says what was
+        skipped (``"not needed: all sources placed by audio"``).
     max_distance_m : float >= 0
         The stated largest distance (m) between a source and a sound the audio
         aligned on; gives each audio constraint its ``travel_bound_s``
@@ -361,7 +423,9 @@ def sync(
     good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None
-    reports, status = _run_aligners(good, methods, prog, extra) if len(good) > 1 else ([], {})
+    given_ref = ref_name if ref_name in {s.name for s in good} else None
+    reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref)
+                       if len(good) > 1 else ([], {}))
     constraints = _with_travel_bounds([c for r in reports for c in r.constraints], max_distance_m)
     constraints += list(anchors)
     good_names = [s.name for s in good]

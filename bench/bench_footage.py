@@ -1,0 +1,196 @@
+"""Body-cam footage benchmark: ``timesync sync`` end to end against its floor.
+
+Generates (with PyAV, once, cached under ``~/.cache/timesync-bench/footage``,
+never committed) ``--cams`` body-cam videos of ``--minutes`` minutes each:
+1280x720, 30 fps H.264 (x264 ultrafast, 3 Mbit/s asked; the texture
+needs about 1) with AAC 48 kHz mono audio. The
+cameras hear one scene (the real recordings of ``../shared/media`` cut and
+re-assembled by :func:`bench_audio.scene`, plus each camera's own noise) and
+start 4 s apart; the picture is a moving texture.
+
+The floor is what no tool can avoid: ffmpeg's bare decode of every file's
+audio (``ffmpeg -vn -i f -f null -``, imageio-ffmpeg's binary) plus
+``sha256sum`` of every file. In one run, side by side, it times the floor,
+``timesync sync`` with every method (the default) and with ``--methods audio``,
+each in its own subprocess with its peak memory summed over the process tree
+(PSS sampled every 0.1 s; :func:`bench_audio.measured`), and reports the ratios
+against the floor (target 1.5x, 500 MB).
+
+Usage: ``python bench/bench_footage.py [--minutes M] [--cams N] [--runs R]``.
+Prints the table and replaces the "Footage" section of ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from bench_audio import measured, scene
+from results_md import write_block
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timesync-bench" / "footage"
+START, END = "<!-- footage:start -->", "<!-- footage:end -->"
+SIZE, FPS, SR = (1280, 720), 30, 48000
+#: Seconds between the cameras' starts.
+STAGGER_S = 4.0
+BIT_RATE = 3_000_000
+
+
+def _texture(seed: int) -> np.ndarray:
+    """A gray-level texture twice the frame's size, smooth enough to encode like a scene."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (SIZE[1] // 8, SIZE[0] // 4), dtype=np.uint8)
+    return np.kron(small, np.ones((16, 8), np.uint8))  # (2*H, 2*W)
+
+
+def write_cam(path: Path, audio: np.ndarray, seconds: float, seed: int) -> None:
+    """One body cam: the moving texture and ``audio`` (float32 mono at :data:`SR`)."""
+    tex = _texture(seed)
+    planes = np.full((SIZE[1] * 3 // 2, SIZE[0]), 128 + seed % 64, np.uint8)
+    tmp = path.with_name(path.stem + ".part" + path.suffix)
+    with av.open(str(tmp), "w") as out:
+        v = out.add_stream("libx264", rate=FPS)
+        v.width, v.height, v.pix_fmt, v.bit_rate = SIZE[0], SIZE[1], "yuv420p", BIT_RATE
+        v.options = {"preset": "ultrafast"}
+        a = out.add_stream("aac", rate=SR)
+        a.layout, a.bit_rate = "mono", 64000
+        a_pos, block = 0, 1024
+        for i in range(round(seconds * FPS)):
+            x, y = (3 * i) % SIZE[0], (i // 2) % SIZE[1]
+            planes[:SIZE[1]] = tex[y:y + SIZE[1], x:x + SIZE[0]]  # Y; U and V stay constant
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+            frame.pts = i
+            out.mux(v.encode(frame))
+            while a_pos < min(audio.size, round((i + 1) * SR / FPS)):
+                chunk = audio[a_pos:a_pos + block]
+                af = av.AudioFrame.from_ndarray(chunk[None, :].astype(np.float32), format="fltp", layout="mono")
+                af.sample_rate, af.pts, af.time_base = SR, a_pos, Fraction(1, SR)
+                out.mux(a.encode(af))
+                a_pos += chunk.size
+        out.mux(v.encode(None))
+        out.mux(a.encode(None))
+    os.replace(tmp, path)
+
+
+def footage(minutes: float, cams: int) -> list[Path]:
+    """The body cams of this size, generated once (a stamp file records how)."""
+    folder = CACHE / f"{cams}x{minutes:g}min"
+    files = [folder / f"bodycam_{chr(65 + k)}.mp4" for k in range(cams)]
+    stamp = folder / "stamp.json"
+    desc = json.dumps({"size": SIZE, "fps": FPS, "sr": SR, "bit_rate": BIT_RATE, "stagger": STAGGER_S,
+                       "files": [f.name for f in files], "version": 2})
+    if stamp.exists() and stamp.read_text() == desc and all(f.exists() for f in files):
+        return files
+    folder.mkdir(parents=True, exist_ok=True)
+    seconds = minutes * 60.0
+    mat = scene(seconds + STAGGER_S * cams + 1.0, SR, seed=300)
+    rng = np.random.default_rng(7)
+    for k, f in enumerate(files):
+        start = round(k * STAGGER_S * SR)
+        x = mat[start:start + round(seconds * SR)] * 0.5
+        x = (x + rng.normal(0, 0.02, x.size)).astype(np.float32)
+        print(f"   writing {f} ({minutes:g} min)", flush=True)
+        write_cam(f, x, seconds, seed=k + 1)
+    stamp.write_text(desc)
+    return files
+
+
+def floor(files: list[Path]) -> dict:
+    """ffmpeg's bare decode of every file's audio plus sha256sum of every file, one after another."""
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    total, peak = 0.0, 0.0
+    for f in files:
+        for cmd in ([exe, "-v", "error", "-vn", "-i", str(f), "-f", "null", "-"], ["sha256sum", str(f)]):
+            r = measured(cmd, 600)
+            if r["rc"] != 0:
+                raise SystemExit(f"floor command failed: {' '.join(cmd)}: {r['stderr'][-300:]}")
+            total += r["seconds"]
+            peak = max(peak, r["peak_mb"])
+    return {"seconds": total, "peak_mb": peak}
+
+
+def run_sync(files: list[Path], methods: str | None) -> dict:
+    """``timesync sync`` of the files (reference the first), from a cold cache folder."""
+    out = CACHE / "project.json"
+    cache = CACHE / "timesync-cache"
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    if cache.exists():
+        import shutil
+
+        shutil.rmtree(cache)
+    cmd = [sys.executable, "-m", "timesync", "sync", *map(str, files), "--reference", str(files[0]),
+           "-o", str(out), "--force", "-q"] + (["--methods", methods] if methods else [])
+    r = measured(cmd, 3600, env=env)
+    r["aligners"], r["placed"] = {}, 0
+    if out.exists():
+        data = json.loads(out.read_text())
+        r["aligners"] = data["provenance"]["aligners"]
+        r["placed"] = sum(s["aligned"] for s in data["sources"])
+        r["errors_ms"] = [abs(s["offset_s"] - k * STAGGER_S) * 1000 for k, s in enumerate(data["sources"])
+                          if s["aligned"]]
+        out.unlink()
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--minutes", type=float, default=10.0, help="length of each body cam (default 10)")
+    ap.add_argument("--cams", type=int, default=3, help="number of body cams (default 3)")
+    ap.add_argument("--runs", type=int, default=1, help="alternating runs of each (median reported)")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = ap.parse_args()
+    files = footage(args.minutes, args.cams)
+    mb = sum(f.stat().st_size for f in files) / 1e6
+    rows: dict[str, list[dict]] = {"floor": [], "all": [], "audio": []}
+    for k in range(args.runs):
+        rows["floor"].append(floor(files))
+        rows["all"].append(run_sync(files, None))
+        rows["audio"].append(run_sync(files, "audio"))
+        print(f"   run {k + 1}: " + ", ".join(f"{n} {v[-1]['seconds']:.1f} s" for n, v in rows.items()), flush=True)
+    text = report(rows, args, mb)
+    print(text)
+    if not args.no_write:
+        write_block(START, END, text)
+    return 0
+
+
+def report(rows: dict[str, list[dict]], args: argparse.Namespace, mb: float) -> str:
+    med = {n: statistics.median(r["seconds"] for r in v) for n, v in rows.items()}
+    peak = {n: max(r["peak_mb"] for r in v) for n, v in rows.items()}
+    last = rows["all"][-1]
+    lines = [
+        f"## Footage: {args.cams} body cams of {args.minutes:g} min, 720p30 H.264 + AAC, "
+        f"{mb * 8 / (args.cams * args.minutes * 60):.1f} Mbit/s ({mb:.0f} MB in all; "
+        f"`bench/bench_footage.py --minutes {args.minutes:g}`)",
+        "",
+        f"Audio places every camera. Median of {args.runs} alternating run(s), 2 shared cores; memory is the "
+        "peak summed over the process tree.",
+        "",
+        "| run | seconds | x floor | peak MB | placed |",
+        "|---|---:|---:|---:|---:|",
+        f"| floor: ffmpeg audio decode + sha256sum of every file | {med['floor']:.1f} | 1.00 | "
+        f"{peak['floor']:.0f} | - |",
+    ]
+    for name, label in (("all", "`timesync sync` (all methods, default)"), ("audio", "`timesync sync --methods audio`")):
+        r = rows[name][-1]
+        lines.append(f"| {label} | {med[name]:.1f} | {med[name] / med['floor']:.2f} | {peak[name]:.0f} | "
+                     f"{r['placed']} of {args.cams} |")
+    lines += ["", "Targets: at most 1.5x the floor, 500 MB. Aligners of the default run: "
+              + "; ".join(f"{k}: {v}" for k, v in sorted(last["aligners"].items())) + "."]
+    if last.get("errors_ms"):
+        lines.append(f"Offsets against the truth (multiples of {STAGGER_S:g} s): worst "
+                     f"{max(last['errors_ms']):.3f} ms.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
