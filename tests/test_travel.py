@@ -144,3 +144,15 @@ def test_sync_reports_the_bound_apart(shared_media_dir, tmp_path, capsys):
     assert abs(error) > 10 * far["uncertainty_s"]  # arrivals: the acoustic sigma does not cover it
     assert abs(error) <= far["travel_bound_s"] + 3 * far["uncertainty_s"]  # the bound does
     assert abs(abs(error) - 35.0 / C) < 0.003
+
+
+def test_every_constraint_on_heard_sound_gets_the_bound():
+    """Audio (arrival against arrival) and audio-visual (arrival against light) are moved by sound
+    travel; flashes against flashes (light against light) and device clocks are not."""
+    from timesync.sync import _with_travel_bounds
+
+    kinds = ("audio", "audio-visual", "visual", "overlay", "metadata", "manual")
+    given = [Constraint(source="a", other="b", offset_s=1.0, uncertainty_s=0.001, kind=k) for k in kinds]
+    bounds = {c.kind: c.travel_bound_s for c in _with_travel_bounds(given, 34.3)}
+    c = 34.3 / speed_of_sound(20.0)
+    assert bounds == {"audio": c, "audio-visual": c, "visual": 0.0, "overlay": 0.0, "metadata": 0.0, "manual": 0.0}

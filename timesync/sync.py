@@ -51,6 +51,8 @@ IMPLIES = {"visual": ("audiovisual",)}
 #: The stated assumption without positions: every sound the audio aligned on
 #: was at most this far (metres) from each source that heard it.
 DEFAULT_MAX_DISTANCE_M = 100.0
+#: Constraint kinds measured on sound arrivals (so moved by sound travel).
+HEARD_KINDS = ("audio", "audio-visual")
 
 #: Aligners that scan every frame of a video for flashes: by default run only for
 #: the sources audio did not place (and what they are matched against); see
@@ -486,7 +488,11 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
 
 
 def _with_travel_bounds(constraints: list[Constraint], max_distance_m: float) -> list[Constraint]:
-    """Audio constraints with ``travel_bound_s = max_distance_m / c`` (20 °C) unless they have one."""
+    """Constraints that rest on heard sound get ``travel_bound_s = max_distance_m / c`` (20 °C).
+
+    ``"audio"`` (arrival against arrival) and ``"audio-visual"`` (arrival
+    against a flash seen, i.e. light) both do, unless they carry a bound already.
+    """
     from dataclasses import replace
 
     from timesync.events.travel import speed_of_sound
@@ -494,7 +500,7 @@ def _with_travel_bounds(constraints: list[Constraint], max_distance_m: float) ->
     if not (max_distance_m >= 0 and max_distance_m != float("inf")):
         raise ValueError(f"max_distance_m must be a finite distance >= 0 m, got {max_distance_m!r}")
     bound = max_distance_m / speed_of_sound(20.0)
-    return [replace(c, travel_bound_s=bound) if c.kind == "audio" and c.travel_bound_s == 0 else c
+    return [replace(c, travel_bound_s=bound) if c.kind in HEARD_KINDS and c.travel_bound_s == 0 else c
             for c in constraints]
 
 
