@@ -24,67 +24,21 @@ from pathlib import Path
 
 import numpy as np
 
-SR = 48000
-RECORDER = r"""
-import sys, time, numpy as np, miniaudio
-out = open(sys.argv[1], "wb")
-def sink():
-    while True:
-        data = yield
-        out.write(np.int64(time.monotonic_ns()).tobytes() + np.int32(len(data) // 4).tobytes() + data)
-generator = sink(); next(generator)
-device = miniaudio.CaptureDevice(miniaudio.SampleFormat.FLOAT32, 1, int(sys.argv[2]), 20)
-device.start(generator)
-print("ready", flush=True)
-sys.stdin.read()
-device.close(); out.close()
-"""
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.pulse import SR, Recorder, pulse_missing  # noqa: E402
+from tests.pulse import start_pulse as _start_pulse  # noqa: E402
 
 
 def start_pulse(folder: Path) -> subprocess.Popen | None:
     """A private PulseAudio daemon with a null sink; sets ``PULSE_SERVER``. ``None`` if not installed."""
-    if os.environ.get("PULSE_SERVER") or not (shutil.which("pulseaudio") and shutil.which("pactl")):
+    if os.environ.get("PULSE_SERVER") or pulse_missing():
         return None
-    socket = folder / "native"
-    env = dict(os.environ, HOME=str(folder), XDG_RUNTIME_DIR=str(folder), XDG_CONFIG_HOME=str(folder))
-    daemon = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "--system=false", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
-         "--disable-shm=yes", "-L", f"module-null-sink sink_name=benchnull rate={SR} norewinds=1",
-         "-L", f"module-native-protocol-unix socket={socket} auth-anonymous=1"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pactl", "-s", f"unix:{socket}", "info"], env=env, capture_output=True).returncode:
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            daemon.kill()
-            return None
-        time.sleep(0.1)
-    os.environ["PULSE_SERVER"] = f"unix:{socket}"
+    daemon, server = _start_pulse(folder, "benchnull")
+    if server is None:
+        return None
+    os.environ["PULSE_SERVER"] = server
     return daemon
-
-
-class Recorder:
-    """The null sink's monitor, captured in a child process with block times (see tests/test_ui_audio_pulse.py)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "recording.bin"
-        self.child = subprocess.Popen([sys.executable, "-c", RECORDER, str(self.path), str(SR)],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.child.stdout.readline()
-
-    def stop(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(times_ns, samples)``; each block timed by the lowest ``stamp - samples so far`` of ten."""
-        self.child.communicate("", timeout=10)
-        raw, blocks, pos = self.path.read_bytes(), [], 0
-        while pos < len(raw):
-            stamp, count = int(np.frombuffer(raw, np.int64, 1, pos)[0]), int(np.frombuffer(raw, np.int32, 1, pos + 8)[0])
-            blocks.append((stamp, np.frombuffer(raw, np.float32, count, pos + 12)))
-            pos += 12 + 4 * count
-        sizes = np.array([b.size for _t, b in blocks])
-        starts = np.cumsum(sizes) - sizes
-        origin = np.array([t for t, _b in blocks], np.float64) - (starts + sizes) * (1e9 / SR)
-        origin = np.array([origin[i:i + 10].min() for i in range(origin.size)])
-        times = np.concatenate([o + (s + np.arange(n)) * (1e9 / SR) for o, s, n in zip(origin, starts, sizes, strict=True)])
-        return times, np.concatenate([b for _t, b in blocks])
 
 
 def window_lags(recorded: np.ndarray, expected: np.ndarray) -> list[tuple[float, float]]:

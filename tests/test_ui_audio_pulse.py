@@ -11,16 +11,12 @@ be under one video frame).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from media_factory import AudioSpec, make_audio, make_video
+from pulse import SR, Recorder, pulse_missing, start_pulse, stop_pulse
 
 from timesync.clock import IDENTITY, ClockMap
 from timesync.media import decode_audio
@@ -28,52 +24,26 @@ from timesync.project.model import Project
 
 pytest_plugins = ("conftest_ui",)
 
-SR = 48000
 FRAME_S = 1 / 30  # camA's frame: the tolerance
 RADIO = ClockMap(0.4, 1 + 100e-6, 0.001, "audio")  # starts 0.4 s after camA, its clock 100 ppm slow
-
-
-def _pulse_missing() -> str | None:
-    for tool in ("pulseaudio", "pactl"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (.ci/run installs the Debian packages pulseaudio and pulseaudio-utils)"
-    return None
 
 
 @pytest.fixture
 def pulse_server(tmp_path, monkeypatch):
     """A private PulseAudio daemon with one null sink; ``PULSE_SERVER`` points at it."""
-    missing = _pulse_missing()
+    missing = pulse_missing()
     if missing:
         pytest.skip(missing)
     home = tmp_path / "pulse"
     home.mkdir()
-    socket = home / "native"
-    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), XDG_CONFIG_HOME=str(home))
-    # norewinds: a null sink that rewinds stalls a lone low-latency stream after its first buffer
-    daemon = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "--system=false", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
-         "--disable-shm=yes", "--log-target=stderr",
-         "-L", f"module-null-sink sink_name=tsnull rate={SR} norewinds=1",
-         "-L", f"module-native-protocol-unix socket={socket} auth-anonymous=1"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = f"unix:{socket}"
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pactl", "-s", server, "info"], env=env, capture_output=True).returncode != 0:
-        if daemon.poll() is not None or time.monotonic() > deadline:
-            daemon.kill()
-            err = daemon.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
-            pytest.skip(f"PulseAudio could not be started here: {err[0]}")
-        time.sleep(0.1)
+    daemon, server = start_pulse(home)
+    if server is None:
+        err = daemon.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+        daemon.stderr.close()
+        pytest.skip(f"PulseAudio could not be started here: {err[0]}")
     monkeypatch.setenv("PULSE_SERVER", server)
     yield daemon
-    if daemon.poll() is None:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-    daemon.stderr.close()
+    stop_pulse(daemon)
 
 
 def _noise(seconds: float, sr: int, seed: int) -> np.ndarray:
@@ -94,57 +64,6 @@ def radio_project(tmp_path):
     project.add_source(media / "radio.wav", role="audio-only", clock=RADIO)
     project.save(tmp_path / "case" / "incident.json")
     return tmp_path / "case" / "incident.json"
-
-
-#: The recorder runs in its own process (the app's threads must not delay it): it captures the
-#: default source (the null sink's monitor) with miniaudio and writes, per block, the monotonic
-#: time it was handed over and the samples.
-RECORDER = r"""
-import sys, time, numpy as np, miniaudio
-out = open(sys.argv[1], "wb")
-def sink():
-    while True:
-        data = yield
-        out.write(np.int64(time.monotonic_ns()).tobytes() + np.int32(len(data) // 4).tobytes() + data)
-generator = sink(); next(generator)
-device = miniaudio.CaptureDevice(miniaudio.SampleFormat.FLOAT32, 1, int(sys.argv[2]), 20)
-device.start(generator)
-print("ready", flush=True)
-sys.stdin.read()
-device.close(); out.close()
-"""
-
-
-class Recorder:
-    """A capture of the null sink's monitor in a child process, with block times."""
-
-    def __init__(self, folder) -> None:
-        self.path = folder / "recording.bin"
-        self.child = subprocess.Popen([sys.executable, "-c", RECORDER, str(self.path), str(SR)],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.child.stdout.readline().strip() == "ready"
-
-    def stop(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(times_ns, samples)``: the monotonic time at which each sample was captured.
-
-        Block ``i`` ends at ``stamp_i - late_i``: a block is never handed over
-        early, only late (then the next ones, handed over on time, say when it
-        ended) or after a gap (data the capture lost: the later blocks are
-        later). So each block is timed by the lowest ``stamp - samples so far / SR``
-        of the ten blocks from it on, which a gap after it does not change.
-        """
-        self.child.communicate("", timeout=10)
-        raw, blocks, pos = self.path.read_bytes(), [], 0
-        while pos < len(raw):
-            stamp, count = int(np.frombuffer(raw, np.int64, 1, pos)[0]), int(np.frombuffer(raw, np.int32, 1, pos + 8)[0])
-            blocks.append((stamp, np.frombuffer(raw, np.float32, count, pos + 12)))
-            pos += 12 + 4 * count
-        sizes = np.array([b.size for _t, b in blocks])
-        starts = np.cumsum(sizes) - sizes
-        origin = np.array([t for t, _b in blocks], np.float64) - (starts + sizes) * (1e9 / SR)
-        origin = np.array([origin[i:i + 10].min() for i in range(origin.size)])
-        times = np.concatenate([o + (s + np.arange(n)) * (1e9 / SR) for o, s, n in zip(origin, starts, sizes, strict=True)])
-        return times, np.concatenate([b for _t, b in blocks])
 
 
 def _lag_s(recorded: np.ndarray, expected: np.ndarray, max_lag: int) -> tuple[float, float]:
