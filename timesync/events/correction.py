@@ -66,7 +66,8 @@ def shot_constraints(
 
 
 def _entries(name: str, used: Sequence[Constraint]) -> list[dict[str, Any]]:
-    from timesync.sync import _constraint_entry, _seen_from
+    from timesync.sync import _seen_from
+    from timesync.sync_result import _constraint_entry
 
     return [_constraint_entry(_seen_from(name, k)) for k in used if name in (k.source, k.other)]
 
