@@ -18,6 +18,8 @@ import math
 import sys
 from typing import Any
 
+from timesync.commands.common import warn
+
 HELP = "add a manual anchor (these two local times are one moment) and re-solve the clocks"
 EPILOG = ("exit status: 0 anchored (or removed) and solved, everything agrees; 1 done, but an anchor "
           "contradicts the others or the evidence (it is left out of the solve until it is removed with "
@@ -76,10 +78,6 @@ def _uncertainty(text: str | None) -> float | None:
     return value
 
 
-def _warn(text: str) -> None:
-    print(f"timesync: warning: {text}", file=sys.stderr)
-
-
 def _number(text: str) -> int:
     from timesync.errors import ProjectError
 
@@ -116,11 +114,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {src.name}: offset {clock.offset_s:+.6f} s, rate {clock.rate:.9f}, "
                   f"± {clock.uncertainty_s:.6f} s ({clock.method})")
     for text in problems:
-        _warn(text)
+        warn(text)
     for text in resolution.disagreements:
         print(f"timesync: disagreement: {text}", file=sys.stderr)
     for name in resolution.unplaced:
-        _warn(f"{name} is not on the shared clock")
+        warn(f"{name} is not on the shared clock")
     return 1 if resolution.unplaced or resolution.disagreements or problems else 0
 
 
