@@ -248,6 +248,7 @@ SAVER = textwrap.dedent(
     while True:  # what Project.save does, minus the serialisation: most time is spent writing
         atomic_write_bytes(path, payloads[n % 2])
         n += 1
+        print(f"wrote {n}", flush=True)  # write n held generation (n - 1) % 2 + 1
     """
 )
 
@@ -256,11 +257,17 @@ def test_kill_during_save_never_leaves_a_broken_file(tmp_path):
     path = tmp_path / "big.json"
     rng = random.Random(20261125)
     generations, interrupted = set(), 0
-    for _ in range(8):
+    # Two kills right after a whole write of each generation (so both are seen however slow the
+    # disk is), then eight at random moments (some land in the middle of a write).
+    for after_write in (1, 2, *[None] * 8):
         proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stdout=subprocess.PIPE, text=True)
         try:
             assert proc.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.05, 0.4))
+            if after_write is None:
+                time.sleep(rng.uniform(0.05, 0.4))
+            else:
+                while proc.stdout.readline().strip() != f"wrote {after_write}":
+                    pass
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
