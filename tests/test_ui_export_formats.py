@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-
-from timesync.export import EXTENSIONS, FORMATS
+from timesync.export import EXTENSIONS, FORMATS, registry
 from ui.dialogs import EXPORT_FORMATS, FORMAT_OPTIONS
 
 
@@ -15,6 +13,5 @@ def test_the_dialog_offers_every_core_format_with_its_extension():
 
 def test_every_dialog_option_is_one_the_format_takes():
     for fmt, options in FORMAT_OPTIONS.items():
-        module = importlib.import_module(FORMATS[fmt])
-        allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
+        allowed = registry.get(fmt).options
         assert {name for name, *_ in options} <= set(allowed), fmt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,52 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["EXPORT_FORMATS", "FORMAT_OPTIONS", "ExportDialog", "KeysDialog", "ShortcutOverlay", "DEFAULT_TYPE_KEYS"]
+from timesync.export.registry import RegistryView
 
-#: format -> (description, file suffix)
-EXPORT_FORMATS: dict[str, tuple[str, str]] = {
-    "json": ("project JSON (the incident file)", ".json"),
-    "csv": ("events table, CSV", ".csv"),
-    "vtt": ("WebVTT subtitles of the events", ".vtt"),
-    "srt": ("SubRip subtitles of the events", ".srt"),
-    "otio": ("OpenTimelineIO timeline", ".otio"),
-    "xml": ("Final Cut Pro 7 XML timeline (Premiere, Resolve)", ".xml"),
-    "fcpxml": ("Final Cut Pro XML (FCPXML 1.9) timeline", ".fcpxml"),
-    "edl": ("CMX 3600 EDL", ".edl"),
-    "eaf": ("ELAN annotation file", ".eaf"),
-    "mp4": ("synchronized grid video", ".mp4"),
-    "html": ("HTML report", ".html"),
-    "pdf": ("PDF report (needs Chromium)", ".pdf"),
-}
+__all__ = ["EXPORT_FORMATS", "FORMAT_OPTIONS", "ExportDialog", "KeysDialog", "ShortcutOverlay"]
 
-#: Default one-key shortcut of each default event type.
-DEFAULT_TYPE_KEYS: dict[str, str] = {
-    "shot fired": "S",
-    "verbal command": "C",
-    "warning": "W",
-    "use of force": "F",
-    "subject movement": "M",
-    "person down": "D",
-    "vehicle": "V",
-    "other": "O",
-}
+#: format -> (description, file suffix): a live view of :data:`timesync.export.registry.REGISTRY`.
+EXPORT_FORMATS: Mapping[str, tuple[str, str]] = RegistryView(lambda f: (f.description, f.extension))
 
-
-#: Options of each format (see :mod:`timesync.export`): (name, label, kind, minimum, maximum, decimals).
-#: A number left at its minimum, or a source left at "(reference)", is not passed (the core's default).
-FORMAT_OPTIONS: dict[str, list[tuple[str, str, str, float, float, int]]] = {
-    "vtt": [("source", "times of source", "source", 0, 0, 0), ("caption_s", "point event shown for", "float", 0, 3600, 2)],
-    "srt": [("source", "times of source", "source", 0, 0, 0), ("caption_s", "point event shown for", "float", 0, 3600, 2)],
-    "otio": [("rate", "timeline frame rate", "float", 0, 240, 3)],
-    "xml": [("rate", "timeline frame rate", "float", 0, 240, 3)],
-    "fcpxml": [("rate", "timeline frame rate", "float", 0, 240, 3)],
-    "edl": [("source", "source (own frame rate)", "source", 0, 0, 0)],
-    "mp4": [("source", "audio from", "source", 0, 0, 0), ("start", "from (shared s)", "float", -1e7, 1e7, 3),
-            ("end", "to (shared s)", "float", -1e7, 1e7, 3), ("tile_width", "tile width (px)", "int", 0, 3840, 0),
-            ("tile_height", "tile height (px)", "int", 0, 2160, 0), ("fps", "frame rate", "float", 0, 240, 3)],
-    "html": [("thumb_side", "thumbnail size (px)", "int", 0, 1024, 0)],
-    "pdf": [("thumb_side", "thumbnail size (px)", "int", 0, 1024, 0)],
-}
+#: Options of each format the dialog offers (see :mod:`timesync.export.registry`): (name, label, kind,
+#: minimum, maximum, decimals). A number left at its minimum, or a source left at "(reference)", is not
+#: passed (the core's default). A live view of the registry (formats with options only).
+FORMAT_OPTIONS: Mapping[str, list[tuple[str, str, str, float, float, int]]] = RegistryView(
+    lambda f: [tuple(o) for o in f.form], keep=lambda f: bool(f.form))
 
 
 class ExportDialog(QDialog):

@@ -6,18 +6,34 @@ import argparse
 import sys
 from typing import Any
 
-HELP = "export a project: json csv vtt srt otio xml fcpxml edl eaf mp4 html pdf"
+from timesync.export import registry
+
+#: The command-line flags that set an export option, with their help (the formats they
+#: apply to are the registry's formats whose options name them).
+_FLAGS = {"source": ("SOURCE", "vtt/srt: captions on this source's local time; mp4: audio from it; "
+                     "edl: the source (default: the reference; all: every source in one EDL); "
+                     "its name, path, or file name when unique"),
+          "timecode": (None, "edl: 29.97 fps as non-drop (default) or drop frame"),
+          "start": ("S", "mp4: first shared second"), "end": ("S", "mp4: last shared second"),
+          "case": ("TEXT", "html/pdf: the case number in the report's case block"),
+          "examiner": ("TEXT", "html/pdf: the examiner in the report's case block"),
+          "agency": ("TEXT", "html/pdf: the agency in the report's case block")}
+
+
+def _help() -> str:
+    return "export a project: " + " ".join(registry.names())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from timesync.commands.annotate import parse_seconds
     from timesync.commands.common import FORCE_HELP
 
-    formats = ("json", "csv", "vtt", "srt", "otio", "xml", "fcpxml", "edl", "eaf", "mp4", "html", "pdf")
+    formats = registry.names()
+    help_text = _help()
     parser = subparsers.add_parser(
         "export",
-        help=HELP,
-        description=HELP + ". Every export carries provenance (tool version, sources' SHA-256 and "
+        help=help_text,
+        description=help_text + ". Every export carries provenance (tool version, sources' SHA-256 and "
         "hash status, alignment method and uncertainty) and is byte-identical when repeated. "
         "Sources are re-hashed first; a changed or missing one is a warning and is marked in the export. "
         "OUT is checked before any work: its folder must exist, and it is never a source or the project.",
@@ -30,15 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="the file to write (edl: an existing folder gets one EDL per source)")
     parser.add_argument("--force", action="store_true", help=FORCE_HELP)
-    parser.add_argument("--source", metavar="SOURCE",
-                        help="vtt/srt: captions on this source's local time; mp4: audio from it; "
-                        "edl: the source (default: the reference; all: every source in one EDL); "
-                        "its name, path, or file name when unique")
-    parser.add_argument("--timecode", choices=("ndf", "df"), help="edl: 29.97 fps as non-drop (default) or drop frame")
-    parser.add_argument("--start", type=parse_seconds, metavar="S", help="mp4: first shared second")
-    parser.add_argument("--end", type=parse_seconds, metavar="S", help="mp4: last shared second")
-    for flag, what in (("case", "case number"), ("examiner", "examiner"), ("agency", "agency")):
-        parser.add_argument(f"--{flag}", metavar="TEXT", help=f"html/pdf: the {what} in the report's case block")
+    kinds = {"timecode": {"choices": ("ndf", "df")}, "start": {"type": parse_seconds}, "end": {"type": parse_seconds}}
+    for flag, (metavar, text) in _FLAGS.items():
+        parser.add_argument(f"--{flag}", **({"metavar": metavar} if metavar else {}), **kinds.get(flag, {}), help=text)
     parser.set_defaults(func=run)
 
 
@@ -51,39 +61,19 @@ def _progress(fraction: float, message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from timesync.commands.common import check_output, keep_backup, open_project, source_files, warn
-    from timesync.errors import ExportError
     from timesync.export import check_some_source_present, export
-    from timesync.project.names import resolve_source
 
-    folder_ok = args.fmt == "edl"  # an existing folder: one EDL per source
+    fmt = registry.get(args.fmt)
+    folder_ok = fmt.folder  # edl: an existing folder gets one EDL per source
     check_output(args.output, force=args.force, protected=[("the project", args.project)], folder_ok=folder_ok)
     project = open_project(args.project, warnings=False)
     target = check_output(args.output, force=args.force, protected=source_files(project), folder_ok=folder_ok)
     check_some_source_present(project, target)  # before the warnings: all missing is one line
     for warning in project.warnings:
         warn(warning)
-    options = {}
-    if args.source is not None:
-        if args.fmt not in ("vtt", "srt", "mp4", "edl"):
-            raise ExportError(f"{args.output}: --source applies to vtt, srt, mp4 and edl, not {args.fmt}")
-        edl_all = args.fmt == "edl" and args.source == "all"
-        options["source"] = "all" if edl_all else resolve_source(project, args.source)
-    if args.timecode is not None:
-        if args.fmt != "edl":
-            raise ExportError(f"{args.output}: --timecode applies to edl only")
-        options["timecode"] = args.timecode
-    for key in ("start", "end"):
-        if getattr(args, key) is not None:
-            if args.fmt != "mp4":
-                raise ExportError(f"{args.output}: --{key} applies to mp4 only")
-            options[key] = getattr(args, key)
-    for key in ("case", "examiner", "agency"):
-        if getattr(args, key, None) is not None:
-            if args.fmt not in ("html", "pdf"):
-                raise ExportError(f"{args.output}: --{key} applies to html and pdf only")
-            options[key] = getattr(args, key)
+    options = _options(project, args)
     _check_range(project, args.start, args.end)
-    show = args.fmt in ("mp4", "html", "pdf") and sys.stderr.isatty()
+    show = fmt.slow and sys.stderr.isatty()
     keep_backup(target)
     out = export(project, args.fmt, target, force=args.force, progress=_progress if show else None, **options)
     if show:
@@ -91,6 +81,33 @@ def run(args: argparse.Namespace) -> int:
     print(out)
     bad = [s.name for s in project.sources if s.hash_status in ("changed", "missing")]
     return 1 if bad else 0
+
+
+def _options(project: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The export options the command line sets; a flag the format does not take is refused.
+
+    Raises
+    ------
+    ExportError
+        One sentence naming the flag and the formats it applies to.
+    """
+    from timesync.errors import ExportError
+    from timesync.project.names import resolve_source
+
+    options: dict[str, Any] = {}
+    for key in _FLAGS:
+        value = getattr(args, key, None)
+        if value is None:
+            continue
+        takers = registry.formats_taking(key)
+        if args.fmt not in takers:
+            some = takers[0] if len(takers) == 1 else ", ".join(takers[:-1]) + " and " + takers[-1]
+            only = f", not {args.fmt}" if key == "source" else " only"
+            raise ExportError(f"{args.output}: --{key} applies to {some}{only}")
+        if key == "source":  # edl: "all" is every source in one EDL
+            value = "all" if args.fmt == "edl" and value == "all" else resolve_source(project, value)
+        options[key] = value
+    return options
 
 
 def _check_range(project: Any, start_s: float | None, end_s: float | None) -> None:

@@ -1,5 +1,8 @@
 """Exports of an incident project: json, csv, vtt, srt, otio, xml, fcpxml, edl, eaf, mp4, html, pdf.
 
+The formats, their options and modules are listed once, in
+:mod:`timesync.export.registry` (read by the CLI and the app's dialog too).
+
 ``export(project, fmt, out, *, force=False, progress=None, **options) -> Path``
 writes one file (``edl`` with ``out`` an existing folder: one file per source
 there). Every format carries provenance (tool version, each source's
@@ -40,37 +43,23 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from timesync.errors import ExportError
+from timesync.export import registry
+from timesync.export.registry import RegistryView
 
 if TYPE_CHECKING:
     from timesync.project import Project
 
 __all__ = ["export", "FORMATS", "EXTENSIONS", "check_some_source_present"]
 
-#: Format name -> module implementing it (``render(project, **opts) -> bytes`` or ``write(...)``).
-FORMATS: dict[str, str] = {
-    "json": "timesync.export.json_export",
-    "csv": "timesync.export.csv_export",
-    "vtt": "timesync.export.captions",
-    "srt": "timesync.export.captions",
-    "otio": "timesync.export.timeline",
-    "xml": "timesync.export.timeline",
-    "fcpxml": "timesync.export.fcpxml",
-    "edl": "timesync.export.edl",
-    "eaf": "timesync.export.eaf",
-    "mp4": "timesync.export.grid",
-    "html": "timesync.export.html_report",
-    "pdf": "timesync.export.pdf_report",
-}
-
-#: The usual file extension of each format.
-EXTENSIONS = {"json": ".json", "csv": ".csv", "vtt": ".vtt", "srt": ".srt", "otio": ".otio",
-              "xml": ".xml", "fcpxml": ".fcpxml", "edl": ".edl", "eaf": ".eaf", "mp4": ".mp4", "html": ".html",
-              "pdf": ".pdf"}
+#: Format name -> module implementing it: a live view of :data:`timesync.export.registry.REGISTRY`.
+FORMATS: Mapping[str, str] = RegistryView(lambda f: f.module)
+#: Format name -> the usual file extension (a live view of the registry).
+EXTENSIONS: Mapping[str, str] = RegistryView(lambda f: f.extension)
 
 
 def export(
@@ -91,23 +80,23 @@ def export(
         is one of the project's sources, or the renderer failed.
     """
     fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise ExportError(f"{Path(out).name}: unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    entry = registry.get(fmt)
+    if entry is None:
+        raise ExportError(f"{Path(out).name}: unknown export format {fmt!r} (known: {', '.join(registry.names())})")
     target = Path(out).absolute()
     for source in project.sources:
         if project.resolve(source.name) == target:
             raise ExportError(f"{target.name}: is the source {source.name}; evidence is never overwritten")
     check_some_source_present(project, target)
-    module = importlib.import_module(FORMATS[fmt])
+    module = importlib.import_module(entry.module)
     for extra in module.sidecars(target, fmt) if hasattr(module, "sidecars") else ():
         if extra.exists() and not force:
             raise ExportError(f"{extra.name} exists; pass --force to overwrite")
-    allowed = module.OPTIONS.get(fmt, ()) if isinstance(module.OPTIONS, dict) else module.OPTIONS
-    unknown = sorted(k for k, v in options.items() if k not in allowed and v is not None)
+    unknown = sorted(k for k, v in options.items() if k not in entry.options and v is not None)
     if unknown:
         raise ExportError(f"{target.name}: format {fmt} takes no option {unknown[0]!r}")
     options = {k: v for k, v in options.items() if v is not None}
-    if target.is_dir() and hasattr(module, "write_folder"):  # edl: one file per source in the folder
+    if target.is_dir() and entry.folder:  # edl: one file per source in the folder
         module.write_folder(project, target, force=force, progress=progress, **options)
         return target
     if target.is_dir():
@@ -121,9 +110,7 @@ def export(
     else:
         from timesync.project.store import atomic_write_bytes
 
-        if fmt == "html":
-            options["progress"] = progress
-        payload = module.render(project, fmt=fmt, **options)
+        payload = module.render(project, fmt=fmt, progress=progress, **options)
         atomic_write_bytes(target, payload)
         if progress is not None:
             progress(1.0, f"wrote {target.name}")  # (html reports its own progress too)

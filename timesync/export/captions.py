@@ -24,8 +24,6 @@ from timesync.timeutil import format_hms
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project, Source
 
-OPTIONS = ("source", "caption_s")
-
 
 def cue_time(t_s: float, *, sep: str = ".") -> str:
     """``HH:MM:SS.mmm`` (``sep="."``, WebVTT) or ``HH:MM:SS,mmm`` (SRT), rounded to the ms."""

@@ -48,8 +48,6 @@ from timesync.timeutil import format_hms
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project, Source
 
-OPTIONS: tuple[str, ...] = ()
-
 #: Column -> what it holds (written in the sidecar).
 COLUMNS = {
     "event_id": "the event's id in the project",

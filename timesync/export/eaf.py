@@ -36,8 +36,6 @@ from timesync.project.store import atomic_write_bytes
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project
 
-OPTIONS: tuple[str, ...] = ()
-
 #: Duration (ms) of a point event when the reference has no frame rate.
 DEFAULT_POINT_MS = 40
 CV_ID = "timesync-event-types"

@@ -50,8 +50,6 @@ from timesync.export.provenance import provenance_lines
 if TYPE_CHECKING:
     from timesync.project import Project, Source
 
-OPTIONS = ("rate", "source", "timecode", "tracks")
-
 TRACKS = ("video", "audio", "both")
 
 

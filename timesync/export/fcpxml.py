@@ -37,8 +37,6 @@ from timesync.export.provenance import provenance_lines, source_line
 if TYPE_CHECKING:
     from timesync.project import Project, Source
 
-OPTIONS = ("rate",)
-
 VERSION = "1.9"
 
 #: Ticks per second of placements and markers (one sample at 48 kHz).

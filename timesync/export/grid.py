@@ -61,9 +61,6 @@ from timesync.export.provenance import provenance_lines
 if TYPE_CHECKING:
     from timesync.project import Project, Source
 
-OPTIONS = ("source", "start", "end", "width", "height", "tile_width", "tile_height", "fps", "caption_s", "crf",
-           "preset")
-
 #: x264 is deterministic for a fixed thread count (never "auto", which follows the machine).
 X264_THREADS = 2
 

@@ -41,8 +41,6 @@ from timesync.timeutil import format_hms
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project
 
-OPTIONS = ("thumb_side", "case", "examiner", "agency")
-
 CSS = """
 body { font-family: "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 1.5em; }
 h1 { font-size: 16pt; margin-bottom: 0.2em; } h2 { font-size: 13pt; margin-top: 1.4em; border-bottom: 1px solid #999; }

@@ -18,8 +18,6 @@ from timesync.project.store import atomic_write_bytes, dumps_project
 if TYPE_CHECKING:
     from timesync.project import Project
 
-OPTIONS: tuple[str, ...] = ()
-
 
 def render(project: Project, *, fmt: str = "json", folder: Path | None = None, **_: Any) -> bytes:
     """The project JSON plus ``export_provenance`` (sorted keys, UTF-8, final newline).

@@ -32,8 +32,6 @@ from timesync.project.store import atomic_write_bytes
 if TYPE_CHECKING:
     from timesync.project import Project
 
-OPTIONS = html_report.OPTIONS
-
 #: Seconds Chromium may take to print the report.
 TIMEOUT_S = 300
 

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
     from timesync.project import Project, Source
 
-OPTIONS = {"otio": ("rate",), "xml": ("rate",)}
-
 ADAPTERS = {"otio": "otio_json", "xml": "fcp_xml"}
 
 #: Ticks per second of placements and markers in ``otio`` (one sample at 48 kHz).
