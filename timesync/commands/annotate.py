@@ -52,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(unknown type or source, end before start, a time outside every recording).",
     )
     parser.add_argument("project", metavar="PROJECT", help="the project JSON")
-    parser.add_argument("--type", required=True, dest="event_type", help="event type (see the project's vocabulary)")
+    from timesync.project.vocabulary import default_event_types
+
+    parser.add_argument("--type", required=True, dest="event_type", help="event type (see the project's vocabulary; "
+                        f"a new project's: {', '.join(default_event_types())})")
     parser.add_argument("--at", required=True, type=parse_seconds, metavar="SHARED_S",
                         help="shared-clock time of the event: seconds or H:MM:SS.sss")
     parser.add_argument("--end", type=parse_seconds, metavar="SHARED_S", help="end of an interval event")

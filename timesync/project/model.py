@@ -17,7 +17,7 @@ from timesync.project.annotation import EDITABLE_FIELDS, Annotation
 from timesync.project.events import ChangeEvent, EventEmitter
 from timesync.project.history import HistoryEntry, utc_now_iso
 from timesync.project.source import ROLES, Source, is_unsafe_path
-from timesync.project.vocabulary import DEFAULT_EVENT_TYPES, normalize_event_type
+from timesync.project.vocabulary import default_event_types, normalize_event_type
 
 __all__ = ["Project", "default_author"]
 
@@ -56,7 +56,8 @@ class Project:
     reference : str or None
         Name of the reference source (shared clock = its local time).
     annotations, vocabulary, history
-        As stored in the project file.
+        As stored in the project file (``vocabulary`` None: the registered types,
+        :func:`~timesync.project.vocabulary.default_event_types`).
     path : path-like or None
         The project file, when it has one; source paths are relative to its folder.
     base_dir : path-like or None
@@ -75,7 +76,7 @@ class Project:
         sources: Sequence[Source] = (),
         reference: str | None = None,
         annotations: Sequence[Annotation] = (),
-        vocabulary: Iterable[str] = DEFAULT_EVENT_TYPES,
+        vocabulary: Iterable[str] | None = None,
         history: Sequence[HistoryEntry] = (),
         path: str | os.PathLike[str] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
@@ -109,7 +110,7 @@ class Project:
                 raise ProjectError(f"two events have the id {ann.id!r}")
             self._annotations[ann.id] = ann
         self._vocabulary: list[str] = []
-        for name in vocabulary:
+        for name in default_event_types() if vocabulary is None else vocabulary:  # None: the registry's
             name = normalize_event_type(name)
             if name not in self._vocabulary:
                 self._vocabulary.append(name)

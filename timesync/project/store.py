@@ -27,7 +27,7 @@ from timesync.project.annotation import Annotation
 from timesync.project.history import HistoryEntry
 from timesync.project.model import Project, stored_path
 from timesync.project.source import HASH_STATUSES, ROLES, Source, is_unsafe_path
-from timesync.project.vocabulary import DEFAULT_EVENT_TYPES
+from timesync.project.vocabulary import default_event_types
 
 __all__ = [
     "SCHEMA_NAME",
@@ -242,7 +242,7 @@ def project_from_dict(data: Any, *, path: str | os.PathLike[str] | None = None,
         raise ProjectError(f"{label}: two events have the id {duplicate!r}")
     history = [_history_from_dict(c, h, i) for i, h in enumerate(c.array(data.get("history"), "history"))]
     vocab_raw = data.get("vocabulary")
-    vocabulary = list(DEFAULT_EVENT_TYPES) if vocab_raw is None else c.array(vocab_raw, "vocabulary")
+    vocabulary = list(default_event_types()) if vocab_raw is None else c.array(vocab_raw, "vocabulary")
     for i, item in enumerate(vocabulary):
         if not isinstance(item, str) or not item.strip():
             c.fail(f"vocabulary[{i}]", "a non-empty text", item)

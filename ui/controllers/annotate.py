@@ -3,7 +3,7 @@
 Every event is added with an undoable :class:`~ui.commands.AddAnnotationCommand`
 (``Project.add_annotation``); the event list and the timeline redraw from the
 project's change events. The key of each event type is kept in the settings
-(``keys/<type>``, defaults :data:`ui.dialogs.DEFAULT_TYPE_KEYS`).
+(``keys/<type>``, defaults from the type registry, :data:`timesync.project.vocabulary.EVENT_TYPES`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 
 from timesync.errors import TimesyncError
+from timesync.project.vocabulary import event_type as registered_type
 from timesync.timeutil import format_hms
 from ui.commands import AddAnnotationCommand, push
 from ui.controllers.base import Controller
-from ui.dialogs import DEFAULT_TYPE_KEYS, KeysDialog
+from ui.dialogs import KeysDialog
 
 __all__ = ["AnnotateController"]
 
@@ -67,7 +68,8 @@ class AnnotateController(Controller):
         """``{event type: key}`` from the settings (defaults: S C W F M D V O)."""
         keys = {}
         for event_type in self.project.vocabulary:
-            default = DEFAULT_TYPE_KEYS.get(event_type, "")
+            entry = registered_type(event_type)
+            default = entry.key if entry is not None else ""
             keys[event_type] = str(self.win.settings.value(f"keys/{event_type}", default) or "")
         return keys
 

@@ -49,12 +49,12 @@ from ui.timeline.axis import (
            nice_step,
 )
 from ui.timeline.items import ShotMarker, TimelineEvent, Track
-from ui.timeline.lanes import EVENT_COLOURS, SHOT_MARKER_COLOURS, event_colour
+from ui.timeline.lanes import SHOT_MARKER_COLOURS, event_colour
 from ui.timeline.panel import TimelinePanel
 from ui.timeline.thumbnails import THUMB_CACHE_MAX, THUMB_MAX_SLOT_S
 from ui.timeline.tracks import THUMB_W
 from ui.timeline.widget import TimelineWidget
 
 __all__ = ["TimelineWidget", "TimelinePanel", "TimelineEvent", "ShotMarker", "Track", "TimeAxis", "event_colour",
-           "nice_step", "manual_clock", "SHOT_MARKER_COLOURS", "EVENT_COLOURS", "HEADER_W", "RULER_H", "EVENTS_H",
+           "nice_step", "manual_clock", "SHOT_MARKER_COLOURS", "HEADER_W", "RULER_H", "EVENTS_H",
            "TRACK_H", "MAX_PPS", "THUMB_W", "THUMB_MAX_SLOT_S", "THUMB_CACHE_MAX"]

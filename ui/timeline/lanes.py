@@ -14,34 +14,25 @@ import hashlib
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
+from timesync.project.vocabulary import event_type as registered_type
 from timesync.timeutil import format_hms
 from ui.spec import format_datetime_ms
 from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TimeAxis, nice_step
 from ui.timeline.items import ShotMarker, TimelineEvent
 
-__all__ = ["event_colour", "EVENT_COLOURS", "SHOT_MARKER_COLOURS", "paint_ruler", "paint_events_lane",
+__all__ = ["event_colour", "SHOT_MARKER_COLOURS", "paint_ruler", "paint_events_lane",
            "paint_event_lines", "paint_playhead"]
-
-EVENT_COLOURS = {
-    "shot fired": QColor(235, 64, 52),
-    "verbal command": QColor(66, 165, 245),
-    "warning": QColor(255, 193, 7),
-    "use of force": QColor(255, 112, 67),
-    "subject movement": QColor(102, 187, 106),
-    "person down": QColor(171, 71, 188),
-    "vehicle": QColor(38, 198, 218),
-    "other": QColor(189, 189, 189),
-}
 
 #: Outline of a shot candidate by decision: undecided orange, accepted green, rejected grey.
 SHOT_MARKER_COLOURS = {None: QColor(255, 152, 0), True: QColor(76, 175, 80), False: QColor(140, 140, 140)}
 
 
 def event_colour(event_type: str) -> QColor:
-    """The colour of an event type (a stable colour for types outside the defaults)."""
-    colour = EVENT_COLOURS.get(event_type)
-    if colour is not None:
-        return QColor(colour)
+    """The colour of an event type: its registered RGB (:data:`timesync.project.vocabulary.EVENT_TYPES`),
+    else a stable colour made from its name (a project's own type)."""
+    entry = registered_type(event_type)
+    if entry is not None:
+        return QColor(*entry.colour)
     hue = int(hashlib.sha256(event_type.encode()).hexdigest()[:4], 16) % 360
     return QColor.fromHsv(hue, 160, 230)
 
