@@ -314,10 +314,13 @@ def format_summary(report: DemoReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; exit 0, or 3 when the sample incident cannot be found or made."""
+    from timesync.commands.sync import aligner_names
+
     parser = argparse.ArgumentParser(prog="python -m timesync.demo", description="Sync the sample incident, write incident.json and exports, compare with its truth.")
     parser.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
     parser.add_argument("--samples", default=None, help="sample incident folder (default: the repository's sample_media)")
-    parser.add_argument("--methods", default=None, help="comma-separated aligners (audio,overlay,visual,metadata); all by default")
+    parser.add_argument("--methods", default=None, help=f"comma-separated aligners ({','.join(aligner_names())}); "
+                        "all by default")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None

@@ -36,7 +36,10 @@ from timesync.sync_result import SCHEMA, SourceResult, SyncResult
 
 __all__ = ["DEFAULT_MAX_DISTANCE_M", "ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
 
-#: Aligner modules run by :func:`sync`, in order.
+#: Aligner modules run by :func:`sync`, in order: the registry of evidence kinds. Each module
+#: has ``find_constraints(sources, progress=..., **kw) -> AlignerReport``; its last dotted part
+#: is its short name (``--methods``, provenance ``aligners``). A new kind is one line here
+#: plus its module (and an entry below when it implies another, is heard, or scans flashes).
 ALIGNERS = (
     "timesync.align.audio",
     "timesync.align.overlay",

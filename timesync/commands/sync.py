@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
         "--methods",
         type=methods_list,
         metavar="LIST",
-        help="comma-separated aligners to run, by short name (e.g. audio,visual); all by default; "
+        help=f"comma-separated aligners to run, by short name ({', '.join(aligner_names())}); all by default; "
         "an unknown name is refused with the list of known ones",
     )
     from timesync.commands.common import real_number
@@ -68,11 +68,18 @@ class _Files(argparse.Action):
         setattr(namespace, self.dest, list(values))
 
 
+def aligner_names() -> list[str]:
+    """The short names of the aligners of :data:`timesync.sync.ALIGNERS` (the registry), in order."""
+    from timesync.sync import ALIGNERS
+
+    return [m.rsplit(".", 1)[-1] for m in ALIGNERS]
+
+
 def methods_list(text: str) -> list[str]:
     """``"audio,visual"`` -> ``["audio", "visual"]``, each one of :data:`timesync.sync.ALIGNERS`; argparse type."""
     from timesync.sync import ALIGNERS
 
-    known = [m.rsplit(".", 1)[-1] for m in ALIGNERS]
+    known = aligner_names()
     wanted = [m.strip() for m in text.split(",") if m.strip()]
     if not wanted:
         raise argparse.ArgumentTypeError(f"no aligner named in {text!r} (known: {', '.join(known)})")
