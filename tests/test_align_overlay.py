@@ -19,8 +19,8 @@ from timesync.align.overlay import (
     parse_clock_value,
     read_overlay_clock,
 )
-from timesync.align.overlay_fit import fit_ticks
-from timesync.align.overlay_parse import parse_clock_text, reading_seconds, resolve_date_order
+from timesync.align.overlay.fit import fit_ticks
+from timesync.align.overlay.parse import parse_clock_text, reading_seconds, resolve_date_order
 from timesync.media import probe
 
 START = datetime(2024, 5, 17, 21, 2, 33, 370000)

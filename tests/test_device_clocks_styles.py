@@ -26,7 +26,7 @@ from timesync.align.overlay import (
     parse_clock_value,
     read_overlay_clock,
 )
-from timesync.align.overlay_parse import has_date
+from timesync.align.overlay.parse import has_date
 from timesync.clock import ClockMap
 
 FPS = 15

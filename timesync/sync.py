@@ -94,7 +94,7 @@ def _probe_all(
     audio features right after probing it (one task per file, so the probing of
     one file overlaps the decoding of another), and ``progress(fraction, message)``
     hears of each file done. Small files (threads) with ``audio_features`` are
-    probed with :func:`~timesync.align.audio_decode.probe_with_features` too, so
+    probed with :func:`~timesync.align.audio.decode.probe_with_features` too, so
     the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
     Returns the probe results (MediaInfo or MediaError) and those features by path.
     """
@@ -104,7 +104,7 @@ def _probe_all(
     if big and audio_features:
         pool = process_pool(pool_size(len(paths)))
         if pool is not None:
-            from timesync.align.audio_decode import probe_with_features
+            from timesync.align.audio.decode import probe_with_features
 
             try:
                 with pool:
@@ -127,7 +127,7 @@ def _probe_all(
             pass  # probe in threads instead
     with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
         if audio_features:  # the audio is decoded in the probe's pass here too (one read)
-            from timesync.align.audio_decode import probe_with_features
+            from timesync.align.audio.decode import probe_with_features
 
             done = list(threads.map(probe_with_features, paths))
             infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}

@@ -5,12 +5,12 @@ Sign convention (as :class:`~timesync.align.constraints.Constraint`): a match of
 
 Pipeline for one pair (coarse to fine):
 
-1. Coarse (:mod:`timesync.align.audio_coarse`): whitened log-band-energy flux at
-   100 frames/s (:mod:`timesync.align.audio_features`), FFT cross-correlation over
+1. Coarse (:mod:`timesync.align.audio.coarse`): whitened log-band-energy flux at
+   100 frames/s (:mod:`timesync.align.audio.features`), FFT cross-correlation over
    every lag, chunked so that a clock drift of up to 700 ppm is found and
    compensated. Score: height of the peak above the noise floor; ambiguity:
    the second-best peak over the best.
-2. Fine (:mod:`timesync.align.audio_fine`): GCC-PHAT in up to 16 windows across
+2. Fine (:mod:`timesync.align.audio.fine`): GCC-PHAT in up to 16 windows across
    the overlap, at the lower of the two native sample rates (16 to 48 kHz),
    with sub-sample peak interpolation, then a robust (Huber) line fit of offset
    and rate with outlier rejection.
@@ -19,7 +19,7 @@ Pipeline for one pair (coarse to fine):
 
 Long files are never held in memory as samples: the coarse features are
 computed block by block at each file's native rate, the files decoded in
-parallel worker processes (:mod:`timesync.align.audio_decode`), and the fine
+parallel worker processes (:mod:`timesync.align.audio.decode`), and the fine
 windows are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
 """
 
@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from timesync.align import audio_fine as fine
 from timesync.align import metadata
-from timesync.align.audio_coarse import CoarseMatch, coarse_match
-from timesync.align.audio_decode import CoarseFeatures, prepare_all
-from timesync.align.audio_features import FRAME_RATE, flux_features
+from timesync.align.audio import fine
+from timesync.align.audio.coarse import CoarseMatch, coarse_match
+from timesync.align.audio.decode import CoarseFeatures, prepare_all
+from timesync.align.audio.features import FRAME_RATE, flux_features
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.clock import ClockMap
 from timesync.errors import MediaError
@@ -261,7 +261,7 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
     """Fine windows, refined until the rate used to resample ``b`` matches the fit.
 
     The windows are placed where the two recordings share sound
-    (:func:`timesync.align.audio_fine.content_windows`), not spread evenly: over
+    (:func:`timesync.align.audio.fine.content_windows`), not spread evenly: over
     silence or sound only one of them heard, a window cannot agree and would vote
     against a true match. Without a coarse drift line the rate is unknown: the first
     pass then uses windows of at most 1 s (500 ppm smears 0.5 ms) and a second pass
@@ -636,7 +636,7 @@ def find_constraints(
     """Audio constraints between every pair of ``sources`` that share sound.
 
     ``features`` holds coarse features already computed by name (by
-    :func:`timesync.align.audio_decode.probe_with_features`, while probing).
+    :func:`timesync.align.audio.decode.probe_with_features`, while probing).
 
     The coarse features are computed in ``max_workers`` worker processes
     (default :data:`DECODE_WORKERS`). Where the creation_time or timecode tags

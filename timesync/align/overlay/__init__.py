@@ -45,16 +45,16 @@ import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, UNVERIFIED, unset_clock
-from timesync.align.overlay_fit import TickFit, fit_ticks
-from timesync.align.overlay_parse import (
+from timesync.align.overlay.fit import TickFit, fit_ticks
+from timesync.align.overlay.parse import (
     ClockReading,
     has_date,
     parse_clock_text,
     reading_seconds,
     resolve_date_order,
 )
-from timesync.align.overlay_region import CHANGE_LEVEL, ClockRegion, find_clock_region
-from timesync.align.overlay_scan import CellCollector, iter_luma, remember_cells, worth_keeping
+from timesync.align.overlay.region import CHANGE_LEVEL, ClockRegion, find_clock_region
+from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
 from timesync.clock import ClockMap
 
 __all__ = [
@@ -279,7 +279,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     """One pass: per-frame change of the digits, and text crops every OCR period.
 
     Over a whole file it also keeps the brightness cells the flash detector
-    needs (:func:`timesync.align.overlay_scan.remember_cells`), so the flash
+    needs (:func:`timesync.align.overlay.scan.remember_cells`), so the flash
     pass does not decode the file again.
     """
     dx, dy, dw, dh = region.digits
