@@ -25,10 +25,9 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import Any
 
-from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.constraints import AlignerReport, Constraint, SourceMedia
 from timesync.align.device_clocks import UNVERIFIED
 from timesync.errors import MediaError, TimesyncError
 from timesync.media.probe import summarize
@@ -60,15 +59,6 @@ FLASH_ALIGNERS = ("visual", "audiovisual")
 #: Schema tag of the project JSON.
 
 Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class SourceMedia:
-    """One source handed to the aligners: ``name`` is the path string as given."""
-
-    name: str
-    path: str
-    info: Any  # timesync.media.MediaInfo
 
 
 def _probe_one(path: str) -> Any:
