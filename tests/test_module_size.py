@@ -31,7 +31,6 @@ MODULE_EXCEPTIONS: dict[str, str] = {
 }
 #: Functions allowed over MAX_FUNCTION_LINES: "path::qualified.name" -> reason.
 FUNCTION_EXCEPTIONS: dict[str, str] = {
-    "timesync/align/solve.py::solve": f"{TO_SPLIT} (76 lines)",
 }
 
 
