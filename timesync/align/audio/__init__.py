@@ -21,6 +21,10 @@ Long files are never held in memory as samples: the coarse features are
 computed block by block at each file's native rate, the files decoded in
 parallel worker processes (:mod:`timesync.align.audio.decode`), and the fine
 windows are re-decoded as short stretches (``decode_audio(start_s=..., duration_s=...)``).
+
+Layout: one pair is matched in :mod:`~timesync.align.audio.match` (the thresholds
+below live there); this module is the aligner over files (:func:`find_constraints`:
+preparing the sources, the window readers, the pairs in threads or processes).
 """
 
 from __future__ import annotations
