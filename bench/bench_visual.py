@@ -41,10 +41,11 @@ sys.path.insert(0, str(REPO))
 from results_md import write_block  # noqa: E402
 
 from tests.synth.clips import ClipSpec, write_clip  # noqa: E402
-from timesync.align import audiovisual, overlay  # noqa: E402
+from timesync.align import audiovisual  # noqa: E402
 from timesync.align.flashes import detect, pattern, visual  # noqa: E402
-from timesync.align.overlay import parse_clock_value  # noqa: E402
-from timesync.align.overlay_parse import reading_seconds  # noqa: E402
+from timesync.align.overlay import read as overlay  # noqa: E402
+from timesync.align.overlay.parse import reading_seconds  # noqa: E402
+from timesync.align.overlay.read import parse_clock_value  # noqa: E402
 from timesync.media import FrameIndex, probe  # noqa: E402
 
 START, END = "<!-- visual:start -->", "<!-- visual:end -->"

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from timesync.align import audio
-from timesync.align.audio_coarse import coarse_match
-from timesync.align.audio_features import COARSE_SR, FRAME_RATE, FluxExtractor, flux_features
-from timesync.align.audio_fine import WindowMeasure, fit_windows
+from timesync.align.audio.coarse import coarse_match
+from timesync.align.audio.features import COARSE_SR, FRAME_RATE, FluxExtractor, flux_features
+from timesync.align.audio.fine import WindowMeasure, fit_windows
 
 
 def atoms(duration_s: float, seed: int, fmax: float = 7000.0, per_s: float = 25.0) -> np.ndarray:
@@ -92,7 +92,7 @@ def test_drift_500ppm_over_ten_minutes_coarse(monkeypatch):
     """The coarse stage alone finds and compensates 300 ms of drift over 10 minutes.
     Its ten chunk curves are kept as int16 steps for the drift re-sum: the same
     answer as keeping them whole (to a thousandth of a frame), scores within 0.01 %."""
-    from timesync.align import audio_coarse
+    from timesync.align.audio import coarse as audio_coarse
 
     table = atoms(700, seed=3, fmax=3500, per_s=10)
     r = 1 + 500e-6
@@ -226,7 +226,7 @@ def coarse_files(tmp_path_factory):
 def test_coarse_features_have_the_local_time_origin(coarse_files):
     """Features of the whole-file decode (native rate, channel mean, gaps filled) equal
     those of the sample-exact decoder: same frames, same local time origin."""
-    from timesync.align.audio_decode import coarse_features
+    from timesync.align.audio.decode import coarse_features
     from timesync.media import decode_audio, probe
 
     for path in coarse_files:
@@ -247,7 +247,7 @@ def test_coarse_features_have_the_local_time_origin(coarse_files):
 def test_features_decoded_while_probing_equal_a_separate_decode(coarse_files, monkeypatch):
     """probe_with_features decodes the audio in the probe's own demuxing pass (the file is
     read once): the same features, to the bit, as a decode of its own, and the same probe."""
-    from timesync.align import audio_decode
+    from timesync.align.audio import decode as audio_decode
     from timesync.media import probe
 
     separate = audio_decode.coarse_features
@@ -265,7 +265,7 @@ def test_features_decoded_while_probing_equal_a_separate_decode(coarse_files, mo
 def test_features_are_decoded_again_when_the_start_guess_is_wrong(coarse_files, monkeypatch):
     """If the audio start read from the first packets differs from the probe's, the
     features decoded during the probe are dropped and the audio decoded again."""
-    from timesync.align import audio_decode
+    from timesync.align.audio import decode as audio_decode
 
     late_audio = str(coarse_files[0])  # the MP4 whose audio starts 0.5 s after its video
     index, sr, start = audio_decode._audio_start_guess(late_audio)
@@ -277,7 +277,7 @@ def test_features_are_decoded_again_when_the_start_guess_is_wrong(coarse_files, 
 
 
 def test_coarse_features_refuse_protocols_and_missing_files(tmp_path):
-    from timesync.align.audio_decode import coarse_features
+    from timesync.align.audio.decode import coarse_features
     from timesync.errors import MediaError
 
     with pytest.raises(MediaError, match="not a local file"):
@@ -289,7 +289,7 @@ def test_coarse_features_refuse_protocols_and_missing_files(tmp_path):
 def test_prepare_all_in_processes_isolates_a_bad_file(coarse_files, tmp_path):
     """Worker processes give the same features as this process; a corrupt file gives
     its MediaError and the others are unaffected."""
-    from timesync.align.audio_decode import CoarseFeatures, prepare_all
+    from timesync.align.audio.decode import CoarseFeatures, prepare_all
     from timesync.errors import MediaError
 
     bad = tmp_path / "bad.m4a"
@@ -313,7 +313,7 @@ def test_sync_in_worker_processes_equals_sync_in_process(coarse_files, monkeypat
     with their features in files, which are removed afterwards."""
     import tempfile
 
-    import timesync.align.audio_decode as audio_decode
+    import timesync.align.audio.decode as audio_decode
     import timesync.parallel as parallel
     import timesync.sync as sync_module
 

@@ -106,7 +106,7 @@ def _looped_pair(folder, tags_a: str, tags_b: str):
 
 def _audio_report(paths):
     from timesync.align import audio
-    from timesync.sync import SourceMedia
+    from timesync.align.constraints import SourceMedia
 
     sources = [SourceMedia(str(p), str(p), probe(str(p))) for p in paths]
     return audio.find_constraints(sources, max_workers=1)

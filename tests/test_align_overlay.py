@@ -12,15 +12,10 @@ import numpy as np
 import pytest
 from synth.clips import ClipSpec, write_clip
 
-from timesync.align.overlay import (
-    NO_OVERLAY,
-    OVERLAY_SIGMA_S,
-    find_constraints,
-    parse_clock_value,
-    read_overlay_clock,
-)
-from timesync.align.overlay_fit import fit_ticks
-from timesync.align.overlay_parse import parse_clock_text, reading_seconds, resolve_date_order
+from timesync.align.overlay import OVERLAY_SIGMA_S, find_constraints
+from timesync.align.overlay.fit import fit_ticks
+from timesync.align.overlay.parse import parse_clock_text, reading_seconds, resolve_date_order
+from timesync.align.overlay.read import NO_OVERLAY, parse_clock_value, read_overlay_clock
 from timesync.media import probe
 
 START = datetime(2024, 5, 17, 21, 2, 33, 370000)

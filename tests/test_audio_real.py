@@ -344,7 +344,7 @@ def test_refused_with_the_figures(real_case, name, seed):
 def test_a_fine_stage_refusal_names_windows_and_thresholds(real_case, monkeypatch, tmp_path):
     """When the fine stage refuses, the note names the coarse score and its threshold, the
     windows used, on shared content, usable and agreeing, and the agreement threshold."""
-    from timesync.align import audio_fine
+    from timesync.align.audio import fine as audio_fine
 
     case, _out = real_case("impulses_over_wind", SEEDS[0])
     monkeypatch.setattr(audio_fine, "CONTENT_MIN_PSR", 1e9)

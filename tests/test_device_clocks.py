@@ -192,7 +192,7 @@ def test_describe_duration(seconds, text):
                                            ("11/03/202409:02:35 PM", "2024-11-03T21:02:35")])
 def test_date_and_time_read_without_the_space_between(text, iso):
     """OCR drops the narrow gap between a date and its time (seen on these clips' readings)."""
-    from timesync.align.overlay_parse import parse_clock_text
+    from timesync.align.overlay.parse import parse_clock_text
 
     reading = parse_clock_text(text)
     assert reading is not None and reading.value.isoformat() == iso

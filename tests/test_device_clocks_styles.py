@@ -20,13 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from timesync.align.overlay import (
-    clock_error,
-    overlay_constraint,
-    parse_clock_value,
-    read_overlay_clock,
-)
-from timesync.align.overlay_parse import has_date
+from timesync.align.overlay import overlay_constraint
+from timesync.align.overlay.findings import clock_error
+from timesync.align.overlay.parse import has_date
+from timesync.align.overlay.read import parse_clock_value, read_overlay_clock
 from timesync.clock import ClockMap
 
 FPS = 15

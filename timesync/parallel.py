@@ -24,7 +24,7 @@ __all__ = ["process_pool", "pool_size", "warm_up", "worth_processes", "PROCESS_M
 #: Modules imported once in the fork server, so that workers start warm (PyAV is
 #: imported inside functions by the media modules: named here, or every worker
 #: would import it again in its first task).
-PRELOAD = ("av", "timesync.media.probe", "timesync.align.audio_decode", "scipy.fft")
+PRELOAD = ("av", "timesync.media.probe", "timesync.align.audio.decode", "scipy.fft")
 
 _context = None
 

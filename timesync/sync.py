@@ -25,10 +25,9 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import Any
 
-from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.constraints import AlignerReport, Constraint, SourceMedia
 from timesync.align.device_clocks import UNVERIFIED
 from timesync.errors import MediaError, TimesyncError
 from timesync.media.probe import summarize
@@ -65,15 +64,6 @@ FLASH_ALIGNERS = ("visual", "audiovisual")
 Progress = Callable[[float, str], None]
 
 
-@dataclass(frozen=True)
-class SourceMedia:
-    """One source handed to the aligners: ``name`` is the path string as given."""
-
-    name: str
-    path: str
-    info: Any  # timesync.media.MediaInfo
-
-
 def _probe_one(path: str) -> Any:
     """MediaInfo of ``path``, or the MediaError saying why it cannot be read."""
     from timesync.media import probe
@@ -97,7 +87,7 @@ def _probe_all(
     audio features right after probing it (one task per file, so the probing of
     one file overlaps the decoding of another), and ``progress(fraction, message)``
     hears of each file done. Small files (threads) with ``audio_features`` are
-    probed with :func:`~timesync.align.audio_decode.probe_with_features` too, so
+    probed with :func:`~timesync.align.audio.decode.probe_with_features` too, so
     the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
     Returns the probe results (MediaInfo or MediaError) and those features by path.
     """
@@ -107,7 +97,7 @@ def _probe_all(
     if big and audio_features:
         pool = process_pool(pool_size(len(paths)))
         if pool is not None:
-            from timesync.align.audio_decode import probe_with_features
+            from timesync.align.audio.decode import probe_with_features
 
             try:
                 with pool:
@@ -130,7 +120,7 @@ def _probe_all(
             pass  # probe in threads instead
     with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
         if audio_features:  # the audio is decoded in the probe's pass here too (one read)
-            from timesync.align.audio_decode import probe_with_features
+            from timesync.align.audio.decode import probe_with_features
 
             done = list(threads.map(probe_with_features, paths))
             infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}

@@ -1,4 +1,4 @@
-"""The Constraint every aligner returns, and the report an aligner hands to ``sync``.
+"""The Constraint every aligner returns, the report it hands to ``sync``, and the SourceMedia it reads.
 
 Sign convention (the same as :class:`timesync.clock.ClockMap`): a constraint
 between ``source`` and ``other`` says that one moment, seen at local time
@@ -23,7 +23,7 @@ from typing import Any
 
 from timesync.clock import ClockMap
 
-__all__ = ["Constraint", "AlignerReport", "KINDS", "NARROW_SIGMAS", "NARROW_MARGIN_S"]
+__all__ = ["Constraint", "AlignerReport", "SourceMedia", "KINDS", "NARROW_SIGMAS", "NARROW_MARGIN_S"]
 
 #: A search narrowed by a weaker constraint (metadata tags) covers its offset
 #: +- this many sigmas, plus :data:`NARROW_MARGIN_S` seconds.
@@ -151,3 +151,12 @@ class AlignerReport:
     constraints: list[Constraint] = field(default_factory=list)
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceMedia:
+    """One source handed to the aligners: ``name`` is the path string as given."""
+
+    name: str
+    path: str
+    info: Any  # timesync.media.MediaInfo

@@ -69,7 +69,7 @@ def timecode_seconds(timecode: str, fps: Fraction | float | None) -> float | Non
 
 
 def _creation_seconds(value: datetime) -> tuple[float, bool]:
-    from timesync.align.overlay_parse import reading_seconds
+    from timesync.align.overlay.parse import reading_seconds
 
     return reading_seconds(value), value.tzinfo is not None
 

@@ -287,20 +287,39 @@ def solve(
         c for c in constraints if c.source in known and c.other in known and c.source != c.other
     ]
     sol = Solution(reference=reference, disagreements=_disagreements(kept))
+    _drop_outliers(sol, names, kept, reference)
+    sol.clocks[reference] = ClockMap(0.0, 1.0, 0.0, "reference")
+    sol.placed_by[reference] = []
+    sol.travel_bounds[reference] = 0.0
+    placed = _component(reference, kept)
+    active = [c for c in kept if c.source in placed]
+    sol.used = active
+    if len(placed) >= 2:
+        _place(sol, [n for n in names if n in placed], active, reference, durations or {})
+    mark_clock_only(sol, active)
+    for name in names:
+        if name not in sol.clocks:
+            sol.unplaced[name] = "no evidence links it to the reference"
+    return sol
+
+
+def _drop_outliers(sol: Solution, names: Sequence[str], kept: list[Constraint], reference: str) -> None:
+    """Take the worst outlier off ``kept`` (into ``sol.dropped``) until every residual of the
+    sources connected to ``reference`` is within :data:`OUTLIER_SIGMAS`."""
     while True:
         placed = _component(reference, kept)
         sub = [n for n in names if n in placed]
         active = [c for c in kept if c.source in placed]
         if len(sub) < 2:
-            break
+            return
         sys_ = _build(reference, sub, active)
-        x, cov, res = _lstsq(sys_)
+        _x, _cov, res = _lstsq(sys_)
         worst = _worst_by_constraint(sys_, res, len(active))
         if worst.max(initial=0.0) <= OUTLIER_SIGMAS:
-            break
+            return
         k = _pick_outlier(reference, sub, active, worst)
         if k is None:
-            break
+            return
         bad = active[k]
         sol.dropped.append(
             {
@@ -310,51 +329,45 @@ def solve(
             }
         )
         kept.remove(bad)
-    sol.clocks[reference] = ClockMap(0.0, 1.0, 0.0, "reference")
-    sol.placed_by[reference] = []
-    sol.travel_bounds[reference] = 0.0
-    placed = _component(reference, kept)
-    active = [c for c in kept if c.source in placed]
-    sol.used = active
-    if len(placed) >= 2:
-        sub = [n for n in names if n in placed]
-        sys_ = _build(reference, sub, active)
-        x, cov, res = _lstsq(sys_)
-        ncon = sum(1 for k in sys_.owner if k >= 0)
-        all_times: dict[str, list[float]] = {}
-        sol.chi2 = float(np.sum(res**2))
-        sol.dof = max(len(sys_.rows) - x.size, 0)
-        # a device clock's error is a finding, not measurement noise: it does not inflate content sigmas
-        chi2, dof = content_chi2(res, [active[k] if k >= 0 else None for k in sys_.owner], sol.dof)
-        inflate = math.sqrt(chi2 / dof) if dof > 0 and ncon > x.size // 2 else 1.0
-        inflate = max(inflate, 1.0)
-        for name, i in sys_.index.items():
-            mine = [c for c in active if name in (c.source, c.other)]
-            times = [0.0, (durations or {}).get(name, 0.0)]
-            times += [  # where device clocks say they measured can be hours outside the recording
-                c.at_source_s if c.source == name else c.to_other(c.at_source_s)
-                for c in mine if c.kind not in DEVICE_CLOCK_KINDS
-            ]
-            all_times[name] = times
-            unc = _source_uncertainty(cov, i, times) * inflate
-            kinds = sorted({c.kind for c in mine}, key=KINDS.index)
-            sol.clocks[name] = ClockMap(float(x[2 * i]), float(x[2 * i + 1]), unc, "+".join(kinds))
-            sol.placed_by[name] = mine
-        sol.travel_bounds.update(_travel_bounds(sys_, active, all_times))
-        for k, v in enumerate(_worst_by_constraint(sys_, res, len(active))):
-            if v > DISAGREE_SIGMAS:
-                c = active[k]
-                sol.disagreements.append(
-                    {
-                        "sources": [c.source, c.other],
-                        "kinds": [c.kind],
-                        "sigmas": float(v),
-                        "note": f"{c.kind} constraint {c.source} -> {c.other} is {v:.1f} sigma "
-                        "from the joint solution (kept)",
-                    }
-                )
-    mark_clock_only(sol, active)
-    for name in names:
-        if name not in sol.clocks:
-            sol.unplaced[name] = "no evidence links it to the reference"
-    return sol
+
+
+def _place(sol: Solution, sub: list[str], active: list[Constraint], reference: str,
+           durations: Mapping[str, float]) -> None:
+    """Solve ``active`` for the sources ``sub`` (the reference's component, at least two) into
+    ``sol``: clocks with their uncertainties (s), placed_by, fit figures, travel bounds and the
+    constraints kept although they disagree by more than :data:`DISAGREE_SIGMAS`."""
+    sys_ = _build(reference, sub, active)
+    x, cov, res = _lstsq(sys_)
+    ncon = sum(1 for k in sys_.owner if k >= 0)
+    all_times: dict[str, list[float]] = {}
+    sol.chi2 = float(np.sum(res**2))
+    sol.dof = max(len(sys_.rows) - x.size, 0)
+    # a device clock's error is a finding, not measurement noise: it does not inflate content sigmas
+    chi2, dof = content_chi2(res, [active[k] if k >= 0 else None for k in sys_.owner], sol.dof)
+    inflate = math.sqrt(chi2 / dof) if dof > 0 and ncon > x.size // 2 else 1.0
+    inflate = max(inflate, 1.0)
+    for name, i in sys_.index.items():
+        mine = [c for c in active if name in (c.source, c.other)]
+        times = [0.0, durations.get(name, 0.0)]
+        times += [  # where device clocks say they measured can be hours outside the recording
+            c.at_source_s if c.source == name else c.to_other(c.at_source_s)
+            for c in mine if c.kind not in DEVICE_CLOCK_KINDS
+        ]
+        all_times[name] = times
+        unc = _source_uncertainty(cov, i, times) * inflate
+        kinds = sorted({c.kind for c in mine}, key=KINDS.index)
+        sol.clocks[name] = ClockMap(float(x[2 * i]), float(x[2 * i + 1]), unc, "+".join(kinds))
+        sol.placed_by[name] = mine
+    sol.travel_bounds.update(_travel_bounds(sys_, active, all_times))
+    for k, v in enumerate(_worst_by_constraint(sys_, res, len(active))):
+        if v > DISAGREE_SIGMAS:
+            c = active[k]
+            sol.disagreements.append(
+                {
+                    "sources": [c.source, c.other],
+                    "kinds": [c.kind],
+                    "sigmas": float(v),
+                    "note": f"{c.kind} constraint {c.source} -> {c.other} is {v:.1f} sigma "
+                    "from the joint solution (kept)",
+                }
+            )

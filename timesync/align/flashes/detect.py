@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from timesync.align.overlay_scan import (
+from timesync.align.overlay.scan import (
     CELL_GRID,
     CellCollector,
     cached_cells,
@@ -422,7 +422,7 @@ def flashes_in(path: str | Path, sha256: str | None = None) -> list[VisualEvent]
     """:func:`detect_flashes` of ``path``, read once for the visual and audio-visual aligners.
 
     The events are kept for the file as it is (same resolved path, size and
-    modification time, as the cell grids of :mod:`timesync.align.overlay_scan`
+    modification time, as the cell grids of :mod:`timesync.align.overlay.scan`
     are, and the same ``sha256`` when the caller hashed the file: a file
     replaced under the same size and time is read again), for a few dozen
     files. The list returned is a copy.

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds", "has_date"]
+__all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds", "has_date", "whole_days"]
 
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
                             "i": "1", "Z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "g": "9"})
@@ -232,3 +232,8 @@ def reading_seconds(value: datetime) -> float:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.timestamp()
+
+
+def whole_days(difference_s: float, dated: bool) -> float:
+    """The whole days (s) to take off a difference of two clocks when one shows no date (0 when both do)."""
+    return 0.0 if dated else 86400.0 * round(difference_s / 86400.0)

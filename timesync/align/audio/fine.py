@@ -1,6 +1,6 @@
 """Fine stage: GCC-PHAT in short windows at full rate, then a robust offset + rate fit.
 
-Sign convention as in :mod:`timesync.align.audio_coarse`: ``t_a = offset_s + rate * t_b``.
+Sign convention as in :mod:`timesync.align.audio.coarse`: ``t_a = offset_s + rate * t_b``.
 
 Given a coarse alignment (about 10 ms), windows of ``b`` spread across the
 overlap are each compared with a slightly longer stretch of ``a`` around the

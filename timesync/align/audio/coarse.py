@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timesync.align.audio_features import FRAME_RATE
+from timesync.align.audio.features import FRAME_RATE
 
 __all__ = ["CoarseMatch", "coarse_match", "CHUNK_S", "PEAK_EXCLUSION_FRAMES", "MAX_DRIFT_PPM"]
 
@@ -394,7 +394,7 @@ def coarse_match(
     Parameters
     ----------
     fa, fb : np.ndarray, shape (frames, bands)
-        Whitened features (:func:`timesync.align.audio_features.flux_features`).
+        Whitened features (:func:`timesync.align.audio.features.flux_features`).
     min_overlap_s : float
         Lags where the two overlap less than this are not considered (seconds).
     offsets_s : (float, float), optional

@@ -1,6 +1,6 @@
 """Coarse features of whole recordings, computed in worker processes.
 
-The coarse search needs the flux features (:mod:`timesync.align.audio_features`)
+The coarse search needs the flux features (:mod:`timesync.align.audio.features`)
 of every recording from start to end. :func:`coarse_features` decodes one
 file with PyAV at its native rate, mixes it to mono and feeds the feature
 extractor block by block (memory stays bounded: an hour at 48 kHz is never
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from timesync.align.audio_features import FluxExtractor
+from timesync.align.audio.features import FluxExtractor
 from timesync.errors import MediaError
 from timesync.media.audio import GAP_TOLERANCE_S
 from timesync.parallel import pool_size, process_pool

@@ -1,0 +1,192 @@
+"""Burned-in date/time overlays: read each device's clock, relate the sources weakly.
+
+For each video source:
+
+1. the clock region is found by itself (:mod:`~timesync.align.overlay.region`: the part of the
+   picture near an edge that changes once a second) or given;
+2. one sequential pass over the luma of every frame (:mod:`~timesync.align.overlay.scan`)
+   measures how much the seconds digit changes from frame to frame and keeps a
+   crop of the text line every few seconds;
+3. the frames where the seconds change (*ticks*) are where that measure jumps:
+   each tick is placed between two frames, whose times come from the FrameIndex;
+4. a few crops are read with RapidOCR (recognition only, on the crop) and parsed
+   (:mod:`~timesync.align.overlay.parse`); readings number the ticks;
+5. the overlay clock is fitted against local time (:mod:`~timesync.align.overlay.fit`).
+
+Why one sequential pass rather than a bisection between two readings: on
+inter-coded video a random frame costs a seek plus the decode of its GOP
+(``bench/bench_seek.py``: ~120 ms median at 1080p), while decoding every frame
+in order costs a few ms each, so the change of the digits is measured on every
+frame once (no OCR involved) and only a few crops are read with OCR (about one
+every :data:`~timesync.align.overlay.read.OCR_PERIOD_S` seconds). The same pass keeps the brightness cells
+the flash detector needs.
+
+The finding (``findings[name]["overlay_clock"]``) is what the device's clock
+read at the file's local time 0. Device clocks are wrong by seconds to hours,
+so two overlays relate two sources only weakly: constraints of kind
+``"overlay"`` carry :data:`OVERLAY_SIGMA_S` (the device-clock prior, 15 min:
+:mod:`timesync.align.device_clocks`) unless the caller states that the clocks
+were synchronized. Once the sources are aligned by stronger
+evidence, :func:`clock_error` states a device's clock error relative to
+another's (over a whole alignment: :func:`timesync.workflow.clock_errors`).
+
+Layout: steps 1-5 for one file are :mod:`~timesync.align.overlay.read`
+(:func:`read_overlay_clock`); this module holds the aligner
+(:func:`find_constraints`) and the pairing of two clocks
+(:func:`overlay_constraint`); :mod:`~timesync.align.overlay.findings` the clock
+errors once aligned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from timesync.align.constraints import AlignerReport, Constraint
+from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
+from timesync.align.overlay.findings import ClockErrorFinding, clock_error
+from timesync.align.overlay.fit import TickFit
+from timesync.align.overlay.parse import has_date, reading_seconds, whole_days
+from timesync.align.overlay.read import NO_OVERLAY, OverlayClock, read_overlay_clock, utc_datetime
+from timesync.clock import ClockMap
+
+__all__ = [
+    "OverlayClock",
+    "ClockErrorFinding",
+    "read_overlay_clock",
+    "find_constraints",
+    "overlay_constraint",
+    "clock_error",
+    "creation_time_marks",
+    "OVERLAY_SIGMA_S",
+    "NO_OVERLAY",
+]
+
+#: One sigma (s) of an offset taken from two devices' overlay clocks: the prior
+#: on two device clocks' difference (15 min; which errors it covers:
+#: :mod:`timesync.align.device_clocks`).
+OVERLAY_SIGMA_S = DEVICE_CLOCK_SIGMA_S
+#: One sigma (s) when the caller states the device clocks were synchronized.
+SYNCED_SIGMA_S = 0.5
+
+# -- constraints ----------------------------------------------------------------------------------
+
+def _reading_map(fit: TickFit) -> ClockMap:
+    """The overlay clock's reading (seconds since 1970) as a ClockMap of local time."""
+    return ClockMap(fit.at_zero, fit.rate, method="overlay")
+
+
+def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False) -> Constraint | None:
+    """The weak constraint two overlay clocks give between their sources.
+
+    If both clocks told the same wall time, ``t_b = (Z_a - Z_b)/r_b + (r_a/r_b) t_a``
+    (``Z`` the reading at local 0, ``r`` the overlay rate). Device clocks are
+    wrong by seconds to hours, so the offset carries :data:`OVERLAY_SIGMA_S`
+    (the device-clock prior, 15 min) unless ``synced``. None when either clock is unread or only one shows a zone.
+    """
+    if a.fit is None or b.fit is None or (a.zone is None) != (b.zone is None):
+        return None
+    sigma = SYNCED_SIGMA_S if synced else OVERLAY_SIGMA_S
+    mid = (a.fit.span_s[0] + a.fit.span_s[1]) / 2
+    dated = has_date(a.layout) and has_date(b.layout)
+    return Constraint(
+        source=a.name, other=b.name,
+        offset_s=_reading_map(b.fit).to_local(a.fit.at_zero - whole_days(a.fit.at_zero - b.fit.at_zero, dated)),
+        uncertainty_s=math.hypot(sigma, a.fit.uncertainty_s, b.fit.uncertainty_s),
+        kind="overlay", rate=a.fit.rate / b.fit.rate, score=float(min(a.fit.ticks, b.fit.ticks)),
+        rate_uncertainty=None, at_source_s=mid,
+        evidence={
+            "assumes": "both device clocks told the same time" if not synced else
+                       "the caller states the device clocks were synchronized",
+            "sigma_s": sigma,
+            "why_sigma": "the prior on two device clocks' difference: wrong by seconds to hours "
+                         "(a daylight-saving slip is 1 h)",
+            "at_local_zero": [a.at_local_zero(), b.at_local_zero()],
+        } | ({} if dated else {"date": "a clock shows no date: the day nearest the other clock's was taken"}),
+    )
+
+
+def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 2.0) -> str | None:
+    """Which end of the recording the file's creation_time tag marks, by the burned-in clock.
+
+    Both come from the device's clock: a tag within ``tolerance_s`` of the
+    overlay at local 0 marks the ``"start"``, near the overlay at the end the
+    ``"end"``; ``"neither"`` otherwise. None when either is missing or the
+    zones cannot be compared. An overlay without a zone is compared with the
+    tag's time as written (its zone dropped).
+    """
+    tags = getattr(info, "tags", None)
+    created = getattr(tags, "creation_time", None) if tags is not None else None
+    duration = float(getattr(info, "duration_s", 0.0) or 0.0)
+    if clock.fit is None or not isinstance(created, datetime) or duration <= 0:
+        return None
+    if clock.zone is not None and created.tzinfo is None:
+        return None
+    tag = reading_seconds(created if clock.zone is not None else created.replace(tzinfo=None))
+    start = clock.fit.at_zero
+    end = _reading_map(clock.fit).to_shared(duration)
+    if abs(tag - start) <= tolerance_s and abs(tag - start) <= abs(tag - end):
+        return "start"
+    if abs(tag - end) <= tolerance_s:
+        return "end"
+    return "neither"
+
+
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
+                     synced: bool = False) -> AlignerReport:
+    """Read every video source's clock overlay; weak constraints between pairs.
+
+    Parameters
+    ----------
+    sources : SourceMedia with ``name``, ``path``, ``info`` (MediaInfo).
+    progress : optional ``progress(fraction, message)``.
+    synced : True when the caller states the device clocks were synchronized.
+
+    Returns
+    -------
+    AlignerReport
+        ``findings[name]["overlay_clock"]`` for each read clock; ``notes[name]``
+        says why a source has none (``"no readable clock overlay"``...).
+    """
+    from timesync.errors import TimesyncError
+
+    report = AlignerReport(method="overlay")
+    clocks: list[OverlayClock] = []
+    for i, src in enumerate(sources):
+        info = getattr(src, "info", None)
+        if info is not None and getattr(info, "video", None) is None:
+            report.notes[src.name] = "no video stream (no clock overlay to read)"
+            continue
+        if progress:
+            progress(i / max(1, len(sources)), f"overlay: reading {src.name}")
+        try:
+            clock = read_overlay_clock(src.path, name=src.name)
+        except (TimesyncError, OSError, ValueError) as exc:
+            report.notes[src.name] = f"overlay not read: {exc}"
+            continue
+        if clock.note:
+            report.notes[src.name] = clock.note
+        if clock.fit is not None and has_date(clock.layout) and unset_clock(utc_datetime(clock.fit.at_zero)):
+            report.notes[src.name] = (f"the burned-in clock reads {clock.at_local_zero()}: a clock never set "
+                                      "(not used to place it)")
+            continue
+        if clock.fit is not None:
+            finding = clock.finding()
+            marks = creation_time_marks(clock, info)
+            if marks is not None:
+                finding["creation_time_marks"] = marks
+            report.findings.setdefault(src.name, {})["overlay_clock"] = finding
+            clocks.append(clock)
+    # one constraint per clock to the first comparable one (a star, not every pair):
+    # the device clock errors are shared by all pairs of a source, so more pairs
+    # would count the same doubt several times
+    for k, b in enumerate(clocks):
+        hub = next((a for a in clocks[:k] if (a.zone is None) == (b.zone is None)), None)
+        constraint = None if hub is None else overlay_constraint(hub, b, synced=synced)
+        if constraint is not None:
+            report.constraints.append(constraint)
+    if progress:
+        progress(1.0, "overlay: done")
+    return report

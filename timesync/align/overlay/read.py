@@ -1,0 +1,402 @@
+"""Reading one video's burned-in clock: :func:`read_overlay_clock` -> :class:`OverlayClock`.
+
+Steps 1-5 of :mod:`timesync.align.overlay`: the clock region
+(:mod:`~timesync.align.overlay.region`), one sequential pass over the luma
+(:mod:`~timesync.align.overlay.scan`), the ticks where the seconds digit changes,
+a few crops read with RapidOCR and parsed (:mod:`~timesync.align.overlay.parse`),
+and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from timesync.align.overlay.fit import TickFit, fit_ticks
+from timesync.align.overlay.parse import (
+    ClockReading,
+    parse_clock_text,
+    reading_seconds,
+    resolve_date_order,
+)
+from timesync.align.overlay.region import CHANGE_LEVEL, ClockRegion, find_clock_region
+from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
+
+__all__ = [
+    "OverlayClock",
+    "read_overlay_clock",
+    "format_clock_value",
+    "parse_clock_value",
+    "utc_datetime",
+    "ocr_text",
+    "NO_OVERLAY",
+]
+
+#: The note of a source with no clock overlay that could be read.
+NO_OVERLAY = "no readable clock overlay"
+#: Seconds of video searched for the clock region (per attempt).
+REGION_WINDOW_S = 5.0
+#: Seconds between OCR readings (more for long files, see _ocr_period). Readings
+#: only number the ticks, which the pixels find; a few suffice, and OCR is the
+#: costliest step (~60 ms a crop on an idle core).
+OCR_PERIOD_S = 8.0
+#: Pixels of the clock region that must change (by CHANGE_LEVEL grey levels) at a tick.
+MIN_TICK_PIXELS = 8
+#: At most this many OCR readings per file.
+MAX_READINGS = 400
+
+
+@dataclass
+class OverlayClock:
+    """What a source's burned-in clock says, or why it could not be read.
+
+    Attributes
+    ----------
+    name : str
+        The source.
+    region : ClockRegion or None
+        Where the clock is (None when none was found).
+    fit : TickFit or None
+        The fitted clock (None when it could not be read).
+    layout : str or None
+        Layout of the text, e.g. ``"YYYY-MM-DD HH:MM:SS"``.
+    zone : timezone or None
+        The zone shown by the overlay, if any.
+    readings : list[tuple[float, str]]
+        ``(local s, text)`` of every OCR reading (for provenance).
+    note : str or None
+        One sentence when the clock could not be (fully) used: no overlay,
+        unreadable digits, a clock jump, ambiguous date order.
+    seconds_read_per_s : float
+        Reading speed: local seconds of video processed per wall second.
+    """
+
+    name: str
+    region: ClockRegion | None = None
+    fit: TickFit | None = None
+    layout: str | None = None
+    zone: timezone | None = None
+    readings: list[tuple[float, str]] = field(default_factory=list)
+    note: str | None = None
+    seconds_read_per_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when a clock was fitted."""
+        return self.fit is not None
+
+    def at_local_zero(self) -> str | None:
+        """ISO 8601 text of the clock at local 0 (zone only if the overlay shows one), ms."""
+        if self.fit is None:
+            return None
+        return format_clock_value(self.fit.at_zero, self.zone)
+
+    def finding(self) -> dict[str, Any]:
+        """The ``overlay_clock`` dict of the project file (see DESIGN.md)."""
+        if self.fit is None or self.region is None:
+            return {}
+        data = {
+            "at_local_zero": self.at_local_zero(),
+            "rate": round(self.fit.rate, 9),
+            "uncertainty_s": round(self.fit.uncertainty_s, 6),
+            "ticks": self.fit.ticks,
+            "region": list(self.region.text),
+            "layout": self.layout,
+            "readings": self.fit.readings,
+            "rejected_readings": self.fit.rejected,
+            "method": self.fit.method,
+            "span_s": [round(v, 6) for v in self.fit.span_s],
+        }
+        if self.fit.jumps:
+            data["jumps"] = [{"at_local_s": round(j.at_local_s, 3), "jump_s": round(j.jump_s, 3)}
+                             for j in self.fit.jumps]
+        return data
+
+
+def utc_datetime(seconds: float) -> datetime:
+    """The UTC datetime ``seconds`` after 1970-01-01 (a reading of :func:`reading_seconds`)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def format_clock_value(seconds: float, zone: timezone | None) -> str:
+    """ISO text of an overlay value (seconds since 1970; naive when ``zone`` is None), ms."""
+    ms = round(seconds * 1000)
+    value = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    if zone is None:
+        return value.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return value.astimezone(zone).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_clock_value(text: str) -> tuple[float, bool]:
+    """Seconds since 1970 of an ``at_local_zero`` text, and whether it carries a zone."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return reading_seconds(value), value.tzinfo is not None
+
+
+# -- OCR ------------------------------------------------------------------------------------------
+
+_ENGINE = None
+
+
+def _ocr_engine():
+    global _ENGINE
+    if _ENGINE is None:
+        import logging
+
+        from rapidocr import RapidOCR
+
+        _ENGINE = RapidOCR(params={"Global.use_det": False, "Global.use_cls": False,
+                                   "Global.log_level": "error"})
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return _ENGINE
+
+
+def ocr_text(crop: np.ndarray) -> str:
+    """Recognize the text of a small grey or RGB crop (one text line); '' when nothing."""
+    import cv2
+
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+    h = crop.shape[0]
+    if h < 40:
+        factor = 48 / h
+        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    border = tuple(int(v) for v in np.median(crop[[0, -1]].reshape(-1, 3), axis=0))
+    crop = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=border)
+    result = _ocr_engine()(crop, use_det=False, use_cls=False)
+    texts = getattr(result, "txts", None) or ()
+    return " ".join(t for t in texts if t)
+
+
+# -- reading one file -----------------------------------------------------------------------------
+
+def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
+    return luma[::scale, ::scale].copy() if scale > 1 else luma.copy()
+
+
+def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
+    """Try a window at the start, then in the middle of the file."""
+    starts = [0.0]
+    if duration > 3 * REGION_WINDOW_S:
+        starts.append(duration / 2)
+    for start in starts:
+        frames, times = [], []
+        for number, luma in iter_luma(path, index, start_s=start + index.start_s,
+                                      stop_s=start + index.start_s + REGION_WINDOW_S):
+            frames.append(_downscale(luma, scale))
+            times.append(index.times[number])
+        if len(frames) < 3:
+            continue
+        region = find_clock_region(np.stack(frames), np.array(times), scale=scale)
+        if region is not None:
+            return region
+    return None
+
+
+def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Tick intervals ``(lo, hi)`` from the per-frame change of the digits; note on failure.
+
+    ``change[n]``: pixels of the digits that changed from frame n-1 to n (a count, so
+    a generous region given by hand does not dilute it).
+    """
+    n = len(change)
+    duration = float(times[-1] - times[0]) if n else 0.0
+    expected = max(1, math.floor(duration))
+    if n < 3 or expected < 2:
+        return np.array([]), np.array([]), "too short to see the clock tick"
+    base = float(np.median(change[1:]))
+    mad = float(np.median(np.abs(change[1:] - base))) + 1e-6
+    top = np.sort(change[1:])[::-1][:expected]
+    level = float(np.median(top))
+    if level < MIN_TICK_PIXELS or level < base + 8 * mad:
+        return np.array([]), np.array([]), "no seconds tick seen in the clock region"
+    thr = max(base + 6 * mad, 0.35 * level)
+    above = change > thr
+    above[0] = False
+    lo, hi = [], []
+    k = 1
+    while k < n:
+        if above[k]:
+            j = k
+            while j + 1 < n and above[j + 1]:
+                j += 1
+            lo.append(times[k - 1])
+            hi.append(times[j])
+            k = j + 1
+        else:
+            k += 1
+    return np.array(lo), np.array(hi), None
+
+
+def _ocr_period(duration: float) -> float:
+    """Seconds between OCR crops: >= 8 readings on short files, <= MAX_READINGS on long ones."""
+    return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
+
+
+def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None):
+    """One pass: per-frame change of the digits, and text crops every OCR period.
+
+    Over a whole file it also keeps the brightness cells the flash detector
+    needs (:func:`timesync.align.overlay.scan.remember_cells`), so the flash
+    pass does not decode the file again.
+    """
+    dx, dy, dw, dh = region.digits
+    collector = CellCollector(index) if stop_s is None and worth_keeping(index) else None
+    tx, ty, tw, th = region.text
+    change = np.zeros(len(index), np.float32)
+    crops: list[tuple[int, np.ndarray]] = []
+    period = _ocr_period(duration)
+    next_crop = index.start_s + 0.5
+    prev = None
+    for number, luma in iter_luma(path, index, stop_s=stop_s):
+        digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
+        if prev is not None and prev.shape == digits.shape:
+            change[number] = float(np.count_nonzero(np.abs(digits - prev) > CHANGE_LEVEL))
+        prev = digits
+        if collector is not None:
+            collector.add(number, luma)
+        if index.times[number] >= next_crop:
+            crops.append((number, luma[ty:ty + th, tx:tx + tw].copy()))
+            next_crop += period
+    if collector is not None:
+        remember_cells(path, index, collector.finish())
+    return change, crops
+
+
+def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
+    """OCR the crops; map each reading to the tick whose value it shows."""
+    readings: list[tuple[int, ClockReading]] = []
+    texts: list[tuple[float, str]] = []
+    tick_frames_start = tick_hi  # local time of first frame showing each tick's value
+    for number, crop in crops:
+        text = ocr_text(crop)
+        t = float(times[number])
+        texts.append((round(t, 6), text))
+        reading = parse_clock_text(text)
+        if reading is None:
+            continue
+        readings.append((number, reading))
+    parsed, order_note = resolve_date_order([r for _, r in readings])
+    values: dict[int, float] = {}
+    layouts: Counter[str] = Counter()
+    zones: Counter[Any] = Counter()
+    for (number, _), reading in zip(readings, parsed, strict=False):
+        t = float(times[number])
+        j = int(np.searchsorted(tick_frames_start, t + 1e-9)) - 1  # last tick shown by this frame
+        whole = math.floor(reading_seconds(reading.value))
+        if j < 0:
+            if not len(tick_frames_start):
+                continue
+            j, whole = 0, whole + 1  # before the first tick: the next second starts there
+        if j in values and values[j] != whole:
+            values.pop(j)  # two readings of one second disagree: trust neither
+            continue
+        values[j] = float(whole)
+        layouts[reading.layout] += 1
+        zones[reading.value.tzinfo] += 1
+    layout = layouts.most_common(1)[0][0] if layouts else None
+    zone = zones.most_common(1)[0][0] if zones else None
+    return values, layout, zone, texts, order_note
+
+
+def _region(path: Path, index, duration: float,
+            region: tuple[int, int, int, int] | None) -> ClockRegion | None:
+    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
+    if region is not None:
+        return ClockRegion(text=tuple(region), digits=tuple(region))
+    frames = iter_luma(path, index)
+    first = next(frames, None)
+    frames.close()
+    width = first[1].shape[1] if first is not None else 640
+    return _locate_region(path, index, duration, max(1, round(width / 640)))
+
+
+def _notes(fit: TickFit, texts: list[tuple[float, str]], order_note: str | None) -> str | None:
+    """One sentence on what limited a fitted clock (unread crops, jumps, date order), or None."""
+    notes = []
+    unread = [t for t, text in texts if parse_clock_text(text) is None]
+    if unread:
+        notes.append(f"{len(unread)} of {len(texts)} overlay readings could not be read, the first at local "
+                     f"{unread[0]:.1f} s (covered or garbled)")
+    for jump in fit.jumps:
+        notes.append(f"the clock jumps by {jump.jump_s:+.1f} s at local {jump.at_local_s:.2f} s "
+                     "(the longest steady stretch was used)")
+    if order_note:
+        notes.append(order_note)
+    return "; ".join(notes) if notes else None
+
+
+def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
+                       region: tuple[int, int, int, int] | None = None,
+                       progress: Callable[[float, str], None] | None = None,
+                       max_s: float | None = None) -> OverlayClock:
+    """Find and read the burned-in clock of one video file.
+
+    Parameters
+    ----------
+    path : the video file (opened read-only).
+    name : the source name to report under (default ``str(path)``).
+    index : its FrameIndex (opened when not given).
+    region : ``(x, y, w, h)`` of the clock text in coded-frame pixels, if known;
+        found by itself otherwise.
+    progress : optional ``progress(fraction, message)``.
+    max_s : read only the first ``max_s`` seconds of video (default: all of it).
+
+    Returns
+    -------
+    OverlayClock
+        ``fit`` is None and ``note`` says why when no clock could be read.
+    """
+    import time
+
+    from timesync.media import FrameIndex
+
+    started = time.perf_counter()
+    path = Path(path)
+    name = name or str(path)
+    if index is None:
+        index = FrameIndex.open(path)
+    result = OverlayClock(name=name)
+    if len(index) < 3:
+        result.note = NO_OVERLAY + " (too few video frames)"
+        return result
+    times = np.asarray(index.times)
+    duration = float(index.end_s - index.start_s)
+    stop_s = None
+    if max_s is not None and max_s < duration:
+        duration, stop_s = float(max_s), index.start_s + float(max_s)
+        times = times[: int(np.searchsorted(times, stop_s))]
+    found = _region(path, index, duration, region)
+    if found is None:
+        result.note = NO_OVERLAY
+        return result
+    result.region = found
+    if progress:
+        progress(0.1, f"{name}: clock region {found.text}")
+    change, crops = _scan(path, index, found, duration, stop_s)
+    change = change[: len(times)]
+    lo, hi, tick_note = _ticks(change, times)
+    if tick_note is not None:
+        result.note = f"{NO_OVERLAY}: {tick_note}"
+        return result
+    if progress:
+        progress(0.8, f"{name}: {len(lo)} ticks, reading {len(crops)} crops")
+    values, layout, zone, texts, order_note = _read_crops(crops, hi, times)
+    result.readings = texts
+    result.layout, result.zone = layout, zone
+    fit = fit_ticks(lo, hi, values) if values else None
+    if fit is None or fit.readings < 2:
+        result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
+        result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
+        return result
+    result.fit = fit
+    result.note = _notes(fit, texts, order_note)
+    result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
+    return result
