@@ -216,10 +216,9 @@ def test_pdf_export_repeats_or_says_it_needs_chromium(case, tmp_path, monkeypatc
         return
     first = export(project, "pdf", tmp_path / "a.pdf", case="2026-CR-0042").read_bytes()
     second = export(project, "pdf", tmp_path / "b.pdf", case="2026-CR-0042").read_bytes()
-    # Chromium does not promise identical bytes: one run of the suite on a loaded machine gave
-    # two PDFs differing in one digit. The same pages, links and dates are what must repeat.
-    assert first.startswith(b"%PDF") and second.startswith(b"%PDF")
-    assert _pdf_outline(first) == _pdf_outline(second)
+    # the node IDs Chromium writes are renumbered (test_export_pdf.py does this under load)
+    assert first.startswith(b"%PDF") and first == second
+    assert _pdf_outline(first)[0] >= 4
     assert b"/CreationDate (D:20260102" in first  # the project's last change, not the export time
     assert oct((tmp_path / "a.pdf").stat().st_mode & 0o777) == "0o644"
     monkeypatch.setenv("TIMESYNC_CHROMIUM", "no-such-browser")
