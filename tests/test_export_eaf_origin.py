@@ -85,3 +85,12 @@ def test_without_events_every_aligned_source_is_linked(tmp_path, incident_media)
         project.remove_annotation(ann.id)
     eaf, origins, zero = _read(project, tmp_path / "empty.eaf")
     assert zero == 1.0 and origins == {"camA.mp4": 1000, "camB.mp4": 0, "phone.wav": 500}  # camB starts last
+
+
+def test_document_zero_is_a_whole_millisecond_when_one_fits(tmp_path, incident_media):
+    # every source starts before the first event (0.51); camB last, at 0.2504: zero is 0.251, not 0.2504
+    project = _project(tmp_path, incident_media, {"camB.mp4": (0.2504, 1.0), "phone.wav": (0.1, 1.0)})
+    eaf, origins, zero = _read(project, tmp_path / "whole.eaf")
+    assert zero == 0.251 and origins == {"camA.mp4": 251, "camB.mp4": 1, "phone.wav": 151}
+    _check_in_step(project, eaf, origins, zero)
+    assert [s for s, _, _ in eaf.get_annotation_data_for_tier("shot fired")] == [259]  # 0.510 - 0.251

@@ -14,7 +14,9 @@ Time axis: the shared clock in milliseconds from ``zero_s`` (property
 ``zero_s`` is at or before the earliest event (no annotation is negative) and
 at or after the start of every aligned source that starts by then (each gets
 ``TIME_ORIGIN >= 0``); within that range it is the shared time nearest 0, so
-ELAN's times are the shared clock's whenever they can be. An aligned source
+ELAN's times are the shared clock's whenever they can be, else a whole
+millisecond when one fits (ELAN's times are then the shared clock's less a
+whole number of ms). An aligned source
 that starts after the earliest event would need a negative origin: it is not
 linked, and a ``timesync_not_linked_NN`` property says so, with its start on
 ELAN's axis.
@@ -42,6 +44,7 @@ it can be seen and clicked; its exact shared time is the annotation's start.
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -93,13 +96,17 @@ def elan_zero_s(project: Project) -> float:
     """The shared time (s) of ELAN's document time 0 (see the module docstring).
 
     At or before the earliest event; at or after the start (``to_shared(0)``)
-    of every aligned source that starts by then; the value nearest 0 in that range.
+    of every aligned source that starts by then; the value nearest 0 in that
+    range, a whole millisecond when the range holds one.
     """
     events = [a.shared_s for a in project.annotations]
     latest = min(events) if events else float("inf")
     starts = [s.clock.to_shared(0.0) for s in project.sources if s.clock is not None]
     linked = [t for t in starts if t <= latest]
     low = max(linked) if linked else -float("inf")
+    if math.isfinite(low):  # a whole millisecond when one fits: document ms = shared ms - an integer
+        whole = math.ceil(low * 1000 - 1e-6) / 1000
+        low = whole if whole <= latest else low
     return min(max(0.0, low), latest)
 
 
