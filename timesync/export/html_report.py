@@ -39,13 +39,14 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import timesync
 from timesync.export.provenance import (
     event_travel_bound,
     event_uncertainty,
-    provenance,
     sound_travel,
     source_kind,
     source_line,
+    source_warnings,
     travel_bound,
 )
 from timesync.export.ties import anchor_records
@@ -99,18 +100,17 @@ def _png_data_uri(image: Any) -> str:
 
 
 def _case_html(project: Project, case: str | None, examiner: str | None, agency: str | None) -> list[str]:
-    record = provenance(project)
     history = project.history
     rows = [("Case number", case), ("Examiner", examiner), ("Agency", agency), ("Project", project.label),
             ("Project as of", history[-1].when if history else "no recorded change"),
-            ("Made with", f"timesync {record['version']}"),
+            ("Made with", f"timesync {timesync.__version__}"),
             ("Shared clock", f"the local time of {project.reference or 'the reference'}")]
     out = ["<table class='case'>"]
     for head, value in rows:
         cell = escape(value) if value else "<span class='warn'>not given</span>"
         out.append(f"<tr><th>{escape(head)}</th><td>{cell}</td></tr>")
     out.append("</table>")
-    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in record["warnings"]]
+    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in source_warnings(project)]
     return out
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["provenance", "provenance_lines", "source_line", "fmt_s", "event_uncertainty", "combine_sigma",
            "source_kind", "media_paths", "sidecar_path", "sidecar_bytes", "travel_bound", "sound_travel",
-           "event_travel_bound", "total_uncertainty", "event_records"]
+           "event_travel_bound", "total_uncertainty", "event_records", "source_warnings"]
 
 
 def fmt_s(value: float | None, decimals: int = 6) -> str:
@@ -71,11 +71,14 @@ def provenance(project: Project) -> dict[str, Any]:
         "sound_travel": sound_travel(project),
         "sources": [_source_record(s, project.reference) for s in project.sources],
         "anchors": anchor_records(project),
-        "warnings": [
-            f"{s.name}: file {s.hash_status.upper()} since it was aligned" for s in project.sources
-            if s.hash_status in ("changed", "missing")
-        ],
+        "warnings": source_warnings(project),
     }
+
+
+def source_warnings(project: Project) -> list[str]:
+    """One sentence per source whose file is not the one aligned (changed or missing)."""
+    return [f"{s.name}: file {s.hash_status.upper()} since it was aligned" for s in project.sources
+            if s.hash_status in ("changed", "missing")]
 
 
 def source_line(source: Source, reference: str | None = None) -> str:
@@ -106,7 +109,7 @@ def provenance_lines(project: Project) -> list[str]:
     lines.append(f"sound travel: {sound_travel(project)['assumption']}")
     lines.extend(f"source {source_line(s, project.reference)}" for s in project.sources)
     lines.extend(f"manual {anchor_line(r)}" for r in anchor_records(project))
-    lines.extend(f"WARNING {w}" for w in provenance(project)["warnings"])
+    lines.extend(f"WARNING {w}" for w in source_warnings(project))
     return lines
 
 
