@@ -193,12 +193,14 @@ def sound_travel(project: Project) -> dict[str, Any]:
     distance = _number(parameters.get("max_distance_m")) if isinstance(parameters, dict) else None
     if distance is None:
         sentence = ("the maximum distance between a source and the sounds it was aligned on is not recorded "
-                    "in the project, so a sound-travel bound that is not recorded is unknown")
+                    "in the project (it predates timesync sync --max-distance, or was made by hand), so a "
+                    "sound-travel bound that is not recorded is unknown")
     else:
         sentence = (f"assumed that every sound the audio was aligned on was at most {distance:g} m from each "
                     f"source that heard it (timesync sync --max-distance); a heard constraint may then be off "
                     f"by up to {distance:g} m / c (c, the speed of sound at 20 °C), carried to each source as "
-                    "its travel_bound_s, apart from the one-sigma uncertainty")
+                    "its travel_bound_s, apart from the one-sigma uncertainty; 0 for a source placed without "
+                    "heard sound, or whose clock was corrected for sound travel from known positions")
     return {"max_distance_m": distance, "assumption": sentence}
 
 
