@@ -138,11 +138,16 @@ def test_eaf_links_media_with_time_origin_and_a_tier_per_type_in_use(incident, t
     folder = project.base_dir
     rel = {name: os.path.relpath(folder / "media" / name, tmp_path) for name in ("camA.mp4", "camB.mp4", "phone.wav")}
     assert all(r.startswith("../") for r in rel.values())  # the export is in another folder than the project
-    assert set(media) == set(rel.values())  # relative to the .eaf's folder, not the project's
-    # TIME_ORIGIN: media ms at ELAN time 0 (= shared 0) is -offset
-    assert {k: int(m.get("TIME_ORIGIN")) for k, m in media.items()} == {
-        rel["camA.mp4"]: 0, rel["camB.mp4"]: -1000, rel["phone.wav"]: -500}
-    assert media[rel["camB.mp4"]].get("MIME_TYPE") == "video/mp4"
+    # camB starts (shared 1.0) after the first event (0.51): it would need a negative TIME_ORIGIN
+    assert set(media) == {rel["camA.mp4"], rel["phone.wav"]}  # relative to the .eaf's folder
+    # document time 0 is shared 0.5 (phone's start, the latest start before the first event, nearest 0):
+    # TIME_ORIGIN is each medium's local ms then, never negative
+    assert {k: int(m.get("TIME_ORIGIN")) for k, m in media.items()} == {rel["camA.mp4"]: 500, rel["phone.wav"]: 0}
+    properties = {p.get("NAME"): p.text for p in root.iter("PROPERTY")}
+    assert properties["timesync_elan_zero_shared_s"].startswith("0.500000 ")
+    assert properties["timesync_not_linked_01"].startswith("camB.mp4: not linked; it starts at document time "
+                                                           "500 ms, after the earliest event")
+    assert media[rel["camA.mp4"]].get("MIME_TYPE") == "video/mp4"
     assert media[rel["phone.wav"]].get("MEDIA_URL").startswith("file:///")
     slots = {s.get("TIME_SLOT_ID"): int(s.get("TIME_VALUE")) for s in root.iter("TIME_SLOT")}
     tiers = {t.get("TIER_ID"): t for t in root.iter("TIER")}
@@ -154,10 +159,11 @@ def test_eaf_links_media_with_time_origin_and_a_tier_per_type_in_use(incident, t
             spans[tier_id] = (slots[ann.get("TIME_SLOT_REF1")], slots[ann.get("TIME_SLOT_REF2")],
                               ann.findtext("ANNOTATION_VALUE"))
     # a point event lasts one frame of the reference (30 fps: 33 ms)
-    assert spans == {"shot fired": (510, 543, "shot fired"), "verbal command": (1500, 2500, "verbal command"),
-                     "person down": (2210, 2243, "person down")}
+    assert spans == {"shot fired": (10, 43, "shot fired"), "verbal command": (1000, 2000, "verbal command"),
+                     "person down": (1710, 1743, "person down")}  # shared - 0.5 s
     notes = [a.findtext("ANNOTATION_VALUE") for t in tiers.values() for a in t.iter("REF_ANNOTATION")]
-    assert notes == ["e1: first report", 'e2: "drop it"', "e3 [camB.mp4]"]
+    assert notes == ["e1 at shared 0:00:00.510: first report", 'e2 at shared 0:00:01.500: "drop it"',
+                     "e3 [camB.mp4] at shared 0:00:02.210"]
     cv = [e.findtext("CVE_VALUE") for e in root.iter("CV_ENTRY_ML")]
     assert cv == list(project.vocabulary)
 

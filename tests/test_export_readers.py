@@ -112,18 +112,23 @@ def test_eaf_reads_in_pympi_with_used_tiers_a_vocabulary_and_visible_points(case
     assert [values[0][0] for values, _ in cv.values()] == list(project.vocabulary)  # every type
     assert eaf.linguistic_types["timesync-event"]["CONTROLLED_VOCABULARY_REF"] == "timesync-event-types"
     spans = {t: eaf.get_annotation_data_for_tier(t) for t in used}
+    zero = float(dict(eaf.properties)["timesync_elan_zero_shared_s"].split()[0])
+    assert zero == 0.5  # phone.wav's start: the latest start before the first event (0.51)
     for ann in project.annotations:
         (start, end, value), = spans[ann.type]
-        assert value == ann.type and abs(start / 1000 - ann.shared_s) < 0.001
+        assert value == ann.type and abs(start / 1000 + zero - ann.shared_s) < 0.001
         # a point event lasts one frame of the 30 fps reference; an interval its length
         assert end - start == (33 if ann.end_s is None else round(ann.duration_s * 1000))
     notes = eaf.get_annotation_data_for_tier("person down notes")
-    assert notes[0][2] == "e3 [camB.mp4]"
+    assert notes[0][2] == "e3 [camB.mp4] at shared 0:00:02.210"
+    linked = []
     for media in eaf.media_descriptors:
         relative = media["RELATIVE_MEDIA_URL"]
         assert relative.startswith("../case/media/") and (exports / relative).resolve().is_file()
         name = Path(relative).name
-        assert int(media["TIME_ORIGIN"]) == round(project.clock(name).to_local(0.0) * 1000)
+        linked.append(name)
+        assert int(media["TIME_ORIGIN"]) == round(project.clock(name).to_local(zero) * 1000) >= 0
+    assert linked == ["camA.mp4", "phone.wav"]  # camB starts after the first event: not linked
     properties = dict(eaf.properties)
     assert "rounded to the nearest ms" in properties["timesync_time_origin_02"]
     assert properties["timesync_point_event_ms"].startswith("33 ")
@@ -216,10 +221,9 @@ def test_pdf_export_repeats_or_says_it_needs_chromium(case, tmp_path, monkeypatc
         return
     first = export(project, "pdf", tmp_path / "a.pdf", case="2026-CR-0042").read_bytes()
     second = export(project, "pdf", tmp_path / "b.pdf", case="2026-CR-0042").read_bytes()
-    # Chromium does not promise identical bytes: one run of the suite on a loaded machine gave
-    # two PDFs differing in one digit. The same pages, links and dates are what must repeat.
-    assert first.startswith(b"%PDF") and second.startswith(b"%PDF")
-    assert _pdf_outline(first) == _pdf_outline(second)
+    # the node IDs Chromium writes are renumbered (test_export_pdf.py does this under load)
+    assert first.startswith(b"%PDF") and first == second
+    assert _pdf_outline(first)[0] >= 4
     assert b"/CreationDate (D:20260102" in first  # the project's last change, not the export time
     assert oct((tmp_path / "a.pdf").stat().st_mode & 0o777) == "0o644"
     monkeypatch.setenv("TIMESYNC_CHROMIUM", "no-such-browser")

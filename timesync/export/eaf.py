@@ -1,30 +1,50 @@
 """``eaf``: an ELAN annotation document (EAF 3.0).
 
-Time axis: the shared clock in milliseconds, shifted so that no annotation is
-negative: ``elan_ms = round((shared_s - origin_s) * 1000)`` with
-``origin_s = min(0, earliest event)`` (0 in the usual case).
+How ELAN links media (read in ELAN's own media players): a medium with
+``TIME_ORIGIN`` o (ms) is played at media time ``t + o`` when the document is
+at time t, document times are never negative, and a player cannot seek a
+medium before its start. So a non-negative origin skips the medium's first
+o ms (it started earlier than document time 0), and a negative one would ask
+for media time before the medium's start: for document times before the
+medium starts, ELAN would seek it to its first frame and play it from there,
+out of step with the others. This export never writes a negative origin.
 
-Media: every aligned source is a ``MEDIA_DESCRIPTOR``; ``RELATIVE_MEDIA_URL``
+Time axis: the shared clock in milliseconds from ``zero_s`` (property
+``timesync_elan_zero_shared_s``): ``elan_ms = round((shared_s - zero_s) * 1000)``.
+``zero_s`` is at or before the earliest event (no annotation is negative) and
+at or after the start of every aligned source that starts by then (each gets
+``TIME_ORIGIN >= 0``); within that range it is the shared time nearest 0, so
+ELAN's times are the shared clock's whenever they can be, else a whole
+millisecond when one fits (ELAN's times are then the shared clock's less a
+whole number of ms). An aligned source
+that starts after the earliest event would need a negative origin: it is not
+linked, and a ``timesync_not_linked_NN`` property says so, with its start on
+ELAN's axis.
+
+Media: every linked source is a ``MEDIA_DESCRIPTOR``; ``RELATIVE_MEDIA_URL``
 is the file relative to the .eaf's own folder (``./media/cam.mp4``,
 ``../case/cam.mp4``), ``MEDIA_URL`` its absolute ``file://`` URL.
-``TIME_ORIGIN`` follows ELAN's meaning, "the media time (ms) at annotation time
-0": the source's local time at ``origin_s`` (``ClockMap.to_local``), rounded
-to the nearest whole millisecond (ELAN keeps whole ms); the exact value and
-the rounding are stated in the ``timesync_time_origin_NN`` header properties.
-ELAN cannot model drift (rate != 1); the exact clocks are in the provenance
-properties.
+``TIME_ORIGIN`` is "the media time (ms) at document time 0": the source's
+local time at ``zero_s`` (``ClockMap.to_local``), rounded to the nearest whole
+millisecond (ELAN keeps whole ms: ``xsd:long``, read as an integer); the exact
+value and the rounding are stated in the ``timesync_time_origin_NN`` header
+properties. Annotation times are rounded the same way, so an annotation and a
+linked medium's frame agree within 1 ms. ELAN cannot model drift (rate != 1):
+the property states how far that source slides over its length; the exact
+clocks are in the provenance properties.
 
 Tiers: one per event type in use (in vocabulary order), linguistic type
 ``timesync-event`` tied to the controlled vocabulary ``timesync-event-types``
 (every type of the project), each annotation's value its type; a child tier
-``<type> notes`` (symbolic association) holds ``id [source]: note``. A point
-event lasts one frame of the reference (``round(1000 / fps)`` ms, 40 ms when
-the reference has no frame rate) so that it can be seen and clicked; its
-exact shared time is the annotation's start.
+``<type> notes`` (symbolic association) holds ``id [source] at shared
+H:MM:SS.mmm: note``. A point event lasts one frame of the reference
+(``round(1000 / fps)`` ms, 40 ms when the reference has no frame rate) so that
+it can be seen and clicked; its exact shared time is the annotation's start.
 """
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -32,9 +52,10 @@ from typing import TYPE_CHECKING, Any
 
 from timesync.export.provenance import media_paths, provenance_lines
 from timesync.project.store import atomic_write_bytes
+from timesync.timeutil import format_hms
 
 if TYPE_CHECKING:
-    from timesync.project import Annotation, Project
+    from timesync.project import Annotation, Project, Source
 
 #: Duration (ms) of a point event when the reference has no frame rate.
 DEFAULT_POINT_MS = 40
@@ -69,27 +90,71 @@ def _property(header: ET.Element, name: str, text: str) -> None:
     ET.SubElement(header, "PROPERTY", {"NAME": name}).text = text
 
 
-def _header(root: ET.Element, project: Project, origin_s: float, folder: Path, point: int) -> None:
+def elan_zero_s(project: Project) -> float:
+    """The shared time (s) of ELAN's document time 0 (see the module docstring).
+
+    At or before the earliest event; at or after the start (``to_shared(0)``)
+    of every aligned source that starts by then; the value nearest 0 in that
+    range, a whole millisecond when the range holds one.
+    """
+    events = [a.shared_s for a in project.annotations]
+    latest = min(events) if events else float("inf")
+    starts = [s.clock.to_shared(0.0) for s in project.sources if s.clock is not None]
+    linked = [t for t in starts if t <= latest]
+    low = max(linked) if linked else -float("inf")
+    if math.isfinite(low):  # a whole millisecond when one fits: document ms = shared ms - an integer
+        whole = math.ceil(low * 1000 - 1e-6) / 1000
+        low = whole if whole <= latest else low
+    return min(max(0.0, low), latest)
+
+
+def _origin_ms(source: Source, zero_s: float) -> float:
+    """The source's exact local time (ms) at document time 0: its unrounded ``TIME_ORIGIN``."""
+    return source.clock.to_local(zero_s) * 1000
+
+
+def _origin_line(source: Source, exact_ms: float) -> str:
+    """The ``timesync_time_origin_NN`` sentence: exact and written origin, and the drift ELAN ignores."""
+    line = (f"{source.name}: exact {exact_ms:.3f} ms, written {round(exact_ms)} ms "
+            "(rounded to the nearest ms; ELAN keeps whole ms)")
+    clock, length = source.clock, source.duration_s
+    if clock.rate != 1.0 and length is not None:
+        slide = abs(1.0 - clock.rate) * length * 1000
+        line += (f"; drift {clock.drift_ppm:+.3f} ppm is not modelled by ELAN: its media time slides "
+                 f"{slide:.1f} ms over the file")
+    return line
+
+
+def _header(root: ET.Element, project: Project, zero_s: float, folder: Path, point: int) -> None:
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
-    origins = []
+    origins, unlinked = [], []
     for source in project.sources:
         if source.clock is None:
             continue
+        exact_ms = _origin_ms(source, zero_s)
+        if round(exact_ms) < 0:
+            start_ms = round((source.clock.to_shared(0.0) - zero_s) * 1000)
+            unlinked.append(f"{source.name}: not linked; it starts at document time {start_ms} ms, after the "
+                            f"earliest event, so its TIME_ORIGIN would be {round(exact_ms)} ms (negative), and "
+                            "ELAN plays a medium at document time + TIME_ORIGIN and cannot play one before its "
+                            "start: it would run out of step")
+            continue
         relative, absolute = media_paths(project, source, folder)
-        exact_ms = source.clock.to_local(origin_s) * 1000
         ET.SubElement(header, "MEDIA_DESCRIPTOR", {
             "MEDIA_URL": Path(absolute).as_uri(),
             "MIME_TYPE": _MIME.get(Path(absolute).suffix.lower(), "video/*"),
             "RELATIVE_MEDIA_URL": relative if relative.startswith((".", "/")) else f"./{relative}",
             "TIME_ORIGIN": str(round(exact_ms)),
         })
-        origins.append(f"{source.name}: exact {exact_ms:.3f} ms, written {round(exact_ms)} ms "
-                       "(rounded to the nearest ms; ELAN keeps whole ms)")
+        origins.append(_origin_line(source, exact_ms))
     for n, line in enumerate(provenance_lines(project), start=1):
         _property(header, f"timesync_provenance_{n:02d}", line)
     for n, line in enumerate(origins, start=1):
         _property(header, f"timesync_time_origin_{n:02d}", line)
-    _property(header, "timesync_elan_zero_shared_s", f"{origin_s:.6f}")
+    for n, line in enumerate(unlinked, start=1):
+        _property(header, f"timesync_not_linked_{n:02d}", line)
+    _property(header, "timesync_elan_zero_shared_s",
+              f"{zero_s:.6f} (document time = shared time - this, in ms, rounded to the nearest ms)")
     _property(header, "timesync_point_event_ms",
               f"{point} (one frame of the reference; a point event's exact time is its start)")
     _property(header, "lastUsedAnnotationId", str(2 * len(project.annotations)))
@@ -113,8 +178,8 @@ def _tiers(root: ET.Element, project: Project, anns: tuple[Annotation, ...], slo
             ref = ET.SubElement(ET.SubElement(notes, "ANNOTATION"), "REF_ANNOTATION", {
                 "ANNOTATION_ID": f"a{len(anns) + n}", "ANNOTATION_REF": f"a{n}"})
             where = f" [{ann.source}]" if ann.source else ""
-            ET.SubElement(ref, "ANNOTATION_VALUE").text = f"{ann.id}{where}: {ann.note}" if ann.note else \
-                f"{ann.id}{where}"
+            head = f"{ann.id}{where} at shared {format_hms(ann.shared_s)}"
+            ET.SubElement(ref, "ANNOTATION_VALUE").text = f"{head}: {ann.note}" if ann.note else head
         root.append(notes)
 
 
@@ -140,19 +205,19 @@ def render(project: Project, *, fmt: str = "eaf", folder: Path | None = None, **
     """ELAN 3.0 XML bytes (UTF-8); media paths relative to ``folder`` (default: the project's)."""
     folder = project.base_dir if folder is None else Path(folder)
     anns = project.annotations
-    origin_s = min([0.0] + [a.shared_s for a in anns])
+    zero_s = elan_zero_s(project)
     point = point_ms(project)
     root = ET.Element("ANNOTATION_DOCUMENT", {
         "AUTHOR": "timesync", "DATE": _document_date(project), "FORMAT": "3.0", "VERSION": "3.0",
         "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
         "xsi:noNamespaceSchemaLocation": "http://www.mpi.nl/tools/elan/EAFv3.0.xsd",
     })
-    _header(root, project, origin_s, folder, point)
+    _header(root, project, zero_s, folder, point)
     order = ET.SubElement(root, "TIME_ORDER")
     slots: list[tuple[str, str]] = []
     for n, ann in enumerate(anns, start=1):
-        start = _ms(ann.shared_s - origin_s)
-        end = _ms(ann.end_s - origin_s) if ann.end_s is not None else start + point
+        start = _ms(ann.shared_s - zero_s)
+        end = _ms(ann.end_s - zero_s) if ann.end_s is not None else start + point
         end = max(end, start + 1)
         ids = (f"ts{2 * n - 1}", f"ts{2 * n}")
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": ids[0], "TIME_VALUE": str(start)})

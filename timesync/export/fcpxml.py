@@ -156,7 +156,7 @@ def _clip(project: Project, parent: ET.Element, source: Source, ids: tuple[str, 
     if ids[1]:
         attrs.update(format=ids[1], tcFormat="DF" if fps is not None and ed.is_ntsc(fps) else "NDF")
     clip = ET.SubElement(parent, "asset-clip", attrs)
-    ET.SubElement(clip, "note").text = source_line(source)
+    ET.SubElement(clip, "note").text = source_line(source, project.reference)
     if clock.rate != 1.0:
         time_map = ET.SubElement(clip, "timeMap")
         ET.SubElement(time_map, "timept", {"time": "0s", "value": "0s", "interp": "linear"})

@@ -7,15 +7,21 @@ In order:
    and the time of the project's last change (never the export time, so a
    repeated export is byte-identical);
 2. a summary table of every event: shared time, wall-clock time (when known),
-   its uncertainty (one sigma, :func:`timesync.export.provenance.event_uncertainty`)
-   and what that rests on;
+   its uncertainty (one sigma, :func:`timesync.export.provenance.event_uncertainty`),
+   apart its sound-travel bound (:func:`~timesync.export.provenance.event_travel_bound`),
+   and what they rest on;
 3. device clock findings: each device's burned-in clock compared with the
    reference's (:func:`timesync.workflow.clock_errors`), and the basis of
    the wall-clock times;
 4. the provenance: every source's kind (its role, else what the probe found,
    :func:`timesync.export.provenance.source_kind`), file, SHA-256, hash status
-   (CHANGED / MISSING in red), alignment method, offset, rate and uncertainty;
-5. per event, a still from every source recording at that moment, at full
+   (CHANGED / MISSING in red), alignment method, offset, rate, uncertainty
+   (one sigma, the statistics) and sound-travel bound (apart), with the stated
+   assumption the bound rests on (:func:`~timesync.export.provenance.sound_travel`);
+5. the manual ties (the project's anchors, :mod:`timesync.export.ties`): both
+   sides with local time and frame number, uncertainty, residual on the
+   project's clocks, who added it when;
+6. per event, a still from every source recording at that moment, at full
    resolution (PNG, base64-embedded; shown ``thumb_side`` CSS px wide, click to
    enlarge, click again to shrink: a checkbox, no script), captioned with the
    source's local time, frame number and PTS, read exactly with
@@ -33,7 +39,17 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from timesync.export.provenance import event_uncertainty, provenance, source_kind, source_line
+import timesync
+from timesync.export.provenance import (
+    event_travel_bound,
+    event_uncertainty,
+    sound_travel,
+    source_kind,
+    source_line,
+    source_warnings,
+    travel_bound,
+)
+from timesync.export.ties import anchor_records
 from timesync.project.locate import Location, locate, open_indexes
 from timesync.project.wallclock import wall_clock_of
 from timesync.timeutil import format_hms
@@ -82,18 +98,17 @@ def _png_data_uri(image: Any) -> str:
 
 
 def _case_html(project: Project, case: str | None, examiner: str | None, agency: str | None) -> list[str]:
-    record = provenance(project)
     history = project.history
     rows = [("Case number", case), ("Examiner", examiner), ("Agency", agency), ("Project", project.label),
             ("Project as of", history[-1].when if history else "no recorded change"),
-            ("Made with", f"timesync {record['version']}"),
+            ("Made with", f"timesync {timesync.__version__}"),
             ("Shared clock", f"the local time of {project.reference or 'the reference'}")]
     out = ["<table class='case'>"]
     for head, value in rows:
         cell = escape(value) if value else "<span class='warn'>not given</span>"
         out.append(f"<tr><th>{escape(head)}</th><td>{cell}</td></tr>")
     out.append("</table>")
-    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in record["warnings"]]
+    out += [f"<p class='warn'>WARNING: {escape(w)}</p>" for w in source_warnings(project)]
     return out
 
 
@@ -101,15 +116,17 @@ def _summary_html(project: Project) -> list[str]:
     wall = wall_clock_of(project)
     out = ["<h2>Summary of events</h2>", "<table class='summary'><thead><tr><th>event</th><th>type</th>"
            "<th>shared time</th><th>shared (s)</th><th>wall clock</th><th>uncertainty (s, 1&sigma;)</th>"
-           "<th>basis</th><th>observed in</th></tr></thead><tbody>"]
+           "<th>sound-travel bound (s)</th><th>basis</th><th>observed in</th></tr></thead><tbody>"]
     for ann in project.annotations:
         sigma, basis = event_uncertainty(project, ann)
+        bound = event_travel_bound(project, ann)
         span = format_hms(ann.shared_s) + ("" if ann.end_s is None else f" to {format_hms(ann.end_s)}")
         out.append(
             f"<tr><td><a href='#{escape(ann.id)}'>{escape(ann.id)}</a></td><td>{escape(ann.type)}</td>"
             f"<td class='num'>{span}</td><td class='num'>{ann.shared_s:.6f}</td>"
             f"<td class='num'>{escape(wall.text(ann.shared_s)) if wall else 'not known'}</td>"
             f"<td class='num'>{'unknown' if sigma is None else f'&plusmn;{sigma:.6f}'}</td>"
+            f"<td class='num'>{_bound_text(bound)}</td>"
             f"<td>{escape(basis)}</td><td>{escape(ann.source or '')}</td></tr>")
     out.append("</tbody></table>")
     if not project.annotations:
@@ -140,17 +157,23 @@ def _provenance_html(project: Project) -> list[str]:
     out = [
         "<h2>Provenance</h2>",
         "<p><code>shared_s = offset_s + rate &times; local_s</code>; uncertainties are one standard "
-        "deviation. A kind in italics is what the file's streams show (no role was recorded).</p>",
+        "deviation of the statistics (acoustic, visual, anchors). The sound-travel bound is apart: the "
+        "largest error sound travel can cause, a bound, not a sigma; the true time is within the "
+        "uncertainty (one sigma) plus the bound. A kind in italics is what the file's streams show (no "
+        "role was recorded).</p>",
+        f"<p class='travel'>Sound travel: {escape(sound_travel(project)['assumption'])}.</p>",
         "<table class='prov'><thead><tr><th>source</th><th>kind</th><th>SHA-256</th><th>hash</th><th>method</th>"
-        "<th>offset (s)</th><th>rate</th><th>uncertainty (s)</th></tr></thead><tbody>",
+        "<th>offset (s)</th><th>rate</th><th>uncertainty (s, 1&sigma;)</th><th>sound-travel bound (s)</th>"
+        "</tr></thead><tbody>",
     ]
     for src in project.sources:
         clock = src.clock
         status = src.hash_status
         status_html = f"<span class='warn'>{escape(status.upper())}</span>" if status in ("changed", "missing") \
             else escape(status)
-        cells = ["NOT ALIGNED: " + escape(src.reason or "no reason given"), "", "", ""] if clock is None else [
-            escape(clock.method), f"{clock.offset_s:+.6f}", f"{clock.rate:.9f}", f"{clock.uncertainty_s:.6f}"]
+        cells = ["NOT ALIGNED: " + escape(src.reason or "no reason given"), "", "", "", ""] if clock is None else [
+            escape(clock.method), f"{clock.offset_s:+.6f}", f"{clock.rate:.9f}", f"{clock.uncertainty_s:.6f}",
+            _bound_text(travel_bound(src, project.reference))]
         kind = escape(source_kind(src)) if src.role != "other" else f"<i>{escape(source_kind(src))}</i>"
         if src.name == project.reference:
             kind += "; reference"
@@ -160,7 +183,37 @@ def _provenance_html(project: Project) -> list[str]:
             + "".join(f"<td class='num'>{c}</td>" if i else f"<td>{c}</td>" for i, c in enumerate(cells))
             + "</tr>")
     out.append("</tbody></table>")
-    out.append("<!-- " + escape(" | ".join(source_line(s) for s in project.sources)).replace("--", "- -") + " -->")
+    out.append("<!-- " + escape(" | ".join(source_line(s, project.reference) for s in project.sources)).replace("--", "- -") + " -->")
+    return out
+
+
+def _bound_text(bound: float | None) -> str:
+    """A sound-travel bound for a table cell (s), or "not recorded"."""
+    return "not recorded" if bound is None else f"&le;{bound:.6f}"
+
+
+def _ties_html(project: Project, indexes: dict[str, Any]) -> list[str]:
+    records = anchor_records(project, indexes)
+    out = ["<h2>Manual ties</h2>"]
+    if not records:
+        return out + ["<p>None: no source was placed by hand.</p>"]
+    out.append("<p>A tie says that a moment in one source is the same moment in another, as a person picked "
+               "it; its uncertainty is one sigma (one frame at 30 fps unless stated). The residual is how far "
+               "the tie is from the project's clocks (shared time of the second side minus the first's).</p>")
+    out.append("<table class='ties'><thead><tr><th>tie</th><th>source</th><th>local (s)</th><th>frame</th>"
+               "<th>= source</th><th>local (s)</th><th>frame</th><th>uncertainty (s, 1&sigma;)</th>"
+               "<th>residual (s)</th><th>added</th></tr></thead><tbody>")
+    for r in records:
+        frames = ["audio" if f is None else str(f) for f in (r["source_frame"], r["other_frame"])]
+        sigma = f"&plusmn;{r['sigma_s']:.6f}" + ("" if r["uncertainty_s"] is not None else " (default)")
+        residual = "not aligned" if r["residual_s"] is None else \
+            f"{r['residual_s']:+.6f} &plusmn; {r['residual_sigma_s']:.6f}"
+        added = "not in the history" if not r["added_by"] else f"{escape(r['added_by'])}, {escape(r['added_at'])}"
+        out.append(f"<tr><td>{r['number']}</td><td>{escape(r['source'])}</td><td class='num'>{r['source_s']:.6f}"
+                   f"</td><td class='num'>{frames[0]}</td><td>{escape(r['other'])}</td>"
+                   f"<td class='num'>{r['other_s']:.6f}</td><td class='num'>{frames[1]}</td>"
+                   f"<td class='num'>{sigma}</td><td class='num'>{residual}</td><td>{added}</td></tr>")
+    out.append("</tbody></table>")
     return out
 
 
@@ -192,9 +245,11 @@ def _event_html(project: Project, ann: Annotation, indexes: dict[str, Any], read
                 thumb_side: int) -> list[str]:
     wall = wall_clock_of(project)
     sigma, basis = event_uncertainty(project, ann)
+    bound = event_travel_bound(project, ann)
     span = format_hms(ann.shared_s) + ("" if ann.end_s is None else f" to {format_hms(ann.end_s)}")
     facts = [f"shared {span} ({ann.shared_s:.6f} s)",
-             "uncertainty unknown" if sigma is None else f"&plusmn;{sigma:.6f} s (1&sigma;, {escape(basis)})"]
+             "uncertainty unknown" if sigma is None else f"&plusmn;{sigma:.6f} s (1&sigma;, {escape(basis)})",
+             "sound-travel bound not recorded" if bound is None else f"sound-travel bound &le;{bound:.6f} s"]
     if wall is not None:
         facts.append(f"wall clock {escape(wall.text(ann.shared_s))}")
     if ann.source:
@@ -231,6 +286,7 @@ def render(project: Project, *, fmt: str = "html", thumb_side: int = 320, case: 
         out += _summary_html(project)
         out += _clock_findings_html(project)
         out += _provenance_html(project)
+        out += _ties_html(project, indexes)
         annotations = project.annotations
         if annotations:
             out.append("<p class='hint'>Click a still to see it at full size; click again to shrink it.</p>")

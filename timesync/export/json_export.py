@@ -4,7 +4,13 @@ Source paths are rewritten to resolve from the export's own folder (so
 ``timesync verify OUT.json`` finds the files wherever the export was written),
 and each source also gets ``absolute_path`` (POSIX), the file as resolved when
 exporting. (``provenance`` is left to what ``timesync sync`` recorded: aligners,
-parameters, dropped constraints.)"""
+parameters, dropped constraints.)
+
+``export_provenance`` (:func:`timesync.export.provenance.provenance`): each
+source's hash status, alignment and ``travel_bound_s``, the ``sound_travel``
+assumption, the manual ties (``anchors``, with frames), and ``events``: per
+event its shared time's ``uncertainty_s`` (one sigma), ``travel_bound_s`` and
+``total_uncertainty_s`` (their sum), seconds."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from timesync.export.provenance import media_paths, provenance
+from timesync.export.provenance import event_records, media_paths, provenance
 from timesync.project.store import atomic_write_bytes, dumps_project
 
 if TYPE_CHECKING:
@@ -30,6 +36,7 @@ def render(project: Project, *, fmt: str = "json", folder: Path | None = None, *
     for entry, source in zip(data["sources"], project.sources, strict=True):
         entry["path"], entry["absolute_path"] = media_paths(project, source, folder)
     data["export_provenance"] = provenance(project)
+    data["export_provenance"]["events"] = event_records(project)
     return dumps_project(data)
 
 

@@ -2,6 +2,14 @@
 
 Deterministic: nothing here depends on the current time or machine, so an export
 repeated on the same project is byte-identical.
+
+Two figures of a time's error are kept apart, never added in quadrature
+(architecture: sound travel): ``uncertainty_s``, one standard deviation of the
+statistics (acoustic, visual, anchors), and ``travel_bound_s``, the largest
+error sound travel can cause under the project's stated assumption
+(``max_distance_m``, :func:`sound_travel`): a bound, not a sigma. Read together,
+the true time is within ``uncertainty_s`` (one sigma) plus ``travel_bound_s``:
+that sum is ``total_uncertainty_s`` where an export gives one.
 """
 
 from __future__ import annotations
@@ -11,12 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import timesync
+from timesync.export.ties import anchor_line, anchor_records
 
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project, Source
 
 __all__ = ["provenance", "provenance_lines", "source_line", "fmt_s", "event_uncertainty", "combine_sigma",
-           "source_kind", "media_paths", "sidecar_path", "sidecar_bytes"]
+           "source_kind", "media_paths", "sidecar_path", "sidecar_bytes", "travel_bound", "sound_travel",
+           "event_travel_bound", "total_uncertainty", "event_records", "source_warnings"]
 
 
 def fmt_s(value: float | None, decimals: int = 6) -> str:
@@ -24,7 +34,7 @@ def fmt_s(value: float | None, decimals: int = 6) -> str:
     return "" if value is None else f"{value:.{decimals}f}"
 
 
-def _source_record(source: Source) -> dict[str, Any]:
+def _source_record(source: Source, reference: str | None) -> dict[str, Any]:
     clock = source.clock
     return {
         "name": source.name,
@@ -39,28 +49,40 @@ def _source_record(source: Source) -> dict[str, Any]:
         "rate": None if clock is None else clock.rate,
         "drift_ppm": None if clock is None else clock.drift_ppm,
         "uncertainty_s": None if clock is None else clock.uncertainty_s,
+        "travel_bound_s": travel_bound(source, reference),
         "reason": source.reason,
     }
 
 
 def provenance(project: Project) -> dict[str, Any]:
-    """A JSON-able provenance record of ``project`` (see module docstring)."""
+    """A JSON-able provenance record of ``project`` (see module docstring).
+
+    Its sources (hash, alignment, ``travel_bound_s``), the sound-travel
+    assumption (:func:`sound_travel`), the manual ties
+    (:func:`timesync.export.ties.anchor_records`) and warnings.
+    """
     return {
         "tool": "timesync",
         "version": timesync.__version__,
         "project": project.label,
         "reference": project.reference,
-        "clock": "shared_s = offset_s + rate * local_s; uncertainty_s is one standard deviation",
-        "sources": [_source_record(s) for s in project.sources],
-        "warnings": [
-            f"{s.name}: file {s.hash_status.upper()} since it was aligned" for s in project.sources
-            if s.hash_status in ("changed", "missing")
-        ],
+        "clock": "shared_s = offset_s + rate * local_s; uncertainty_s is one standard deviation; "
+                 "travel_bound_s is the largest error sound travel can cause (a bound, apart)",
+        "sound_travel": sound_travel(project),
+        "sources": [_source_record(s, project.reference) for s in project.sources],
+        "anchors": anchor_records(project),
+        "warnings": source_warnings(project),
     }
 
 
-def source_line(source: Source) -> str:
-    """One human-readable line on a source's hash and alignment."""
+def source_warnings(project: Project) -> list[str]:
+    """One sentence per source whose file is not the one aligned (changed or missing)."""
+    return [f"{s.name}: file {s.hash_status.upper()} since it was aligned" for s in project.sources
+            if s.hash_status in ("changed", "missing")]
+
+
+def source_line(source: Source, reference: str | None = None) -> str:
+    """One human-readable line on a source's hash and alignment (``reference``: the project's, bound 0)."""
     sha = source.sha256 or "none recorded"
     status = source.hash_status
     if status in ("changed", "missing"):
@@ -69,9 +91,12 @@ def source_line(source: Source) -> str:
     clock = source.clock
     if clock is None:
         return f"{head}; NOT ALIGNED: {source.reason or 'no reason given'}"
+    bound = travel_bound(source, reference)
+    travel = "sound-travel bound not recorded" if bound is None else f"sound-travel bound {bound:.6f} s"
     return (
         f"{head}; aligned by {clock.method or 'unknown'}: offset {clock.offset_s:+.6f} s, "
-        f"rate {clock.rate:.9f} ({clock.drift_ppm:+.3f} ppm), uncertainty {clock.uncertainty_s:.6f} s (1 sigma)"
+        f"rate {clock.rate:.9f} ({clock.drift_ppm:+.3f} ppm), uncertainty {clock.uncertainty_s:.6f} s (1 sigma), "
+        f"{travel}"
     )
 
 
@@ -81,8 +106,10 @@ def provenance_lines(project: Project) -> list[str]:
         f"timesync {timesync.__version__} export of {project.label}",
         f"shared clock: local time of {project.reference or 'the reference'}; shared_s = offset_s + rate * local_s",
     ]
-    lines.extend(f"source {source_line(s)}" for s in project.sources)
-    lines.extend(f"WARNING {w}" for w in provenance(project)["warnings"])
+    lines.append(f"sound travel: {sound_travel(project)['assumption']}")
+    lines.extend(f"source {source_line(s, project.reference)}" for s in project.sources)
+    lines.extend(f"manual {anchor_line(r)}" for r in anchor_records(project))
+    lines.extend(f"WARNING {w}" for w in source_warnings(project))
     return lines
 
 
@@ -130,6 +157,83 @@ def event_uncertainty(project: Project, ann: Annotation) -> tuple[float | None, 
     return float(clock.uncertainty_s), f"clock of {name} ({clock.method or 'unknown'})"
 
 
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float >= 0, else ``None`` (a missing or malformed key)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    return float(value)
+
+
+def travel_bound(source: Source, reference: str | None = None) -> float | None:
+    """A source's sound-travel bound (s, >= 0): the largest error of its placement that sound travel can cause.
+
+    From the project JSON's source entry (``travel_bound_s``, written by
+    ``timesync sync``; 0 when no heard constraint places it, or once its clock
+    was corrected for travel). 0 for ``reference`` (it defines the shared
+    clock). ``None`` when the source is not aligned or the file predates the
+    bound (not recorded).
+    """
+    if source.clock is None:
+        return None
+    if reference is not None and source.name == reference:
+        return 0.0
+    return _number(source.extra.get("travel_bound_s"))
+
+
+def sound_travel(project: Project) -> dict[str, Any]:
+    """The project's stated assumption behind every ``travel_bound_s``.
+
+    ``max_distance_m``: the distance (metres) every sound the audio aligned on
+    is assumed to have been within, from each source that heard it (``timesync
+    sync --max-distance``; ``None`` when the project does not record it);
+    ``assumption``: that as a sentence.
+    """
+    record = project.extra.get("provenance")
+    parameters = record.get("parameters") if isinstance(record, dict) else None
+    distance = _number(parameters.get("max_distance_m")) if isinstance(parameters, dict) else None
+    if distance is None:
+        sentence = ("the maximum distance between a source and the sounds it was aligned on is not recorded "
+                    "in the project (it predates timesync sync --max-distance, or was made by hand), so a "
+                    "sound-travel bound that is not recorded is unknown")
+    else:
+        sentence = (f"assumed that every sound the audio was aligned on was at most {distance:g} m from each "
+                    f"source that heard it (timesync sync --max-distance); a heard constraint may then be off "
+                    f"by up to {distance:g} m / c (c, the speed of sound at 20 °C), carried to each source as "
+                    "its travel_bound_s, apart from the one-sigma uncertainty; 0 for a source placed without "
+                    "heard sound, or whose clock was corrected for sound travel from known positions")
+    return {"max_distance_m": distance, "assumption": sentence}
+
+
+def event_travel_bound(project: Project, ann: Annotation) -> float | None:
+    """The sound-travel bound (s) of an event's shared time: that of the source it was marked on.
+
+    0 for an event entered on the shared clock or marked on the reference;
+    ``None`` when that source is unknown, not aligned, or its bound not recorded.
+    """
+    name = ann.source
+    if not name:
+        return 0.0
+    if not project.has_source(name):
+        return None
+    return travel_bound(project.source(name), project.reference)
+
+
+def total_uncertainty(sigma: float | None, bound: float | None) -> float | None:
+    """``sigma + bound`` (s): the one-sigma uncertainty plus the sound-travel bound; ``None`` if either is."""
+    return None if sigma is None or bound is None else float(sigma) + float(bound)
+
+
+def event_records(project: Project) -> list[dict[str, Any]]:
+    """Per event, its shared time's ``uncertainty_s`` (1 sigma), ``travel_bound_s`` and their sum."""
+    out = []
+    for ann in project.annotations:
+        sigma, basis = event_uncertainty(project, ann)
+        bound = event_travel_bound(project, ann)
+        out.append({"id": ann.id, "shared_s": ann.shared_s, "uncertainty_s": sigma, "travel_bound_s": bound,
+                    "total_uncertainty_s": total_uncertainty(sigma, bound), "basis": basis})
+    return out
+
+
 def media_paths(project: Project, source: Source, folder: Path) -> tuple[str, str]:
     """``(relative, absolute)`` POSIX paths of a source's file, relative to ``folder`` (an export's own).
 
@@ -148,7 +252,8 @@ def sidecar_path(out: Path) -> Path:
 
 
 def sidecar_bytes(project: Project, out: Path, **more: Any) -> bytes:
-    """The sidecar: :func:`provenance` plus the export's name, each source's media paths and ``more``.
+    """The sidecar: :func:`provenance` plus the export's name, each source's media paths, each event's
+    uncertainty (:func:`event_records`) and ``more``.
 
     Deterministic bytes (sorted keys, UTF-8, final newline).
     """
@@ -158,5 +263,6 @@ def sidecar_bytes(project: Project, out: Path, **more: Any) -> bytes:
     record["export"] = out.name
     for entry, source in zip(record["sources"], project.sources, strict=True):
         entry["relative_path"], entry["absolute_path"] = media_paths(project, source, out.parent)
+    record["events"] = event_records(project)
     record.update(more)
     return dumps_project(record)
