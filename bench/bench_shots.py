@@ -38,8 +38,8 @@ from results_md import write_block  # noqa: E402
 
 from tests.synth import sounds as syn  # noqa: E402
 from timesync.clock import ClockMap  # noqa: E402
-from timesync.events.impulses import detect_impulses  # noqa: E402
-from timesync.events.shots import detect_shots  # noqa: E402
+from timesync.detect.impulses import detect_impulses  # noqa: E402
+from timesync.detect.shots import detect_shots  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "media"
 SAMPLE = REPO / "sample_media"

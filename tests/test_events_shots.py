@@ -12,9 +12,9 @@ import pytest
 from synth import sounds as syn
 
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
-from timesync.events.table import NO_POSITIONS_BASIS
-from timesync.events.travel import emission_from_distances, multilaterate, speed_of_sound
+from timesync.detect.shots import TrackInput, add_shots_to_project, detect_shots
+from timesync.detect.table import NO_POSITIONS_BASIS
+from timesync.detect.travel import emission_from_distances, multilaterate, speed_of_sound
 
 SR = 48000
 C20 = speed_of_sound(20.0)
@@ -214,7 +214,7 @@ def test_reviewer_decisions_and_a_failed_travel_check():
 
 
 def _table(times, accepted=None, sigma_s=0.0002):
-    from timesync.events.table import Shot, ShotTable
+    from timesync.detect.table import Shot, ShotTable
 
     accepted = accepted or [None] * len(times)
     shots = [Shot(id=f"shot-{k}", number=k + 1, shared_s=t, uncertainty_s=sigma_s, sources={}, score=1.0,

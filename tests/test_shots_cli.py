@@ -16,7 +16,7 @@ from synth import sounds as syn
 
 from timesync.cli import main
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.shots import detect_shots
+from timesync.detect.shots import detect_shots
 from timesync.project import Project
 
 SR = 48000

@@ -1,7 +1,7 @@
 """``python -m timesync.demo --out out/demo``: sync the sample incident and compare with its truth.
 
 Runs the alignment (:func:`timesync.sync.sync`), detects shots
-(:mod:`timesync.events`), writes ``incident.json`` (the project JSON of
+(:mod:`timesync.detect`), writes ``incident.json`` (the project JSON of
 DESIGN.md) and the exports (csv, html, vtt, otio, eaf) into the output
 folder, then prints a short summary: each source's offset and drift against
 the truth (errors in ms and in sigmas) and the shots found against the true
@@ -203,7 +203,7 @@ def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progre
 
 
 def _shots(project: Any, report: DemoReport, progress: Progress) -> list[float]:
-    from timesync.events.shots import add_shots_to_project, detect_shots
+    from timesync.detect.shots import add_shots_to_project, detect_shots
 
     try:
         table = detect_shots(project, progress=progress)

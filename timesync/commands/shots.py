@@ -164,7 +164,7 @@ def _store_positions(project: Any, args: argparse.Namespace) -> bool:
 
 
 def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: Any) -> Any:
-    from timesync.events.shots import detect_shots
+    from timesync.detect.shots import detect_shots
     from timesync.project.positions import positions_of, sound_position
 
     positions = positions_of(project)
@@ -183,8 +183,8 @@ def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: A
 
 def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
     """``--correct-clocks``: True when a clock changed (sentences on stderr)."""
-    from timesync.events.correction import correct_clocks
-    from timesync.events.travel import speed_of_sound
+    from timesync.detect.correction import correct_clocks
+    from timesync.detect.travel import speed_of_sound
     from timesync.project.positions import positions_of, sound_position
 
     said = correct_clocks(project, table, positions_of(project), sound_position(project),
@@ -198,7 +198,7 @@ def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from timesync.commands.common import check_output, keep_backup, open_project, source_files
-    from timesync.events.shots import add_shots_to_project
+    from timesync.detect.shots import add_shots_to_project
     from timesync.project.positions import positions_of, sound_position
 
     out = _output(args)

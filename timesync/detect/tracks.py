@@ -1,10 +1,10 @@
 """Each source's impulses for the shot table: per-source detection, in blocks of bounded memory.
 
-:func:`detect_in_blocks` runs :func:`timesync.events.detect_impulses` over a
+:func:`detect_in_blocks` runs :func:`timesync.detect.detect_impulses` over a
 stream of audio blocks; a project's sources (decoded here) or tracks given as
 samples (:class:`TrackInput`) become :class:`_Track` objects, which
-:mod:`timesync.events.associate` groups into shots
-(:func:`timesync.events.shots.detect_shots`).
+:mod:`timesync.detect.associate` groups into shots
+(:func:`timesync.detect.shots.detect_shots`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from timesync.clock import IDENTITY, ClockMap
+from timesync.detect.impulses import Impulse, detect_impulses
 from timesync.errors import MediaError
-from timesync.events.impulses import Impulse, detect_impulses
 
 __all__ = ["TrackInput", "detect_in_blocks", "ONSET_SIGMA_S", "MAX_SR"]
 
@@ -102,9 +102,9 @@ def detect_in_blocks(
     ``lookahead_s`` before the end of what it has (so each impulse is measured
     with its tail); a pass runs once ``pass_s`` seconds of new audio have
     come in. Returns the impulses (local times) and the track status
-    (:func:`timesync.events.impulses.track_status`, merged over blocks).
+    (:func:`timesync.detect.impulses.track_status`, merged over blocks).
     """
-    from timesync.events.impulses import track_status
+    from timesync.detect.impulses import track_status
 
     buf = np.zeros(0, np.float64)
     buf_start: int | None = None  # sample index (from the first block) of buf[0]
@@ -187,7 +187,7 @@ def _source_tracks_from_project(project: Any, sr_max: int, params: dict, progres
 
 
 def _tracks_from_inputs(inputs: Sequence[TrackInput], params: dict) -> list[_Track]:
-    from timesync.events.impulses import track_status
+    from timesync.detect.impulses import track_status
 
     tracks = []
     for inp in inputs:

@@ -1,10 +1,10 @@
 """Shots fired across sources: detect impulses per source, tie them on the shared clock.
 
 ``detect_shots(project_or_sources, ...)`` decodes each source's audio, finds its
-impulses (:func:`timesync.events.detect_impulses`), maps their onsets to the
+impulses (:func:`timesync.detect.detect_impulses`), maps their onsets to the
 shared clock with the source's :class:`~timesync.clock.ClockMap`, associates the
 arrivals of one shot across sources, and (with positions or distances) corrects
-for sound travel. It returns a :class:`~timesync.events.table.ShotTable` whose
+for sound travel. It returns a :class:`~timesync.detect.table.ShotTable` whose
 shots are *candidates*: ``accepted=None`` and a stable ``id`` each, for a
 reviewer to accept or reject.
 
@@ -40,11 +40,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from timesync.errors import ProjectError
-from timesync.events.associate import _Cluster, associate
-from timesync.events.impulses import DEFAULTS
-from timesync.events.table import NO_POSITIONS_BASIS, Shot, ShotSource, ShotTable
-from timesync.events.tracks import (
+from timesync.detect.associate import _Cluster, associate
+from timesync.detect.impulses import DEFAULTS
+from timesync.detect.table import NO_POSITIONS_BASIS, Shot, ShotSource, ShotTable
+from timesync.detect.tracks import (
     MAX_SR,
     ONSET_SIGMA_S,
     Progress,
@@ -54,13 +53,14 @@ from timesync.events.tracks import (
     _tracks_from_inputs,
     detect_in_blocks,
 )
-from timesync.events.travel import (
+from timesync.detect.travel import (
     distances_from_positions,
     emission_from_distances,
     multilaterate,
     multilateration_problem,
     speed_of_sound,
 )
+from timesync.errors import ProjectError
 
 __all__ = [
     "TrackInput",
@@ -146,7 +146,7 @@ def detect_shots(
         A shot within this of an existing "shot fired" event is marked ``annotated``.
     progress : callable(fraction, message), optional
     **detector
-        Parameters of :func:`timesync.events.detect_impulses`.
+        Parameters of :func:`timesync.detect.detect_impulses`.
 
     Returns
     -------

@@ -21,10 +21,10 @@ accepted ones. ``shot.sources[name]`` gives each source's local time, frame
 number (container PTS based) and whether it heard the shot.
 """
 
-from timesync.events.impulses import Impulse, detect_impulses, shot_likeness, track_status
-from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
-from timesync.events.table import Shot, ShotSource, ShotTable
-from timesync.events.travel import speed_of_sound
+from timesync.detect.impulses import Impulse, detect_impulses, shot_likeness, track_status
+from timesync.detect.shots import TrackInput, add_shots_to_project, detect_shots
+from timesync.detect.table import Shot, ShotSource, ShotTable
+from timesync.detect.travel import speed_of_sound
 
 __all__ = [
     "Impulse",

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from timesync.align.constraints import Constraint
-from timesync.events.table import ShotTable
-from timesync.events.tracks import ONSET_SIGMA_S
-from timesync.events.travel import distances_from_positions
+from timesync.detect.table import ShotTable
+from timesync.detect.tracks import ONSET_SIGMA_S
+from timesync.detect.travel import distances_from_positions
 
 __all__ = ["shot_constraints", "correct_clocks"]
 
