@@ -1,7 +1,7 @@
 """Shot candidates: the core's detected shots, for a reviewer to accept or reject.
 
 :class:`ShotPanel` lists the :class:`timesync.detect.ShotTable` that
-``timesync.detect.detect_shots`` returned (run by the main window in a job):
+``timesync.workflow_shots.detect_project_shots`` returned (run by the main window in a job):
 number, shared time, score and the reviewer's decision. Clicking a row seeks
 the playhead to the shot; A or Enter accepts it, R or Delete rejects it, U
 clears the decision. Decisions are recorded in the table with

@@ -1,8 +1,10 @@
 """Each source's impulses for the shot table: per-source detection, in blocks of bounded memory.
 
 :func:`detect_in_blocks` runs :func:`timesync.detect.detect_impulses` over a
-stream of audio blocks; a project's sources (decoded here) or tracks given as
-samples (:class:`TrackInput`) become :class:`_Track` objects, which
+stream of audio blocks; tracks given as samples (:class:`TrackInput`) or as a
+stream of blocks opened on demand (:class:`TrackStream`, what
+:mod:`timesync.workflow_shots` makes of a project's sources) become
+:class:`_Track` objects (:func:`load_tracks`), which
 :mod:`timesync.detect.associate` groups into shots
 (:func:`timesync.detect.shots.detect_shots`).
 """
@@ -18,9 +20,9 @@ import numpy as np
 
 from timesync.clock import IDENTITY, ClockMap
 from timesync.detect.impulses import Impulse, detect_impulses
-from timesync.errors import MediaError
+from timesync.errors import MediaError, ProjectError
 
-__all__ = ["TrackInput", "detect_in_blocks", "ONSET_SIGMA_S", "MAX_SR"]
+__all__ = ["TrackInput", "TrackStream", "load_tracks", "detect_in_blocks", "ONSET_SIGMA_S", "MAX_SR"]
 
 #: One-sigma uncertainty of a detected onset on its own track, seconds.
 ONSET_SIGMA_S = 0.00025
@@ -56,6 +58,38 @@ class TrackInput:
     clock: ClockMap | None = IDENTITY
     t0_s: float = 0.0
     frame_index: Any | None = None
+
+
+#: What :attr:`TrackStream.listen` gives: ``(sr, blocks)``, the analysis rate (Hz) and the
+#: audio as contiguous ``(t0_s, samples)`` blocks (local seconds, mono float), or a track
+#: status saying why there is nothing to listen to.
+Heard = tuple[float, Iterable[tuple[float, np.ndarray]]] | str
+
+
+@dataclass
+class TrackStream:
+    """One source whose audio is read block by block (bounded memory) when it is listened to.
+
+    Attributes
+    ----------
+    name : str
+        Source name used in the table.
+    clock : ClockMap or None
+        Local -> shared time; ``None`` when not aligned.
+    listen : callable(sr_max) -> Heard
+        Opens the audio at no more than ``sr_max`` Hz: ``(sr, blocks)``; or the
+        track's status when there is none ("not aligned", "missing: ...", "no
+        audio"). A ``MediaError``, raised by it or while the blocks are read,
+        makes the status "unreadable: <the error>".
+    locate : callable(local_s) -> (status, frame or None), optional
+        Where a local time (s) falls in the recording: "recording", "not
+        recording", ... and the frame number there (``None``: no frames).
+    """
+
+    name: str
+    clock: ClockMap | None
+    listen: Callable[[int], Heard]
+    locate: Callable[[float], tuple[str, int | None]] | None = None
 
 
 @dataclass
@@ -141,74 +175,69 @@ def detect_in_blocks(
     return kept, status
 
 
-def _source_tracks_from_project(project: Any, sr_max: int, params: dict, progress: Progress | None) -> list[_Track]:
-    from timesync.media import iter_audio_blocks, probe
-    from timesync.project import locate, open_indexes
+def load_tracks(
+    sources: Sequence[TrackInput | TrackStream],
+    sr_max: int,
+    params: dict,
+    progress: Progress | None = None,
+) -> list[_Track]:
+    """Every source's track with its impulses, in the order given.
 
-    indexes = open_indexes(project)
-    tracks = []
-    n = len(project.sources)
-    for i, source in enumerate(project.sources):
-        if progress:
-            progress(i / max(n, 1), f"shots: listening to {source.name}")
-        index = indexes.get(source.name)
-
-        def where(local_s: float, source=source, index=index) -> tuple[str, int | None]:
-            if source.clock is None:
-                return "not aligned", None
-            loc = locate(source.clock.to_shared(local_s), source, index)
-            return loc.status, loc.frame
-
-        track = _Track(source.name, source.clock, "ok", locate=where)
-        tracks.append(track)
-        if source.clock is None:  # its shots could not be placed on the shared clock
-            track.status = f"not aligned{': ' + source.reason if source.reason else ''}"
-            continue
-        path = project.resolve(source.name)
-        if not path.is_file():
-            track.status = f"missing: {path} is not there"
-            continue
-        try:
-            info = probe(path, sha256=source.sha256)
-        except MediaError as exc:
-            track.status = f"unreadable: {exc}"
-            continue
-        if info.audio is None:
-            track.status = "no audio"
-            continue
-        native = info.audio.sample_rate or sr_max
-        track.sr = float(min(int(native), sr_max))
-        try:
-            blocks = iter_audio_blocks(path, sr=int(track.sr), block_s=30.0)
-            track.impulses, track.status = detect_in_blocks(blocks, track.sr, **params)
-        except MediaError as exc:
-            track.status = f"unreadable: {exc}"
-    return tracks
+    ``TrackInput`` arrays are analysed whole; each ``TrackStream`` is listened to
+    block by block (``progress(i / n, "shots: listening to NAME")`` first), at
+    its own rate up to ``sr_max`` Hz. ``params``: :func:`detect_impulses` parameters.
+    """
+    sources = list(sources)
+    if not all(isinstance(s, TrackInput | TrackStream) for s in sources):
+        raise ProjectError("detect_shots needs TrackInput or TrackStream sources "
+                           "(a project: timesync.workflow_shots.detect_project_shots)")
+    out = []
+    for i, source in enumerate(sources):
+        if isinstance(source, TrackStream):
+            if progress:
+                progress(i / max(len(sources), 1), f"shots: listening to {source.name}")
+            out.append(_stream_track(source, sr_max, params))
+        else:
+            out.append(_input_track(source, params))
+    return out
 
 
-def _tracks_from_inputs(inputs: Sequence[TrackInput], params: dict) -> list[_Track]:
+def _stream_track(stream: TrackStream, sr_max: int, params: dict) -> _Track:
+    """A stream's track: its status when there is nothing to listen to, else its impulses."""
+    track = _Track(stream.name, stream.clock, "ok", locate=stream.locate)
+    try:
+        heard = stream.listen(sr_max)
+        if isinstance(heard, str):
+            track.status = heard
+            return track
+        track.sr = float(heard[0])
+        track.impulses, track.status = detect_in_blocks(heard[1], track.sr, **params)
+    except MediaError as exc:
+        track.status = f"unreadable: {exc}"
+    return track
+
+
+def _input_track(inp: TrackInput, params: dict) -> _Track:
+    """A track given as samples: its status, and its impulses (also when it is not aligned)."""
     from timesync.detect.impulses import track_status
 
-    tracks = []
-    for inp in inputs:
-        def where(local_s: float, inp=inp) -> tuple[str, int | None]:
-            if inp.clock is None:
-                return "not aligned", None
-            if inp.frame_index is not None:
-                ref = inp.frame_index.frame_at(local_s)
-                return ("recording", int(ref.number)) if ref is not None else ("not recording", None)
-            if inp.samples is None:
-                return "not recording", None
-            inside = inp.t0_s <= local_s < inp.t0_s + len(inp.samples) / inp.sr
-            return ("recording" if inside else "not recording"), None
+    def where(local_s: float) -> tuple[str, int | None]:
+        if inp.clock is None:
+            return "not aligned", None
+        if inp.frame_index is not None:
+            ref = inp.frame_index.frame_at(local_s)
+            return ("recording", int(ref.number)) if ref is not None else ("not recording", None)
+        if inp.samples is None:
+            return "not recording", None
+        inside = inp.t0_s <= local_s < inp.t0_s + len(inp.samples) / inp.sr
+        return ("recording" if inside else "not recording"), None
 
-        track = _Track(inp.name, inp.clock, "ok", locate=where, sr=inp.sr)
-        if inp.samples is None or len(inp.samples) == 0:
-            track.status = "no audio"
-        else:
-            track.status = track_status(inp.samples, inp.sr)
-            track.impulses = detect_impulses(inp.samples, inp.sr, t0_s=inp.t0_s, **params)
-            if inp.clock is None:
-                track.status = "not aligned"
-        tracks.append(track)
-    return tracks
+    track = _Track(inp.name, inp.clock, "ok", locate=where, sr=inp.sr)
+    if inp.samples is None or len(inp.samples) == 0:
+        track.status = "no audio"
+    else:
+        track.status = track_status(inp.samples, inp.sr)
+        track.impulses = detect_impulses(inp.samples, inp.sr, t0_s=inp.t0_s, **params)
+        if inp.clock is None:
+            track.status = "not aligned"
+    return track
