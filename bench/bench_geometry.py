@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 from results_md import write_block  # noqa: E402
 
 from tests.synth import sounds as syn  # noqa: E402
-from timesync.events.travel import speed_of_sound  # noqa: E402
+from timesync.detect.travel import speed_of_sound  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "media"
 START, END = "<!-- geometry:start -->", "<!-- geometry:end -->"

@@ -40,9 +40,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from timesync.clock import ClockMap  # noqa: E402
-from timesync.events.impulses import detect_impulses  # noqa: E402
-from timesync.events.shots import TrackInput, detect_shots  # noqa: E402
-from timesync.events.travel import speed_of_sound  # noqa: E402
+from timesync.detect.impulses import detect_impulses  # noqa: E402
+from timesync.detect.shots import TrackInput, detect_shots  # noqa: E402
+from timesync.detect.travel import speed_of_sound  # noqa: E402
 
 LIVE = REPO.parent / "shared" / "media" / "live-fire"
 START, END = "<!-- livefire:start -->", "<!-- livefire:end -->"

@@ -1,7 +1,7 @@
 """Benchmark of shot detection: the sample incident, and mixtures with real non-shot impulses.
 
 1. The sample incident (``sample_media/``, if generated): the sources placed with
-   their true clocks, ``detect_shots`` run over the project; shots found, false
+   their true clocks, ``detect_project_shots`` run over the project; shots found, false
    shots, onset error against ``truth.json``, and the frames against the
    muzzle-flash frames.
 2. Mixtures: 20 s of a real background (speech ``pyannote_sample.wav`` or
@@ -38,8 +38,8 @@ from results_md import write_block  # noqa: E402
 
 from tests.synth import sounds as syn  # noqa: E402
 from timesync.clock import ClockMap  # noqa: E402
-from timesync.events.impulses import detect_impulses  # noqa: E402
-from timesync.events.shots import detect_shots  # noqa: E402
+from timesync.detect.impulses import detect_impulses  # noqa: E402
+from timesync.workflow_shots import detect_project_shots  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "media"
 SAMPLE = REPO / "sample_media"
@@ -64,7 +64,7 @@ def bench_sample() -> dict | None:
         clock = ClockMap(src["offset_s"], src["rate"], 0.0003, "truth")
         project.add_source(SAMPLE / src["path"], clock=clock, sha256=src["sha256"], probe=False)
     t0 = time.perf_counter()
-    table = detect_shots(project, min_score=MIN_SCORE)
+    table = detect_project_shots(project, min_score=MIN_SCORE)
     took = time.perf_counter() - t0
     true_s = [s["shared_s"] for s in truth["shots"]]
     errors, false, flash_ok, flash_n = [], 0, 0, 0

@@ -8,9 +8,9 @@ from scipy import signal
 from scipy.io import wavfile
 from synth import sounds as syn
 
-from timesync.events import detect_impulses
-from timesync.events.impulses import track_status
-from timesync.events.shots import detect_in_blocks
+from timesync.detect import detect_impulses
+from timesync.detect.impulses import track_status
+from timesync.detect.shots import detect_in_blocks
 
 SR = 48000
 

@@ -12,9 +12,11 @@ import pytest
 from synth import sounds as syn
 
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.shots import TrackInput, add_shots_to_project, detect_shots
-from timesync.events.table import NO_POSITIONS_BASIS
-from timesync.events.travel import emission_from_distances, multilaterate, speed_of_sound
+from timesync.detect.shots import TrackInput, TrackStream, detect_shots
+from timesync.detect.table import NO_POSITIONS_BASIS
+from timesync.detect.travel import emission_from_distances, multilaterate, speed_of_sound
+from timesync.errors import MediaError, ProjectError
+from timesync.workflow_shots import add_shots_to_project, detect_project_shots
 
 SR = 48000
 C20 = speed_of_sound(20.0)
@@ -117,6 +119,36 @@ def test_positions_and_shooter_in_detect_shots():
     assert shot.shared_s == pytest.approx(1.5, abs=0.0005)
 
 
+def test_streams_of_blocks_give_the_shots_of_arrays_and_say_why_they_have_none():
+    """A TrackStream (what a project's source becomes) is listened to in turn, block by block."""
+    cam_b = ClockMap(offset_s=-0.7, rate=1.0, uncertainty_s=0.0005)
+    a = TrackInput("A", _track(1, SHOTS, IDENTITY), SR, IDENTITY)
+    x = _track(2, SHOTS, cam_b)
+
+    def blocks(sr_max):
+        assert sr_max == SR
+        return float(SR), ((k / SR, x[k:k + SR]) for k in range(0, len(x), SR))
+
+    def unreadable(sr_max):
+        raise MediaError("d.mp4: no audio stream")
+
+    said = []
+    streams = [a, TrackStream("B", cam_b, blocks), TrackStream("C", IDENTITY, lambda sr: "missing: c.mp4"),
+               TrackStream("D", IDENTITY, unreadable)]
+    table = detect_shots(streams, progress=lambda f, m: said.append((f, m)))
+    arrays = detect_shots([a, TrackInput("B", x, SR, cam_b)])
+    assert [s.shared_s for s in table.shots] == pytest.approx([s.shared_s for s in arrays.shots], abs=1e-9)
+    assert [s.sources["B"].local_s for s in table.shots] == \
+        pytest.approx([s.sources["B"].local_s for s in arrays.shots], abs=1e-9)
+    assert table.per_source == {"A": "ok", "B": "ok", "C": "missing: c.mp4",
+                                "D": "unreadable: d.mp4: no audio stream"}
+    assert table.provenance["analysis_sr"] == {"A": SR, "B": SR, "C": None, "D": None}
+    assert said == [(0.25, "shots: listening to B"), (0.5, "shots: listening to C"),
+                    (0.75, "shots: listening to D"), (1.0, f"shots: {len(table.shots)} found")]
+    with pytest.raises(ProjectError, match="TrackInput or TrackStream"):
+        detect_shots(["incident.json"])
+
+
 def test_silent_noisy_and_missing_audio_sources_never_invent_shots():
     rng = np.random.default_rng(30)
     tracks = [
@@ -177,7 +209,7 @@ def test_sample_incident_all_shots_within_a_millisecond(sample_media_dir):
     for src in truth["sources"]:
         clock = ClockMap(src["offset_s"], src["rate"], 0.0003, "truth")
         project.add_source(sample_media_dir / src["path"], clock=clock, sha256=src["sha256"], probe=False)
-    table = detect_shots(project)
+    table = detect_project_shots(project)
     true_s = [s["shared_s"] for s in truth["shots"]]
     assert len(table.shots) == len(true_s) == 20
     for shot, t, s in zip(table.shots, true_s, truth["shots"], strict=True):
@@ -214,7 +246,7 @@ def test_reviewer_decisions_and_a_failed_travel_check():
 
 
 def _table(times, accepted=None, sigma_s=0.0002):
-    from timesync.events.table import Shot, ShotTable
+    from timesync.detect.table import Shot, ShotTable
 
     accepted = accepted or [None] * len(times)
     shots = [Shot(id=f"shot-{k}", number=k + 1, shared_s=t, uncertainty_s=sigma_s, sources={}, score=1.0,

@@ -16,8 +16,8 @@ import pytest
 from synth import sounds as syn
 
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.impulses import detect_impulses
-from timesync.events.shots import TrackInput, detect_shots
+from timesync.detect.impulses import detect_impulses
+from timesync.detect.shots import TrackInput, detect_shots
 
 REPO = Path(__file__).resolve().parents[1]
 LIVE = REPO / ".." / "shared" / "media" / "live-fire"

@@ -26,6 +26,13 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "an aligner is handed media and returns constraints; what runs it (sync, workflow, "
         "the CLI) and the project model sit above it",
     ),
+    (
+        "timesync.detect",
+        ("timesync.project", "timesync.sync", "timesync.sync_result", "timesync.workflow",
+         "timesync.workflow_shots", "timesync.commands", "timesync.cli"),
+        "detection works on plain data (samples, clocks, names); turning a project into tracks and the "
+        "shot table into project events is timesync.workflow_shots' job",
+    ),
 )
 
 

@@ -16,8 +16,8 @@ from synth import sounds as syn
 
 from timesync.cli import main
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.shots import detect_shots
 from timesync.project import Project
+from timesync.workflow_shots import detect_project_shots
 
 SR = 48000
 #: Shared-clock times of the shots; camB's local time is shared - 0.5 s.
@@ -116,7 +116,7 @@ def test_add_is_idempotent(incident, capsys):
     assert "added 0 shot fired" in capsys.readouterr().err
     again = Project.load(incident)
     assert len([a for a in again.annotations if a.type == "shot fired"]) == 4
-    table = detect_shots(again)
+    table = detect_project_shots(again)
     assert all(s.annotated for s in table.shots)
 
 

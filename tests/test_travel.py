@@ -12,13 +12,13 @@ from media_factory import make_audio
 from timesync.align.constraints import Constraint
 from timesync.align.solve import solve
 from timesync.clock import IDENTITY, ClockMap
-from timesync.errors import ProjectError
-from timesync.events.travel import (
+from timesync.detect.travel import (
     MIN_SOURCES,
     multilaterate,
     multilateration_problem,
     speed_of_sound,
 )
+from timesync.errors import ProjectError
 from timesync.project import Project
 from timesync.project.positions import positions_of, sound_position
 

@@ -18,7 +18,7 @@ from synth import sounds as syn
 
 from timesync.cli import main
 from timesync.clock import IDENTITY, ClockMap
-from timesync.events.travel import speed_of_sound
+from timesync.detect.travel import speed_of_sound
 from timesync.project import Project
 
 SR = 48000

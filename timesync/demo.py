@@ -1,7 +1,7 @@
 """``python -m timesync.demo --out out/demo``: sync the sample incident and compare with its truth.
 
 Runs the alignment (:func:`timesync.sync.sync`), detects shots
-(:mod:`timesync.events`), writes ``incident.json`` (the project JSON of
+(:mod:`timesync.workflow_shots`), writes ``incident.json`` (the project JSON of
 DESIGN.md) and the exports (csv, html, vtt, otio, eaf) into the output
 folder, then prints a short summary: each source's offset and drift against
 the truth (errors in ms and in sigmas) and the shots found against the true
@@ -203,10 +203,10 @@ def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progre
 
 
 def _shots(project: Any, report: DemoReport, progress: Progress) -> list[float]:
-    from timesync.events.shots import add_shots_to_project, detect_shots
+    from timesync.workflow_shots import add_shots_to_project, detect_project_shots
 
     try:
-        table = detect_shots(project, progress=progress)
+        table = detect_project_shots(project, progress=progress)
     except TimesyncError as exc:
         report.unavailable["shots"] = f"shot detection failed: {exc}"
         return []

@@ -371,7 +371,7 @@ def _with_travel_bounds(constraints: list[Constraint], max_distance_m: float) ->
     """
     from dataclasses import replace
 
-    from timesync.events.travel import speed_of_sound
+    from timesync.detect.travel import speed_of_sound
 
     if not (max_distance_m >= 0 and max_distance_m != float("inf")):
         raise ValueError(f"max_distance_m must be a finite distance >= 0 m, got {max_distance_m!r}")

@@ -196,7 +196,7 @@ class AddShotsCommand(ProjectCommand):
     """Add a shot table's accepted candidates as "shot fired" events, in one undo step.
 
     The first application calls the core's
-    ``timesync.events.add_shots_to_project(project, table, require_accepted=True)``
+    ``timesync.workflow_shots.add_shots_to_project(project, table, require_accepted=True)``
     (shots already annotated within 5 ms are skipped); undo removes the events
     it added, redo restores them with their ids.
     """
@@ -209,7 +209,7 @@ class AddShotsCommand(ProjectCommand):
 
     def apply(self) -> None:  # noqa: D102
         if self.annotations is None:
-            from timesync.events import add_shots_to_project
+            from timesync.workflow_shots import add_shots_to_project
 
             self.annotations = add_shots_to_project(self._project, self._table, min_score=0.0,
                                                     require_accepted=True)

@@ -1,7 +1,7 @@
 """Shot candidates: the core's detected shots, for a reviewer to accept or reject.
 
-:class:`ShotPanel` lists the :class:`timesync.events.ShotTable` that
-``timesync.events.detect_shots`` returned (run by the main window in a job):
+:class:`ShotPanel` lists the :class:`timesync.detect.ShotTable` that
+``timesync.workflow_shots.detect_project_shots`` returned (run by the main window in a job):
 number, shared time, score and the reviewer's decision. Clicking a row seeks
 the playhead to the shot; A or Enter accepts it, R or Delete rejects it, U
 clears the decision. Decisions are recorded in the table with
@@ -121,7 +121,7 @@ class ShotPanel(QWidget):
 
     # -- data -----------------------------------------------------------------
     def set_table(self, table) -> None:
-        """Show a :class:`timesync.events.ShotTable` (``None`` clears the list)."""
+        """Show a :class:`timesync.detect.ShotTable` (``None`` clears the list)."""
         self.table = table
         shots = table.shots if table is not None else []
         self.view.setRowCount(len(shots))

@@ -50,7 +50,7 @@ def heard_impulses(path: str | Path, *, min_score: float = 0.3) -> np.ndarray:
     Uses :func:`timesync.events.detect_impulses` block by block over the audio
     (bounded memory), keeping those whose shot-likeness is at least ``min_score``.
     """
-    from timesync.events import detect_impulses
+    from timesync.detect import detect_impulses
     from timesync.media import iter_audio_blocks
 
     found = []

@@ -164,12 +164,12 @@ def _store_positions(project: Any, args: argparse.Namespace) -> bool:
 
 
 def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: Any) -> Any:
-    from timesync.events.shots import detect_shots
     from timesync.project.positions import positions_of, sound_position
+    from timesync.workflow_shots import detect_project_shots
 
     positions = positions_of(project)
     bounds = [s.extra.get("travel_bound_s") or 0.0 for s in project.sources if s.clock is not None]
-    return detect_shots(
+    return detect_project_shots(
         project,
         min_score=args.min_score,
         max_travel_s=args.max_travel / 1000.0 + max(bounds, default=0.0),  # clocks off by sound travel
@@ -183,9 +183,9 @@ def _detect(project: Any, args: argparse.Namespace, distances: dict, progress: A
 
 def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
     """``--correct-clocks``: True when a clock changed (sentences on stderr)."""
-    from timesync.events.correction import correct_clocks
-    from timesync.events.travel import speed_of_sound
+    from timesync.detect.travel import speed_of_sound
     from timesync.project.positions import positions_of, sound_position
+    from timesync.workflow_shots import correct_clocks
 
     said = correct_clocks(project, table, positions_of(project), sound_position(project),
                           speed_of_sound(args.temperature), temperature_c=args.temperature, author=args.author)
@@ -198,8 +198,8 @@ def _correct(project: Any, table: Any, args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from timesync.commands.common import check_output, keep_backup, open_project, source_files
-    from timesync.events.shots import add_shots_to_project
     from timesync.project.positions import positions_of, sound_position
+    from timesync.workflow_shots import add_shots_to_project
 
     out = _output(args)
     project = open_project(args.project)

@@ -1,6 +1,6 @@
 """ShotsController: detect shot candidates in a worker, show them, add the accepted ones as events.
 
-Detection is the core's :func:`timesync.events.detect_shots` on a snapshot of
+Detection is the core's :func:`timesync.workflow_shots.detect_project_shots` on a snapshot of
 the project; the candidates live in the window's :class:`~ui.shots.ShotPanel`
 (decisions are the reviewer's) and are drawn by the timeline as markers. Adding
 them is one undoable :class:`~ui.commands.AddShotsCommand`.
@@ -22,7 +22,7 @@ class ShotsController(Controller):
     """Shot candidates (see the module docstring)."""
 
     def detect_shots(self) -> Job | None:
-        """Find shot candidates with the core's ``timesync.events.detect_shots`` in a worker (progress, cancel)."""
+        """Find shot candidates with the core's ``timesync.workflow_shots.detect_project_shots`` in a worker (progress, cancel)."""
         project = self.project
         if not project.sources:
             self.messages.info("add recordings before detecting shots")
@@ -34,9 +34,9 @@ class ShotsController(Controller):
         snapshot = Project.from_dict(data, path=project.path)
 
         def work(progress, snap):
-            from timesync.events import detect_shots
+            from timesync.workflow_shots import detect_project_shots
 
-            return detect_shots(snap, progress=progress)
+            return detect_project_shots(snap, progress=progress)
 
         def done(table):
             if self.project is project:

@@ -1,10 +1,11 @@
 """Shots fired across sources: detect impulses per source, tie them on the shared clock.
 
-``detect_shots(project_or_sources, ...)`` decodes each source's audio, finds its
-impulses (:func:`timesync.events.detect_impulses`), maps their onsets to the
+``detect_shots(sources, ...)`` takes each source's audio (samples, or a
+stream of blocks: :class:`~timesync.detect.tracks.TrackStream`), finds its
+impulses (:func:`timesync.detect.detect_impulses`), maps their onsets to the
 shared clock with the source's :class:`~timesync.clock.ClockMap`, associates the
 arrivals of one shot across sources, and (with positions or distances) corrects
-for sound travel. It returns a :class:`~timesync.events.table.ShotTable` whose
+for sound travel. It returns a :class:`~timesync.detect.table.ShotTable` whose
 shots are *candidates*: ``accepted=None`` and a stable ``id`` each, for a
 reviewer to accept or reject.
 
@@ -35,26 +36,24 @@ of an array is heard by that one alone).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from timesync.errors import ProjectError
-from timesync.events.associate import _Cluster, associate
-from timesync.events.impulses import DEFAULTS
-from timesync.events.table import NO_POSITIONS_BASIS, Shot, ShotSource, ShotTable
-from timesync.events.tracks import (
+from timesync.detect.associate import _Cluster, associate
+from timesync.detect.impulses import DEFAULTS
+from timesync.detect.table import NO_POSITIONS_BASIS, Shot, ShotSource, ShotTable
+from timesync.detect.tracks import (
     MAX_SR,
     ONSET_SIGMA_S,
     Progress,
     TrackInput,
-    _source_tracks_from_project,
+    TrackStream,
     _Track,
-    _tracks_from_inputs,
     detect_in_blocks,
+    load_tracks,
 )
-from timesync.events.travel import (
+from timesync.detect.travel import (
     distances_from_positions,
     emission_from_distances,
     multilaterate,
@@ -64,31 +63,15 @@ from timesync.events.travel import (
 
 __all__ = [
     "TrackInput",
+    "TrackStream",
     "detect_shots",
     "detect_in_blocks",
     "associate",
-    "add_shots_to_project",
     "ONSET_SIGMA_S",
-    "SHOT_EVENT_TYPE",
 ]
-
-#: The project event type written by ``--add``.
-SHOT_EVENT_TYPE = "shot fired"
 
 
 # -- shots ------------------------------------------------------------------------
-
-
-def _wall_clock(project: Any, shared_s: float) -> str | None:
-    wall = getattr(project, "wall_clock", None) if project is not None else None
-    if not wall or not wall.get("utc_at_shared_zero"):
-        return None
-    try:
-        zero = datetime.fromisoformat(str(wall["utc_at_shared_zero"]).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    text = (zero + timedelta(seconds=shared_s)).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
 
 
 def _shot_id(shared_s: float, taken: set[str]) -> str:
@@ -103,7 +86,7 @@ def _shot_id(shared_s: float, taken: set[str]) -> str:
 
 
 def detect_shots(
-    project_or_sources: Any,
+    sources: Sequence[TrackInput | TrackStream],
     *,
     min_score: float = 0.5,
     max_travel_s: float = 0.25,
@@ -112,17 +95,20 @@ def detect_shots(
     distances_m: Mapping[str, float] | None = None,
     temperature_c: float = 20.0,
     sr: int = MAX_SR,
-    annotated_within_s: float = 0.005,
     progress: Progress | None = None,
     **detector: float,
 ) -> ShotTable:
-    """Shots fired heard by the sources of a project (or given tracks), on the shared clock.
+    """Shots fired heard by the given tracks, on the shared clock.
+
+    A project's sources: :func:`timesync.workflow_shots.detect_project_shots`
+    (which also gives each shot its wall-clock time and whether it is
+    annotated already).
 
     Parameters
     ----------
-    project_or_sources : Project, path-like or sequence of TrackInput
-        A :class:`timesync.project.Project`, a project file path, or tracks
-        given as samples.
+    sources : sequence of TrackInput or TrackStream
+        Tracks given as samples, or as streams of blocks read in turn
+        (``progress`` says which is being listened to).
     min_score : float in [0, 1]
         Shots whose best per-source shot-likeness is below this are left out
         (impulses down to half of it may still corroborate a shot).
@@ -142,11 +128,9 @@ def detect_shots(
         Air temperature for the speed of sound (°C).
     sr : int
         Highest analysis rate (Hz); lower-rate recordings are analysed at their rate.
-    annotated_within_s : float
-        A shot within this of an existing "shot fired" event is marked ``annotated``.
     progress : callable(fraction, message), optional
     **detector
-        Parameters of :func:`timesync.events.detect_impulses`.
+        Parameters of :func:`timesync.detect.detect_impulses`.
 
     Returns
     -------
@@ -154,7 +138,7 @@ def detect_shots(
         Shots in time order, numbered from 1, each ``accepted=None``.
     """
     params = {k: float(v) for k, v in detector.items()}
-    project, tracks = _load_tracks(project_or_sources, sr, params, progress)
+    tracks = load_tracks(sources, sr, params, progress)
     c = speed_of_sound(temperature_c)
     floor = 0.5 * min_score
     for t in tracks:
@@ -173,9 +157,9 @@ def detect_shots(
         shot = _make_shot(cl, tracks, by_name, dist, positions, c)
         if shot.score >= min_score:
             shots.append(shot)
-    _finish(shots, project, annotated_within_s)
+    _finish(shots)
     basis = _table_basis(shots, bool(dist), bool(positions))
-    provenance = _provenance(project, tracks, {
+    provenance = _provenance(tracks, {
         "min_score": min_score,
         "max_travel_s": max_travel_s,
         "temperature_c": temperature_c,
@@ -205,24 +189,6 @@ def min_heard(tracks: Sequence[_Track]) -> int:
     return 1 if hearing <= 3 else math.ceil(hearing / 2)
 
 
-def _load_tracks(project_or_sources: Any, sr: int, params: dict[str, float],
-                 progress: Progress | None) -> tuple[Any, list[_Track]]:
-    """The project (None for tracks given as samples) and every source's track with its impulses."""
-    project = None
-    if isinstance(project_or_sources, str | os.PathLike):
-        from timesync.project import Project
-
-        project = Project.load(project_or_sources)
-    elif hasattr(project_or_sources, "sources") and hasattr(project_or_sources, "resolve"):
-        project = project_or_sources
-    if project is not None:
-        return project, _source_tracks_from_project(project, sr, params, progress)
-    inputs = list(project_or_sources)
-    if not all(isinstance(i, TrackInput) for i in inputs):
-        raise ProjectError("detect_shots needs a Project, a project file or TrackInput sources")
-    return None, _tracks_from_inputs(inputs, params)
-
-
 def _lag_rules(dist: dict[str, float], positions: Mapping[str, Sequence[float]] | None, c: float) \
         -> tuple[Callable[[str, str], float | None], Callable[[str, str], float | None]]:
     """``(expected_lag, max_lag)`` for :func:`associate`: the arrival difference (s) the
@@ -241,13 +207,14 @@ def _lag_rules(dist: dict[str, float], positions: Mapping[str, Sequence[float]] 
     return expected_lag, max_lag
 
 
-def _provenance(project: Any, tracks: Sequence[_Track], parameters: dict[str, Any]) -> dict[str, Any]:
-    """The table's provenance: tool, version, time made, project, parameters, analysis rates."""
+def _provenance(tracks: Sequence[_Track], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The table's provenance: tool, version, time made, project (None here: the workflow
+    names it), parameters, analysis rates."""
     return {
         "tool": "timesync shots",
         "version": _version(),
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "project": str(project.path) if project is not None and project.path else None,
+        "project": None,
         "parameters": parameters,
         "analysis_sr": {t.name: t.sr for t in tracks},
     }
@@ -312,19 +279,14 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
                 position_uncertainty_m=em.shooter_uncertainty_m if shooter_xy is not None else None)
 
 
-def _finish(shots: list[Shot], project: Any, within_s: float) -> None:
-    """Number, interval, stable id, wall clock and 'already annotated' for each shot, in time order."""
+def _finish(shots: list[Shot]) -> None:
+    """Number, interval and stable id for each shot, in time order."""
     shots.sort(key=lambda s: s.shared_s)
-    existing = []
-    if project is not None:
-        existing = [a.shared_s for a in project.annotations if a.type == SHOT_EVENT_TYPE]
     taken: set[str] = set()
     for k, shot in enumerate(shots):
         shot.number = k + 1
         shot.interval_s = shot.shared_s - shots[k - 1].shared_s if k else None
         shot.id = _shot_id(shot.shared_s, taken)
-        shot.wall_clock = _wall_clock(project, shot.shared_s)
-        shot.annotated = any(abs(t - shot.shared_s) <= within_s for t in existing)
 
 
 def _table_basis(shots: list[Shot], have_dist: bool, have_pos: bool) -> str:
@@ -344,42 +306,3 @@ def _version() -> str:
     from timesync import __version__
 
     return __version__
-
-
-def add_shots_to_project(
-    project: Any,
-    table: ShotTable,
-    *,
-    min_score: float = 0.5,
-    author: str = "timesync",
-    within_s: float = 0.005,
-    require_accepted: bool = False,
-) -> list[Any]:
-    """Write the table's shots as "shot fired" events (not saved; call ``project.save()``).
-
-    Shots below ``min_score``, rejected by a reviewer (``accepted is False``;
-    with ``require_accepted`` also the undecided ones), or within ``within_s``
-    of an existing "shot fired" event are skipped, so adding twice adds nothing
-    the second time. Returns the new annotations.
-    """
-    added = []
-    existing = [a.shared_s for a in project.annotations if a.type == SHOT_EVENT_TYPE]
-    for shot in table.shots:
-        if shot.score < min_score or shot.accepted is False:
-            continue
-        if require_accepted and shot.accepted is not True:
-            continue
-        if any(abs(t - shot.shared_s) <= within_s for t in existing):
-            shot.annotated = True
-            continue
-        heard = shot.heard_by
-        source = min(heard, key=lambda n: shot.sources[n].arrival_shared_s or math.inf) if heard else None
-        if source not in {s.name for s in project.sources}:
-            source = None  # a table made from arrays: its names are not the project's sources
-        note = (f"detected by timesync shots, score {shot.score:.2f}, confidence {shot.confidence:.2f}, "
-                f"heard by {', '.join(heard)}; {shot.time_basis}")
-        ann = project.add_annotation(SHOT_EVENT_TYPE, shot.shared_s, source=source, note=note, author=author)
-        existing.append(shot.shared_s)
-        shot.annotated = True
-        added.append(ann)
-    return added

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from timesync.events.impulses import Impulse
-from timesync.events.tracks import _Track
+from timesync.detect.impulses import Impulse
+from timesync.detect.tracks import _Track
 
 __all__ = ["associate"]
 

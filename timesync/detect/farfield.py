@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from timesync.events.envelopes import _logistic
+from timesync.detect.envelopes import _logistic
 
 if TYPE_CHECKING:
-    from timesync.events.impulses import Impulse
+    from timesync.detect.impulses import Impulse
 
 #: A new event inside the refractory period replaces the previous one when
 #: it is this much louder (dB).

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from timesync.events.envelopes import (
+from timesync.detect.envelopes import (
     BG_PERCENTILE,
     PEAK_WINDOW_S,
     _background,
@@ -53,7 +53,7 @@ from timesync.events.envelopes import (
     _spectral_features,
     track_status,
 )
-from timesync.events.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
+from timesync.detect.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
 
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
 
