@@ -178,15 +178,9 @@ def _samples_folder(samples: Path | None, out: Path) -> Path:
 
 def _unaligned(paths: list[str], reference: str, reason: str) -> dict[str, Any]:
     """A project dict where only the reference is placed (no alignment ran)."""
-    sources = []
-    for p in paths:
-        if p == reference:
-            sources.append({"path": p, "sha256": None, "aligned": True, "offset_s": 0.0, "rate": 1.0,
-                            "uncertainty_s": 0.0, "method": "reference"})
-        else:
-            sources.append({"path": p, "sha256": None, "aligned": False, "offset_s": None, "rate": None,
-                            "uncertainty_s": None, "method": None, "reason": reason})
-    return {"schema": "timesync.project/1", "reference": reference, "sources": sources, "events": [], "history": []}
+    from timesync.project.schema import unaligned_document
+
+    return unaligned_document(paths, reference, reason)
 
 
 def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress,

@@ -66,10 +66,10 @@ def shot_constraints(
 
 
 def _entries(name: str, used: Sequence[Constraint]) -> list[dict[str, Any]]:
+    from timesync.project.schema import constraint_entry
     from timesync.sync import _seen_from
-    from timesync.sync_result import _constraint_entry
 
-    return [_constraint_entry(_seen_from(name, k)) for k in used if name in (k.source, k.other)]
+    return [constraint_entry(_seen_from(name, k)) for k in used if name in (k.source, k.other)]
 
 
 def correct_clocks(
