@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from timesync.clock import ClockMap
+from timesync.clock import BurnedInClock, ClockMap
 from timesync.errors import TimesyncError
 
 __all__ = ["DemoReport", "run_demo", "compare_clocks", "compare_overlays", "match_shots", "format_summary", "main"]
@@ -121,17 +121,17 @@ def compare_overlays(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[
     by_name = {_short(s["path"]): s for s in found.get("sources", [])}
     rows = []
     for t in truth["sources"]:
-        oc = (by_name.get(t["path"]) or {}).get("overlay_clock") or {}
-        if not oc.get("at_local_zero"):
+        oc = BurnedInClock.from_dict((by_name.get(t["path"]) or {}).get("overlay_clock"))
+        if oc is None:
             continue
         true_text = t["overlay_clock"]["at_local_zero_exact_utc"]
-        err = _iso_seconds(oc["at_local_zero"]) - _iso_seconds(true_text)
+        err = _iso_seconds(oc.at_local_zero) - _iso_seconds(true_text)
         rows.append({
             "source": t["path"],
-            "at_local_zero": oc["at_local_zero"],
+            "at_local_zero": oc.at_local_zero,
             "true_at_local_zero": t["overlay_clock"]["at_local_zero"],
             "error_ms": err * 1e3,
-            "uncertainty_s": oc.get("uncertainty_s"),
+            "uncertainty_s": oc.uncertainty_s,
             "true_clock_error_s": t["overlay_clock"]["error_s"],
         })
     return rows

@@ -23,7 +23,7 @@ from timesync.project.annotation import ID_NUMBER, Annotation
 from timesync.project.annotation_edits import AnnotationEdits
 from timesync.project.events import ChangeEvent, EventEmitter
 from timesync.project.history import HistoryEntry, utc_now_iso
-from timesync.project.schema import SCHEMA_TAG, project_document, project_fields
+from timesync.project.schema import SCHEMA_TAG, project_document, project_fields, source_entry
 from timesync.project.source import Source, is_unsafe_path, stored_path
 from timesync.project.source_edits import SourceEdits
 from timesync.project.store import fill_probes, read_document, save_project
@@ -371,6 +371,8 @@ def _annotation_order(ann: Annotation) -> tuple[float, int, str]:
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if isinstance(value, Source):
+        return source_entry(value)
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, tuple | list):

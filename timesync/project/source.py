@@ -137,12 +137,6 @@ class Source:
         """From the probe summary; without one, taken to have audio."""
         return self.probe.get("audio") is not None if self.probe else True
 
-    def to_dict(self) -> dict[str, Any]:
-        """The project-JSON form (:func:`timesync.project.schema.source_entry`)."""
-        from timesync.project.schema import source_entry
-
-        return source_entry(self)
-
 
 def stored_path(absolute: Path, base_dir: Path) -> str:
     """How a file is written in the project: relative to ``base_dir`` (POSIX), or absolute.
