@@ -12,9 +12,9 @@ A scan of the syntax trees of every module under ``timesync/`` and ``ui/`` check
 * the ``overlay_clock`` entry is read (``x["at_local_zero"]`` or
   ``x.get("at_local_zero")``) only by :class:`timesync.clock.BurnedInClock` and
   schema.py's type check, apart from the listed (file, function) exceptions;
-* no module of ``timesync/project`` imports ``timesync.project.model`` when it runs
-  (imports under ``if TYPE_CHECKING:`` are type hints and not counted), and the
-  runtime imports among ``timesync/project`` modules have no cycle;
+* no module of ``timesync/project`` imports ``timesync.project.model``, not even for
+  type hints (``ProjectView`` names what they use), and the runtime imports among
+  ``timesync/project`` modules (imports under ``if TYPE_CHECKING:`` not counted) have no cycle;
 * no module but model.py touches a private attribute of a variable named ``project``.
 """
 
@@ -153,11 +153,12 @@ def test_the_overlay_clock_entry_is_read_in_one_place():
     assert set(OVERLAY_READERS) - innermost == set(), "an exception no longer needed: take it off the list"
 
 
-def _runtime_imports(tree: ast.Module) -> set[str]:
-    """Modules imported when the module runs (anywhere, functions included), not under TYPE_CHECKING."""
-    hidden = {id(n) for node in ast.walk(tree)
-              if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-              for stmt in node.body for n in ast.walk(stmt)}
+def _runtime_imports(tree: ast.Module, *, hints: bool = False) -> set[str]:
+    """Modules imported when the module runs (anywhere, functions included); with ``hints``
+    also those imported under ``if TYPE_CHECKING:``."""
+    hidden = set() if hints else {id(n) for node in ast.walk(tree)
+                                  if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                                  for stmt in node.body for n in ast.walk(stmt)}
     out = set()
     for node in ast.walk(tree):
         if id(node) in hidden:
@@ -170,10 +171,11 @@ def _runtime_imports(tree: ast.Module) -> set[str]:
     return out
 
 
-def _project_graph() -> dict[str, set[str]]:
+def _project_graph(*, hints: bool = False) -> dict[str, set[str]]:
     folder = ROOT / "timesync" / "project"
     names = {f"timesync.project.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__"}
-    return {module: _runtime_imports(ast.parse((folder / f"{module.rsplit('.', 1)[1]}.py").read_text())) & names
+    return {module: _runtime_imports(ast.parse((folder / f"{module.rsplit('.', 1)[1]}.py").read_text()),
+                                     hints=hints) & names
             for module in sorted(names)}
 
 
@@ -194,6 +196,12 @@ def test_no_project_module_imports_the_model_and_no_cycle():
     for module in graph:
         if module not in seen:
             visit(module, [])
+
+
+def test_no_project_module_names_the_model_even_for_type_hints():
+    """They name what they use of a Project with :class:`timesync.project.view.ProjectView`."""
+    graph = _project_graph(hints=True)
+    assert sorted(m for m, deps in graph.items() if "timesync.project.model" in deps) == []
 
 
 def test_no_module_but_the_model_touches_project_private_fields():

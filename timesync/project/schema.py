@@ -33,7 +33,7 @@ from timesync.project.vocabulary import DEFAULT_EVENT_TYPES
 
 if TYPE_CHECKING:
     from timesync.align.constraints import Constraint
-    from timesync.project.model import Project
+    from timesync.project.view import ProjectView
 
 __all__ = [
     "SCHEMA_NAME",
@@ -308,7 +308,7 @@ def alignment_fields(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ writing
-def project_document(project: Project) -> dict[str, Any]:
+def project_document(project: ProjectView) -> dict[str, Any]:
     """The project JSON dict (events sorted by time, sources in order, unknown keys kept)."""
     data: dict[str, Any] = dict(project.extra)
     data.update(

@@ -18,7 +18,7 @@ from timesync.errors import ProjectError
 from timesync.project.schema import project_document
 
 if TYPE_CHECKING:
-    from timesync.project.model import Project
+    from timesync.project.view import ProjectView
 
 __all__ = [
     "read_document",
@@ -62,7 +62,7 @@ def read_document(path: str | os.PathLike[str]) -> Any:
     return data
 
 
-def fill_probes(project: Project) -> None:
+def fill_probes(project: ProjectView) -> None:
     """Probe sources that have no probe summary (e.g. written by ``timesync sync -o``).
 
     Not a change of the project (no history, not dirty); a file that cannot be
@@ -125,7 +125,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
-def save_project(project: Project, path: str | os.PathLike[str] | None = None) -> Path:
+def save_project(project: ProjectView, path: str | os.PathLike[str] | None = None) -> Path:
     """Save ``project`` atomically (see :meth:`Project.save`)."""
     target = Path(path).absolute() if path is not None else project.path
     if target is None:
@@ -141,7 +141,7 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     return target
 
 
-def save_copy(project: Project, path: str | os.PathLike[str]) -> Path:
+def save_copy(project: ProjectView, path: str | os.PathLike[str]) -> Path:
     """Write ``project``'s JSON atomically to ``path`` as a copy: an autosave, a recovery file.
 
     Unlike :func:`save_project` the project is untouched: its file, its source

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from timesync.clock import BurnedInClock
 
 if TYPE_CHECKING:
-    from timesync.project.model import Project
+    from timesync.project.view import ProjectView
 
 __all__ = ["WallClock", "wall_clock_of", "format_wall"]
 
@@ -58,7 +58,7 @@ def _parse(text: str) -> datetime | None:
         return None
 
 
-def wall_clock_of(project: Project) -> WallClock | None:
+def wall_clock_of(project: ProjectView) -> WallClock | None:
     """The best wall-clock basis of ``project``, or ``None`` when none is known."""
     wall = project.wall_clock
     if wall and isinstance(wall.get("utc_at_shared_zero"), str):
