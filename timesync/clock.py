@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["ClockMap", "IDENTITY", "FrameTimes", "drift_ppm_to_rate", "rate_to_drift_ppm", "shared_frame_start"]
+__all__ = [
+    "ClockMap", "IDENTITY", "FrameTimes", "BurnedInClock", "drift_ppm_to_rate", "rate_to_drift_ppm", "shared_frame_start",
+]
 
 #: A time in seconds: a float, or a numpy array of them (mapped element-wise).
 Seconds = TypeVar("Seconds", float, "np.ndarray")
@@ -187,3 +190,66 @@ def shared_frame_start(clock: ClockMap, frames: FrameTimes, number: int) -> floa
 
 #: The reference source's map: shared time is its local time.
 IDENTITY = ClockMap(0.0, 1.0, 0.0, "reference")
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+@dataclass(frozen=True)
+class BurnedInClock:
+    """What a source's burned-in clock shows: the one reading of a source entry's ``overlay_clock``.
+
+    ``reading(local) = at_local_zero + rate * local`` seconds of the device's
+    clock (which may itself be wrong by seconds: it is what the device showed).
+
+    Attributes
+    ----------
+    at_local_zero : str
+        ISO 8601 reading at the source's local time 0 (a zone only when the overlay shows one).
+    rate : float
+        Overlay seconds per local second (1.0 when the entry has no valid rate).
+    uncertainty_s : float or None
+        One sigma of the reading, seconds, when known.
+    layout : str or None
+        The overlay's text layout (``"YYYY-MM-DD HH:MM:SS"``), when known.
+    """
+
+    at_local_zero: str
+    rate: float = 1.0
+    uncertainty_s: float | None = None
+    layout: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> BurnedInClock | None:
+        """The clock of an ``overlay_clock`` dict; ``None`` when there is none (no dict, or no
+        ``at_local_zero`` text). The dict's other facts (ticks, readings...) are the aligner's."""
+        if not isinstance(data, dict):
+            return None
+        text = data.get("at_local_zero")
+        if not isinstance(text, str) or not text:
+            return None
+        rate, unc, layout = data.get("rate"), data.get("uncertainty_s"), data.get("layout")
+        known_unc = isinstance(unc, int | float) and not isinstance(unc, bool)
+        return cls(text, float(rate) if _positive_number(rate) else 1.0, float(unc) if known_unc else None,
+                   layout if isinstance(layout, str) else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The keys :meth:`from_dict` reads (``at_local_zero``, ``rate``, ``uncertainty_s``, ``layout``)."""
+        return {"at_local_zero": self.at_local_zero, "rate": self.rate, "uncertainty_s": self.uncertainty_s,
+                "layout": self.layout}
+
+    def zero(self) -> datetime | None:
+        """:attr:`at_local_zero` as a datetime (aware when it has a zone or ``Z``); ``None`` if malformed."""
+        try:
+            return datetime.fromisoformat(self.at_local_zero.replace("Z", "+00:00"))
+        except (TypeError, ValueError):
+            return None
+
+    def reading(self, local_s: float) -> datetime | None:
+        """What the overlay shows at local time ``local_s`` (seconds), to the microsecond
+        (rounded); ``None`` when :attr:`at_local_zero` is malformed."""
+        zero = self.zero()
+        if zero is None:
+            return None
+        return zero + timedelta(microseconds=round(self.rate * local_s * 1e6))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from timesync.clock import ClockMap
+from timesync.clock import BurnedInClock, ClockMap
 from timesync.errors import TimesyncError
 
 __all__ = ["DemoReport", "run_demo", "compare_clocks", "compare_overlays", "match_shots", "format_summary", "main"]
@@ -121,17 +121,17 @@ def compare_overlays(found: dict[str, Any], truth: dict[str, Any]) -> list[dict[
     by_name = {_short(s["path"]): s for s in found.get("sources", [])}
     rows = []
     for t in truth["sources"]:
-        oc = (by_name.get(t["path"]) or {}).get("overlay_clock") or {}
-        if not oc.get("at_local_zero"):
+        oc = BurnedInClock.from_dict((by_name.get(t["path"]) or {}).get("overlay_clock"))
+        if oc is None:
             continue
         true_text = t["overlay_clock"]["at_local_zero_exact_utc"]
-        err = _iso_seconds(oc["at_local_zero"]) - _iso_seconds(true_text)
+        err = _iso_seconds(oc.at_local_zero) - _iso_seconds(true_text)
         rows.append({
             "source": t["path"],
-            "at_local_zero": oc["at_local_zero"],
+            "at_local_zero": oc.at_local_zero,
             "true_at_local_zero": t["overlay_clock"]["at_local_zero"],
             "error_ms": err * 1e3,
-            "uncertainty_s": oc.get("uncertainty_s"),
+            "uncertainty_s": oc.uncertainty_s,
             "true_clock_error_s": t["overlay_clock"]["error_s"],
         })
     return rows
@@ -178,15 +178,9 @@ def _samples_folder(samples: Path | None, out: Path) -> Path:
 
 def _unaligned(paths: list[str], reference: str, reason: str) -> dict[str, Any]:
     """A project dict where only the reference is placed (no alignment ran)."""
-    sources = []
-    for p in paths:
-        if p == reference:
-            sources.append({"path": p, "sha256": None, "aligned": True, "offset_s": 0.0, "rate": 1.0,
-                            "uncertainty_s": 0.0, "method": "reference"})
-        else:
-            sources.append({"path": p, "sha256": None, "aligned": False, "offset_s": None, "rate": None,
-                            "uncertainty_s": None, "method": None, "reason": reason})
-    return {"schema": "timesync.project/1", "reference": reference, "sources": sources, "events": [], "history": []}
+    from timesync.project.schema import unaligned_document
+
+    return unaligned_document(paths, reference, reason)
 
 
 def _sync(paths: list[str], reference: str, report: DemoReport, progress: Progress,

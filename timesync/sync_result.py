@@ -1,7 +1,7 @@
 """What :func:`timesync.sync.sync` returns: each source's placement and the provenance.
 
-:meth:`SyncResult.to_dict` is the project JSON of DESIGN.md (schema
-``timesync.project/1``). Sign convention: ``shared = offset_s + rate * local``
+:meth:`SyncResult.to_dict` is the project JSON of DESIGN.md, written by
+:mod:`timesync.project.schema`. Sign convention: ``shared = offset_s + rate * local``
 (:class:`~timesync.clock.ClockMap`), the shared clock being true time.
 """
 
@@ -13,10 +13,12 @@ from typing import Any
 from timesync import __version__
 from timesync.align.constraints import Constraint
 from timesync.clock import ClockMap
+from timesync.project.schema import SCHEMA_TAG, sync_document, sync_source_entry
 
 __all__ = ["SCHEMA", "SourceResult", "SyncResult"]
 
-SCHEMA = "timesync.project/1"
+#: The schema tag of :meth:`SyncResult.to_dict` (``timesync.sync.SCHEMA``).
+SCHEMA = SCHEMA_TAG
 
 
 @dataclass
@@ -49,44 +51,8 @@ class SourceResult:
     travel_bound_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The source entry of the project JSON."""
-        clock = self.clock
-        out: dict[str, Any] = {
-            "path": self.name,
-            "sha256": self.sha256,
-            "aligned": self.aligned,
-            "offset_s": clock.offset_s if clock else None,
-            "rate": clock.rate if clock else None,
-            "uncertainty_s": clock.uncertainty_s if clock else None,
-            "method": clock.method if clock else None,
-            "constraints": [_constraint_entry(c) for c in self.constraints],
-            "warnings": list(self.warnings),
-        }
-        if clock is not None and self.travel_bound_s is not None:
-            out["travel_bound_s"] = self.travel_bound_s
-        if self.reason:
-            out["reason"] = self.reason
-        if "overlay_clock" in self.findings:
-            out["overlay_clock"] = self.findings["overlay_clock"]
-        if self.notes:
-            out["notes"] = dict(self.notes)
-        if self.probe:
-            out["probe"] = self.probe
-        return out
-
-
-def _constraint_entry(c: Constraint) -> dict[str, Any]:
-    return {
-        "kind": c.kind,
-        "with": c.other,
-        "offset_s": c.offset_s,
-        "rate": c.rate,
-        "uncertainty_s": c.uncertainty_s,
-        "rate_uncertainty": c.rate_uncertainty,
-        "at_source_s": c.at_source_s,
-        "score": c.score,
-        "travel_bound_s": c.travel_bound_s,
-    }
+        """The source entry of the project JSON (:func:`timesync.project.schema.sync_source_entry`)."""
+        return sync_source_entry(self)
 
 
 @dataclass
@@ -117,18 +83,6 @@ class SyncResult:
         return {s.name: s.clock for s in self.sources if s.clock is not None}
 
     def to_dict(self) -> dict[str, Any]:
-        """The project JSON (DESIGN.md), reproducible: no wall-clock time in it."""
-        return {
-            "schema": SCHEMA,
-            "reference": self.reference,
-            "sources": [s.to_dict() for s in self.sources],
-            "events": [],
-            "history": [],
-            "provenance": {
-                "timesync_version": __version__,
-                "aligners": dict(self.aligners),
-                "parameters": dict(self.parameters),
-                "dropped_constraints": list(self.dropped),
-                "disagreements": list(self.disagreements),
-            },
-        }
+        """The project JSON (DESIGN.md), reproducible: no wall-clock time in it
+        (:func:`timesync.project.schema.sync_document`)."""
+        return sync_document(self, __version__)

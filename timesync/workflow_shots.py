@@ -177,10 +177,10 @@ def add_shots_to_project(
 
 def _entries(name: str, used: Sequence[Any]) -> list[dict[str, Any]]:
     """The constraint entries of the history for source ``name``, seen from it."""
+    from timesync.project.schema import constraint_entry
     from timesync.sync import _seen_from
-    from timesync.sync_result import _constraint_entry
 
-    return [_constraint_entry(_seen_from(name, k)) for k in used if name in (k.source, k.other)]
+    return [constraint_entry(_seen_from(name, k)) for k in used if name in (k.source, k.other)]
 
 
 def correct_clocks(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from timesync.clock import ClockMap
+from timesync.clock import BurnedInClock, ClockMap
 
 __all__ = ["SourceSpec", "overlay_reading", "format_datetime_ms", "format_uncertainty"]
 
@@ -72,19 +72,15 @@ class SourceSpec:
 def overlay_reading(overlay_clock: dict[str, Any] | None, local_s: float) -> str | None:
     """What the source's burned-in clock reads at local time ``local_s`` seconds.
 
-    ``overlay_clock["at_local_zero"]`` is the reading at local 0 (ISO 8601) and
-    ``rate`` how many overlay seconds pass per local second. Returns the
+    The dict is read by :meth:`timesync.clock.BurnedInClock.from_dict`
+    (``at_local_zero``: the reading at local 0, ISO 8601; ``rate``: overlay
+    seconds per local second). Returns the
     reading to the millisecond (``YYYY-MM-DD HH:MM:SS.mmm``), or ``None`` when
     the overlay clock is unknown or malformed.
     """
-    if not overlay_clock or not overlay_clock.get("at_local_zero"):
-        return None
-    try:
-        zero = _dt.datetime.fromisoformat(str(overlay_clock["at_local_zero"]))
-        rate = float(overlay_clock.get("rate") or 1.0)
-    except (TypeError, ValueError):
-        return None
-    return format_datetime_ms(zero + _dt.timedelta(microseconds=round(rate * local_s * 1e6)))
+    clock = BurnedInClock.from_dict(overlay_clock)
+    moment = None if clock is None else clock.reading(local_s)
+    return None if moment is None else format_datetime_ms(moment)
 
 
 def format_datetime_ms(moment: _dt.datetime, *, date: bool = True) -> str:

@@ -72,11 +72,13 @@ frame, frame_pts, frame_time_s)`` with ``status`` "recording", "not recording" o
 ``locate_all(project, shared_s, indexes)``. ``index`` is the source's
 ``timesync.media.FrameIndex`` (``None`` for audio-only sources).
 
-Store (:mod:`timesync.project.store`)
--------------------------------------
-``"schema": "timesync.project/1"``; ``MIGRATIONS = {from_version: fn}`` upgrades
-older files on load; newer ones are refused. Saves are atomic (temporary file in
-the same folder, fsync, ``os.replace``, fsync of the folder).
+Schema (:mod:`timesync.project.schema`) and store (:mod:`timesync.project.store`)
+---------------------------------------------------------------------------------
+The schema module is the one reader and writer of the JSON: its tag
+(``SCHEMA_TAG``), every key, ``MIGRATIONS = {from_version: fn}`` (older files are
+upgraded on load; newer ones are refused). The store reads and writes the
+bytes; saves are atomic (temporary file in the same folder, fsync,
+``os.replace``, fsync of the folder).
 """
 
 from __future__ import annotations
@@ -86,8 +88,8 @@ from timesync.project.events import EVENT_KINDS, ChangeEvent, EventEmitter
 from timesync.project.history import HistoryEntry
 from timesync.project.locate import Location, locate, locate_all, locate_annotation, open_indexes
 from timesync.project.model import Project
+from timesync.project.schema import MIGRATIONS, SCHEMA_VERSION
 from timesync.project.source import HASH_STATUSES, ROLES, Source, is_unsafe_path
-from timesync.project.store import MIGRATIONS, SCHEMA_VERSION
 from timesync.project.vocabulary import DEFAULT_EVENT_TYPES
 
 __all__ = [

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Annotation", "ANNOTATION_FIELDS", "EDITABLE_FIELDS"]
+__all__ = ["Annotation", "ANNOTATION_FIELDS", "EDITABLE_FIELDS", "ID_NUMBER"]
 
 #: The keys of an annotation in the project JSON (``events`` list), in order.
 ANNOTATION_FIELDS = ("id", "type", "shared_s", "end_s", "source", "note", "author", "created", "modified")
+
+#: An annotation id ``eN``; group 1 is N.
+ID_NUMBER = re.compile(r"^e(\d+)$")
 
 #: Fields :meth:`Project.update_annotation` may change.
 EDITABLE_FIELDS = ("type", "shared_s", "end_s", "source", "note", "author")

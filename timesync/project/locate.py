@@ -13,8 +13,8 @@ from timesync.timeutil import format_hms
 
 if TYPE_CHECKING:
     from timesync.project.annotation import Annotation
-    from timesync.project.model import Project
     from timesync.project.source import Source
+    from timesync.project.view import ProjectView
 
 __all__ = [
     "Location", "locate", "locate_annotation", "locate_all", "open_indexes", "NOT_RECORDING", "NOT_ALIGNED",
@@ -105,7 +105,7 @@ def locate_annotation(annotation: Annotation, source: Source, index: Any | None 
     return locate(shared, source, index)
 
 
-def open_indexes(project: Project) -> dict[str, Any | None]:
+def open_indexes(project: ProjectView) -> dict[str, Any | None]:
     """A :class:`timesync.media.FrameIndex` per source with video whose file is there, else ``None``."""
     from timesync.errors import MediaError
     from timesync.media import FrameIndex
@@ -124,13 +124,13 @@ def open_indexes(project: Project) -> dict[str, Any | None]:
     return indexes
 
 
-def locate_all(project: Project, shared_s: float, indexes: dict[str, Any | None] | None = None) -> list[Location]:
+def locate_all(project: ProjectView, shared_s: float, indexes: dict[str, Any | None] | None = None) -> list[Location]:
     """:func:`locate` in every source of ``project``, in source order."""
     indexes = open_indexes(project) if indexes is None else indexes
     return [locate(shared_s, s, indexes.get(s.name)) for s in project.sources]
 
 
-def recorded_spans(project: Project) -> list[tuple[float, float]] | None:
+def recorded_spans(project: ProjectView) -> list[tuple[float, float]] | None:
     """The shared-clock intervals some aligned source recorded, merged and sorted (seconds).
 
     Each aligned source covers ``[to_shared(0), to_shared(duration)]``. Returns

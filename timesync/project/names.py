@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 from timesync.errors import ProjectError
 
 if TYPE_CHECKING:
-    from timesync.project.model import Project
     from timesync.project.source import Source
+    from timesync.project.view import ProjectView
 
 __all__ = ["SourceNameError", "UnknownSourceError", "AmbiguousSourceError", "resolve_source", "source_names"]
 
@@ -48,12 +48,12 @@ class AmbiguousSourceError(SourceNameError):
     """Several sources have that file name; the message lists them."""
 
 
-def source_names(project: Project) -> str:
+def source_names(project: ProjectView) -> str:
     """The project's source names for a message: ``"camA.mp4, camB.mp4"`` (or ``"none"``)."""
     return ", ".join(s.name for s in project.sources) or "none"
 
 
-def resolve_source(project: Project, text: str) -> str:
+def resolve_source(project: ProjectView, text: str) -> str:
     """The name of the project's source that ``text`` designates (see the module docstring).
 
     Parameters
@@ -104,7 +104,7 @@ def _real(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def _by_file(project: Project, text: str) -> Source | None:
+def _by_file(project: ProjectView, text: str) -> Source | None:
     """The source whose file is ``text`` read from the current folder or the project's folder."""
     if not text.strip():
         return None
@@ -118,7 +118,7 @@ def _by_file(project: Project, text: str) -> Source | None:
     return None
 
 
-def _by_file_name(project: Project, text: str) -> str:
+def _by_file_name(project: ProjectView, text: str) -> str:
     """The one source whose file name (or the last part of its name) is ``text``'s file name."""
     wanted = PurePath(text.replace("\\", "/")).name if text.strip() else ""
     matches = [

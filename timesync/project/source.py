@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from timesync.clock import ClockMap
@@ -13,6 +15,7 @@ __all__ = [
     "ROLES",
     "HASH_STATUSES",
     "is_unsafe_path",
+    "stored_path",
 ]
 
 #: What kind of recorder a source comes from.
@@ -134,28 +137,15 @@ class Source:
         """From the probe summary; without one, taken to have audio."""
         return self.probe.get("audio") is not None if self.probe else True
 
-    def to_dict(self) -> dict[str, Any]:
-        """The project-JSON form (DESIGN.md keys plus ``name``, ``role``, ``probe``, ``hash_status``,
-        ``warnings``)."""
-        data: dict[str, Any] = dict(self.extra)
-        clock = self.clock
-        data.update(
-            {
-                "name": self.name,
-                "path": self.path,
-                "sha256": self.sha256,
-                "role": self.role,
-                "aligned": clock is not None,
-                "offset_s": None if clock is None else clock.offset_s,
-                "rate": None if clock is None else clock.rate,
-                "uncertainty_s": None if clock is None else clock.uncertainty_s,
-                "method": "" if clock is None else clock.method,
-                "reason": self.reason,
-                "constraints": [dict(c) for c in self.constraints],
-                "overlay_clock": None if self.overlay_clock is None else dict(self.overlay_clock),
-                "probe": dict(self.probe),
-                "hash_status": self.hash_status,
-                "warnings": list(self.warnings),
-            }
-        )
-        return data
+
+def stored_path(absolute: Path, base_dir: Path) -> str:
+    """How a file is written in the project: relative to ``base_dir`` (POSIX), or absolute.
+
+    A relative path that would read as a URL or FFmpeg protocol (``a,b.mp4``)
+    gets a ``./`` prefix, so it is never refused on load.
+    """
+    try:
+        text = Path(os.path.relpath(absolute, base_dir)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(absolute)
+    return f"./{text}" if is_unsafe_path(text) else text

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from timesync.project.model import Project
+    from timesync.project.view import ProjectView
 
 __all__ = [
     "hash_file", "probe_summary", "verify_project", "SourceCheck", "check_sources", "relink_hint", "Wanted",
@@ -73,7 +73,7 @@ class SourceCheck:
     detail: str = ""
 
 
-def relink_hint(project: Project) -> str:
+def relink_hint(project: ProjectView) -> str:
     """``timesync relink PROJECT --search DIR``, with the project's path when it has one."""
     where = str(project.path) if project.path is not None else "PROJECT"
     return f"timesync relink {where} --search DIR"
@@ -87,7 +87,7 @@ def _check(name: str, path: Path, status: str, stored: str, warning: str, facts:
     return SourceCheck(name, path, status, f"{stored}: {warning}", sha256, detail)
 
 
-def check_sources(project: Project) -> list[SourceCheck]:
+def check_sources(project: ProjectView) -> list[SourceCheck]:
     """Re-hash every source of ``project`` (does not change the project)."""
     checks = []
     for source in project.sources:
@@ -113,7 +113,7 @@ def check_sources(project: Project) -> list[SourceCheck]:
     return checks
 
 
-def verify_project(project: Project) -> list[str]:
+def verify_project(project: ProjectView) -> list[str]:
     """Re-hash every source, record each ``hash_status``; the problems go to ``project.warnings``."""
     problems = []
     for check in check_sources(project):
@@ -124,7 +124,7 @@ def verify_project(project: Project) -> list[str]:
     return problems
 
 
-def _is_hash_warning(text: str, project: Project) -> bool:
+def _is_hash_warning(text: str, project: ProjectView) -> bool:
     return any(text.startswith(f"{s.path}: ") for s in project.sources)
 
 

@@ -5,7 +5,8 @@ Two bases, in order of preference:
 1. the project's ``wall_clock`` (``{"utc_at_shared_zero": ISO, "uncertainty_s": s,
    "basis": text}``): ``utc = utc_at_shared_zero + shared_s``;
 2. the burned-in clock of the reference (or else the first aligned source with
-   one), ``overlay_clock``: ``reading = at_local_zero + rate * local``. This is
+   one), ``overlay_clock`` (read by :class:`timesync.clock.BurnedInClock`):
+   ``reading = at_local_zero + rate * local``. This is
    what that device's clock showed, which may itself be wrong by seconds; the
    basis says so.
 """
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from timesync.clock import BurnedInClock
+
 if TYPE_CHECKING:
-    from timesync.project.model import Project
+    from timesync.project.view import ProjectView
 
 __all__ = ["WallClock", "wall_clock_of", "format_wall"]
 
@@ -55,7 +58,7 @@ def _parse(text: str) -> datetime | None:
         return None
 
 
-def wall_clock_of(project: Project) -> WallClock | None:
+def wall_clock_of(project: ProjectView) -> WallClock | None:
     """The best wall-clock basis of ``project``, or ``None`` when none is known."""
     wall = project.wall_clock
     if wall and isinstance(wall.get("utc_at_shared_zero"), str):
@@ -66,19 +69,18 @@ def wall_clock_of(project: Project) -> WallClock | None:
                              str(wall.get("basis") or "project wall clock"))
     candidates = sorted(project.sources, key=lambda s: s.name != project.reference)
     for source in candidates:
-        overlay = source.overlay_clock
-        if source.clock is None or not overlay or not isinstance(overlay.get("at_local_zero"), str):
+        overlay = BurnedInClock.from_dict(source.overlay_clock)
+        if source.clock is None or overlay is None:
             continue
-        zero_local = _parse(overlay["at_local_zero"])
+        zero_local = overlay.zero()
         if zero_local is None:
             continue
-        rate = overlay.get("rate") if isinstance(overlay.get("rate"), int | float) else 1.0
+        rate = overlay.rate
         clock = source.clock
         # reading = zero_local + rate * local, and local = local_duration(shared - to_shared(0)):
         # reading seconds per shared second are local_duration(rate), zero at to_shared(0)
         scale = clock.local_duration(rate)
         at_zero = zero_local + timedelta(seconds=-scale * clock.to_shared(0.0))
-        unc = overlay.get("uncertainty_s")
-        return WallClock(at_zero, scale, float(unc) if isinstance(unc, int | float) else None,
+        return WallClock(at_zero, scale, overlay.uncertainty_s,
                          f"burned-in clock of {source.name} (device time, may be off)")
     return None

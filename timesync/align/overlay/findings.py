@@ -15,7 +15,7 @@ from typing import Any
 from timesync.align.device_clocks import UNVERIFIED
 from timesync.align.overlay.parse import has_date, whole_days
 from timesync.align.overlay.read import parse_clock_value
-from timesync.clock import ClockMap
+from timesync.clock import BurnedInClock, ClockMap
 
 __all__ = ["ClockErrorFinding", "clock_error"]
 
@@ -74,17 +74,17 @@ def clock_error(name: str, clock: ClockMap, overlay: dict[str, Any],
         shows a zone and the other does not, the one without is read as UTC
         and the sentence says so.
     """
-    zero, zoned = parse_clock_value(overlay["at_local_zero"])
-    base_zero, base_zoned = parse_clock_value(base_overlay["at_local_zero"])
-    rate, unc = float(overlay.get("rate", 1.0)), float(overlay.get("uncertainty_s", 0.0))
-    base_rate, base_unc = float(base_overlay.get("rate", 1.0)), float(base_overlay.get("uncertainty_s", 0.0))
+    mine, base = BurnedInClock.from_dict(overlay), BurnedInClock.from_dict(base_overlay)
+    zero, zoned = parse_clock_value(mine.at_local_zero)
+    base_zero, base_zoned = parse_clock_value(base.at_local_zero)
+    rate, unc, base_rate, base_unc = mine.rate, mine.uncertainty_s or 0.0, base.rate, base.uncertainty_s or 0.0
     caveat = ""
     if zoned != base_zoned:
         naive = Path(base_name if zoned else name).name
         caveat = f"; {naive}'s overlay shows no zone and is read as UTC"
     at = clock.to_shared(0.0)  # shared time of this source's local 0
     error = (zero + rate * clock.to_local(at)) - (base_zero + base_rate * base_clock.to_local(at))
-    error -= whole_days(error, all(o.get("layout") is None or has_date(o["layout"]) for o in (overlay, base_overlay)))
+    error -= whole_days(error, all(o.layout is None or has_date(o.layout) for o in (mine, base)))
     sigma = math.sqrt(unc**2 + base_unc**2 + clock.uncertainty_s**2 + base_clock.uncertainty_s**2)
     file, other = Path(name).name, Path(base_name).name
     unverified = [Path(n).name for n, c in ((name, clock), (base_name, base_clock)) if UNVERIFIED in c.method]
