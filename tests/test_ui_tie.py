@@ -255,6 +255,37 @@ def test_a_contradictory_tie_is_reported_with_its_figure_and_kept_out_of_the_sol
                and "left out of the solve" in w for w in warnings)
 
 
+@pytest.fixture
+def audio_case(case):
+    """The case with heli placed by a (stored) audio constraint at its true offset, rate 1."""
+    data = Project.load(case).to_dict()
+    found = {"kind": "audio", "offset_s": OFFSET_S, "rate": 1.0, "uncertainty_s": 0.002,
+             "rate_uncertainty": None, "at_source_s": 10.0, "score": 0.9, "travel_bound_s": 0.0}
+    ref, heli = data["sources"]
+    ref["constraints"] = [{**found, "with": "heli.mp4", "offset_s": -OFFSET_S, "at_source_s": 10.0 + OFFSET_S}]
+    heli.update(aligned=True, offset_s=OFFSET_S, rate=1.0, uncertainty_s=0.002, method="audio", reason="",
+                constraints=[{**found, "with": "ref.mp4"}])
+    Project.from_dict(data, path=case).save(case)
+    return case
+
+
+def test_a_tie_against_the_audio_evidence_is_reported_in_ms(qtbot, wait_frames, window, audio_case):
+    ref, heli = _open(qtbot, window, wait_frames, audio_case)
+    placed = window.project.clock("heli.mp4")
+    assert placed is not None and not heli.free
+    n1, k1 = _moment(10.0)
+    _go_to_ref_frame(qtbot, window, wait_frames, n1)
+    _click(qtbot, heli)
+    _press(qtbot, window, Qt.Key.Key_U)
+    _go_to_heli_frame(qtbot, window, wait_frames, k1 - 5)  # five frames (200 ms) early
+    assert _tie(qtbot, window)
+    assert window.project.clock("heli.mp4").offset_s == pytest.approx(OFFSET_S, abs=0.002)  # audio holds
+    warnings = [m.text for m in window.messages.messages if m.level == "warning"]
+    assert "manual and audio evidence differ by -200.0 ms (5.0 sigma) between ref.mp4 and heli.mp4" in warnings
+    _press(qtbot, window, Qt.Key.Key_Z, 1, Qt.KeyboardModifier.ControlModifier)
+    assert window.project.clock("heli.mp4") == placed and not window.project.extra.get("anchors")
+
+
 # -- bad input: a clear message, nothing changes -------------------------------------------------
 
 def _nothing_changed(window, before_dict, undo_count):
