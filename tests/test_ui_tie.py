@@ -348,3 +348,41 @@ def test_a_tie_on_a_changed_file_is_allowed_with_a_warning_on_the_anchor(
 def test_the_tie_keys_are_in_the_shortcut_overlay(window):
     entries = {(group, keys) for group, keys, _text in window.shortcut_entries()}
     assert ("Place", "T") in entries and ("Place", "U") in entries
+
+
+# -- rough placement by a drag -------------------------------------------------------------------
+
+def test_dragging_an_unplaced_track_places_it_roughly_then_a_tie_places_it(qtbot, wait_frames, window, case):
+    from PySide6.QtCore import QPoint
+
+    from ui.timeline.axis import TRACK_H
+
+    ref, heli = _open(qtbot, window, wait_frames, case)
+    tl = window.timeline
+    assert tl.track_rect("heli.mp4") is None
+    y = round(tl.track_rect("ref.mp4").center().y() + TRACK_H)  # heli's (empty) row
+    x0, x1 = round(tl.x_of(300.0)), round(tl.x_of(10.0))
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=QPoint(x0, y))
+    qtbot.mouseMove(tl, QPoint(x0 - 10, y))
+    qtbot.mouseMove(tl, QPoint(x1, y))
+    assert tl.track_rect("heli.mp4") is not None  # previewed while dragged
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=QPoint(x1, y))
+    rough = window.project.clock("heli.mp4")
+    assert rough.method == "manual, rough" and rough.offset_s == pytest.approx(tl.time_at(x1), abs=1e-9)
+    assert rough.uncertainty_s >= 5.0 and not heli.free  # it follows the shared clock, roughly
+    last = window.project.history[-1]
+    assert (last.action, last.target, last.after["method"]) == ("clock_changed", "heli.mp4", "manual, rough")
+
+    n1, k1 = _moment(10.0)
+    _go_to_ref_frame(qtbot, window, wait_frames, n1)
+    _click(qtbot, heli)
+    _press(qtbot, window, Qt.Key.Key_U)
+    _go_to_heli_frame(qtbot, window, wait_frames, k1)
+    assert _tie(qtbot, window)
+    tied = window.project.clock("heli.mp4")
+    assert tied.method == "manual" and abs(tied.to_shared(HELI_T[k1]) - truth(HELI_T[k1])) < 1 / HELI_FPS
+    window.undo.undo()
+    assert window.project.clock("heli.mp4") == rough
+    window.undo.undo()
+    source = window.project.source("heli.mp4")
+    assert source.clock is None and source.reason == REASON and heli.free

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.timeline = self.timeline_panel.timeline
         self.timeline.seekRequested.connect(self.clock.seek)
         self.timeline.clockEdited.connect(self.media.set_source_clock)
+        self.timeline.roughPlaced.connect(self.placement.place_rough)
         self.timeline.eventClicked.connect(self._on_event_clicked)
         self.timeline.trackSelected.connect(self._on_track_selected)
         self.timeline.frame_times = self._frame_times

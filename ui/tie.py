@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from timesync.workflow import Resolution
     from ui.player import PlayerView
 
-__all__ = ["Tie", "TieError", "TieCommand", "tie_between", "frame_moment"]
+__all__ = ["Tie", "TieError", "TieCommand", "RoughPlaceCommand", "tie_between", "frame_moment"]
 
 #: hash statuses of a file that is not the one added to the project
 _CHANGED = {"changed": "has changed since it was added (its SHA-256 differs)",
@@ -170,4 +170,33 @@ class TieCommand(ProjectCommand):
 
     def undo(self) -> None:  # noqa: D102
         self._project.remove_anchor(self.number, author=self._author)
+        _restore(self._project, self._before)
+
+
+class RoughPlaceCommand(ProjectCommand):
+    """Place a source roughly by hand (a clock of method "manual, rough", :mod:`ui.timeline.rough`);
+    undo puts every clock (and not-placed reason) back. Successive rough moves of one source merge."""
+
+    ID = 4219
+
+    def __init__(self, project: Project, name: str, clock: ClockMap) -> None:
+        super().__init__(f"place {_label(name)} roughly")
+        self._project = project
+        self.name = name
+        self._before = _clocks(project)
+        self._clock = clock
+
+    def id(self) -> int:  # noqa: D102 - Qt API
+        return self.ID
+
+    def mergeWith(self, other) -> bool:  # noqa: N802, D102 - Qt API
+        if not isinstance(other, RoughPlaceCommand) or other.name != self.name:
+            return False
+        self._clock = other._clock
+        return True
+
+    def apply(self) -> None:  # noqa: D102
+        self._project.set_source_clock(self.name, self._clock, method=None)
+
+    def undo(self) -> None:  # noqa: D102
         _restore(self._project, self._before)

@@ -12,6 +12,9 @@
   which frames) and every clock it moved. A tie that contradicts the other
   evidence stays in the project, left out of the solve, and its disagreement
   (in ms) is shown.
+* Dragging the empty track of a source not placed places it roughly
+  (:mod:`ui.timeline.rough`: method "manual, rough", a wide uncertainty;
+  undoable), so its view follows the shared clock near the moment to tie.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from timesync.errors import TimesyncError
 from ui.commands import push
 from ui.controllers.base import Controller
 from ui.spec import format_uncertainty
-from ui.tie import TieCommand, TieError, tie_between
+from ui.tie import RoughPlaceCommand, TieCommand, TieError, tie_between
 
 __all__ = ["PlacementController"]
 
@@ -44,6 +47,17 @@ class PlacementController(Controller):
                         "U links it again", 8000)
         else:
             self.status(f"{name} follows the shared clock again", 5000)
+
+    def place_rough(self, name: str, clock) -> None:
+        """Place ``name`` roughly where its track was dropped (undoable, method "manual, rough")."""
+        try:
+            push(self.win.undo, RoughPlaceCommand(self.project, name, clock))
+        except TimesyncError as exc:
+            self.messages.error(str(exc))
+            return
+        label = name.replace("\\", "/").rsplit("/", 1)[-1]
+        self.messages.info(f"{label} placed roughly ({format_uncertainty(clock.uncertainty_s)}, manual, rough): "
+                           "find a moment another view shows too, unlink it (U), step it there and tie (T)")
 
     def tie_views(self):
         """The two views a tie joins: the focused one and the one focused before it (or the other of two)."""
