@@ -171,6 +171,10 @@ def test_an_unplaced_source_plays_and_steps_on_its_own_clock(qtbot, wait_frames,
     _press(qtbot, window, Qt.Key.Key_K)
     wait_frames(window)
     assert heli.shown_frame >= 10 and window.clock.time == shared and not window.clock.playing
+    before = heli.shown_frame
+    _press(qtbot, window, Qt.Key.Key_Right, 1, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    wait_frames(window)  # ten seconds later on its own clock
+    assert heli.shown_frame == before + 10 * HELI_FPS and window.clock.time == shared
     _press(qtbot, window, Qt.Key.Key_U)  # cannot be linked: it is not placed
     assert heli.free and "not placed" in window.messages.messages[-1].text
 

@@ -37,7 +37,8 @@ Keys (also shown by ``?``)
 Space play/pause · J/K/L shuttle (-4x..4x) · Left/Right or ,/. one frame of the
 focused source (shared clock) · Shift+Left/Right one frame of the focused view
 only · (a free view, i.e. not placed or unlinked: these keys drive its own
-clock) · E / Shift+E next/previous event · Home/End · S C W F M D V O add shot
+clock) · Ctrl+Left/Right jump 1 s, Ctrl+Shift+Left/Right 10 s · E / Shift+E
+next/previous event · Home/End · S C W F M D V O add shot
 fired, verbal command, warning, use of force, subject movement, person down,
 vehicle, other at the playhead (Annotate > Event keys... changes them) · I mark
 in, then a type key adds an interval from the mark to the playhead (Esc

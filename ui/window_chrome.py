@@ -90,6 +90,10 @@ class WindowChrome:
                               group="Playback")
         self.act_next_event = a("Next event", lambda: self.transport.jump_event(1), "E", group="Playback")
         self.act_prev_event = a("Previous event", lambda: self.transport.jump_event(-1), "Shift+E", group="Playback")
+        self.act_jump = [a(f"Jump {abs(s)} s {'later' if s > 0 else 'earlier'}", lambda s=s: self.transport.jump(s),
+                           keys, group="Playback")
+                         for s, keys in ((1, "Ctrl+Right"), (-1, "Ctrl+Left"), (10, "Ctrl+Shift+Right"),
+                                         (-10, "Ctrl+Shift+Left"))]
         self.act_home = a("Go to start", lambda: self.transport.go_to_end(False), "Home", group="Playback")
         self.act_end = a("Go to end", lambda: self.transport.go_to_end(True), "End", group="Playback")
         # Placing by hand (ui.controllers.placement): the focused view's own clock, ties

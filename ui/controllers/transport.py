@@ -43,6 +43,11 @@ class TransportController(Controller):
         playback = self.playback()
         playback.seek(playback.end_s if end else playback.start_s)
 
+    def jump(self, seconds: float) -> None:
+        """Move :meth:`playback` by ``seconds`` (its own local seconds for a free view; clamped)."""
+        playback = self.playback()
+        playback.seek(playback.time + seconds)
+
     def step_frame(self, direction: int) -> None:
         """Move :meth:`playback` to the next (+1) or previous (-1) frame start of the focused source."""
         view = self.win.grid.focused_view
