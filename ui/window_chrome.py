@@ -90,17 +90,8 @@ class WindowChrome:
                               group="Playback")
         self.act_next_event = a("Next event", lambda: self.transport.jump_event(1), "E", group="Playback")
         self.act_prev_event = a("Previous event", lambda: self.transport.jump_event(-1), "Shift+E", group="Playback")
-        self.act_jump = [a(f"Jump {abs(s)} s {'later' if s > 0 else 'earlier'}", lambda s=s: self.transport.jump(s),
-                           keys, group="Playback")
-                         for s, keys in ((1, "Ctrl+Right"), (-1, "Ctrl+Left"), (10, "Ctrl+Shift+Right"),
-                                         (-10, "Ctrl+Shift+Left"))]
         self.act_home = a("Go to start", lambda: self.transport.go_to_end(False), "Home", group="Playback")
         self.act_end = a("Go to end", lambda: self.transport.go_to_end(True), "End", group="Playback")
-        # Placing by hand (ui.controllers.placement): the focused view's own clock, ties
-        self.act_unlink = a("Unlink / link the focused view (it steps on its own clock)", self.placement.toggle_link,
-                            "U", group="Place")
-        self.act_tie = a("Tie: the focused view's frame = the previous view's frame", self.placement.tie, "T",
-                         group="Place")
         self.act_mark_in = a("Mark in (then an event key adds an interval)", self.annotate.mark_in, MARK_IN_KEY,
                              group="Annotate")
         self.act_delete = a("Delete selected event", self.delete_annotation, "Delete", group="Annotate")
@@ -123,6 +114,19 @@ class WindowChrome:
                             "G", group="View")
         self.act_reset_zoom = a("Reset view zoom", self.transport.reset_view_zoom, "Z", group="View")
         self.act_overlay = a("Keyboard shortcuts", lambda: self.overlay.toggle(), ["?", "F1"], group="View")
+        self._build_place_actions()
+
+    def _build_place_actions(self) -> None:
+        """Jumps, and placing by hand (ui.controllers.placement): a view's own clock, ties (issue 19)."""
+        a = self._action
+        self.act_jump = [a(f"Jump {abs(s)} s {'later' if s > 0 else 'earlier'}", lambda s=s: self.transport.jump(s),
+                           keys, group="Playback")
+                         for s, keys in ((1, "Ctrl+Right"), (-1, "Ctrl+Left"), (10, "Ctrl+Shift+Right"),
+                                         (-10, "Ctrl+Shift+Left"))]
+        self.act_unlink = a("Unlink / link the focused view (it steps on its own clock)", self.placement.toggle_link,
+                            "U", group="Place")
+        self.act_tie = a("Tie: the focused view's frame = the previous view's frame", self.placement.tie, "T",
+                         group="Place")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Transport")
