@@ -351,11 +351,13 @@ def check_anchor(project: Project, anchor: Anchor) -> None:
             raise ProjectError(f"{project.label}: {exc}") from None
 
 
-def add_anchor(project: Project, anchor: Anchor, *, author: str | None = None) -> Resolution:
+def add_anchor(project: Project, anchor: Anchor, *, author: str | None = None,
+               record: dict[str, Any] | None = None) -> Resolution:
     """Check ``anchor`` (named by project source names), record it (history ``anchor_added``,
-    whether or not it moves a clock) and solve again (:func:`resolve`)."""
+    whether or not it moves a clock) and solve again (:func:`resolve`). ``record``: more
+    keys stored with the anchor and in its history entry (the app: the frames tied, a warning)."""
     check_anchor(project, anchor)
-    project.add_anchor(anchor.to_dict(), author=author)
+    project.add_anchor({**(record or {}), **anchor.to_dict()}, author=author)
     return resolve(project, author=author)
 
 

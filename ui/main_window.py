@@ -6,7 +6,7 @@ the views and wires them. What the window does lives in its controllers
 (:mod:`ui.controllers`): ``files`` (open, save, autosave, recovery), ``media``
 (adding media, hash checks, waveforms, hand placement), ``alignment``,
 ``shots``, ``exports``, ``annotate`` (events and their keys), ``transport``
-(frame and event steps) and ``runner`` (worker jobs, progress, cancel). Every
+(frame and event steps), ``placement`` (unlink, tie) and ``runner`` (worker jobs, progress, cancel). Every
 edit is an undoable command calling the project's methods; the views redraw
 from the project's change events. Errors are shown in the in-window
 :class:`~ui.messages.MessageBar`.
@@ -34,13 +34,14 @@ from ui.controllers import (
     FileController,
     JobRunner,
     MediaController,
+    PlacementController,
     ShotsController,
     TransportController,
 )
 from ui.controllers.files import autosave_path
 from ui.dialogs import ShortcutOverlay
+from ui.grid import PlayerGrid
 from ui.messages import MessageBar
-from ui.player import PlayerGrid
 from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
 from ui.thumbnails import ThumbnailLoader
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.exports = ExportController(self)
         self.annotate = AnnotateController(self)
         self.transport = TransportController(self)
+        self.placement = PlacementController(self)
 
     def _build_views(self) -> None:
         self.messages = MessageBar(self)
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.timeline = self.timeline_panel.timeline
         self.timeline.seekRequested.connect(self.clock.seek)
         self.timeline.clockEdited.connect(self.media.set_source_clock)
+        self.timeline.roughPlaced.connect(self.placement.place_rough)
         self.timeline.eventClicked.connect(self._on_event_clicked)
         self.timeline.trackSelected.connect(self._on_track_selected)
         self.timeline.frame_times = self._frame_times

@@ -1,10 +1,16 @@
-"""Synchronized players: one :class:`PlayerView` per source, in a :class:`PlayerGrid`.
+"""Synchronized players: one :class:`PlayerView` per source (laid out by :class:`ui.grid.PlayerGrid`).
 
-Every view follows the one :class:`~ui.clock.PlaybackClock`. At shared time
-``s`` a view shows frame ``FrameIndex.frame_at_shared(clock_map, s)`` of its
-source, decoded exactly by its :class:`~ui.frames.FrameWorker`, so a paused
-view shows the very frame the exports name. Outside its recording a view says
-"not recording".
+A linked view follows the one shared :class:`~ui.clock.PlaybackClock`. At
+shared time ``s`` it shows frame ``FrameIndex.frame_at_shared(clock_map, s)``
+of its source, decoded exactly by its :class:`~ui.frames.FrameWorker`, so a
+paused view shows the very frame the exports name. Outside its recording a
+view says "not recording".
+
+A *free* view follows a clock of its own whose time is the source's local
+time (:meth:`PlayerView.set_free`): a source that is not placed is always
+free (it plays and steps on its own local clock, marked "not placed", the
+reason on hover); a placed one is free while the reviewer has unlinked it to
+search for a moment to tie (issue 19).
 """
 
 from __future__ import annotations
@@ -13,18 +19,18 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from timesync.clock import ClockMap
 from timesync.timeutil import format_hms
-from ui.audio import AudioEngine
 from ui.clock import PlaybackClock
 from ui.frames import FrameWorker
 from ui.spec import SourceSpec, overlay_reading
 
-__all__ = ["PlayerView", "PlayerGrid", "MAX_VIEWS"]
+__all__ = ["PlayerView", "LOCAL"]
 
-#: The grid shows at most this many sources.
-MAX_VIEWS = 9
+#: The map of a free view: its own clock's time is the source's local time.
+LOCAL = ClockMap(0.0, 1.0, 0.0, "local")
 
 _MIN_ZOOM, _MAX_ZOOM = 1.0, 16.0
 
@@ -42,12 +48,15 @@ class PlayerView(QWidget):
         The user double-clicked this view.
     failed(str)
         The source could not be opened or decoded (one sentence).
+    freeChanged(bool)
+        The view now follows its own local clock (True) or the shared clock (False).
     """
 
     frameShown = Signal(int)
     focusRequested = Signal(object)
     enlargeRequested = Signal(object)
     failed = Signal(str)
+    freeChanged = Signal(bool)
 
     def __init__(self, spec: SourceSpec, clock: PlaybackClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +64,9 @@ class PlayerView(QWidget):
         self.setMinimumSize(160, 90)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._spec = spec
-        self._clock = clock
+        self._shared = clock
+        self._clock = clock  # the clock followed: the shared one, or the view's own when free
+        self._own: PlaybackClock | None = None
         self._image: QImage | None = None
         self._frame = None  # the DecodedFrame on screen (keeps the image's memory alive)
         self._shown: int | None = None
@@ -78,9 +89,10 @@ class PlayerView(QWidget):
             self._worker.frameReady.connect(self._on_frame)
             self._worker.failed.connect(self._on_failed)
             self._worker.start()
-        clock.timeChanged.connect(self._on_time)
-        clock.playingChanged.connect(self._on_playing)
-        clock.rateChanged.connect(self._on_rate)
+        self._connect(clock, True)
+        self._update_tooltip()
+        if spec.clock is None:
+            self.set_free(True)
 
     # -- public state ----------------------------------------------------------
     @property
@@ -118,9 +130,86 @@ class PlayerView(QWidget):
         """The decoding worker (for benchmarks); ``None`` for audio-only sources."""
         return self._worker
 
+    @property
+    def free(self) -> bool:
+        """True while the view follows its own local clock (:meth:`set_free`)."""
+        return self._own is not None
+
+    @property
+    def playback(self) -> PlaybackClock:
+        """The clock the view follows: the shared one, or its own (time = local seconds) when free."""
+        return self._clock
+
+    @property
+    def view_map(self) -> ClockMap | None:
+        """The map from the source's local time to the followed clock's time (:data:`LOCAL` when free)."""
+        return LOCAL if self.free else self._spec.clock
+
+    def local_time(self) -> float | None:
+        """The source's local time (s) of the frame the view is at (``None``: not at one)."""
+        index = self.index
+        if index is not None and self._wanted is not None:
+            return index.frame_time(self._wanted)
+        return self._local_s
+
+    def set_free(self, free: bool) -> bool:
+        """Follow a clock of the view's own (its time is local seconds), or the shared clock again.
+
+        The view stays at the frame it shows (the own clock starts there, else
+        at the recording's start). A source that is not placed cannot follow
+        the shared clock: returns False then, else True.
+        """
+        if free == self.free:
+            return True
+        if not free and self._spec.clock is None:
+            return False
+        here = self.local_time()
+        self._connect(self._clock, False)
+        if free:
+            self._own = PlaybackClock(self)
+            self._own.set_range(0.0, self._duration_s())
+            self._own.seek(here if here is not None else 0.0)
+            self._clock = self._own
+        else:
+            self._own.pause()
+            self._own.deleteLater()
+            self._own, self._clock = None, self._shared
+        self._connect(self._clock, True)
+        self.frame_offset = 0
+        self._wanted = None
+        self.refresh()
+        self.freeChanged.emit(free)
+        return True
+
+    def _connect(self, clock: PlaybackClock, on: bool) -> None:
+        for signal, slot in ((clock.timeChanged, self._on_time), (clock.playingChanged, self._on_playing),
+                             (clock.rateChanged, self._on_rate)):
+            signal.connect(slot) if on else signal.disconnect(slot)
+
+    def _duration_s(self) -> float:
+        """The recording's local length in seconds (probe summary, else the frame index, else 0)."""
+        duration = (self._spec.extra.get("probe") or {}).get("duration_s")
+        if isinstance(duration, int | float) and duration > 0:
+            return float(duration)
+        return float(self.index.end_s) if self.index is not None and len(self.index) else 0.0
+
+    def _update_tooltip(self) -> None:
+        spec = self._spec
+        self.setToolTip("" if spec.clock is not None else f"not placed: {spec.reason or 'no evidence places it'}")
+
     def set_spec(self, spec: SourceSpec) -> None:
-        """Follow a changed clock map or hash status of the same file."""
+        """Follow a changed clock map or hash status of the same file.
+
+        A source that loses its clock becomes free; one that gains a clock (a
+        tie placed it) follows the shared clock again.
+        """
+        was_placed = self._spec.clock is not None
         self._spec = spec
+        self._update_tooltip()
+        if spec.clock is None:
+            self.set_free(True)
+        elif not was_placed:
+            self.set_free(False)
         self.refresh()
 
     def set_focused(self, focused: bool) -> None:
@@ -130,11 +219,14 @@ class PlayerView(QWidget):
             self.update()
 
     def frame_ref_at(self, shared_s: float):
-        """The ``FrameRef`` at shared time ``shared_s`` seconds, or ``None``."""
-        index, clock = self.index, self._spec.clock
+        """The ``FrameRef`` the view shows at shared time ``shared_s`` seconds, or ``None``.
+
+        A free view does not follow the shared clock: its frame at its own clock's time.
+        """
+        index, clock = self.index, self.view_map
         if index is None or clock is None:
             return None
-        return index.frame_at_shared(clock, shared_s)
+        return index.frame_at_shared(clock, self._clock.time if self.free else shared_s)
 
     def refresh(self) -> None:
         """Recompute the wanted frame for the clock's current time."""
@@ -155,9 +247,9 @@ class PlayerView(QWidget):
         if self._closed:
             return
         self._closed = True
-        self._clock.timeChanged.disconnect(self._on_time)
-        self._clock.playingChanged.disconnect(self._on_playing)
-        self._clock.rateChanged.disconnect(self._on_rate)
+        self._connect(self._clock, False)
+        if self._own is not None:
+            self._own.pause()
         if self._worker is not None:
             self._worker.stop()
 
@@ -166,6 +258,8 @@ class PlayerView(QWidget):
         self._set_read_ahead()
 
     def _on_index(self, _index) -> None:
+        if self._own is not None and self._own.end_s <= 0:
+            self._own.set_range(0.0, self._duration_s())
         self.refresh()
 
     def _on_playing(self, playing: bool) -> None:
@@ -184,10 +278,11 @@ class PlayerView(QWidget):
             ahead = 3 if rate > 0 else -3
         self._worker.set_read_ahead(ahead)
 
-    def _on_time(self, shared_s: float) -> None:
-        clock = self._spec.clock
-        self._local_s = clock.to_local(shared_s) if clock is not None else None
-        ref = self.frame_ref_at(shared_s)
+    def _on_time(self, time_s: float) -> None:
+        clock = self.view_map
+        self._local_s = clock.to_local(time_s) if clock is not None else None
+        index = self.index
+        ref = index.frame_at_shared(clock, time_s) if index is not None and clock is not None else None
         if ref is None:
             self._wanted = None
             if self._shown is not None:
@@ -273,9 +368,9 @@ class PlayerView(QWidget):
     def _status_text(self) -> str | None:
         if self._error:
             return self._error
-        if self._spec.clock is None:
-            return "not aligned" + (f": {self._spec.reason}" if self._spec.reason else "")
         if not self._spec.has_video:
+            if self._spec.clock is None:
+                return "not placed" + (f": {self._spec.reason}" if self._spec.reason else "")
             return "audio only"
         if self.index is None:
             return "opening…"
@@ -309,6 +404,8 @@ class PlayerView(QWidget):
         box_h = metrics.height() + 4
         picture = self._fitted_rect()
         title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
+        if self.free:
+            title += "  [not placed]" if self._spec.clock is None else "  [unlinked]"
         top = picture.top() - box_h - 1 if picture.top() >= box_h + 2 else 4
         self._text_box(painter, QPointF(4, top), [title], QColor(255, 255, 255))
         info = "   ".join(self._info_lines())
@@ -382,116 +479,3 @@ class PlayerView(QWidget):
         cy = p.y() - v * new_size.height() + new_size.height() / 2
         self._pan = QPointF(cx - self.width() / 2, cy - self.height() / 2)
         self.update()
-
-
-class PlayerGrid(QWidget):
-    """Up to :data:`MAX_VIEWS` synchronized views in a near-square grid.
-
-    Signals
-    -------
-    failed(str)
-        A view could not open or decode its source.
-    focusChanged(object)
-        The focused view (or ``None``).
-    audioNotice(str)
-        Once per cause, about the sound of :attr:`audio` (an ``AudioEngine``
-        playing the focused view's source, or a mix), also in the status bar.
-    """
-
-    failed = Signal(str)
-    focusChanged = Signal(object)
-    audioNotice = Signal(str)
-
-    def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._clock = clock
-        self._views: list[PlayerView] = []
-        self._focused: PlayerView | None = None
-        self._single: PlayerView | None = None
-        self._layout = QGridLayout(self)
-        self._layout.setContentsMargins(2, 2, 2, 2)
-        self._layout.setSpacing(2)
-        self.audio = AudioEngine(clock, self)
-        self.audio.notice.connect(self.audioNotice)
-
-    @property
-    def views(self) -> list[PlayerView]:
-        """The views, in source order."""
-        return list(self._views)
-
-    @property
-    def focused_view(self) -> PlayerView | None:
-        """The view the user last clicked (default: the first with video, else the first)."""
-        if self._focused is not None:
-            return self._focused
-        return next((v for v in self._views if v.spec.has_video), self._views[0] if self._views else None)
-
-    @property
-    def single_view(self) -> PlayerView | None:
-        """The enlarged view, when one is."""
-        return self._single
-
-    def view_for(self, name: str) -> PlayerView | None:
-        """The view of source ``name``, if shown."""
-        return next((v for v in self._views if v.spec.name == name), None)
-
-    def set_sources(self, specs: list[SourceSpec]) -> None:
-        """Show these sources (the first :data:`MAX_VIEWS` with a video stream or not).
-
-        Views of unchanged files are kept (only their clock map is updated), so
-        a manual nudge does not reopen anything.
-        """
-        specs = list(specs)[:MAX_VIEWS]
-        old = {(v.spec.name, str(v.spec.path)): v for v in self._views}
-        views = []
-        for spec in specs:
-            view = old.pop((spec.name, str(spec.path)), None)
-            if view is None:
-                view = PlayerView(spec, self._clock, self)
-                view.focusRequested.connect(self.set_focused)
-                view.enlargeRequested.connect(self.toggle_single)
-                view.failed.connect(self.failed)
-            else:
-                view.set_spec(spec)
-            views.append(view)
-        for view in old.values():
-            view.shutdown()
-            view.setParent(None)
-            view.deleteLater()
-        if self._focused not in views:
-            self._focused = None
-        if self._single not in views:
-            self._single = None
-        self._views = views
-        self._relayout()
-        self.audio.set_sources(specs)
-        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
-
-    def set_focused(self, view: PlayerView | None) -> None:
-        """Make ``view`` the focused one (it decides the shared frame step)."""
-        self._focused = view
-        for v in self._views:
-            v.set_focused(v is view)
-        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
-        self.focusChanged.emit(view)
-
-    def toggle_single(self, view: PlayerView | None) -> None:
-        """Enlarge ``view`` alone, or go back to the grid if it already is."""
-        self._single = None if (view is None or self._single is view) else view
-        self._relayout()
-
-    def shutdown(self) -> None:
-        """Stop every worker and the sound."""
-        for view in self._views:
-            view.shutdown()
-        self.audio.shutdown()
-
-    def _relayout(self) -> None:
-        while self._layout.count():
-            self._layout.takeAt(0)
-        shown = [self._single] if self._single is not None else self._views
-        cols = max(1, math.ceil(math.sqrt(len(shown))))
-        for view in self._views:
-            view.setVisible(view in shown)
-        for i, view in enumerate(shown):
-            self._layout.addWidget(view, i // cols, i % cols)

@@ -79,10 +79,10 @@ class WindowChrome:
             act.setProperty("group", "Edit")
             self.addAction(act)
         # Playback: the clock itself, or ui.controllers.transport (playback actions belong here)
-        self.act_play = a("Play", self.clock.toggle, "Space", group="Playback", checkable=True)
-        self.act_j = a("Shuttle back (J)", lambda: self.clock.shuttle(-1), "J", group="Playback")
-        self.act_k = a("Pause (K)", lambda: self.clock.shuttle(0), "K", group="Playback")
-        self.act_l = a("Shuttle forward (L)", lambda: self.clock.shuttle(1), "L", group="Playback")
+        self.act_play = a("Play", self.transport.toggle_play, "Space", group="Playback", checkable=True)
+        self.act_j = a("Shuttle back (J)", lambda: self.transport.shuttle(-1), "J", group="Playback")
+        self.act_k = a("Pause (K)", lambda: self.transport.shuttle(0), "K", group="Playback")
+        self.act_l = a("Shuttle forward (L)", lambda: self.transport.shuttle(1), "L", group="Playback")
         self.act_next_frame = a("Next frame", lambda: self.transport.step_frame(1), ["Right", "."], group="Playback")
         self.act_prev_frame = a("Previous frame", lambda: self.transport.step_frame(-1), ["Left", ","], group="Playback")
         self.act_src_next = a("Focused source: next frame only", lambda: self.transport.step_source(1), "Shift+Right", group="Playback")
@@ -90,8 +90,8 @@ class WindowChrome:
                               group="Playback")
         self.act_next_event = a("Next event", lambda: self.transport.jump_event(1), "E", group="Playback")
         self.act_prev_event = a("Previous event", lambda: self.transport.jump_event(-1), "Shift+E", group="Playback")
-        self.act_home = a("Go to start", lambda: self.clock.seek(self.clock.start_s), "Home", group="Playback")
-        self.act_end = a("Go to end", lambda: self.clock.seek(self.clock.end_s), "End", group="Playback")
+        self.act_home = a("Go to start", lambda: self.transport.go_to_end(False), "Home", group="Playback")
+        self.act_end = a("Go to end", lambda: self.transport.go_to_end(True), "End", group="Playback")
         self.act_mark_in = a("Mark in (then an event key adds an interval)", self.annotate.mark_in, MARK_IN_KEY,
                              group="Annotate")
         self.act_delete = a("Delete selected event", self.delete_annotation, "Delete", group="Annotate")
@@ -114,6 +114,19 @@ class WindowChrome:
                             "G", group="View")
         self.act_reset_zoom = a("Reset view zoom", self.transport.reset_view_zoom, "Z", group="View")
         self.act_overlay = a("Keyboard shortcuts", lambda: self.overlay.toggle(), ["?", "F1"], group="View")
+        self._build_place_actions()
+
+    def _build_place_actions(self) -> None:
+        """Jumps, and placing by hand (ui.controllers.placement): a view's own clock, ties (issue 19)."""
+        a = self._action
+        self.act_jump = [a(f"Jump {abs(s)} s {'later' if s > 0 else 'earlier'}", lambda s=s: self.transport.jump(s),
+                           keys, group="Playback")
+                         for s, keys in ((1, "Ctrl+Right"), (-1, "Ctrl+Left"), (10, "Ctrl+Shift+Right"),
+                                         (-10, "Ctrl+Shift+Left"))]
+        self.act_unlink = a("Unlink / link the focused view (it steps on its own clock)", self.placement.toggle_link,
+                            "U", group="Place")
+        self.act_tie = a("Tie: the focused view's frame = the previous view's frame", self.placement.tie, "T",
+                         group="Place")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Transport")
@@ -175,8 +188,8 @@ class WindowChrome:
             play.addSeparator() if act is None else play.addAction(act)
         self.annotate_menu = menus.addMenu("&Annotate")
         sources = menus.addMenu("&Sources")
-        for act in (self.act_align, self.act_verify, None, self.act_nudge_back, self.act_nudge_fwd,
-                    self.act_nudge_ms_back, self.act_nudge_ms_fwd):
+        for act in (self.act_align, self.act_verify, None, self.act_unlink, self.act_tie, None, self.act_nudge_back,
+                    self.act_nudge_fwd, self.act_nudge_ms_back, self.act_nudge_ms_fwd):
             sources.addSeparator() if act is None else sources.addAction(act)
         export = menus.addMenu("E&xport")
         for fmt, (text, _suffix) in EXPORT_FORMATS.items():
@@ -198,7 +211,7 @@ class WindowChrome:
             group = action.property("group") or "Annotate"
             keys = " / ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
             entries.append((group, keys, action.text().replace("&", "")))
-        order = ["Project", "Edit", "Playback", "Annotate", "Timeline", "View"]
+        order = ["Project", "Edit", "Playback", "Place", "Annotate", "Timeline", "View"]
         return sorted(entries, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
 
     # ------------------------------------------------------------- readouts

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from ui.player import PlayerGrid
+    from ui.grid import PlayerGrid
 
 __all__ = ["audio_actions"]
 

@@ -18,6 +18,7 @@ shots       ShotsController: detect shot candidates, add the accepted ones as ev
 exports     ExportController: the export dialog and the export job
 annotate    AnnotateController: events at the playhead, mark-in, event-type keys
 transport   TransportController: frame and event steps (the playback actions' home)
+placement   PlacementController: unlink a view (U), tie two views' frames (T), issue 19
 """
 
 from ui.controllers.alignment import AlignmentController
@@ -27,6 +28,7 @@ from ui.controllers.exports import ExportController
 from ui.controllers.files import FileController
 from ui.controllers.jobs import JobRunner
 from ui.controllers.media import MediaController
+from ui.controllers.placement import PlacementController
 from ui.controllers.shots import ShotsController
 from ui.controllers.transport import TransportController
 
@@ -40,4 +42,5 @@ __all__ = [
     "ExportController",
     "AnnotateController",
     "TransportController",
+    "PlacementController",
 ]

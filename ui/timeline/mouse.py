@@ -2,7 +2,9 @@
 
 Click or drag on the ruler, the events lane or an empty place seeks; drag a
 track sideways to move its offset (a manual correction, previewed while
-dragging and committed on release through ``clockEdited``); click an event or
+dragging and committed on release through ``clockEdited``); drag the empty
+track of a source not placed to place it roughly (``roughPlaced``,
+:mod:`ui.timeline.rough`); click an event or
 a shot candidate to select it. Wheel scrolls, ctrl+wheel zooms about the
 cursor. Alt+left/right nudges the selected track by one frame,
 alt+shift+left/right by one millisecond.
@@ -17,6 +19,7 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 
 from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, manual_clock, track_row
 from ui.timeline.items import ShotMarker, TimelineEvent, Track
+from ui.timeline.rough import ROUGH_METHOD, rough_clock, rough_drag
 
 __all__ = ["MouseMixin"]
 
@@ -78,6 +81,9 @@ class MouseMixin:
                 return
             if pos.x() < HEADER_W:
                 return
+            if track.spec.clock is None:  # not placed: a drag places it roughly, a click seeks
+                self._drag = rough_drag(track, pos.x())
+                return
         if pos.x() >= HEADER_W:
             self._drag = {"kind": "seek"}
             self.seekRequested.emit(self.time_at(pos.x()))
@@ -95,17 +101,32 @@ class MouseMixin:
                 drag["moved"] = True
                 drag["preview"] = self._dragged_clock(drag, dx)
                 self._invalidate()
+        elif drag["kind"] == "rough" and (abs(x - drag["x"]) >= 2 or drag["moved"]):
+            drag["moved"] = True
+            drag["preview"] = rough_clock(drag["track"], self.time_at(max(x, HEADER_W)), 1.0 / self.pixels_per_second)
+            self._invalidate()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         drag, self._drag = self._drag, None
         if drag and drag["kind"] == "track" and drag["moved"]:
             dx = event.position().x() - drag["x"]
             self._invalidate()
-            self.clockEdited.emit(drag["name"], self._dragged_clock(drag, dx))
+            clock = self._dragged_clock(drag, dx)
+            (self.roughPlaced if clock.method == ROUGH_METHOD else self.clockEdited).emit(drag["name"], clock)
+        elif drag and drag["kind"] == "rough":
+            self._invalidate()
+            if drag["moved"]:
+                self.roughPlaced.emit(drag["name"], drag["preview"])
+            else:
+                self.seekRequested.emit(self.time_at(event.position().x()))
 
     def _dragged_clock(self, drag: dict, dx: float):
-        """The dragged track's clock moved by ``dx`` px (sigma: one frame and one pixel)."""
+        """The dragged track's clock moved by ``dx`` px (sigma: one frame and one pixel; a rough
+        placement stays rough, :mod:`ui.timeline.rough`)."""
         pps = self.pixels_per_second
+        if drag["clock"].method == ROUGH_METHOD:
+            track = self._track(drag["name"])
+            return rough_clock(track, drag["clock"].to_shared(track.start_local) + dx / pps, 1.0 / pps)
         return manual_clock(drag["clock"], dx / pps, drag["frame_s"], 1.0 / pps)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802

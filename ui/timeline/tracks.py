@@ -19,6 +19,7 @@ from timesync.clock import ClockMap
 from ui.spec import format_uncertainty
 from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TRACK_H, TimeAxis
 from ui.timeline.items import Track
+from ui.timeline.rough import ROUGH_METHOD
 
 __all__ = ["TrackPaint", "bar_rect", "paint_track", "segment_max", "THUMB_W"]
 
@@ -86,8 +87,9 @@ def _paint_header(painter: QPainter, y: float, track: Track) -> None:
     painter.setPen(QColor(235, 235, 240))
     painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft, track.spec.label)
     clock = track.spec.clock
-    detail = "not aligned" if clock is None else f"{format_uncertainty(clock.uncertainty_s)} {clock.method or '?'}"
-    painter.setPen(QColor(255, 180, 80) if clock is not None and clock.method == "manual" else QColor(150, 152, 160))
+    detail = "not placed: drag it" if clock is None else f"{format_uncertainty(clock.uncertainty_s)} {clock.method or '?'}"
+    by_hand = clock is not None and clock.method in ("manual", ROUGH_METHOD)
+    painter.setPen(QColor(255, 180, 80) if by_hand else QColor(150, 152, 160))
     painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
                      painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, HEADER_W - 10))
 

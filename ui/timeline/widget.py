@@ -36,6 +36,9 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
         Shared seconds the user clicked or dragged the playhead to.
     clockEdited(str, object)
         A source name and its new ``ClockMap`` (method "manual") after a drag or nudge.
+    roughPlaced(str, object)
+        A source that was not placed, and the ``ClockMap`` (method "manual, rough",
+        wide uncertainty) its empty track was dragged to (:mod:`ui.timeline.rough`).
     eventClicked(str)
         The id of the event the user clicked.
     shotClicked(str)
@@ -48,6 +51,7 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
 
     seekRequested = Signal(float)
     clockEdited = Signal(str, object)
+    roughPlaced = Signal(str, object)
     eventClicked = Signal(str)
     shotClicked = Signal(str)
     trackSelected = Signal(str)

@@ -1,0 +1,145 @@
+"""PlayerGrid: up to :data:`MAX_VIEWS` :class:`~ui.player.PlayerView` tiles, the focused one, the sound.
+
+The grid remembers the view focused before the current one
+(:attr:`PlayerGrid.previous_view`): a tie (``ui.controllers.placement``) joins
+the two views clicked last.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from ui.audio import AudioEngine
+from ui.clock import PlaybackClock
+from ui.player import PlayerView
+from ui.spec import SourceSpec
+
+__all__ = ["PlayerGrid", "MAX_VIEWS"]
+
+#: The grid shows at most this many sources.
+MAX_VIEWS = 9
+
+
+class PlayerGrid(QWidget):
+    """Up to :data:`MAX_VIEWS` synchronized views in a near-square grid.
+
+    Signals
+    -------
+    failed(str)
+        A view could not open or decode its source.
+    focusChanged(object)
+        The focused view (or ``None``).
+    audioNotice(str)
+        Once per cause, about the sound of :attr:`audio` (an ``AudioEngine``
+        playing the focused view's source, or a mix), also in the status bar.
+    """
+
+    failed = Signal(str)
+    focusChanged = Signal(object)
+    audioNotice = Signal(str)
+
+    def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._views: list[PlayerView] = []
+        self._focused: PlayerView | None = None
+        self._previous: PlayerView | None = None
+        self._single: PlayerView | None = None
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+        self.audio = AudioEngine(clock, self)
+        self.audio.notice.connect(self.audioNotice)
+
+    @property
+    def views(self) -> list[PlayerView]:
+        """The views, in source order."""
+        return list(self._views)
+
+    @property
+    def focused_view(self) -> PlayerView | None:
+        """The view the user last clicked (default: the first with video, else the first)."""
+        if self._focused is not None:
+            return self._focused
+        return next((v for v in self._views if v.spec.has_video), self._views[0] if self._views else None)
+
+    @property
+    def previous_view(self) -> PlayerView | None:
+        """The view focused before the focused one (``None`` if none, or it is gone)."""
+        return self._previous if self._previous in self._views else None
+
+    @property
+    def single_view(self) -> PlayerView | None:
+        """The enlarged view, when one is."""
+        return self._single
+
+    def view_for(self, name: str) -> PlayerView | None:
+        """The view of source ``name``, if shown."""
+        return next((v for v in self._views if v.spec.name == name), None)
+
+    def set_sources(self, specs: list[SourceSpec]) -> None:
+        """Show these sources (the first :data:`MAX_VIEWS` with a video stream or not).
+
+        Views of unchanged files are kept (only their clock map is updated), so
+        a manual nudge does not reopen anything.
+        """
+        specs = list(specs)[:MAX_VIEWS]
+        old = {(v.spec.name, str(v.spec.path)): v for v in self._views}
+        views = []
+        for spec in specs:
+            view = old.pop((spec.name, str(spec.path)), None)
+            if view is None:
+                view = PlayerView(spec, self._clock, self)
+                view.focusRequested.connect(self.set_focused)
+                view.enlargeRequested.connect(self.toggle_single)
+                view.failed.connect(self.failed)
+            else:
+                view.set_spec(spec)
+            views.append(view)
+        for view in old.values():
+            view.shutdown()
+            view.setParent(None)
+            view.deleteLater()
+        if self._focused not in views:
+            self._focused = None
+        if self._single not in views:
+            self._single = None
+        self._views = views
+        self._relayout()
+        self.audio.set_sources(specs)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
+
+    def set_focused(self, view: PlayerView | None) -> None:
+        """Make ``view`` the focused one (it decides the shared frame step); the one it replaces
+        becomes :attr:`previous_view`."""
+        if view is not self._focused and self._focused is not None:
+            self._previous = self._focused
+        self._focused = view
+        for v in self._views:
+            v.set_focused(v is view)
+        self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
+        self.focusChanged.emit(view)
+
+    def toggle_single(self, view: PlayerView | None) -> None:
+        """Enlarge ``view`` alone, or go back to the grid if it already is."""
+        self._single = None if (view is None or self._single is view) else view
+        self._relayout()
+
+    def shutdown(self) -> None:
+        """Stop every worker and the sound."""
+        for view in self._views:
+            view.shutdown()
+        self.audio.shutdown()
+
+    def _relayout(self) -> None:
+        while self._layout.count():
+            self._layout.takeAt(0)
+        shown = [self._single] if self._single is not None else self._views
+        cols = max(1, math.ceil(math.sqrt(len(shown))))
+        for view in self._views:
+            view.setVisible(view in shown)
+        for i, view in enumerate(shown):
+            self._layout.addWidget(view, i // cols, i % cols)
