@@ -82,7 +82,7 @@ def test_format_registry_refuses_a_dialog_option_the_format_does_not_take():
     assert registry.get("bad") is None
 
 
-TEA = EventType("tea break", (12, 34, 56), "T")
+TEA = EventType("tea break", (12, 34, 56), "Y")
 
 
 @pytest.fixture
@@ -110,14 +110,28 @@ def test_a_registered_type_has_its_key_and_colour_in_the_app(tea_type, window, q
     window.open_project(tmp_path / "case" / "incident.json")
     assert event_colour("tea break") == QColor(12, 34, 56)
     keys = window.annotate.type_keys()
-    assert keys["tea break"] == "T"
+    assert keys["tea break"] == "Y"
     dialog = KeysDialog(keys, window)
     qtbot.addWidget(dialog)
-    assert dialog.keys()["tea break"] == "T"
+    assert dialog.keys()["tea break"] == "Y"
     window.clock.seek(0.75)
     window.grid.setFocus()
-    qtbot.keyClick(window.grid, Qt.Key.Key_T)
+    qtbot.keyClick(window.grid, Qt.Key.Key_Y)
     assert [(a.type, a.shared_s) for a in window.project.annotations if a.type == "tea break"] == [("tea break", 0.75)]
+
+
+def test_a_type_key_the_app_already_uses_adds_nothing_and_says_so(window, qtbot, tmp_path, ui_media_cache):
+    clash = EventType("knock", (1, 2, 3), "T")  # T is the app's "tie" key
+    register_event_type(clash)
+    try:
+        build_incident(tmp_path / "case", media_cache=ui_media_cache)
+        window.open_project(tmp_path / "case" / "incident.json")
+        assert "key T of “knock” is the app's" in window.statusBar().currentMessage()
+        adds = [a for a in window.actions() if a.text() == "Add “knock”"]
+        assert len(adds) == 1 and adds[0].shortcut().isEmpty()
+        assert [a for a in window.actions() if a.shortcut().toString() == "T"]  # the tie key stays
+    finally:
+        unregister_event_type(clash.name)
 
 
 @pytest.fixture

@@ -81,9 +81,16 @@ class AnnotateController(Controller):
                 self.win.settings.setValue(f"keys/{event_type}", key)
             self.rebuild_type_actions()
 
+    def _command_keys(self) -> dict[str, str]:
+        """``{key: command}`` of the window's own shortcuts (not the "Add <type>" ones)."""
+        mine = set(map(id, self._type_actions))
+        return {seq.toString(): action.text().replace("&", "") for action in self.win.findChildren(QAction)
+                if id(action) not in mine for seq in action.shortcuts() if not seq.isEmpty()}
+
     def rebuild_type_actions(self) -> None:
         """One "Add <type>" action per event type, with its key, in the window and the Annotate menu."""
         win = self.win
+        taken = self._command_keys()
         for action in self._type_actions:
             win.removeAction(action)
             action.deleteLater()
@@ -93,7 +100,11 @@ class AnnotateController(Controller):
             menu.clear()
         for event_type, key in self.type_keys().items():
             action = QAction(f"Add “{event_type}”", win)
-            if key:
+            if key and QKeySequence(key).toString() in taken:
+                self.win.statusBar().showMessage(
+                    f"key {key} of “{event_type}” is the app's {taken[QKeySequence(key).toString()]}: "
+                    "it adds nothing (choose another in Annotate > Keys)", 8000)
+            elif key:
                 action.setShortcut(QKeySequence(key))
             action.triggered.connect(lambda _=False, t=event_type: self.add_annotation(t))
             win.addAction(action)
