@@ -39,7 +39,6 @@ OVERLAY_READERS: dict[tuple[str, str], str] = {
     ("timesync/clock.py", "BurnedInClock.from_dict"): "the home of the overlay_clock entry",
     ("timesync/demo.py", "compare_overlays"): "reads the sample truth file's overlay_clock, not a project entry",
     ("timesync/demo.py", "format_summary"): "prints the demo report's own rows",
-    ("timesync/workflow.py", "clock_errors"): "another helper's file this session: to read it with BurnedInClock",
 }
 
 

@@ -387,9 +387,10 @@ def clock_errors(result: Any) -> list:
         Empty when fewer than two sources count.
     """
     from timesync.align.overlay import clock_error
+    from timesync.clock import BurnedInClock
 
     clocked = [(name, clock, overlay) for name, clock, overlay in _overlay_clocks(result)
-               if clock is not None and (overlay or {}).get("at_local_zero")]
+               if clock is not None and BurnedInClock.from_dict(overlay) is not None]
     if len(clocked) < 2:
         return []
     clocked.sort(key=lambda c: c[0] != result.reference)
