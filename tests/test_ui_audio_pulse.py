@@ -105,9 +105,15 @@ def test_the_app_plays_the_soloed_source_at_the_shared_time_into_pulseaudio(qtbo
     windows = []  # (lag s, peak) of each 0.2 s window: the recording against the radio at the clock's time
     for start in range(first, last - SR // 5, SR // 5):
         windows.append(_lag_s(recorded[start:start + SR // 5], expected[start:start + SR // 5], SR // 4))
-    found = [(lag, peak) for lag, peak in windows if peak > 0.2]  # unrelated noise: about 0.06
+    # The radio's audio is in the recording when most windows agree on one lag with a peak well above
+    # unrelated noise (about 0.06, at lags spread evenly over +-250 ms). A starved machine drops blocks
+    # (silence in the recording), which lowers a window's peak but not its lag; so the windows are judged
+    # by agreeing on the lag, not by each peak alone.
+    median = float(np.median([lag for lag, _p in windows]))
+    found = [(lag, peak) for lag, peak in windows if abs(lag - median) < FRAME_S and peak > 0.08]
     report = ", ".join(f"{lag * 1e3:+.0f} ms ({peak:.2f})" for lag, peak in windows)
-    assert len(windows) >= 8 and len(found) >= len(windows) / 2, f"the recording is not the radio's audio: {report}"
+    assert len(windows) >= 8 and len(found) >= 2 * len(windows) / 3, f"the recording is not the radio's audio: {report}"
+    assert float(np.mean([peak for _lag, peak in found])) > 0.2, f"the recording is not the radio's audio: {report}"
     assert abs(float(np.median([lag for lag, _p in found]))) < FRAME_S, f"audio off the clock: {report}"
 
 
