@@ -43,6 +43,7 @@ from ui.messages import MessageBar
 from ui.player import PlayerGrid
 from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
+from ui.start import StartController
 from ui.thumbnails import ThumbnailLoader
 from ui.timeline import TimelineEvent, TimelinePanel
 from ui.window_chrome import MARK_IN_KEY, WindowChrome
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow, WindowChrome):
         layout.setSpacing(0)
         layout.addWidget(self.messages)
         layout.addWidget(self.grid, 1)
+        self.start = StartController(self)  # shown instead of the grid while there are no sources
+        layout.addWidget(self.start.screen, 1)
         self.setCentralWidget(central)
         self._build_timeline()
         self.sources_dock = self._dock("Sources", "sourcesDock", Qt.DockWidgetArea.LeftDockWidgetArea)
