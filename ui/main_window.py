@@ -39,6 +39,7 @@ from ui.controllers import (
 )
 from ui.controllers.files import autosave_path
 from ui.dialogs import ShortcutOverlay
+from ui.focus import FocusKeeper
 from ui.messages import MessageBar
 from ui.player import PlayerGrid
 from ui.shots import ShotPanel
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.overlay = ShortcutOverlay(self)
         self.overlay.set_entries(self.shortcut_entries())
         self._connect_clock()
+        self.focus_keeper = FocusKeeper(self)  # the keys come back to the window after any dialog
         self._autosave_timer = QTimer(self)
         self._autosave_timer.timeout.connect(self.autosave)
         if autosave_s > 0:
