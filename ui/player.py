@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from timesync.timeutil import format_hms
@@ -20,6 +20,7 @@ from ui.audio import AudioEngine
 from ui.clock import PlaybackClock
 from ui.frames import FrameWorker
 from ui.spec import SourceSpec, overlay_reading
+from ui.tile import badges, grid_large, paint_strips, picture_area
 
 __all__ = ["PlayerView", "PlayerGrid", "MAX_VIEWS"]
 
@@ -81,6 +82,7 @@ class PlayerView(QWidget):
         clock.timeChanged.connect(self._on_time)
         clock.playingChanged.connect(self._on_playing)
         clock.rateChanged.connect(self._on_rate)
+        self.setToolTip("\n".join(why for _b, why, _c in badges(spec)))
 
     # -- public state ----------------------------------------------------------
     @property
@@ -121,6 +123,7 @@ class PlayerView(QWidget):
     def set_spec(self, spec: SourceSpec) -> None:
         """Follow a changed clock map or hash status of the same file."""
         self._spec = spec
+        self.setToolTip("\n".join(why for _b, why, _c in badges(spec)))
         self.refresh()
 
     def set_focused(self, focused: bool) -> None:
@@ -222,9 +225,10 @@ class PlayerView(QWidget):
         width, height = probe.get("width"), probe.get("height")
         if self._image is not None:
             width, height = self._image.width(), self._image.height()
-        if not width or not height or self.width() < 2 or self.height() < 2:
+        area = picture_area(self)
+        if not width or not height or area.width() < 2 or area.height() < 2:
             return None
-        scale = min(self.width() / width, self.height() / height)
+        scale = min(area.width() / width, area.height() / height)
         ratio = self.devicePixelRatioF()
         return max(1, round(width * scale * ratio)), max(1, round(height * scale * ratio))
 
@@ -243,10 +247,10 @@ class PlayerView(QWidget):
         image = self._image
         if image is None or image.isNull():
             return QRectF()
-        w, h = self.width(), self.height()
-        scale = min(w / image.width(), h / image.height())
+        area = picture_area(self)
+        scale = min(area.width() / image.width(), area.height() / image.height())
         fit_w, fit_h = image.width() * scale * self._zoom, image.height() * scale * self._zoom
-        cx, cy = w / 2 + self._pan.x(), h / 2 + self._pan.y()
+        cx, cy = area.center().x() + self._pan.x(), area.center().y() + self._pan.y()
         return QRectF(cx - fit_w / 2, cy - fit_h / 2, fit_w, fit_h)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
@@ -255,6 +259,7 @@ class PlayerView(QWidget):
         painter.fillRect(self.rect(), QColor(8, 8, 10))
         if self._image is not None:
             rect = self._image_rect()
+            painter.setClipRect(picture_area(self))  # a zoomed picture stays between the strips
             display = self._frame.display if self._frame is not None else None
             if (self._zoom == 1.0 and display is not None
                     and abs(display.width() - rect.width() * self.devicePixelRatioF()) < 1.5
@@ -264,6 +269,7 @@ class PlayerView(QWidget):
                 if not self._clock.playing:
                     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 painter.drawImage(rect, self._image)
+            painter.setClipping(False)
         self._paint_overlay(painter)
         if self._focused:
             painter.setPen(QPen(QColor(70, 160, 255), 2))
@@ -297,53 +303,10 @@ class PlayerView(QWidget):
         return lines
 
     def _paint_overlay(self, painter: QPainter) -> None:
-        """Name on top, one info line below: in the letterbox bars when they are tall enough.
-
-        Burned-in clocks sit in the picture (body cams top left, aerial cameras
-        at the bottom), so the app's own text stays out of it when it can.
-        """
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, min(10.0, self.height() / 30)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        box_h = metrics.height() + 4
-        picture = self._fitted_rect()
-        title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
-        top = picture.top() - box_h - 1 if picture.top() >= box_h + 2 else 4
-        self._text_box(painter, QPointF(4, top), [title], QColor(255, 255, 255))
-        info = "   ".join(self._info_lines())
-        if info:
-            info = metrics.elidedText(info, Qt.TextElideMode.ElideRight, self.width() - 16)
-            below = self.height() - picture.bottom()
-            y = picture.bottom() + 1 if below >= box_h + 2 else self.height() - box_h - 4
-            self._text_box(painter, QPointF(4, y), [info], QColor(225, 225, 160))
-        status = self._status_text()
-        if status:
-            painter.setPen(QColor(255, 120, 100) if self._error else QColor(200, 200, 200))
-            rect = self.rect().adjusted(10, 0, -10, 0)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, status)
-
-    def _fitted_rect(self) -> QRectF:
-        """Where the whole frame sits at zoom 1 (the widget, when the size is unknown)."""
-        probe = (self._spec.extra.get("probe") or {}).get("video") or {}
-        width, height = probe.get("width"), probe.get("height")
-        if self._image is not None:
-            width, height = self._image.width(), self._image.height()
-        if not width or not height:
-            return QRectF(self.rect())
-        scale = min(self.width() / width, self.height() / height)
-        w, h = width * scale, height * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-
-    @staticmethod
-    def _text_box(painter: QPainter, origin: QPointF, lines: list[str], colour: QColor) -> None:
-        metrics = painter.fontMetrics()
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 8
-        height = metrics.height() * len(lines) + 4
-        painter.fillRect(QRectF(origin.x(), origin.y(), width, height), QColor(0, 0, 0, 150))
-        painter.setPen(colour)
-        for i, line in enumerate(lines):
-            painter.drawText(QPointF(origin.x() + 4, origin.y() + 2 + metrics.ascent() + i * metrics.height()), line)
+        """Name and badges in a strip over the picture, times and frame in a strip under it
+        (:mod:`ui.tile`): burned-in clocks, at the top or the bottom of a picture, stay in view."""
+        paint_strips(self, painter, self._spec, "   ".join(self._info_lines()), self._status_text(),
+                     bool(self._error))
 
     # -- mouse: focus, enlarge, zoom, pan -------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -408,6 +371,7 @@ class PlayerGrid(QWidget):
         self._views: list[PlayerView] = []
         self._focused: PlayerView | None = None
         self._single: PlayerView | None = None
+        self._large: PlayerView | None = None  # shown large, the others as a strip beside it
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
@@ -462,6 +426,8 @@ class PlayerGrid(QWidget):
             self._focused = None
         if self._single not in views:
             self._single = None
+        if self._large not in views:
+            self._large = None
         self._views = views
         self._relayout()
         self.audio.set_sources(specs)
@@ -480,6 +446,17 @@ class PlayerGrid(QWidget):
         self._single = None if (view is None or self._single is view) else view
         self._relayout()
 
+    @property
+    def large_view(self) -> PlayerView | None:
+        """The view shown large with the others as a strip, when one is."""
+        return self._large
+
+    def toggle_large(self, view: PlayerView | None) -> None:
+        """Show ``view`` large with the others as a strip at its right, or back to the grid."""
+        self._large = None if (view is None or self._large is view) else view
+        self._single = None
+        self._relayout()
+
     def shutdown(self) -> None:
         """Stop every worker and the sound."""
         for view in self._views:
@@ -489,6 +466,12 @@ class PlayerGrid(QWidget):
     def _relayout(self) -> None:
         while self._layout.count():
             self._layout.takeAt(0)
+        for i in range(MAX_VIEWS):
+            self._layout.setColumnStretch(i, 0)
+            self._layout.setRowStretch(i, 0)
+        if self._large is not None and self._single is None:
+            grid_large(self._layout, self._large, [v for v in self._views if v is not self._large])
+            return
         shown = [self._single] if self._single is not None else self._views
         cols = max(1, math.ceil(math.sqrt(len(shown))))
         for view in self._views:

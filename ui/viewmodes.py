@@ -1,0 +1,54 @@
+"""Full-screen single view: one camera on the whole screen, and back to the window as it was.
+
+:func:`toggle_full_screen` enlarges the focused view alone
+(``PlayerGrid.toggle_single``), hides the docks, toolbars, menu and status
+bars and shows the window full screen; called again, it puts back the
+window's dock layout (``saveState``), its size and the grid's mode.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget, QToolBar
+
+__all__ = ["toggle_full_screen", "is_full_screen"]
+
+_SAVED = "_full_screen_saved"
+
+
+def is_full_screen(win) -> bool:
+    """True while the window shows one view full screen (this module's mode)."""
+    return getattr(win, _SAVED, None) is not None
+
+
+def _chrome(win, *, visible: bool) -> None:
+    """Hide (or show) what surrounds the players; docks come back from the saved state."""
+    win.menuBar().setVisible(visible)
+    win.statusBar().setVisible(visible)
+    for bar in win.findChildren(QToolBar):
+        bar.setVisible(visible)
+    if not visible:
+        for dock in win.findChildren(QDockWidget):
+            dock.hide()
+
+
+def toggle_full_screen(win) -> None:
+    """Into the full-screen single view of the focused view, or back out of it."""
+    saved = getattr(win, _SAVED, None)
+    grid = win.grid
+    if saved is None:
+        view = grid.focused_view
+        if view is None:
+            return
+        setattr(win, _SAVED, (win.saveState(), win.isMaximized(), grid.single_view))
+        if grid.single_view is not view:
+            grid.toggle_single(view)
+        _chrome(win, visible=False)
+        win.showFullScreen()
+        return
+    setattr(win, _SAVED, None)
+    state, maximized, single = saved
+    win.showMaximized() if maximized else win.showNormal()
+    _chrome(win, visible=True)
+    win.restoreState(state)
+    if grid.single_view is not single:  # the large-and-strip mode, if it was on, is still on
+        grid.toggle_single(single if single is not None else grid.single_view)
