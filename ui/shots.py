@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from timesync.timeutil import format_hms
+from ui.spec import format_uncertainty
 from ui.timeline import SHOT_MARKER_COLOURS
 
 __all__ = ["ShotPanel", "status_text"]
@@ -126,7 +127,8 @@ class ShotPanel(QWidget):
         shots = table.shots if table is not None else []
         self.view.setRowCount(len(shots))
         for row, shot in enumerate(shots):
-            cells = (str(shot.number), format_hms(shot.shared_s, 3), f"{shot.score:.2f}", "")
+            when = f"{format_hms(shot.shared_s, 3)} {format_uncertainty(shot.uncertainty_s)}"  # every time with its sigma
+            cells = (str(shot.number), when, f"{shot.score:.2f}", "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, shot.id)

@@ -22,9 +22,10 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from timesync.align.device_clocks import UNVERIFIED
-from ui.spec import SourceSpec
+from ui.spec import SourceSpec, format_uncertainty
 
-__all__ = ["badges", "badge_text", "strip_height", "picture_area", "paint_strips", "grid_large"]
+__all__ = ["badges", "badge_text", "track_detail", "uncertainty_text", "strip_height", "picture_area", "paint_strips",
+           "grid_large"]
 
 _RED, _AMBER = QColor(235, 80, 70), QColor(230, 170, 40)
 
@@ -43,6 +44,32 @@ def badges(spec: SourceSpec) -> list[tuple[str, str, QColor]]:
 def badge_text(spec: SourceSpec) -> str:
     """The badges as text for a track label (``"[CHANGED] [UNVERIFIED]"``, or ``""``)."""
     return " ".join(f"[{b}]" for b, _why, _c in badges(spec))
+
+
+def uncertainty_text(sigma_s: float | None, travel_s: float | None) -> str:
+    """``"±2.00 ms"``, with the sound-travel bound beside it when there is one: ``"±2.00 ms +12.0 ms travel"``.
+
+    ``sigma_s`` is one sigma (s), ``travel_s`` the bound (s, >= 0) sound travel
+    adds at most (``travel_bound_s``); ``None`` is unknown.
+    """
+    if sigma_s is None:
+        return "± unknown"
+    text = format_uncertainty(sigma_s)
+    if travel_s:
+        text += f" +{format_uncertainty(travel_s).lstrip('±')} travel"
+    return text
+
+
+def track_detail(spec: SourceSpec) -> str:
+    """A track's second line: the placement's sigma, the travel bound next to it, the method.
+
+    The "device clocks only" note leaves the method (the UNVERIFIED badge says it).
+    """
+    clock = spec.clock
+    if clock is None:
+        return "not aligned"
+    method = (clock.method or "?").replace(f" ({UNVERIFIED})", "")
+    return f"{uncertainty_text(clock.uncertainty_s, spec.extra.get('travel_bound_s'))} {method}"
 
 
 def _font(widget: QWidget) -> QFont:
