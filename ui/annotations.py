@@ -35,6 +35,7 @@ from timesync.project.annotation import Annotation
 from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
 from ui.commands import EditAnnotationCommand, RemoveAnnotationCommand, push
+from ui.tables import fit_table
 from ui.tile import uncertainty_text
 from ui.timeline import event_colour
 
@@ -303,6 +304,7 @@ class AnnotationPanel(QWidget):
             4, _ChoiceDelegate(lambda: [""] + [s.name for s in self._bridge.project.sources], self)
         )
         self.table.clicked.connect(self._on_clicked)
+        self.fitter = fit_table(self.table)  # every column in view, elided in the middle, tooltips (ui/tables.py)
         row = QHBoxLayout()
         row.addWidget(self.search, 1)
         row.addWidget(self.type_filter)

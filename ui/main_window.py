@@ -38,10 +38,10 @@ from ui.controllers import (
     TransportController,
 )
 from ui.controllers.files import autosave_path
-from ui.dialogs import ShortcutOverlay
 from ui.focus import FocusKeeper
 from ui.messages import MessageBar
 from ui.player import PlayerGrid
+from ui.shortcut_overlay import ShortcutOverlay
 from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
 from ui.start import StartController

@@ -1,4 +1,4 @@
-"""Full-screen single view: one camera on the whole screen, and back to the window as it was.
+"""Full-screen single view, and the docks' default arrangement for the window's width.
 
 :func:`toggle_full_screen` enlarges the focused view alone
 (``PlayerGrid.toggle_single``), hides the docks, toolbars, menu and status
@@ -8,9 +8,10 @@ window's dock layout (``saveState``), its size and the grid's mode.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
-__all__ = ["toggle_full_screen", "is_full_screen"]
+__all__ = ["toggle_full_screen", "is_full_screen", "DockFitter"]
 
 _SAVED = "_full_screen_saved"
 
@@ -52,3 +53,37 @@ def toggle_full_screen(win) -> None:
     win.restoreState(state)
     if grid.single_view is not single:  # the large-and-strip mode, if it was on, is still on
         grid.toggle_single(single if single is not None else grid.single_view)
+
+
+class DockFitter(QObject):
+    """On a narrow window (under :data:`NARROW_PX` wide), Sources and Annotations share one dock area
+    as tabs, so the pictures and every table column keep their room; wider, they sit side by side.
+
+    Only while the layout is the app's own: a window whose dock layout was
+    restored from the settings (``saveState``: the user's arrangement) is left alone.
+    """
+
+    NARROW_PX = 1700
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.active = win.settings.value("window/state") is None
+        self.tabbed = False
+        win.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if self.active and watched is self.win and event.type() == QEvent.Type.Resize:
+            self.fit(event.size().width())
+        return False
+
+    def fit(self, width: int) -> None:
+        """Tab or untab the two side docks for a window ``width`` pixels wide."""
+        win = self.win
+        narrow = width < self.NARROW_PX
+        if narrow and not self.tabbed:
+            win.tabifyDockWidget(win.sources_dock, win.annotations_dock)
+            win.annotations_dock.raise_()
+        elif not narrow and self.tabbed:
+            win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.annotations_dock)
+        self.tabbed = narrow
