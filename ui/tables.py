@@ -77,6 +77,11 @@ class TableFitter(QObject):
         return [min(_MAX_NATURAL, max(h, view.sizeHintForColumn(c) + 8))
                 for c, h in enumerate(self.header_widths())]
 
+    def natural_width(self) -> int:
+        """Width (px) the whole table would like: every column at its natural width, and the scroll bar."""
+        view = self.view
+        return sum(self.natural_widths()) + view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth() + 8
+
     def fit(self, *_args) -> None:
         """Set the column widths for the viewport's width now."""
         view = self.view

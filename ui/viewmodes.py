@@ -8,7 +8,7 @@ window's dock layout (``saveState``), its size and the grid's mode.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
 __all__ = ["toggle_full_screen", "is_full_screen", "DockFitter"]
@@ -70,7 +70,14 @@ class DockFitter(QObject):
         self.win = win
         self.active = win.settings.value("window/state") is None
         self.tabbed = False
+        self.sized = False  # docks sized once per arrangement and project (then they stay as the user drags them)
         win.installEventFilter(self)
+        win.projectChanged.connect(self._on_project)
+
+    def _on_project(self, _project) -> None:
+        if self.active:
+            self.sized = False
+            self.fit(self.win.width())
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
         if self.active and watched is self.win and event.type() == QEvent.Type.Resize:
@@ -81,9 +88,25 @@ class DockFitter(QObject):
         """Tab or untab the two side docks for a window ``width`` pixels wide."""
         win = self.win
         narrow = width < self.NARROW_PX
+        if narrow == self.tabbed and self.sized:
+            return
         if narrow and not self.tabbed:
             win.tabifyDockWidget(win.sources_dock, win.annotations_dock)
             win.annotations_dock.raise_()
         elif not narrow and self.tabbed:
             win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.annotations_dock)
-        self.tabbed = narrow
+        self.tabbed, self.sized = narrow, True
+        QTimer.singleShot(0, self, lambda: self._size_docks(self.win.width()))  # once the docks have moved
+
+    def _size_docks(self, width: int) -> None:
+        """Each side dock as wide as its table would like, up to a fraction of the window."""
+        win = self.win
+        share = 0.36 if self.tabbed else 0.26
+        wants = []
+        for panel in ("sources_panel", "annotation_panel"):
+            fitter = getattr(getattr(win, panel, None), "fitter", None)
+            wants.append(min(round(share * width), fitter.natural_width() if fitter is not None else 300))
+        docks = [win.sources_dock, win.annotations_dock]
+        if self.tabbed:
+            docks, wants = [win.sources_dock], [max(wants)]
+        win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
