@@ -11,7 +11,11 @@ as a reviewer would see them; ``--truth`` places them by the sample's
 ``truth.json`` instead (faster). The project is written to a temporary folder,
 never into the sample folder.
 
-Usage: ``python docs/make_screenshots.py [--media sample_media] [--truth] [--out docs]``
+With ``--sizes 1366x768,1920x1080,2560x1440`` it also writes
+``docs/screenshot-WxH.png``, the window at each of those sizes (``make
+screenshots`` does, under Xvfb with a small window manager: docs/screenshots.sh).
+
+Usage: ``python docs/make_screenshots.py [--media sample_media] [--truth] [--out docs] [--sizes WxH,...]``
 """
 
 from __future__ import annotations
@@ -65,7 +69,32 @@ def _progress(fraction: float, message: str) -> None:
     print(f"\r  aligning {100 * fraction:5.1f}% {message[:50]:50s}", end="", file=sys.stderr, flush=True)
 
 
-def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int]) -> list[Path]:
+def _at_sizes(app, win, out: Path, sizes: list[tuple[int, int]]) -> list[Path]:
+    """The whole window at each size (the ``?`` overlay too, at the smallest), once the views caught up."""
+    written = []
+    for width, height in sizes:
+        win.showNormal()
+        win.resize(width, height)
+        _wait(app, lambda w=width, h=height: (win.width(), win.height()) == (w, h), 5)
+        views = [v for v in win.grid.views if v.worker is not None]
+        _wait(app, lambda vs=views: all(v.shown_frame == v.wanted_frame for v in vs), 30)
+        _wait(app, lambda: False, 0.5)
+        path = out / f"screenshot-{width}x{height}.png"
+        print(f"{path}: {_save_small(win.grab().toImage(), path)} bytes ({win.width()}x{win.height()})", file=sys.stderr)
+        written.append(path)
+    width, height = min(sizes)
+    win.resize(width, height)
+    _wait(app, lambda: False, 0.5)
+    win.act_overlay.trigger()
+    _wait(app, lambda: False, 0.3)
+    path = out / f"screenshot-keys-{width}x{height}.png"
+    print(f"{path}: {_save_small(win.grab().toImage(), path)} bytes", file=sys.stderr)
+    win.act_overlay.trigger()
+    return [*written, path]
+
+
+def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int],
+           sizes: list[tuple[int, int]] | None = None) -> list[Path]:
     """Build the project, open the window, take the screenshots; returns the files written."""
     from PySide6.QtCore import QSettings, Qt
 
@@ -108,6 +137,8 @@ def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int]) -> lis
     timeline = out / "screenshot-timeline.png"
     print(f"{timeline}: {_save_small(win.timeline_dock.grab().toImage(), timeline)} bytes", file=sys.stderr)
     written.append(timeline)
+    if sizes:
+        written += _at_sizes(app, win, out, sizes)
     win.shutdown()
     return written
 
@@ -119,6 +150,7 @@ def main(argv=None) -> int:
     parser.add_argument("--truth", action="store_true", help="place sources by truth.json instead of aligning")
     parser.add_argument("--platform", default="offscreen", help="Qt platform: offscreen (default) or xcb")
     parser.add_argument("--size", default="1600x900", help="window size, WxH")
+    parser.add_argument("--sizes", default="", help="also the whole window at these sizes, WxH,WxH,...")
     args = parser.parse_args(argv)
     if not (args.media / "truth.json").is_file():
         print(f"make_screenshots: {args.media} has no truth.json; run `python -m timesync.samples` first",
@@ -126,7 +158,8 @@ def main(argv=None) -> int:
         return 2
     os.environ["QT_QPA_PLATFORM"] = args.platform
     width, height = (int(x) for x in args.size.lower().split("x"))
-    render(args.media, args.out, truth=args.truth, size=(width, height))
+    sizes = [tuple(int(x) for x in item.lower().split("x")) for item in args.sizes.split(",") if item]
+    render(args.media, args.out, truth=args.truth, size=(width, height), sizes=sizes)
     return 0
 
 

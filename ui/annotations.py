@@ -35,6 +35,8 @@ from timesync.project.annotation import Annotation
 from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
 from ui.commands import EditAnnotationCommand, RemoveAnnotationCommand, push
+from ui.tables import fit_table
+from ui.tile import uncertainty_text
 from ui.timeline import event_colour
 
 __all__ = ["AnnotationModel", "AnnotationFilter", "AnnotationPanel", "COLUMNS"]
@@ -44,6 +46,7 @@ COLUMNS = (
     ("id", "id"),
     ("shared_s", "time"),
     ("end_s", "end"),
+    ("uncertainty", "±"),
     ("type", "type"),
     ("source", "source"),
     ("note", "note"),
@@ -115,6 +118,8 @@ class AnnotationModel(QAbstractTableModel):
             return None
         ann = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
+        if key == "uncertainty":
+            return self._uncertainty(ann, role)
         value = getattr(ann, key)
         if role == Qt.ItemDataRole.DisplayRole:
             if key in ("shared_s", "end_s"):
@@ -136,6 +141,22 @@ class AnnotationModel(QAbstractTableModel):
             return QBrush(event_colour(ann.type))
         if role == Qt.ItemDataRole.ToolTipRole and key == "note":
             return ann.note or None
+        return None
+
+    def _uncertainty(self, ann: Annotation, role: int) -> Any:
+        """The event time's one sigma with the sound-travel bound beside it (the exports' figures)."""
+        from timesync.export import provenance as prov
+
+        sigma, basis = prov.event_uncertainty(self.project, ann)
+        bound = prov.event_travel_bound(self.project, ann)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return uncertainty_text(sigma, bound)
+        if role == SortRole:
+            return 1e18 if sigma is None else prov.total_uncertainty(sigma, bound) or sigma
+        if role == Qt.ItemDataRole.ToolTipRole:
+            travel = "not recorded" if bound is None else f"{bound * 1e3:.3f} ms at most"
+            sig = "unknown" if sigma is None else f"{sigma * 1e3:.3f} ms"
+            return f"one sigma {sig} ({basis}); sound travel: {travel}"
         return None
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
@@ -283,6 +304,7 @@ class AnnotationPanel(QWidget):
             4, _ChoiceDelegate(lambda: [""] + [s.name for s in self._bridge.project.sources], self)
         )
         self.table.clicked.connect(self._on_clicked)
+        self.fitter = fit_table(self.table)  # every column in view, elided in the middle, tooltips (ui/tables.py)
         row = QHBoxLayout()
         row.addWidget(self.search, 1)
         row.addWidget(self.type_filter)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from timesync.export.provenance import travel_bound
 from timesync.project import Project
 from timesync.project.events import ChangeEvent
 from ui.spec import SourceSpec, overlay_reading
@@ -103,7 +104,7 @@ class ProjectBridge(QObject):
                 hash_status=s.hash_status,
                 overlay_clock=s.overlay_clock,
                 reason=s.reason,
-                extra={"probe": dict(s.probe)},
+                extra={"probe": dict(s.probe), "travel_bound_s": travel_bound(s, project.reference)},
             )
             for s in project.sources
         ]

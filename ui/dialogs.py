@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,11 +15,8 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QKeySequenceEdit,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -30,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from timesync.export.registry import RegistryView
 
-__all__ = ["EXPORT_FORMATS", "FORMAT_OPTIONS", "ExportDialog", "KeysDialog", "ShortcutOverlay"]
+__all__ = ["EXPORT_FORMATS", "FORMAT_OPTIONS", "ExportDialog", "KeysDialog"]
 
 #: format -> (description, file suffix): a live view of :data:`timesync.export.registry.REGISTRY`.
 EXPORT_FORMATS: Mapping[str, tuple[str, str]] = RegistryView(lambda f: (f.description, f.extension))
@@ -157,48 +153,3 @@ class KeysDialog(QDialog):
         return {t: e.keySequence().toString() for t, e in self._edits.items()}
 
 
-class ShortcutOverlay(QFrame):
-    """A translucent panel over the window listing every shortcut (toggle with ``?``, hide with Esc)."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("shortcutOverlay")
-        self.setVisible(False)
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(18, 14, 18, 14)
-        self._grid.setHorizontalSpacing(18)
-
-    def set_entries(self, entries: list[tuple[str, str, str]]) -> None:
-        """``(group, shortcut, what it does)`` rows, shown in columns by group."""
-        while self._grid.count():
-            item = self._grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for group, keys, text in entries:
-            groups.setdefault(group, []).append((keys, text))
-        title = QLabel("<b>Keyboard shortcuts</b> — press ? or Esc to close", self)
-        self._grid.addWidget(title, 0, 0, 1, 2 * max(1, len(groups)))
-        for col, (group, rows) in enumerate(groups.items()):
-            header = QLabel(f"<b>{group}</b>", self)
-            header.setStyleSheet("color: #8fb8ff;")
-            self._grid.addWidget(header, 1, 2 * col, 1, 2)
-            for r, (keys, text) in enumerate(rows):
-                key_label = QLabel(f"<code>{keys}</code>", self)
-                key_label.setStyleSheet("color: #ffd166;")
-                key_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self._grid.addWidget(key_label, 2 + r, 2 * col)
-                self._grid.addWidget(QLabel(text, self), 2 + r, 2 * col + 1)
-
-    def toggle(self) -> None:
-        """Show over the whole parent, or hide."""
-        if self.isVisible():
-            self.hide()
-            return
-        parent = self.parentWidget()
-        self.adjustSize()
-        size = self.sizeHint()
-        self.setGeometry(max(0, (parent.width() - size.width()) // 2), max(0, (parent.height() - size.height()) // 2),
-                         min(size.width(), parent.width()), min(size.height(), parent.height()))
-        self.raise_()
-        self.show()

@@ -16,6 +16,7 @@ from ui.audio import AudioEngine
 from ui.clock import PlaybackClock
 from ui.player import PlayerView
 from ui.spec import SourceSpec
+from ui.tile import grid_large
 
 __all__ = ["PlayerGrid", "MAX_VIEWS"]
 
@@ -48,6 +49,7 @@ class PlayerGrid(QWidget):
         self._focused: PlayerView | None = None
         self._previous: PlayerView | None = None
         self._single: PlayerView | None = None
+        self._large: PlayerView | None = None  # shown large, the others as a strip beside it
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
@@ -107,6 +109,8 @@ class PlayerGrid(QWidget):
             self._focused = None
         if self._single not in views:
             self._single = None
+        if self._large not in views:
+            self._large = None
         self._views = views
         self._relayout()
         self.audio.set_sources(specs)
@@ -128,6 +132,17 @@ class PlayerGrid(QWidget):
         self._single = None if (view is None or self._single is view) else view
         self._relayout()
 
+    @property
+    def large_view(self) -> PlayerView | None:
+        """The view shown large with the others as a strip, when one is."""
+        return self._large
+
+    def toggle_large(self, view: PlayerView | None) -> None:
+        """Show ``view`` large with the others as a strip at its right, or back to the grid."""
+        self._large = None if (view is None or self._large is view) else view
+        self._single = None
+        self._relayout()
+
     def shutdown(self) -> None:
         """Stop every worker and the sound."""
         for view in self._views:
@@ -137,6 +152,12 @@ class PlayerGrid(QWidget):
     def _relayout(self) -> None:
         while self._layout.count():
             self._layout.takeAt(0)
+        for i in range(MAX_VIEWS):
+            self._layout.setColumnStretch(i, 0)
+            self._layout.setRowStretch(i, 0)
+        if self._large is not None and self._single is None:
+            grid_large(self._layout, self._large, [v for v in self._views if v is not self._large])
+            return
         shown = [self._single] if self._single is not None else self._views
         cols = max(1, math.ceil(math.sqrt(len(shown))))
         for view in self._views:

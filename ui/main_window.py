@@ -1,17 +1,12 @@
 """MainWindow: players, timeline, sources and annotation docks, toolbar, menus; layout and wiring.
 
-The window owns one :class:`~ui.clock.PlaybackClock`, one ``QUndoStack`` and
-one :class:`~ui.bridge.ProjectBridge` over the current core project, lays out
-the views and wires them. What the window does lives in its controllers
-(:mod:`ui.controllers`): ``files`` (open, save, autosave, recovery), ``media``
-(adding media, hash checks, waveforms, hand placement), ``alignment``,
-``shots``, ``exports``, ``annotate`` (events and their keys), ``transport``
-(frame and event steps), ``placement`` (unlink, tie) and ``runner`` (worker jobs, progress, cancel). Every
-edit is an undoable command calling the project's methods; the views redraw
-from the project's change events. Errors are shown in the in-window
-:class:`~ui.messages.MessageBar`.
+The window owns one :class:`~ui.clock.PlaybackClock`, one ``QUndoStack`` and one
+:class:`~ui.bridge.ProjectBridge` over the current core project. What it does lives in its
+controllers (:mod:`ui.controllers`: files, media, alignment, shots, exports, annotate, transport,
+placement, runner) and in :mod:`ui.start` (the start screen) and :mod:`ui.focus`. Every edit is an
+undoable command calling the project's methods; views redraw from the project's change events;
+errors go to the in-window :class:`~ui.messages.MessageBar`.
 """
-
 from __future__ import annotations
 
 import os
@@ -39,11 +34,13 @@ from ui.controllers import (
     TransportController,
 )
 from ui.controllers.files import autosave_path
-from ui.dialogs import ShortcutOverlay
+from ui.focus import FocusKeeper
 from ui.grid import PlayerGrid
 from ui.messages import MessageBar
+from ui.shortcut_overlay import ShortcutOverlay
 from ui.shots import ShotPanel
 from ui.sources import SourcesPanel
+from ui.start import StartController
 from ui.thumbnails import ThumbnailLoader
 from ui.timeline import TimelineEvent, TimelinePanel
 from ui.window_chrome import MARK_IN_KEY, WindowChrome
@@ -104,6 +101,7 @@ class MainWindow(QMainWindow, WindowChrome):
         self.overlay = ShortcutOverlay(self)
         self.overlay.set_entries(self.shortcut_entries())
         self._connect_clock()
+        self.focus_keeper = FocusKeeper(self)  # the keys come back to the window after any dialog
         self._autosave_timer = QTimer(self)
         self._autosave_timer.timeout.connect(self.autosave)
         if autosave_s > 0:
@@ -135,6 +133,8 @@ class MainWindow(QMainWindow, WindowChrome):
         layout.setSpacing(0)
         layout.addWidget(self.messages)
         layout.addWidget(self.grid, 1)
+        self.start = StartController(self)  # shown instead of the grid while there are no sources
+        layout.addWidget(self.start.screen, 1)
         self.setCentralWidget(central)
         self._build_timeline()
         self.sources_dock = self._dock("Sources", "sourcesDock", Qt.DockWidgetArea.LeftDockWidgetArea)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from timesync.clock import ClockMap
@@ -26,6 +26,7 @@ from timesync.timeutil import format_hms
 from ui.clock import PlaybackClock
 from ui.frames import FrameWorker
 from ui.spec import SourceSpec, overlay_reading
+from ui.tile import badges, paint_strips, picture_area
 
 __all__ = ["PlayerView", "LOCAL"]
 
@@ -195,7 +196,10 @@ class PlayerView(QWidget):
 
     def _update_tooltip(self) -> None:
         spec = self._spec
-        self.setToolTip("" if spec.clock is not None else f"not placed: {spec.reason or 'no evidence places it'}")
+        lines = [why for _b, why, _c in badges(spec)]
+        if spec.clock is None:
+            lines.insert(0, f"not placed: {spec.reason or 'no evidence places it'}")
+        self.setToolTip("\n".join(lines))
 
     def set_spec(self, spec: SourceSpec) -> None:
         """Follow a changed clock map or hash status of the same file.
@@ -317,9 +321,10 @@ class PlayerView(QWidget):
         width, height = probe.get("width"), probe.get("height")
         if self._image is not None:
             width, height = self._image.width(), self._image.height()
-        if not width or not height or self.width() < 2 or self.height() < 2:
+        area = picture_area(self)
+        if not width or not height or area.width() < 2 or area.height() < 2:
             return None
-        scale = min(self.width() / width, self.height() / height)
+        scale = min(area.width() / width, area.height() / height)
         ratio = self.devicePixelRatioF()
         return max(1, round(width * scale * ratio)), max(1, round(height * scale * ratio))
 
@@ -338,10 +343,10 @@ class PlayerView(QWidget):
         image = self._image
         if image is None or image.isNull():
             return QRectF()
-        w, h = self.width(), self.height()
-        scale = min(w / image.width(), h / image.height())
+        area = picture_area(self)
+        scale = min(area.width() / image.width(), area.height() / image.height())
         fit_w, fit_h = image.width() * scale * self._zoom, image.height() * scale * self._zoom
-        cx, cy = w / 2 + self._pan.x(), h / 2 + self._pan.y()
+        cx, cy = area.center().x() + self._pan.x(), area.center().y() + self._pan.y()
         return QRectF(cx - fit_w / 2, cy - fit_h / 2, fit_w, fit_h)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
@@ -350,6 +355,7 @@ class PlayerView(QWidget):
         painter.fillRect(self.rect(), QColor(8, 8, 10))
         if self._image is not None:
             rect = self._image_rect()
+            painter.setClipRect(picture_area(self))  # a zoomed picture stays between the strips
             display = self._frame.display if self._frame is not None else None
             if (self._zoom == 1.0 and display is not None
                     and abs(display.width() - rect.width() * self.devicePixelRatioF()) < 1.5
@@ -359,6 +365,7 @@ class PlayerView(QWidget):
                 if not self._clock.playing:
                     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 painter.drawImage(rect, self._image)
+            painter.setClipping(False)
         self._paint_overlay(painter)
         if self._focused:
             painter.setPen(QPen(QColor(70, 160, 255), 2))
@@ -392,55 +399,11 @@ class PlayerView(QWidget):
         return lines
 
     def _paint_overlay(self, painter: QPainter) -> None:
-        """Name on top, one info line below: in the letterbox bars when they are tall enough.
-
-        Burned-in clocks sit in the picture (body cams top left, aerial cameras
-        at the bottom), so the app's own text stays out of it when it can.
-        """
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, min(10.0, self.height() / 30)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        box_h = metrics.height() + 4
-        picture = self._fitted_rect()
-        title = self._spec.label + ("  [changed]" if self._spec.hash_status in ("changed", "missing") else "")
-        if self.free:
-            title += "  [not placed]" if self._spec.clock is None else "  [unlinked]"
-        top = picture.top() - box_h - 1 if picture.top() >= box_h + 2 else 4
-        self._text_box(painter, QPointF(4, top), [title], QColor(255, 255, 255))
-        info = "   ".join(self._info_lines())
-        if info:
-            info = metrics.elidedText(info, Qt.TextElideMode.ElideRight, self.width() - 16)
-            below = self.height() - picture.bottom()
-            y = picture.bottom() + 1 if below >= box_h + 2 else self.height() - box_h - 4
-            self._text_box(painter, QPointF(4, y), [info], QColor(225, 225, 160))
-        status = self._status_text()
-        if status:
-            painter.setPen(QColor(255, 120, 100) if self._error else QColor(200, 200, 200))
-            rect = self.rect().adjusted(10, 0, -10, 0)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, status)
-
-    def _fitted_rect(self) -> QRectF:
-        """Where the whole frame sits at zoom 1 (the widget, when the size is unknown)."""
-        probe = (self._spec.extra.get("probe") or {}).get("video") or {}
-        width, height = probe.get("width"), probe.get("height")
-        if self._image is not None:
-            width, height = self._image.width(), self._image.height()
-        if not width or not height:
-            return QRectF(self.rect())
-        scale = min(self.width() / width, self.height() / height)
-        w, h = width * scale, height * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-
-    @staticmethod
-    def _text_box(painter: QPainter, origin: QPointF, lines: list[str], colour: QColor) -> None:
-        metrics = painter.fontMetrics()
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 8
-        height = metrics.height() * len(lines) + 4
-        painter.fillRect(QRectF(origin.x(), origin.y(), width, height), QColor(0, 0, 0, 150))
-        painter.setPen(colour)
-        for i, line in enumerate(lines):
-            painter.drawText(QPointF(origin.x() + 4, origin.y() + 2 + metrics.ascent() + i * metrics.height()), line)
+        """Name, badges and the view's state in a strip over the picture, times and frame in a strip
+        under it (:mod:`ui.tile`): burned-in clocks, at the top or the bottom of a picture, stay in view."""
+        tag = ("[not placed]" if self._spec.clock is None else "[unlinked]") if self.free else ""
+        paint_strips(self, painter, self._spec, "   ".join(self._info_lines()), self._status_text(),
+                     bool(self._error), tag=tag)
 
     # -- mouse: focus, enlarge, zoom, pan -------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from timesync.timeutil import format_hms
+from ui.spec import format_uncertainty
+from ui.tables import fit_table
 from ui.timeline import SHOT_MARKER_COLOURS
 
 __all__ = ["ShotPanel", "status_text"]
@@ -99,6 +101,8 @@ class ShotPanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.decide.connect(self.decide_selected)
+        self.fitter = fit_table(self.view)
+        self.view.setMinimumHeight(8 * self.view.verticalHeader().defaultSectionSize())  # not two rows: eight
         self.view.currentCellChanged.connect(lambda row, *_: self._seek_row(row))
         self.view.cellClicked.connect(lambda row, _col: self._seek_row(row))
         self.accept_button = QPushButton("Accept (A)", self)
@@ -126,7 +130,8 @@ class ShotPanel(QWidget):
         shots = table.shots if table is not None else []
         self.view.setRowCount(len(shots))
         for row, shot in enumerate(shots):
-            cells = (str(shot.number), format_hms(shot.shared_s, 3), f"{shot.score:.2f}", "")
+            when = f"{format_hms(shot.shared_s, 3)} {format_uncertainty(shot.uncertainty_s)}"  # every time with its sigma
+            cells = (str(shot.number), when, f"{shot.score:.2f}", "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, shot.id)

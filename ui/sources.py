@@ -30,6 +30,7 @@ from timesync.timeutil import format_hms
 from ui.bridge import ProjectBridge
 from ui.commands import SetRoleCommand, push
 from ui.spec import format_uncertainty
+from ui.tables import fit_table
 
 __all__ = ["SourcesModel", "SourcesPanel", "SOURCE_COLUMNS", "format_uncertainty", "warning_count"]
 
@@ -186,6 +187,7 @@ class SourcesPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setItemDelegateForColumn(1, _RoleDelegate(self))
         self.table.clicked.connect(lambda index: self.sourceSelected.emit(self.model.source_at(index.row()).name))
+        self.fitter = fit_table(self.table)  # every column in view, elided in the middle, tooltips (ui/tables.py)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.table)

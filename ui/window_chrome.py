@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QPushButton, QS
 from timesync.timeutil import format_hms
 from ui.dialogs import EXPORT_FORMATS
 from ui.spec import format_datetime_ms
+from ui.stills import export_still_dialog
+from ui.viewmodes import DockFitter, toggle_full_screen
 
 __all__ = ["WindowChrome", "MARK_IN_KEY"]
 
@@ -112,6 +114,11 @@ class WindowChrome:
         self.act_export = a("Export…", self.exports.export_dialog, "Ctrl+E", group="Project")
         self.act_single = a("Enlarge focused view / back to grid", lambda: self.grid.toggle_single(self.grid.focused_view),
                             "G", group="View")
+        self.act_large = a("Focused view large, the others as a strip / back to grid",
+                           lambda: self.grid.toggle_large(self.grid.focused_view), "Shift+G", group="View")
+        self.act_full = a("Full screen: focused view alone / back", lambda: toggle_full_screen(self), "F11", group="View")
+        self.act_still = a("Export still of the focused view…", lambda: export_still_dialog(self), "Ctrl+Shift+P",
+                           group="View")
         self.act_reset_zoom = a("Reset view zoom", self.transport.reset_view_zoom, "Z", group="View")
         self.act_overlay = a("Keyboard shortcuts", lambda: self.overlay.toggle(), ["?", "F1"], group="View")
         self._build_place_actions()
@@ -195,11 +202,13 @@ class WindowChrome:
         for fmt, (text, _suffix) in EXPORT_FORMATS.items():
             export.addAction(f"{fmt}: {text}…", lambda f=fmt: self.exports.export_dialog(f))
         export.addSeparator()
+        export.addAction(self.act_still)
         export.addAction(self.act_verify)
         view = menus.addMenu("&View")
         for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock, self.shots_dock):
             view.addAction(dock.toggleViewAction())
-        for act in (None, self.act_single, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
+        self.dock_fitter = DockFitter(self)  # narrow window: Sources and Annotations as tabs (ui/viewmodes.py)
+        for act in (None, self.act_single, self.act_large, self.act_full, self.act_still, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
                     None, self.act_overlay):
             view.addSeparator() if act is None else view.addAction(act)
 

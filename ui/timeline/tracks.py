@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from timesync.clock import ClockMap
-from ui.spec import format_uncertainty
+from ui.tile import badge_text, track_detail
 from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TRACK_H, TimeAxis
 from ui.timeline.items import Track
 from ui.timeline.rough import ROUGH_METHOD
@@ -85,13 +85,16 @@ def paint_track(painter: QPainter, row: int, track: Track, paint: TrackPaint) ->
 def _paint_header(painter: QPainter, y: float, track: Track) -> None:
     """Name, then the clock's uncertainty and method (orange when placed by hand)."""
     painter.setPen(QColor(235, 235, 240))
-    painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft, track.spec.label)
+    metrics = painter.fontMetrics()
+    title = " ".join(t for t in (track.spec.label, badge_text(track.spec)) if t)  # badges: ui/tile.py
+    painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
+                     metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, HEADER_W - 10))
     clock = track.spec.clock
-    detail = "not placed: drag it" if clock is None else f"{format_uncertainty(clock.uncertainty_s)} {clock.method or '?'}"
+    detail = "not placed: drag it" if clock is None else track_detail(track.spec)  # sigma, travel bound, method
     by_hand = clock is not None and clock.method in ("manual", ROUGH_METHOD)
     painter.setPen(QColor(255, 180, 80) if by_hand else QColor(150, 152, 160))
     painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
-                     painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, HEADER_W - 10))
+                     metrics.elidedText(detail, Qt.TextElideMode.ElideMiddle, HEADER_W - 10))
 
 
 def _paint_thumbnails(painter: QPainter, rect: QRectF, paint: TrackPaint) -> None:

@@ -1,0 +1,112 @@
+"""Full-screen single view, and the docks' default arrangement for the window's width.
+
+:func:`toggle_full_screen` enlarges the focused view alone
+(``PlayerGrid.toggle_single``), hides the docks, toolbars, menu and status
+bars and shows the window full screen; called again, it puts back the
+window's dock layout (``saveState``), its size and the grid's mode.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QToolBar
+
+__all__ = ["toggle_full_screen", "is_full_screen", "DockFitter"]
+
+_SAVED = "_full_screen_saved"
+
+
+def is_full_screen(win) -> bool:
+    """True while the window shows one view full screen (this module's mode)."""
+    return getattr(win, _SAVED, None) is not None
+
+
+def _chrome(win, *, visible: bool) -> None:
+    """Hide (or show) what surrounds the players; docks come back from the saved state."""
+    win.menuBar().setVisible(visible)
+    win.statusBar().setVisible(visible)
+    for bar in win.findChildren(QToolBar):
+        bar.setVisible(visible)
+    if not visible:
+        for dock in win.findChildren(QDockWidget):
+            dock.hide()
+
+
+def toggle_full_screen(win) -> None:
+    """Into the full-screen single view of the focused view, or back out of it."""
+    saved = getattr(win, _SAVED, None)
+    grid = win.grid
+    if saved is None:
+        view = grid.focused_view
+        if view is None:
+            return
+        setattr(win, _SAVED, (win.saveState(), win.isMaximized(), grid.single_view))
+        if grid.single_view is not view:
+            grid.toggle_single(view)
+        _chrome(win, visible=False)
+        win.showFullScreen()
+        return
+    setattr(win, _SAVED, None)
+    state, maximized, single = saved
+    win.showMaximized() if maximized else win.showNormal()
+    _chrome(win, visible=True)
+    win.restoreState(state)
+    if grid.single_view is not single:  # the large-and-strip mode, if it was on, is still on
+        grid.toggle_single(single if single is not None else grid.single_view)
+
+
+class DockFitter(QObject):
+    """On a narrow window (under :data:`NARROW_PX` wide), Sources and Annotations share one dock area
+    as tabs, so the pictures and every table column keep their room; wider, they sit side by side.
+
+    Only while the layout is the app's own: a window whose dock layout was
+    restored from the settings (``saveState``: the user's arrangement) is left alone.
+    """
+
+    NARROW_PX = 1700
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.active = win.settings.value("window/state") is None
+        self.tabbed = False
+        self.sized = False  # docks sized once per arrangement and project (then they stay as the user drags them)
+        win.installEventFilter(self)
+        win.projectChanged.connect(self._on_project)
+
+    def _on_project(self, _project) -> None:
+        if self.active:
+            self.sized = False
+            self.fit(self.win.width())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if self.active and watched is self.win and event.type() == QEvent.Type.Resize:
+            self.fit(event.size().width())
+        return False
+
+    def fit(self, width: int) -> None:
+        """Tab or untab the two side docks for a window ``width`` pixels wide."""
+        win = self.win
+        narrow = width < self.NARROW_PX
+        if narrow == self.tabbed and self.sized:
+            return
+        if narrow and not self.tabbed:
+            win.tabifyDockWidget(win.sources_dock, win.annotations_dock)
+            win.annotations_dock.raise_()
+        elif not narrow and self.tabbed:
+            win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.annotations_dock)
+        self.tabbed, self.sized = narrow, True
+        QTimer.singleShot(0, self, lambda: self._size_docks(self.win.width()))  # once the docks have moved
+
+    def _size_docks(self, width: int) -> None:
+        """Each side dock as wide as its table would like, up to a fraction of the window."""
+        win = self.win
+        share = 0.36 if self.tabbed else 0.26
+        wants = []
+        for panel in ("sources_panel", "annotation_panel"):
+            fitter = getattr(getattr(win, panel, None), "fitter", None)
+            wants.append(min(round(share * width), fitter.natural_width() if fitter is not None else 300))
+        docks = [win.sources_dock, win.annotations_dock]
+        if self.tabbed:
+            docks, wants = [win.sources_dock], [max(wants)]
+        win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
