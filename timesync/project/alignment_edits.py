@@ -16,7 +16,12 @@ from timesync.errors import ProjectError
 from timesync.project.schema import alignment_fields
 from timesync.project.source import Source
 
-__all__ = ["AlignmentEdits"]
+__all__ = ["AlignmentEdits", "ROUGH_METHOD", "BY_HAND"]
+
+#: The clock method of a source placed roughly by hand (dragged on the app's timeline).
+ROUGH_METHOD = "manual, rough"
+#: Clock methods of a reviewer's own placement: kept by a new alignment that cannot place the source.
+BY_HAND = ("manual", ROUGH_METHOD)
 
 
 class AlignmentEdits:
@@ -32,9 +37,11 @@ class AlignmentEdits:
         constraints that placed it, its overlay clock and the file's warnings
         (when the entry has a ``warnings`` list) are replaced, so the clock and
         the evidence for it always agree; its ``provenance`` replaces
-        the project's (``"provenance": None`` removes it). A source placed by
-        hand (clock method ``"manual"``) that the new alignment cannot place
-        keeps its clock. Annotations, roles and names are untouched. Each
+        the project's (``"provenance": None`` removes it); the aligners' notes
+        on it (the entry's ``notes``) replace the old ones. A source placed by
+        hand (clock method ``"manual"``, or ``"manual, rough"`` from a drag: :data:`BY_HAND`)
+        that the new alignment cannot place keeps its clock (and the new notes);
+        one the new alignment places takes the new clock. Annotations, roles and names are untouched. Each
         changed source is one history entry (action ``"alignment_applied"``)
         and emits ``clock_changed``.
 
@@ -53,8 +60,10 @@ class AlignmentEdits:
             if old is None:
                 continue
             fields = alignment_fields(entry)
-            if fields["clock"] is None and old.clock is not None and old.clock.method == "manual":
-                continue  # a reviewer's own placement stays until evidence places the source
+            fields["extra"] = _with_notes(old.extra, entry.get("notes"))
+            if fields["clock"] is None and old.clock is not None and old.clock.method in BY_HAND:
+                # a reviewer's own placement stays until evidence places the source
+                fields = {"extra": fields["extra"]}
             new = replace(old, **fields)
             if new == old:
                 continue
@@ -149,6 +158,14 @@ class AlignmentEdits:
         self._commit("clock_changed", old.name, old.clock, clock, author or self.author, action="clock_corrected",
                      history_before=before, history_after=after)
         return new
+
+
+def _with_notes(extra: dict[str, Any], notes: Any) -> dict[str, Any]:
+    """``extra`` with the aligners' ``notes`` of a new alignment (none: the key removed)."""
+    out = {k: v for k, v in extra.items() if k != "notes"}
+    if isinstance(notes, dict) and notes:
+        out["notes"] = {str(k): str(v) for k, v in notes.items()}
+    return out
 
 
 def _alignment_summary(source: Source) -> dict[str, Any]:
