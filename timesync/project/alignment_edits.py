@@ -16,12 +16,15 @@ from timesync.errors import ProjectError
 from timesync.project.schema import alignment_fields
 from timesync.project.source import Source
 
-__all__ = ["AlignmentEdits", "ROUGH_METHOD", "BY_HAND"]
+__all__ = ["AlignmentEdits", "ROUGH_METHOD", "ACCEPTED_METHOD", "BY_HAND"]
 
 #: The clock method of a source placed roughly by hand (dragged on the app's timeline).
 ROUGH_METHOD = "manual, rough"
+#: The clock method of a placement by device clocks only that the reviewer accepted (the app's
+#: suggestions): its offset and uncertainty are the device clocks', the decision the reviewer's.
+ACCEPTED_METHOD = "manual, accepted suggestion"
 #: Clock methods of a reviewer's own placement: kept by a new alignment that cannot place the source.
-BY_HAND = ("manual", ROUGH_METHOD)
+BY_HAND = ("manual", ROUGH_METHOD, ACCEPTED_METHOD)
 
 
 class AlignmentEdits:
@@ -39,7 +42,8 @@ class AlignmentEdits:
         the evidence for it always agree; its ``provenance`` replaces
         the project's (``"provenance": None`` removes it); the aligners' notes
         on it (the entry's ``notes``) replace the old ones. A source placed by
-        hand (clock method ``"manual"``, or ``"manual, rough"`` from a drag: :data:`BY_HAND`)
+        hand (clock method ``"manual"``, ``"manual, rough"`` from a drag, or an accepted
+        suggestion: :data:`BY_HAND`)
         that the new alignment cannot place keeps its clock (and the new notes);
         one the new alignment places takes the new clock. Annotations, roles and names are untouched. Each
         changed source is one history entry (action ``"alignment_applied"``)
