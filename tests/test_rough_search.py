@@ -88,3 +88,34 @@ def test_rough_search_without_the_rough_tag_is_plain(looped, tmp_path):
         alignment_request(project, near=["a.mp4"])
     assert alignment_request(project, near=[]).rough == ()
     assert alignment_request(project, near=["b.mp4"]).rough == (str(project.resolve("b.mp4")),)
+
+
+def test_an_accepted_placement_by_device_clocks_stands(looped, tmp_path):
+    """The reviewer accepted b's placement by device clocks (the app's suggestion): a re-solve
+    (a tie elsewhere) or a re-alignment that suggests the same placement keeps the decision;
+    a different placement is a new suggestion (taken, unverified again)."""
+    from timesync.align.device_clocks import UNVERIFIED
+    from timesync.project.alignment_edits import ACCEPTED_METHOD
+    from timesync.workflow import resolve
+
+    project = _project(tmp_path, looped, None)
+    a, b = (s.name for s in project.sources)
+
+    def result(offset_s: float) -> dict:
+        return {"sources": [{"path": str(project.resolve(b)), "aligned": True, "offset_s": offset_s, "rate": 1.0,
+                             "uncertainty_s": 900.0, "method": f"metadata ({UNVERIFIED})",
+                             "constraints": [{"with": a, "offset_s": offset_s, "uncertainty_s": 900.0,
+                                              "kind": "metadata", "rate": 1.0}]}]}
+
+    project.apply_alignment(result(3.0))
+    resolve(project)
+    suggested = project.clock(b)
+    assert UNVERIFIED in suggested.method and suggested.to_shared(0.0) == pytest.approx(3.0)
+    project.set_source_clock(b, suggested, method=ACCEPTED_METHOD)
+    entries = len(project.history)
+    resolve(project)
+    project.apply_alignment({"sources": [{**result(3.0)["sources"][0], "offset_s": suggested.offset_s,
+                                          "rate": suggested.rate}]})
+    assert project.clock(b).method == ACCEPTED_METHOD and len(project.history) == entries
+    project.apply_alignment(result(4.0))
+    assert UNVERIFIED in project.clock(b).method and project.clock(b).offset_s == 4.0

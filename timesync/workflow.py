@@ -32,7 +32,7 @@ from timesync.align.constraints import Constraint
 from timesync.clock import ClockMap
 from timesync.errors import ProjectError
 from timesync.project import Project
-from timesync.project.alignment_edits import ROUGH_METHOD
+from timesync.project.alignment_edits import ROUGH_METHOD, keeps_acceptance
 from timesync.project.names import resolve_source
 
 __all__ = [
@@ -358,7 +358,10 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
     time, the farthest first, so the others still count) and reported in
     :attr:`Resolution.disagreements`, as are the solve's disagreements that
     involve an anchor. A clock equal to the old one up to rounding (1e-9 s,
-    1e-12 in rate) is left as it is (no history entry).
+    1e-12 in rate) is left as it is (no history entry), and so is a placement by
+    device clocks the reviewer accepted that the solve gives again
+    (:func:`timesync.project.alignment_edits.keeps_acceptance`). A source the solve
+    cannot place keeps its clock (a rough placement by hand stays).
     """
     anchors = project_anchors(project)
     solution, left_out = _solve_with_anchors(project, anchors)
@@ -369,6 +372,8 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
             unplaced.append(name)
             continue
         old = project.clock(name)
+        if keeps_acceptance(old, clock):
+            continue  # the reviewer accepted this placement by device clocks: it stands
         if old is not None and old.method == clock.method and abs(old.offset_s - clock.offset_s) < 1e-9 \
                 and abs(old.rate - clock.rate) < 1e-12 and abs(old.uncertainty_s - clock.uncertainty_s) < 1e-9:
             continue  # the same clock up to rounding: no history entry

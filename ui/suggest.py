@@ -36,7 +36,8 @@ from timesync.project.alignment_edits import ACCEPTED_METHOD, ROUGH_METHOD
 from timesync.project.names import resolve_source
 from ui.commands import ProjectCommand
 from ui.spec import format_uncertainty
-from ui.tie import _clocks, _label, _restore
+from ui.tie import clock_snapshot, file_label, restore_clocks
+from ui.timeline.rough import ROUGH_MIN_SIGMA_S
 
 __all__ = ["Suggestion", "SuggestionCommand", "suggestions", "DEVICE_CLOCKS", "AUDIO_CANDIDATE",
            "CANDIDATE_SIGMA_S"]
@@ -45,7 +46,7 @@ DEVICE_CLOCKS = "device clocks"
 AUDIO_CANDIDATE = "audio candidate"
 #: One sigma (s) of a refused audio candidate placed roughly: a rough placement's
 #: (:data:`ui.timeline.rough.ROUGH_MIN_SIGMA_S`), since the audio refused to vouch for it.
-CANDIDATE_SIGMA_S = 5.0
+CANDIDATE_SIGMA_S = ROUGH_MIN_SIGMA_S
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Suggestion:
 
 
 def _device_clocks(name: str, clock: ClockMap) -> Suggestion:
-    why = (f"{_label(name)} is {UNVERIFIED} ({clock.method}, {format_uncertainty(clock.uncertainty_s)}): "
+    why = (f"{file_label(name)} is {UNVERIFIED} ({clock.method}, {format_uncertainty(clock.uncertainty_s)}): "
            "accept it, refine it by a tie (T), or reject it")
     return Suggestion(name, DEVICE_CLOCKS, clock, None, why)
 
@@ -100,7 +101,7 @@ def _audio_candidate(project: Project, name: str, note: str) -> Suggestion | Non
     if other_clock is None or other == name:
         return None
     clock = replace(relation.compose(other_clock), method="audio, refused candidate")
-    why = (f"the audio search's best fit of {_label(name)} with {_label(other)} (coarse score {score:.1f}) "
+    why = (f"the audio search's best fit of {file_label(name)} with {file_label(other)} (coarse score {score:.1f}) "
            "was refused; it is a place to look, not a placement")
     return Suggestion(name, AUDIO_CANDIDATE, clock, score, why)
 
@@ -134,19 +135,19 @@ class SuggestionCommand(ProjectCommand):
 
     def __init__(self, project: Project, suggestion: Suggestion, *, accept: bool) -> None:
         if not accept and suggestion.kind != DEVICE_CLOCKS:
-            raise ProjectError(f"{_label(suggestion.name)}: an audio candidate is a place to look, "
+            raise ProjectError(f"{file_label(suggestion.name)}: an audio candidate is a place to look, "
                                "not a placement; there is nothing to reject")
         super().__init__(f"{'accept' if accept else 'reject'} the {suggestion.kind} suggestion for "
-                         f"{_label(suggestion.name)}")
+                         f"{file_label(suggestion.name)}")
         self._project = project
         self.suggestion = suggestion
         self.accept = accept
-        self._before = _clocks(project)
+        self._before = clock_snapshot(project)
 
     def apply(self) -> None:  # noqa: D102
         s, project = self.suggestion, self._project
         if project.clock(s.name) != (s.clock if s.kind == DEVICE_CLOCKS else None):
-            raise ProjectError(f"{_label(s.name)}: its placement changed since the suggestion was made; "
+            raise ProjectError(f"{file_label(s.name)}: its placement changed since the suggestion was made; "
                                "nothing decided")
         if not self.accept:
             project.set_source_clock(s.name, None, reason=f"the reviewer rejected its placement by device "
@@ -159,4 +160,4 @@ class SuggestionCommand(ProjectCommand):
             project.set_source_clock(s.name, rough, method=None)
 
     def undo(self) -> None:  # noqa: D102
-        _restore(self._project, self._before)
+        restore_clocks(self._project, self._before)

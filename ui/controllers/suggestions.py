@@ -24,7 +24,7 @@ from timesync.project.alignment_edits import ROUGH_METHOD
 from ui.commands import push
 from ui.controllers.base import Controller
 from ui.suggest import AUDIO_CANDIDATE, DEVICE_CLOCKS, Suggestion, SuggestionCommand, suggestions
-from ui.tie import _label
+from ui.tie import file_label
 
 __all__ = ["SuggestionController"]
 
@@ -63,7 +63,7 @@ class SuggestionController(Controller):
         found = self.current.get(name)
         if found is None or found.kind != kind:
             what = "placement by device clocks only" if kind == DEVICE_CLOCKS else "refused audio candidate"
-            self.messages.info(f"{_label(name)} has no {what} to act on")
+            self.messages.info(f"{file_label(name)} has no {what} to act on")
             return None
         return found
 
@@ -77,7 +77,7 @@ class SuggestionController(Controller):
         except TimesyncError as exc:
             self.messages.error(f"nothing decided: {exc}")
             return None
-        label = _label(suggestion.name)
+        label = file_label(suggestion.name)
         if not accept:
             self.messages.info(f"{label}: placement by device clocks only rejected; it is not placed "
                                "(tie it, or drag it roughly); Ctrl+Z undoes it")
@@ -99,7 +99,7 @@ class SuggestionController(Controller):
         view.set_free(True)
         local = float(suggestion.clock.to_local(self.win.clock.time))
         view.playback.seek(local)
-        self.messages.info(f"{_label(suggestion.name)} jumped to local {local:.3f} s, where {suggestion.why}; "
+        self.messages.info(f"{file_label(suggestion.name)} jumped to local {local:.3f} s, where {suggestion.why}; "
                            "step it (it is unlinked) and tie (T) when both views show one moment")
         return local
 

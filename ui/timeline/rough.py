@@ -15,8 +15,6 @@ from ui.timeline.items import Track
 
 __all__ = ["ROUGH_METHOD", "ROUGH_MIN_SIGMA_S", "ROUGH_PIXELS", "rough_clock", "rough_drag"]
 
-
-
 #: The smallest one-sigma uncertainty (s) of a rough placement: a position judged on
 #: a timeline, not on frames.
 ROUGH_MIN_SIGMA_S = 5.0
