@@ -171,3 +171,28 @@ def test_search_near_a_rough_position_places_the_source(qtbot, wait_frames, wind
     assert "placed by the search near its rough position" in window.messages.messages[-1].text
     window.undo.undo()
     assert window.project.clock(b) == rough
+
+
+def test_a_right_click_on_a_track_opens_its_menu(qtbot, wait_frames, window, unverified):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    _open(qtbot, window, wait_frames, unverified)
+    b = _name(window, "b.mp4")
+    window.timeline.resize(1200, 400)
+    window.timeline.fit()
+    seen = []
+
+    def close_menu():  # runs inside the menu's own event loop
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMenu) and widget.isVisible():
+                seen.append([a.text() for a in widget.actions()])
+                widget.close()
+
+    QTimer.singleShot(0, close_menu)
+    pos = window.timeline.track_rect(b).center().toPoint()
+    QApplication.sendEvent(window.timeline, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
+                                                              window.timeline.mapToGlobal(pos)))
+    assert seen == [["Accept the placement by device clocks", "Reject the placement by device clocks"]]
+    assert window.timeline.selected_source == b
