@@ -132,7 +132,8 @@ class WindowChrome:
             ("Search near here (the selected track's rough position)", suggest.search_near),
             ("Accept the selected track's placement by device clocks", lambda: suggest.decide(accept=True)),
             ("Reject the selected track's placement by device clocks", lambda: suggest.decide(accept=False)),
-            ("Look where the refused audio candidate puts the selected track", suggest.look))]
+            ("Look where the refused audio candidate puts the selected track", suggest.look),
+            ("Place the selected track roughly where the refused audio candidate puts it", suggest.place_at_candidate))]
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Transport")

@@ -89,12 +89,19 @@ class SuggestionController(Controller):
                                "or search near here; Ctrl+Z undoes it")
         return command
 
+    def place_at_candidate(self, name: str | None = None) -> SuggestionCommand | None:
+        """Place ``name`` (default: the selected track) roughly where its refused audio candidate puts it."""
+        return self.decide(name, accept=True, kind=AUDIO_CANDIDATE)
+
     def look(self, name: str | None = None) -> float | None:
         """Jump the view of ``name`` (not placed) to where its refused audio candidate puts the
         shared playhead; returns the local time (s) it was sent to."""
         suggestion = self._suggestion(name, AUDIO_CANDIDATE)
-        view = None if suggestion is None else self.win.grid.view_for(suggestion.name)
-        if suggestion is None or view is None:
+        if suggestion is None:
+            return None
+        view = self.win.grid.view_for(suggestion.name)
+        if view is None:
+            self.messages.info(f"{file_label(suggestion.name)} has no view in the grid to jump")
             return None
         view.set_free(True)
         local = float(suggestion.clock.to_local(self.win.clock.time))
@@ -118,8 +125,7 @@ class SuggestionController(Controller):
             menu.addAction("Reject the placement by device clocks", lambda: self.decide(name, accept=False))
         if found is not None and found.kind == AUDIO_CANDIDATE:
             menu.addAction(f"Look there (refused audio candidate, score {found.score:.1f})", lambda: self.look(name))
-            menu.addAction("Place roughly there",
-                           lambda: self.decide(name, accept=True, kind=AUDIO_CANDIDATE))
+            menu.addAction("Place roughly there", lambda: self.place_at_candidate(name))
         if clock is not None and clock.method == ROUGH_METHOD:
             menu.addAction("Search near here", lambda: self.search_near(name))
         if menu.isEmpty():
@@ -127,4 +133,6 @@ class SuggestionController(Controller):
         return menu
 
     def _menu_at(self, name: str, position) -> None:
-        self.track_menu(name).exec(position)
+        menu = self.track_menu(name)
+        menu.exec(position)
+        menu.deleteLater()
