@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from timesync.align.anchors import Anchor, anchor_constraints
 from timesync.align.constraints import Constraint
+from timesync.clock import ClockMap
 from timesync.errors import ProjectError
 from timesync.project import Project
+from timesync.project.alignment_edits import ROUGH_METHOD, keeps_acceptance
 from timesync.project.names import resolve_source
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "Resolution",
     "align_project",
     "alignment_request",
+    "rough_sources",
+    "ROUGH_METHOD",
     "adopt",
     "fresh_project",
     "stored_constraints",
@@ -95,30 +99,61 @@ class AlignmentRequest:
 
     ``paths`` are absolute file paths (the sync's source names), ``reference``
     one of them or None, ``anchors`` the project's manual anchors named by those paths.
+    ``rough`` names (by path) the sources placed roughly by hand whose searches are
+    narrowed to near that placement, ``clocks`` the project's clocks by path
+    (:func:`timesync.align.metadata.rough_search`).
     """
 
     paths: tuple[str, ...]
     reference: str | None = None
     anchors: tuple[Constraint, ...] = ()
+    rough: tuple[str, ...] = ()
+    clocks: tuple[tuple[str, ClockMap], ...] = ()
 
     def run(self, progress: Progress | None = None, methods: Iterable[str] | None = None) -> Any:
-        """:func:`timesync.sync.sync` over the request; returns its ``SyncResult``."""
+        """:func:`timesync.sync.sync` over the request (searches of a pair with a ``rough``
+        source narrowed to near its placement); returns its ``SyncResult``."""
+        from timesync.align.metadata import rough_search
         from timesync.sync import sync
 
-        return sync(list(self.paths), reference=self.reference, progress=progress,
-                    anchors=list(self.anchors), methods=methods)
+        with rough_search(dict(self.clocks), self.rough):
+            return sync(list(self.paths), reference=self.reference, progress=progress,
+                        anchors=list(self.anchors), methods=methods)
 
 
-def alignment_request(project: Project) -> AlignmentRequest:
+def rough_sources(project: Project) -> list[str]:
+    """The project's sources placed roughly by hand (clock method :data:`ROUGH_METHOD`)."""
+    return [s.name for s in project.sources if s.clock is not None and s.clock.method == ROUGH_METHOD]
+
+
+def _narrowed(project: Project, near: Iterable[str] | None) -> list[str]:
+    """The rough sources whose searches are narrowed: every one, or those of ``near``
+    (each must be placed roughly: ``ProjectError`` otherwise)."""
+    rough = rough_sources(project)
+    if near is None:
+        return rough
+    wanted = [resolve_source(project, str(n)) for n in near]
+    for name in wanted:
+        if name not in rough:
+            raise ProjectError(f"{project.label}: {name} is not placed roughly by hand (method "
+                               f"{ROUGH_METHOD!r}), so there is no position to search near")
+    return wanted
+
+
+def alignment_request(project: Project, near: Iterable[str] | None = None) -> AlignmentRequest:
     """The sync to run for ``project``: every source's file, the reference, the anchors.
 
     Anchors naming a source the project no longer has are left out, and so
     are those an earlier anchor of their pair rules out
-    (:func:`timesync.align.anchors.pair_conflicts`).
+    (:func:`timesync.align.anchors.pair_conflicts`). The searches of each source
+    placed roughly by hand (``near``: only of those named) are narrowed to near that
+    placement, as creation_time tags narrow them (:func:`timesync.align.metadata.prior`).
     """
     from timesync.align.anchors import pair_conflicts
 
     by_name = {s.name: str(project.resolve(s.name)) for s in project.sources}
+    rough = tuple(by_name[n] for n in _narrowed(project, near))
+    clocks = tuple((by_name[s.name], s.clock) for s in project.sources if s.clock is not None)
     stored = project_anchors(project)
     ruled_out = {c.index for c in pair_conflicts(stored)}
     anchors = []
@@ -127,7 +162,8 @@ def alignment_request(project: Project) -> AlignmentRequest:
             anchors.append(Anchor(by_name[anchor.source], anchor.source_s, by_name[anchor.other],
                                   anchor.other_s, anchor.uncertainty_s))
     reference = by_name.get(project.reference) if project.reference else None
-    return AlignmentRequest(tuple(by_name.values()), reference, tuple(anchor_constraints(anchors)))
+    return AlignmentRequest(tuple(by_name.values()), reference, tuple(anchor_constraints(anchors)),
+                            rough if rough else (), clocks if rough else ())
 
 
 def fresh_project(project: Project, result: Any) -> Project | None:
@@ -168,6 +204,7 @@ def align_project(
     project_path: str | os.PathLike[str] | None = None,
     author: str | None = None,
     max_distance_m: float | None = None,
+    near: Iterable[str] | None = None,
 ) -> Alignment:
     """Align files (a new project) or a project's sources (with its anchors).
 
@@ -184,11 +221,14 @@ def align_project(
         made relative to its folder). Nothing is saved here.
     author : str, optional
         Who applies the alignment (project history).
+    near : iterable of str, optional
+        For a project: the sources placed roughly by hand whose searches are narrowed
+        to near that placement (default: every one; see :func:`alignment_request`).
     """
     if isinstance(project_or_paths, Project):
-        request = alignment_request(project_or_paths)
+        request = alignment_request(project_or_paths, near)
         if reference is not None:
-            request = AlignmentRequest(request.paths, os.fspath(reference), request.anchors)
+            request = replace(request, reference=os.fspath(reference))
         return adopt(project_or_paths, request.run(progress, methods), author=author)
     from timesync.sync import sync
 
@@ -318,7 +358,10 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
     time, the farthest first, so the others still count) and reported in
     :attr:`Resolution.disagreements`, as are the solve's disagreements that
     involve an anchor. A clock equal to the old one up to rounding (1e-9 s,
-    1e-12 in rate) is left as it is (no history entry).
+    1e-12 in rate) is left as it is (no history entry), and so is a placement by
+    device clocks the reviewer accepted that the solve gives again
+    (:func:`timesync.project.alignment_edits.keeps_acceptance`). A source the solve
+    cannot place keeps its clock (a rough placement by hand stays).
     """
     anchors = project_anchors(project)
     solution, left_out = _solve_with_anchors(project, anchors)
@@ -329,6 +372,8 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
             unplaced.append(name)
             continue
         old = project.clock(name)
+        if keeps_acceptance(old, clock):
+            continue  # the reviewer accepted this placement by device clocks: it stands
         if old is not None and old.method == clock.method and abs(old.offset_s - clock.offset_s) < 1e-9 \
                 and abs(old.rate - clock.rate) < 1e-12 and abs(old.uncertainty_s - clock.uncertainty_s) < 1e-9:
             continue  # the same clock up to rounding: no history entry

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from timesync.workflow import Resolution
     from ui.player import PlayerView
 
-__all__ = ["Tie", "TieError", "TieCommand", "RoughPlaceCommand", "tie_between", "frame_moment"]
+__all__ = ["Tie", "TieError", "TieCommand", "RoughPlaceCommand", "tie_between", "frame_moment", "clock_snapshot",
+           "restore_clocks", "file_label"]
 
 #: hash statuses of a file that is not the one added to the project
 _CHANGED = {"changed": "has changed since it was added (its SHA-256 differs)",
@@ -62,7 +63,7 @@ class Tie:
     def text(self) -> str:
         """``'a.mp4 frame 12 = b.mp4 frame 40'``."""
         a = self.anchor
-        return f"{_label(a.source)} frame {self.frames[0]} = {_label(a.other)} frame {self.frames[1]}"
+        return f"{file_label(a.source)} frame {self.frames[0]} = {file_label(a.other)} frame {self.frames[1]}"
 
     def record(self) -> dict[str, Any]:
         """The keys stored with the anchor besides its times: the frames, how it was made, warnings."""
@@ -72,7 +73,8 @@ class Tie:
         return out
 
 
-def _label(name: str) -> str:
+def file_label(name: str) -> str:
+    """A source name's file name (what messages call it)."""
     return name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
@@ -118,11 +120,13 @@ def tie_between(first: PlayerView | None, second: PlayerView | None) -> Tie:
     return Tie(anchor, frames, warnings)
 
 
-def _clocks(project: Project) -> dict[str, tuple[ClockMap | None, str]]:
+def clock_snapshot(project: Project) -> dict[str, tuple[ClockMap | None, str]]:
+    """Every source's clock and not-placed reason, by name (what an undo puts back)."""
     return {s.name: (s.clock, s.reason) for s in project.sources}
 
 
-def _restore(project: Project, clocks: dict[str, tuple[ClockMap | None, str]]) -> None:
+def restore_clocks(project: Project, clocks: dict[str, tuple[ClockMap | None, str]]) -> None:
+    """Put back the clocks and reasons of :func:`clock_snapshot` (each change is a history entry)."""
     for name, (clock, reason) in clocks.items():
         if project.has_source(name):
             project.set_source_clock(name, clock, method=None, reason=reason)
@@ -142,7 +146,7 @@ class TieCommand(ProjectCommand):
         self._project = project
         self.tie = tie
         self._author = author
-        self._before = _clocks(project)
+        self._before = clock_snapshot(project)
         self._after: dict[str, tuple[ClockMap | None, str]] | None = None
         self._stored: dict[str, Any] | None = None
         self.number = 0
@@ -152,7 +156,7 @@ class TieCommand(ProjectCommand):
         project = self._project
         if self._stored is not None:  # redo: the same anchor, the clocks it gave
             project.add_anchor(self._stored, author=self._author)
-            _restore(project, self._after or {})
+            restore_clocks(project, self._after or {})
             return
         from timesync.workflow import add_anchor
 
@@ -162,15 +166,15 @@ class TieCommand(ProjectCommand):
         except Exception:
             if len(project.extra.get("anchors") or []) > count:  # recorded, then the solve failed
                 project.remove_anchor(count + 1, author=self._author)
-                _restore(project, self._before)
+                restore_clocks(project, self._before)
             raise
         self.number = count + 1
         self._stored = dict(project.extra["anchors"][-1])
-        self._after = _clocks(project)
+        self._after = clock_snapshot(project)
 
     def undo(self) -> None:  # noqa: D102
         self._project.remove_anchor(self.number, author=self._author)
-        _restore(self._project, self._before)
+        restore_clocks(self._project, self._before)
 
 
 class RoughPlaceCommand(ProjectCommand):
@@ -180,10 +184,10 @@ class RoughPlaceCommand(ProjectCommand):
     ID = 4219
 
     def __init__(self, project: Project, name: str, clock: ClockMap) -> None:
-        super().__init__(f"place {_label(name)} roughly")
+        super().__init__(f"place {file_label(name)} roughly")
         self._project = project
         self.name = name
-        self._before = _clocks(project)
+        self._before = clock_snapshot(project)
         self._clock = clock
 
     def id(self) -> int:  # noqa: D102 - Qt API
@@ -199,4 +203,4 @@ class RoughPlaceCommand(ProjectCommand):
         self._project.set_source_clock(self.name, self._clock, method=None)
 
     def undo(self) -> None:  # noqa: D102
-        _restore(self._project, self._before)
+        restore_clocks(self._project, self._before)

@@ -134,6 +134,13 @@ class WindowChrome:
                             "U", group="Place")
         self.act_tie = a("Tie: the focused view's frame = the previous view's frame", self.placement.tie, "T",
                          group="Place")
+        suggest = self.placement.suggest  # suggestions and "search near here" (ui.controllers.suggestions)
+        self.act_suggest = [a(text, slot, group="Place") for text, slot in (
+            ("Search near here (the selected track's rough position)", suggest.search_near),
+            ("Accept the selected track's placement by device clocks", lambda: suggest.decide(accept=True)),
+            ("Reject the selected track's placement by device clocks", lambda: suggest.decide(accept=False)),
+            ("Look where the refused audio candidate puts the selected track", suggest.look),
+            ("Place the selected track roughly where the refused audio candidate puts it", suggest.place_at_candidate))]
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Transport")
@@ -195,8 +202,8 @@ class WindowChrome:
             play.addSeparator() if act is None else play.addAction(act)
         self.annotate_menu = menus.addMenu("&Annotate")
         sources = menus.addMenu("&Sources")
-        for act in (self.act_align, self.act_verify, None, self.act_unlink, self.act_tie, None, self.act_nudge_back,
-                    self.act_nudge_fwd, self.act_nudge_ms_back, self.act_nudge_ms_fwd):
+        for act in (self.act_align, self.act_verify, None, self.act_unlink, self.act_tie, *self.act_suggest, None,
+                    self.act_nudge_back, self.act_nudge_fwd, self.act_nudge_ms_back, self.act_nudge_ms_fwd):
             sources.addSeparator() if act is None else sources.addAction(act)
         export = menus.addMenu("E&xport")
         for fmt, (text, _suffix) in EXPORT_FORMATS.items():

@@ -19,26 +19,44 @@ labelled unverified, and any content evidence overrides them. :func:`prior`,
 which only narrows the searches of other aligners (a narrowed search confirms
 the best fit over all offsets, never picks a weaker one), states the
 measurement sigma alone: the hypothesis "both clocks are right".
+
+A reviewer's rough placement (a source dragged on the app's timeline, clock
+method ``"manual, rough"``) narrows the same searches: inside
+:func:`rough_search`, :func:`prior` of a pair with a rough source is the
+offset the two clocks imply (:func:`rough_prior`), one sigma the rough one's,
+with the same rule (the narrowed search confirms the highest peak, never
+picks a lower one).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
+from timesync.clock import ClockMap
 
-__all__ = ["timecode_seconds", "find_constraints", "prior", "METADATA_SIGMA_S", "NO_METADATA"]
+__all__ = ["timecode_seconds", "find_constraints", "prior", "rough_prior", "rough_search",
+           "METADATA_SIGMA_S", "NO_METADATA", "ROUGH_NARROWING"]
 
 #: One sigma (s) of an offset from two creation_time or timecode tags.
 METADATA_SIGMA_S = 2.0
 #: The note of a source with neither tag.
 NO_METADATA = "no creation_time or timecode tag"
+
+#: What a search narrowed by a rough placement says narrowed it (evidence ``narrowed_by``).
+ROUGH_NARROWING = "rough placement"
+
+#: The placements narrowing the searches of :func:`prior` (see :func:`rough_search`):
+#: (clocks by source name, the names whose clock is rough).
+_ROUGH: ContextVar[tuple[Mapping[str, ClockMap], frozenset[str]] | None] = ContextVar("rough", default=None)
 
 _TIMECODE = re.compile(r"^(\d{1,2})[:;.](\d{2})[:;.](\d{2})([:;.,])(\d{2,3})$")
 
@@ -125,6 +143,43 @@ def _facts(src: Any) -> dict[str, Any]:
     return facts
 
 
+@contextmanager
+def rough_search(clocks: Mapping[str, ClockMap], rough: Sequence[str]) -> Iterator[None]:
+    """Within this block (same thread), :func:`prior` of a pair with a source named in
+    ``rough`` is :func:`rough_prior` of the two ``clocks`` (by source name as the aligners
+    see them), instead of the tags; pairs without a rough source are untouched."""
+    token = _ROUGH.set((dict(clocks), frozenset(rough)))
+    try:
+        yield
+    finally:
+        _ROUGH.reset(token)
+
+
+def rough_prior(a: str, clock_a: ClockMap, b: str, clock_b: ClockMap) -> Constraint:
+    """The offset two placements imply, as a narrowing constraint: ``source = b``,
+    ``other = a``, ``t_a = offset_s + rate * t_b`` (local seconds) where both clocks give the
+    same shared time; one sigma the two clocks' in quadrature (a rough placement's is
+    seconds). Its kind is ``"manual"`` (a reviewer's placement) and its evidence says
+    :data:`ROUGH_NARROWING`; it only narrows searches, the solve never sees it."""
+    relation = clock_b.compose(clock_a.inverse())  # b's local -> shared -> a's local
+    return Constraint(
+        source=b, other=a, offset_s=relation.offset_s, uncertainty_s=relation.uncertainty_s,
+        kind="manual", rate=relation.rate, score=0.0, rate_uncertainty=None,
+        evidence={"narrowed_by": ROUGH_NARROWING,
+                  "clocks": {b: clock_b.to_dict(), a: clock_a.to_dict()}})
+
+
+def _rough(a: Any, b: Any) -> Constraint | None:
+    """:func:`rough_prior` of sources ``a`` and ``b`` inside :func:`rough_search`, else None."""
+    active = _ROUGH.get()
+    if active is None:
+        return None
+    clocks, rough = active
+    if not {a.name, b.name} & rough or a.name not in clocks or b.name not in clocks:
+        return None
+    return rough_prior(a.name, clocks[a.name], b.name, clocks[b.name])
+
+
 def prior(a: Any, b: Any) -> Constraint | None:
     """What the tags of sources ``a`` and ``b`` say about their offset, or None.
 
@@ -132,8 +187,12 @@ def prior(a: Any, b: Any) -> Constraint | None:
     (``t_a = offset_s + t_b``, seconds), from creation_time if both files carry
     comparable ones, else from timecode. Used to narrow other searches: its
     sigma is the measurement's alone (both clocks assumed right), without the
-    device-clock prior the solve's constraints carry.
+    device-clock prior the solve's constraints carry. Inside :func:`rough_search`, a
+    pair with a rough placement gets :func:`rough_prior` instead.
     """
+    rough = _rough(a, b)
+    if rough is not None:
+        return rough
     if getattr(a, "info", None) is None or getattr(b, "info", None) is None:
         return None
     fa, fb = _facts(a), _facts(b)

@@ -16,7 +16,27 @@ from timesync.errors import ProjectError
 from timesync.project.schema import alignment_fields
 from timesync.project.source import Source
 
-__all__ = ["AlignmentEdits"]
+__all__ = ["AlignmentEdits", "ROUGH_METHOD", "ACCEPTED_METHOD", "BY_HAND", "keeps_acceptance"]
+
+#: The clock method of a source placed roughly by hand (dragged on the app's timeline).
+ROUGH_METHOD = "manual, rough"
+#: The clock method of a placement by device clocks only that the reviewer accepted (the app's
+#: suggestions): its offset and uncertainty are the device clocks', the decision the reviewer's.
+ACCEPTED_METHOD = "manual, accepted suggestion"
+#: Clock methods of a reviewer's own placement: kept by a new alignment that cannot place the source.
+BY_HAND = ("manual", ROUGH_METHOD, ACCEPTED_METHOD)
+
+
+def keeps_acceptance(old: ClockMap | None, new: ClockMap | None) -> bool:
+    """True when ``old`` is a placement by device clocks the reviewer accepted
+    (:data:`ACCEPTED_METHOD`) and ``new`` is the same placement suggested again by device
+    clocks only (offset within 1e-6 s, rate within 1e-9): the decision stands. A different
+    placement is a new suggestion for the reviewer to decide on."""
+    from timesync.align.device_clocks import UNVERIFIED
+
+    return (old is not None and new is not None and old.method == ACCEPTED_METHOD
+            and UNVERIFIED in (new.method or "") and abs(old.offset_s - new.offset_s) < 1e-6
+            and abs(old.rate - new.rate) < 1e-9)
 
 
 class AlignmentEdits:
@@ -32,9 +52,14 @@ class AlignmentEdits:
         constraints that placed it, its overlay clock and the file's warnings
         (when the entry has a ``warnings`` list) are replaced, so the clock and
         the evidence for it always agree; its ``provenance`` replaces
-        the project's (``"provenance": None`` removes it). A source placed by
-        hand (clock method ``"manual"``) that the new alignment cannot place
-        keeps its clock. Annotations, roles and names are untouched. Each
+        the project's (``"provenance": None`` removes it); the aligners' notes
+        on it (the entry's ``notes``) replace the old ones. A source placed by
+        hand (clock method ``"manual"``, ``"manual, rough"`` from a drag, or an accepted
+        suggestion: :data:`BY_HAND`)
+        that the new alignment cannot place keeps its clock (and the new notes);
+        one the new alignment places takes the new clock, but an accepted placement
+        by device clocks that the same clocks suggest again stays accepted
+        (:func:`keeps_acceptance`). Annotations, roles and names are untouched. Each
         changed source is one history entry (action ``"alignment_applied"``)
         and emits ``clock_changed``.
 
@@ -53,8 +78,12 @@ class AlignmentEdits:
             if old is None:
                 continue
             fields = alignment_fields(entry)
-            if fields["clock"] is None and old.clock is not None and old.clock.method == "manual":
-                continue  # a reviewer's own placement stays until evidence places the source
+            fields["extra"] = _with_notes(old.extra, entry.get("notes"))
+            by_hand = fields["clock"] is None and old.clock is not None and old.clock.method in BY_HAND
+            if by_hand or keeps_acceptance(old.clock, fields["clock"]):
+                # a reviewer's own placement stays until evidence places the source (an accepted
+                # placement by device clocks, until other evidence than the same clocks does)
+                fields = {"extra": fields["extra"]}
             new = replace(old, **fields)
             if new == old:
                 continue
@@ -149,6 +178,14 @@ class AlignmentEdits:
         self._commit("clock_changed", old.name, old.clock, clock, author or self.author, action="clock_corrected",
                      history_before=before, history_after=after)
         return new
+
+
+def _with_notes(extra: dict[str, Any], notes: Any) -> dict[str, Any]:
+    """``extra`` with the aligners' ``notes`` of a new alignment (none: the key removed)."""
+    out = {k: v for k, v in extra.items() if k != "notes"}
+    if isinstance(notes, dict) and notes:
+        out["notes"] = {str(k): str(v) for k, v in notes.items()}
+    return out
 
 
 def _alignment_summary(source: Source) -> dict[str, Any]:

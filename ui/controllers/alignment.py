@@ -6,6 +6,8 @@ thread, :meth:`~timesync.workflow.AlignmentRequest.run` in the worker, then
 :func:`~timesync.workflow.fresh_project` says whether the result becomes a new
 project (the open one held only its set-up) or an undoable re-alignment
 (:class:`~ui.commands.ApplyAlignmentCommand` -> ``Project.apply_alignment``).
+:meth:`AlignmentController.search_near` is the same run with one rough track's
+searches narrowed to near its rough position (``alignment_request(near=)``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,46 @@ class AlignmentController(Controller):
             return req.run(progress)
 
         return self.win.runner.run("align", "aligning", Job(work, request), self._on_aligned, cancellable=True)
+
+    def search_near(self, name: str) -> Job | None:
+        """Align again with the searches of ``name`` (placed roughly by hand) narrowed to near its
+        rough position (:func:`timesync.workflow.alignment_request` ``near``); then say whether
+        that placed it (undoable, as any alignment)."""
+        from timesync.workflow import alignment_request
+
+        try:
+            request = alignment_request(self.project, near=[name])
+        except TimesyncError as exc:
+            self.messages.error(str(exc))
+            return None
+
+        def work(progress, req):
+            return req.run(progress)
+
+        def done(result) -> None:
+            self._on_aligned(result)
+            self._report_near(name)
+
+        label = name.replace("\\", "/").rsplit("/", 1)[-1]
+        return self.win.runner.run("align", f"searching near {label}", Job(work, request), done, cancellable=True)
+
+    def _report_near(self, name: str) -> None:
+        """Where the search near ``name``'s rough position left it."""
+        from timesync.workflow import ROUGH_METHOD
+        from ui.spec import format_uncertainty
+
+        label = name.replace("\\", "/").rsplit("/", 1)[-1]
+        if not self.project.has_source(name):
+            return
+        clock = self.project.clock(name)
+        if clock is not None and clock.method != ROUGH_METHOD:
+            self.messages.info(f"{label} placed by the search near its rough position: {clock.method}, offset "
+                               f"{clock.offset_s:+.3f} s, {format_uncertainty(clock.uncertainty_s)}; Ctrl+Z undoes it")
+            return
+        notes = self.project.source(name).extra.get("notes") or {}
+        why = "; ".join(f"{k}: {v}" for k, v in notes.items()) if isinstance(notes, dict) else ""
+        self.messages.warning(f"the search near {label}'s rough position found nothing it would vouch for; "
+                              f"it stays placed roughly" + (f" ({why})" if why else ""))
 
     def _on_aligned(self, result) -> None:
         """A new project when the open one holds only its set-up, else an undoable

@@ -15,6 +15,8 @@
 * Dragging the empty track of a source not placed places it roughly
   (:mod:`ui.timeline.rough`: method "manual, rough", a wide uncertainty;
   undoable), so its view follows the shared clock near the moment to tie.
+* Suggested placements (device clocks only, a refused audio candidate) and
+  "Search near here" on a rough track: :mod:`ui.controllers.suggestions`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from timesync.errors import TimesyncError
 from ui.commands import push
 from ui.controllers.base import Controller
+from ui.controllers.suggestions import SuggestionController
 from ui.spec import format_uncertainty
 from ui.tie import RoughPlaceCommand, TieCommand, TieError, tie_between
 
@@ -29,7 +32,12 @@ __all__ = ["PlacementController"]
 
 
 class PlacementController(Controller):
-    """Unlink views and tie two views' frames (see the module docstring)."""
+    """Unlink views and tie two views' frames (see the module docstring); :attr:`suggest` holds the
+    suggested placements (:mod:`ui.controllers.suggestions`)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.suggest = SuggestionController(window)
 
     def toggle_link(self) -> None:
         """Unlink the focused view from the shared clock, or link it again."""

@@ -10,12 +10,11 @@ clock near the right moment, and a tie (T) places it exactly. The widget's
 from __future__ import annotations
 
 from timesync.clock import IDENTITY, ClockMap
+from timesync.project.alignment_edits import ROUGH_METHOD
 from ui.timeline.items import Track
 
 __all__ = ["ROUGH_METHOD", "ROUGH_MIN_SIGMA_S", "ROUGH_PIXELS", "rough_clock", "rough_drag"]
 
-#: The method of a clock placed by a rough drag.
-ROUGH_METHOD = "manual, rough"
 #: The smallest one-sigma uncertainty (s) of a rough placement: a position judged on
 #: a timeline, not on frames.
 ROUGH_MIN_SIGMA_S = 5.0

@@ -16,10 +16,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from timesync.clock import ClockMap
+from timesync.project.alignment_edits import BY_HAND
 from ui.tile import badge_text, track_detail
 from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TRACK_H, TimeAxis
 from ui.timeline.items import Track
-from ui.timeline.rough import ROUGH_METHOD
+from ui.timeline.suggestions import paint_suggestion
 
 __all__ = ["TrackPaint", "bar_rect", "paint_track", "segment_max", "THUMB_W"]
 
@@ -36,7 +37,8 @@ class TrackPaint:
     ``shown`` is the clock the bar is drawn with (the drag preview, else the
     track's own); ``thumbs`` the thumbnail cache by ``(source, frame number)``;
     ``frame_times(name)`` the source's exact local frame start times, or ``None``;
-    ``drawn`` collects ``(source, slot start, frame number)`` of each thumbnail drawn.
+    ``drawn`` collects ``(source, slot start, frame number)`` of each thumbnail drawn;
+    ``suggested`` a suggested placement ``(clock, text)`` drawn dashed (:mod:`ui.timeline.suggestions`).
     """
 
     axis: TimeAxis
@@ -46,6 +48,7 @@ class TrackPaint:
     thumbs: dict[tuple[str, int], QImage]
     frame_times: Callable[[str], np.ndarray | None]
     drawn: list[tuple[str, float, int]]
+    suggested: tuple[ClockMap, str] | None = None
 
 
 def bar_rect(axis: TimeAxis, row: int, track: Track, clock: ClockMap | None) -> QRectF | None:
@@ -67,6 +70,11 @@ def paint_track(painter: QPainter, row: int, track: Track, paint: TrackPaint) ->
     _paint_header(painter, y, track)
     rect = bar_rect(axis, row, track, paint.shown)
     if rect is None:
+        ghost = None if paint.suggested is None else bar_rect(axis, row, track, paint.suggested[0])
+        if ghost is not None:
+            painter.setClipRect(HEADER_W, y, width - HEADER_W, TRACK_H)
+            paint_suggestion(painter, ghost, paint.suggested[1], placed=False)
+            painter.setClipping(False)
         return
     painter.setClipRect(HEADER_W, y, width - HEADER_W, TRACK_H)
     base = QColor(52, 101, 164) if track.spec.hash_status not in ("changed", "missing") else QColor(150, 60, 50)
@@ -76,6 +84,8 @@ def paint_track(painter: QPainter, row: int, track: Track, paint: TrackPaint) ->
     _paint_thumbnails(painter, rect, paint)
     _paint_envelope(painter, track, rect, paint)
     _paint_frame_ticks(painter, track, rect, paint)
+    if paint.suggested is not None:
+        paint_suggestion(painter, rect, paint.suggested[1], placed=True)
     if paint.selected:
         painter.setPen(QPen(QColor(255, 255, 255), 1))
         painter.drawRect(rect)
@@ -91,7 +101,7 @@ def _paint_header(painter: QPainter, y: float, track: Track) -> None:
                      metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, HEADER_W - 10))
     clock = track.spec.clock
     detail = "not placed: drag it" if clock is None else track_detail(track.spec)  # sigma, travel bound, method
-    by_hand = clock is not None and clock.method in ("manual", ROUGH_METHOD)
+    by_hand = clock is not None and clock.method in BY_HAND
     painter.setPen(QColor(255, 180, 80) if by_hand else QColor(150, 152, 160))
     painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
                      metrics.elidedText(detail, Qt.TextElideMode.ElideMiddle, HEADER_W - 10))

@@ -16,13 +16,14 @@ from ui.timeline import lanes
 from ui.timeline.axis import EVENTS_H, RULER_H, TRACK_H, TimeAxis, manual_clock
 from ui.timeline.items import ShotMarker, TimelineEvent, Track
 from ui.timeline.mouse import MouseMixin
+from ui.timeline.suggestions import SuggestionsMixin
 from ui.timeline.thumbnails import ThumbnailsMixin
 from ui.timeline.tracks import TrackPaint, bar_rect, paint_track
 
 __all__ = ["TimelineWidget"]
 
 
-class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
+class TimelineWidget(MouseMixin, ThumbnailsMixin, SuggestionsMixin, QWidget):
     """The timeline canvas (see :mod:`ui.timeline`).
 
     The view is a :class:`~ui.timeline.axis.TimeAxis` (:attr:`axis`); lanes are
@@ -47,6 +48,8 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
         The source whose track the user clicked.
     viewChanged()
         The visible range changed (zoom or scroll).
+    trackMenuRequested(str, object)
+        A right click on a source's track, and the global position (a ``QPoint``) for its menu.
     """
 
     seekRequested = Signal(float)
@@ -56,6 +59,7 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
     shotClicked = Signal(str)
     trackSelected = Signal(str)
     viewChanged = Signal()
+    trackMenuRequested = Signal(str, object)
 
     def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +81,7 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
         #: ``frame_times(name)``: a source's frame start times (local s), or ``None``; set by the window
         self.frame_times = lambda _name: None
         self._init_thumbnails()
+        self._init_suggestions()
         clock.timeChanged.connect(self._on_time)
         clock.rangeChanged.connect(lambda *_: self._invalidate())
 
@@ -291,7 +296,7 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, QWidget):
         for i, track in enumerate(self._tracks):
             paint = TrackPaint(axis, self._clock_of(track), track.spec.name == self._selected,
                                [s for s in slots if s[0] == track.spec.name], self._thumbs, self.frame_times,
-                               self._drawn_thumbs)
+                               self._drawn_thumbs, self._suggested.get(track.spec.name))
             paint_track(painter, i, track, paint)
         lanes.paint_event_lines(painter, axis, self.height(), self._events)
         self._request_thumbnails(slots)

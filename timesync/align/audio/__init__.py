@@ -30,6 +30,7 @@ preparing the sources, the window readers, the pairs in threads or processes).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,6 +55,7 @@ from timesync.align.audio.match import (
     match_signals,
 )
 from timesync.align.constraints import AlignerReport, Constraint, SourceMedia
+from timesync.clock import ClockMap
 from timesync.errors import MediaError
 from timesync.media.audio import AudioReader
 
@@ -67,6 +69,8 @@ __all__ = [
     "MAX_AMBIGUITY",
     "MIN_AGREEING",
     "MAX_UNCERTAINTY_S",
+    "CANDIDATE",
+    "refused_candidate",
 ]
 
 #: Worker processes preparing sources' coarse features at once (None: one per
@@ -369,8 +373,8 @@ def find_constraints(
         if m.matched:
             report.constraints.append(_constraint(a, b, m))
         else:
-            refusals.setdefault(a.name, {})[b.name] = m
-            refusals.setdefault(b.name, {})[a.name] = m
+            refusals.setdefault(a.name, {})[b.name] = (m, False)
+            refusals.setdefault(b.name, {})[a.name] = (m, True)
         prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
@@ -378,10 +382,35 @@ def find_constraints(
     return report
 
 
-def _unmatched_note(refusals: dict[str, AudioMatch]) -> str:
-    """The note of a source matched with no other: the closest refusal and its figures."""
+def _unmatched_note(refusals: dict[str, tuple[AudioMatch, bool]]) -> str:
+    """The note of a source matched with no other: the closest refusal, its figures and
+    the coarse search's best offset (:data:`CANDIDATE`, read back by :func:`refused_candidate`).
+    ``refusals[other] = (match, this source is the match's b)``."""
     text = "no reliable audio match with any other source"
     if not refusals:
         return text
-    other, m = max(refusals.items(), key=lambda kv: (kv[1].score, kv[1].agreeing))
-    return f"{text}; closest, with {other}: {m.reason}"
+    other, (m, is_b) = max(refusals.items(), key=lambda kv: (kv[1][0].score, kv[1][0].agreeing))
+    text = f"{text}; closest, with {other}: {m.reason}"
+    if "coarse_offset_s" not in m.evidence:
+        return text
+    b_to_a = ClockMap(float(m.evidence["coarse_offset_s"]), 1.0 + float(m.evidence["coarse_drift_ppm"]) * 1e-6)
+    this_to_other = b_to_a if is_b else b_to_a.inverse()
+    return text + "; " + CANDIDATE.format(other=other, offset=this_to_other.offset_s, rate=this_to_other.rate,
+                                          score=m.score)
+
+
+#: The clause of an unmatched note naming the refused best candidate: ``other``'s local time
+#: is ``offset + rate * this source's local time`` (seconds) there.
+CANDIDATE = "refused best candidate: {other} local = {offset:+.3f} s + {rate:.6f} x this local, score {score:.2f}"
+_CANDIDATE = re.compile(r"refused best candidate: (?P<other>.+) local = (?P<offset>[+-]\d+\.\d+) s \+ "
+                        r"(?P<rate>\d+\.\d+) x this local, score (?P<score>-?\d+\.\d+)$")
+
+
+def refused_candidate(note: str) -> tuple[str, ClockMap, float] | None:
+    """``(other, clock, score)`` of the refused best candidate an audio note names (:data:`CANDIDATE`),
+    ``clock`` mapping this source's local time to ``other``'s; None when it names none."""
+    found = _CANDIDATE.search(note or "")
+    if found is None:
+        return None
+    clock = ClockMap(float(found["offset"]), float(found["rate"]), 0.0, "audio, refused")
+    return found["other"], clock, float(found["score"])

@@ -219,7 +219,7 @@ def _narrowed(fa: np.ndarray, fb: np.ndarray, cm: CoarseMatch, narrow: Constrain
         # only confirms the highest of several peaks, never picks a lower one
         return cm, {}
     return inside, {
-        "narrowed_by": narrow.kind,
+        "narrowed_by": narrow.evidence.get("narrowed_by", narrow.kind),
         "narrowed_to_s": [round(span[0], 3), round(span[1], 3)],
         "over_all_offsets": {"score": round(cm.score, 2), "ambiguity": round(cm.ambiguity, 3)},
     }

@@ -41,7 +41,8 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
     span = narrow.search_range() if found is None and narrow is not None else None
     if span is not None:
         found = match_and_fit(*sets, frame_s=frame_s, offsets_s=span)
-        narrowed = {"narrowed_by": narrow.kind, "narrowed_to_s": [round(span[0], 3), round(span[1], 3)]}
+        narrowed = {"narrowed_by": narrow.evidence.get("narrowed_by", narrow.kind),
+                    "narrowed_to_s": [round(span[0], 3), round(span[1], 3)]}
     if found is None:
         return None, f"flashes of {Path(name_a).name} and {Path(name_b).name} do not match clearly"
     match, fit = found
