@@ -31,6 +31,7 @@ __all__ = [
     "MAX_AMBIGUITY",
     "MIN_AGREEING",
     "MAX_UNCERTAINTY_S",
+    "MAX_RESIDUAL_S",
 ]
 
 #: Pairs that overlap less than this (seconds) are not matched.
@@ -46,6 +47,13 @@ MAX_AMBIGUITY = 0.6
 MIN_AGREEING = 0.5
 #: A match whose one-sigma offset uncertainty exceeds this (seconds) is refused.
 MAX_UNCERTAINTY_S = 0.005
+#: A match whose fine windows scatter about the fitted line by more than this
+#: (seconds, robust residual) is refused: windows on one shared clock line agree to
+#: tens of microseconds (the sample incident: 1.3 us), so a scatter of milliseconds
+#: means the offset steps or bends along the recording (a damaged MP3 whose merged
+#: packets lost 72 ms each: seed 53 of the stress corpus, placed 66 ms off with a
+#: 2.7 ms sigma), and no single line of offset and rate holds.
+MAX_RESIDUAL_S = 0.001
 #: The fine windows are measured again at the fitted rate when the rate used
 #: to resample them was off by more than this many samples over one window
 #: (a linear smear averages out at the window centre but blunts the peak).
@@ -193,6 +201,12 @@ def _judged(cm: CoarseMatch, fit: fine.FineFit, figures: str, common: dict[str, 
         return _no(
             f"no reliable audio match: only {fit.agreeing:.0%} of fine windows agree, "
             f"below {MIN_AGREEING:.0%} ({figures})", **common
+        )
+    if fit.residual_s > MAX_RESIDUAL_S:
+        return _no(
+            f"no reliable audio match: the fine windows scatter by {fit.residual_s * 1e3:.1f} ms "
+            f"about one line (limit {MAX_RESIDUAL_S * 1e3:g} ms): the offset steps or bends along "
+            f"the recording, damaged or edited audio? ({figures})", **common
         )
     if fit.uncertainty_s > MAX_UNCERTAINTY_S:
         return _no(
