@@ -254,6 +254,7 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
     offset, rate = cm.offset_s, cm.rate
     win = window_s if cm.chunks_on_line >= 2 else min(window_s, 1.0)
     windows, fit, z = [], None, np.zeros(0)
+    kept = None  # the last pass that gave a fit
     for _ in range(3):
         n = (
             count
@@ -271,7 +272,10 @@ def _fine_passes(read_a, read_b, cm: CoarseMatch, span, window_s: float, count: 
         z = np.array([z[list(centres).index(w.t_b)] for w in windows])
         fit = fine.fit_windows(windows, sr=sr)
         if fit is None:
-            break
+            # longer windows are fewer: over a short overlap the redo can leave fewer than
+            # three usable (seed 50, a split file's 16-s first part): keep the pass that fitted
+            return kept or (windows, fit, z)
+        kept = (windows, fit, z)
         new_rate = fit.rate if fit.rate_uncertainty is not None else rate
         if abs(new_rate - rate) * win * sr < MAX_SMEAR_SAMPLES and win == window_s:
             break
