@@ -201,7 +201,7 @@ def _jumps(tau: np.ndarray, values: dict[int, float], runs: list[list[int]]) -> 
     read = sorted(values)
     for before, after in zip(lasting, lasting[1:], strict=False):
         jump = (values[after[0]] - tau[after[0]]) - (values[before[-1]] - tau[before[-1]])
-        first_after = next(k for k in read if k > before[-1])
+        first_after = next((k for k in read if k > before[-1]), after[0])  # runs may interleave
         jumps.append(ClockJump(at_local_s=float(tau[first_after]), jump_s=float(jump)))
     return jumps
 

@@ -182,10 +182,15 @@ def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
 
 
 def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
-    """Try a window at the start, then in the middle of the file."""
+    """Search windows at the start, middle, a quarter and three quarters of the file.
+
+    A flash, a cut or moving scenery can make one window find a wrong region or
+    none: the first region two windows agree on is taken, else the surest one.
+    """
     starts = [0.0]
     if duration > 3 * REGION_WINDOW_S:
-        starts.append(duration / 2)
+        starts += [duration / 2, duration / 4, 3 * duration / 4]
+    found: list[ClockRegion] = []
     for start in starts:
         frames, times = [], []
         for number, luma in iter_luma(path, index, start_s=start + index.start_s,
@@ -195,9 +200,13 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
         if len(frames) < 3:
             continue
         region = find_clock_region(np.stack(frames), np.array(times), scale=scale)
-        if region is not None:
-            return region
-    return None
+        if region is None:
+            continue
+        agree = [r for r in found if r.overlaps(region)]
+        if agree:
+            return max([region, *agree], key=lambda r: r.score)
+        found.append(region)
+    return max(found, key=lambda r: r.score) if found else None
 
 
 def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
