@@ -4,10 +4,12 @@ Runs :func:`timesync.align.overlay.read_overlay_clock` on every video source of
 the cached corpus cases (``bench/corpus.py`` builds them) whose truth has an
 overlay, scores it like ``bench/bench_corpus.py`` does (``corpus_score.score_clock``:
 read within 0.1 s / misread / not read) and prints one line per clock (with the
-reader's note and a few OCR texts with ``-v``) and a table per half and style.
-No alignment runs: this is the quick loop for the overlay reader alone.
+reader's note) and a table per half and style. The clocks of a case are read
+together by the overlay aligner (``find_constraints``, which settles ambiguous
+dates by the other clocks); no other aligner runs: this is the quick loop for
+the overlay reader alone.
 
-Usage: ``python bench/corpus_clock.py [--seeds N] [--only 12,26] [--style small] [--jobs J] [-v]``.
+Usage: ``python bench/corpus_clock.py [--seeds N] [--only 12,26] [--style small] [--half tuning] [--jobs J]``.
 """
 
 from __future__ import annotations
@@ -28,35 +30,45 @@ from corpus.build import case_dir  # noqa: E402
 from corpus_score import score_clock  # noqa: E402
 
 
-def read_one(job: tuple[str, dict, dict]) -> dict:
-    """Read one source's clock and score it against its truth (runs in a worker process)."""
-    from timesync.align.overlay import read_overlay_clock
+def read_case(job: tuple[str, dict, list[dict]]) -> list[dict]:
+    """Read the clocks of one case as the overlay aligner does and score each (in a worker process).
 
-    folder, truth, src = job
+    :func:`timesync.align.overlay.find_constraints` reads every clock and settles
+    ambiguous day/month dates by the case's other clocks, as ``timesync.sync`` does.
+    """
+    from types import SimpleNamespace
+
+    from timesync.align.overlay import find_constraints
+
+    folder, truth, srcs = job
     started = time.perf_counter()
     try:
-        clock = read_overlay_clock(Path(folder) / src["name"], name=src["name"])
-        answer = {"sources": [{"path": src["name"], "overlay_clock": clock.finding() or None}]}
-        note, texts = clock.note, [t for _, t in clock.readings]
-        region = None if clock.region is None else list(clock.region.text)
+        report = find_constraints([SimpleNamespace(name=s["name"], path=Path(folder) / s["name"], info=None)
+                                   for s in srcs])
+        answer = {"sources": [{"path": s["name"], "overlay_clock": report.findings.get(s["name"], {})
+                               .get("overlay_clock")} for s in srcs]}
+        notes = report.notes
     except Exception as exc:  # noqa: BLE001 - a crash is a result here
-        answer, note, texts, region = {"sources": []}, f"{type(exc).__name__}: {exc}", [], None
-    row = score_clock(truth, src, answer)
-    row.update(note=note, texts=texts, region=region, took_s=time.perf_counter() - started)
-    return row
+        answer, notes = {"sources": []}, {s["name"]: f"{type(exc).__name__}: {exc}" for s in srcs}
+    took = (time.perf_counter() - started) / max(1, len(srcs))
+    rows = []
+    for src in srcs:
+        row = score_clock(truth, src, answer)
+        row.update(note=notes.get(src["name"]), took_s=took)
+        rows.append(row)
+    return rows
 
 
-def _jobs(seeds: list[int], style: str | None) -> list[tuple[str, dict, dict]]:
+def _jobs(seeds: list[int], style: str | None) -> list[tuple[str, dict, list[dict]]]:
     jobs = []
     for seed in seeds:
         folder = case_dir(seed, False)
         if not (folder / "truth.json").exists():
             continue
         truth = json.loads((folder / "truth.json").read_text())
-        for src in truth["sources"]:
-            ov = src.get("overlay")
-            if ov and (style is None or ov["style"] == style):
-                jobs.append((str(folder), truth, src))
+        srcs = [s for s in truth["sources"] if s.get("overlay")]
+        if srcs and (style is None or any(s["overlay"]["style"] == style for s in srcs)):
+            jobs.append((str(folder), truth, srcs))
     return jobs
 
 
@@ -80,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--style", help="only this overlay style")
     ap.add_argument("--half", choices=("tuning", "held-out"))
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("-v", "--verbose", action="store_true", help="print OCR texts")
     ap.add_argument("--save", type=Path, help="write the rows as JSON here")
     args = ap.parse_args(argv)
     if media_missing():
@@ -91,13 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         seeds = [s for s in seeds if (s % 2 == 0) == (args.half == "tuning")]
     jobs = _jobs(seeds, args.style)
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        rows = list(pool.map(read_one, jobs))
+        rows = [r for case in pool.map(read_case, jobs) for r in case]
     for r in rows:
         err = "" if r["error_s"] is None else f"{r['error_s']:+.3f} s"
         print(f"seed {r['seed']:3d} {r['half']:8s} {r['source']:14s} {r['style']:9s} {r['outcome']:8s} {err:>10s} "
-              f"{r['took_s']:5.1f} s  region {r['region']}  {r['note'] or ''}")
-        if args.verbose:
-            print("      ", r["texts"][:6])
+              f"{r['took_s']:5.1f} s  {r['reported']}  {r['note'] or ''}")
     print(summary(rows))
     if args.save:
         args.save.write_text(json.dumps(rows, indent=1))

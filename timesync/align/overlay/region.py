@@ -41,6 +41,8 @@ class ClockRegion:
     #: How many pixels (at the searched scale) ticked once a second in the digits box
     #: (0 when the region was given): the larger, the surer the region.
     score: float = 0.0
+    #: Grey levels by which a digit pixel changes at a tick (lower for faint text).
+    level: int = CHANGE_LEVEL
 
     def overlaps(self, other: ClockRegion) -> bool:
         """True when the two digits boxes overlap."""
@@ -86,7 +88,7 @@ def _steps(frames: np.ndarray, near_edges: np.ndarray, level: int, spread: int) 
     return step & near_edges
 
 
-def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> np.ndarray:
+def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> tuple[np.ndarray, int]:
     """Pixels that change abruptly once a second, together, and otherwise stay still.
 
     Slowly moving scenery also differs one second apart, but never in one
@@ -96,12 +98,14 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
     its ticks and (almost) nowhere else wins. Faint text (small, semi-transparent,
     no box) changes by less than :data:`CHANGE_LEVEL`: when nothing is found at
     that level, a lower level with the changes spread over a few pixels is tried.
+    Returns the mask and the change level it was found at.
     """
     step_times = times[1:]
     n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
     tick_sets = _tick_sets(step_times, n_seconds)
     best, best_count = np.zeros(frames.shape[1:], bool), 0
     for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
+        found_at = level
         step = _steps(frames, near_edges, level, spread)
         total = step.sum(axis=0)
         calm = (total >= 2) & (total <= n_seconds + 1)
@@ -113,7 +117,7 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
                 best, best_count = keep, count
         if best_count >= MIN_DIGIT_PIXELS:
             break
-    return best
+    return best, found_at
 
 
 def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:
@@ -195,7 +199,7 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
     lag = int(np.searchsorted(times, times[0] + 1.0 - 1e-6))
     if lag < 2 or lag >= len(frames):
         return None
-    mask = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
+    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
     char = max(3, frames.shape[1] // 40)
     digits = _largest_box(mask, char)
     if digits is None:
@@ -215,4 +219,4 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
 
     x, y, w, h = digits
     score = float(np.count_nonzero(mask[y:y + h, x:x + w]))
-    return ClockRegion(text=full(text, pad), digits=full(digits, 1), score=score)
+    return ClockRegion(text=full(text, pad), digits=full(digits, 1), score=score, level=level)
