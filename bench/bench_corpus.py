@@ -10,7 +10,8 @@ evidence kind) and every burned-in clock (read / misread / not read), prints a
 table per kind and per half (even seeds: tuning; odd seeds: held-out), and
 writes the "Stress corpus" section of ``bench/RESULTS.md``.
 
-Usage: ``python bench/bench_corpus.py [--seeds N] [--quick] [--jobs J] [--timeout S] [--no-write]``.
+Usage: ``python bench/bench_corpus.py [--seeds N] [--quick] [--jobs J] [--timeout S] [--no-write]``
+(only the burned-in clocks, fast: ``python bench/corpus_clock.py``).
 Skips with one sentence (exit 0) when ``../shared/media`` is absent.
 """
 

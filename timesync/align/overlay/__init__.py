@@ -60,6 +60,7 @@ __all__ = [
     "overlay_constraint",
     "clock_error",
     "creation_time_marks",
+    "settle_date_orders",
     "OVERLAY_SIGMA_S",
     "NO_OVERLAY",
 ]
@@ -90,7 +91,7 @@ def overlay_constraint(a: OverlayClock, b: OverlayClock, *, synced: bool = False
         return None
     sigma = SYNCED_SIGMA_S if synced else OVERLAY_SIGMA_S
     mid = (a.fit.span_s[0] + a.fit.span_s[1]) / 2
-    dated = has_date(a.layout) and has_date(b.layout)
+    dated = has_date(a.layout) and has_date(b.layout) and a.swap_shift_s is None and b.swap_shift_s is None
     return Constraint(
         source=a.name, other=b.name,
         offset_s=_reading_map(b.fit).to_local(a.fit.at_zero - whole_days(a.fit.at_zero - b.fit.at_zero, dated)),
@@ -134,6 +135,72 @@ def creation_time_marks(clock: OverlayClock, info: Any, *, tolerance_s: float = 
     return "neither"
 
 
+#: Two clocks whose difference is within this many seconds tell the same date (device
+#: errors of hours, zones up to 14 h); the two orders of an ambiguous date are >= 28 days apart.
+SAME_DATE_S = 2 * 86400.0
+
+
+def _swap_layout(layout: str | None) -> str | None:
+    if not layout:
+        return layout
+    if layout.startswith(("MM", "DD")):  # "MM/DD/YYYY ..." <-> "DD/MM/YYYY ..."
+        return layout[3:5] + layout[2] + layout[0:2] + layout[5:]
+    return layout
+
+
+def settle_date_orders(clocks: Sequence[OverlayClock]) -> None:
+    """Settle ambiguous day/month dates (``05/06/2019``) by the other clocks of the incident.
+
+    A clock whose date order is ambiguous (``swap_shift_s`` set) takes the order
+    that puts it within :data:`SAME_DATE_S` of a clock whose date is certain (an
+    ISO date, or a day or month above 12), when only one order does. Changed in
+    place: the fit (shifted by ``swap_shift_s`` when the other order wins), the
+    layout, the note, and ``swap_shift_s`` (None once settled). A clock left
+    ambiguous keeps ``swap_shift_s``: its date is not reported, and pairs use
+    only its time of day.
+    """
+    from dataclasses import replace
+
+    certain = [c for c in clocks if c.fit is not None and has_date(c.layout) and c.swap_shift_s is None]
+    for clock in clocks:
+        if clock.fit is None or clock.swap_shift_s is None or not certain:
+            continue
+        near = [min(abs(clock.fit.at_zero + shift - c.fit.at_zero) for c in certain)
+                for shift in (0.0, clock.swap_shift_s)]
+        fits = [d <= SAME_DATE_S for d in near]
+        if fits[0] == fits[1]:
+            continue
+        if fits[1]:
+            clock.fit = replace(clock.fit, at_zero=clock.fit.at_zero + clock.swap_shift_s)
+            clock.layout = _swap_layout(clock.layout)
+        clock.swap_shift_s = None
+        order = (clock.layout or "").split(" ")[0]
+        clock.note = _replace_order_note(clock.note, f"day/month order of the overlay date settled as {order} "
+                                                      "by the other clocks of the incident")
+
+
+def _replace_order_note(note: str | None, sentence: str) -> str:
+    parts = [p for p in (note or "").split("; ") if p and "day/month order" not in p and not p.startswith("read as ")]
+    return "; ".join([*parts, sentence])
+
+
+def _report_clock(report: AlignerReport, clock: OverlayClock, info: Any) -> None:
+    """The finding and note of one fitted clock (a clock whose date stays ambiguous: a note only)."""
+    if clock.swap_shift_s is not None:
+        report.notes[clock.name] = _replace_order_note(
+            clock.note, f"day/month order of the overlay date is ambiguous ({clock.at_local_zero()} as "
+                        f"{(clock.layout or '').split(' ')[0]}) and no other clock settles it: its date is not "
+                        "reported, pairs use its time of day")
+        return
+    if clock.note:
+        report.notes[clock.name] = clock.note
+    finding = clock.finding()
+    marks = creation_time_marks(clock, info)
+    if marks is not None:
+        finding["creation_time_marks"] = marks
+    report.findings.setdefault(clock.name, {})["overlay_clock"] = finding
+
+
 def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
                      synced: bool = False) -> AlignerReport:
     """Read every video source's clock overlay; weak constraints between pairs.
@@ -173,12 +240,11 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
                                       "(not used to place it)")
             continue
         if clock.fit is not None:
-            finding = clock.finding()
-            marks = creation_time_marks(clock, info)
-            if marks is not None:
-                finding["creation_time_marks"] = marks
-            report.findings.setdefault(src.name, {})["overlay_clock"] = finding
             clocks.append(clock)
+    settle_date_orders(clocks)
+    infos = {src.name: getattr(src, "info", None) for src in sources}
+    for clock in clocks:
+        _report_clock(report, clock, infos.get(clock.name))
     # one constraint per clock to the first comparable one (a star, not every pair):
     # the device clock errors are shared by all pairs of a source, so more pairs
     # would count the same doubt several times

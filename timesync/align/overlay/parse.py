@@ -47,6 +47,13 @@ _TIME = re.compile(
 _GLUED = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})"
                     r"([0-9]{1,2}\s?:\s?[0-9]{2}\s?:)")
 
+#: A time whose second colon OCR dropped (``18:0450``): the minutes and seconds are two digits each.
+_SECONDS_COLON = re.compile(r"([0-9]{1,2}:[0-9]{2})([0-9]{2})(?![0-9])")
+#: Dateless (airborne) lines only: a dropped first colon (``1054:24.8Z``) and a ``Z`` read as 2 or 7
+#: after the tenths (``10:54:24.82``).
+_HOUR_COLON = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2}):([0-9]{2}[.,][0-9])")
+_TENTHS_ZONE = re.compile(r"((?<![0-9])[0-9]{1,2}:[0-9]{2}:[0-9]{2}[.,][0-9])[27](?![0-9A-Za-z])")
+
 
 @dataclass(frozen=True)
 class ClockReading:
@@ -127,7 +134,7 @@ def parse_clock_text(text: str) -> ClockReading | None:
         None when no date or no time is found, or a field is out of range
         (month 13, minute 61...), which is how most misreads are rejected.
     """
-    clean = _GLUED.sub(r"\1 \2", text.translate(_DASHES).strip())
+    clean = _GLUED.sub(r"\1 \2", _SECONDS_COLON.sub(r"\1:\2", text.translate(_DASHES).strip()))
     date = _date(clean)
     tmatch = _TIME.search(clean) if date is not None else _time_only(clean)
     if tmatch is None:
@@ -169,6 +176,7 @@ def _time_only(clean: str) -> re.Match[str] | None:
     its date is left relative, and comparisons with another clock take the day
     nearest to that clock's (within 12 h).
     """
+    clean = _TENTHS_ZONE.sub(r"\1Z", _HOUR_COLON.sub(r"\1:\2:\3", clean))
     for match in _TIME.finditer(clean):
         if match[4] and match[6] and not match[5]:
             return match

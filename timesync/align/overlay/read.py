@@ -26,7 +26,7 @@ from timesync.align.overlay.parse import (
     reading_seconds,
     resolve_date_order,
 )
-from timesync.align.overlay.region import CHANGE_LEVEL, ClockRegion, find_clock_region
+from timesync.align.overlay.region import ClockRegion, find_clock_region
 from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
 
 __all__ = [
@@ -47,8 +47,13 @@ REGION_WINDOW_S = 5.0
 #: only number the ticks, which the pixels find; a few suffice, and OCR is the
 #: costliest step (~60 ms a crop on an idle core).
 OCR_PERIOD_S = 8.0
-#: Pixels of the clock region that must change (by CHANGE_LEVEL grey levels) at a tick.
+#: Pixels of the clock region that must change (by the region's level, grey levels) at a tick.
 MIN_TICK_PIXELS = 8
+#: A frame whose mean brightness differs from the previous frame's by more than this
+#: (grey levels) starts or ends a flash: its change of the digits is not a tick.
+FLASH_MEAN_STEP = 6.0
+#: Consecutive frames kept at each OCR point; those showing the same second are averaged.
+STACK_FRAMES = 8
 #: At most this many OCR readings per file.
 MAX_READINGS = 400
 
@@ -76,6 +81,9 @@ class OverlayClock:
         unreadable digits, a clock jump, ambiguous date order.
     seconds_read_per_s : float
         Reading speed: local seconds of video processed per wall second.
+    swap_shift_s : float or None
+        Set when the date's day/month order is ambiguous: the seconds the
+        other order would add (see :func:`timesync.align.overlay.settle_date_orders`).
     """
 
     name: str
@@ -86,6 +94,9 @@ class OverlayClock:
     readings: list[tuple[float, str]] = field(default_factory=list)
     note: str | None = None
     seconds_read_per_s: float = 0.0
+    #: When the day/month order of the date is ambiguous (``05/06/2019``, both <= 12):
+    #: the seconds to add to the clock if the other order is the right one (None: no doubt).
+    swap_shift_s: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -182,10 +193,15 @@ def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
 
 
 def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
-    """Try a window at the start, then in the middle of the file."""
+    """Search windows at the start, middle, a quarter and three quarters of the file.
+
+    A flash, a cut or moving scenery can make one window find a wrong region or
+    none: the first region two windows agree on is taken, else the surest one.
+    """
     starts = [0.0]
     if duration > 3 * REGION_WINDOW_S:
-        starts.append(duration / 2)
+        starts += [duration / 2, duration / 4, 3 * duration / 4]
+    found: list[ClockRegion] = []
     for start in starts:
         frames, times = [], []
         for number, luma in iter_luma(path, index, start_s=start + index.start_s,
@@ -195,9 +211,13 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
         if len(frames) < 3:
             continue
         region = find_clock_region(np.stack(frames), np.array(times), scale=scale)
-        if region is not None:
-            return region
-    return None
+        if region is None:
+            continue
+        agree = [r for r in found if r.overlaps(region)]
+        if agree:
+            return max([region, *agree], key=lambda r: r.score)
+        found.append(region)
+    return max(found, key=lambda r: r.score) if found else None
 
 
 def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
@@ -236,7 +256,7 @@ def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _ocr_period(duration: float) -> float:
-    """Seconds between OCR crops: >= 8 readings on short files, <= MAX_READINGS on long ones."""
+    """Seconds between OCR crops: >= 10 readings on short files, <= MAX_READINGS on long ones."""
     return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
 
 
@@ -251,20 +271,27 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     collector = CellCollector(index) if stop_s is None and worth_keeping(index) else None
     tx, ty, tw, th = region.text
     change = np.zeros(len(index), np.float32)
-    crops: list[tuple[int, np.ndarray]] = []
+    crops: list[tuple[int, list[np.ndarray]]] = []
     period = _ocr_period(duration)
     next_crop = index.start_s + 0.5
-    prev = None
+    prev, prev_mean = None, None
+    more = 0  # frames still to add to the last crop's stack
     for number, luma in iter_luma(path, index, stop_s=stop_s):
         digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
-        if prev is not None and prev.shape == digits.shape:
-            change[number] = float(np.count_nonzero(np.abs(digits - prev) > CHANGE_LEVEL))
-        prev = digits
+        mean = float(luma[::8, ::8].mean())
+        flash = prev_mean is not None and abs(mean - prev_mean) > FLASH_MEAN_STEP
+        if prev is not None and prev.shape == digits.shape and not flash:
+            change[number] = float(np.count_nonzero(np.abs(digits - prev) > region.level))
+        prev, prev_mean = digits, mean
         if collector is not None:
             collector.add(number, luma)
-        if index.times[number] >= next_crop:
-            crops.append((number, luma[ty:ty + th, tx:tx + tw].copy()))
+        if more > 0:
+            crops[-1][1].append(luma[ty:ty + th, tx:tx + tw].copy())
+            more -= 1
+        elif index.times[number] >= next_crop:
+            crops.append((number, [luma[ty:ty + th, tx:tx + tw].copy()]))
             next_crop += period
+            more = STACK_FRAMES - 1
     if collector is not None:
         remember_cells(path, index, collector.finish())
     return change, crops
@@ -275,8 +302,8 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
     readings: list[tuple[int, ClockReading]] = []
     texts: list[tuple[float, str]] = []
     tick_frames_start = tick_hi  # local time of first frame showing each tick's value
-    for number, crop in crops:
-        text = ocr_text(crop)
+    for number, stack in crops:
+        text = ocr_text(_steady_crop(number, stack, tick_hi, times))
         t = float(times[number])
         texts.append((round(t, 6), text))
         reading = parse_clock_text(text)
@@ -284,6 +311,9 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
             continue
         readings.append((number, reading))
     parsed, order_note = resolve_date_order([r for _, r in readings])
+    swap_s = _swap_shift(parsed) if order_note and "ambiguous" in order_note else None
+    if swap_s == 0.0:  # day and month are the same number (11/11/2025): no doubt
+        swap_s, order_note = None, None
     values: dict[int, float] = {}
     layouts: Counter[str] = Counter()
     zones: Counter[Any] = Counter()
@@ -303,7 +333,34 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
         zones[reading.value.tzinfo] += 1
     layout = layouts.most_common(1)[0][0] if layouts else None
     zone = zones.most_common(1)[0][0] if zones else None
-    return values, layout, zone, texts, order_note
+    return values, layout, zone, texts, order_note, swap_s
+
+
+def _steady_crop(number: int, stack: list[np.ndarray], tick_hi: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """The mean of the frames of ``stack`` (from frame ``number`` on) that show the same second.
+
+    The text stays while the picture behind it moves: the mean keeps the text and
+    blurs the scenery, which reads semi-transparent text without a box far better.
+    """
+    t = float(times[number])
+    j = int(np.searchsorted(tick_hi, t + 1e-9))
+    until = float(tick_hi[j]) if j < len(tick_hi) else math.inf
+    same = [c for k, c in enumerate(stack) if number + k < len(times) and times[number + k] < until - 1e-9]
+    if len(same) <= 1:
+        return stack[0]
+    return np.rint(np.mean(np.stack(same).astype(np.float32), axis=0)).astype(np.uint8)
+
+
+def _swap_shift(parsed: list[ClockReading]) -> float | None:
+    """Seconds to add to the clock if its ambiguous ``NN/NN`` date was read in the wrong order."""
+    for r in parsed:
+        if r.date_fields is not None:
+            try:
+                other = r.value.replace(month=r.value.day, day=r.value.month)
+            except ValueError:
+                continue
+            return reading_seconds(other) - reading_seconds(r.value)
+    return None
 
 
 def _region(path: Path, index, duration: float,
@@ -388,7 +445,7 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         return result
     if progress:
         progress(0.8, f"{name}: {len(lo)} ticks, reading {len(crops)} crops")
-    values, layout, zone, texts, order_note = _read_crops(crops, hi, times)
+    values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(crops, hi, times)
     result.readings = texts
     result.layout, result.zone = layout, zone
     fit = fit_ticks(lo, hi, values) if values else None

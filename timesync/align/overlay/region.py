@@ -19,6 +19,13 @@ __all__ = ["ClockRegion", "find_clock_region", "CHANGE_LEVEL"]
 
 #: Grey levels (0-255) by which a pixel must change to count as changed.
 CHANGE_LEVEL = 40
+#: The lower level tried for faint text (small, semi-transparent, no box).
+FAINT_LEVEL = 16
+#: A frame-to-frame step that changes more than this share of the picture is a
+#: flash or a cut (also more than 4 times the median step), left out of the search.
+BUSY_SHARE = 0.03
+#: Fewest ticking pixels (at the searched scale) taken for a seconds digit.
+MIN_DIGIT_PIXELS = 6
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,17 @@ class ClockRegion:
 
     text: tuple[int, int, int, int]
     digits: tuple[int, int, int, int]
+    #: How many pixels (at the searched scale) ticked once a second in the digits box
+    #: (0 when the region was given): the larger, the surer the region.
+    score: float = 0.0
+    #: Grey levels by which a digit pixel changes at a tick (lower for faint text).
+    level: int = CHANGE_LEVEL
+
+    def overlaps(self, other: ClockRegion) -> bool:
+        """True when the two digits boxes overlap."""
+        ax, ay, aw, ah = self.digits
+        bx, by, bw, bh = other.digits
+        return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
 
 
 def _edge_band_mask(height: int, width: int) -> np.ndarray:
@@ -44,37 +62,62 @@ def _edge_band_mask(height: int, width: int) -> np.ndarray:
     return mask
 
 
-def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> np.ndarray:
-    """Pixels that change abruptly once a second, together, and otherwise stay still.
-
-    Slowly moving scenery also differs one second apart, but never in one
-    frame-to-frame jump; a scene cut jumps everywhere, but once. For each
-    phase (each frame of the first second taken as a tick) the ticks are the
-    frames nearest whole seconds after it; the phase with the most pixels that
-    jump at most of its ticks and (almost) nowhere else wins.
-    """
-    step = (np.abs(np.diff(frames.astype(np.int16), axis=0)) > CHANGE_LEVEL) & near_edges
-    total = step.sum(axis=0)
-    step_times = times[1:]
-    n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
-    calm = (total >= 2) & (total <= n_seconds + 1)
-    if not calm.any():
-        return calm
-    best, best_count = calm & False, 0
-    first_second = np.nonzero(step_times < step_times[0] + 1.0)[0]
-    for start in first_second:
+def _tick_sets(step_times: np.ndarray, n_seconds: int) -> list[np.ndarray]:
+    """For each phase (each frame of the first second taken as a tick): the frames nearest
+    whole seconds after it (indices into ``step_times``)."""
+    out = []
+    for start in np.nonzero(step_times < step_times[0] + 1.0)[0]:
         targets = step_times[start] + np.arange(n_seconds)
         ticks = np.unique(np.clip(np.searchsorted(step_times, targets - 1e-6), 0, len(step_times) - 1))
         ticks = ticks[np.abs(step_times[ticks] - targets[: len(ticks)]) < 0.5] if len(ticks) == n_seconds \
             else ticks
-        if len(ticks) < 2:
-            continue
-        at_ticks = step[ticks].sum(axis=0)
-        keep = calm & (at_ticks >= max(3, 0.6 * len(ticks))) & (at_ticks >= total - 1)
-        count = int(keep.sum())
-        if count > best_count:
-            best, best_count = keep, count
-    return best
+        if len(ticks) >= 2:
+            out.append(ticks)
+    return out
+
+
+def _steps(frames: np.ndarray, near_edges: np.ndarray, level: int, spread: int) -> np.ndarray:
+    """Per frame-to-frame step: pixels that changed by more than ``level`` grey levels,
+    spread over ``spread`` pixels (a digit's strokes move a little from one value to the next)."""
+    step = np.abs(np.diff(frames.astype(np.int16), axis=0)) > level
+    share = step.reshape(len(step), -1).mean(axis=1)
+    step[share > max(BUSY_SHARE, 4 * float(np.median(share)))] = False  # flashes, cuts: not ticks
+    if spread > 1:
+        kernel = np.ones((spread, spread), np.uint8)
+        step = np.stack([cv2.dilate(s.astype(np.uint8), kernel) for s in step]).astype(bool)
+    return step & near_edges
+
+
+def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pixels that change abruptly once a second, together, and otherwise stay still.
+
+    Slowly moving scenery also differs one second apart, but never in one
+    frame-to-frame jump; a scene cut jumps everywhere, but once. For each
+    phase the ticks are the frames nearest whole seconds after it
+    (:func:`_tick_sets`); the phase with the most pixels that jump at most of
+    its ticks and (almost) nowhere else wins. Faint text (small, semi-transparent,
+    no box) changes by less than :data:`CHANGE_LEVEL`: when nothing is found at
+    that level, a lower level with the changes spread over a few pixels is tried.
+    Returns the mask and the change level it was found at.
+    """
+    step_times = times[1:]
+    n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
+    tick_sets = _tick_sets(step_times, n_seconds)
+    best, best_count = np.zeros(frames.shape[1:], bool), 0
+    for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
+        found_at = level
+        step = _steps(frames, near_edges, level, spread)
+        total = step.sum(axis=0)
+        calm = (total >= 2) & (total <= n_seconds + 1)
+        for ticks in tick_sets if calm.any() else ():
+            at_ticks = step[ticks].sum(axis=0)
+            keep = calm & (at_ticks >= max(3, share * len(ticks))) & (at_ticks >= total - 1)
+            count = int(keep.sum())
+            if count > best_count:
+                best, best_count = keep, count
+        if best_count >= MIN_DIGIT_PIXELS:
+            break
+    return best, found_at
 
 
 def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:
@@ -122,10 +165,11 @@ def _grow_text_line(still: np.ndarray, static: np.ndarray, digits: tuple[int, in
             right = col
     rows = texty[:, left:right + 1].any(axis=1)
     top, bottom = y, y + h - 1
-    for row in range(y - 1, max(-1, y - h), -1):
+    reach = max(1, h // 3)  # one text line: the lines above and below (device id, position) stay out
+    for row in range(y - 1, max(-1, y - 1 - reach), -1):
         if rows[row]:
             top = row
-    for row in range(y + h, min(height, y + 2 * h)):
+    for row in range(y + h, min(height, y + h + reach)):
         if rows[row]:
             bottom = row
     return left, top, right - left + 1, bottom - top + 1
@@ -155,7 +199,7 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
     lag = int(np.searchsorted(times, times[0] + 1.0 - 1e-6))
     if lag < 2 or lag >= len(frames):
         return None
-    mask = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
+    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
     char = max(3, frames.shape[1] // 40)
     digits = _largest_box(mask, char)
     if digits is None:
@@ -173,4 +217,6 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
         x1, y1 = min(full_w, (bx + bw + extra) * scale), min(full_h, (by + bh + extra) * scale)
         return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
-    return ClockRegion(text=full(text, pad), digits=full(digits, 1))
+    x, y, w, h = digits
+    score = float(np.count_nonzero(mask[y:y + h, x:x + w]))
+    return ClockRegion(text=full(text, pad), digits=full(digits, 1), score=score, level=level)
