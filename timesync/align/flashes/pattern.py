@@ -221,6 +221,38 @@ class EventSet:
             return np.zeros_like(self.t), np.full_like(self.t, np.inf)
         return self.shortest, self.longest
 
+    def take(self, keep: np.ndarray) -> EventSet:
+        """The events at indices ``keep`` (an EventSet of their own)."""
+        def pick(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else x[keep]
+        return EventSet(self.t[keep], self.r[keep], self.sigma[keep], pick(self.shortest), pick(self.longest),
+                        pick(self.uniform), pick(self.frame_s))
+
+    def distinct(self) -> np.ndarray:
+        """Indices of one event per moment: flashes whose onsets lie within a frame of each other are one.
+
+        A light seen at several places of the picture may be reported once per
+        place; matched as separate events, one coincidence would count as
+        several agreeing pairs (and its chance as that many independent ones).
+        Of each group (onsets chained less than their frame apart from the
+        group's first) the event whose onset is known best is kept. Instants
+        (no frame) are all distinct.
+        """
+        if self.frame_s is None or len(self.t) == 0:
+            return np.arange(len(self.t))
+        onset = self.t - 0.5 * self.frame_s * self.r
+        order = np.argsort(onset, kind="stable")
+        uniform = np.zeros(len(self.t), bool) if self.uniform is None else self.uniform
+        keep, group = [], [int(order[0])]
+        for k in (int(v) for v in order[1:]):
+            if onset[k] - onset[group[0]] < self.frame_s[group[0]]:
+                group.append(k)
+                continue
+            keep.append(min(group, key=lambda g: (bool(uniform[g]), float(self.sigma[g]))))
+            group = [k]
+        keep.append(min(group, key=lambda g: (bool(uniform[g]), float(self.sigma[g]))))
+        return np.sort(np.array(keep, int))
+
     @classmethod
     def instants(cls, times: Sequence[float], sigma_s: float) -> EventSet:
         """From instants known to ``sigma_s`` (heard impulses)."""
@@ -325,6 +357,10 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
         -> tuple[EventMatch, MatchedFit] | None:
     """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
 
+    Each set is first cut to one event per moment (:meth:`EventSet.distinct`):
+    a flash reported at several places counts once. The pairs returned index
+    the sets as given.
+
     Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
     ranked by how many events agree within a frame; the best ``candidates``
     distinct ones are refined: events are paired within their own
@@ -340,6 +376,19 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     runner-up included, and None is returned unless the best offset inside
     has as many votes as the best anywhere.
     """
+    keep_a, keep_b = a.distinct(), b.distinct()
+    found = _match_distinct(a.take(keep_a), b.take(keep_b), frame_s, min_agreeing, candidates, offsets_s)
+    if found is None:
+        return None
+    match, fit = found
+    pairs = [(int(keep_a[i]), int(keep_b[j])) for i, j in match.pairs]
+    return EventMatch(offset_s=match.offset_s, pairs=pairs, agreeing=match.agreeing, second_best=match.second_best,
+                      evidence=match.evidence, second_evidence=match.second_evidence), fit
+
+
+def _match_distinct(a: EventSet, b: EventSet, frame_s: float, min_agreeing: int, candidates: int,
+                    offsets_s: tuple[float, float] | None) -> tuple[EventMatch, MatchedFit] | None:
+    """:func:`match_and_fit` of two sets of distinct events."""
     if len(a.t) < min_agreeing or len(b.t) < min_agreeing:
         return None
     hyps, counts = _votes(a, b, frame_s, offsets_s)
