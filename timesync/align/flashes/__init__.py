@@ -5,6 +5,9 @@ Modules
 detect
     :func:`~timesync.align.flashes.detect.detect_flashes`: flashes, strobes and
     lights switched on, with sub-frame onsets (:class:`VisualEvent`).
+merge
+    :func:`~timesync.align.flashes.merge.one_per_brightening`: one event for a
+    light seen at several places at once.
 pattern
     :func:`~timesync.align.flashes.pattern.match_and_fit`: the offset under which
     two event lists (flashes, or heard impulses as instants) form the same
