@@ -223,7 +223,7 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         return None, after
     wash = is_wash(bright[n].astype(np.float32) - bright[n - 1])
     if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash) \
-            or subtracts_light(bright, start, after, cell):
+            or subtracts_light(bright, start, after, cell, long=frames > MAX_FLASH_FRAMES):
         return None, after
     if frames > MAX_FLASH_FRAMES and not steady(e_lit):
         return None, after  # something bright passing by slowly, not a light switched on and off

@@ -27,12 +27,15 @@ EDGE_CELLS = 2
 #: A brightening longer than ``MAX_FLASH_FRAMES`` is a flash only if its frames between the
 #: first and the last are this close (fraction) to their median brightness (see :func:`steady`).
 STEADY_SPREAD = 0.25
-#: At a flash's brightest frame, the cells within :data:`NEAR_CELLS` of it may darken (against the
+#: At a flash's brightest frame, the cells around it (see :func:`_around`) may darken (against the
 #: frames around) by at most this fraction of what they brighten (see :func:`subtracts_light`).
-MAX_DARKENING_NEAR = 0.25
+MAX_DARKENING_NEAR = 0.2
 #: The same over the whole picture, less what ordinary frames nearby darken (a busy scene).
 MAX_DARKENING_FRAME = 0.3
-#: Reach (cells) of the neighbourhood of :data:`MAX_DARKENING_NEAR`.
+#: A brightening longer than a few frames may darken the whole picture by at most this fraction
+#: of what it brightens (see :func:`subtracts_light`).
+MAX_DARKENING_LONG = 0.4
+#: Reach (cells) of the neighbourhood of :data:`MAX_DARKENING_NEAR`, at least.
 NEAR_CELLS = 6
 #: The two frames just before a flash, and the two just after, differ by at most this fraction
 #: of its brightening (see :func:`_flickers`).
@@ -178,19 +181,41 @@ def _usual_darkening(bright: np.ndarray, start: int, after: int) -> float:
     return float(np.median(losses)) if losses else 0.0
 
 
-def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int, int]) -> bool:
+def _around(excess: np.ndarray, cell: tuple[int, int]) -> np.ndarray | tuple[slice, slice]:
+    """The cells around a brightening at ``cell`` (row, column) of ``excess`` (rows, columns).
+
+    Its lit blob (the cells connected to ``cell`` brightened by at least 30 %
+    as much) widened by its own size, at least :data:`NEAR_CELLS`: a large
+    object moving darkens cells further away than a small one does. Without
+    a blob (``cell`` not brightened), the square within :data:`NEAR_CELLS`.
+    """
+    r, c = cell
+    top = float(excess[r, c])
+    if top <= 0:
+        return slice(max(0, r - NEAR_CELLS), r + NEAR_CELLS + 1), slice(max(0, c - NEAR_CELLS), c + NEAR_CELLS + 1)
+    labels, _count = ndimage.label(excess >= 0.3 * top)
+    blob = labels == labels[r, c]
+    return ndimage.binary_dilation(blob, iterations=max(NEAR_CELLS, round(float(np.sqrt(blob.sum())))))
+
+
+def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int, int], long: bool = False) -> bool:
     """True when a brightening of frames ``start .. after - 1`` darkens the picture as well: not a flash.
 
     ``bright``: the cell grid of every frame (frames, rows, columns); ``cell``:
     (row, column) of the brightening. At its brightest frame, against the
-    mean of up to three frames before and three after, the cells within
-    :data:`NEAR_CELLS` of it must darken by at most :data:`MAX_DARKENING_NEAR`
+    mean of up to three frames before and three after, the cells around it
+    (:func:`_around`) must darken by at most :data:`MAX_DARKENING_NEAR`
     of what they brighten, and the whole picture by at most
     :data:`MAX_DARKENING_FRAME` of it more than ordinary frames nearby do
     (:func:`_usual_darkening`: a busy scene darkens some cells anyway while a
     flash lights others). An object that moves away and back (a hand
     uncovering the sky for a frame, a clip played back and forth) brightens
-    cells on one side and darkens them on the other as much.
+    cells on one side and darkens them on the other as much. A ``long``
+    brightening (more than a few frames: the scene has time to change
+    under it) must darken the picture by at most :data:`MAX_DARKENING_LONG`
+    of what it brightens, whatever ordinary frames do: a light that long is
+    strong and steady, while something bright passing through a busy scene
+    goes with as much darkening elsewhere.
     """
     lit = [x for x in (_residual(bright, f, after) for f in range(start, after)) if x is not None]
     if not lit:
@@ -198,8 +223,10 @@ def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int,
     r, c = cell
     near = (slice(max(0, r - NEAR_CELLS), r + NEAR_CELLS + 1), slice(max(0, c - NEAR_CELLS), c + NEAR_CELLS + 1))
     peak = max(lit, key=lambda x: float(np.clip(x[near], 0, None).sum()))
-    if _darkening(peak[near]) > MAX_DARKENING_NEAR:
+    if _darkening(peak[_around(peak, cell)]) > MAX_DARKENING_NEAR:
         return True
     gain = float(np.clip(peak, 0, None).sum())
-    extra_loss = float(np.clip(-peak, 0, None).sum()) - _usual_darkening(bright, start, after)
-    return extra_loss > MAX_DARKENING_FRAME * gain
+    loss = float(np.clip(-peak, 0, None).sum())
+    if long and loss > MAX_DARKENING_LONG * gain:
+        return True
+    return loss - _usual_darkening(bright, start, after) > MAX_DARKENING_FRAME * gain

@@ -25,16 +25,8 @@ import numpy as np
 
 from timesync.align.flashes.detect import VisualEvent
 
-__all__ = [
-    "EventMatch",
-    "EventSet",
-    "MatchedFit",
-    "match_events",
-    "match_and_fit",
-    "fit_matched",
-    "MIN_AGREEING",
-    "MIN_EVIDENCE_MARGIN",
-]
+__all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fit", "fit_matched", "MIN_AGREEING",
+           "MIN_EVIDENCE_MARGIN"]
 
 #: A match's pairs must be this much (log10) less likely as chance coincidences than the
 #: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
@@ -322,17 +314,22 @@ def _crossings_unlikely(events: Sequence[tuple[EventSet, int]], flash_s: float, 
     return min(float(dist[crossing:].sum()), float(dist[:crossing + 1].sum())) < p_min
 
 
-def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float) -> float:
+def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float,
+              fit: MatchedFit | None = None) -> float:
     """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
 
     Each pair agrees within its :func:`_tolerance` ``tol``; an event of ``b``
     (``density`` per second) falls within ``tol`` of a given time by chance
     with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
-    pairs of flashes lit in one frame only (known to a frame).
+    pairs of flashes lit in one frame only (known to a frame). With a ``fit``
+    whose flash duration was not fitted, each pair's tolerance widens by how
+    far its onsets may move with its own duration (:func:`_duration_spread`).
     """
     if not pairs:
         return 0.0
     tol = _tolerance(a, b)
+    if fit is not None and not fit.flash_fitted:
+        tol = tol + _duration_spread(a, b, fit.flash_s)
     return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
 
 
@@ -440,9 +437,32 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
             # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
                               flash_guess_s=min(guess, longest), flash_max_s=0.0)
+        spread = None
+        if not fit.flash_fitted:  # each flash may last its own time: the pairs' onsets are known less well
+            spread = _duration_spread(a, b, fit.flash_s)
+            wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
+            fit = fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=fit.flash_s, flash_max_s=0.0)
         offset = fit.offset_s
-        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
     return len(pairs), offset, pairs, fit
+
+
+def _duration_spread(a: EventSet, b: EventSet, flash_s: float) -> np.ndarray:
+    """How far (s) the onsets of events ``i`` of ``a`` and ``j`` of ``b`` may move with the flash's duration: ``[i, j]``.
+
+    An onset read from how a flash's light splits between two frames is
+    ``t - L r``; with one duration ``L`` fitted for all flashes it is known to
+    the fit. When it could not be fitted (flashes of different durations,
+    held at ``flash_s``), each pair's onsets may differ by ``|r_b - r_a|``
+    times how far its own duration may lie from ``flash_s`` within the
+    durations both events allow (:meth:`EventSet.bounds`, at most 0.2 s).
+    """
+    (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
+    lo = np.maximum(short_a[:, None], short_b[None, :])
+    hi = np.minimum(np.minimum(long_a[:, None], long_b[None, :]), 0.2)
+    reach = np.clip(np.maximum(flash_s - lo, hi - flash_s), 0.0, 0.2)
+    return np.abs(b.r[None, :] - a.r[:, None]) * reach
 
 
 def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
@@ -460,7 +480,7 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     if not distinct or distinct[0][3] is None:
         return None
     density = len(b.t) / max(float(np.ptp(b.t)), frame_s)
-    evidence = [_evidence(a, b, r[2], density) for r in distinct]
+    evidence = [_evidence(a, b, r[2], density, r[3]) for r in distinct]
     best, best_evidence = distinct[0], evidence[0]
     second = distinct[1][0] if len(distinct) > 1 else 0
     second_evidence = max(evidence[1:], default=0.0)
