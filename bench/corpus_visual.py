@@ -11,7 +11,8 @@ detector found against the true ones (local time): found (an event within a
 frame and a half of a true onset), missed, and extra (false events), with the
 times of the extra ones; no sync is run.
 
-Usage: ``python bench/corpus_visual.py [--half tuning|held-out|all] [--detect] [--seeds N] [--timeout S]``.
+Usage: ``python bench/corpus_visual.py [--half tuning|held-out|all] [--detect] [--seeds N] [--only SEED ...]
+[--timeout S]``.
 Nothing is written to ``bench/RESULTS.md``.
 """
 
@@ -89,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--half", choices=("tuning", "held-out", "all"), default="tuning")
     ap.add_argument("--detect", action="store_true", help="detector against the true flashes; no sync")
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--only", type=int, nargs="+", help="these seeds only")
     args = ap.parse_args(argv)
     missing = media_missing()
     if missing:
         print(missing, file=sys.stderr)
         return 0
-    cases = flash_cases(corpus_seeds(args.seeds, False), args.half)
+    cases = flash_cases(args.only or corpus_seeds(args.seeds, False), args.half)
     if args.detect:
         total: Counter = Counter()
         for seed, folder in cases:

@@ -29,9 +29,9 @@ EDGE_CELLS = 2
 STEADY_SPREAD = 0.25
 #: At a flash's brightest frame, the cells around it (see :func:`_around`) may darken (against the
 #: frames around) by at most this fraction of what they brighten (see :func:`subtracts_light`).
-MAX_DARKENING_NEAR = 0.2
+MAX_DARKENING_NEAR = 0.25
 #: The same over the whole picture, less what ordinary frames nearby darken (a busy scene).
-MAX_DARKENING_FRAME = 0.3
+MAX_DARKENING_FRAME = 0.4
 #: A brightening longer than a few frames may darken the whole picture by at most this fraction
 #: of what it brightens (see :func:`subtracts_light`).
 MAX_DARKENING_LONG = 0.4
@@ -125,7 +125,7 @@ def _flickers(block: np.ndarray, start: int, after: int, mask: np.ndarray, rise:
         steps.append(np.abs(block[start - 1] - block[start - 2])[mask].mean())
     if after + 1 < len(block):
         steps.append(np.abs(block[after + 1] - block[after])[mask].mean())
-    return any(float(step) > MAX_FLICKER * rise for step in steps)
+    return len(steps) == 2 and all(float(step) > MAX_FLICKER * rise for step in steps)
 
 
 def is_wash(jump: np.ndarray) -> bool:

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from timesync.align.flashes.detect import VisualEvent
+from timesync.align.flashes.durations import crossings_unlikely as _crossings_unlikely
+from timesync.align.flashes.durations import duration_spread as _duration_spread
 
 __all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fit", "fit_matched", "MIN_AGREEING",
            "MIN_EVIDENCE_MARGIN"]
@@ -128,6 +130,7 @@ class MatchedFit:
     at_a_s: float
     residual_rms_s: float
     n: int
+    per_flash: bool = False  # made with each flash's own duration (see durations.duration_spread)
 
 
 def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
@@ -284,36 +287,6 @@ def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack:
     return pairs
 
 
-def _crossings_unlikely(events: Sequence[tuple[EventSet, int]], flash_s: float, p_min: float = 1e-3) -> bool:
-    """True when flashes lasting ``flash_s`` would light two frames or more as often as ``events`` did
-    (or as seldom) with probability below ``p_min``.
-
-    A flash of duration L starting at a random time within a frame of
-    duration f crosses into the next frame with probability min(1, L / f).
-    ``events``: (set, index) pairs; events lit in one frame only count as not
-    crossing, events over two frames or more (not lit in a uniform way) as
-    crossing; instants and events of unknown kind do not count.
-    """
-    crossing, chances = 0, []
-    for events_set, k in events:
-        if events_set.frame_s is None or events_set.uniform is None or events_set.longest is None:
-            continue
-        single = bool(events_set.uniform[k]) and events_set.r[k] == 0.5
-        if not single and (events_set.uniform[k] or not np.isfinite(events_set.longest[k])):
-            continue  # saturated, two flashes in one run, or a lasting step: which is not known
-        chances.append(min(1.0, flash_s / float(events_set.frame_s[k])))
-        crossing += not single
-    if not chances:
-        return False
-    # P(at least `crossing` crossings) for independent events with these chances (Poisson binomial)
-    dist = np.zeros(len(chances) + 1)
-    dist[0] = 1.0
-    for p in chances:
-        dist[1:] = dist[1:] * (1 - p) + dist[:-1] * p
-        dist[0] *= 1 - p
-    return min(float(dist[crossing:].sum()), float(dist[:crossing + 1].sum())) < p_min
-
-
 def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float,
               fit: MatchedFit | None = None) -> float:
     """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
@@ -322,13 +295,13 @@ def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], densit
     (``density`` per second) falls within ``tol`` of a given time by chance
     with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
     pairs of flashes lit in one frame only (known to a frame). With a ``fit``
-    whose flash duration was not fitted, each pair's tolerance widens by how
+    made with each flash's own duration (``per_flash``), each pair's tolerance widens by how
     far its onsets may move with its own duration (:func:`_duration_spread`).
     """
     if not pairs:
         return 0.0
     tol = _tolerance(a, b)
-    if fit is not None and not fit.flash_fitted:
+    if fit is not None and fit.per_flash:
         tol = tol + _duration_spread(a, b, fit.flash_s)
     return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
 
@@ -422,7 +395,20 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
     flash duration not known yet) where ``allowed``; the offset and the flash
     duration (``guess`` when it cannot be fitted, or when the fitted one would
     seldom have lit two frames as often as these did) fitted; three rounds.
+    Refined once with one duration for all flashes and once, when it cannot
+    be fitted, with each flash's own (:func:`_duration_spread`): the second
+    is kept only if it pairs more events.
     """
+    one = _refine(a, b, hyp, guess, slack, allowed, False)
+    if one[3] is None or one[3].flash_fitted:
+        return one
+    own = _refine(a, b, hyp, guess, slack, allowed, True)
+    return own if own[0] > one[0] else one
+
+
+def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
+            per_flash: bool) -> _Refined:
+    """:func:`_refined` with one flash duration for all, or (``per_flash``) each flash's own when not fitted."""
     long_a, long_b = a.bounds()[1], b.bounds()[1]
     pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
     fit, offset = None, hyp
@@ -438,31 +424,14 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
                               flash_guess_s=min(guess, longest), flash_max_s=0.0)
         spread = None
-        if not fit.flash_fitted:  # each flash may last its own time: the pairs' onsets are known less well
+        if per_flash and not fit.flash_fitted:  # each flash its own duration: onsets known less well
             spread = _duration_spread(a, b, fit.flash_s)
             wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
-            fit = fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
-                              flash_guess_s=fit.flash_s, flash_max_s=0.0)
+            fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
+                                      flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
         offset = fit.offset_s
         pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
     return len(pairs), offset, pairs, fit
-
-
-def _duration_spread(a: EventSet, b: EventSet, flash_s: float) -> np.ndarray:
-    """How far (s) the onsets of events ``i`` of ``a`` and ``j`` of ``b`` may move with the flash's duration: ``[i, j]``.
-
-    An onset read from how a flash's light splits between two frames is
-    ``t - L r``; with one duration ``L`` fitted for all flashes it is known to
-    the fit. When it could not be fitted (flashes of different durations,
-    held at ``flash_s``), each pair's onsets may differ by ``|r_b - r_a|``
-    times how far its own duration may lie from ``flash_s`` within the
-    durations both events allow (:meth:`EventSet.bounds`, at most 0.2 s).
-    """
-    (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
-    lo = np.maximum(short_a[:, None], short_b[None, :])
-    hi = np.minimum(np.minimum(long_a[:, None], long_b[None, :]), 0.2)
-    reach = np.clip(np.maximum(flash_s - lo, hi - flash_s), 0.0, 0.2)
-    return np.abs(b.r[None, :] - a.r[:, None]) * reach
 
 
 def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
