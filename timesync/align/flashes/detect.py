@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from timesync.align.flashes.guards import added_light, is_wash, moving, steady, subtracts_light
+from timesync.align.flashes.merge import one_per_brightening
 from timesync.align.overlay.scan import (
     CELL_GRID,
     CellCollector,
@@ -64,19 +66,14 @@ MIN_STRENGTH = 25.0
 LIT_FRACTION = 0.1
 #: Mean cell brightness (0-255) at which a flash is taken as clipped.
 SATURATED = 250.0
-#: A flash falls back within this many frames; longer is a lasting step.
+#: A flash falls back within this many frames at least (at a high frame rate, more: see
+#: :data:`MAX_FLASH_S`); longer is a lasting step.
 MAX_FLASH_FRAMES = 4
+#: A flash (a spotlight sweeping over the lens, a light bar) lasts at most this long (s); longer is
+#: a lasting step.
+MAX_FLASH_S = 0.5
 #: A lasting brightening (a light switched on) must cover this many cells (a tenth of the picture).
 MIN_STEP_CELLS = round(0.1 * GRID[0] * GRID[1])
-#: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
-#: most this fraction of the brightening (else a cut or something moving).
-MAX_SHIFT = 0.25
-#: Fraction of a flash's excess brightness (over the frames it lit and the two around) that one
-#: spatial pattern must explain (see :func:`_same_shape`).
-MIN_SAME_SHAPE = 0.95
-#: A brightening brightest this close to the picture's edge (cells) may be something coming into
-#: view: no flash.
-EDGE_CELLS = 2
 #: Places (apart from each other) looked at for a flash in one frame.
 MAX_PLACES = 8
 
@@ -121,6 +118,7 @@ class VisualEvent:
     frame_s: float
     saturated: bool = False
     uniform: bool = False
+    span_s: float | None = None
 
     def onset_s(self, flash_s: float) -> float:
         """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
@@ -131,11 +129,15 @@ class VisualEvent:
 
         A flash lighting ``k`` frames lasts more than ``k - 2`` frames and at
         most ``k`` frames, widened by half a frame either way for a frame lit
-        too faintly to count (and the frames' durations not all equal). A
-        lasting step is no flash: ``(inf, inf)``.
+        too faintly to count (and the frames' durations not all equal); with
+        ``span_s`` (the lit frames' time from the first's start to the last's
+        end: frame times vary), more than ``span_s`` less two frames and at most
+        ``span_s``, widened the same. A lasting step is no flash: ``(inf, inf)``.
         """
         if self.frames == 0:
             return math.inf, math.inf
+        if self.span_s is not None:
+            return max(0.0, self.span_s - 2.5 * self.frame_s), self.span_s + 0.5 * self.frame_s
         return max(0.0, self.frames - 2.5) * self.frame_s, (self.frames + 0.5) * self.frame_s
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,33 +165,6 @@ def cell_brightness(path: str | Path, index) -> np.ndarray:
     return cells
 
 
-def _moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> bool:
-    """True when cells next to the brightening darken as much: an object moving, not a flash."""
-    r, c = peak_cell
-    near = jump[max(0, r - reach):r + reach + 1, max(0, c - reach):c + reach + 1]
-    gain = float(np.clip(near, 0, None).sum())
-    loss = float(np.clip(-near, 0, None).sum())
-    return loss > 0.5 * gain
-
-
-def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray) -> float:
-    """Mean change (grey levels) of the ``mask`` cells from before a flash to after it.
-
-    The least of the change between the frames just around it and between
-    the ``pre`` and ``post`` baselines (a flash shortly before or after may
-    light one of them).
-    """
-    shifts = [float(np.abs(post - pre)[mask].mean())]
-    if start >= 1 and after < len(block):
-        shifts.append(float(np.abs(block[after] - block[start - 1])[mask].mean()))
-    return min(shifts)
-
-
-def _at_edge(cell: tuple[int, int], shape: tuple[int, ...], rings: int = EDGE_CELLS) -> bool:
-    """True for a cell (row, column) in the outer ``rings`` rings of a grid of ``shape`` (rows, columns)."""
-    return min(cell[0], cell[1], shape[0] - 1 - cell[0], shape[1] - 1 - cell[1]) < rings
-
-
 def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarray:
     """The cells of ``rose`` connected to ``cell`` (or, if it did not rise, to the highest ``jump``)."""
     labels, _count = ndimage.label(rose)
@@ -197,39 +172,32 @@ def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarr
     return labels == label
 
 
-def _same_shape(excess: np.ndarray) -> float:
-    """Fraction of the energy of ``excess`` (frames, rows, columns) one spatial pattern explains.
-
-    A light adds the same pattern (its glow) to every frame it lights, in
-    proportion to how long it lit each, and nothing to the frames around: the
-    excess over the baseline is one pattern times one time profile (fraction
-    near 1). Something moving, or the picture changing, lights different cells
-    in different frames, or darkens some (fraction well below 1).
-    """
-    flat = excess.reshape(len(excess), -1).astype(np.float64)  # (frames, cells)
-    values = np.linalg.svd(flat, compute_uv=False)
-    total = float(np.sum(values ** 2))
-    return float(values[0] ** 2) / total if total > 0 else 0.0
+def _max_frames(times: np.ndarray) -> int:
+    """Frames a flash may light at most in a video with frame times ``times`` (s)."""
+    frame = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    return max(MAX_FLASH_FRAMES, math.ceil(MAX_FLASH_S / max(frame, 1e-3)) + 2)
 
 
 def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray,
-              cell: tuple[int, int], reach: int = 4) -> tuple[VisualEvent | None, int]:
+              cell: tuple[int, int], reach: int = 4, max_frames: int = MAX_FLASH_FRAMES) \
+        -> tuple[VisualEvent | None, int]:
     """The event whose rise is detected at frame n around grid ``cell`` (row, column).
 
     Only the cells within ``reach`` of that cell take part, so a moving object
-    elsewhere in the picture does not disturb the measure. Returns the event
-    (or None) and the next frame to look at.
+    elsewhere in the picture does not disturb the measure; a flash lights at
+    most ``max_frames`` frames. Returns the event (or None) and the next frame
+    to look at.
     """
     count = len(bright)
     r0, c0 = max(0, cell[0] - reach), max(0, cell[1] - reach)
-    f0, f1 = max(0, n - 4), min(count, n + MAX_FLASH_FRAMES + 6)
+    f0, f1 = max(0, n - 4), min(count, n + max_frames + 6)
     rows, cols = slice(r0, cell[0] + reach + 1), slice(c0, cell[1] + reach + 1)
     block = bright[f0:f1, rows, cols].astype(np.float32)  # the frames and cells around the rise
     noise = noise[rows, cols]
     pre = block[max(0, n - 3) - f0:n - 1 - f0].mean(axis=0) if n >= 2 else block[n - 1 - f0]
     jump = block[n - f0] - block[n - 1 - f0]
     mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
-    first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + MAX_FLASH_FRAMES + 2) - f0], pre,
+    first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + max_frames + 2) - f0], pre,
                                              mask, noise)
     start = n - 1 + first
     dur = float(ends[start] - times[start])
@@ -239,9 +207,9 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
         event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
                             uniform=True, frame=start, frames=0, strength=float(jump.max()),
                             cell=(int(cell[1]), int(cell[0])), frame_s=dur)
-        return event, n + MAX_FLASH_FRAMES + 2
+        return event, n + max_frames + 2
     frames = last - first + 1
-    if frames > MAX_FLASH_FRAMES or _moving(jump, (cell[0] - r0, cell[1] - c0)):
+    if frames > max_frames or moving(jump, (cell[0] - r0, cell[1] - c0)):
         return None, n - 1 + last + 2  # something bright passing through, not a flash
     # baseline from both sides of the flash: cancels slow changes of the scene
     after = start + frames
@@ -253,9 +221,14 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
         return None, after
-    if not _added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0)):
+    wash = is_wash(bright[n].astype(np.float32) - bright[n - 1])
+    if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash) \
+            or subtracts_light(bright, start, after, cell, long=frames > MAX_FLASH_FRAMES):
         return None, after
-    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur)
+    if frames > MAX_FLASH_FRAMES and not steady(e_lit):
+        return None, after  # something bright passing by slowly, not a light switched on and off
+    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur,
+                  span_s=float(ends[after - 1] - times[start]))
     saturated = float(block[start - f0:after - f0][:, mask].max()) >= SATURATED
     return _flash_event(e_lit, noise_e, float(ends[start]), saturated, common), after
 
@@ -283,27 +256,6 @@ def _lit_run(block: np.ndarray, pre: np.ndarray, mask: np.ndarray, noise: np.nda
     return first, last, last + 1 >= len(lit), noise_e
 
 
-def _added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray,
-                 peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int]) -> bool:
-    """True when a brightening of frames ``start .. after - 1`` of ``block`` looks like added light.
-
-    Not so when the picture is not back to what it was (a cut or something
-    moving), when the picture around it changed otherwise (something moving,
-    :func:`_same_shape`), or when it is brightest at the picture's edge
-    (something coming into view, as like as not). ``peak``: the most each cell
-    brightened; ``shape``: the grid's (rows, columns); ``origin``: the grid
-    cell of ``block``'s cell (0, 0).
-    """
-    base = (pre + post) / 2
-    if _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()):
-        return False
-    around = ndimage.binary_dilation(mask, iterations=1)
-    if _same_shape((block[max(0, start - 1):after + 1] - base)[:, around]) < MIN_SAME_SHAPE:
-        return False
-    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
-    return not _at_edge((origin[0] + int(top[0]), origin[1] + int(top[1])), shape)
-
-
 def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: bool,
                  common: dict[str, Any]) -> VisualEvent:
     """The flash lighting frames with excess energies ``e_lit``, the first ending at ``boundary`` (s).
@@ -325,6 +277,11 @@ def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: 
         ratio = float(e_lit[0] / e_lit.sum())
         sigma = max(noise_e / float(e_lit.sum()), 0.02) * dur
         return VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
+    if len(e_lit) > MAX_FLASH_FRAMES:
+        # a long light (a spotlight, a wash of the frame): over a changing picture, with clipped
+        # highlights, the first frame's share of it says little: somewhere in that frame
+        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12), uniform=True,
+                           **common)
     full = float(np.median(e_lit[1:-1]))
     onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
     # one steady light fills the middle frames: none darker than the first or last; else (two
@@ -399,6 +356,7 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
     if len(bright) < 4:
         return []
     noise = _cell_noise(bright)
+    max_frames = _max_frames(times)
     events: list[VisualEvent] = []
     busy: list[tuple[int, int, int]] = []  # (until frame, row, column) of places already explained
     for n, zn in _rises(bright, noise):
@@ -406,11 +364,11 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
             continue
         busy = [b for b in busy if b[0] > n]
         for cell in _places(zn, busy):
-            event, _after = _event_at(bright, n, times, ends, noise, cell)
+            event, _after = _event_at(bright, n, times, ends, noise, cell, max_frames=max_frames)
             if event is not None:
                 events.append(event)
                 busy.append((event.frame + max(1, event.frames), cell[0], cell[1]))
-    return events
+    return one_per_brightening(events)
 
 
 #: Videos whose detected flashes are kept (see :func:`flashes_in`).

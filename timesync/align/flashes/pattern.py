@@ -19,22 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from timesync.align.flashes.detect import VisualEvent
+from timesync.align.flashes.durations import crossings_unlikely as _crossings_unlikely
+from timesync.align.flashes.durations import duration_spread as _duration_spread
 
-__all__ = [
-    "EventMatch",
-    "EventSet",
-    "MatchedFit",
-    "match_events",
-    "match_and_fit",
-    "fit_matched",
-    "MIN_AGREEING",
-    "MIN_EVIDENCE_MARGIN",
-]
+__all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fit", "fit_matched", "MIN_AGREEING",
+           "MIN_EVIDENCE_MARGIN"]
 
 #: A match's pairs must be this much (log10) less likely as chance coincidences than the
 #: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
@@ -136,6 +130,7 @@ class MatchedFit:
     at_a_s: float
     residual_rms_s: float
     n: int
+    per_flash: bool = False  # made with each flash's own duration (see durations.duration_spread)
 
 
 def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
@@ -221,6 +216,38 @@ class EventSet:
             return np.zeros_like(self.t), np.full_like(self.t, np.inf)
         return self.shortest, self.longest
 
+    def take(self, keep: np.ndarray) -> EventSet:
+        """The events at indices ``keep`` (an EventSet of their own)."""
+        def pick(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else x[keep]
+        return EventSet(self.t[keep], self.r[keep], self.sigma[keep], pick(self.shortest), pick(self.longest),
+                        pick(self.uniform), pick(self.frame_s))
+
+    def distinct(self) -> np.ndarray:
+        """Indices of one event per moment: flashes whose onsets lie within a frame of each other are one.
+
+        A light seen at several places of the picture may be reported once per
+        place; matched as separate events, one coincidence would count as
+        several agreeing pairs (and its chance as that many independent ones).
+        Of each group (onsets chained less than their frame apart from the
+        group's first) the event whose onset is known best is kept. Instants
+        (no frame) are all distinct.
+        """
+        if self.frame_s is None or len(self.t) == 0:
+            return np.arange(len(self.t))
+        onset = self.t - 0.5 * self.frame_s * self.r
+        order = np.argsort(onset, kind="stable")
+        uniform = np.zeros(len(self.t), bool) if self.uniform is None else self.uniform
+        keep, group = [], [int(order[0])]
+        for k in (int(v) for v in order[1:]):
+            if onset[k] - onset[group[0]] < self.frame_s[group[0]]:
+                group.append(k)
+                continue
+            keep.append(min(group, key=lambda g: (bool(uniform[g]), float(self.sigma[g]))))
+            group = [k]
+        keep.append(min(group, key=lambda g: (bool(uniform[g]), float(self.sigma[g]))))
+        return np.sort(np.array(keep, int))
+
     @classmethod
     def instants(cls, times: Sequence[float], sigma_s: float) -> EventSet:
         """From instants known to ``sigma_s`` (heard impulses)."""
@@ -260,47 +287,22 @@ def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack:
     return pairs
 
 
-def _crossings_unlikely(events: Sequence[tuple[EventSet, int]], flash_s: float, p_min: float = 1e-3) -> bool:
-    """True when flashes lasting ``flash_s`` would light two frames or more as often as ``events`` did
-    (or as seldom) with probability below ``p_min``.
-
-    A flash of duration L starting at a random time within a frame of
-    duration f crosses into the next frame with probability min(1, L / f).
-    ``events``: (set, index) pairs; events lit in one frame only count as not
-    crossing, events over two frames or more (not lit in a uniform way) as
-    crossing; instants and events of unknown kind do not count.
-    """
-    crossing, chances = 0, []
-    for events_set, k in events:
-        if events_set.frame_s is None or events_set.uniform is None or events_set.longest is None:
-            continue
-        single = bool(events_set.uniform[k]) and events_set.r[k] == 0.5
-        if not single and (events_set.uniform[k] or not np.isfinite(events_set.longest[k])):
-            continue  # saturated, two flashes in one run, or a lasting step: which is not known
-        chances.append(min(1.0, flash_s / float(events_set.frame_s[k])))
-        crossing += not single
-    if not chances:
-        return False
-    # P(at least `crossing` crossings) for independent events with these chances (Poisson binomial)
-    dist = np.zeros(len(chances) + 1)
-    dist[0] = 1.0
-    for p in chances:
-        dist[1:] = dist[1:] * (1 - p) + dist[:-1] * p
-        dist[0] *= 1 - p
-    return min(float(dist[crossing:].sum()), float(dist[:crossing + 1].sum())) < p_min
-
-
-def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float) -> float:
+def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float,
+              fit: MatchedFit | None = None) -> float:
     """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
 
     Each pair agrees within its :func:`_tolerance` ``tol``; an event of ``b``
     (``density`` per second) falls within ``tol`` of a given time by chance
     with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
-    pairs of flashes lit in one frame only (known to a frame).
+    pairs of flashes lit in one frame only (known to a frame). With a ``fit``
+    made with each flash's own duration (``per_flash``), each pair's tolerance widens by how
+    far its onsets may move with its own duration (:func:`_duration_spread`).
     """
     if not pairs:
         return 0.0
     tol = _tolerance(a, b)
+    if fit is not None and fit.per_flash:
+        tol = tol + _duration_spread(a, b, fit.flash_s)
     return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
 
 
@@ -325,6 +327,10 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
         -> tuple[EventMatch, MatchedFit] | None:
     """Match two event sets and fit ``t_b = offset + t_a`` (and the flash duration).
 
+    Each set is first cut to one event per moment (:meth:`EventSet.distinct`):
+    a flash reported at several places counts once. The pairs returned index
+    the sets as given.
+
     Hypotheses (every pairing of an event of ``a`` with one of ``b``) are
     ranked by how many events agree within a frame; the best ``candidates``
     distinct ones are refined: events are paired within their own
@@ -340,6 +346,19 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
     runner-up included, and None is returned unless the best offset inside
     has as many votes as the best anywhere.
     """
+    keep_a, keep_b = a.distinct(), b.distinct()
+    found = _match_distinct(a.take(keep_a), b.take(keep_b), frame_s, min_agreeing, candidates, offsets_s)
+    if found is None:
+        return None
+    match, fit = found
+    pairs = [(int(keep_a[i]), int(keep_b[j])) for i, j in match.pairs]
+    return EventMatch(offset_s=match.offset_s, pairs=pairs, agreeing=match.agreeing, second_best=match.second_best,
+                      evidence=match.evidence, second_evidence=match.second_evidence), fit
+
+
+def _match_distinct(a: EventSet, b: EventSet, frame_s: float, min_agreeing: int, candidates: int,
+                    offsets_s: tuple[float, float] | None) -> tuple[EventMatch, MatchedFit] | None:
+    """:func:`match_and_fit` of two sets of distinct events."""
     if len(a.t) < min_agreeing or len(b.t) < min_agreeing:
         return None
     hyps, counts = _votes(a, b, frame_s, offsets_s)
@@ -376,7 +395,20 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
     flash duration not known yet) where ``allowed``; the offset and the flash
     duration (``guess`` when it cannot be fitted, or when the fitted one would
     seldom have lit two frames as often as these did) fitted; three rounds.
+    Refined once with one duration for all flashes and once, when it cannot
+    be fitted, with each flash's own (:func:`_duration_spread`): the second
+    is kept only if it pairs more events.
     """
+    one = _refine(a, b, hyp, guess, slack, allowed, False)
+    if one[3] is None or one[3].flash_fitted:
+        return one
+    own = _refine(a, b, hyp, guess, slack, allowed, True)
+    return own if own[0] > one[0] else one
+
+
+def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
+            per_flash: bool) -> _Refined:
+    """:func:`_refined` with one flash duration for all, or (``per_flash``) each flash's own when not fitted."""
     long_a, long_b = a.bounds()[1], b.bounds()[1]
     pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
     fit, offset = None, hyp
@@ -391,8 +423,14 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
             # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
                               flash_guess_s=min(guess, longest), flash_max_s=0.0)
+        spread = None
+        if per_flash and not fit.flash_fitted:  # each flash its own duration: onsets known less well
+            spread = _duration_spread(a, b, fit.flash_s)
+            wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
+            fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
+                                      flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
         offset = fit.offset_s
-        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, allowed=allowed)
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
     return len(pairs), offset, pairs, fit
 
 
@@ -411,7 +449,7 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     if not distinct or distinct[0][3] is None:
         return None
     density = len(b.t) / max(float(np.ptp(b.t)), frame_s)
-    evidence = [_evidence(a, b, r[2], density) for r in distinct]
+    evidence = [_evidence(a, b, r[2], density, r[3]) for r in distinct]
     best, best_evidence = distinct[0], evidence[0]
     second = distinct[1][0] if len(distinct) > 1 else 0
     second_evidence = max(evidence[1:], default=0.0)

@@ -1,0 +1,232 @@
+"""Is a brightening added light? The tests :mod:`timesync.align.flashes.detect` puts a candidate flash to.
+
+A flash adds light to the picture: every cell it reaches is brighter than the
+scene would be without it, none darker, and the picture is as before once it
+is over. Something moving (an object crossing, a hand leaving and coming
+back, a clip played back and forth), a cut, a pan or something coming into
+view brightens some cells too, but darkens others as much, or leaves the
+picture changed. Each test here rejects one of these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = ["added_light", "moving", "steady", "subtracts_light", "MAX_DARKENING_NEAR", "MAX_DARKENING_FRAME"]
+
+#: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
+#: most this fraction of the brightening (else a cut or something moving).
+MAX_SHIFT = 0.25
+#: Fraction of a flash's excess brightness (over the frames it lit and the two around) that one
+#: spatial pattern must explain (see :func:`_same_shape`).
+MIN_SAME_SHAPE = 0.95
+#: A brightening brightest this close to the picture's edge (cells) may be something coming into
+#: view: no flash.
+EDGE_CELLS = 2
+#: A brightening longer than ``MAX_FLASH_FRAMES`` is a flash only if its frames between the
+#: first and the last are this close (fraction) to their median brightness (see :func:`steady`).
+STEADY_SPREAD = 0.25
+#: At a flash's brightest frame, the cells around it (see :func:`_around`) may darken (against the
+#: frames around) by at most this fraction of what they brighten (see :func:`subtracts_light`).
+MAX_DARKENING_NEAR = 0.25
+#: The same over the whole picture, less what ordinary frames nearby darken (a busy scene).
+MAX_DARKENING_FRAME = 0.4
+#: A brightening longer than a few frames may darken the whole picture by at most this fraction
+#: of what it brightens (see :func:`subtracts_light`).
+MAX_DARKENING_LONG = 0.4
+#: Reach (cells) of the neighbourhood of :data:`MAX_DARKENING_NEAR`, at least.
+NEAR_CELLS = 6
+#: The two frames just before a flash, and the two just after, differ by at most this fraction
+#: of its brightening (see :func:`_flickers`).
+MAX_FLICKER = 0.5
+#: A brightening whose lit cells cover this fraction of the picture is the whole frame lit.
+WASH_FRACTION = 0.5
+
+
+def moving(jump: np.ndarray, peak_cell: tuple[int, int], reach: int = 3) -> bool:
+    """True when cells next to the brightening darken as much: an object moving, not a flash."""
+    r, c = peak_cell
+    near = jump[max(0, r - reach):r + reach + 1, max(0, c - reach):c + reach + 1]
+    gain = float(np.clip(near, 0, None).sum())
+    loss = float(np.clip(-near, 0, None).sum())
+    return loss > 0.5 * gain
+
+
+def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray) -> float:
+    """Mean change (grey levels) of the ``mask`` cells from before a flash to after it.
+
+    The least of the change between the frames just around it and between
+    the ``pre`` and ``post`` baselines (a flash shortly before or after may
+    light one of them).
+    """
+    shifts = [float(np.abs(post - pre)[mask].mean())]
+    if start >= 1 and after < len(block):
+        shifts.append(float(np.abs(block[after] - block[start - 1])[mask].mean()))
+    return min(shifts)
+
+
+def _at_edge(cell: tuple[int, int], shape: tuple[int, ...], rings: int = EDGE_CELLS) -> bool:
+    """True for a cell (row, column) in the outer ``rings`` rings of a grid of ``shape`` (rows, columns)."""
+    return min(cell[0], cell[1], shape[0] - 1 - cell[0], shape[1] - 1 - cell[1]) < rings
+
+
+def _same_shape(excess: np.ndarray) -> float:
+    """Fraction of the energy of ``excess`` (frames, rows, columns) one spatial pattern explains.
+
+    A light adds the same pattern (its glow) to every frame it lights, in
+    proportion to how long it lit each, and nothing to the frames around: the
+    excess over the baseline is one pattern times one time profile (fraction
+    near 1). Something moving, or the picture changing, lights different cells
+    in different frames, or darkens some (fraction well below 1).
+    """
+    flat = excess.reshape(len(excess), -1).astype(np.float64)  # (frames, cells)
+    values = np.linalg.svd(flat, compute_uv=False)
+    total = float(np.sum(values ** 2))
+    return float(values[0] ** 2) / total if total > 0 else 0.0
+
+
+def added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray,
+                peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int], wash: bool) -> bool:
+    """True when a brightening of frames ``start .. after - 1`` of ``block`` looks like added light.
+
+    Not so when the picture is not back to what it was (a cut or something
+    moving), when the picture around it changed otherwise (something moving,
+    :func:`_same_shape`), or when it is brightest at the picture's edge
+    (something coming into view, as like as not) unless it is an even ``wash``
+    of the whole frame. ``peak``: the most each cell brightened; ``shape``:
+    the grid's (rows, columns); ``origin``: the grid cell of ``block``'s cell
+    (0, 0).
+    """
+    base = (pre + post) / 2
+    if _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()) \
+            or _flickers(block, start, after, mask, float(peak[mask].mean())):
+        return False
+    around = ndimage.binary_dilation(mask, iterations=1)
+    if _same_shape((block[max(0, start - 1):after + 1] - base)[:, around]) < MIN_SAME_SHAPE:
+        return False
+    lit = peak[mask]
+    if wash and mask.mean() >= 0.8 and float(np.median(lit)) >= 0.7 * float(lit.max()):
+        return True  # an even wash of the whole frame: lit whatever its edge
+    top = np.unravel_index(int(np.argmax(np.where(mask, peak, -np.inf))), peak.shape)
+    return not _at_edge((origin[0] + int(top[0]), origin[1] + int(top[1])), shape)
+
+
+def _flickers(block: np.ndarray, start: int, after: int, mask: np.ndarray, rise: float) -> bool:
+    """True when the ``mask`` cells change by more than :data:`MAX_FLICKER` of ``rise`` (grey levels)
+    between the two frames just before a brightening (``start``), or the two just after it (``after``).
+
+    A flash lifts a steady picture and leaves it steady: cells that were
+    already switching just before (a blinking display, a flickering light, a
+    bar of a frame counter) are not lit by one.
+    """
+    steps = []
+    if start >= 2:
+        steps.append(np.abs(block[start - 1] - block[start - 2])[mask].mean())
+    if after + 1 < len(block):
+        steps.append(np.abs(block[after + 1] - block[after])[mask].mean())
+    return len(steps) == 2 and all(float(step) > MAX_FLICKER * rise for step in steps)
+
+
+def is_wash(jump: np.ndarray) -> bool:
+    """True when a rise (``jump``: each cell's change, whole grid) lifts most of the picture at once."""
+    top = float(jump.max())
+    return top > 0 and float(np.mean(jump > 0.3 * top)) >= WASH_FRACTION
+
+
+def steady(e_lit: np.ndarray, spread: float = STEADY_SPREAD) -> bool:
+    """True when a long brightening (energies ``e_lit`` of the frames it lit) is a steady light.
+
+    A light switched on and off (a spotlight, a light bar) adds the same
+    brightness to every frame between its first and last: the middle frames'
+    excess stays within ``spread`` of its median, and reaches it from the first
+    frame after the rise and until the frame before the fall. Something bright
+    passing by swells and fades instead.
+    """
+    middle = e_lit[1:-1]
+    full = float(np.median(middle))
+    return full > 0 and float(middle.min()) >= (1 - spread) * full and float(middle.max()) <= (1 + spread) * full
+
+
+def _darkening(excess: np.ndarray) -> float:
+    """Darkening over brightening (summed grey levels) of an excess picture; inf when nothing brightened."""
+    gain = float(np.clip(excess, 0, None).sum())
+    loss = float(np.clip(-excess, 0, None).sum())
+    return loss / gain if gain > 0 else float("inf")
+
+
+def _residual(bright: np.ndarray, frame: int, after: int) -> np.ndarray | None:
+    """Frame ``frame`` less the mean of the means of up to three frames before it and three from ``after`` on."""
+    before = bright[max(0, frame - 3):frame].astype(np.float32)
+    later = bright[after:after + 3].astype(np.float32)
+    if not len(before) or not len(later):
+        return None
+    return bright[frame].astype(np.float32) - (before.mean(axis=0) + later.mean(axis=0)) / 2
+
+
+def _usual_darkening(bright: np.ndarray, start: int, after: int) -> float:
+    """Median darkening (grey levels summed over the picture) of ordinary frames near a brightening.
+
+    Each of up to five frames before ``start`` (from four back) and five after
+    ``after`` (from two on) against its own neighbours, as
+    :func:`subtracts_light` measures the brightening: how much a busy
+    scene darkens some cells from frame to frame anyway.
+    """
+    losses = []
+    for f in [*range(start - 8, start - 3), *range(after + 2, after + 7)]:
+        if 0 < f < len(bright) - 1:
+            x = _residual(bright, f, f + 1)
+            if x is not None:
+                losses.append(float(np.clip(-x, 0, None).sum()))
+    return float(np.median(losses)) if losses else 0.0
+
+
+def _around(excess: np.ndarray, cell: tuple[int, int]) -> np.ndarray | tuple[slice, slice]:
+    """The cells around a brightening at ``cell`` (row, column) of ``excess`` (rows, columns).
+
+    Its lit blob (the cells connected to ``cell`` brightened by at least 30 %
+    as much) widened by its own size, at least :data:`NEAR_CELLS`: a large
+    object moving darkens cells further away than a small one does. Without
+    a blob (``cell`` not brightened), the square within :data:`NEAR_CELLS`.
+    """
+    r, c = cell
+    top = float(excess[r, c])
+    if top <= 0:
+        return slice(max(0, r - NEAR_CELLS), r + NEAR_CELLS + 1), slice(max(0, c - NEAR_CELLS), c + NEAR_CELLS + 1)
+    labels, _count = ndimage.label(excess >= 0.3 * top)
+    blob = labels == labels[r, c]
+    return ndimage.binary_dilation(blob, iterations=max(NEAR_CELLS, round(float(np.sqrt(blob.sum())))))
+
+
+def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int, int], long: bool = False) -> bool:
+    """True when a brightening of frames ``start .. after - 1`` darkens the picture as well: not a flash.
+
+    ``bright``: the cell grid of every frame (frames, rows, columns); ``cell``:
+    (row, column) of the brightening. At its brightest frame, against the
+    mean of up to three frames before and three after, the cells around it
+    (:func:`_around`) must darken by at most :data:`MAX_DARKENING_NEAR`
+    of what they brighten, and the whole picture by at most
+    :data:`MAX_DARKENING_FRAME` of it more than ordinary frames nearby do
+    (:func:`_usual_darkening`: a busy scene darkens some cells anyway while a
+    flash lights others). An object that moves away and back (a hand
+    uncovering the sky for a frame, a clip played back and forth) brightens
+    cells on one side and darkens them on the other as much. A ``long``
+    brightening (more than a few frames: the scene has time to change
+    under it) must darken the picture by at most :data:`MAX_DARKENING_LONG`
+    of what it brightens, whatever ordinary frames do: a light that long is
+    strong and steady, while something bright passing through a busy scene
+    goes with as much darkening elsewhere.
+    """
+    lit = [x for x in (_residual(bright, f, after) for f in range(start, after)) if x is not None]
+    if not lit:
+        return False  # at the start or end of the video: nothing to compare with on one side
+    r, c = cell
+    near = (slice(max(0, r - NEAR_CELLS), r + NEAR_CELLS + 1), slice(max(0, c - NEAR_CELLS), c + NEAR_CELLS + 1))
+    peak = max(lit, key=lambda x: float(np.clip(x[near], 0, None).sum()))
+    if _darkening(peak[_around(peak, cell)]) > MAX_DARKENING_NEAR:
+        return True
+    gain = float(np.clip(peak, 0, None).sum())
+    loss = float(np.clip(-peak, 0, None).sum())
+    if long and loss > MAX_DARKENING_LONG * gain:
+        return True
+    return loss - _usual_darkening(bright, start, after) > MAX_DARKENING_FRAME * gain
