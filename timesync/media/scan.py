@@ -67,6 +67,8 @@ class StreamScan:
     first_frame_pts: int | None = None  # video: PTS of the first decoded frame
     first_samples: int | None = None  # audio: samples in the first decoded frame
     failed_packets: int = 0  # packets after the first frame that would not decode (skipped)
+    failed_ticks: int = 0  # their summed durations (ticks; packets of unknown duration add 0)
+    failed_unknown: int = 0  # how many of them had no duration
     first_failed_pts: int | None = None  # PTS (or DTS) of the first of them
     failure: str | None = None  # what the decoder said about the first of them
     gaps: int = 0  # timestamp gaps (see TIMESTAMP_GAP_S)
@@ -222,6 +224,10 @@ class _Collector:
         """Count a packet the decoder refused once frames came out (its time is left out)."""
         scan = self.scan
         scan.failed_packets += 1
+        if packet.duration:
+            scan.failed_ticks += int(packet.duration)
+        else:
+            scan.failed_unknown += 1
         if scan.failure is None:
             scan.failure = getattr(exc, "strerror", None) or str(exc)
             ts = packet.pts if packet.pts is not None else packet.dts
@@ -399,14 +405,19 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
 
 
 def _failure_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
-    """The sentence for packets the decoder refused (``scan.failed_packets`` > 0)."""
+    """The sentence for packets the decoder refused (``scan.failed_packets`` > 0): how
+    many, how much time they held (s), where the first was (local s) and why."""
     where = ""
     if scan.first_failed_pts is not None:
         where = f", the first at {float(scan.first_failed_pts * scan.time_base - origin):.3f} s"
+    lost = f"{float(scan.failed_ticks * scan.time_base):.3f} s"
+    if scan.failed_unknown:
+        lost = f"at least {lost}" if scan.failed_ticks else "an unknown duration"
+    silent = " (left silent)" if scan.kind == "audio" else ""
     return (
         f"{name}: {scan.failed_packets} packet(s) of {scan.kind} stream {scan.index} could not "
-        f"be decoded{where} ({scan.failure}): the file may be damaged; they are skipped "
-        "as FFmpeg does, the rest keeps its timing"
+        f"be decoded{where} ({scan.failure}): {lost} of {scan.kind} lost{silent}, the file may "
+        "be damaged; they are skipped as FFmpeg does, the rest keeps its timing"
     )
 
 
