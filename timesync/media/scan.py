@@ -18,6 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from timesync.media.scan_warnings import failure_warning, gap_warning, stream_warnings
+
 __all__ = [
     "StreamScan",
     "FileScan",
@@ -380,45 +382,12 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
         if collector.scan.count and collector.scan.rotation is None and collector.keep_all:
             collector.scan.rotation = display_rotation(collector.stream)
     for stream_scan in streams.values():
-        if stream_scan.pts is not None and len(stream_scan.pts) > 1:
-            repeated = int(np.count_nonzero(np.diff(stream_scan.pts) == 0))
-            if repeated:
-                warnings.append(
-                    f"{name}: {repeated} frame(s) of stream {stream_scan.index} repeat another "
-                    "frame's PTS: those frames cannot be told apart by time"
-                )
-        if stream_scan.undecodable:
-            warnings.append(
-                f"{name}: the video starts without a keyframe: {stream_scan.undecodable} "
-                "packet(s) before the first decodable frame are not counted as frames"
-            )
-        if stream_scan.corrupt:
-            warnings.append(
-                f"{name}: {stream_scan.corrupt} packet(s) of stream {stream_scan.index} are "
-                "corrupt or incomplete: the file may be truncated or damaged"
-            )
+        warnings.extend(stream_warnings(stream_scan, name))
     starts = [s.start for s in streams.values() if s.start is not None]
     origin = min(starts) if starts else Fraction(0)
-    warnings.extend(_failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
-    warnings.extend(_gap_warning(s, origin, name) for s in streams.values() if s.gaps)
+    warnings.extend(failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
+    warnings.extend(gap_warning(s, origin, name) for s in streams.values() if s.gaps)
     return FileScan(streams=streams, origin=origin, warnings=warnings)
-
-
-def _failure_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
-    """The sentence for packets the decoder refused (``scan.failed_packets`` > 0): how
-    many, how much time they held (s), where the first was (local s) and why."""
-    where = ""
-    if scan.first_failed_pts is not None:
-        where = f", the first at {float(scan.first_failed_pts * scan.time_base - origin):.3f} s"
-    lost = f"{float(scan.failed_ticks * scan.time_base):.3f} s"
-    if scan.failed_unknown:
-        lost = f"at least {lost}" if scan.failed_ticks else "an unknown duration"
-    silent = " (left silent)" if scan.kind == "audio" else ""
-    return (
-        f"{name}: {scan.failed_packets} packet(s) of {scan.kind} stream {scan.index} could not "
-        f"be decoded{where} ({scan.failure}): {lost} of {scan.kind} lost{silent}, the file may "
-        "be damaged; they are skipped as FFmpeg does, the rest keeps its timing"
-    )
 
 
 def decode_skipping(container, stream) -> Iterator:
@@ -438,16 +407,6 @@ def decode_skipping(container, stream) -> Iterator:
         for frame in frames:
             decoded = True
             yield frame
-
-
-def _gap_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
-    """The sentence for timestamp gaps (``scan.gaps`` > 0)."""
-    ticks, at = scan.largest_gap or (0, 0)
-    return (
-        f"{name}: {scan.gaps} timestamp gap(s) in {scan.kind} stream {scan.index}, the "
-        f"largest {float(ticks * scan.time_base):.3f} s at {float(at * scan.time_base - origin):.3f} s: "
-        "the recording paused or lost data there"
-    )
 
 
 #: :func:`quick_origin` reads at most this many packets, and stops earlier
