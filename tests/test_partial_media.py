@@ -6,6 +6,8 @@ local 0 is scene time ``s`` has ``offset_s == s - REF_START`` against the refere
 
 - ``ref.mp4``: the reference camera, scene 0-120 s (video and AAC audio);
 - ``damaged.mp4``: scene 10-110 s, 300 bytes inside an audio packet overwritten;
+- ``damaged_start.mp4``: scene 15-75 s, the same damage in its first audio packet that
+  carries sound (the decoder refuses it before any frame came out);
 - ``prebuffer.mp4``: a body cam whose first 45 s (the pre-event buffer) have video and a
   digitally silent audio track; its audio begins at local 45 s = scene 55 s;
 - ``split_1.mp4``, ``split_2.mp4``: one device's recording split into consecutive files,
@@ -40,6 +42,7 @@ FPS = Fraction(5)
 SPANS = {
     "ref.mp4": (0.0, 120.0),
     "damaged.mp4": (10.0, 100.0),
+    "damaged_start.mp4": (15.0, 60.0),
     "prebuffer.mp4": (10.0, 105.0),
     "split_1.mp4": (5.0, 45.0),
     "split_2.mp4": (50.0, 45.0),
@@ -85,12 +88,14 @@ def _camera(path: Path, x: np.ndarray) -> Path:
                       audio=AudioSpec(x, sr=SR, codec="aac"))
 
 
-def _damage(path: Path, fraction: float) -> None:
-    """Overwrite DAMAGED_BYTES inside the audio packet at ``fraction`` of the audio."""
+def _damage(path: Path, fraction: float, skip_priming: bool = False) -> None:
+    """Overwrite DAMAGED_BYTES inside the audio packet at ``fraction`` of the audio
+    (``skip_priming``: of the packets after the encoder's priming, which is not sound)."""
     import av
 
     with av.open(str(path)) as container:
-        positions = [p.pos for p in container.demux(container.streams.audio[0]) if p.size and p.pos]
+        packets = [p for p in container.demux(container.streams.audio[0]) if p.size and p.pos]
+        positions = [p.pos for p in packets if not (skip_priming and p.pts is not None and p.pts < 0)]
     at = positions[int(len(positions) * fraction)]
     data = bytearray(path.read_bytes())
     data[at : at + DAMAGED_BYTES] = _damaged(bytes(data[at : at + DAMAGED_BYTES]), random.Random(7), DAMAGED_BYTES)
@@ -120,6 +125,8 @@ def files(tmp_path_factory) -> dict[str, str]:
             _camera(path, x)
         if name == "damaged.mp4":
             _damage(path, 0.4)
+        if name == "damaged_start.mp4":
+            _damage(path, 0.0, skip_priming=True)
         out[name] = str(path)
     return out
 
@@ -155,8 +162,19 @@ def test_damaged_file_warns_how_much_was_lost_and_where(files, result):
 def test_partial_recordings_are_not_warned_about(files, result):
     """A silent pre-event buffer, a split, an early or late start and G.711 are normal media."""
     for name in SPANS:
-        if name != "damaged.mp4":
+        if not name.startswith("damaged"):
             assert result.source(files[name]).warnings == [], name
+
+
+def test_damage_before_the_first_frame_is_skipped_too(files, result):
+    """The first sound packet refused: FFmpeg goes on, and so does the decode (it used to
+    refuse the whole file: "the audio could not be decoded"); the stream starts with the
+    first frame that decodes, after the gap, so every sample keeps its time."""
+    warnings = result.source(files["damaged_start.mp4"]).warnings
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("1 packet(s) of audio stream 1 could not be decoded, the first at 0.000 s")
+    assert "0.064 s of audio lost (left silent)" in warnings[0]
+    assert result.source(files["damaged_start.mp4"]).probe["audio"]["codec"] == "aac"
 
 
 def test_telephone_and_radio_keep_their_codec_and_rate(files, result):

@@ -210,11 +210,12 @@ class _Collector:
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as exc:
-            if self.scan.decoded:  # damage after the first frame: skip the packet, as FFmpeg does
-                self._note_failure(packet, exc)
-                return
-            if not settled:
+            if not self.scan.decoded and not settled:
                 self.scan.decode_error = str(exc)
+            if self.scan.decoded or not self.settled:  # damage: skip the packet, as FFmpeg does
+                if not packet.is_discard:  # priming the decoder drops anyway is no loss
+                    self._note_failure(packet, exc)
+                return
             self.sink.failed(exc)
             self.sink = None
             return
@@ -391,17 +392,19 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
 
 
 def decode_skipping(container, stream) -> Iterator:
-    """``container.decode(stream)``, except that a packet the decoder refuses once frames
-    came out (damaged media data) is skipped, as FFmpeg does: a gap in time, not a shift
-    of what follows (frames keep their PTS). Earlier and demuxing errors are raised."""
+    """``container.decode(stream)``, except that a packet the decoder refuses (damaged
+    media data) is skipped, as FFmpeg does: a gap in time, not a shift of what follows
+    (frames keep their PTS). Only :data:`DECODE_TRIES` refused packets before any frame
+    (nothing decodes) and demuxing errors are raised."""
     import av
 
-    decoded = False
+    decoded, refused = False, 0
     for packet in container.demux(stream):
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError):
-            if not decoded:
+            refused += 1
+            if not decoded and refused >= DECODE_TRIES:
                 raise
             continue
         for frame in frames:
