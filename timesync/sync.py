@@ -220,8 +220,8 @@ def _lost_sentence(exc: Exception, name: str) -> str:
     """One sentence for a source that could not be read again after probing."""
     problem = str(exc) if isinstance(exc, MediaError) else getattr(exc, "strerror", None) or str(exc)
     problem = _without_name(problem, name).rstrip(".")
-    return (f"could not be read again after probing ({problem}): the file was moved, "
-            "changed or became unreadable during the sync; its evidence was left out from there on")
+    return (f"could not be read again after probing ({problem}): it was left out of the "
+            "alignment from then on (was it moved, changed or made unreadable during the sync?)")
 
 
 def _flash_sources(
