@@ -144,8 +144,12 @@ def _run_aligners(
     *,
     anchors: Sequence[Constraint] = (),
     reference: str | None = None,
+    lost: dict[str, str] | None = None,
 ) -> tuple[list[AlignerReport], dict[str, str]]:
     """Run the aligners; ``extra[short name]`` holds keyword arguments for one of them.
+
+    ``lost`` receives the sources whose files could not be read again (see
+    :func:`_find_constraints`); they are left out of the aligners that follow.
 
     With ``methods`` None, the flash aligners (:data:`FLASH_ALIGNERS`) run only
     over the sources :func:`_flash_sources` picks once audio has run (none when
@@ -153,6 +157,7 @@ def _run_aligners(
     Aligners named in ``methods`` run over every source.
     """
     todo = _wanted(methods)
+    lost = {} if lost is None else lost
     reports, status = [], {}
     plan: tuple[list[SourceMedia], str] | None = None
     for i, modname in enumerate(todo):
@@ -173,11 +178,50 @@ def _run_aligners(
         try:
             module = importlib.import_module(modname)
             kwargs = (extra or {}).get(short, {})
-            reports.append(module.find_constraints(these, progress=sub, **kwargs))
+            reports.append(_find_constraints(module, these, sub, kwargs, lost))
             status[short] = ran
         except TimesyncError as exc:
             status[short] = f"failed: {exc}"
     return reports, status
+
+
+def _find_constraints(module: Any, sources: list[SourceMedia], progress: Progress,
+                      kwargs: Mapping[str, Any], lost: dict[str, str]) -> AlignerReport:
+    """``module.find_constraints`` over the sources that can still be read.
+
+    A file the OS refuses (permissions, I/O error) or that is gone since it was probed
+    and hashed stops an aligner with a MediaError (or OSError) naming it: that source
+    is left out, ``lost[name]`` says why, and the aligner runs again over the others.
+    """
+    these = [s for s in sources if s.name not in lost]
+    while True:
+        try:
+            return module.find_constraints(these, progress=progress, **kwargs)
+        except (MediaError, OSError) as exc:
+            name = _unreadable_source(exc, these)
+            if name is None:
+                raise
+            lost[name] = _lost_sentence(exc, name)
+            these = [s for s in these if s.name != name]
+
+
+def _unreadable_source(exc: Exception, sources: Sequence[SourceMedia]) -> str | None:
+    """The source a reading error names (its message starts with the file), or None."""
+    filename = getattr(exc, "filename", None)
+    text = str(exc) if isinstance(exc, MediaError) else f"{os.fspath(filename)}: " if filename else ""
+    for s in sources:
+        forms = {s.name, os.fspath(s.path), os.path.abspath(s.path)}
+        if any(text.startswith(f"{form}: ") for form in forms):
+            return s.name
+    return None
+
+
+def _lost_sentence(exc: Exception, name: str) -> str:
+    """One sentence for a source that could not be read again after probing."""
+    problem = str(exc) if isinstance(exc, MediaError) else getattr(exc, "strerror", None) or str(exc)
+    problem = _without_name(problem, name).rstrip(".")
+    return (f"could not be read again after probing ({problem}): it was left out of the "
+            "alignment from then on (was it moved, changed or made unreadable during the sync?)")
 
 
 def _flash_sources(
@@ -302,7 +346,8 @@ def sync(
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None
     given_ref = ref_name if ref_name in {s.name for s in good} else None
-    reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref)
+    lost: dict[str, str] = {}
+    reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref, lost=lost)
                        if len(good) > 1 else ([], {}))
     constraints = _with_travel_bounds([c for r in reports for c in r.constraints], max_distance_m)
     constraints += list(anchors)
@@ -316,7 +361,7 @@ def sync(
     durations = {s.name: s.info.duration_s for s in good}
     sol = solve(good_names, constraints, ref_name, durations=durations) if ref_name else None
     prog(0.97, "solving")
-    results = [_source_result(n, infos[n], sol, reports) for n in names]
+    results = [_source_result(n, infos[n], sol, reports, lost.get(n)) for n in names]
     prog(1.0, "done")
     return SyncResult(
         reference=ref_name,
@@ -328,7 +373,8 @@ def sync(
     )
 
 
-def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport]) -> SourceResult:
+def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport],
+                   lost: str | None = None) -> SourceResult:
     if isinstance(info, Exception):
         return SourceResult(name=name, sha256=None, aligned=False, reason=str(info))
     findings: dict[str, Any] = {}
@@ -345,7 +391,7 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
         notes=notes,
         duration_s=info.duration_s,
         probe=summarize(info),
-        warnings=[_without_name(w, name) for w in info.warnings],
+        warnings=[_without_name(w, name) for w in info.warnings] + ([lost] if lost else []),
     )
     if sol is None:
         res.reason = "no other readable source to align with"
@@ -360,6 +406,8 @@ def _source_result(name: str, info: Any, sol: Any, reports: list[AlignerReport])
     else:
         why = "; ".join(f"{m}: {n}" for m, n in notes.items())
         res.reason = f"{sol.unplaced.get(name, 'not placed')}" + (f" ({why})" if why else "")
+        if lost:
+            res.reason = f"{name}: {lost}"
     return res
 
 

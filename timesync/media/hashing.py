@@ -21,6 +21,7 @@ import hashlib
 import os
 import threading
 
+from timesync.errors import MediaError
 from timesync.media.source import check_local_file
 
 __all__ = [
@@ -71,14 +72,29 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     Raises
     ------
     MediaError
-        The file is missing, a directory, not a regular file or unreadable.
+        The file is missing, a directory, not a regular file or unreadable; the OS
+        refused a read part way (I/O error, permissions: the message says after how
+        many bytes); or its size changed while it was read (still being written).
     """
     local = check_local_file(path, allow_empty=True)
     before = file_key(local)
     digest = hashlib.sha256()
-    with open(local, "rb") as handle:
-        for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
-            digest.update(block)
+    done = 0
+    try:
+        with open(local, "rb") as handle:
+            for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
+                digest.update(block)
+                done += len(block)
+    except OSError as exc:  # the OS refused the read: permissions, an I/O error, a lost drive
+        raise MediaError(
+            f"{os.fspath(path)}: cannot be read (the system refused it after {done} of "
+            f"{before[3]} bytes: {exc.strerror or exc})"
+        ) from None
+    if done != before[3]:
+        raise MediaError(
+            f"{os.fspath(path)}: changed while it was being hashed ({before[3]} bytes when "
+            f"hashing began, {done} read): is it still being written?"
+        )
     hexdigest = digest.hexdigest()
     print_ = fingerprint(local)
     if file_key(local) == before:

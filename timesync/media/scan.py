@@ -18,6 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from timesync.media.scan_warnings import failure_warning, gap_warning, stream_warnings
+
 __all__ = [
     "StreamScan",
     "FileScan",
@@ -67,6 +69,8 @@ class StreamScan:
     first_frame_pts: int | None = None  # video: PTS of the first decoded frame
     first_samples: int | None = None  # audio: samples in the first decoded frame
     failed_packets: int = 0  # packets after the first frame that would not decode (skipped)
+    failed_ticks: int = 0  # their summed durations (ticks; packets of unknown duration add 0)
+    failed_unknown: int = 0  # how many of them had no duration
     first_failed_pts: int | None = None  # PTS (or DTS) of the first of them
     failure: str | None = None  # what the decoder said about the first of them
     gaps: int = 0  # timestamp gaps (see TIMESTAMP_GAP_S)
@@ -206,11 +210,12 @@ class _Collector:
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as exc:
-            if self.scan.decoded:  # damage after the first frame: skip the packet, as FFmpeg does
-                self._note_failure(packet, exc)
-                return
-            if not settled:
+            if not self.scan.decoded and not settled:
                 self.scan.decode_error = str(exc)
+            if self.scan.decoded or not self.settled:  # damage: skip the packet, as FFmpeg does
+                if not packet.is_discard:  # priming the decoder drops anyway is no loss
+                    self._note_failure(packet, exc)
+                return
             self.sink.failed(exc)
             self.sink = None
             return
@@ -222,6 +227,10 @@ class _Collector:
         """Count a packet the decoder refused once frames came out (its time is left out)."""
         scan = self.scan
         scan.failed_packets += 1
+        if packet.duration:
+            scan.failed_ticks += int(packet.duration)
+        else:
+            scan.failed_unknown += 1
         if scan.failure is None:
             scan.failure = getattr(exc, "strerror", None) or str(exc)
             ts = packet.pts if packet.pts is not None else packet.dts
@@ -374,69 +383,33 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
         if collector.scan.count and collector.scan.rotation is None and collector.keep_all:
             collector.scan.rotation = display_rotation(collector.stream)
     for stream_scan in streams.values():
-        if stream_scan.pts is not None and len(stream_scan.pts) > 1:
-            repeated = int(np.count_nonzero(np.diff(stream_scan.pts) == 0))
-            if repeated:
-                warnings.append(
-                    f"{name}: {repeated} frame(s) of stream {stream_scan.index} repeat another "
-                    "frame's PTS: those frames cannot be told apart by time"
-                )
-        if stream_scan.undecodable:
-            warnings.append(
-                f"{name}: the video starts without a keyframe: {stream_scan.undecodable} "
-                "packet(s) before the first decodable frame are not counted as frames"
-            )
-        if stream_scan.corrupt:
-            warnings.append(
-                f"{name}: {stream_scan.corrupt} packet(s) of stream {stream_scan.index} are "
-                "corrupt or incomplete: the file may be truncated or damaged"
-            )
+        warnings.extend(stream_warnings(stream_scan, name))
     starts = [s.start for s in streams.values() if s.start is not None]
     origin = min(starts) if starts else Fraction(0)
-    warnings.extend(_failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
-    warnings.extend(_gap_warning(s, origin, name) for s in streams.values() if s.gaps)
+    warnings.extend(failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
+    warnings.extend(gap_warning(s, origin, name) for s in streams.values() if s.gaps)
     return FileScan(streams=streams, origin=origin, warnings=warnings)
 
 
-def _failure_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
-    """The sentence for packets the decoder refused (``scan.failed_packets`` > 0)."""
-    where = ""
-    if scan.first_failed_pts is not None:
-        where = f", the first at {float(scan.first_failed_pts * scan.time_base - origin):.3f} s"
-    return (
-        f"{name}: {scan.failed_packets} packet(s) of {scan.kind} stream {scan.index} could not "
-        f"be decoded{where} ({scan.failure}): the file may be damaged; they are skipped "
-        "as FFmpeg does, the rest keeps its timing"
-    )
-
-
 def decode_skipping(container, stream) -> Iterator:
-    """``container.decode(stream)``, except that a packet the decoder refuses once frames
-    came out (damaged media data) is skipped, as FFmpeg does: a gap in time, not a shift
-    of what follows (frames keep their PTS). Earlier and demuxing errors are raised."""
+    """``container.decode(stream)``, except that a packet the decoder refuses (damaged
+    media data) is skipped, as FFmpeg does: a gap in time, not a shift of what follows
+    (frames keep their PTS). Only :data:`DECODE_TRIES` refused packets before any frame
+    (nothing decodes) and demuxing errors are raised."""
     import av
 
-    decoded = False
+    decoded, refused = False, 0
     for packet in container.demux(stream):
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError):
-            if not decoded:
+            refused += 1
+            if not decoded and refused >= DECODE_TRIES:
                 raise
             continue
         for frame in frames:
             decoded = True
             yield frame
-
-
-def _gap_warning(scan: StreamScan, origin: Fraction, name: str) -> str:
-    """The sentence for timestamp gaps (``scan.gaps`` > 0)."""
-    ticks, at = scan.largest_gap or (0, 0)
-    return (
-        f"{name}: {scan.gaps} timestamp gap(s) in {scan.kind} stream {scan.index}, the "
-        f"largest {float(ticks * scan.time_base):.3f} s at {float(at * scan.time_base - origin):.3f} s: "
-        "the recording paused or lost data there"
-    )
 
 
 #: :func:`quick_origin` reads at most this many packets, and stops earlier
