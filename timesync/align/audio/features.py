@@ -148,21 +148,31 @@ def _band_energies(power: np.ndarray, bins: tuple[tuple[int, int], ...]) -> np.n
 def _whiten(energy: np.ndarray) -> np.ndarray:
     """Per-band log-energy flux, standardised and clipped: (frames, bands) float32.
 
-    Computed band by band on a (bands, frames) copy, so every reduction runs along
-    contiguous memory (and numpy sums it pairwise).
+    Computed one band at a time on a contiguous copy of that band, so every
+    reduction runs along contiguous memory (numpy sums it pairwise) and only one
+    band's temporaries live at once: about 1.5x the features' size at the peak
+    instead of 5x (10 hours at 100 frames/s: 130 MB instead of 433 MB).
     """
-    bands = np.ascontiguousarray(energy.T, dtype=np.float32)
-    # A floor at each band's median energy keeps the flux of near-silent
+    out = np.empty(energy.shape, dtype=np.float32)
+    for band in range(energy.shape[1]):
+        out[:, band] = _whiten_band(np.ascontiguousarray(energy[:, band], dtype=np.float32))
+    return out
+
+
+def _whiten_band(band: np.ndarray) -> np.ndarray:
+    """One band's whitened flux (see :func:`_whiten`), float32."""
+    # A floor at the band's median energy keeps the flux of near-silent
     # frames (where the log of noise fluctuates wildly) small.
-    floor = np.median(bands, axis=1, keepdims=True) + np.float32(1e-10)
-    logs = np.log(bands + floor)
-    flux = np.zeros_like(logs)
-    flux[:, 1:] = np.diff(logs, axis=1)
+    floor = np.median(band, keepdims=True) + np.float32(1e-10)
+    logs = np.log(band + floor)
+    flux = np.zeros_like(logs)[np.newaxis, :]
+    flux[0, 1:] = np.diff(logs)
+    del logs
     for _ in range(2):
         _standardise(flux)
         np.clip(flux, -CLIP_SIGMA, CLIP_SIGMA, out=flux)
     _standardise(flux)
-    return np.ascontiguousarray(flux.T)
+    return flux[0]
 
 
 def _standardise(flux: np.ndarray) -> None:
