@@ -301,6 +301,9 @@ def many_report(rows: list, cluster: tuple | None, args: argparse.Namespace) -> 
         lines.append(f"| {n} | {n * args.many_minutes / 60:.1f} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | "
                      f"{r['placed']} of {n} | {r['pairs']} | {r['worst_ms']:.3f} | "
                      + (f"{base['seconds']:.1f} | {base['peak_mb']:.0f} | {base['pairs']} |" if base else "- | - | - |"))
+    if args.many_minutes != 20:
+        lines += ["", f"Sources of {args.many_minutes:g} min, not the issue's 20 (a shorter run on a busy machine)."]
+    lines += [f"Load average at the end: {os.getloadavg()[0]:.0f} on {os.cpu_count()} cores."]
     if 10 in by_n and 40 in by_n:
         lines += ["", f"40 sources take {by_n[40]['seconds'] / by_n[10]['seconds']:.2f}x the time of 10 "
                   "(target at most 3x; the audio itself is 4x)."]
