@@ -303,7 +303,7 @@ def many_report(rows: list, cluster: tuple | None, args: argparse.Namespace) -> 
                      + (f"{base['seconds']:.1f} | {base['peak_mb']:.0f} | {base['pairs']} |" if base else "- | - | - |"))
     if args.many_minutes != 20:
         lines += ["", f"Sources of {args.many_minutes:g} min, not the issue's 20 (a shorter run on a busy machine)."]
-    lines += [f"Load average at the end: {os.getloadavg()[0]:.0f} on {os.cpu_count()} cores."]
+    lines += ["", f"Load average at the end: {os.getloadavg()[0]:.0f} on {os.cpu_count()} cores."]
     if 10 in by_n and 40 in by_n:
         lines += ["", f"40 sources take {by_n[40]['seconds'] / by_n[10]['seconds']:.2f}x the time of 10 "
                   "(target at most 3x; the audio itself is 4x)."]
