@@ -16,10 +16,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, TypeVar
 
-__all__ = ["process_pool", "pool_size", "warm_up", "worth_processes", "PROCESS_MIN_BYTES", "PRELOAD"]
+__all__ = ["process_pool", "pool_size", "warm_up", "worth_processes", "on_executor",
+           "PROCESS_MIN_BYTES", "PRELOAD"]
+
+T = TypeVar("T")
 
 #: Modules imported once in the fork server, so that workers start warm (PyAV is
 #: imported inside functions by the media modules: named here, or every worker
@@ -92,3 +97,45 @@ def warm_up() -> None:
         # RuntimeError: called while a child process imports the main module (a script
         # without the ``if __name__ == "__main__":`` guard); process_pool() finds out
         pass
+
+
+#: Tasks handed to an executor ahead of the one awaited (each holds its inputs, pickled
+#: for processes or a cluster: the bound keeps that memory bounded too).
+IN_FLIGHT = 8
+
+
+def on_executor(executor: Executor, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+    """``fn(item)`` of every item on ``executor``, yielded in order as each is ready.
+
+    Any :class:`concurrent.futures.Executor` works: threads, processes, or a
+    ``dask.distributed`` client's (``client.get_executor()``); ``fn`` and the items
+    must pickle for the latter two. At most :data:`IN_FLIGHT` tasks are submitted
+    ahead. A task the executor fails to run (a worker lost, a task it cannot send,
+    a refused submission) is run here instead, so it gives the same result or
+    raises the same error as it would here.
+    """
+    pending: deque[tuple[Any, Future | None]] = deque()
+    items = list(items)
+    nxt = 0
+    while pending or nxt < len(items):
+        while nxt < len(items) and len(pending) < IN_FLIGHT:
+            pending.append((items[nxt], _submitted(executor, fn, items[nxt])))
+            nxt += 1
+        item, future = pending.popleft()
+        yield _result(future, fn, item)
+
+
+def _submitted(executor: Executor, fn: Callable[[Any], Any], item: Any) -> Future | None:
+    try:
+        return executor.submit(fn, item)
+    except Exception:  # noqa: BLE001 - a shut down or refusing executor: run it here
+        return None
+
+
+def _result(future: Future | None, fn: Callable[[Any], T], item: Any) -> T:
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - the executor's failure, not fn's: see on_executor
+            pass
+    return fn(item)

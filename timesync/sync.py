@@ -79,6 +79,7 @@ def _probe_all(
     workers: int,
     audio_features: bool = False,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Probe (and hash) every file: in worker processes when they are large (PyAV's
     packet scan holds the GIL), else in threads.
@@ -90,9 +91,12 @@ def _probe_all(
     probed with :func:`~timesync.align.audio.decode.probe_with_features` too, so
     the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
     Returns the probe results (MediaInfo or MediaError) and those features by path.
+    With ``executor``, each file is one task on it (:func:`_probe_on`).
     """
     from timesync.parallel import pool_size, process_pool, worth_processes
 
+    if executor is not None:
+        return _probe_on(executor, paths, audio_features)
     big = worth_processes(paths)
     if big and audio_features:
         pool = process_pool(pool_size(len(paths)))
@@ -126,6 +130,21 @@ def _probe_all(
             infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
             return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
         return dict(zip(paths, threads.map(_probe_one, paths), strict=True)), {}
+
+
+def _probe_on(executor: Executor, paths: Sequence[str], audio_features: bool) \
+        -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`_probe_all` with one task per file on ``executor`` (probe and hash, and the
+    coarse audio features when asked: in the probe's own pass, as in worker processes)."""
+    from timesync.parallel import on_executor
+
+    if not audio_features:
+        return dict(zip(paths, on_executor(executor, _probe_one, paths), strict=True)), {}
+    from timesync.align.audio.decode import probe_with_features
+
+    done = list(on_executor(executor, probe_with_features, paths))
+    infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
+    return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
 
 
 def _wanted(methods: Iterable[str] | None) -> list[str]:
@@ -294,6 +313,7 @@ def sync(
     anchors: Sequence[Constraint] = (),
     methods: Iterable[str] | None = None,
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    executor: Executor | None = None,
 ) -> SyncResult:
     """Put every source on one clock.
 
@@ -319,6 +339,13 @@ def sync(
         The stated largest distance (m) between a source and a sound the audio
         aligned on; gives each audio constraint its ``travel_bound_s``
         (``max_distance_m / c``, c at 20 °C) and each source its bound.
+    executor : concurrent.futures.Executor, optional
+        Where the probing and hashing, the audio features and the audio pair
+        matches run, one task per file or pair: any executor (threads, processes,
+        a ``dask.distributed`` ``client.get_executor()``). Its workers must read
+        the files at the same paths. The result is the one of the default run
+        (worker processes on this machine); a task the executor fails to run is
+        run here.
 
     Returns
     -------
@@ -331,7 +358,7 @@ def sync(
 
     prog = progress or (lambda f, m: None)
     names = [os.fspath(p) for p in paths]
-    if worth_processes(names):
+    if worth_processes(names) and executor is None:
         warm_up()
     if len(set(names)) != len(names):
         raise ValueError("the same file is given twice")
@@ -340,11 +367,13 @@ def sync(
     with_audio = "timesync.align.audio" in _wanted(methods) and len(names) > 1
     infos, features = _probe_all(
         names, min(4, os.cpu_count() or 1), audio_features=with_audio,
-        progress=lambda f, m: prog(0.1 * f, m),
+        progress=lambda f, m: prog(0.1 * f, m), executor=executor,
     )
     good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None
+    if executor is not None:
+        extra = {"audio": (extra or {}).get("audio", {}) | {"executor": executor}}
     given_ref = ref_name if ref_name in {s.name for s in good} else None
     lost: dict[str, str] = {}
     reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref, lost=lost)

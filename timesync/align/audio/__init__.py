@@ -34,7 +34,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
@@ -55,6 +55,7 @@ from timesync.align.audio.match import (
     match_signals,
 )
 from timesync.align.constraints import AlignerReport, Constraint, SourceMedia
+from timesync.align.pairs import PairPlan
 from timesync.clock import ClockMap
 from timesync.errors import MediaError
 from timesync.media.audio import AudioReader
@@ -111,9 +112,10 @@ def _prepare_sources(
     progress: Callable[[float, str], None],
     workers: int | None,
     ready: Mapping[str, CoarseFeatures | MediaError],
+    executor: Executor | None = None,
 ) -> tuple[dict[str, _Prepared], dict[str, str]]:
-    """Coarse features of every source with audio (worker processes; those in ``ready``
-    were computed while probing), and notes for the rest."""
+    """Coarse features of every source with audio (worker processes, or ``executor``;
+    those in ``ready`` were computed while probing), and notes for the rest."""
     notes = {s.name: "no audio stream" for s in sources if s.info.audio is None}
     with_audio = [s for s in sources if s.info.audio is not None]
     jobs = {
@@ -129,7 +131,13 @@ def _prepare_sources(
 
     if _total_audio_s(sources) < PROCESS_MIN_AUDIO_S:
         workers = 1  # starting worker processes would cost more than it saves
-    results = dict(ready) | (prepare_all(jobs, max_workers=workers, done=done) if jobs else {})
+    if executor is not None and jobs:
+        from timesync.parallel import on_executor
+
+        got = dict(zip(jobs, on_executor(executor, _features_job, list(jobs.values())), strict=True))
+        results = dict(ready) | got
+    else:
+        results = dict(ready) | (prepare_all(jobs, max_workers=workers, done=done) if jobs else {})
     prepared: dict[str, _Prepared] = {}
     for src in with_audio:
         res = _prepared(src, results[src.name])
@@ -138,6 +146,16 @@ def _prepare_sources(
         else:
             prepared[src.name] = res
     return prepared, notes
+
+
+def _features_job(job: tuple[str, float, int | None]) -> CoarseFeatures | MediaError:
+    """One source's coarse features (a task for an executor), or why it cannot be decoded."""
+    from timesync.align.audio.decode import coarse_features
+
+    try:
+        return coarse_features(*job)
+    except MediaError as exc:
+        return exc
 
 
 #: A source decoded whole for its fine windows (instead of window by window)
@@ -260,13 +278,18 @@ def _mapped(p: _Prepared) -> _Prepared:
     return replace(p, features=np.load(p.features_file, mmap_mode="r"), features_file=None)
 
 
-def _match_all(jobs: list[_PairJob], in_processes: bool) -> Iterator[AudioMatch]:
-    """Matches of ``jobs`` in order, each as soon as it is ready: in worker processes for
+def _match_all(jobs: list[_PairJob], in_processes: bool,
+               executor: Executor | None = None) -> Iterator[AudioMatch]:
+    """Matches of ``jobs`` in order, each as soon as it is ready: on ``executor`` when
+    given (:func:`timesync.parallel.on_executor`), else in worker processes for
     long audio (the coarse search and window decoding hold the GIL in parts), else in
     :data:`PAIR_THREADS` threads sharing the window readers. Pairs a failed worker
     process did not give are matched here."""
-    from timesync.parallel import pool_size, process_pool
+    from timesync.parallel import on_executor, pool_size, process_pool
 
+    if executor is not None:
+        yield from on_executor(executor, _match_job, jobs)
+        return
     done = 0
     pool = process_pool(pool_size(len(jobs))) if in_processes else None
     if pool is not None:
@@ -334,11 +357,19 @@ def find_constraints(
     progress: Callable[[float, str], None] | None = None,
     max_workers: int | None = None,
     features: Mapping[str, CoarseFeatures | MediaError] | None = None,
+    executor: Executor | None = None,
 ) -> AlignerReport:
-    """Audio constraints between every pair of ``sources`` that share sound.
+    """Audio constraints between the pairs of ``sources`` that share sound.
 
     ``features`` holds coarse features already computed by name (by
     :func:`timesync.align.audio.decode.probe_with_features`, while probing).
+    Up to four sources every pair is matched; beyond, the pairs that matter
+    (:class:`timesync.align.pairs.PairPlan`: a spanning set of the strongest
+    pairs by a cheap pre-score, plus a second path per source), and a source
+    that shares sound with no one is noted without a full match. With
+    ``executor`` (any :class:`concurrent.futures.Executor`: a
+    ``dask.distributed`` client's too), the features still missing and the pair
+    matches run on it; its workers must read the files at the same paths.
 
     The coarse features are computed in ``max_workers`` worker processes
     (default :data:`DECODE_WORKERS`). Where the creation_time or timecode tags
@@ -351,35 +382,46 @@ def find_constraints(
     report = AlignerReport(method="audio")
     prog = progress or (lambda f, m: None)
     prepared, notes = _prepare_sources(
-        sources, prog, max_workers or DECODE_WORKERS, features or {}
+        sources, prog, max_workers or DECODE_WORKERS, features or {}, executor
     )
     report.notes.update(notes)
     names = [s.name for s in sources if s.name in prepared]
-    pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
     by_name = {s.name: s for s in sources}
-    jobs = []
-    for na, nb in pairs:
-        a, b = prepared[na], prepared[nb]
-        if b.duration_s > a.duration_s:
-            a, b = b, a  # chunk the shorter one
-        jobs.append((a, b, metadata.prior(by_name[a.name], by_name[b.name])))
     long_audio = _total_audio_s(sources) >= PROCESS_MIN_AUDIO_S
-    refusals: dict[str, dict[str, AudioMatch]] = {}
-    for k, ((a, b, _narrow), m) in enumerate(zip(jobs, _match_all(jobs, long_audio), strict=True)):
-        for x, y in ((a, b), (b, a)):
-            report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = (
-                _verdict(m)
-            )
-        if m.matched:
-            report.constraints.append(_constraint(a, b, m))
-        else:
-            refusals.setdefault(a.name, {})[b.name] = (m, False)
-            refusals.setdefault(b.name, {})[a.name] = (m, True)
-        prog(0.6 + 0.4 * (k + 1) / len(pairs), f"audio pair: {b.name} / {a.name}")
+    refusals: dict[str, dict[str, tuple[AudioMatch, bool]]] = {}
+    plan = PairPlan.of(names, {n: prepared[n].features for n in names})  # every pair up to 4
+    pairs, done = plan.first, 0
+    while pairs:
+        jobs = []
+        for na, nb in pairs:
+            a, b = prepared[na], prepared[nb]
+            if b.duration_s > a.duration_s:
+                a, b = b, a  # chunk the shorter one
+            jobs.append((a, b, metadata.prior(by_name[a.name], by_name[b.name])))
+        for pair, (a, b, _narrow), m in zip(pairs, jobs, _match_all(jobs, long_audio, executor),
+                                            strict=True):
+            plan.record(pair, m.matched)
+            _record(report, refusals, a, b, m)
+            done += 1
+            prog(0.6 + 0.4 * min(done / max(len(plan.first), 1), 1.0), f"audio pair: {b.name} / {a.name}")
+        pairs = plan.next_round()
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
-            report.notes.setdefault(name, _unmatched_note(refusals.get(name, {})))
+            report.notes.setdefault(name, plan.note(name) or _unmatched_note(refusals.get(name, {})))
     return report
+
+
+def _record(report: AlignerReport, refusals: dict[str, dict[str, tuple[AudioMatch, bool]]],
+            a: _Prepared, b: _Prepared, m: AudioMatch) -> None:
+    """Keep one pair's outcome: its verdict both ways, its constraint or its refusal
+    (``refusals[x][y] = (match, x is the match's b)``)."""
+    for x, y in ((a, b), (b, a)):
+        report.findings.setdefault(x.name, {}).setdefault("audio_pairs", {})[y.name] = _verdict(m)
+    if m.matched:
+        report.constraints.append(_constraint(a, b, m))
+    else:
+        refusals.setdefault(a.name, {})[b.name] = (m, False)
+        refusals.setdefault(b.name, {})[a.name] = (m, True)
 
 
 def _unmatched_note(refusals: dict[str, tuple[AudioMatch, bool]]) -> str:

@@ -1,0 +1,148 @@
+"""Pair selection for many sources (timesync.align.pairs) on real files written by the tests.
+
+The incident: eight recordings of one scene of Gabor atoms, each 45 s long and
+starting 20 s after the previous one (neighbours share 25 s, the next but one
+5 s), and one recording of another scene that shares sound with no one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from media_factory import make_audio
+from test_align_audio import atoms, render
+
+from timesync.align import pairs
+from timesync.align.audio.features import flux_features
+from timesync.sync import sync
+
+SR = 16000
+CHAIN = 8
+STEP_S, DUR_S = 20.0, 45.0
+
+
+@pytest.fixture(scope="session")
+def chain_incident(tmp_path_factory) -> list[str]:
+    """Paths: the eight chain recordings (``c0`` ... ``c7``, ``ck`` starting at scene
+    ``20 k`` s), then the lone one (``lone``)."""
+    folder = tmp_path_factory.mktemp("chain")
+    table = atoms(STEP_S * CHAIN + DUR_S + 2.0, seed=41, fmax=7000)
+    other = atoms(DUR_S + 1.0, seed=42, fmax=7000)
+    rng = np.random.default_rng(9)
+    paths = []
+    for k in range(CHAIN + 1):
+        tab, start = (table, STEP_S * k) if k < CHAIN else (other, 0.0)
+        x = render(tab, start + np.arange(round(DUR_S * SR)) / SR)
+        x = (x + rng.normal(0, 0.01, x.size)).astype(np.float32)
+        name = f"c{k}.wav" if k < CHAIN else "lone.wav"
+        paths.append(str(make_audio(folder / name, x, SR)))
+    return paths
+
+
+@pytest.fixture(scope="session")
+def chain_result(chain_incident):
+    return sync(chain_incident, reference=chain_incident[0], methods=["audio"])
+
+
+def _pairs_matched(result) -> int:
+    """Pairs whose full match ran (each is in both sources' ``audio_pairs``)."""
+    return sum(len(s.findings.get("audio_pairs", {})) for s in result.sources) // 2
+
+
+def test_prescore_finds_shared_sound_and_its_offset():
+    """Pooled features of two recordings of one scene score far above MIN_PRESCORE at
+    their offset (t_a - t_b, to a pooled frame); another scene scores below it."""
+    table, other = atoms(80.0, seed=3), atoms(60.0, seed=4)
+    t = np.arange(60 * SR) / SR
+    rng = np.random.default_rng(1)
+
+    def feats(tab, start):
+        x = render(tab, start + t)
+        return pairs.pooled(flux_features(x + rng.normal(0, 0.01, x.size), SR))
+
+    a, b, c = feats(table, 0.0), feats(table, 12.5), feats(other, 0.0)
+    assert a.shape[1] == 6 and abs(a.shape[0] - 60 * 4) <= 1 and a.dtype == np.float32
+    score, offset = pairs.prescore(a, b)
+    assert score > 3 * pairs.MIN_PRESCORE
+    assert offset == pytest.approx(12.5, abs=0.25)  # b's local 0 is a's 12.5 s
+    back, offset_ba = pairs.prescore(b, a)
+    assert back == pytest.approx(score, rel=1e-3) and offset_ba == pytest.approx(-offset)
+    assert pairs.prescore(a, c)[0] < pairs.MIN_PRESCORE
+
+
+def test_up_to_four_sources_every_pair_in_order():
+    """Small incidents are matched as before the selection: every pair, in order, once."""
+    feats = {n: np.zeros((1000, 6), np.float32) for n in "abcd"}
+    plan = pairs.PairPlan.of(list("abcd"), feats)
+    assert plan.first == [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]
+    for p in plan.first:
+        plan.record(p, False)
+    assert plan.next_round() == [] and plan.note("a") is None
+
+
+def _plan(scores: dict[str, float], names: str) -> pairs.PairPlan:
+    plan = pairs.PairPlan(list(names), scores={(k[0], k[1]): v for k, v in scores.items()},
+                          every_pair=False)
+    plan.first = plan._select()
+    return plan
+
+
+def test_selection_is_a_spanning_forest_plus_a_second_path():
+    """The strongest pairs that connect everyone, plus each source's best other pair;
+    weak pairs are never chosen and a source with none is left out."""
+    scores = {"ab": 90, "bc": 80, "cd": 70, "de": 60, "ac": 50, "bd": 40, "ce": 30, "ae": 5.0,
+              "af": 2.0, "bf": 3.0, "cf": 1.0, "df": 4.0, "ef": 5.5}
+    plan = _plan(scores, "abcdef")
+    tree = {("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")}
+    assert tree <= set(plan.first)
+    extra = set(plan.first) - tree
+    # a's best other pair is ac, b's bd, c's ce (d and e have none left): all on cycles
+    assert extra == {("a", "c"), ("b", "d"), ("c", "e")}
+    assert all(p not in plan.first for p in [("a", "e")] + [(x, "f") for x in "abcde"])
+    assert plan.note("f").startswith("no reliable audio match with any other source")
+    assert "at most 5.5, with e" in plan.note("f") and plan.note("a") is None
+
+
+def test_a_refused_pair_is_replaced_by_the_best_one_joining_the_parts(monkeypatch):
+    """When the full match refuses a spanning pair, the next round offers the strongest
+    untried pair between the two parts (again if that one is refused too), and nothing
+    once they are joined."""
+    monkeypatch.setattr(pairs, "EXTRA_PER_SOURCE", 0)
+    scores = {"ab": 90, "bc": 80, "cd": 70, "de": 60, "ad": 20, "be": 15, "ae": 10, "ce": 3}
+    plan = _plan(scores, "abcde")
+    assert plan.first == [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")]
+    for p in plan.first:
+        plan.record(p, p != ("c", "d"))
+    assert plan.next_round() == [("a", "d")]  # {a, b, c} and {d, e} are apart
+    plan.record(("a", "d"), False)
+    assert plan.next_round() == [("b", "e")]
+    plan.record(("b", "e"), True)
+    assert plan.next_round() == []
+
+
+def test_many_sources_place_everyone_with_few_full_matches(chain_result, chain_incident):
+    """Eight chained recordings are all placed at their true offsets with at most two
+    full matches per source (all pairs would be 36 for the nine files); the lone
+    recording is reported without any full match, and the note says why."""
+    for k, path in enumerate(chain_incident[:CHAIN]):
+        src = chain_result.source(path)
+        assert src.aligned, (path, src.reason)
+        assert src.clock.offset_s == pytest.approx(STEP_S * k, abs=2e-4)
+    assert _pairs_matched(chain_result) <= 2 * CHAIN
+    lone = chain_result.source(chain_incident[-1])
+    assert not lone.aligned and lone.findings.get("audio_pairs") is None
+    assert "shares no sound with any of the 8 others" in lone.notes["audio"]
+
+
+def test_selection_gives_the_clocks_of_every_pair(chain_result, chain_incident, monkeypatch):
+    """Matching every pair instead (the old way) places the same sources at the same
+    clocks, to well within their uncertainty."""
+    monkeypatch.setattr(pairs, "ALL_PAIRS_UP_TO", 100)
+    every = sync(chain_incident, reference=chain_incident[0], methods=["audio"])
+    assert _pairs_matched(every) == 36
+    for path in chain_incident:
+        a, b = chain_result.source(path), every.source(path)
+        assert a.aligned == b.aligned
+        if a.aligned:
+            assert a.clock.offset_s == pytest.approx(b.clock.offset_s, abs=1e-4)
+            assert a.clock.rate == pytest.approx(b.clock.rate, abs=2e-6)

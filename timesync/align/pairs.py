@@ -1,0 +1,307 @@
+"""Which pairs of sources to match, when there are many.
+
+Matching every pair of ``N`` sources costs ``N (N - 1) / 2`` full matches (a coarse
+search over every lag, then fine windows decoded from both files). An incident of
+40 recordings would need 780 of them. Most pairs never heard the same sound, and a
+placement needs only a chain of matches to the reference; a second, independent
+chain is what checks it. So:
+
+1. **Pre-score** every pair from the coarse features already computed: the features
+   are pooled to :data:`PRESCORE_RATE` frames per second (:func:`pooled`: sums of
+   :data:`POOL` frames, i.e. the change of each band's log energy over 0.25 s) and
+   cross-correlated over every lag in one FFT (:func:`prescore`). The score is the
+   best lag's height above the curve's noise floor (robust z, as the coarse search
+   gives). This costs about 1/100 of a full match per pair.
+2. **Select**: a maximum spanning forest of the pairs scoring at least
+   :data:`MIN_PRESCORE` (the strongest pairs that connect every source that can be
+   connected), plus the :data:`EXTRA_PER_SOURCE` best other pairs of each source, so
+   that each source is on a cycle (two edge-disjoint paths) where the data allow it.
+3. **Retry** (:meth:`PairPlan.next_round`): a selected pair that the full match
+   refuses may split the matched graph; then the best untried pairs joining its parts
+   are matched, until a source has :data:`MAX_FAILED_PER_SOURCE` refused pairs.
+
+A source whose pre-score with every other stays below :data:`MIN_PRESCORE` overlaps
+no one: it is not matched at all, and :meth:`PairPlan.note` says so. Up to
+:data:`ALL_PAIRS_UP_TO` sources every pair is matched, exactly as before this module.
+
+Cost: the pooled features are 1/25 of the coarse ones; the pre-scores are
+``N (N - 1) / 2`` FFTs of the pooled lengths (about 1 ms per pair of 20-minute
+recordings); the full matches are at most ``(1 + EXTRA_PER_SOURCE) N`` plus the
+retries, so they grow linearly with the number of sources and, through each match's
+length, with the hours of audio.
+
+Sign convention: :func:`prescore`'s offset is ``t_a - t_b`` in seconds at the best
+lag (as a constraint of ``b`` onto ``a``, rate 1), precise to a pooled frame (0.25 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "ALL_PAIRS_UP_TO",
+    "EXTRA_PER_SOURCE",
+    "MIN_PRESCORE",
+    "POOL",
+    "PRESCORE_RATE",
+    "PairPlan",
+    "pooled",
+    "prescore",
+]
+
+#: Up to this many sources, every pair is matched (the selection changes nothing).
+ALL_PAIRS_UP_TO = 4
+#: Coarse feature frames (100 per second) summed into one pre-score frame.
+POOL = 25
+#: Pre-score frames per second.
+PRESCORE_RATE = 100.0 / POOL
+#: A pair whose pre-score is below this (robust z) is taken to share no sound.
+#: Unrelated recordings give 3.5 to 5 over the lags of hours; 20 minutes heard by
+#: both give about 100, 30 seconds about 15.
+MIN_PRESCORE = 6.0
+#: Best pairs added per source beyond the spanning forest (the second path).
+EXTRA_PER_SOURCE = 1
+#: Failed full matches (all rounds) of a source after which none of its pairs is retried.
+MAX_FAILED_PER_SOURCE = 4
+#: Least overlap (s) of a lag that the pre-score considers (as the full match).
+MIN_OVERLAP_S = 3.0
+#: Bytes of pooled spectra kept for reuse between pairs.
+_SPECTRA_BUDGET = 64_000_000
+_CLIP_SIGMA = 4.0
+
+
+def pooled(features: np.ndarray, pool: int = POOL) -> np.ndarray:
+    """Coarse features pooled for the pre-score.
+
+    Parameters
+    ----------
+    features : np.ndarray, shape (frames, bands)
+        Flux features at 100 frames/s (:mod:`timesync.align.audio.features`).
+    pool : int
+        Frames summed into one (the last, incomplete block is dropped).
+
+    Returns
+    -------
+    np.ndarray, shape (frames // pool, bands), float32
+        Each band standardised (zero mean, unit variance) and clipped to
+        ±4 standard deviations; frame ``k`` covers local time
+        ``[k * pool / 100, (k + 1) * pool / 100)`` s.
+    """
+    n = features.shape[0] // pool
+    bands = features.shape[1] if features.ndim == 2 else 1
+    if n == 0:
+        return np.zeros((0, bands), np.float32)
+    x = np.asarray(features[: n * pool], np.float64).reshape(n, pool, bands).sum(axis=1)
+    x -= x.mean(axis=0)
+    sd = x.std(axis=0)
+    x /= np.where(sd > 0, sd, 1.0)
+    return np.clip(x, -_CLIP_SIGMA, _CLIP_SIGMA).astype(np.float32)
+
+
+def _robust_z_max(curve: np.ndarray) -> tuple[int, float]:
+    """Index and robust z (median, 1.4826 MAD) of the curve's maximum."""
+    sample = curve[:: max(1, curve.size // 20000)]
+    med = float(np.median(sample))
+    mad = float(np.median(np.abs(sample - med))) * 1.4826
+    if not mad > 0:
+        mad = float(np.std(sample)) or 1.0
+    i = int(np.argmax(curve))
+    return i, (float(curve[i]) - med) / mad
+
+
+class _Spectra:
+    """Spectra of pooled features by (name, FFT length), kept within a memory budget."""
+
+    def __init__(self, pooled_by_name: Mapping[str, np.ndarray]) -> None:
+        self.x = pooled_by_name
+        self._kept: dict[tuple[str, int], np.ndarray] = {}
+        self._bytes = 0
+
+    def get(self, name: str, nfft: int) -> np.ndarray:
+        from scipy import fft as sfft
+
+        key = (name, nfft)
+        if key in self._kept:
+            return self._kept[key]
+        spec = sfft.rfft(self.x[name], n=nfft, axis=0).astype(np.complex64)
+        if self._bytes + spec.nbytes <= _SPECTRA_BUDGET:
+            self._kept[key] = spec
+            self._bytes += spec.nbytes
+        return spec
+
+
+def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.ndarray] | None = None,
+             min_overlap_s: float = MIN_OVERLAP_S) -> tuple[float, float]:
+    """Pre-score of a pair of pooled features (:func:`pooled`) over every lag.
+
+    Parameters
+    ----------
+    pa, pb : np.ndarray, shape (frames, bands)
+        Pooled features of ``a`` and ``b``.
+    spectra : (np.ndarray, np.ndarray), optional
+        Their ``rfft`` along frames at ``n = next_fast_len(len(pa) + len(pb) - 1)``,
+        when already computed.
+    min_overlap_s : float
+        Lags overlapping less than this (s) are not considered.
+
+    Returns
+    -------
+    (score, offset_s) : (float, float)
+        Robust z of the best lag of the band-summed correlation (each lag scaled by
+        1/sqrt(overlap), so that lags of any overlap are comparable), and that lag as
+        ``t_a - t_b`` in seconds; ``(0.0, nan)`` when no lag overlaps enough.
+    """
+    from scipy import fft as sfft
+
+    na, nb = pa.shape[0], pb.shape[0]
+    min_overlap = max(1, round(min_overlap_s * PRESCORE_RATE))
+    if min(na, nb) < min_overlap:
+        return 0.0, float("nan")
+    nfft = sfft.next_fast_len(na + nb - 1, real=True)
+    sa, sb = spectra if spectra is not None else (sfft.rfft(pa, n=nfft, axis=0),
+                                                   sfft.rfft(pb, n=nfft, axis=0))
+    corr = sfft.irfft(np.sum(sa * np.conj(sb), axis=1), n=nfft)
+    # lag l (t_a = t_b + l frames) for l in [-(nb - 1), na - 1]: corr[l mod nfft]
+    curve = np.concatenate([corr[nfft - (nb - 1):], corr[:na]]) if nb > 1 else corr[:na].copy()
+    lags = np.arange(-(nb - 1), na)
+    counts = np.minimum(na, lags + nb) - np.maximum(0, lags)
+    valid = counts >= min_overlap
+    curve = curve[valid] / np.sqrt(counts[valid] * pa.shape[1])
+    i, z = _robust_z_max(curve)
+    return z, float(lags[valid][i]) / PRESCORE_RATE
+
+
+Pair = tuple[str, str]
+
+
+class _Forest:
+    """Union-find over names."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.parent = {n: n for n in names}
+
+    def find(self, n: str) -> str:
+        while self.parent[n] != n:
+            self.parent[n] = self.parent[self.parent[n]]
+            n = self.parent[n]
+        return n
+
+    def join(self, a: str, b: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[rb] = ra
+        return True
+
+
+@dataclass
+class PairPlan:
+    """The pairs to match among ``names``, round by round.
+
+    Build with :meth:`of`; match :attr:`first`, report each pair's outcome with
+    :meth:`record`, then match :meth:`next_round` until it is empty. Pairs are
+    ``(a, b)`` in the order of ``names``.
+    """
+
+    names: list[str]
+    scores: dict[Pair, float] = field(default_factory=dict)
+    first: list[Pair] = field(default_factory=list)
+    tried: dict[Pair, bool] = field(default_factory=dict)
+    every_pair: bool = True
+
+    @classmethod
+    def of(cls, names: Sequence[str], features: Mapping[str, np.ndarray]) -> PairPlan:
+        """The plan for ``names`` with coarse ``features`` by name (every pair up to
+        :data:`ALL_PAIRS_UP_TO` sources, else the selection of the module docstring)."""
+        names = list(names)
+        everything = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        if len(names) <= ALL_PAIRS_UP_TO:
+            return cls(names, first=everything)
+        plan = cls(names, scores=_prescores(names, features), every_pair=False)
+        plan.first = plan._select()
+        return plan
+
+    def _candidates(self) -> list[Pair]:
+        """Pairs at or above :data:`MIN_PRESCORE`, strongest first (ties: order of names)."""
+        order = {n: i for i, n in enumerate(self.names)}
+        good = [p for p, s in self.scores.items() if s >= MIN_PRESCORE]
+        return sorted(good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]]))
+
+    def _select(self) -> list[Pair]:
+        forest, chosen = _Forest(self.names), []
+        candidates = self._candidates()
+        for a, b in candidates:
+            if forest.join(a, b):
+                chosen.append((a, b))
+        picked = set(chosen)
+        for name in self.names:
+            extra = [p for p in candidates if name in p and p not in picked][:EXTRA_PER_SOURCE]
+            for p in extra:
+                picked.add(p)
+                chosen.append(p)
+        return self._ordered(picked)
+
+    def _ordered(self, pairs: set[Pair]) -> list[Pair]:
+        order = {n: i for i, n in enumerate(self.names)}
+        return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
+
+    def record(self, pair: Pair, matched: bool) -> None:
+        """The full match's outcome for ``pair`` (one of the pairs handed out)."""
+        self.tried[pair] = matched
+
+    def next_round(self) -> list[Pair]:
+        """Untried pairs that would join parts of the matched graph, strongest first in a
+        spanning-forest order (none when every pair was matched in the first round)."""
+        if self.every_pair:
+            return []
+        forest = _Forest(self.names)
+        for (a, b), ok in self.tried.items():
+            if ok:
+                forest.join(a, b)
+        failed = {n: 0 for n in self.names}
+        for (a, b), ok in self.tried.items():
+            if not ok:
+                failed[a] += 1
+                failed[b] += 1
+        out = set()
+        for a, b in self._candidates():
+            if (a, b) in self.tried or max(failed[a], failed[b]) >= MAX_FAILED_PER_SOURCE:
+                continue
+            if forest.join(a, b):
+                out.add((a, b))
+        return self._ordered(out)
+
+    def note(self, name: str) -> str | None:
+        """Why ``name`` was matched with no one without a full match (its pre-score with
+        every other source is below :data:`MIN_PRESCORE`), or None."""
+        if self.every_pair or any(name in p for p in self.tried):
+            return None
+        mine = {(b if a == name else a): s for (a, b), s in self.scores.items() if name in (a, b)}
+        if not mine or max(mine.values()) >= MIN_PRESCORE:
+            return None
+        other = max(mine, key=lambda n: mine[n])
+        return (f"no reliable audio match with any other source: it shares no sound with any of "
+                f"the {len(mine)} others over all offsets (pair pre-score at most {mine[other]:.1f}, "
+                f"with {other}; {MIN_PRESCORE:g} needed), so no pair was matched in full")
+
+
+def _prescores(names: Sequence[str], features: Mapping[str, np.ndarray]) -> dict[Pair, float]:
+    """:func:`prescore` of every pair of ``names`` (in their order)."""
+    from scipy import fft as sfft
+
+    pools = {n: pooled(features[n]) for n in names}
+    spectra = _Spectra(pools)
+    out: dict[Pair, float] = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            na, nb = pools[a].shape[0], pools[b].shape[0]
+            nfft = sfft.next_fast_len(max(na + nb - 1, 1), real=True)
+            if min(na, nb) == 0:
+                out[(a, b)] = 0.0
+                continue
+            score, _offset = prescore(pools[a], pools[b], spectra=(spectra.get(a, nfft), spectra.get(b, nfft)))
+            out[(a, b)] = score
+    return out
