@@ -29,6 +29,12 @@ FAR_CAP = 0.8
 #: Far-field blasts: onsets this close after a far-field event (s) are taken for its
 #: echoes (street reflections) unless clearly louder.
 FAR_ECHO_S = 0.3
+#: A far-field event's first arrival may be this much weaker (dB) than the louder
+#: arrival that follows it ...
+FIRST_ARRIVAL_DB = 12.0
+#: ... and this much earlier (s): street reflections that outdo the direct path
+#: follow it by 10-25 ms at 250-400 m (the FP5 live-fire tests).
+FIRST_ARRIVAL_S = 0.03
 
 
 def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
@@ -41,15 +47,17 @@ def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
     reverberation may hold it up for seconds), and a
     broadband spectrum over what the recording holds (``far_flatness``: a
     sound effect or thud with nothing above a few kHz in a 48 kHz recording is
-    not flat), broad at low frequencies too (``far_low_flatness``: a thud
-    rings at one resonance). The score is capped at :data:`FAR_CAP`; its echoes are
+    not flat; not judged when the blast clipped the recording, whose flat
+    tops make harmonics of their own), broad at low frequencies too
+    (``far_low_flatness``: a thud rings at one resonance). The score is capped at :data:`FAR_CAP`; its echoes are
     refused (:func:`_far_echo`, within :data:`FAR_ECHO_S`).
     """
     dur_ms = imp.duration_s * 1e3
     comps = {
         "far_prominence": _logistic(imp.prominence_db, 18.0, 1.5),
         "far_decay": _logistic(imp.decay_db, 10.0, 1.0),
-        "far_flatness": _logistic(imp.flatness, 0.22, 0.02),
+        # a clipped blast is a square wave: its harmonics are no spectrum to judge
+        "far_flatness": 1.0 if imp.clipped else _logistic(imp.flatness, 0.22, 0.02),
         "far_low_flatness": _logistic(imp.low_flatness, 0.18, 0.02),
     }
     parts = [*comps.values(), _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
@@ -64,6 +72,27 @@ def _far_echo(imp: Impulse, peak_db: float, prev: Impulse, prev_db: float) -> bo
     without being :data:`REPLACE_DB` louder: a reflection of it off the street."""
     far_only = imp.components.get("near", 1.0) < 0.5 and prev.components.get("near", 1.0) < 0.5
     return far_only and imp.onset_s - prev.onset_s < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB
+
+
+def _keep_first_arrival(imp: Impulse, peak_db: float, first: Impulse, first_db: float) -> None:
+    """Give ``imp`` (a louder arrival that displaced ``first`` inside the refractory
+    period) the onset of ``first``, the event's first arrival, when ``first`` is at
+    most :data:`FIRST_ARRIVAL_DB` weaker (``peak_db``, ``first_db``: peak energies, dB)
+    and at most :data:`FIRST_ARRIVAL_S` earlier.
+
+    Heard from hundreds of metres between buildings, a blast's direct path is
+    often the weaker one (diffracted over a roof) and a reflection arrives
+    10-40 ms later, louder; the time of arrival that locates the shot is the
+    first one. Something much weaker before a loud blast is not its first
+    arrival but a ripple of what came before (a previous round's reverberation).
+    The features and score stay the louder arrival's;
+    ``components["first_arrival_lead_s"]`` records how much earlier (s) the
+    onset was moved.
+    """
+    if peak_db - first_db > FIRST_ARRIVAL_DB or imp.onset_s - first.onset_s > FIRST_ARRIVAL_S:
+        return
+    imp.components["first_arrival_lead_s"] = imp.onset_s - first.onset_s
+    imp.onset_s, imp.onset_sample = first.onset_s, first.onset_sample
 
 
 #: An impulse of the far-field pass this close (s) to one of the main pass is the same event.
@@ -83,13 +112,17 @@ def _merge_far(main: list[Impulse], far: list[Impulse], sr: float) -> list[Impul
     out: list[Impulse] = []
     onsets = np.array([imp.onset_s for imp in far])
     used: set[int] = set()
+    later = onsets + np.array([imp.components.get("first_arrival_lead_s", 0.0) for imp in far])
     for imp in main:
-        j = int(np.argmin(np.abs(onsets - imp.onset_s))) if len(onsets) else -1
-        if j >= 0 and abs(onsets[j] - imp.onset_s) <= SAME_EVENT_S:
-            used.add(j)
+        off = np.minimum(np.abs(onsets - imp.onset_s), np.abs(later - imp.onset_s)) if len(onsets) else onsets
+        j = int(np.argmin(off)) if len(onsets) else -1
+        if j >= 0 and off[j] <= SAME_EVENT_S:
             if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
-                out.append(far[j])
+                if j not in used:  # (a first arrival and its louder follower: one event)
+                    out.append(far[j])
+                used.add(j)
                 continue
+            used.add(j)
         out.append(imp)
     for j, imp in enumerate(far):
         if j not in used and imp.components.get("near", 1.0) < imp.score:

@@ -53,7 +53,14 @@ from timesync.events.envelopes import (
     _spectral_features,
     track_status,
 )
-from timesync.events.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
+from timesync.events.farfield import (
+    FAR_CAP,
+    REPLACE_DB,
+    _far_echo,
+    _far_likeness,
+    _keep_first_arrival,
+    _merge_far,
+)
 
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
 
@@ -271,10 +278,14 @@ def _ncc_max(seg: np.ndarray, ref: np.ndarray) -> float:
 #: The echo test searches the lag this far (s) either side of the onset delay.
 ECHO_LAG_S = 0.004
 
-#: An event that correlates this well with an earlier one is its echo at any level ...
-ECHO_NCC_STRICT = 0.8
-#: ... and this well when it is also 3 dB or more weaker.
+#: An event that correlates this well with an earlier one ...
 ECHO_NCC = 0.35
+#: ... and is this much weaker (dB) is its echo. A reflection travelled further
+#: than the sound it repeats; a second round of the same gun from the same spot
+#: comes through the same streets, so its waveform repeats the first one's
+#: (normalised correlation 0.8-0.95 at 300 m) at the same level: only the
+#: level tells them apart.
+ECHO_DROP_DB = 3.0
 
 
 def _is_echo(
@@ -301,7 +312,7 @@ def _is_echo(
         if len(ref) < n:
             continue
         ncc = _ncc_max(seg, ref)
-        if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
+        if ncc >= ECHO_NCC and peak_db <= prev_db - ECHO_DROP_DB:
             return True
     return False
 
@@ -396,7 +407,10 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
 
     Coarse onsets are refined one by one; within the refractory period after a
     hit only a clearly louder event (by :data:`REPLACE_DB`) displaces it, and the
-    displaced one comes back if the louder one is rejected.
+    displaced one comes back if the louder one is rejected. In the far-field
+    pass the displaced event's onset is kept (:func:`_keep_first_arrival`):
+    far from a shot the first, weaker arrival is the direct (or least
+    obstructed) path and a street reflection follows it louder.
     """
     hp = _highpass(x, sr, p["highpass_hz"])
     hop = max(1, round(HOP_S * sr))
@@ -410,6 +424,7 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
     peaks_db: list[float] = []
     last_hit = -refractory
     span = max(1, round(0.002 * per_s))
+    far_pass = p["highpass_hz"] <= p["far_highpass_hz"] and sr <= p["far_max_sr"]
     for frame in _coarse_onsets(e_db, bg, sigma, per_s, p, live):
         centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
         displaced = None
@@ -427,6 +442,8 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
             continue
         last_hit = centre
         imp.score, imp.components = shot_likeness(imp, far=sr <= p["far_max_sr"])
+        if displaced is not None and far_pass:
+            _keep_first_arrival(imp, peak_db, *displaced)
         heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
         if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
             imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
