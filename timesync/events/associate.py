@@ -131,7 +131,7 @@ def _votes(impulses: Sequence[Impulse]) -> np.ndarray:
 
 #: Once the lag of a source is found, its arrivals pair with shots within this of it (s):
 #: the pattern fixes the lag; a moving shooter or the onset scatter move it a little.
-PAIR_TOL_S = 0.010
+PAIR_TOL_S = 0.030
 
 
 def associate(

@@ -29,6 +29,10 @@ FAR_CAP = 0.8
 #: Far-field blasts: onsets this close after a far-field event (s) are taken for its
 #: echoes (street reflections) unless clearly louder.
 FAR_ECHO_S = 0.3
+#: Reflections off far buildings: up to this late (s) ...
+LATE_ECHO_S = 1.5
+#: ... and at least this much weaker (dB) than the blast.
+LATE_ECHO_DB = 5.0
 #: A far-field event's first arrival may be this much weaker (dB) than the louder
 #: arrival that follows it ...
 FIRST_ARRIVAL_DB = 12.0
@@ -67,11 +71,30 @@ def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
 
 
 
-def _far_echo(imp: Impulse, peak_db: float, prev: Impulse, prev_db: float) -> bool:
-    """True when ``imp``, scored as a far-field blast, follows one within :data:`FAR_ECHO_S`
-    without being :data:`REPLACE_DB` louder: a reflection of it off the street."""
-    far_only = imp.components.get("near", 1.0) < 0.5 and prev.components.get("near", 1.0) < 0.5
-    return far_only and imp.onset_s - prev.onset_s < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB
+def _far_echo(imp: Impulse, peak_db: float, previous: list[Impulse], peaks_db: list[float]) -> bool:
+    """True when ``imp``, scored as a far-field blast, is a reflection of an earlier one.
+
+    ``previous`` and ``peaks_db`` are the events before it and their peak
+    energies (dB); those already taken for echoes are no source of echoes.
+    A reflection off the street follows its blast within :data:`FAR_ECHO_S`
+    without being :data:`REPLACE_DB` louder; one off a far building comes
+    up to :data:`LATE_ECHO_S` later, and :data:`LATE_ECHO_DB` weaker: it
+    travelled further. (A next round of the same gun from the same spot
+    comes as loud as the one before, within a few dB.)
+    """
+    if imp.components.get("near", 1.0) >= 0.5:
+        return False
+    for prev, prev_db in zip(reversed(previous), reversed(peaks_db), strict=True):
+        dt = imp.onset_s - prev.onset_s
+        if dt > LATE_ECHO_S:
+            break
+        if "far_echo" in prev.components or prev.components.get("near", 1.0) >= 0.5:
+            continue
+        if dt < FAR_ECHO_S and peak_db < prev_db + REPLACE_DB:
+            return True
+        if peak_db <= prev_db - LATE_ECHO_DB:
+            return True
+    return False
 
 
 def _keep_first_arrival(imp: Impulse, peak_db: float, first: Impulse, first_db: float) -> None:
@@ -99,24 +122,27 @@ def _keep_first_arrival(imp: Impulse, peak_db: float, first: Impulse, first_db: 
 SAME_EVENT_S = 0.010
 
 
-def _merge_far(main: list[Impulse], far: list[Impulse], sr: float) -> list[Impulse]:
+def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> list[Impulse]:
     """The main pass's impulses, with the far-field pass's (lower high-pass) where they tell more.
 
     The far-field pass hears low-passed blasts, and places their onsets
     earlier and better. Its impulse replaces the main pass's one for the same
-    event (within :data:`SAME_EVENT_S`) when the main one is not scored as a
-    close-range shot; an impulse only the far pass found is kept when its
+    event (from :data:`SAME_EVENT_S` before the far-pass onset to the end of its
+    refractory period ``refractory_s``, seconds: the far pass found nothing new
+    starting there, and a far blast's first arrival may lead the main pass's
+    onset) when the main one is not scored as a close-range shot; an impulse only the far pass found is kept when its
     far-field score is what carries it (the close-range score is the main
     pass's business).
     """
     out: list[Impulse] = []
     onsets = np.array([imp.onset_s for imp in far])
     used: set[int] = set()
-    later = onsets + np.array([imp.components.get("first_arrival_lead_s", 0.0) for imp in far])
     for imp in main:
-        off = np.minimum(np.abs(onsets - imp.onset_s), np.abs(later - imp.onset_s)) if len(onsets) else onsets
-        j = int(np.argmin(off)) if len(onsets) else -1
-        if j >= 0 and off[j] <= SAME_EVENT_S:
+        # same event: from SAME_EVENT_S before a far-pass onset to the end of its refractory period
+        off = imp.onset_s - onsets if len(onsets) else onsets
+        inside = np.nonzero((off >= -SAME_EVENT_S) & (off <= max(refractory_s, SAME_EVENT_S)))[0]
+        j = int(inside[np.argmin(np.abs(off[inside]))]) if len(inside) else -1
+        if j >= 0:
             if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
                 if j not in used:  # (a first arrival and its louder follower: one event)
                     out.append(far[j])

@@ -387,7 +387,8 @@ def detect_impulses(
     p = {**DEFAULTS, **params}
     impulses = _scan(x, sr, t0_s, p)
     if 0 < p["far_highpass_hz"] < p["highpass_hz"] and sr <= p["far_max_sr"]:
-        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}), sr)
+        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}),
+                              p["refractory_s"])
     return [imp for imp in impulses if imp.score >= min_score]
 
 
@@ -444,8 +445,7 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
         imp.score, imp.components = shot_likeness(imp, far=sr <= p["far_max_sr"])
         if displaced is not None and far_pass:
             _keep_first_arrival(imp, peak_db, *displaced)
-        heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
-        if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
+        if _far_echo(imp, peak_db, impulses, peaks_db):
             imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
             imp.components["far_echo"] = 1.0
         impulses.append(imp)
