@@ -29,6 +29,9 @@ FAR_CAP = 0.8
 #: Far-field blasts: onsets this close after a far-field event (s) are taken for its
 #: echoes (street reflections) unless clearly louder.
 FAR_ECHO_S = 0.3
+#: A far blast lasts at least this long (ms; its envelope may dip between the direct
+#: path and the reflections that follow it within 10-20 ms).
+FAR_MIN_DURATION_MS = 8.0
 #: Reflections off far buildings: up to this late (s) ...
 LATE_ECHO_S = 1.5
 #: ... and at least this much weaker (dB) than the blast.
@@ -65,7 +68,7 @@ def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
         "far_low_flatness": _logistic(imp.low_flatness, 0.18, 0.02),
     }
     parts = [*comps.values(), _logistic(-imp.rise_s * 1e3, -1.0, 0.2),
-             _logistic(dur_ms, 15.0, 3.0)]
+             _logistic(dur_ms, FAR_MIN_DURATION_MS, 1.5)]
     return FAR_CAP * min(parts), comps
 
 
