@@ -209,13 +209,25 @@ def associate(
             if j not in paired:
                 clusters.append(_Cluster(float(arrivals[j] - lag), {track.name: imp}, float(votes[j])))
         clusters.sort(key=lambda c: c.anchor_s)
-    return [cl for cl in clusters if not _echo_cluster(cl)]
+    kept: list[_Cluster] = []
+    for cl in clusters:
+        if not _echo_cluster(cl, kept):
+            kept.append(cl)
+    return kept
 
 
-def _echo_cluster(cluster: _Cluster) -> bool:
-    """True when most of the cluster's arrivals are, by their own sources' detectors,
-    echoes (``components["far_echo"]``): a reflection off a building near the
-    shooter reaches every sensor, with one delay, like a second shot there; the
-    sensors that heard it as a weaker repeat of the blast outvote those that did not."""
+def _echo_cluster(cluster: _Cluster, before: Sequence[_Cluster]) -> bool:
+    """True when the cluster is the echo of a shot, not a shot.
+
+    A reflection off a building near the shooter reaches every sensor with one
+    delay, like a second shot there. Its arrivals that their own sources'
+    detectors took for echoes (``components["far_echo"]``) tell it: it is an
+    echo when most of them are, or half of them and it follows, within
+    :data:`PRECEDENCE_S`, a shot (in ``before``) that more sources heard.
+    """
     echoes = sum("far_echo" in imp.components for imp in cluster.members.values())
-    return 2 * echoes > len(cluster.members)
+    n = len(cluster.members)
+    if 2 * echoes > n:
+        return True
+    return 2 * echoes == n and any(0 < cluster.anchor_s - cl.anchor_s <= PRECEDENCE_S and len(cl.members) > n
+                                   for cl in before)
