@@ -1,6 +1,6 @@
 """Association: which arrivals, across sources, are one shot.
 
-Sources are taken in turn (most impulses first); see
+Sources are taken in turn (most votes first: scores, an echo's halved); see
 :mod:`timesync.events.shots` for the method. :func:`associate` returns
 clusters of one impulse per source that heard the shot.
 """

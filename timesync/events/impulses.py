@@ -15,8 +15,9 @@ The detector has three stages:
    new onset inside the decay of a previous one is accepted because the jump
    test measures the rise over the *recent* past, not above the background.
    Echoes are told from new shots by level (``echo_db`` weaker inside the
-   previous event's decay) and by waveform: an echo is a copy of an event heard
-   just before (normalised cross-correlation, see :func:`_is_echo`).
+   previous event's decay) and by waveform: an echo is a weaker copy of an
+   event heard just before (normalised cross-correlation, see :func:`_is_echo`;
+   a copy as loud is a next round of the same gun).
 2. **Onset refinement** at full rate: the first sample whose high-passed
    magnitude exceeds the pre-event noise floor plus ``onset_fraction`` of the
    way to the local peak.
@@ -294,8 +295,10 @@ def _is_echo(
 ) -> bool:
     """True when the event at ``onset`` repeats the waveform of an earlier one (a reflection).
 
-    A second shot is a new blast (another noise realisation); an echo is a
-    delayed, weaker, filtered copy of one already heard. The first 10 ms of the
+    An echo is a delayed, weaker, filtered copy of a sound already heard: it
+    correlates (:data:`ECHO_NCC`) and is :data:`ECHO_DROP_DB` weaker. A second
+    round of one gun heard from afar correlates just as well (the streets
+    shape both alike) but comes as loud. The first 10 ms of the
     high-passed waveform are compared with each event of the last
     ``window_s`` seconds (lag searched over ±``ECHO_LAG_S`` around the onset
     delay: an echo riding on a loud tail is often found a little late).
