@@ -196,7 +196,7 @@ def associate(
                             np.array([cl.vote for cl in clusters]), _votes(track.impulses))
             lo, hi = max(-window, lag - PAIR_TOL_S - sigma), min(window, lag + PAIR_TOL_S + sigma)
         pairs = _align(anchors, arrivals, lag, lo, hi)
-        if max_lag is not None:
+        if max_lag is not None and known is None:  # (a known shooter fixes the lag itself)
             pairs = [(i, j) for i, j in pairs
                      if _fits(clusters[i], track, float(arrivals[j]), by_name, max_lag)]
         paired = set()
