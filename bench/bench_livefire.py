@@ -48,6 +48,8 @@ LIVE = REPO.parent / "shared" / "media" / "live-fire"
 START, END = "<!-- livefire:start -->", "<!-- livefire:end -->"
 MIN_SCORE = 0.5
 TOL_S = 0.005
+#: A round is located when its multilaterated position is this close to the survey (m, horizontal).
+LOCATED_M = 15.0
 
 
 def _utc(text: str) -> float:
@@ -68,6 +70,7 @@ class Sensor:
     sr: int
     truth: list[float] = field(default_factory=list)  # per round, UTC seconds
     predicted: list[bool] = field(default_factory=list)  # truth from the survey only
+    recorded: list[bool] = field(default_factory=list)  # the arrival falls inside the recorded audio
 
     @property
     def live_s(self) -> float:
@@ -122,6 +125,12 @@ def load_test(folder: Path) -> LiveTest:
                     if p["serial_number"] == s.serial and abs(_utc(p["arrival_time_utc"]) - guess) <= 0.015]
             s.truth.append(min(near, key=lambda t: abs(t - guess)) if near else guess)
             s.predicted.append(not near)
+    for s in sensors:
+        nz = np.nonzero(s.samples)[0]
+        first, last = (nz[0], nz[-1]) if len(nz) else (0, -1)
+        at = [round((t - s.start_utc) * s.sr) for t in s.truth]
+        # an arrival needs 50 ms of recorded noise before it and 20 ms of it after
+        s.recorded = [first + round(0.05 * s.sr) <= i <= last - round(0.02 * s.sr) for i in at]
     return LiveTest(int(survey["test_id"]), str(survey["firing_position"]), int(survey["num_rounds"]),
                     shooter, float(weather.get("temperature", 20.0)), sensors)
 
@@ -141,9 +150,9 @@ def score_sensor(test: LiveTest, s: Sensor, min_score: float = MIN_SCORE) -> dic
     onsets = np.array([s.start_utc + imp.onset_s for imp in found])
     hits, errors = 0, []
     used = set()
-    for t, pred in zip(s.truth, s.predicted, strict=True):
+    for t, pred, rec in zip(s.truth, s.predicted, s.recorded, strict=True):
         tol = 2 * TOL_S if pred else TOL_S
-        if len(onsets) == 0:
+        if len(onsets) == 0 or not rec:
             continue
         j = int(np.argmin(np.abs(onsets - t)))
         if abs(onsets[j] - t) <= tol:
@@ -152,39 +161,59 @@ def score_sensor(test: LiveTest, s: Sensor, min_score: float = MIN_SCORE) -> dic
             if not pred:
                 errors.append(onsets[j] - t)
     return {"test": test.test_id, "fp": test.fp, "sensor": s.serial, "distance_m": s.distance_m,
-            "rounds": len(s.truth), "found": hits, "false": len(found) - len(used), "errors": errors,
+            "rounds": sum(s.recorded), "unrecorded": len(s.truth) - sum(s.recorded), "found": hits, "false": len(found) - len(used), "errors": errors,
             "live_s": s.live_s, "predicted": sum(s.predicted)}
+
+
+def _heard_right(test: LiveTest, shot, k: int, t_ref: float) -> int:
+    """How many sensors' arrivals in ``shot`` are round ``k``'s, within 5 ms (10 ms predicted)."""
+    good = 0
+    for s in test.sensors:
+        src = shot.sources.get(s.serial)
+        if src is None or not src.heard:
+            continue
+        tol = 2 * TOL_S if s.predicted[k] else TOL_S
+        good += abs(src.arrival_shared_s + t_ref - s.truth[k]) <= tol
+    return good
 
 
 def score_table(test: LiveTest, positions: bool) -> dict:
     """The shot table of one test: right when it holds exactly the rounds fired, one row
-    each, with three or more sensors' arrivals of that round within 5 ms (10 ms predicted)."""
+    each, with three or more sensors' arrivals of that round within 5 ms (10 ms predicted).
+
+    A round that fewer than three sensors recorded (their clips end before it) is not
+    required; a row of it is not counted as extra either. With positions, each
+    required round's row is located: ``errors_m`` holds the horizontal distance from
+    its multilaterated position to the survey (None when the row has no position)."""
     t_ref = test.t_ref
     inputs = [TrackInput(s.serial, s.samples, float(s.sr), ClockMap(s.start_utc - t_ref, 1.0, 0.0001, "gps"))
               for s in test.sensors]
     kw = {}
     if positions:
         kw["positions"] = {s.serial: s.position for s in test.sensors}
+        kw["temperature_c"] = test.temperature_c
     table = detect_shots(inputs, min_score=MIN_SCORE, **kw)
     rows = table.shots
-    ok_rows, taken = 0, set()
-    for k in range(test.rounds):
+    required = [k for k in range(test.rounds) if sum(s.recorded[k] for s in test.sensors) >= 3]
+    taken: dict[int, int] = {}
+    for k in required:
         for r, shot in enumerate(rows):
-            if r in taken:
-                continue
-            good = 0
-            for s in test.sensors:
-                src = shot.sources.get(s.serial)
-                if src is None or not src.heard:
-                    continue
-                tol = 2 * TOL_S if s.predicted[k] else TOL_S
-                good += abs(src.arrival_shared_s + t_ref - s.truth[k]) <= tol
-            if good >= 3:
-                ok_rows += 1
-                taken.add(r)
+            if r not in taken and _heard_right(test, shot, k, t_ref) >= 3:
+                taken[r] = k
                 break
-    right = ok_rows == test.rounds and len(rows) == test.rounds
-    return {"test": test.test_id, "fp": test.fp, "rounds": test.rounds, "rows": len(rows), "right": right,
+    extra = [r for r, shot in enumerate(rows) if r not in taken
+             and not any(_heard_right(test, shot, k, t_ref) for k in range(test.rounds) if k not in required)]
+    right = len(taken) == len(required) and not extra
+    errors: list[float | None] = []
+    for k in required:
+        shot = next((rows[r] for r, kk in taken.items() if kk == k), None)
+        if shot is None or shot.shooter is None:
+            errors.append(None)
+        else:
+            errors.append(math.dist(shot.shooter[:2], test.shooter[:2]))
+    located = bool(required) and all(e is not None and e <= LOCATED_M for e in errors)
+    return {"test": test.test_id, "fp": test.fp, "rounds": test.rounds, "required": len(required),
+            "rows": len(rows), "right": right, "errors_m": errors, "located": located,
             "bases": sorted({shot.time_basis for shot in rows}), "shooter": [shot.shooter for shot in rows]}
 
 
@@ -220,8 +249,20 @@ def summary(res: dict) -> dict:
         "err_mean": float(errs.mean()) if len(errs) else math.nan,
         "err_p95": float(np.percentile(errs, 95)) if len(errs) else math.nan,
         "tables": sum(t["right"] for t in res["tables"]), "tables_nopos": sum(t["right"] for t in res["tables_nopos"]),
-        "tests": len(res["tables"]),
+        "tests": len(res["tables"]), "unrecorded": sum(r.get("unrecorded", 0) for r in s),
+        **_location_summary(res["tables"]),
     }
+
+
+def _location_summary(tables: list[dict]) -> dict:
+    """Tests whose every round is located within LOCATED_M, and the rounds' errors (m)."""
+    errs = [e for t in tables for e in t.get("errors_m", [])]
+    have = np.array([e for e in errs if e is not None])
+    return {"located": sum(t.get("located", False) for t in tables),
+            "rounds_located": int(np.sum(have <= LOCATED_M)) if len(have) else 0,
+            "rounds_required": len(errs), "rounds_unlocated": sum(e is None for e in errs),
+            "loc_median": float(np.median(have)) if len(have) else math.nan,
+            "loc_p90": float(np.percentile(have, 90)) if len(have) else math.nan}
 
 
 def report(results: list[dict]) -> str:
@@ -231,18 +272,34 @@ def report(results: list[dict]) -> str:
              "CC BY 4.0): handguns, 1 or 3 rounds, 4-6 GPS-timed sensors 50-700 m away, 12 kHz; each WAV "
              "placed on true time from its JSON start. Truth: ShotSpotter's own pulse times (`nlos-tuples`, "
              "to the ms; a sensor missing from a round's tuple takes its `allpulses` pulse nearest the "
-             "survey prediction, else the prediction with a 10 ms tolerance).", "",
+             "survey prediction, else the prediction with a 10 ms tolerance). An arrival after the end of "
+             "a sensor's clip (test 134: every clip ends before its third round) is not counted.", "",
              "**Honesty:** the detector's far-field parameters were set on FP5 (tests 127-144); FP9 "
              "(145-162) is held out and is the figure to quote.", "",
              "| set | arrivals within 5 ms, sensors <= 300 m | all sensors | false detections / min of audio | "
-             "onset error mean / p95 | table right (positions) | table right (no positions) |",
-             "|---|---|---|---|---|---|---|"]
+             "onset error mean / p95 | table right (positions) | table right (no positions) | "
+             "tests with every round located within 15 m | rounds within 15 m | location error median / p90 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for res in results:
         sm = summary(res)
         tag = "FP9 (held out)" if res["fp"] == "FP9" else "FP5 (tuning)"
         lines.append(f"| {tag} | {100 * sm['near']:.1f} % of {sm['near_n']} | {100 * sm['all']:.1f} % of "
                      f"{sm['all_n']} | {sm['false_per_min']:.1f} | {sm['err_mean']:.2f} / {sm['err_p95']:.2f} ms | "
-                     f"{sm['tables']}/{sm['tests']} | {sm['tables_nopos']}/{sm['tests']} |")
+                     f"{sm['tables']}/{sm['tests']} | {sm['tables_nopos']}/{sm['tests']} | "
+                     f"{sm['located']}/{sm['tests']} ({100 * sm['located'] / max(1, sm['tests']):.0f} %) | "
+                     f"{sm['rounds_located']}/{sm['rounds_required']} | "
+                     f"{sm['loc_median']:.1f} / {sm['loc_p90']:.1f} m |")
+    lines += ["", "Per test (held-out FP9): rows of the table, right with positions / without, and each "
+              "round's location error against the survey (horizontal, m; - = no position):", "",
+              "| test | rounds | rows (positions) | right (positions) | right (no positions) | location error m |",
+              "|---|---|---|---|---|---|"]
+    for res in results:
+        if res["fp"] != "FP9":
+            continue
+        for t, tn in zip(res["tables"], res["tables_nopos"], strict=True):
+            errs = ", ".join("-" if e is None else f"{e:.1f}" for e in t["errors_m"])
+            lines.append(f"| {t['test']} | {t['rounds']} | {t['rows']} | {'yes' if t['right'] else 'no'} | "
+                         f"{'yes' if tn['right'] else 'no'} | {errs} |")
     lines += ["", "Per sensor (held-out FP9): found / rounds, false detections, by distance:", "",
               "| test | sensor | distance m | found | false |", "|---|---|---|---|---|"]
     for res in results:
@@ -251,15 +308,27 @@ def report(results: list[dict]) -> str:
         for r in res["sensors"]:
             lines.append(f"| {r['test']} | {r['sensor']} | {r['distance_m']:.0f} | {r['found']}/{r['rounds']} | "
                          f"{r['false']} |")
-    lines += ["",
-              "Targets (issue 13): >= 90 % of arrivals within 5 ms at sensors within 300 m, >= 75 % at all, "
-              "table right on >= 85 % of tests. \"Table right\": exactly the rounds fired, one row each, "
-              "three or more sensors' arrivals of that round within 5 ms. With positions the rows' time is "
-              "the multilaterated emission (sensor positions given, shooter not); the location error against "
-              "the survey is helper h12's multilateration and is not reported here. Without positions the "
-              "sensors' travel differences (up to ~1.6 s) exceed the 250 ms join window, so those tables are "
-              "expected to fail.", ""]
+    lines += ["", NOTES, "", BEFORE, ""]
     return "\n".join(lines)
+
+
+NOTES = ("Targets (issue 13): >= 90 % of arrivals within 5 ms at sensors within 300 m, >= 75 % at all, "
+         "table right on >= 85 % of tests, every round located within 15 m in >= 80 % of tests. "
+         "\"Table right\": exactly the rounds fired, one row each, three or more sensors' arrivals of "
+         "that round within 5 ms. With positions the rows' time is the multilaterated emission (sensor "
+         "positions given, shooter not; speed of sound from the test's weather) and the row's position "
+         "is compared with the survey (itself good to ~2.5 m). Without positions the sensors' travel "
+         "differences (up to ~1.6 s) exceed the 250 ms join window, so those tables are expected to fail.")
+
+BEFORE = ("Before the far-field work of issue 13 (commit 0c209c6, scored the same way): FP9 55.4 % "
+          "of arrivals within 5 ms at sensors <= 300 m, 54.9 % at all, 35.8 false detections / min, "
+          "table right 8/18 with positions, every round located within 15 m in 1/18 tests (4/36 "
+          "rounds, median error 65 m); FP5 76.4 %, 65.0 %, 37.7 / min, 4/18, 6/18. What changed: "
+          "a next round of the same gun is no echo (same waveform, same level), a far blast's "
+          "first arrival is its onset, a clipped far blast is not judged on flatness, late "
+          "weaker echoes are refused, and the join checks geometry, precedence and echo "
+          "clusters. A round with no position was heard by fewer than the four sensors "
+          "multilateration needs (the sensor at ~605 m in FP9 misses most rounds).")
 
 
 def main() -> int:
@@ -273,7 +342,8 @@ def main() -> int:
     print(text)
     write_block(START, END, text)
     held = summary(results[1])
-    ok = held["near"] >= 0.9 and held["all"] >= 0.75 and held["tables"] >= 0.85 * held["tests"]
+    ok = (held["near"] >= 0.9 and held["all"] >= 0.75 and held["tables"] >= 0.85 * held["tests"]
+          and held["located"] >= 0.8 * held["tests"])
     print("targets met" if ok else "TARGETS NOT MET")
     return 0 if ok else 1
 

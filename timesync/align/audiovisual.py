@@ -3,7 +3,7 @@
 A gunshot is heard by a body cam and its muzzle flash seen by a helicopter
 camera. One such coincidence proves nothing; a pattern of several, with the
 same intervals in both, does. The impulse onsets come from
-:func:`timesync.events.detect_impulses`; the flashes from
+:func:`timesync.detect.detect_impulses`; the flashes from
 :func:`timesync.align.flashes.detect.detect_flashes`; the pattern matching and the
 fit (offset and flash duration) are those of :mod:`timesync.align.flashes.pattern`,
 which the ``"visual"`` aligner uses too. This is an aligner of its own in
@@ -47,7 +47,7 @@ ONSET_SYSTEMATIC_S = 0.003
 def heard_impulses(path: str | Path, *, min_score: float = 0.3) -> np.ndarray:
     """Onsets (local seconds) of the impulses heard in a file's audio, in time order.
 
-    Uses :func:`timesync.events.detect_impulses` block by block over the audio
+    Uses :func:`timesync.detect.detect_impulses` block by block over the audio
     (bounded memory), keeping those whose shot-likeness is at least ``min_score``.
     """
     from timesync.detect import detect_impulses

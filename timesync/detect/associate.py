@@ -1,7 +1,7 @@
 """Association: which arrivals, across sources, are one shot.
 
-Sources are taken in turn (most impulses first); see
-:mod:`timesync.events.shots` for the method. :func:`associate` returns
+Sources are taken in turn (most votes first: scores, an echo's halved); see
+:mod:`timesync.detect.shots` for the method. :func:`associate` returns
 clusters of one impulse per source that heard the shot.
 """
 
@@ -118,20 +118,42 @@ def _mode_lag(c: np.ndarray, a: np.ndarray, window: float, half_width: float,
 PRECEDENCE_S = 1.0
 
 
+#: ... when the one before it scored at least this fraction of its score.
+PRECEDENCE_RATIO = 0.5
+
+
 def _votes(impulses: Sequence[Impulse]) -> np.ndarray:
     """Each impulse's vote in the join: its score, halved when an impulse scored at least
-    0.8 times as high came in the :data:`PRECEDENCE_S` before it (a late reflection
-    off a far building sounds like a shot; it never comes first)."""
+    :data:`PRECEDENCE_RATIO` times as high came in the :data:`PRECEDENCE_S` before it (a
+    late reflection off a far building sounds like a shot, and where buildings hide
+    the direct path it sounds louder and more shot-like than the blast; it never
+    comes first)."""
     out = np.array([imp.score for imp in impulses], dtype=float)
     for j, imp in enumerate(impulses):
-        if any(0 < imp.onset_s - o.onset_s <= PRECEDENCE_S and o.score >= 0.8 * imp.score for o in impulses[:j]):
+        if any(0 < imp.onset_s - o.onset_s <= PRECEDENCE_S and o.score >= PRECEDENCE_RATIO * imp.score
+               for o in impulses[:j]):
             out[j] *= 0.5
     return out
 
 
 #: Once the lag of a source is found, its arrivals pair with shots within this of it (s):
 #: the pattern fixes the lag; a moving shooter or the onset scatter move it a little.
-PAIR_TOL_S = 0.010
+PAIR_TOL_S = 0.030
+
+
+def _fits(cluster: _Cluster, track: _Track, arrival: float, by_name: dict[str, _Track],
+          max_lag: Callable[[str, str], float | None]) -> bool:
+    """True when ``arrival`` (shared s) at ``track`` is within reach of every member of
+    ``cluster``: no two arrivals of one sound differ by more than the sources'
+    separation / c (``max_lag``) plus 3 sigma of their clocks."""
+    for name, imp in cluster.members.items():
+        other = by_name[name]
+        reach = max_lag(name, track.name)
+        if reach is None:
+            continue
+        if abs(arrival - other.arrival(imp)) > reach + 3.0 * math.hypot(track.sigma, other.sigma):
+            return False
+    return True
 
 
 def associate(
@@ -150,7 +172,8 @@ def associate(
     3 sigma, pairs preferring the most common lag.
     """
     usable = [t for t in tracks if t.clock is not None and t.impulses]
-    usable.sort(key=lambda t: -len(t.impulses))
+    usable.sort(key=lambda t: -float(np.sum(_votes(t.impulses))))
+    by_name = {t.name: t for t in usable}
     clusters: list[_Cluster] = []
     for track in usable:
         arrivals = np.array([track.arrival(imp) for imp in track.impulses])
@@ -173,6 +196,9 @@ def associate(
                             np.array([cl.vote for cl in clusters]), _votes(track.impulses))
             lo, hi = max(-window, lag - PAIR_TOL_S - sigma), min(window, lag + PAIR_TOL_S + sigma)
         pairs = _align(anchors, arrivals, lag, lo, hi)
+        if max_lag is not None and known is None:  # (a known shooter fixes the lag itself)
+            pairs = [(i, j) for i, j in pairs
+                     if _fits(clusters[i], track, float(arrivals[j]), by_name, max_lag)]
         paired = set()
         votes = _votes(track.impulses)
         for i, j in pairs:
@@ -183,4 +209,25 @@ def associate(
             if j not in paired:
                 clusters.append(_Cluster(float(arrivals[j] - lag), {track.name: imp}, float(votes[j])))
         clusters.sort(key=lambda c: c.anchor_s)
-    return clusters
+    kept: list[_Cluster] = []
+    for cl in clusters:
+        if not _echo_cluster(cl, kept):
+            kept.append(cl)
+    return kept
+
+
+def _echo_cluster(cluster: _Cluster, before: Sequence[_Cluster]) -> bool:
+    """True when the cluster is the echo of a shot, not a shot.
+
+    A reflection off a building near the shooter reaches every sensor with one
+    delay, like a second shot there. Its arrivals that their own sources'
+    detectors took for echoes (``components["far_echo"]``) tell it: it is an
+    echo when most of them are, or half of them and it follows, within
+    :data:`PRECEDENCE_S`, a shot (in ``before``) that more sources heard.
+    """
+    echoes = sum("far_echo" in imp.components for imp in cluster.members.values())
+    n = len(cluster.members)
+    if 2 * echoes > n:
+        return True
+    return 2 * echoes == n and any(0 < cluster.anchor_s - cl.anchor_s <= PRECEDENCE_S and len(cl.members) > n
+                                   for cl in before)

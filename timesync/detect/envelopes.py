@@ -1,4 +1,4 @@
-"""Envelopes and spectra of one audio track: what :mod:`timesync.events.impulses` measures.
+"""Envelopes and spectra of one audio track: what :mod:`timesync.detect.impulses` measures.
 
 The high-passed energy envelope and its running background, and the features
 of one impulse (spectral fractions and flatness, rise time, duration and decay).

@@ -2,7 +2,7 @@
 
 Everything here works on a numpy array of samples (float, full scale 1.0) at a
 sample rate ``sr`` in Hz; time 0 is sample 0 plus ``t0_s``. Nothing here knows
-about files or projects (see :mod:`timesync.events.shots` for that).
+about files or projects (see :mod:`timesync.detect.shots` for that).
 
 The detector has three stages:
 
@@ -15,8 +15,9 @@ The detector has three stages:
    new onset inside the decay of a previous one is accepted because the jump
    test measures the rise over the *recent* past, not above the background.
    Echoes are told from new shots by level (``echo_db`` weaker inside the
-   previous event's decay) and by waveform: an echo is a copy of an event heard
-   just before (normalised cross-correlation, see :func:`_is_echo`).
+   previous event's decay) and by waveform: an echo is a weaker copy of an
+   event heard just before (normalised cross-correlation, see :func:`_is_echo`;
+   a copy as loud is a next round of the same gun).
 2. **Onset refinement** at full rate: the first sample whose high-passed
    magnitude exceeds the pre-event noise floor plus ``onset_fraction`` of the
    way to the local peak.
@@ -53,7 +54,14 @@ from timesync.detect.envelopes import (
     _spectral_features,
     track_status,
 )
-from timesync.detect.farfield import FAR_CAP, REPLACE_DB, _far_echo, _far_likeness, _merge_far
+from timesync.detect.farfield import (
+    FAR_CAP,
+    REPLACE_DB,
+    _far_echo,
+    _far_likeness,
+    _keep_first_arrival,
+    _merge_far,
+)
 
 __all__ = ["Impulse", "detect_impulses", "shot_likeness", "track_status", "DEFAULTS", "BG_PERCENTILE", "PEAK_WINDOW_S"]
 
@@ -271,10 +279,14 @@ def _ncc_max(seg: np.ndarray, ref: np.ndarray) -> float:
 #: The echo test searches the lag this far (s) either side of the onset delay.
 ECHO_LAG_S = 0.004
 
-#: An event that correlates this well with an earlier one is its echo at any level ...
-ECHO_NCC_STRICT = 0.8
-#: ... and this well when it is also 3 dB or more weaker.
+#: An event that correlates this well with an earlier one ...
 ECHO_NCC = 0.35
+#: ... and is this much weaker (dB) is its echo. A reflection travelled further
+#: than the sound it repeats; a second round of the same gun from the same spot
+#: comes through the same streets, so its waveform repeats the first one's
+#: (normalised correlation 0.8-0.95 at 300 m) at the same level: only the
+#: level tells them apart.
+ECHO_DROP_DB = 3.0
 
 
 def _is_echo(
@@ -283,8 +295,10 @@ def _is_echo(
 ) -> bool:
     """True when the event at ``onset`` repeats the waveform of an earlier one (a reflection).
 
-    A second shot is a new blast (another noise realisation); an echo is a
-    delayed, weaker, filtered copy of one already heard. The first 10 ms of the
+    An echo is a delayed, weaker, filtered copy of a sound already heard: it
+    correlates (:data:`ECHO_NCC`) and is :data:`ECHO_DROP_DB` weaker. A second
+    round of one gun heard from afar correlates just as well (the streets
+    shape both alike) but comes as loud. The first 10 ms of the
     high-passed waveform are compared with each event of the last
     ``window_s`` seconds (lag searched over ±``ECHO_LAG_S`` around the onset
     delay: an echo riding on a loud tail is often found a little late).
@@ -301,7 +315,7 @@ def _is_echo(
         if len(ref) < n:
             continue
         ncc = _ncc_max(seg, ref)
-        if ncc >= ECHO_NCC_STRICT or (ncc >= ECHO_NCC and peak_db <= prev_db - 3.0):
+        if ncc >= ECHO_NCC and peak_db <= prev_db - ECHO_DROP_DB:
             return True
     return False
 
@@ -376,7 +390,8 @@ def detect_impulses(
     p = {**DEFAULTS, **params}
     impulses = _scan(x, sr, t0_s, p)
     if 0 < p["far_highpass_hz"] < p["highpass_hz"] and sr <= p["far_max_sr"]:
-        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}), sr)
+        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}),
+                              p["refractory_s"])
     return [imp for imp in impulses if imp.score >= min_score]
 
 
@@ -396,7 +411,10 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
 
     Coarse onsets are refined one by one; within the refractory period after a
     hit only a clearly louder event (by :data:`REPLACE_DB`) displaces it, and the
-    displaced one comes back if the louder one is rejected.
+    displaced one comes back if the louder one is rejected. In the far-field
+    pass the displaced event's onset is kept (:func:`_keep_first_arrival`):
+    far from a shot the first, weaker arrival is the direct (or least
+    obstructed) path and a street reflection follows it louder.
     """
     hp = _highpass(x, sr, p["highpass_hz"])
     hop = max(1, round(HOP_S * sr))
@@ -410,6 +428,7 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
     peaks_db: list[float] = []
     last_hit = -refractory
     span = max(1, round(0.002 * per_s))
+    far_pass = p["highpass_hz"] <= p["far_highpass_hz"] and sr <= p["far_max_sr"]
     for frame in _coarse_onsets(e_db, bg, sigma, per_s, p, live):
         centre = min(frame * hop + 2 * hop, len(x) - 1)  # the frame's window ends here
         displaced = None
@@ -427,8 +446,9 @@ def _scan(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float]) -> list[Im
             continue
         last_hit = centre
         imp.score, imp.components = shot_likeness(imp, far=sr <= p["far_max_sr"])
-        heads = [k for k, prev in enumerate(impulses) if "far_echo" not in prev.components]
-        if heads and _far_echo(imp, peak_db, impulses[heads[-1]], peaks_db[heads[-1]]):
+        if displaced is not None and far_pass:
+            _keep_first_arrival(imp, peak_db, *displaced)
+        if _far_echo(imp, peak_db, impulses, peaks_db):
             imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
             imp.components["far_echo"] = 1.0
         impulses.append(imp)
