@@ -15,7 +15,14 @@ With ``--sizes 1366x768,1920x1080,2560x1440`` it also writes
 ``docs/screenshot-WxH.png``, the window at each of those sizes (``make
 screenshots`` does, under Xvfb with a small window manager: docs/screenshots.sh).
 
-Usage: ``python docs/make_screenshots.py [--media sample_media] [--truth] [--out docs] [--sizes WxH,...]``
+With ``--tie`` it writes only ``docs/screenshot-tie-before.png`` and
+``docs/screenshot-tie-after.png``: placing a source by hand (issue 19). The
+sources are placed by ``truth.json`` (as with ``--truth``), then the
+helicopter's clock is removed; the views are stepped with the app's keys to a
+muzzle flash both body cam A and the helicopter show (each on its own clock),
+and ``T`` ties the two frames.
+
+Usage: ``python docs/make_screenshots.py [--media sample_media] [--truth] [--out docs] [--sizes WxH,...] [--tie]``
 """
 
 from __future__ import annotations
@@ -143,6 +150,117 @@ def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int],
     return written
 
 
+#: the tie screenshots: the source left unplaced, the one it is tied to, and the shot whose flash they
+#: both show (truth.json: one frame of each covers most of the flash)
+TIE_SOURCE, TIE_OTHER, TIE_SHOT = "helicopter.mp4", "bodycam_A.mp4", 8
+TIE_REASON = "no shared audio or visual event found (removed for this screenshot)"
+
+
+def _key(app, win, key, times: int = 1) -> None:
+    """Press ``key`` on the player grid ``times`` times, as a reviewer would."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    for _ in range(times):
+        QTest.keyClick(win.grid, key, Qt.KeyboardModifier.NoModifier)
+        app.processEvents()
+
+
+def _click(app, view) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(view, Qt.MouseButton.LeftButton)
+    app.processEvents()
+
+
+def _flash_frames(media: Path) -> tuple[int, int]:
+    """(frame of :data:`TIE_OTHER`, frame of :data:`TIE_SOURCE`) most lit by shot :data:`TIE_SHOT`."""
+    from timesync.samples import load_truth
+
+    shot = next(s for s in load_truth(media)["shots"] if s["index"] == TIE_SHOT)
+    best = {name: max(frames, key=lambda f: f["coverage"])["frame"] for name, frames in shot["flash_frames"].items()}
+    return best[TIE_OTHER], best[TIE_SOURCE]
+
+
+def _unplaced_project(media: Path, work: Path):
+    """The sample placed by truth.json, then :data:`TIE_SOURCE`'s clock removed (saved in ``work``)."""
+    from ui.sample_project import sample_project
+
+    project = sample_project(media, work, align=False)
+    project.set_source_clock(TIE_SOURCE, None, reason=TIE_REASON)
+    project.save(project.path)
+    return project
+
+
+def _middle(view, n: int) -> float:
+    """Local seconds of the middle of frame ``n`` of ``view``'s file."""
+    return (view.index.frame_time(n) + view.index.frame_time(n + 1)) / 2
+
+
+def _step_to_flash(app, win, other_frame: int, source_frame: int) -> None:
+    """Step :data:`TIE_OTHER` (linked, the shared clock) and :data:`TIE_SOURCE` (free, its own clock)
+    onto the flash frames with the Right key."""
+    from PySide6.QtCore import Qt
+
+    other, source = win.grid.view_for(TIE_OTHER), win.grid.view_for(TIE_SOURCE)
+    _click(app, other)
+    win.clock.seek(other.spec.clock.to_shared(_middle(other, other_frame - 1)))  # the playhead dragged near it
+    _key(app, win, Qt.Key.Key_Right)
+    _wait(app, lambda: other.shown_frame == other.wanted_frame, 30)
+    _click(app, source)
+    _key(app, win, Qt.Key.Key_U)  # it is not placed: it stays unlinked, and the app says so
+    source.playback.seek(_middle(source, source_frame - 3))  # played up to near the moment
+    _key(app, win, Qt.Key.Key_Right, 3)
+    _wait(app, lambda: other.shown_frame == other_frame and source.shown_frame == source_frame, 30)
+
+
+def render_tie(media: Path, out: Path, *, size: tuple[int, int]) -> list[Path]:
+    """The tie workflow before and after ``T``; returns the two files written."""
+    from PySide6.QtCore import QSettings, Qt
+
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+
+    app = create_app()
+    work = Path(tempfile.mkdtemp(prefix="timesync-shots-tie-"))
+    print(f"building the tie project in {work} (truth, {TIE_SOURCE} not placed)", file=sys.stderr)
+    project = _unplaced_project(media, work)
+    other_frame, source_frame = _flash_frames(media)
+    win = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat), autosave_s=0)
+    win.resize(*size)
+    win.show()
+    win.open_project(project.path)
+    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
+    win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
+    views = [v for v in win.grid.views if v.worker is not None]
+    _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)
+    _step_to_flash(app, win, other_frame, source_frame)
+    win.timeline.fit()
+    out.mkdir(parents=True, exist_ok=True)
+    written = [_shot(app, win, views, out / "screenshot-tie-before.png")]
+    count = win.undo.count()
+    _key(app, win, Qt.Key.Key_T)
+    if win.undo.count() == count or win.project.clock(TIE_SOURCE) is None:
+        print(f"make_screenshots: the tie did not place {TIE_SOURCE}: {win.messages.messages[-1].text}",
+              file=sys.stderr)
+    written.append(_shot(app, win, views, out / "screenshot-tie-after.png"))
+    win.shutdown()
+    return written
+
+
+def _shot(app, win, views, path: Path) -> Path:
+    """The whole window once every view shows the frame it wants, every track with sound its envelope,
+    and the hashes are verified."""
+    tracks = win.timeline._tracks
+    _wait(app, lambda: all(v.shown_frame == v.wanted_frame for v in views)
+          and all(t.envelope is not None for t in tracks if (t.spec.extra.get("probe") or {}).get("audio"))
+          and "verify" in win.jobs and win.jobs["verify"].done, 180)
+    _wait(app, lambda: False, 0.5)  # let the last repaints land
+    print(f"{path}: {_save_small(win.grab().toImage(), path)} bytes", file=sys.stderr)
+    return path
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Screenshots of timesync-app on the sample incident.")
     parser.add_argument("--media", type=Path, default=REPO / "sample_media", help="the sample incident folder")
@@ -151,6 +269,8 @@ def main(argv=None) -> int:
     parser.add_argument("--platform", default="offscreen", help="Qt platform: offscreen (default) or xcb")
     parser.add_argument("--size", default="1600x900", help="window size, WxH")
     parser.add_argument("--sizes", default="", help="also the whole window at these sizes, WxH,WxH,...")
+    parser.add_argument("--tie", action="store_true",
+                        help="only the tie workflow (screenshot-tie-*.png; sources placed by truth.json)")
     args = parser.parse_args(argv)
     if not (args.media / "truth.json").is_file():
         print(f"make_screenshots: {args.media} has no truth.json; run `python -m timesync.samples` first",
@@ -159,7 +279,10 @@ def main(argv=None) -> int:
     os.environ["QT_QPA_PLATFORM"] = args.platform
     width, height = (int(x) for x in args.size.lower().split("x"))
     sizes = [tuple(int(x) for x in item.lower().split("x")) for item in args.sizes.split(",") if item]
-    render(args.media, args.out, truth=args.truth, size=(width, height), sizes=sizes)
+    if args.tie:
+        render_tie(args.media, args.out, size=(width, height))
+    else:
+        render(args.media, args.out, truth=args.truth, size=(width, height), sizes=sizes)
     return 0
 
 

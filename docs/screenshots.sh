@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make screenshots`: the app on the sample incident at 1366x768, 1920x1080 and 2560x1440, on a real
 # X display (Xvfb, 2560x1440) with a small window manager (openbox or matchbox-window-manager), so
-# that the window is managed as on a desktop. Writes docs/screenshot-*.png (each under 500 KB).
+# that the window is managed as on a desktop. Writes docs/screenshot-*.png (each under 500 KB), the tie
+# workflow (docs/screenshot-tie-before.png, docs/screenshot-tie-after.png) too.
 # Needs (Debian): xvfb, openbox (or matchbox-window-manager), libxcb-cursor0; without Xvfb it says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,4 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${DISPLAY_NUM}" ] && break; sleep 0
 WM_PID=$!
 sleep 1  # the window manager takes the display
 QT_QPA_PLATFORM=xcb "$PY" docs/make_screenshots.py --platform xcb --sizes "$SIZES" "$@"
+QT_QPA_PLATFORM=xcb "$PY" docs/make_screenshots.py --platform xcb --tie "$@"
