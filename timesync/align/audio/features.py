@@ -123,6 +123,7 @@ class FluxExtractor:
         if not self._energies:
             return np.zeros((0, len(BANDS_HZ) - 1), dtype=np.float32)
         energy = np.concatenate(self._energies)
+        self._energies = [energy]  # the blocks are freed before the whitening allocates its output
         return _whiten(energy)
 
 
