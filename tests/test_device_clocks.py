@@ -24,6 +24,7 @@ import pytest
 
 from timesync.align.constraints import Constraint
 from timesync.align.device_clocks import (
+    CLOCK_ONLY_SIGMA_S,
     DEVICE_CLOCK_SIGMA_S,
     UNVERIFIED,
     clock_only_sources,
@@ -140,7 +141,7 @@ def test_clock_only_placement_is_labelled_and_honest(cameras, result):
     assert c.aligned and c.reason == UNVERIFIED
     assert UNVERIFIED in c.clock.method and "overlay" in c.clock.method
     # an overlay and a tag of one device share its clock's error: not shrunk below the prior
-    assert c.clock.uncertainty_s >= DEVICE_CLOCK_SIGMA_S
+    assert c.clock.uncertainty_s >= CLOCK_ONLY_SIGMA_S
     error = c.clock.offset_s - TRUTH["camC"][0]
     assert abs(error) == pytest.approx(TRUTH["camC"][1], abs=1.0)  # its clock is 1 h off
     assert abs(error) <= 5 * c.clock.uncertainty_s  # yet the truth is within 5 sigma
@@ -173,13 +174,25 @@ def test_solve_drops_the_clock_not_the_content():
 
 
 def test_chained_clock_only_source_grows_its_uncertainty():
-    """Two device-clock links in a chain: sqrt(2) priors, labelled; content beyond it is not."""
+    """Two device-clock links in a chain: sqrt(2) priors, floored at the clock-only sigma, labelled;
+    content beyond it is not."""
     cons = [_c("b", "a", 1.0, DEVICE_CLOCK_SIGMA_S, "overlay"), _c("c", "b", 1.0, DEVICE_CLOCK_SIGMA_S, "metadata"),
             _c("d", "a", 3.0, 0.001, "visual")]
     sol = solve(["a", "b", "c", "d"], cons, "a")
     assert sorted(sol.clock_only) == ["b", "c"]
-    assert sol.clocks["c"].uncertainty_s == pytest.approx(math.sqrt(2) * DEVICE_CLOCK_SIGMA_S, rel=1e-3)
+    assert sol.clocks["c"].uncertainty_s == pytest.approx(max(math.sqrt(2) * DEVICE_CLOCK_SIGMA_S,
+                                                              CLOCK_ONLY_SIGMA_S), rel=1e-3)
     assert UNVERIFIED not in sol.clocks["d"].method and sol.clocks["d"].uncertainty_s < 0.01
+
+
+def test_a_clock_only_placement_covers_zone_errors_of_hours():
+    """The stress corpus's seed 28: a device clock 2.4 h off placed a source alone, 9.6 sigma off with
+    the 15-min prior as its sigma. A clock-only placement states at least an hour: within 5 sigma."""
+    error = -8656.2
+    sol = solve(["a", "b"], [_c("b", "a", 10.0 + error, DEVICE_CLOCK_SIGMA_S, "overlay")], "a")
+    assert sol.clock_only == ["b"] and UNVERIFIED in sol.clocks["b"].method
+    assert sol.clocks["b"].uncertainty_s == pytest.approx(CLOCK_ONLY_SIGMA_S)
+    assert abs(error) <= 5 * sol.clocks["b"].uncertainty_s
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(7.15, "7.150 s"), (228.2, "3 min 48.2 s"),
