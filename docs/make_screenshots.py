@@ -54,6 +54,23 @@ def _wait(app, until, timeout_s: float) -> bool:
     return until()
 
 
+def _open_window(app, project, work: Path, size: tuple[int, int]):
+    """The real window at ``size`` on ``project`` and its video views, once each has its frame index."""
+    from PySide6.QtCore import QSettings, Qt
+
+    from ui.main_window import MainWindow
+
+    win = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat), autosave_s=0)
+    win.resize(*size)
+    win.show()
+    win.open_project(project.path)
+    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
+    win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
+    views = [v for v in win.grid.views if v.worker is not None]
+    _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)
+    return win, views
+
+
 def _save_small(image, path: Path) -> int:
     """Save as PNG; if over :data:`MAX_BYTES`, reduce colours, then size, until it fits."""
     from PySide6.QtCore import Qt
@@ -103,10 +120,8 @@ def _at_sizes(app, win, out: Path, sizes: list[tuple[int, int]]) -> list[Path]:
 def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int],
            sizes: list[tuple[int, int]] | None = None) -> list[Path]:
     """Build the project, open the window, take the screenshots; returns the files written."""
-    from PySide6.QtCore import QSettings, Qt
 
     from ui.app import create_app
-    from ui.main_window import MainWindow
     from ui.sample_project import sample_project
 
     app = create_app()
@@ -114,14 +129,7 @@ def render(media: Path, out: Path, *, truth: bool, size: tuple[int, int],
     print(f"building the project in {work} ({'truth' if truth else 'alignment'})", file=sys.stderr)
     project = sample_project(media, work, align=not truth, progress=None if truth else _progress)
     print(file=sys.stderr)
-    win = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat), autosave_s=0)
-    win.resize(*size)
-    win.show()
-    win.open_project(project.path)
-    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
-    win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
-    views = [v for v in win.grid.views if v.worker is not None]
-    _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)
+    win, views = _open_window(app, project, work, size)
     shots = [a for a in project.annotations if a.type == "shot fired"]
     moment = shots[len(shots) // 2].shared_s + 0.02 if shots else sum(win.bridge.shared_span()) / 2
     win.clock.seek(moment)
@@ -217,24 +225,16 @@ def _step_to_flash(app, win, other_frame: int, source_frame: int) -> None:
 
 def render_tie(media: Path, out: Path, *, size: tuple[int, int]) -> list[Path]:
     """The tie workflow before and after ``T``; returns the two files written."""
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
 
     from ui.app import create_app
-    from ui.main_window import MainWindow
 
     app = create_app()
     work = Path(tempfile.mkdtemp(prefix="timesync-shots-tie-"))
     print(f"building the tie project in {work} (truth, {TIE_SOURCE} not placed)", file=sys.stderr)
     project = _unplaced_project(media, work)
     other_frame, source_frame = _flash_frames(media)
-    win = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat), autosave_s=0)
-    win.resize(*size)
-    win.show()
-    win.open_project(project.path)
-    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
-    win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
-    views = [v for v in win.grid.views if v.worker is not None]
-    _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)
+    win, views = _open_window(app, project, work, size)
     _step_to_flash(app, win, other_frame, source_frame)
     win.timeline.fit()
     out.mkdir(parents=True, exist_ok=True)
