@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from timesync.errors import ExportError, MediaError
+from timesync.export.ffmpeg_run import run_ffmpeg
 from timesync.export.grid_captions import (
     Caption,
     measure_text,
@@ -429,7 +428,7 @@ def write(project: Project, out: Path, *, fmt: str = "mp4", progress: Callable[[
             font = font_file(Path(work))
             node = build_graph(plan, project, tmp, font, crf=crf, preset=preset)
             args = node.overwrite_output().compile(cmd=imageio_ffmpeg.get_ffmpeg_exe())
-            _run(args, plan.duration_s, progress, out.name)
+            run_ffmpeg(args, plan.duration_s, progress, out.name)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -445,27 +444,5 @@ def _indexes(project: Project, progress: Callable[[float, str], Any] | None) -> 
     return open_indexes(project)
 
 
-_TIME = re.compile(r"^out_time_us=(\d+)$")
 
 
-def _run(args: list[str], duration_s: float, progress: Callable[[float, str], Any] | None, name: str) -> None:
-    """Run ffmpeg, reporting ``-progress`` to ``progress(fraction, message)``; ExportError on failure."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stderr is not None
-    try:
-        for line in proc.stdout:
-            match = _TIME.match(line.strip())
-            if match and progress is not None:
-                done = int(match.group(1)) / 1e6
-                progress(min(done / duration_s, 1.0), f"rendering {name}")
-        error = proc.stderr.read()
-        proc.wait()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        last = next((line for line in reversed(error.strip().splitlines()) if line.strip()), "unknown error")
-        raise ExportError(f"{name}: ffmpeg failed ({last.strip()})")
-    if progress is not None:
-        progress(1.0, f"wrote {name}")
