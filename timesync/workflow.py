@@ -109,6 +109,7 @@ class AlignmentRequest:
     anchors: tuple[Constraint, ...] = ()
     rough: tuple[str, ...] = ()
     clocks: tuple[tuple[str, ClockMap], ...] = ()
+    max_distance_m: float | None = None
 
     def run(self, progress: Progress | None = None, methods: Iterable[str] | None = None) -> Any:
         """:func:`timesync.sync.sync` over the request (searches of a pair with a ``rough``
@@ -116,9 +117,10 @@ class AlignmentRequest:
         from timesync.align.metadata import rough_search
         from timesync.sync import sync
 
+        more = {} if self.max_distance_m is None else {"max_distance_m": self.max_distance_m}
         with rough_search(dict(self.clocks), self.rough):
             return sync(list(self.paths), reference=self.reference, progress=progress,
-                        anchors=list(self.anchors), methods=methods)
+                        anchors=list(self.anchors), methods=methods, **more)
 
 
 def rough_sources(project: Project) -> list[str]:
@@ -148,6 +150,8 @@ def alignment_request(project: Project, near: Iterable[str] | None = None) -> Al
     (:func:`timesync.align.anchors.pair_conflicts`). The searches of each source
     placed roughly by hand (``near``: only of those named) are narrowed to near that
     placement, as creation_time tags narrow them (:func:`timesync.align.metadata.prior`).
+    The sound-travel distance (``max_distance_m``) is the one the project's last
+    alignment used, so a re-alignment states the same travel bound.
     """
     from timesync.align.anchors import pair_conflicts
 
@@ -163,7 +167,17 @@ def alignment_request(project: Project, near: Iterable[str] | None = None) -> Al
                                   anchor.other_s, anchor.uncertainty_s))
     reference = by_name.get(project.reference) if project.reference else None
     return AlignmentRequest(tuple(by_name.values()), reference, tuple(anchor_constraints(anchors)),
-                            rough if rough else (), clocks if rough else ())
+                            rough if rough else (), clocks if rough else (), stored_max_distance(project))
+
+
+def stored_max_distance(project: Project) -> float | None:
+    """The ``max_distance_m`` (m) of the project's last alignment (its provenance), or None."""
+    params = (project.extra.get("provenance") or {}).get("parameters") or {}
+    value = params.get("max_distance_m") if isinstance(params, dict) else None
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def fresh_project(project: Project, result: Any) -> Project | None:
@@ -221,6 +235,9 @@ def align_project(
         made relative to its folder). Nothing is saved here.
     author : str, optional
         Who applies the alignment (project history).
+    max_distance_m : float >= 0, optional
+        The sound-travel distance of :func:`timesync.sync.sync`; for a project,
+        default the one its last alignment used (:func:`stored_max_distance`).
     near : iterable of str, optional
         For a project: the sources placed roughly by hand whose searches are narrowed
         to near that placement (default: every one; see :func:`alignment_request`).
@@ -229,6 +246,8 @@ def align_project(
         request = alignment_request(project_or_paths, near)
         if reference is not None:
             request = replace(request, reference=os.fspath(reference))
+        if max_distance_m is not None:
+            request = replace(request, max_distance_m=max_distance_m)
         return adopt(project_or_paths, request.run(progress, methods), author=author)
     from timesync.sync import sync
 

@@ -49,7 +49,7 @@ class AlignmentEdits:
         (a project dict works too, which is how an undo puts the previous
         alignment back). For each of its sources found here (by name, stored
         path, or absolute path), the clock, the reason it is not aligned, the
-        constraints that placed it, its overlay clock and the file's warnings
+        constraints that placed it, the clock's sound-travel bound (``travel_bound_s``), its overlay clock and the file's warnings
         (when the entry has a ``warnings`` list) are replaced, so the clock and
         the evidence for it always agree; its ``provenance`` replaces
         the project's (``"provenance": None`` removes it); the aligners' notes
@@ -84,6 +84,8 @@ class AlignmentEdits:
                 # a reviewer's own placement stays until evidence places the source (an accepted
                 # placement by device clocks, until other evidence than the same clocks does)
                 fields = {"extra": fields["extra"]}
+            else:  # the new clock comes with its own sound-travel bound (or none)
+                fields["extra"] = _with_travel_bound(fields["extra"], entry.get("travel_bound_s"))
             new = replace(old, **fields)
             if new == old:
                 continue
@@ -185,6 +187,15 @@ def _with_notes(extra: dict[str, Any], notes: Any) -> dict[str, Any]:
     out = {k: v for k, v in extra.items() if k != "notes"}
     if isinstance(notes, dict) and notes:
         out["notes"] = {str(k): str(v) for k, v in notes.items()}
+    return out
+
+
+def _with_travel_bound(extra: dict[str, Any], bound: Any) -> dict[str, Any]:
+    """``extra`` with the sound-travel bound (s) of a new clock: a stale bound of the old clock never
+    stays with the new one (none given: the key removed)."""
+    out = {k: v for k, v in extra.items() if k != "travel_bound_s"}
+    if isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound > 0:
+        out["travel_bound_s"] = float(bound)
     return out
 
 
