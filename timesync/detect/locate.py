@@ -23,9 +23,11 @@ Exact solution (:func:`solve_three`): relative to the earliest source 0 and its
 range ``r0``, subtracting the range equations gives the horizontal position as
 a line in ``r0``, ``s = u + r0 v``, and then ``|s|^2 + h0^2 = r0^2`` is a
 quadratic in ``r0``. Each root with ``r0 >= 0`` is a position that fits the
-three arrivals exactly (times, shared-clock seconds; positions, metres).
-Two such roots are mirror solutions: both fit the arrival order and times, so
-the shot is refused as ambiguous and the note says where both are. So is a
+three arrivals exactly (times, shared-clock seconds; positions, metres); a
+root with ``r0 < 0`` is the other branch of the hyperbolas, where the earliest
+source would be the farthest (the arrival order reversed), and is dropped.
+Two roots with ``r0 >= 0`` are mirror solutions: both fit the arrival order and
+times, so the shot is refused as ambiguous and the note says where both are. So is a
 layout with the three sources in a line (a mirror image across it always
 fits), and arrivals no position fits (a time difference larger than the
 layout allows).
@@ -179,7 +181,7 @@ def solve_three(
                         "difference is larger than the sources' layout allows)")
     sig = np.array([math.hypot(max(sigmas.get(n, 1e-3), 1e-5), PATH_SIGMA_M / c) for n in names])
     fixes = [_fix(p, h, t, c, sig, height, r0, xy[0]) for r0 in roots]
-    if len(fixes) > 1:
+    if len(fixes) > 1 and all(f.shooter is not None for f in fixes):
         where = " and ".join(f"({f.shooter[0]:.1f}, {f.shooter[1]:.1f})" for f in fixes)
         return ThreeFix(None, None, None, None, f"not located: heard by 3 sources, two mirror positions "
                         f"fit the arrivals exactly: {where} m")
@@ -199,6 +201,7 @@ def _fix(p: np.ndarray, h: np.ndarray, t: np.ndarray, c: float, sig: np.ndarray,
             f"{height.describe()}; uncertainty from the arrival sigmas with {PATH_SIGMA_M:g} m of path "
             f"error each, and the height")
     if cov is None:
-        return ThreeFix(where, t_e, math.inf, math.inf, note=note)
+        return ThreeFix(None, None, None, None, "not located: the 3 arrivals fit only where two "
+                        "mirror positions meet, so the position is not determined")
     return ThreeFix(where, t_e, float(math.sqrt(max(cov[2, 2], 0.0))),
                     float(math.sqrt(max(cov[0, 0] + cov[1, 1], 0.0))), note=note)
