@@ -64,7 +64,8 @@ class Height:
         if self.z_m is None:
             return "positions in 2-D: no height"
         return (f"shooter height assumed at {self.z_m:.1f} m (the mean height of the sources that heard "
-                f"it), +/- {self.sigma_m:.1f} m one sigma (half their spread)")
+                f"it), +/- {self.sigma_m:.1f} m one sigma (half their spread, at least "
+                f"{HEIGHT_SIGMA_MIN_M:g} m)")
 
 
 @dataclass(frozen=True)
