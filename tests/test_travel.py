@@ -91,11 +91,11 @@ def test_multilateration_within_its_stated_uncertainty():
     assert worst < 4.0  # within 4 sigma over 40 trials (2-D: sqrt(var_x + var_y))
 
 
-def test_multilateration_needs_four_sources():
-    arrivals = {n: 1.0 + math.dist(p, (5.0, 5.0)) / C for n, p in list(LAYOUT.items())[:3]}
-    assert MIN_SOURCES == 4
+def test_multilateration_needs_three_sources():
+    arrivals = {n: 1.0 + math.dist(p, (5.0, 5.0)) / C for n, p in list(LAYOUT.items())[:2]}
+    assert MIN_SOURCES == 3
     assert multilaterate(arrivals, {}, LAYOUT, C) is None
-    assert "multilateration needs 4" in multilateration_problem(arrivals, LAYOUT)
+    assert "multilateration needs 3" in multilateration_problem(arrivals, LAYOUT)
 
 
 def test_travel_bound_through_the_solve():

@@ -114,11 +114,29 @@ def test_positions_kept_and_shots_located(incident, tmp_path):
 
 def test_too_few_sources_to_locate(incident, tmp_path):
     out = tmp_path / "few.json"
-    three = [a for n, p in list(MICS.items())[:3] for a in ("--position", f"{n}={p[0]},{p[1]}")]
-    assert main(["shots", str(incident), *three, "-o", str(out)]) == 0
+    two = [a for n, p in list(MICS.items())[:2] for a in ("--position", f"{n}={p[0]},{p[1]}")]
+    assert main(["shots", str(incident), *two, "-o", str(out)]) == 0
     shot = json.loads(out.read_text())["shots"][0]
     assert shot["position_m"] is None
-    assert any("multilateration needs 4" in note for note in shot["notes"])
+    assert any("multilateration needs 3" in note for note in shot["notes"])
+
+
+def test_three_sources_locate_each_shot(incident, tmp_path):
+    """Positions of three microphones (in 2-D) and corrected clocks: each shot is located
+    from three arrivals, within its stated uncertainty, the notes saying so."""
+    assert main(["shots", str(incident), *_positions(), "--shooter", "0,0", "--correct-clocks"]) == 0
+    data = json.loads(incident.read_text())
+    data["positions"] = {"frame": data["positions"]["frame"], "sources": {}, "sounds": {}}
+    incident.write_text(json.dumps(data))
+    out = tmp_path / "three.json"
+    three = [a for n in ("m2.wav", "m3.wav", "m4.wav") for a in ("--position", f"{n}={MICS[n][0]},{MICS[n][1]}")]
+    assert main(["shots", str(incident), *three, "-o", str(out)]) == 0
+    shots = json.loads(out.read_text())["shots"]
+    assert len(shots) == len(SHOTS)
+    for shot in shots:
+        assert shot["position_m"] is not None, shot.get("notes")
+        assert math.dist(shot["position_m"][:2], (0.0, 0.0)) < 3 * shot["position_uncertainty_m"]
+        assert any("heard by 3 sources" in note for note in shot["notes"])
 
 
 @pytest.mark.parametrize(

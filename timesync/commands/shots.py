@@ -21,8 +21,9 @@ a shot's time is its earliest arrival; with --distance (or --position and
 
 Positions are project data: --position and --shooter are saved in the project
 (with a history entry) and used by every later run; metres, local east/north/up.
-With four or more sources on known clocks that have positions, each shot is
-located by multilateration (position_m, position_uncertainty_m). With
+With three or more sources on known clocks that have positions, each shot is
+located by multilateration (position_m, position_uncertainty_m; with three the
+shooter's height is assumed, and the notes say so). With
 --correct-clocks (positions and the shooter needed), the audio constraints are
 corrected for sound travel from the shots, the clocks solved again and saved, each change
 in the history with its reason, and the shots detected again on the new clocks.

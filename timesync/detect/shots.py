@@ -56,8 +56,7 @@ from timesync.detect.tracks import (
 from timesync.detect.travel import (
     distances_from_positions,
     emission_from_distances,
-    multilaterate,
-    multilateration_problem,
+    locate_sound,
     speed_of_sound,
 )
 
@@ -233,20 +232,21 @@ def _make_shot(cl: _Cluster, tracks: Sequence[_Track], by_name: dict[str, _Track
         shared, unc, residuals = em.shared_s, em.uncertainty_s, em.residuals_s
         basis = f"emission (sound travel corrected, c = {c:.1f} m/s)"
     else:
-        em = multilaterate(arrivals, sigmas, positions, c) if positions else None
+        em, why = locate_sound(arrivals, sigmas, positions, c) if positions else (None, None)
         if em is not None:
             shared, unc, residuals, shooter_xy = em.shared_s, em.uncertainty_s, em.residuals_s, em.shooter
             notes.append(f"located within {em.shooter_uncertainty_m:.2f} m (one sigma)")
+            notes += [em.note] if em.note else []
             basis = f"emission (shooter multilaterated from {len(residuals)} sources, c = {c:.1f} m/s)"
         else:
             first = min(arrivals, key=arrivals.get)
             shared, unc = arrivals[first], sigmas[first]
             if positions:
-                notes.append(multilateration_problem(arrivals, positions) or "not located: the solve failed")
+                notes.append(why or "not located: the solve failed")
             basis = f"arrival at {first} " + ("(the earliest; no positions given, sound travel not corrected)"
                                               if not positions else
-                                              "(the earliest; too few sources with positions heard it to "
-                                              "locate the shooter; sound travel not corrected)")
+                                              "(the earliest; the shooter was not located: see the "
+                                              "notes; sound travel not corrected)")
     scores = [imp.score for imp in cl.members.values()]
     confidence = 1.0 - math.prod(1.0 - s for s in scores)
     if residuals:

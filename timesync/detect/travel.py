@@ -13,10 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MIN_SOURCES", "TEMPERATURE_RANGE_C", "speed_of_sound", "Emission", "multilateration_problem", "emission_from_distances", "multilaterate", "distances_from_positions"]
+__all__ = ["MIN_SOURCES", "FULL_SOLVE_SOURCES", "TEMPERATURE_RANGE_C", "speed_of_sound", "Emission",
+           "multilateration_problem", "emission_from_distances", "multilaterate", "locate_sound",
+           "distances_from_positions"]
 
-#: Sources with a position and a known clock that must hear a shot to locate it.
-MIN_SOURCES = 4
+#: Sources with a position and a known clock that must hear a shot to locate it: three
+#: with the shooter's height assumed (:func:`timesync.detect.locate.solve_three`).
+MIN_SOURCES = 3
+#: Sources from which the solve has a residual to check the fit (least squares, chi-square).
+FULL_SOLVE_SOURCES = 4
 #: Air temperatures (°C) the speed-of-sound formula is used for.
 TEMPERATURE_RANGE_C = (-40.0, 60.0)
 
@@ -46,6 +51,8 @@ class Emission:
         The multilaterated shooter position (m), when it was solved for.
     shooter_uncertainty_m : float or None
         Its one-sigma horizontal uncertainty, metres.
+    note : str or None
+        How the shooter was located when it needed an assumption (three sources: the height).
     """
 
     shared_s: float
@@ -53,6 +60,7 @@ class Emission:
     residuals_s: dict[str, float]
     shooter: tuple[float, ...] | None = None
     shooter_uncertainty_m: float | None = None
+    note: str | None = None
 
 
 def distances_from_positions(
@@ -100,8 +108,39 @@ def multilateration_problem(arrivals: Mapping[str, float], positions: Mapping[st
     have = [n for n in arrivals if n in positions]
     if len(have) < MIN_SOURCES:
         return (f"not located: {len(have)} source(s) with a position and a known clock heard it, "
-                f"multilateration needs {MIN_SOURCES}")
+                f"multilateration needs {MIN_SOURCES} (with the shooter's height assumed)")
     return None
+
+
+def locate_sound(
+    arrivals: Mapping[str, float],
+    sigmas: Mapping[str, float],
+    positions: Mapping[str, Sequence[float]],
+    c: float,
+) -> tuple[Emission | None, str | None]:
+    """The located emission, or ``None`` and the reason (one sentence) there is none.
+
+    Three sources with positions: the exact fit of
+    :func:`timesync.detect.locate.solve_three` (height assumed, mirror
+    solutions and sources in a line refused). Four or more: the least-squares
+    solve of :func:`multilaterate`. Arguments as for :func:`multilaterate`.
+    """
+    problem = multilateration_problem(arrivals, positions)
+    if problem is not None:
+        return None, problem
+    have = [n for n in arrivals if n in positions]
+    if len(have) >= FULL_SOLVE_SOURCES:
+        em = _full_solve(arrivals, sigmas, positions, c)
+        return em, None if em is not None else "not located: the least-squares solve failed"
+    from timesync.detect.locate import solve_three
+
+    fix = solve_three(arrivals, sigmas, positions, c)
+    if fix.shooter is None or fix.emission_s is None:
+        return None, fix.reason
+    d = distances_from_positions({n: positions[n] for n in have}, fix.shooter)
+    resid = {n: float(arrivals[n] - d[n] / c - fix.emission_s) for n in have}
+    return Emission(fix.emission_s, float(fix.uncertainty_s), resid, fix.shooter,
+                    fix.position_uncertainty_m, fix.note), None
 
 
 def multilaterate(
@@ -112,13 +151,27 @@ def multilaterate(
 ) -> Emission | None:
     """Shooter position and emission time from arrival times at known positions (TDOA).
 
+    :func:`locate_sound` without the reason: ``None`` when the shot cannot be
+    located (three sources: see :func:`timesync.detect.locate.solve_three`).
+    """
+    return locate_sound(arrivals, sigmas, positions, c)[0]
+
+
+def _full_solve(
+    arrivals: Mapping[str, float],
+    sigmas: Mapping[str, float],
+    positions: Mapping[str, Sequence[float]],
+    c: float,
+) -> Emission | None:
+    """Shooter position and emission time from four or more arrivals (least squares).
+
     Solves ``t_a,i = t_e + |p_i - s| / c`` for the shooter ``s`` and ``t_e`` by
     weighted least squares (weights ``1 / sigma**2``). The shooter is solved in
     the horizontal plane (x, y); when the positions have a height, the
     shooter's is taken as the sources' mean height. Needs
-    :data:`MIN_SOURCES` (4) sources with positions: one more than the three
-    unknowns, so the residuals check the fit. Returns ``None`` with fewer or
-    when the solve fails (:func:`multilateration_problem` says why).
+    :data:`FULL_SOLVE_SOURCES` (4) sources with positions: one more than the
+    three unknowns, so the residuals check the fit. Returns ``None`` when the
+    solve fails.
 
     The uncertainties come from the Jacobian at the solution,
     ``cov = (J^T W J)^-1``, scaled up by the reduced chi-square when it is
@@ -128,7 +181,7 @@ def multilaterate(
     from scipy.optimize import least_squares
 
     names = [n for n in arrivals if n in positions]
-    if multilateration_problem(arrivals, positions) is not None:
+    if len(names) < FULL_SOLVE_SOURCES:
         return None
     p = np.array([tuple(positions[n])[:2] for n in names], dtype=float)
     heights = [tuple(positions[n])[2] for n in names if len(positions[n]) > 2]
