@@ -7,6 +7,7 @@ corpus itself is not needed.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from timesync.align.audio import match_signals
 from timesync.align.overlay.fit import fit_ticks
@@ -97,3 +98,44 @@ def test_sparse_rule_does_not_pass_repeated_peaks():
     rows += [(80.0, -5.39, 12.0, 0.95), (84.0, -5.42, 12.0, 0.95)]
     m = _judge(rows)
     assert not m.matched and "agree" in m.reason
+
+
+# bench/bench_geometry.py (two talkers at different distances, one conversation): the residuals
+# (ms) of one camera pair's fine windows about the fitted line, in time order, 2 s apart
+_TALKERS_MS = [+2.0, +2.1, +2.0, -3.0, -3.0, +2.1, -2.9, -2.9, +2.2, +2.5, -2.8, -2.8, +2.3, +2.3]
+# seed 53 (damaged MP3, three 72 ms losses): one line through the steps leaves a sawtooth
+_SAWTOOTH_MS = [-2.6, -2.3, -0.5, +1.2, +3.9, -4.9, -4.5, -0.6, +0.9, +4.6, +8.1, -4.3, -3.9, -0.5, +1.5,
+                +4.0]
+
+
+def _rows(residuals_ms, offset=1.25):
+    return [(10.0 + 2.0 * i, offset + r * 1e-3, 20.0, 0.2) for i, r in enumerate(residuals_ms)]
+
+
+def _judge_at(rows, offset=1.25):
+    from timesync.align.audio import fine, match
+    from timesync.align.audio.coarse import CoarseMatch
+
+    windows = [fine.WindowMeasure(t_b=t, offset_s=o, psr=p, ambiguity=a, content=True) for t, o, p, a in rows]
+    fit = fine.fit_windows(windows, sr=16000)
+    cm = CoarseMatch(offset_s=offset, rate=1.0, score=12.0, second_score=4.0, overlap_s=40.0, chunks_on_line=0)
+    return match._judged(cm, fit, "figures", {}, match._sparse_agreement(windows, fit),
+                         match._places(windows, fit))
+
+
+def test_sound_from_two_places_is_placed_not_refused():
+    """Two talkers at different distances: the windows fall in two groups 5 ms apart that take
+    turns (sound travel, covered by the travel bound). Refused as "steps or bends" before."""
+    m = _judge_at(_rows(_TALKERS_MS))
+    assert m.matched, m.reason
+    assert "2 groups" in m.evidence["places"] and "different distances" in m.evidence["places"]
+    assert abs(m.offset_s - 1.25) < 0.002 and m.uncertainty_s > 0.0005  # the scatter is in the sigma
+
+
+@pytest.mark.parametrize("residuals_ms", [
+    _SAWTOOTH_MS,                                   # a line through steps: spread, no tight groups
+    [+2.0, +2.1, +2.0, +2.2, +2.1, +2.0, +2.2, -3.0, -3.0, -2.9, -2.9, -2.8, -2.8, -3.0],  # one step, once
+], ids=["sawtooth", "one-step"])
+def test_an_offset_that_steps_is_still_refused(residuals_ms):
+    m = _judge_at(_rows(residuals_ms))
+    assert not m.matched and "steps or bends" in m.reason

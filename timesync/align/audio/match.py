@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from timesync.align.audio import fine
+from timesync.align.audio import fine, groups
 from timesync.align.audio.coarse import CoarseMatch, coarse_match
 from timesync.align.audio.features import FRAME_RATE, flux_features
 from timesync.align.constraints import Constraint
@@ -183,7 +183,18 @@ def match_features(
             f"no reliable audio match: fewer than 3 fine windows usable, most {why} "
             f"({figures})", **common
         )
-    return _judged(cm, fit, figures, common, _sparse_agreement(windows, fit))
+    return _judged(cm, fit, figures, common, _sparse_agreement(windows, fit), _places(windows, fit))
+
+
+def _places(windows: list[fine.WindowMeasure], fit: fine.FineFit) -> groups.Groups | None:
+    """The groups of the windows on the fitted line when they scatter as sound from several
+    places does (:func:`timesync.align.audio.groups.several_places`), else None."""
+    if fit.residual_s <= MAX_RESIDUAL_S:
+        return None
+    on = [w for w, inlier in zip(windows, fit.inliers, strict=True) if inlier]
+    t = np.array([w.t_b for w in on])
+    residuals = np.array([w.offset_s for w in on]) - (fit.offset_s + (fit.rate - 1.0) * t)
+    return groups.several_places(t, residuals)
 
 
 def _sparse_agreement(windows: list[fine.WindowMeasure], fit: fine.FineFit) -> bool:
@@ -202,10 +213,12 @@ def _sparse_agreement(windows: list[fine.WindowMeasure], fit: fine.FineFit) -> b
 
 
 def _judged(cm: CoarseMatch, fit: fine.FineFit, figures: str, common: dict[str, Any],
-            sparse_ok: bool = False) -> AudioMatch:
+            sparse_ok: bool = False, places: groups.Groups | None = None) -> AudioMatch:
     """The match of the fine fit ``fit`` when it
-    agrees with the coarse stage and passes :data:`MIN_AGREEING` and
-    :data:`MAX_UNCERTAINTY_S`; else no match, with the reason and ``figures``."""
+    agrees with the coarse stage and passes :data:`MIN_AGREEING`, :data:`MAX_RESIDUAL_S`
+    (unless the windows are ``places``: groups of sound from several places, stated in the
+    match's evidence) and :data:`MAX_UNCERTAINTY_S`; else no match, with the reason and
+    ``figures``."""
     common.update(
         offset_s=fit.offset_s,
         rate=fit.rate,
@@ -228,7 +241,9 @@ def _judged(cm: CoarseMatch, fit: fine.FineFit, figures: str, common: dict[str, 
             f"below {MIN_AGREEING:.0%}, and fewer than {MIN_AGREEING_WINDOWS} or "
             f"{MIN_AGREEING_USABLE:.0%} of the usable ones ({figures})", **common
         )
-    if fit.residual_s > MAX_RESIDUAL_S:
+    if places is not None:
+        common["evidence"] = {**common.get("evidence", {}), "places": places.sentence()}
+    elif fit.residual_s > MAX_RESIDUAL_S:
         return _no(
             f"no reliable audio match: the fine windows scatter by {fit.residual_s * 1e3:.1f} ms "
             f"about one line (limit {MAX_RESIDUAL_S * 1e3:g} ms): the offset steps or bends along "
