@@ -22,7 +22,7 @@ from timesync.align.device_clocks import UNVERIFIED
 from timesync.clock import IDENTITY, ClockMap
 from timesync.project import Project
 from timesync.project.rejections import REJECTED_KEY, SAME_OFFSET_S
-from timesync.workflow import align_project
+from timesync.workflow import align_project, resolve
 from ui.suggest import suggestions
 
 pytest_plugins = ("conftest_ui",)
@@ -107,6 +107,8 @@ def test_the_same_suggestion_stays_rejected_a_clearly_different_one_is_offered(t
     project = Project.load(tagged / "case.json")
     b = next(s.name for s in project.sources if s.name.endswith("b.mp4"))
     project.reject_suggestion(b)
+    resolve(project)  # a re-solve (a tie anywhere) from the stored constraints: still not placed
+    assert project.clock(b) is None and "metadata" in {c["kind"] for c in project.source(b).constraints}
     project.save(tmp_path / "saved.json")
     project = Project.load(tmp_path / "saved.json")  # the rejection is in the file
     project.apply_alignment(_alignment(project, b, 5.0 + 0.4 * SAME_OFFSET_S))  # the same reading again
