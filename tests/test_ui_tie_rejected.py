@@ -71,6 +71,7 @@ def test_a_rejected_placement_stays_rejected_after_a_realignment_and_undo_brings
     window.timeline.select_source(b)
     window.placement.suggest.decide(accept=False)
     assert window.project.clock(b) is None and window.timeline.suggested == {}
+    assert "an alignment that suggests it again leaves it so" in window.messages.messages[-1].text
     (record,) = window.project.source(b).extra[REJECTED_KEY]  # project data, saved with the project
     assert record["offset_s"] == pytest.approx(5.0) and record["by"] == window.project.author
     assert [h.action for h in window.project.history][-2:] == ["suggestion_rejected", "clock_changed"]
