@@ -91,12 +91,15 @@ def test_the_focused_free_view_is_heard_at_its_own_local_time(qtbot, wait_frames
     assert _heard(qtbot, engine, "heli.mp4", 3.5) * 10 == pytest.approx(3.5, abs=2 * STEP_S)
     assert window.clock.time == 1.0  # the shared clock did not move
 
-    heli.playback.play()  # heli plays alone, on its own clock
+    heli.playback.seek(2.2)
     track = engine.track("heli.mp4")
-    qtbot.waitUntil(lambda: track.store.has(2) and heli.playback.time > 3.6, timeout=5000)  # 2-4 s, 4-6 s
+    qtbot.waitUntil(lambda: track.store.has(1) and track.store.has(2), timeout=10000)  # local 2-4 s, 4-6 s
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)  # heli plays alone, on its own clock
+    assert heli.playback.playing and not window.clock.playing
+    qtbot.waitUntil(lambda: heli.playback.time > 2.3, timeout=5000)
     start = heli.playback.time
     heard = engine.fill(480, time.monotonic_ns())[0] * 10
-    heli.playback.pause()
+    qtbot.keyClick(window.grid, Qt.Key.Key_K)
     assert start - 0.05 < heard < heli.playback.time + 0.05 and not window.clock.playing
 
     ref = _focus(qtbot, window, "ref.mp4")  # a linked view: the shared clock again
