@@ -8,6 +8,12 @@ clock of method "manual, rough", one sigma 2 s here: the narrowed range then hol
 one repetition only); aligning again searches that pair near the rough position and
 places ``b`` within a millisecond of the truth. A rough position one loop off does
 not pick the repetition the sound fits worse, and the rough placement is kept.
+
+The flash aligner is narrowed the same way: a light bar's five-flash pattern
+repeating every 20 s, seen by two silent videos (:func:`light_bar`), fits
+several offsets and is refused; a rough position places the source by its
+flashes, the window searched is the rough position's, and a rough position one
+repetition off places nothing.
 """
 
 from __future__ import annotations
@@ -119,3 +125,53 @@ def test_an_accepted_placement_by_device_clocks_stands(looped, tmp_path):
     assert project.clock(b).method == ACCEPTED_METHOD and len(project.history) == entries
     project.apply_alignment(result(4.0))
     assert UNVERIFIED in project.clock(b).method and project.clock(b).offset_s == 4.0
+
+
+#: A light bar's five flashes (local s of the first video), repeating every 20 s, four times.
+BAR = [20.0 * k + t for k in range(4) for t in (0.3, 1.1, 1.75, 2.9, 4.2)]
+#: The second video starts 5 s before the first: shared (= the first's local) at its local 0.
+BAR_OFFSET_S = -5.0
+
+
+@pytest.fixture(scope="module")
+def light_bar(tmp_path_factory):
+    """Two silent 85 s videos (15 fps) of the light bar, without tags: ``a`` and ``b``."""
+    from fractions import Fraction
+
+    from synth.clips import ClipSpec, write_clip
+
+    folder = tmp_path_factory.mktemp("bar") / "media"
+    folder.mkdir()
+    specs = {"a.mp4": ClipSpec(n_frames=85 * 15, fps=Fraction(15), size=(160, 120), flashes=BAR, flash_s=0.03),
+             "b.mp4": ClipSpec(n_frames=85 * 15, fps=Fraction(15), size=(160, 120), flash_s=0.03,
+                               flashes=[t - BAR_OFFSET_S for t in BAR], flash_at=(0.3, 0.4))}
+    return [write_clip(folder / name, spec) for name, spec in specs.items()]
+
+
+def test_rough_position_narrows_the_flash_search(light_bar, tmp_path):
+    """Every aligner runs (the app's alignment): without a rough position the repeating flashes are
+    refused; with one near the truth, b is placed by its flashes, searched within the window the rough
+    position allows only; one repetition (20 s) off, nothing is placed and the rough placement stays."""
+    from timesync.align.constraints import NARROW_MARGIN_S, NARROW_SIGMAS
+
+    plain = align_project(_project(tmp_path, light_bar, None)).project
+    b = next(s for s in plain.sources if s.name.endswith("b.mp4"))
+    assert b.clock is None and "matches no other video's flashes clearly" in b.extra["notes"]["visual"]
+
+    project = _project(tmp_path, light_bar, BAR_OFFSET_S + 1.5)  # one sigma 2 s
+    alignment = align_project(project)
+    clock = project.clock("b.mp4")
+    assert clock.method == "visual"
+    assert clock.to_shared(0.0) == pytest.approx(BAR_OFFSET_S, abs=1 / 15)  # within a frame
+    (found,) = [c for c in alignment.result.source(str(project.resolve("b.mp4"))).constraints if c.kind == "visual"]
+    assert found.evidence["narrowed_by"] == ROUGH_NARROWING
+    low, high = found.evidence["narrowed_to_s"]
+    assert high - low == pytest.approx(2 * (NARROW_SIGMAS * 2.0 + NARROW_MARGIN_S), abs=2e-3)
+    # the window is of t_b - t_a (the pair searched from a): centred on the rough position, holding the fit
+    assert (low + high) / 2 == pytest.approx(-(BAR_OFFSET_S + 1.5), abs=2e-3)
+    assert found.source.endswith("b.mp4") and low < -found.offset_s < high
+
+    far = _project(tmp_path, light_bar, BAR_OFFSET_S + 20.0)  # a repetition off: fewer flashes overlap
+    align_project(far)
+    clock = far.clock("b.mp4")
+    assert clock.method == ROUGH_METHOD and clock.offset_s == pytest.approx(BAR_OFFSET_S + 20.0)

@@ -34,6 +34,7 @@ from timesync.errors import ProjectError
 from timesync.project import Project
 from timesync.project.alignment_edits import ROUGH_METHOD, keeps_acceptance
 from timesync.project.names import resolve_source
+from timesync.project.rejections import rejected_again
 
 __all__ = [
     "Alignment",
@@ -380,7 +381,9 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
     1e-12 in rate) is left as it is (no history entry), and so is a placement by
     device clocks the reviewer accepted that the solve gives again
     (:func:`timesync.project.alignment_edits.keeps_acceptance`). A source the solve
-    cannot place keeps its clock (a rough placement by hand stays).
+    cannot place keeps its clock (a rough placement by hand stays), and one whose
+    placement by device clocks only the reviewer rejected stays not placed
+    (:func:`timesync.project.rejections.rejected_again`).
     """
     anchors = project_anchors(project)
     solution, left_out = _solve_with_anchors(project, anchors)
@@ -389,6 +392,9 @@ def resolve(project: Project, *, author: str | None = None) -> Resolution:
         clock = solution.clocks.get(name)
         if clock is None:
             unplaced.append(name)
+            continue
+        if rejected_again(project.source(name).extra, clock) is not None:
+            unplaced.append(name)  # the reviewer rejected this placement by device clocks only
             continue
         old = project.clock(name)
         if keeps_acceptance(old, clock):

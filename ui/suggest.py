@@ -8,7 +8,10 @@ Two kinds of placement the evidence suggests but does not vouch for:
   dashed, "unverified"; the reviewer accepts it (its clock then has method
   :data:`~timesync.project.alignment_edits.ACCEPTED_METHOD`, kept by a later
   alignment that cannot place the source), refines it by a tie (T), or rejects
-  it (the source is then not placed, with the reason).
+  it (the source is then not placed, with the reason; the rejection is project
+  data, :mod:`timesync.project.rejections`, so a later alignment that suggests
+  the same placement does not offer it again, while a clearly different one is
+  offered).
 * **audio candidate**: a source the audio search did not place, whose audio
   note names the refused best candidate (:func:`timesync.align.audio.refused_candidate`:
   the other source's local time against this one's, and the coarse score). The
@@ -34,6 +37,7 @@ from timesync.errors import ProjectError
 from timesync.project import Project
 from timesync.project.alignment_edits import ACCEPTED_METHOD, ROUGH_METHOD
 from timesync.project.names import resolve_source
+from timesync.project.rejections import rejected_again
 from ui.commands import ProjectCommand
 from ui.spec import format_uncertainty
 from ui.tie import clock_snapshot, file_label, restore_clocks
@@ -112,7 +116,8 @@ def suggestions(project: Project) -> dict[str, Suggestion]:
     for source in project.sources:
         clock = source.clock
         if clock is not None and UNVERIFIED in (clock.method or ""):
-            out[source.name] = _device_clocks(source.name, clock)
+            if rejected_again(source.extra, clock) is None:  # a placement rejected is not offered again
+                out[source.name] = _device_clocks(source.name, clock)
         elif clock is None:
             notes = source.extra.get("notes")
             note = notes.get("audio") if isinstance(notes, dict) else None
@@ -127,9 +132,12 @@ class SuggestionCommand(ProjectCommand):
 
     Accepting a device-clock placement keeps its clock (and its uncertainty) with
     method :data:`ACCEPTED_METHOD`; rejecting it leaves the source not placed,
-    with the reason. Accepting an audio candidate places the source roughly there
-    (method :data:`ROUGH_METHOD`, one sigma :data:`CANDIDATE_SIGMA_S`): a tie or a
-    search near it places it exactly. An audio candidate is not rejected (it is
+    with the reason, and keeps the rejection as project data
+    (:meth:`Project.reject_suggestion <timesync.project.rejections.RejectionEdits.reject_suggestion>`:
+    a later alignment that suggests the same placement leaves it not placed);
+    undo takes the rejection back (it may be offered again). Accepting an audio
+    candidate places the source roughly there (method :data:`ROUGH_METHOD`, one
+    sigma :data:`CANDIDATE_SIGMA_S`): a tie or a search near it places it exactly. An audio candidate is not rejected (it is
     not a placement): a rough drag or a tie elsewhere replaces it.
     """
 
@@ -143,6 +151,7 @@ class SuggestionCommand(ProjectCommand):
         self.suggestion = suggestion
         self.accept = accept
         self._before = clock_snapshot(project)
+        self._rejection: dict | None = None
 
     def apply(self) -> None:  # noqa: D102
         s, project = self.suggestion, self._project
@@ -150,8 +159,7 @@ class SuggestionCommand(ProjectCommand):
             raise ProjectError(f"{file_label(s.name)}: its placement changed since the suggestion was made; "
                                "nothing decided")
         if not self.accept:
-            project.set_source_clock(s.name, None, reason=f"the reviewer rejected its placement by device "
-                                     f"clocks only ({s.clock.method}, offset {s.clock.offset_s:+.3f} s)")
+            self._rejection = project.reject_suggestion(s.name)
         elif s.kind == DEVICE_CLOCKS:
             project.set_source_clock(s.name, s.clock, method=ACCEPTED_METHOD)
         else:
@@ -160,4 +168,7 @@ class SuggestionCommand(ProjectCommand):
             project.set_source_clock(s.name, rough, method=None)
 
     def undo(self) -> None:  # noqa: D102
+        if self._rejection is not None:
+            self._project.withdraw_rejection(self.suggestion.name, self._rejection)
+            self._rejection = None
         restore_clocks(self._project, self._before)

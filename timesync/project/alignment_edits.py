@@ -13,6 +13,7 @@ from typing import Any
 
 from timesync.clock import ClockMap
 from timesync.errors import ProjectError
+from timesync.project.rejections import rejected_again, rejection_reason
 from timesync.project.schema import alignment_fields
 from timesync.project.source import Source
 
@@ -59,7 +60,9 @@ class AlignmentEdits:
         that the new alignment cannot place keeps its clock (and the new notes);
         one the new alignment places takes the new clock, but an accepted placement
         by device clocks that the same clocks suggest again stays accepted
-        (:func:`keeps_acceptance`). Annotations, roles and names are untouched. Each
+        (:func:`keeps_acceptance`), and a placement by device clocks only that the reviewer
+        rejected, suggested again, leaves the source not placed
+        (:func:`timesync.project.rejections.rejected_again`). Annotations, roles and names are untouched. Each
         changed source is one history entry (action ``"alignment_applied"``)
         and emits ``clock_changed``.
 
@@ -79,6 +82,9 @@ class AlignmentEdits:
                 continue
             fields = alignment_fields(entry)
             fields["extra"] = _with_notes(old.extra, entry.get("notes"))
+            rejected = rejected_again(old.extra, fields["clock"])
+            if rejected is not None:  # the reviewer said no to this very placement: it stays not placed
+                fields.update(clock=None, reason=f"{rejection_reason(rejected)}; suggested again by this alignment")
             by_hand = fields["clock"] is None and old.clock is not None and old.clock.method in BY_HAND
             if by_hand or keeps_acceptance(old.clock, fields["clock"]):
                 # a reviewer's own placement stays until evidence places the source (an accepted

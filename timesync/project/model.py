@@ -23,6 +23,7 @@ from timesync.project.annotation import ID_NUMBER, Annotation
 from timesync.project.annotation_edits import AnnotationEdits
 from timesync.project.events import ChangeEvent, EventEmitter
 from timesync.project.history import HistoryEntry, utc_now_iso
+from timesync.project.rejections import RejectionEdits
 from timesync.project.schema import SCHEMA_TAG, project_document, project_fields, source_entry
 from timesync.project.source import Source, is_unsafe_path, stored_path
 from timesync.project.source_edits import SourceEdits
@@ -43,7 +44,7 @@ def default_author() -> str:
         return "unknown"
 
 
-class Project(SourceEdits, AnnotationEdits, AlignmentEdits):
+class Project(SourceEdits, AnnotationEdits, AlignmentEdits, RejectionEdits):
     """An incident: its sources on one shared clock, its annotations and their history.
 
     Every change goes through a method, which validates it, appends a

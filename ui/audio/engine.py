@@ -10,6 +10,15 @@ machine: that must not delay the first play). It says once
 and when the sound server goes away; the pictures go on in every case.
 Scrubbing (a seek while paused) plays :data:`SCRUB_S` of audio from the new
 time. A missing device is said on the first play, not when a project opens.
+
+A *free* view (unlinked, or a source not placed: :meth:`ui.player.PlayerView.set_free`)
+follows a clock of its own whose time is the source's local seconds. While
+the focused view is free, the engine follows that clock instead of the shared
+one and plays that source alone (whatever the mix), at its local time: its
+track's map is the identity while it is heard so (:meth:`AudioEngine.set_focused`
+looks the view up with ``view_for``, the grid's, and follows its
+``freeChanged``). Focusing a linked view, or linking the view again, goes back
+to the shared clock and the chosen mode.
 """
 
 from __future__ import annotations
@@ -17,11 +26,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from timesync.clock import IDENTITY
 from ui.audio.decoder import ChunkDecoder
 from ui.audio.follow import ClockState, Follower
 from ui.audio.mixer import CHUNK_S, ChunkStore, Mixer, Track
@@ -43,7 +55,12 @@ JUMP_S = 0.002
 
 
 class AudioEngine(QObject):
-    """Plays the focused source, or a mute/solo mix, at the shared clock's time.
+    """Plays the focused source, or a mute/solo mix, at the shared clock's time; the focused
+    source alone at its own local time while its view is free (see the module docstring).
+
+    ``view_for(name)`` gives the view of a source (default: the parent's
+    ``view_for``, the :class:`~ui.grid.PlayerGrid`'s); without it the engine
+    always follows the shared clock.
 
     Signals
     -------
@@ -54,10 +71,15 @@ class AudioEngine(QObject):
 
     notice = Signal(str)
 
-    def __init__(self, clock: PlaybackClock, parent: QObject | None = None, *, sr: int = SAMPLE_RATE) -> None:
+    def __init__(self, clock: PlaybackClock, parent: QObject | None = None, *, sr: int = SAMPLE_RATE,
+                 view_for: Callable[[str], Any] | None = None) -> None:
         super().__init__(parent)
         self.sr = int(sr)
-        self._clock = clock
+        self._shared = clock
+        self._clock = clock  # the clock followed: the shared one, or the focused free view's own
+        self._view_for = view_for if view_for is not None else getattr(parent, "view_for", None)
+        self._watched: Any = None  # the focused view whose freeChanged is followed
+        self._free: str | None = None  # the source heard on its own local clock
         self.mixer = Mixer(self.sr)
         self._follower = Follower(self.sr)
         self._state = ClockState()
@@ -77,10 +99,7 @@ class AudioEngine(QObject):
         self._watch.setInterval(200)
         self._watch.timeout.connect(self._check)
         self._watch.start()
-        clock.playingChanged.connect(self._on_playing)
-        clock.rateChanged.connect(self._on_jump)
-        clock.rangeChanged.connect(self._on_jump)
-        clock.timeChanged.connect(self._on_time)
+        self._bind(clock, True)
         self._closed = False
 
     # -- model state the UI toggles ------------------------------------------
@@ -94,6 +113,16 @@ class AudioEngine(QObject):
         """Why nothing is heard (no device, server gone), or ``None``."""
         return self._unavailable
 
+    @property
+    def clock(self) -> PlaybackClock:
+        """The clock heard: the shared one, or the focused free view's own (local seconds)."""
+        return self._clock
+
+    @property
+    def free_source(self) -> str | None:
+        """The source heard alone on its own local clock (its view is focused and free), or None."""
+        return self._free
+
     def track(self, name: str) -> Track | None:
         """The track of source ``name``."""
         return self.mixer.tracks.get(name)
@@ -106,8 +135,10 @@ class AudioEngine(QObject):
         self._prefetch()
 
     def set_focused(self, name: str | None) -> None:
-        """The source heard in ``"focused"`` mode."""
+        """The source heard in ``"focused"`` mode (alone, on its own clock, while its view is free)."""
         self.mixer.focused = name
+        self._watch_view(None if name is None or self._view_for is None else self._view_for(name))
+        self._follow()
         self._prefetch()
 
     def set_muted(self, name: str, muted: bool) -> None:
@@ -137,7 +168,8 @@ class AudioEngine(QObject):
                 probe = spec.extra.get("probe")
                 if probe and not probe.get("audio"):
                     track.failed = f"{spec.label} has no audio"
-            track.clock = spec.clock
+            track.extra["clock"] = spec.clock  # its map to the shared clock
+            track.clock = IDENTITY if spec.name == self._free else spec.clock
             tracks[spec.name] = track
         self.mixer.tracks = tracks
         self._prefetch()
@@ -180,11 +212,60 @@ class AudioEngine(QObject):
         self._watch.stop()
         with self._device_lock:
             self._closed = True
-        for signal, slot in ((self._clock.playingChanged, self._on_playing), (self._clock.rateChanged, self._on_jump),
-                             (self._clock.rangeChanged, self._on_jump), (self._clock.timeChanged, self._on_time)):
-            signal.disconnect(slot)
+        self._watch_view(None)
+        self._bind(self._clock, False)
         self._close_output()
         self._decoder.stop()
+
+    # -- the clock followed: shared, or a free view's own --------------------------
+    def _bind(self, clock: PlaybackClock, on: bool) -> None:
+        pairs = ((clock.playingChanged, self._on_playing), (clock.rateChanged, self._on_jump),
+                 (clock.rangeChanged, self._on_jump), (clock.timeChanged, self._on_time))
+        for signal, slot in pairs:
+            try:
+                signal.connect(slot) if on else signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # a view's own clock already deleted
+                pass
+
+    def _watch_view(self, view: Any) -> None:
+        """Follow the ``freeChanged`` of ``view`` (the focused one), no longer the previous one's."""
+        if view is self._watched:
+            return
+        for target, on in ((self._watched, False), (view, True)):
+            if target is None:
+                continue
+            try:
+                target.freeChanged.connect(self._on_free) if on else target.freeChanged.disconnect(self._on_free)
+            except (RuntimeError, TypeError):  # a view already deleted
+                pass
+        self._watched = view
+
+    def _on_free(self, _free: bool) -> None:
+        self._follow()
+        self._prefetch()
+
+    def _follow(self) -> None:
+        """Follow the focused view's own clock while it is free, else the shared clock."""
+        view = self._watched
+        try:
+            own = view.playback if view is not None and view.free else None
+        except RuntimeError:  # deleted
+            own = None
+        name = view.spec.name if own is not None else None
+        target = own if own is not None else self._shared
+        changed = target is not self._clock or name != self._free
+        if target is not self._clock:
+            self._bind(self._clock, False)
+            self._clock = target
+            self._bind(target, True)
+        if name != self._free:
+            for old in (self._free, name):
+                track = self.mixer.tracks.get(old) if old is not None else None
+                if track is not None:
+                    track.clock = IDENTITY if old == name else track.extra.get("clock")
+            self._free = self.mixer.only = name
+        if changed:
+            self._publish()
 
     # -- clock -> audio thread -------------------------------------------------
     def _publish(self, scrub: bool = False) -> None:

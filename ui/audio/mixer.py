@@ -130,7 +130,8 @@ class Mixer:
 
     Selection: in ``"focused"`` mode only the focused track plays; in
     ``"mix"`` mode every unmuted track plays, or only the soloed ones when any
-    is soloed.
+    is soloed. ``only`` (a track's name) overrides both: that track alone plays
+    (the engine sets it while the focused view follows a clock of its own).
     """
 
     def __init__(self, sr: int) -> None:
@@ -138,6 +139,7 @@ class Mixer:
         self.tracks: dict[str, Track] = {}
         self.mode = "focused"
         self.focused: str | None = None
+        self.only: str | None = None
         self._window = np.hanning(GRAIN + 1)[:GRAIN].astype(np.float32)  # periodic: sums to 1 at hop GRAIN/2
         self._carry = np.zeros(0, np.float32)
         self._next_grain = 0  # output sample number where the next grain starts
@@ -146,6 +148,8 @@ class Mixer:
     def selected(self) -> list[Track]:
         """The tracks that are heard now."""
         tracks = list(self.tracks.values())
+        if self.only is not None:
+            return [t for t in tracks if t.name == self.only]
         if self.mode == "focused":
             return [t for t in tracks if t.name == self.focused]
         soloed = [t for t in tracks if t.solo]

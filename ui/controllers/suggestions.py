@@ -6,7 +6,8 @@ time the sources change, and offers on a track's menu (right click) and in the
 Sources menu, for the selected track:
 
 * **Accept** / **Reject** a placement by device clocks only
-  (:class:`ui.suggest.SuggestionCommand`, undoable, in the project history);
+  (:class:`ui.suggest.SuggestionCommand`, undoable, in the project history; a
+  rejection is project data: a later alignment does not offer the same placement);
 * **Look there**: jump the view of a source not placed to where the refused
   audio candidate puts the shared playhead (its own clock moves, the shared
   clock does not), and **Place roughly there** (accept it as a rough placement);
@@ -80,7 +81,8 @@ class SuggestionController(Controller):
         label = file_label(suggestion.name)
         if not accept:
             self.messages.info(f"{label}: placement by device clocks only rejected; it is not placed "
-                               "(tie it, or drag it roughly); Ctrl+Z undoes it")
+                               "(tie it, or drag it roughly), and an alignment that suggests it again "
+                               "leaves it so; Ctrl+Z undoes it")
         elif kind == DEVICE_CLOCKS:
             self.messages.info(f"{label}: placement by device clocks accepted by you (its uncertainty stays "
                                "the device clocks'; a tie refines it); Ctrl+Z undoes it")
