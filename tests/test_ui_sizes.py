@@ -1,19 +1,24 @@
 """Every window size works (issue 17 item 3): at 1366x768, 1920x1080 and 2560x1440 every table column
-is in view with its header readable, long cells elide in the middle with the full text as a tooltip,
-and the ``?`` overlay shows every line whole."""
+is in view with its header readable, times and numbers are never elided, long cells and headers elide
+in the middle with the full text as a tooltip, the docks' tabs follow the window's width (no stale
+tab left behind), and the ``?`` overlay shows every line whole."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QTabBar, QToolTip
 
 from ui.annotations import COLUMNS  # noqa: E402
+from ui.viewmodes import DockFitter
 
 pytest_plugins = ("conftest_ui",)
 
 SIZES = [(1366, 768), (1920, 1080), (2560, 1440)]
+#: the columns of times, numbers and statuses in each dock's table: never elided ("0:0…241" says nothing)
+WHOLE = {"sourcesDock": ("hash", "offset", "drift"), "annotationsDock": ("id", "time", "end", "±"),
+         "shotsDock": ("#", "shared time", "score", "status")}
 
 
 def _tables(win):
@@ -36,10 +41,59 @@ def sized(request, qtbot, window, incident, wait_frames):
 
 
 def test_a_narrow_window_puts_sources_and_annotations_in_tabs(qtbot, sized):
-    narrow = sized.width() < 1700
+    narrow = sized.width() < DockFitter.NARROW_PX
     assert (sized.annotations_dock in sized.tabifiedDockWidgets(sized.sources_dock)) == narrow
     if not narrow:
         assert sized.dockWidgetArea(sized.sources_dock) != sized.dockWidgetArea(sized.annotations_dock)
+
+
+def test_1366_and_1920_wide_windows_tab_all_three_side_docks(qtbot, sized):
+    """Shot candidates join the Sources / Annotations tabs (beside them, the pictures had a third of 1366 px)."""
+    narrow = sized.width() < DockFitter.NARROW_PX
+    assert narrow == (sized.width() <= 1920)
+    assert (sized.shots_dock in sized.tabifiedDockWidgets(sized.sources_dock)) == narrow
+
+
+def _tab_bars(win):
+    """The texts of the visible tab bars of the window's dock areas."""
+    return [[bar.tabText(i) for i in range(bar.count())] for bar in win.findChildren(QTabBar)
+            if bar.parent() is win and bar.isVisible()]
+
+
+def test_untabbing_leaves_no_stale_tab_behind(qtbot, window, incident):
+    """Narrow, then wide: the docks leave the tab group, and no tab bar still shows them."""
+    window.open_project(incident)
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.dock_fitter.tabbed and len(_tab_bars(window)) == 1)
+    window.resize(2560, 1440)
+    qtbot.waitUntil(lambda: not window.dock_fitter.tabbed)
+    QApplication.processEvents()
+    assert window.tabifiedDockWidgets(window.sources_dock) == []
+    assert _tab_bars(window) == []
+    assert window.sources_dock.isVisible() and window.annotations_dock.isVisible()
+
+
+def test_times_and_numbers_are_never_elided(sized):
+    """Text columns give up width first: each time, number and status column keeps its natural width."""
+    for name, table in _tables(sized):
+        header, model, fitter = table.horizontalHeader(), table.model(), table.parent().fitter
+        natural = fitter.natural_widths()
+        for c in range(model.columnCount()):
+            text = str(model.headerData(c, Qt.Orientation.Horizontal))
+            if text in WHOLE[name]:
+                assert header.sectionSize(c) >= natural[c] - 1, (name, text, header.sectionSize(c), natural[c])
+
+
+def test_headers_elide_in_the_middle_and_tip_their_full_text(qtbot, sized):
+    for _name, table in _tables(sized):
+        header, model = table.horizontalHeader(), table.model()
+        assert header.textElideMode() == Qt.TextElideMode.ElideMiddle
+        for c in range(model.columnCount()):
+            at = QPoint(header.sectionViewportPosition(c) + header.sectionSize(c) // 2, header.height() // 2)
+            event = QHelpEvent(QEvent.Type.ToolTip, at, header.viewport().mapToGlobal(at))
+            QApplication.sendEvent(header.viewport(), event)
+            qtbot.waitUntil(lambda: QToolTip.isVisible())
+            assert QToolTip.text() == str(model.headerData(c, Qt.Orientation.Horizontal))
 
 
 def test_a_remembered_layout_is_left_as_the_user_made_it(qtbot, window, tmp_path):

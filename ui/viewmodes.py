@@ -56,21 +56,29 @@ def toggle_full_screen(win) -> None:
 
 
 class DockFitter(QObject):
-    """On a narrow window (under :data:`NARROW_PX` wide), Sources and Annotations share one dock area
-    as tabs, so the pictures and every table column keep their room; wider, they sit side by side.
+    """On a window under :data:`NARROW_PX` wide (1366x768 and 1920x1080 screens), Sources, Annotations
+    and Shot candidates share one dock area as tabs, so the pictures keep most of the width and every
+    table its columns; wider, Sources sits at the left and the other two at the right.
 
+    Each side dock is given the width its table would like, up to a share of the window, and never
+    less than the width that keeps its times and numbers whole
+    (:meth:`ui.tables.TableFitter.comfortable_width`), up to 45 % of the window.
+
+    The docks are sized again when the window's width changes by more than a tenth (maximized, or
+    moved to another screen), not on smaller changes: a dock the user has dragged stays as it is.
     Only while the layout is the app's own: a window whose dock layout was
     restored from the settings (``saveState``: the user's arrangement) is left alone.
     """
 
-    NARROW_PX = 1700
+    NARROW_PX = 2200
 
     def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
         self.active = win.settings.value("window/state") is None
         self.tabbed = False
-        self.sized = False  # docks sized once per arrangement and project (then they stay as the user drags them)
+        self.sized = False  # docks sized once per arrangement, project and screen size (then left as the user drags them)
+        self.sized_for = 0  # the window width (px) the docks were last sized for
         win.installEventFilter(self)
         win.projectChanged.connect(self._on_project)
 
@@ -85,28 +93,51 @@ class DockFitter(QObject):
         return False
 
     def fit(self, width: int) -> None:
-        """Tab or untab the two side docks for a window ``width`` pixels wide."""
+        """Tab or untab the side docks for a window ``width`` pixels wide."""
         win = self.win
         narrow = width < self.NARROW_PX
-        if narrow == self.tabbed and self.sized:
+        if narrow == self.tabbed and self.sized and abs(width - self.sized_for) <= 0.1 * self.sized_for:
             return
         if narrow and not self.tabbed:
             win.tabifyDockWidget(win.sources_dock, win.annotations_dock)
+            win.tabifyDockWidget(win.annotations_dock, win.shots_dock)
             win.annotations_dock.raise_()
         elif not narrow and self.tabbed:
-            win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.annotations_dock)
-        self.tabbed, self.sized = narrow, True
+            self._untab()
+        self.tabbed, self.sized, self.sized_for = narrow, True, width
         QTimer.singleShot(0, self, lambda: self._size_docks(self.win.width()))  # once the docks have moved
 
-    def _size_docks(self, width: int) -> None:
-        """Each side dock as wide as its table would like, up to a fraction of the window."""
+    def _untab(self) -> None:
+        """Sources alone at the left, Annotations over Shot candidates at the right.
+
+        Each dock leaves the tab group first (``removeDockWidget``): a dock only re-added
+        elsewhere leaves its tab behind in the old group's tab bar.
+        """
         win = self.win
-        share = 0.36 if self.tabbed else 0.26
+        docks = (win.sources_dock, win.annotations_dock, win.shots_dock)
+        shown = [not dock.isHidden() for dock in docks]
+        for dock in docks:
+            win.removeDockWidget(dock)
+        win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, win.sources_dock)
+        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.annotations_dock)
+        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.shots_dock)
+        for dock, visible in zip(docks, shown, strict=True):
+            dock.setVisible(visible)
+
+    def _size_docks(self, width: int) -> None:
+        """Each side dock as wide as its table would like (see the class docstring)."""
+        win = self.win
+        share = 0.45 if self.tabbed else 0.34
         wants = []
         for panel in ("sources_panel", "annotation_panel"):
             fitter = getattr(getattr(win, panel, None), "fitter", None)
-            wants.append(min(round(share * width), fitter.natural_width() if fitter is not None else 300))
+            if fitter is None:
+                wants.append(300)
+                continue
+            wants.append(min(round(0.45 * width), max(fitter.comfortable_width(),
+                                                     min(round(share * width), fitter.natural_width()))))
         docks = [win.sources_dock, win.annotations_dock]
         if self.tabbed:
             docks, wants = [win.sources_dock], [max(wants)]
         win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
+
