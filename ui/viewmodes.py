@@ -1,17 +1,24 @@
-"""Full-screen single view, and the docks' default arrangement for the window's width.
+"""Full-screen single view, the docks' default arrangement for the window's width, the tiles' order.
 
 :func:`toggle_full_screen` enlarges the focused view alone
 (``PlayerGrid.toggle_single``), hides the docks, toolbars, menu and status
 bars and shows the window full screen; called again, it puts back the
 window's dock layout (``saveState``), its size and the grid's mode.
+
+:class:`TileOrderMemory` keeps the order the reviewer dragged the tiles into
+(``PlayerGrid.orderChanged``), per project file, in the window's settings
+beside the panel layout, and puts it back when that project is opened again.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
-__all__ = ["toggle_full_screen", "is_full_screen", "DockFitter"]
+__all__ = ["toggle_full_screen", "is_full_screen", "DockFitter", "TileOrderMemory"]
 
 _SAVED = "_full_screen_saved"
 
@@ -141,3 +148,40 @@ class DockFitter(QObject):
             docks, wants = [win.sources_dock], [max(wants)]
         win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
 
+
+class TileOrderMemory(QObject):
+    """The tile order of each project (by its file's absolute path), in the settings under :data:`KEY`
+    as JSON ``{path: [source names]}``; a project without a file keeps its order until closed."""
+
+    KEY = "window/tile_order"
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        win.grid.orderChanged.connect(self._save)
+        win.projectChanged.connect(self._restore)
+
+    def _project_key(self) -> str | None:
+        path = self.win.project.path
+        return None if path is None else str(Path(path).absolute())
+
+    def saved(self) -> dict[str, list[str]]:
+        """Every remembered order (an unreadable setting counts as none)."""
+        try:
+            saved = json.loads(str(self.win.settings.value(self.KEY) or "{}"))
+        except ValueError:
+            return {}
+        return saved if isinstance(saved, dict) else {}
+
+    def _save(self, names: list[str]) -> None:
+        key = self._project_key()
+        if key is None:
+            return
+        saved = self.saved()
+        saved[key] = list(names)
+        self.win.settings.setValue(self.KEY, json.dumps(saved))
+
+    def _restore(self, _project) -> None:
+        key = self._project_key()
+        names = self.saved().get(key, []) if key is not None else []
+        self.win.grid.set_order([str(n) for n in names] if isinstance(names, list) else [])

@@ -19,7 +19,7 @@ from timesync.timeutil import format_hms
 from ui.dialogs import EXPORT_FORMATS
 from ui.spec import format_datetime_ms
 from ui.stills import export_still_dialog
-from ui.viewmodes import DockFitter, toggle_full_screen
+from ui.viewmodes import DockFitter, TileOrderMemory, toggle_full_screen
 
 __all__ = ["WindowChrome", "MARK_IN_KEY"]
 
@@ -215,6 +215,7 @@ class WindowChrome:
         for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock, self.shots_dock):
             view.addAction(dock.toggleViewAction())
         self.dock_fitter = DockFitter(self)  # narrow window: Sources and Annotations as tabs (ui/viewmodes.py)
+        self.tile_order = TileOrderMemory(self)  # the tiles' dragged order, per project (ui/viewmodes.py)
         for act in (None, self.act_single, self.act_large, self.act_full, self.act_still, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
                     None, self.act_overlay):
             view.addSeparator() if act is None else view.addAction(act)
