@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QApplication, QTabBar, QToolTip
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QToolTip
 
 from ui.annotations import COLUMNS  # noqa: E402
 from ui.viewmodes import DockFitter
@@ -160,3 +160,16 @@ def test_the_shortcut_overlay_shows_every_line_whole(sized):
         assert text.replace("“", "&ldquo;")[:12] in texts or text[:12] in texts
     sized.act_overlay.trigger()
     assert not overlay.isVisible()
+
+
+def test_no_button_or_label_is_narrower_than_its_text(sized):
+    """Every visible button and one-line label, a message's too (its action and its close ×), has the room
+    its text asks for, at every size."""
+    sized.messages.error("a message with an action", ("Relink…", lambda: None))
+    QApplication.processEvents()
+    for _name, _table in _tables(sized):
+        for widget in [*sized.findChildren(QAbstractButton), *sized.findChildren(QLabel)]:
+            if not widget.isVisible() or (isinstance(widget, QLabel) and widget.wordWrap()):
+                continue
+            hint = widget.sizeHint()
+            assert widget.width() >= hint.width() - 1, (type(widget).__name__, widget.text(), widget.width(), hint)

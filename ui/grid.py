@@ -36,7 +36,8 @@ class PlayerGrid(QWidget):
     Signals
     -------
     failed(str)
-        A view could not open or decode its source.
+        A view could not open or decode its source (a missing file is said by the hash check instead,
+        once for every missing source, with a Relink button: :mod:`ui.relink`).
     focusChanged(object)
         The focused view (or ``None``).
     audioNotice(str)
@@ -140,7 +141,7 @@ class PlayerGrid(QWidget):
                 view = PlayerView(spec, self._clock, self)
                 view.focusRequested.connect(self.set_focused)
                 view.enlargeRequested.connect(self.toggle_single)
-                view.failed.connect(self.failed)
+                view.failed.connect(lambda message, v=view: self._on_failed(v, message))
                 self.drag.watch(view)
             else:
                 view.set_spec(spec)
@@ -159,6 +160,12 @@ class PlayerGrid(QWidget):
         self._relayout()
         self.audio.set_sources(specs)
         self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
+
+    def _on_failed(self, view: PlayerView, message: str) -> None:
+        """A view's failure, for the message bar; a missing file is said once for all by the hash
+        check (``ui.relink``), and on its tile."""
+        if view.spec.path.is_file():
+            self.failed.emit(message)
 
     def set_focused(self, view: PlayerView | None) -> None:
         """Make ``view`` the focused one (it decides the shared frame step); the one it replaces

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QPushButton, QS
 
 from timesync.timeutil import format_hms
 from ui.dialogs import EXPORT_FORMATS
+from ui.relink import RelinkController
 from ui.spec import format_datetime_ms
 from ui.stills import export_still_dialog
 from ui.viewmodes import DockFitter, TileOrderMemory, toggle_full_screen
@@ -111,6 +112,8 @@ class WindowChrome:
         self.act_fit = a("Whole incident", self.timeline.fit, "Ctrl+0", group="Timeline")
         self.act_align = a("Run alignment", self.run_alignment, "Ctrl+R", group="Project")
         self.act_verify = a("Verify hashes", self.verify_hashes, "Ctrl+Shift+V", group="Project")
+        self.relink = RelinkController(self)  # missing sources found again by SHA-256 (ui/relink.py)
+        self.act_relink = a("Relink missing sources…", self.relink.relink_dialog, group="Project")
         self.act_export = a("Export…", self.exports.export_dialog, "Ctrl+E", group="Project")
         self.act_single = a("Enlarge focused view / back to grid", lambda: self.grid.toggle_single(self.grid.focused_view),
                             "G", group="View")
@@ -202,7 +205,7 @@ class WindowChrome:
             play.addSeparator() if act is None else play.addAction(act)
         self.annotate_menu = menus.addMenu("&Annotate")
         sources = menus.addMenu("&Sources")
-        for act in (self.act_align, self.act_verify, None, self.act_unlink, self.act_tie, *self.act_suggest, None,
+        for act in (self.act_align, self.act_verify, self.act_relink, None, self.act_unlink, self.act_tie, *self.act_suggest, None,
                     self.act_nudge_back, self.act_nudge_fwd, self.act_nudge_ms_back, self.act_nudge_ms_fwd):
             sources.addSeparator() if act is None else sources.addAction(act)
         export = menus.addMenu("E&xport")
