@@ -131,8 +131,8 @@ class DockFitter(QObject):
         for dock, visible in zip(docks, shown, strict=True):
             dock.setVisible(visible)
 
-    def _size_docks(self, width: int) -> None:
-        """Each side dock as wide as its table would like (see the class docstring)."""
+    def _wanted_widths(self, width: int) -> tuple[list, list[int]]:
+        """The side docks to size and their widths (px) for a window ``width`` wide (see the class docstring)."""
         win = self.win
         share = 0.45 if self.tabbed else 0.34
         wants = []
@@ -143,10 +143,31 @@ class DockFitter(QObject):
                 continue
             wants.append(min(round(0.45 * width), max(fitter.comfortable_width(),
                                                      min(round(share * width), fitter.natural_width()))))
-        docks = [win.sources_dock, win.annotations_dock]
-        if self.tabbed:
-            docks, wants = [win.sources_dock], [max(wants)]
-        win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
+        if self.tabbed:  # every tab of the group (resizing only one that is not raised does nothing)
+            docks = [d for d in (win.sources_dock, win.annotations_dock, win.shots_dock) if not d.isHidden()]
+            return docks, [max(wants)] * len(docks)
+        return [win.sources_dock, win.annotations_dock], wants
+
+    def _size_docks(self, width: int, tries: int = 4) -> None:
+        """Size the side docks; a layout still settling (docks just moved) may not take the sizes at
+        once, so they are checked 100 ms later and set again, ``tries`` times at most."""
+        docks, wants = self._wanted_widths(width)
+        self.win.layout().activate()  # the docks placed for the window's size now, then sized
+        self.win.resizeDocks(docks, wants, Qt.Orientation.Horizontal)
+        self.win.layout().activate()
+        if tries > 1:
+            QTimer.singleShot(100, self, lambda: self._check(width, tries - 1))
+
+    def _check(self, width: int, tries: int) -> None:
+        if width != self.win.width():
+            return  # resized meanwhile: fit() has sized them for the new width
+        docks, wants = self._wanted_widths(width)
+        if self.tabbed:  # the raised tab has the group's width (the others keep a stale one)
+            off = docks and abs(max(d.width() for d in docks) - wants[0]) > 3
+        else:
+            off = any(abs(d.width() - w) > 3 for d, w in zip(docks, wants, strict=True))
+        if off:
+            self._size_docks(width, tries)
 
 
 class TileOrderMemory(QObject):
