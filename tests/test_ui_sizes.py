@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QToolTip
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QToolBar, QToolTip
 
 from ui.annotations import COLUMNS  # noqa: E402
 from ui.viewmodes import DockFitter
@@ -17,7 +17,7 @@ pytest_plugins = ("conftest_ui",)
 
 SIZES = [(1366, 768), (1920, 1080), (2560, 1440)]
 #: the columns of times, numbers and statuses in each dock's table: never elided ("0:0…241" says nothing)
-WHOLE = {"sourcesDock": ("hash", "offset", "drift"), "annotationsDock": ("id", "time", "end", "±"),
+WHOLE = {"sourcesDock": ("hash", "± (1σ)", "offset", "drift"), "annotationsDock": ("id", "time", "end", "±"),
          "shotsDock": ("#", "shared time", "score", "status")}
 
 
@@ -30,8 +30,19 @@ def _tables(win):
         yield dock.objectName(), table
 
 
+@pytest.fixture
+def themed(qapp):
+    """The app's own stylesheet (ui/theme.qss: its paddings and fonts are what must fit), as ``create_app``
+    sets it; the plain style again after."""
+    from ui.app import load_stylesheet
+
+    qapp.setStyleSheet(load_stylesheet())
+    yield
+    qapp.setStyleSheet("")
+
+
 @pytest.fixture(params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def sized(request, qtbot, window, incident, wait_frames):
+def sized(request, qtbot, themed, window, incident, wait_frames):
     window.open_project(incident)
     window.shots_dock.show()
     window.resize(*request.param)
@@ -173,3 +184,21 @@ def test_no_button_or_label_is_narrower_than_its_text(sized):
                 continue
             hint = widget.sizeHint()
             assert widget.width() >= hint.width() - 1, (type(widget).__name__, widget.text(), widget.width(), hint)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_toolbar_button_stays_on_the_toolbar(qtbot, themed, window, sample_media_dir, tmp_path, size):
+    """With the sample incident (a wall clock, so the wall-clock readout is shown), no button is pushed
+    off the toolbar (into its overflow menu), whatever the size."""
+    from ui.sample_project import sample_project
+
+    window.open_project(sample_project(sample_media_dir, tmp_path / "sample", align=False).path)
+    window.clock.seek(window.clock.start_s)  # the widest readouts: a negative shared time, a date
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0] and window.wall_label.isVisible())
+    bar = window.findChild(QToolBar)
+    QApplication.processEvents()
+    for action in bar.actions():
+        widget = bar.widgetForAction(action)
+        if widget is not None and action.isVisible():
+            assert widget.isVisible() and widget.geometry().right() <= bar.width(), getattr(widget, "text", str)()

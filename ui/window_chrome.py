@@ -239,7 +239,8 @@ class WindowChrome:
         self.clock_label.setText(format_hms(t, 3))
         wall = self._wall_args()[0]
         if wall is not None:
-            self.wall_label.setText(format_datetime_ms(wall + _dt.timedelta(seconds=t)))
+            # the date over the time, two short lines: the toolbar keeps room for every button at 1366 px
+            self.wall_label.setText(format_datetime_ms(wall + _dt.timedelta(seconds=t)).replace(" ", "\n", 1))
         self.wall_action.setVisible(wall is not None)
 
     def _on_playing(self, playing: bool) -> None:
