@@ -202,3 +202,27 @@ def test_every_toolbar_button_stays_on_the_toolbar(qtbot, themed, window, sample
         widget = bar.widgetForAction(action)
         if widget is not None and action.isVisible():
             assert widget.isVisible() and widget.geometry().right() <= bar.width(), getattr(widget, "text", str)()
+
+
+def test_the_timelines_names_column_gives_its_elided_texts_whole_as_tooltips(qtbot, window, incident):
+    import datetime as dt
+
+    from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TRACK_H
+
+    window.open_project(incident)
+    long = "bodycam of officer number 4471, second shift, north entrance.mp4"
+    window.project.rename_source("camB.mp4", long)
+    timeline = window.timeline
+    timeline.set_wall_clock(dt.datetime(2024, 5, 17, 21, 0, tzinfo=dt.UTC), "clock of a very long source name.mp4")
+    row = [t.spec.name for t in timeline._tracks].index(long)
+    metrics = timeline.fontMetrics()
+    assert metrics.horizontalAdvance(long) > HEADER_W  # elided on screen
+
+    def tip_at(y: float) -> str:
+        at = QPoint(20, round(y))
+        QApplication.sendEvent(timeline, QHelpEvent(QEvent.Type.ToolTip, at, timeline.mapToGlobal(at)))
+        qtbot.waitUntil(lambda: QToolTip.isVisible())
+        return QToolTip.text()
+
+    assert tip_at(RULER_H + EVENTS_H + row * TRACK_H + TRACK_H / 2) == f"{long}\n±2.00 ms audio"
+    assert tip_at(RULER_H - 6) == "wall (clock of a very long source name.mp4)"
