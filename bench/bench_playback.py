@@ -13,7 +13,11 @@ Measures, with the real window (``ui.main_window.MainWindow``, ``QT_QPA_PLATFORM
 
 Writes the "Review app" section of ``bench/RESULTS.md`` (between
 ``<!-- ui:start -->`` and ``<!-- ui:end -->``) unless ``--no-write``.
-Usage: ``python bench/bench_playback.py [--media sample_media] [--seconds 20] [--seeks 20]``.
+* the same play and seeks with one source not placed (``--unplaced``, default bodycam_B.mp4): it
+  plays on its own local clock (a free view, issue 19) beside the placed ones, side by side with
+  the all-placed run.
+
+Usage: ``python bench/bench_playback.py [--media sample_media] [--seconds 20] [--seeks 20] [--unplaced NAME]``.
 """
 
 from __future__ import annotations
@@ -67,39 +71,56 @@ def _all_exact(views) -> bool:
     return all(v.shown_frame == v.wanted_frame for v in views)
 
 
-def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int = 10) -> dict:
-    """Run both measurements; returns the figures."""
-    import numpy as np
+def _open(app, media: Path, unplaced: str | None):
+    """The window on the sample project (``unplaced``'s clock removed: it plays on its own local clock).
+
+    Returns ``(win, views, maps)``: the video views and each one's true map (for an unplaced view,
+    the map it had, so its own clock starts at the same moment of its file).
+    """
     from PySide6.QtCore import QSettings
 
-    from ui.app import create_app
     from ui.main_window import MainWindow
     from ui.sample_project import sample_project
 
-    app = create_app()
     work = Path(tempfile.mkdtemp(prefix="bench-playback-"))
     project = sample_project(media, work, align=False, shots_as_events=True)
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, autosave_s=0)
+    maps = {s.name: s.clock for s in project.sources}
+    if unplaced:
+        project.set_source_clock(unplaced, None, reason="left unplaced by bench_playback")
+        project.save(project.path)
+    win = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat), autosave_s=0)
     win.resize(1600, 900)
     win.show()
     win.open_project(project.path)
     views = [v for v in win.grid.views if v.worker is not None]
     if not _spin(app, lambda: all(v.index is not None for v in views), 60):
         raise SystemExit("bench_playback: the views did not open their sources")
+    if unplaced and not win.grid.view_for(unplaced).free:
+        raise SystemExit(f"bench_playback: {unplaced} is not on its own clock")
+    win.grid.set_focused(next(v for v in views if not v.free))
     win.timeline_dock.hide()  # measure the players; the timeline repaints the playhead only
-    span_start = max(v.spec.clock.to_shared(v.index.start_s) for v in views)
-    span_end = min(v.spec.clock.to_shared(v.index.end_s) for v in views)
-    play_s = min(seconds, span_end - span_start - 1.0)
+    return win, views, maps
 
-    # -- real-time play ---------------------------------------------------------------
+
+def _seek_all(win, views, maps, shared_s: float) -> None:
+    """The shared clock to ``shared_s``, and each free view's own clock to the same moment of its file."""
+    win.clock.seek(shared_s)
+    for v in views:
+        if v.free:
+            v.playback.seek(maps[v.spec.name].to_local(shared_s))
+
+
+def _play(app, win, views, maps, t0: float, play_s: float) -> tuple[dict, float, float]:
+    """Real-time play from ``t0`` for ``play_s`` s: per-view figures, clock rate, shared seconds played."""
+    import numpy as np
+
     lags: dict[str, list[int]] = {v.spec.name: [] for v in views}
     shown: dict[str, set[int]] = {v.spec.name: set() for v in views}
 
     def on_shown(view):
         def record(number: int) -> None:
-            if win.clock.playing:
-                ref = view.frame_ref_at(win.clock.time)
+            if view.playback.playing:
+                ref = view.frame_ref_at(win.clock.time)  # a free view: the frame its own clock names
                 if ref is not None:
                     lags[view.spec.name].append(ref.number - number)
                 shown[view.spec.name].add(number)
@@ -107,25 +128,30 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int =
 
     for v in views:
         v.frameShown.connect(on_shown(v))
-    t0 = span_start + 0.5
-    win.clock.seek(t0)
+    _seek_all(win, views, maps, t0)
     _spin(app, lambda: _all_exact(views), 10)
     first = {v.spec.name: v.frame_ref_at(t0).number for v in views}
     paints0 = {v.spec.name: v.paint_count for v in views}
     decoded0 = {v.spec.name: v.worker.decoded for v in views}
     started = time.perf_counter()
     win.clock.play()
+    for v in views:
+        if v.free:
+            v.playback.play()
     _spin(app, lambda: win.clock.time >= t0 + play_s, play_s + 30)
     wall = time.perf_counter() - started
     t1 = win.clock.time
+    last = {v.spec.name: v.frame_ref_at(t1).number for v in views}
+    for v in views:
+        v.playback.pause()
     win.clock.pause()
     play = {}
     for v in views:
         name = v.spec.name
-        expected = v.frame_ref_at(t1).number - first[name] + 1
         lag = lags[name] or [0]
         play[name] = {
-            "expected": expected,
+            "free": v.free,
+            "expected": last[name] - first[name] + 1,
             "shown": len(shown[name]),
             "decoded": v.worker.decoded - decoded0[name],
             "paints": v.paint_count - paints0[name],
@@ -133,18 +159,40 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int =
             "lag_max": max(lag),
             "lag_mean": float(np.mean(lag)),
         }
-    rate = (t1 - t0) / wall
+    return play, (t1 - t0) / wall, t1 - t0
 
-    # -- seeks ------------------------------------------------------------------------
+
+def _seeks(app, win, views, maps, seeks: int, seed: int) -> list[float]:
+    """ms from each seeded random seek (every clock) until every view shows exactly the frame it names."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
-    lo, hi = win.clock.start_s, win.clock.end_s
     times_ms = []
-    for target in rng.uniform(lo, hi, seeks):
+    for target in rng.uniform(win.clock.start_s, win.clock.end_s, seeks):
         begin = time.perf_counter()
-        win.clock.seek(float(target))
+        _seek_all(win, views, maps, float(target))
         if not _spin(app, lambda: _all_exact(views), 10):
             raise SystemExit(f"bench_playback: views did not settle after a seek to {target:.3f} s")
         times_ms.append((time.perf_counter() - begin) * 1e3)
+    return times_ms
+
+
+def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int = 10,
+            unplaced: str | None = None) -> dict:
+    """Play, seek (and with ``plays``, the sound) in one window; returns the figures.
+
+    ``unplaced``: the source (name) whose clock is removed first, so that it plays on its
+    own local clock (a free view, issue 19) beside the placed ones.
+    """
+    from ui.app import create_app
+
+    app = create_app()
+    win, views, maps = _open(app, media, unplaced)
+    span_start = max(maps[v.spec.name].to_shared(v.index.start_s) for v in views)
+    span_end = min(maps[v.spec.name].to_shared(v.index.end_s) for v in views)
+    play_s = min(seconds, span_end - span_start - 1.0)
+    play, rate, played_s = _play(app, win, views, maps, span_start + 0.5, play_s)
+    times_ms = _seeks(app, win, views, maps, seeks, seed)
     audio = measure_audio(app, win, _spin, span_start + 0.5, min(10.0, play_s), plays) if plays else None
     win.shutdown()
     win.close()
@@ -155,7 +203,8 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int =
     return {
         "sources": [v.spec.name for v in views],
         "sizes": sizes,
-        "play_s": t1 - t0,
+        "unplaced": unplaced,
+        "play_s": played_s,
         "rate": rate,
         "play": play,
         "seek_median_ms": statistics.median(times_ms),
@@ -166,8 +215,40 @@ def measure(media: Path, seconds: float, seeks: int, seed: int = 7, plays: int =
     }
 
 
-def report(fig: dict) -> str:
-    """The markdown section."""
+def _play_table(fig: dict) -> list[str]:
+    lines = [
+        "| source | frames the clock passed | frames shown | decoded | repaints | shown within 1 frame of the clock | worst lag (frames) | mean lag |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, p in fig["play"].items():
+        lines.append(f"| {name} | {p['expected']} | {p['shown']} | {p['decoded']} | {p['paints']} | "
+                     f"{100 * p['lag_within_1']:.1f} % | {p['lag_max']} | {p['lag_mean']:.2f} |")
+    return lines
+
+
+def _side_by_side(placed: dict, mixed: dict) -> list[str]:
+    """Each source in the all-placed run and in the run with ``mixed['unplaced']`` on its own clock."""
+    name = mixed["unplaced"]
+    lines = [
+        "",
+        f"**One source not placed** (issue 19): the same play and seeks with {name}'s clock removed, so "
+        "it plays on its own local clock (a free view, started at the same moment of its file) beside the "
+        f"placed ones (clock rate {mixed['rate']:.3f}; seeks median {mixed['seek_median_ms']:.0f} ms, "
+        f"max {mixed['seek_max_ms']:.0f} ms). Frames shown / passed, within 1 frame, worst and mean lag:",
+        "",
+        "| source | all placed | with " + name + " not placed |",
+        "|---|---|---|",
+    ]
+    for source, p in placed["play"].items():
+        q = mixed["play"].get(source)
+        cells = [f"{x['shown']}/{x['expected']}, {100 * x['lag_within_1']:.1f} %, {x['lag_max']}, "
+                 f"{x['lag_mean']:.2f}" + (" (own clock)" if x["free"] else "") for x in (p, q) if x]
+        lines.append(f"| {source} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(fig: dict, mixed: dict | None = None) -> str:
+    """The markdown section (``mixed``: the run with one source not placed, side by side)."""
     described = ", ".join(f"{n} ({fig['sizes'][n]})" for n in fig["sources"])
     lines = [
         "## Review app (bench/bench_playback.py)",
@@ -181,13 +262,7 @@ def report(fig: dict) -> str:
         f"**Real-time play**: {fig['play_s']:.1f} s of shared time at 1x took {fig['play_s'] / fig['rate']:.1f} s "
         f"of wall time (clock rate {fig['rate']:.3f}).",
         "",
-        "| source | frames the clock passed | frames shown | decoded | repaints | shown within 1 frame of the clock | worst lag (frames) | mean lag |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, p in fig["play"].items():
-        lines.append(f"| {name} | {p['expected']} | {p['shown']} | {p['decoded']} | {p['paints']} | "
-                     f"{100 * p['lag_within_1']:.1f} % | {p['lag_max']} | {p['lag_mean']:.2f} |")
-    lines += [
+        *_play_table(fig),
         "",
         "Lag is measured when each frame reaches its view: the clock's frame number for that source "
         "minus the frame shown (0 = exact).",
@@ -196,6 +271,8 @@ def report(fig: dict) -> str:
         f"the clock names: median {fig['seek_median_ms']:.0f} ms, max {fig['seek_max_ms']:.0f} ms "
         "(target: within 300 ms).",
     ]
+    if mixed is not None:
+        lines += _side_by_side(fig, mixed)
     lines += report_audio(fig.get("audio"))
     return "\n".join(lines)
 
@@ -206,6 +283,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="shared seconds of real-time play")
     parser.add_argument("--seeks", type=int, default=20, help="number of random seeks")
     parser.add_argument("--plays", type=int, default=10, help="plays for the audio start latency (0: no audio)")
+    parser.add_argument("--unplaced", default="bodycam_B.mp4",
+                        help="also run with this source not placed (its own clock); '' for no such run")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     if not (args.media / "truth.json").is_file():
@@ -215,10 +294,11 @@ def main(argv=None) -> int:
     daemon = start_pulse(Path(tempfile.mkdtemp(prefix="bench-pulse-"))) if args.plays else None
     try:
         fig = measure(args.media, args.seconds, args.seeks, plays=args.plays)
+        mixed = measure(args.media, args.seconds, args.seeks, plays=0, unplaced=args.unplaced) if args.unplaced else None
     finally:
         if daemon is not None:
             daemon.terminate()
-    text = report(fig)
+    text = report(fig, mixed)
     print(text)
     if not args.no_write:
         write_block(START, END, text)

@@ -64,7 +64,6 @@ def _open_window(app, project, work: Path, size: tuple[int, int]):
     win.resize(*size)
     win.show()
     win.open_project(project.path)
-    win.resizeDocks([win.sources_dock, win.annotations_dock], [540, 360], Qt.Orientation.Horizontal)
     win.resizeDocks([win.timeline_dock], [260], Qt.Orientation.Vertical)
     views = [v for v in win.grid.views if v.worker is not None]
     _wait(app, lambda: all(v.index is not None or v.error for v in views), 120)

@@ -304,7 +304,7 @@ class AnnotationPanel(QWidget):
             4, _ChoiceDelegate(lambda: [""] + [s.name for s in self._bridge.project.sources], self)
         )
         self.table.clicked.connect(self._on_clicked)
-        self.fitter = fit_table(self.table)  # every column in view, elided in the middle, tooltips (ui/tables.py)
+        self.fitter = fit_table(self.table, whole=("id", "time", "end", "±"))  # every column in view, elided in the middle, tooltips (ui/tables.py)
         row = QHBoxLayout()
         row.addWidget(self.search, 1)
         row.addWidget(self.type_filter)

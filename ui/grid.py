@@ -3,6 +3,11 @@
 The grid remembers the view focused before the current one
 (:attr:`PlayerGrid.previous_view`): a tie (``ui.controllers.placement``) joins
 the two views clicked last.
+
+Tiles reorder by drag (:class:`ui.tile_drag.TileDrag`): a tile dragged (by its name strip, or
+anywhere on a picture that is not zoomed) onto another's place takes that place, in the grid
+and in the large view's strip; :attr:`PlayerGrid.order` is the tile order, remembered per
+project with the panel layout (:class:`ui.viewmodes.TileOrderMemory`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ui.clock import PlaybackClock
 from ui.player import PlayerView
 from ui.spec import SourceSpec
 from ui.tile import grid_large
+from ui.tile_drag import TileDrag
 
 __all__ = ["PlayerGrid", "MAX_VIEWS"]
 
@@ -30,17 +36,21 @@ class PlayerGrid(QWidget):
     Signals
     -------
     failed(str)
-        A view could not open or decode its source.
+        A view could not open or decode its source (a missing file is said by the hash check instead,
+        once for every missing source, with a Relink button: :mod:`ui.relink`).
     focusChanged(object)
         The focused view (or ``None``).
     audioNotice(str)
         Once per cause, about the sound of :attr:`audio` (an ``AudioEngine``
         playing the focused view's source, or a mix), also in the status bar.
+    orderChanged(list)
+        The user moved a tile: the source names in the new tile order.
     """
 
     failed = Signal(str)
     focusChanged = Signal(object)
     audioNotice = Signal(str)
+    orderChanged = Signal(list)
 
     def __init__(self, clock: PlaybackClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,13 +63,47 @@ class PlayerGrid(QWidget):
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
         self._layout.setSpacing(2)
+        self._order: list[str] = []  # source names, in the tile order the user chose
         self.audio = AudioEngine(clock, self)
         self.audio.notice.connect(self.audioNotice)
+        self.drag = TileDrag(self)
 
     @property
     def views(self) -> list[PlayerView]:
-        """The views, in source order."""
+        """The views, in tile order (source order, unless the user moved tiles)."""
         return list(self._views)
+
+    @property
+    def order(self) -> list[str]:
+        """The source names of the views, in tile order."""
+        return [v.spec.name for v in self._views]
+
+    def set_order(self, names: list[str]) -> None:
+        """Show the tiles in this order of source names (names not shown are kept for later;
+        sources not named follow in source order)."""
+        self._order = [str(n) for n in names]
+        self._views = self._ordered(self._views, lambda v: v.spec.name)
+        self._relayout()
+
+    def _ordered(self, items: list, name_of) -> list:
+        rank = {name: i for i, name in enumerate(self._order)}
+        return [item for _i, item in sorted(enumerate(items), key=lambda e: (rank.get(name_of(e[1]), len(rank)), e[0]))]
+
+    def move_view(self, view: PlayerView, target: PlayerView) -> None:
+        """Put ``view`` in ``target``'s place (the tiles between shift by one) and emit
+        :attr:`orderChanged`; dropped on the large view, ``view`` becomes the large one."""
+        if view is target or view not in self._views or target not in self._views:
+            return
+        if target is self._large:
+            self._large = view
+        views = list(self._views)
+        place = views.index(target)
+        views.remove(view)
+        views.insert(place, view)
+        self._views = views
+        self._order = self.order
+        self._relayout()
+        self.orderChanged.emit(self.order)
 
     @property
     def focused_view(self) -> PlayerView | None:
@@ -88,7 +132,7 @@ class PlayerGrid(QWidget):
         Views of unchanged files are kept (only their clock map is updated), so
         a manual nudge does not reopen anything.
         """
-        specs = list(specs)[:MAX_VIEWS]
+        specs = self._ordered(list(specs)[:MAX_VIEWS], lambda s: s.name)
         old = {(v.spec.name, str(v.spec.path)): v for v in self._views}
         views = []
         for spec in specs:
@@ -97,7 +141,8 @@ class PlayerGrid(QWidget):
                 view = PlayerView(spec, self._clock, self)
                 view.focusRequested.connect(self.set_focused)
                 view.enlargeRequested.connect(self.toggle_single)
-                view.failed.connect(self.failed)
+                view.failed.connect(lambda message, v=view: self._on_failed(v, message))
+                self.drag.watch(view)
             else:
                 view.set_spec(spec)
             views.append(view)
@@ -115,6 +160,12 @@ class PlayerGrid(QWidget):
         self._relayout()
         self.audio.set_sources(specs)
         self.audio.set_focused(None if self.focused_view is None else self.focused_view.spec.name)
+
+    def _on_failed(self, view: PlayerView, message: str) -> None:
+        """A view's failure, for the message bar; a missing file is said once for all by the hash
+        check (``ui.relink``), and on its tile."""
+        if view.spec.path.is_file():
+            self.failed.emit(message)
 
     def set_focused(self, view: PlayerView | None) -> None:
         """Make ``view`` the focused one (it decides the shared frame step); the one it replaces

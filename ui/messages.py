@@ -46,7 +46,8 @@ class _Row(QFrame):
             self.action_button = button
         close = QPushButton("×", self)
         close.setFlat(True)
-        close.setFixedWidth(24)
+        close.setStyleSheet("padding: 0px 4px;")  # the theme's 12 px padding left the × no room
+        close.setFixedWidth(max(24, close.sizeHint().width()))
         close.clicked.connect(lambda: bar.dismiss(self))
         layout.addWidget(close)
 

@@ -132,6 +132,11 @@ class PlayerView(QWidget):
         return self._worker
 
     @property
+    def zoom(self) -> float:
+        """The picture's zoom (1.0: the whole frame fitted; more: zoomed in, a drag pans)."""
+        return self._zoom
+
+    @property
     def free(self) -> bool:
         """True while the view follows its own local clock (:meth:`set_free`)."""
         return self._own is not None

@@ -101,7 +101,7 @@ class ShotPanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.decide.connect(self.decide_selected)
-        self.fitter = fit_table(self.view)
+        self.fitter = fit_table(self.view, whole=self.HEADERS)
         self.view.setMinimumHeight(8 * self.view.verticalHeader().defaultSectionSize())  # not two rows: eight
         self.view.currentCellChanged.connect(lambda row, *_: self._seek_row(row))
         self.view.cellClicked.connect(lambda row, _col: self._seek_row(row))

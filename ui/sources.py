@@ -187,7 +187,7 @@ class SourcesPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setItemDelegateForColumn(1, _RoleDelegate(self))
         self.table.clicked.connect(lambda index: self.sourceSelected.emit(self.model.source_at(index.row()).name))
-        self.fitter = fit_table(self.table)  # every column in view, elided in the middle, tooltips (ui/tables.py)
+        self.fitter = fit_table(self.table, whole=("hash", "± (1σ)", "offset", "drift"))  # every column in view, elided in the middle, tooltips (ui/tables.py)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.table)

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QPushButton, QS
 
 from timesync.timeutil import format_hms
 from ui.dialogs import EXPORT_FORMATS
+from ui.relink import RelinkController
 from ui.spec import format_datetime_ms
 from ui.stills import export_still_dialog
-from ui.viewmodes import DockFitter, toggle_full_screen
+from ui.viewmodes import DockFitter, TileOrderMemory, toggle_full_screen
 
 __all__ = ["WindowChrome", "MARK_IN_KEY"]
 
@@ -111,6 +112,8 @@ class WindowChrome:
         self.act_fit = a("Whole incident", self.timeline.fit, "Ctrl+0", group="Timeline")
         self.act_align = a("Run alignment", self.run_alignment, "Ctrl+R", group="Project")
         self.act_verify = a("Verify hashes", self.verify_hashes, "Ctrl+Shift+V", group="Project")
+        self.relink = RelinkController(self)  # missing sources found again by SHA-256 (ui/relink.py)
+        self.act_relink = a("Relink missing sources…", self.relink.relink_dialog, group="Project")
         self.act_export = a("Export…", self.exports.export_dialog, "Ctrl+E", group="Project")
         self.act_single = a("Enlarge focused view / back to grid", lambda: self.grid.toggle_single(self.grid.focused_view),
                             "G", group="View")
@@ -202,7 +205,7 @@ class WindowChrome:
             play.addSeparator() if act is None else play.addAction(act)
         self.annotate_menu = menus.addMenu("&Annotate")
         sources = menus.addMenu("&Sources")
-        for act in (self.act_align, self.act_verify, None, self.act_unlink, self.act_tie, *self.act_suggest, None,
+        for act in (self.act_align, self.act_verify, self.act_relink, None, self.act_unlink, self.act_tie, *self.act_suggest, None,
                     self.act_nudge_back, self.act_nudge_fwd, self.act_nudge_ms_back, self.act_nudge_ms_fwd):
             sources.addSeparator() if act is None else sources.addAction(act)
         export = menus.addMenu("E&xport")
@@ -215,6 +218,7 @@ class WindowChrome:
         for dock in (self.sources_dock, self.annotations_dock, self.timeline_dock, self.shots_dock):
             view.addAction(dock.toggleViewAction())
         self.dock_fitter = DockFitter(self)  # narrow window: Sources and Annotations as tabs (ui/viewmodes.py)
+        self.tile_order = TileOrderMemory(self)  # the tiles' dragged order, per project (ui/viewmodes.py)
         for act in (None, self.act_single, self.act_large, self.act_full, self.act_still, self.act_reset_zoom, self.act_zoom_in, self.act_zoom_out, self.act_fit,
                     None, self.act_overlay):
             view.addSeparator() if act is None else view.addAction(act)
@@ -235,7 +239,8 @@ class WindowChrome:
         self.clock_label.setText(format_hms(t, 3))
         wall = self._wall_args()[0]
         if wall is not None:
-            self.wall_label.setText(format_datetime_ms(wall + _dt.timedelta(seconds=t)))
+            # the date over the time, two short lines: the toolbar keeps room for every button at 1366 px
+            self.wall_label.setText(format_datetime_ms(wall + _dt.timedelta(seconds=t)).replace(" ", "\n", 1))
         self.wall_action.setVisible(wall is not None)
 
     def _on_playing(self, playing: bool) -> None:

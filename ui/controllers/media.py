@@ -90,7 +90,9 @@ class MediaController(Controller):
                     project.set_hash_status(check.name, check.status)
                 if check.status != "verified":
                     problems += 1
-                    (self.messages.error if check.status in ("changed", "missing") else self.messages.warning)(check.message)
+                    if check.status != "missing":  # the missing ones: one message, offering relink
+                        (self.messages.error if check.status == "changed" else self.messages.warning)(check.message)
+            self.win.relink.offer([c.name for c in checks if c.status == "missing"], len(checks))  # ui/relink.py
             if not problems and checks:
                 self.status(f"all {len(checks)} sources verified", 5000)
 

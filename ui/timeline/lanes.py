@@ -64,7 +64,13 @@ def paint_ruler(painter: QPainter, axis: TimeAxis, wall: tuple[_dt.datetime, str
     painter.drawText(QPointF(6, 13), "shared")
     if wall is not None:
         painter.setPen(QColor(150, 200, 150))
-        painter.drawText(QPointF(6, 26), f"wall ({wall[1]})" if wall[1] else "wall clock")
+        painter.drawText(QPointF(6, 26), painter.fontMetrics().elidedText(wall_label(wall), Qt.TextElideMode.ElideMiddle,
+                                                                          HEADER_W - 10))
+
+
+def wall_label(wall: tuple) -> str:
+    """The wall-clock ruler row's name, whole (``wall`` as ``TimelineWidget.set_wall_clock`` keeps it)."""
+    return f"wall ({wall[1]})" if wall[1] else "wall clock"
 
 
 def paint_events_lane(painter: QPainter, axis: TimeAxis, events: list[TimelineEvent], selected_event: str | None,

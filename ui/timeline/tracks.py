@@ -92,15 +92,22 @@ def paint_track(painter: QPainter, row: int, track: Track, paint: TrackPaint) ->
     painter.setClipping(False)
 
 
+def header_lines(track: Track) -> tuple[str, str]:
+    """A track header's two lines, whole: name and badges; the clock's sigma, travel bound and method."""
+    title = " ".join(t for t in (track.spec.label, badge_text(track.spec)) if t)  # badges: ui/tile.py
+    detail = "not placed: drag it" if track.spec.clock is None else track_detail(track.spec)
+    return title, detail
+
+
 def _paint_header(painter: QPainter, y: float, track: Track) -> None:
-    """Name, then the clock's uncertainty and method (orange when placed by hand)."""
+    """Name, then the clock's uncertainty and method (orange when placed by hand); elided in the middle
+    (the widget's tooltip gives them whole)."""
     painter.setPen(QColor(235, 235, 240))
     metrics = painter.fontMetrics()
-    title = " ".join(t for t in (track.spec.label, badge_text(track.spec)) if t)  # badges: ui/tile.py
+    title, detail = header_lines(track)
     painter.drawText(QRectF(6, y + 3, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,
                      metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, HEADER_W - 10))
     clock = track.spec.clock
-    detail = "not placed: drag it" if clock is None else track_detail(track.spec)  # sigma, travel bound, method
     by_hand = clock is not None and clock.method in BY_HAND
     painter.setPen(QColor(255, 180, 80) if by_hand else QColor(150, 152, 160))
     painter.drawText(QRectF(6, y + 22, HEADER_W - 10, 18), Qt.AlignmentFlag.AlignLeft,

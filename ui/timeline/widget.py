@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as _dt
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from timesync.clock import ClockMap
 from ui.clock import PlaybackClock
 from ui.spec import SourceSpec
 from ui.timeline import lanes
-from ui.timeline.axis import EVENTS_H, RULER_H, TRACK_H, TimeAxis, manual_clock
+from ui.timeline.axis import EVENTS_H, HEADER_W, RULER_H, TRACK_H, TimeAxis, manual_clock, track_row
 from ui.timeline.items import ShotMarker, TimelineEvent, Track
 from ui.timeline.mouse import MouseMixin
 from ui.timeline.suggestions import SuggestionsMixin
 from ui.timeline.thumbnails import ThumbnailsMixin
-from ui.timeline.tracks import TrackPaint, bar_rect, paint_track
+from ui.timeline.tracks import TrackPaint, bar_rect, header_lines, paint_track
 
 __all__ = ["TimelineWidget"]
 
@@ -267,6 +267,22 @@ class TimelineWidget(MouseMixin, ThumbnailsMixin, SuggestionsMixin, QWidget):
         if self._clock.playing and self.axis.follow(t, self._clock.rate > 0):
             self._view_changed()
         self.update()
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102 - the names column's full texts as tooltips
+        if event.type() == QEvent.Type.ToolTip and event.pos().x() < HEADER_W:
+            text = self.header_tooltip(event.pos().y())
+            QToolTip.showText(event.globalPos(), text, self) if text else QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def header_tooltip(self, y: float) -> str:
+        """The whole text of the names column at widget ``y`` (a track's two lines, the wall-clock row's name)."""
+        row = track_row(y, len(self._tracks))
+        if row is not None:
+            return "\n".join(header_lines(self._tracks[row]))
+        if self._wall is not None and RULER_H / 2 <= y < RULER_H:
+            return lanes.wall_label(self._wall)
+        return ""
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
