@@ -91,7 +91,8 @@ class AlignmentEdits:
                 # placement by device clocks, until other evidence than the same clocks does)
                 fields = {"extra": fields["extra"]}
             else:  # the new clock comes with its own sound-travel bound (or none)
-                fields["extra"] = _with_travel_bound(fields["extra"], entry.get("travel_bound_s"))
+                bound = entry.get("travel_bound_s") if fields["clock"] is not None else None
+                fields["extra"] = _with_travel_bound(fields["extra"], bound)
             new = replace(old, **fields)
             if new == old:
                 continue
