@@ -16,11 +16,12 @@ import pickle
 import subprocess
 import sys
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
-from media_factory import make_audio
+from media_factory import AudioSpec, make_audio, make_video
 
 from timesync.align.audio import decode
 from timesync.errors import MediaError
@@ -94,3 +95,41 @@ def test_sync_does_not_load_detection(noise_wav, tmp_path):
                          text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_mono_float_audio_at_its_own_rate_skips_the_resampler(tmp_path, monkeypatch):
+    """Fine windows of AAC mono at the rate asked (body cams: 48 kHz) are copied, not passed
+    through FFmpeg's resampler frame by frame: the same samples, without its cost."""
+    import av
+
+    from timesync.media import audio as media_audio
+
+    rng = np.random.default_rng(6)
+    x = (0.3 * rng.normal(size=48000 * 12)).astype(np.float32)
+    clip = make_video(tmp_path / "cam.mp4", n_frames=60, fps=Fraction(5), size=(32, 24),
+                      audio=AudioSpec(x, sr=48000, codec="aac"))
+    calls = []
+    real = av.AudioResampler
+
+    class Counting:
+        def __init__(self, **kw):
+            self._inner = real(**kw)
+
+        def resample(self, frame):
+            calls.append(frame is not None)
+            return self._inner.resample(frame)
+
+    monkeypatch.setattr(av, "AudioResampler", Counting)
+
+    def windows() -> list[np.ndarray]:
+        with media_audio.AudioReader(clip) as reader:
+            return [media_audio.decode_audio(clip, sr=48000)] + [
+                reader.read(sr=48000, start_s=s, duration_s=2.0) for s in (3.0, 7.5)]
+
+    fast = windows()
+    assert not any(calls)  # no frame went through the resampler
+    monkeypatch.setattr(media_audio, "_is_mono_float", lambda frame: False)
+    slow = windows()
+    assert any(calls)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, slow, strict=True))
+    assert abs(fast[0].size - x.size) <= 1024  # the whole clip (give or take the encoder's last frame)
