@@ -106,8 +106,7 @@ class _Segment:
     def __init__(self, sr: int, position: int, local_start: Fraction, rate: int) -> None:
         import av
 
-        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
-        self.out_rate = sr
+        self.resampler, self.out_rate = av.AudioResampler(format="flt", layout="mono", rate=sr), sr
         self.position = position  # output index of this segment's first sample
         self.local_start = local_start  # local seconds of its first input sample
         self.local_start_f = float(local_start)
@@ -124,27 +123,25 @@ class _Segment:
 
     def feed(self, frame, placer: _Placer) -> None:
         self.in_samples += frame.samples
-        if self.out_rate == frame.sample_rate and _is_mono_float(frame):
-            # already float32 mono at the rate asked: what the resampler would give, sample
-            # for sample (a plain copy), without its call and frame conversion per frame
-            data = np.frombuffer(frame.planes[0], np.float32, frame.samples).copy()
-            placer.put(self.position + self.out_samples, data)
-            self.out_samples += data.size
-            return
-        self._place(self.resampler.resample(frame), placer)
+        if self.out_rate == frame.sample_rate and _is_mono_float(frame):  # what the resampler
+            # would give, sample for sample, without its call and conversion per frame
+            self._put(np.frombuffer(frame.planes[0], np.float32, frame.samples).copy(), placer)
+        else:
+            self._place(self.resampler.resample(frame), placer)
 
     def flush(self, placer: _Placer) -> None:
         self._place(self.resampler.resample(None), placer)
 
     def _place(self, frames, placer: _Placer) -> None:
         for out in frames:
-            data = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-            placer.put(self.position + self.out_samples, data)
-            self.out_samples += len(data)
+            self._put(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), placer)
+
+    def _put(self, data: np.ndarray, placer: _Placer) -> None:
+        placer.put(self.position + self.out_samples, data)
+        self.out_samples += len(data)
 
 
-def _is_mono_float(frame) -> bool:
-    """One channel of 32-bit float samples (packed or planar: the same bytes)."""
+def _is_mono_float(frame) -> bool:  # one channel of float32 (packed or planar: the same bytes)
     return frame.format.name in ("flt", "fltp") and len(frame.layout.channels) == 1
 
 
