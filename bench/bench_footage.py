@@ -25,9 +25,13 @@ is: without it every process compiles the sources again (about 0.5 s of CPU in
 the main process alone where ``PYTHONDONTWRITEBYTECODE`` is set).
 Targets: 1.5x the floor, 500 MB.
 
-Measured (2 Dec 2026, 2 shared cores, load 10-16, 3 body cams of 10 min, 230 MB;
-``--compare-with`` the tree of commit 771d4e9): see the lead's RESULTS.md; the
-helper's report gives the figures.
+Measured (2 Dec 2026, 2 cores shared with other work, load 18; 3 body cams of 10
+min, 230 MB; ``--runs 2 --compare-with`` a checkout of commit 771d4e9, the
+"before"): floor 13.2 s wall, 5.2 s CPU. ``--methods audio``: 1.97x the floor
+wall, **1.33x CPU**, 229 MB (before: 2.41x, 1.58x, 230 MB). All methods: 4.00x
+wall, 2.72x CPU, 330 MB (before: 4.91x, 3.20x); the difference from audio alone is
+the burned-in clock reading (``align/overlay``, every frame decoded). Every camera
+placed, worst 0.000 ms off the truth.
 
 The many-source curve (:func:`many_curve`): 2, 5, 10, 20 and 40 audio-only
 recordings of 20 minutes cut from one long scene (:func:`many_sources`), each
