@@ -10,11 +10,28 @@ start 4 s apart; the picture is a moving texture.
 
 The floor is what no tool can avoid: ffmpeg's bare decode of every file's
 audio (``ffmpeg -vn -i f -f null -``, imageio-ffmpeg's binary) plus
-``sha256sum`` of every file. In one run, side by side, it times the floor,
-``timesync sync`` with every method (the default) and with ``--methods audio``,
-each in its own subprocess with its peak memory summed over the process tree
-(PSS sampled every 0.1 s; :func:`bench_audio.measured`), and reports the ratios
-against the floor (target 1.5x, 500 MB).
+``sha256sum`` of every file, one after another. In one run, side by side and
+alternating, it times the floor, ``timesync sync`` with every method (the
+default) and with ``--methods audio`` (and, with ``--compare-with DIR``, the
+same two runs of the timesync in ``DIR``: an older checkout), each in its own
+subprocess (:func:`tree_measured`): wall seconds, CPU seconds summed over the
+process tree (worker processes and the fork server included, from ``/proc``
+every 0.05 s) and peak memory summed over the tree (PSS). It reports each run
+against the floor on both clocks: on a machine whose cores other work keeps
+busy, the wall-clock ratio moves with that load (timesync runs its files in
+parallel, the floor one after another), the CPU ratio much less. Each tree's
+``timesync`` is byte-compiled first (``compileall``), as an installed package
+is: without it every process compiles the sources again (about 0.5 s of CPU in
+the main process alone where ``PYTHONDONTWRITEBYTECODE`` is set).
+Targets: 1.5x the floor, 500 MB.
+
+Measured (2 Dec 2026, 2 cores shared with other work, load 18; 3 body cams of 10
+min, 230 MB; ``--runs 2 --compare-with`` a checkout of commit 771d4e9, the
+"before"): floor 13.2 s wall, 5.2 s CPU. ``--methods audio``: 1.97x the floor
+wall, **1.33x CPU**, 229 MB (before: 2.41x, 1.58x, 230 MB). All methods: 4.00x
+wall, 2.72x CPU, 330 MB (before: 4.91x, 3.20x); the difference from audio alone is
+the burned-in clock reading (``align/overlay``, every frame decoded). Every camera
+placed, worst 0.000 ms off the truth.
 
 The many-source curve (:func:`many_curve`): 2, 5, 10, 20 and 40 audio-only
 recordings of 20 minutes cut from one long scene (:func:`many_sources`), each
@@ -24,7 +41,7 @@ sources; then the cluster run: ``timesync.sync(paths, executor=...)`` on a dask
 LocalCluster of two worker processes.
 
 Usage: ``python bench/bench_footage.py [--minutes M] [--cams N] [--runs R]
-[--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]``.
+[--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]``.
 Prints the tables and replaces the "Footage" section of ``bench/RESULTS.md`` and
 its many-source part (markers ``footage-many``).
 """
@@ -111,34 +128,107 @@ def footage(minutes: float, cams: int) -> list[Path]:
     return files
 
 
+_TREE = """
+import json, os, subprocess, sys, threading, time
+tick = os.sysconf("SC_CLK_TCK")
+def kids(pid):
+    out = []
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+cpu, peak = {}, [0]
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                        start_new_session=True)
+done = threading.Event()
+def sample():
+    while not done.wait(0.05):
+        todo, kb = [proc.pid], 0
+        while todo:
+            p = todo.pop()
+            todo += kids(p)
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    parts = f.read().rsplit(")", 1)[1].split()
+                cpu[p] = (int(parts[11]) + int(parts[12])) / tick
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    kb += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+            except (OSError, StopIteration, ValueError):
+                pass
+        peak[0] = max(peak[0], kb)
+threading.Thread(target=sample, daemon=True).start()
+try:
+    out, err = proc.communicate(timeout=float(sys.argv[1]))
+    rc = proc.returncode
+except subprocess.TimeoutExpired:
+    os.killpg(proc.pid, 9)
+    out, err = proc.communicate()
+    rc = "timeout"
+wall = time.perf_counter() - t0
+done.set()
+import resource
+own = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu.pop(proc.pid, None)  # its own time, exactly, from the kernel once waited for
+total = own.ru_utime + own.ru_stime + sum(cpu.values())
+print(json.dumps({"rc": rc, "seconds": wall, "cpu_s": total, "peak_mb": peak[0] / 1024,
+                  "stdout": out[-2000:], "stderr": err[-2000:]}))
+"""
+
+
+def tree_measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None,
+                  cwd: Path | None = None) -> dict:
+    """Run ``cmd``: rc, wall ``seconds``, ``cpu_s`` summed over its process tree (the
+    children's own times sampled from ``/proc`` every 0.05 s: a worker's last 0.05 s may
+    be missed), ``peak_mb`` (PSS summed over the tree), stdout and stderr."""
+    import subprocess
+
+    p = subprocess.run([sys.executable, "-c", _TREE, str(timeout), *cmd], capture_output=True, text=True,
+                       env=env, cwd=cwd)
+    return json.loads(p.stdout)
+
+
 def floor(files: list[Path]) -> dict:
     """ffmpeg's bare decode of every file's audio plus sha256sum of every file, one after another."""
     import imageio_ffmpeg
 
     exe = imageio_ffmpeg.get_ffmpeg_exe()
-    total, peak = 0.0, 0.0
+    total, cpu, peak = 0.0, 0.0, 0.0
     for f in files:
         for cmd in ([exe, "-v", "error", "-vn", "-i", str(f), "-f", "null", "-"], ["sha256sum", str(f)]):
-            r = measured(cmd, 600)
+            r = tree_measured(cmd, 600)
             if r["rc"] != 0:
                 raise SystemExit(f"floor command failed: {' '.join(cmd)}: {r['stderr'][-300:]}")
             total += r["seconds"]
+            cpu += r["cpu_s"]
             peak = max(peak, r["peak_mb"])
-    return {"seconds": total, "peak_mb": peak}
+    return {"seconds": total, "cpu_s": cpu, "peak_mb": peak}
 
 
-def run_sync(files: list[Path], methods: str | None) -> dict:
-    """``timesync sync`` of the files (reference the first), from a cold cache folder."""
+def compiled(tree: Path) -> None:
+    """Byte-compile ``tree``'s timesync package, as installing it does (see the module notes)."""
+    import compileall
+
+    compileall.compile_dir(str(tree / "timesync"), quiet=1)
+
+
+def run_sync(files: list[Path], methods: str | None, tree: Path | None = None) -> dict:
+    """``timesync sync`` of the files (reference the first), from a cold cache folder, with the
+    timesync of ``tree`` (default: this checkout)."""
     out = CACHE / "project.json"
     cache = CACHE / "timesync-cache"
-    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    tree = tree or Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     if cache.exists():
         import shutil
 
         shutil.rmtree(cache)
     cmd = [sys.executable, "-m", "timesync", "sync", *map(str, files), "--reference", str(files[0]),
            "-o", str(out), "--force", "-q"] + (["--methods", methods] if methods else [])
-    r = measured(cmd, 3600, env=env)
+    r = tree_measured(cmd, 3600, env=env, cwd=tree)
     r["aligners"], r["placed"] = {}, 0
     if out.exists():
         data = json.loads(out.read_text())
@@ -326,6 +416,8 @@ def main() -> int:
     ap.add_argument("--cams", type=int, default=3, help="number of body cams (default 3)")
     ap.add_argument("--runs", type=int, default=1, help="alternating runs of each (median reported)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    ap.add_argument("--compare-with", metavar="DIR", default=None,
+                    help="also time the timesync of this checkout (its timesync/ package), side by side")
     ap.add_argument("--many-counts", default="2,5,10,20,40", help="the many-source curve's sizes")
     ap.add_argument("--many-minutes", type=float, default=20.0, help="length of each of those sources")
     ap.add_argument("--every-pair-up-to", type=int, default=20,
@@ -343,12 +435,19 @@ def main() -> int:
         return 0
     files = footage(args.minutes, args.cams)
     mb = sum(f.stat().st_size for f in files) / 1e6
-    rows: dict[str, list[dict]] = {"floor": [], "all": [], "audio": []}
+    here = Path(__file__).resolve().parents[1]
+    trees = {"": here} | ({"before": Path(args.compare_with).resolve()} if args.compare_with else {})
+    for tree in trees.values():
+        compiled(tree)
+    rows: dict[str, list[dict]] = {"floor": []}
     for k in range(args.runs):
         rows["floor"].append(floor(files))
-        rows["all"].append(run_sync(files, None))
-        rows["audio"].append(run_sync(files, "audio"))
-        print(f"   run {k + 1}: " + ", ".join(f"{n} {v[-1]['seconds']:.1f} s" for n, v in rows.items()), flush=True)
+        for tag, tree in trees.items():
+            for methods in (None, "audio"):
+                name = ("all" if methods is None else "audio") + (f"@{tag}" if tag else "")
+                rows.setdefault(name, []).append(run_sync(files, methods, tree))
+        print(f"   run {k + 1}: " + ", ".join(f"{n} {v[-1]['seconds']:.1f} s / {v[-1]['cpu_s']:.1f} s CPU"
+                                              for n, v in rows.items()), flush=True)
     text = report(rows, args, mb)
     print(text)
     if not args.no_write:
@@ -358,6 +457,7 @@ def main() -> int:
 
 def report(rows: dict[str, list[dict]], args: argparse.Namespace, mb: float) -> str:
     med = {n: statistics.median(r["seconds"] for r in v) for n, v in rows.items()}
+    cpu = {n: statistics.median(r["cpu_s"] for r in v) for n, v in rows.items()}
     peak = {n: max(r["peak_mb"] for r in v) for n, v in rows.items()}
     last = rows["all"][-1]
     lines = [
@@ -365,18 +465,25 @@ def report(rows: dict[str, list[dict]], args: argparse.Namespace, mb: float) -> 
         f"{mb * 8 / (args.cams * args.minutes * 60):.1f} Mbit/s ({mb:.0f} MB in all; "
         f"`bench/bench_footage.py --minutes {args.minutes:g}`)",
         "",
-        f"Audio places every camera. Median of {args.runs} alternating run(s), 2 shared cores; memory is the "
-        "peak summed over the process tree.",
+        f"Audio places every camera. Median of {args.runs} alternating run(s), 2 shared cores (load "
+        f"{os.getloadavg()[0]:.0f} at the end); CPU and memory are summed over the process tree.",
         "",
-        "| run | seconds | x floor | peak MB | placed |",
-        "|---|---:|---:|---:|---:|",
+        "| run | seconds | x floor | CPU s | x floor CPU | peak MB | placed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| floor: ffmpeg audio decode + sha256sum of every file | {med['floor']:.1f} | 1.00 | "
-        f"{peak['floor']:.0f} | - |",
+        f"{cpu['floor']:.1f} | 1.00 | {peak['floor']:.0f} | - |",
     ]
-    for name, label in (("all", "`timesync sync` (all methods, default)"), ("audio", "`timesync sync --methods audio`")):
+    labels = {"all": "`timesync sync` (all methods, default)", "audio": "`timesync sync --methods audio`"}
+    for name in rows:
+        if name == "floor":
+            continue
+        kind, _, tag = name.partition("@")
         r = rows[name][-1]
-        lines.append(f"| {label} | {med[name]:.1f} | {med[name] / med['floor']:.2f} | {peak[name]:.0f} | "
-                     f"{r['placed']} of {args.cams} |")
+        lines.append(f"| {labels[kind]}{f' ({tag})' if tag else ''} | {med[name]:.1f} | "
+                     f"{med[name] / med['floor']:.2f} | {cpu[name]:.1f} | {cpu[name] / cpu['floor']:.2f} | "
+                     f"{peak[name]:.0f} | {r['placed']} of {args.cams} |")
+    if args.compare_with:
+        lines += ["", f"'before': the timesync of `{args.compare_with}`, timed in the same loop."]
     lines += ["", "Targets: at most 1.5x the floor, 500 MB. Aligners of the default run: "
               + "; ".join(f"{k}: {v}" for k, v in sorted(last["aligners"].items())) + "."]
     if last.get("errors_ms"):

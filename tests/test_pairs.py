@@ -146,3 +146,36 @@ def test_selection_gives_the_clocks_of_every_pair(chain_result, chain_incident, 
         if a.aligned:
             assert a.clock.offset_s == pytest.approx(b.clock.offset_s, abs=1e-4)
             assert a.clock.rate == pytest.approx(b.clock.rate, abs=2e-6)
+
+
+def test_short_clips_of_noise_are_prescored_unpooled():
+    """15-s clips of one noise scene (no onsets: wind, traffic, a crowd) share sound where
+    they overlap. Pooled by 25 their pre-scores stayed near 2.5, below MIN_PRESCORE (a
+    pooled frame of noise is the change of its log energy over 0.25 s: two clips agree
+    only where their pooled frames start within a window of each other), so the selection
+    matched almost none of them (bench_bad_input's 200 files: 5 of 200 placed); pooled by
+    pairs.pool_for(their length), 1 here, they stand out."""
+    sr = 8000
+    rng = np.random.default_rng(12)
+    spectrum = np.fft.rfft(rng.normal(size=200 * sr))
+    spectrum[1:] /= np.sqrt(np.arange(1, spectrum.size))  # pink (1/f power), as FFmpeg's anoisesrc
+    scene = np.fft.irfft(spectrum, 200 * sr)
+    scene *= 0.3 / scene.std()
+    # off the 0.25-s grid of the pooled frames: pooled noise only correlates where the
+    # grids of the two clips fall within a 32-ms window of each other
+    starts = [0.0, 7.13, 13.91, 21.37, 28.05, 120.0]  # the last overlaps no one
+    feats = {}
+    for k, start in enumerate(starts):
+        clip = scene[round(start * sr):round((start + 15.0) * sr)]
+        feats[f"n{k}"] = flux_features((clip + rng.normal(0, 0.03, clip.size)).astype(np.float32), sr)
+    assert pairs.pool_for(feats["n0"].shape[0]) == 1 and pairs.pool_for(120_000) == pairs.POOL
+    plan = pairs.PairPlan.of(list(feats), feats)
+    for (a, b), score in plan.scores.items():
+        overlap = 15.0 - abs(starts[int(a[1:])] - starts[int(b[1:])])
+        if overlap >= 5.0:
+            assert score >= pairs.MIN_PRESCORE, (a, b, score)
+        elif overlap < 0:
+            assert score < pairs.MIN_PRESCORE, (a, b, score)
+    chained = {n for p in plan.first for n in p}
+    assert chained == {"n0", "n1", "n2", "n3", "n4"}
+    assert plan.note("n5") is not None

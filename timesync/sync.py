@@ -21,16 +21,17 @@ as ``travel_bound_s``, apart from the acoustic ``uncertainty_s``.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint, SourceMedia
 from timesync.align.device_clocks import UNVERIFIED
 from timesync.errors import MediaError, TimesyncError
 from timesync.media.probe import summarize
+from timesync.sync_probe import probe_all
 from timesync.sync_result import SCHEMA, SourceResult, SyncResult
 
 __all__ = ["DEFAULT_MAX_DISTANCE_M", "ALIGNERS", "SCHEMA", "SourceMedia", "SourceResult", "SyncResult", "sync", "sync_many"]
@@ -54,6 +55,10 @@ IMPLIES = {"visual": ("audiovisual",)}
 DEFAULT_MAX_DISTANCE_M = 100.0
 #: Constraint kinds measured on sound arrivals (so moved by sound travel).
 HEARD_KINDS = ("audio", "audio-visual")
+#: Speed of sound (m/s) in dry air at 20 °C, the temperature of the stated assumption: the
+#: formula of :func:`timesync.detect.travel.speed_of_sound` (343.2 m/s), written here because
+#: importing ``timesync.detect`` loads ``scipy.signal``, over a second of CPU on every sync.
+SPEED_OF_SOUND_20C_M_S = 331.3 * math.sqrt(1.0 + 20.0 / 273.15)
 
 #: Aligners that scan every frame of a video for flashes: by default run only for
 #: the sources audio did not place (and what they are matched against); see
@@ -62,89 +67,6 @@ FLASH_ALIGNERS = ("visual", "audiovisual")
 #: Schema tag of the project JSON.
 
 Progress = Callable[[float, str], None]
-
-
-def _probe_one(path: str) -> Any:
-    """MediaInfo of ``path``, or the MediaError saying why it cannot be read."""
-    from timesync.media import probe
-
-    try:
-        return probe(path)
-    except MediaError as exc:
-        return exc
-
-
-def _probe_all(
-    paths: Sequence[str],
-    workers: int,
-    audio_features: bool = False,
-    progress: Progress | None = None,
-    executor: Executor | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Probe (and hash) every file: in worker processes when they are large (PyAV's
-    packet scan holds the GIL), else in threads.
-
-    With ``audio_features``, each worker process also computes its file's coarse
-    audio features right after probing it (one task per file, so the probing of
-    one file overlaps the decoding of another), and ``progress(fraction, message)``
-    hears of each file done. Small files (threads) with ``audio_features`` are
-    probed with :func:`~timesync.align.audio.decode.probe_with_features` too, so
-    the decoding pass's warnings (damaged packets) reach the MediaInfo either way.
-    Returns the probe results (MediaInfo or MediaError) and those features by path.
-    With ``executor``, each file is one task on it (:func:`_probe_on`).
-    """
-    from timesync.parallel import pool_size, process_pool, worth_processes
-
-    if executor is not None:
-        return _probe_on(executor, paths, audio_features)
-    big = worth_processes(paths)
-    if big and audio_features:
-        pool = process_pool(pool_size(len(paths)))
-        if pool is not None:
-            from timesync.align.audio.decode import probe_with_features
-
-            try:
-                with pool:
-                    done = []
-                    for k, one in enumerate(pool.map(probe_with_features, paths)):
-                        done.append(one)
-                        if progress:
-                            progress((k + 1) / len(paths), f"probed and decoded audio: {paths[k]}")
-            except (BrokenProcessPool, OSError):
-                done = None  # a worker died, or none could start: probe below, without features
-            if done is not None:
-                infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
-                return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
-    pool = process_pool(min(workers, len(paths))) if big and not audio_features else None
-    if pool is not None:
-        try:
-            with pool:
-                return dict(zip(paths, pool.map(_probe_one, paths), strict=True)), {}
-        except (BrokenProcessPool, OSError):
-            pass  # probe in threads instead
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
-        if audio_features:  # the audio is decoded in the probe's pass here too (one read)
-            from timesync.align.audio.decode import probe_with_features
-
-            done = list(threads.map(probe_with_features, paths))
-            infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
-            return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
-        return dict(zip(paths, threads.map(_probe_one, paths), strict=True)), {}
-
-
-def _probe_on(executor: Executor, paths: Sequence[str], audio_features: bool) \
-        -> tuple[dict[str, Any], dict[str, Any]]:
-    """:func:`_probe_all` with one task per file on ``executor`` (probe and hash, and the
-    coarse audio features when asked: in the probe's own pass, as in worker processes)."""
-    from timesync.parallel import on_executor
-
-    if not audio_features:
-        return dict(zip(paths, on_executor(executor, _probe_one, paths), strict=True)), {}
-    from timesync.align.audio.decode import probe_with_features
-
-    done = list(on_executor(executor, probe_with_features, paths))
-    infos = {p: info for p, (info, _f) in zip(paths, done, strict=True)}
-    return infos, {p: f for p, (_i, f) in zip(paths, done, strict=True) if f is not None}
 
 
 def _wanted(methods: Iterable[str] | None) -> list[str]:
@@ -365,7 +287,7 @@ def sync(
     ref_name = _match_reference(os.fspath(reference), names) if reference is not None else None
     prog(0.0, "probing and hashing")
     with_audio = "timesync.align.audio" in _wanted(methods) and len(names) > 1
-    infos, features = _probe_all(
+    infos, features = probe_all(
         names, min(4, os.cpu_count() or 1), audio_features=with_audio,
         progress=lambda f, m: prog(0.1 * f, m), executor=executor,
     )
@@ -448,11 +370,9 @@ def _with_travel_bounds(constraints: list[Constraint], max_distance_m: float) ->
     """
     from dataclasses import replace
 
-    from timesync.detect.travel import speed_of_sound
-
     if not (max_distance_m >= 0 and max_distance_m != float("inf")):
         raise ValueError(f"max_distance_m must be a finite distance >= 0 m, got {max_distance_m!r}")
-    bound = max_distance_m / speed_of_sound(20.0)
+    bound = max_distance_m / SPEED_OF_SOUND_20C_M_S
     return [replace(c, travel_bound_s=bound) if c.kind in HEARD_KINDS and c.travel_bound_s == 0 else c
             for c in constraints]
 

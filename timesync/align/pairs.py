@@ -8,7 +8,8 @@ chain is what checks it. So:
 
 1. **Pre-score** every pair from the coarse features already computed: the features
    are pooled to :data:`PRESCORE_RATE` frames per second (:func:`pooled`: sums of
-   :data:`POOL` frames, i.e. the change of each band's log energy over 0.25 s) and
+   :data:`POOL` frames, i.e. the change of each band's log energy over 0.25 s; a pair
+   whose shorter recording is under about 6 minutes is pooled less, :func:`pool_for`) and
    cross-correlated over every lag in one FFT (:func:`prescore`). The score is the
    best lag's height above the curve's noise floor (robust z, as the coarse search
    gives). This costs about 1/100 of a full match per pair.
@@ -47,7 +48,9 @@ __all__ = [
     "MIN_PRESCORE",
     "POOL",
     "PRESCORE_RATE",
+    "MIN_PRESCORE_FRAMES",
     "PairPlan",
+    "pool_for",
     "pooled",
     "prescore",
 ]
@@ -68,6 +71,13 @@ EXTRA_PER_SOURCE = 1
 MAX_FAILED_PER_SOURCE = 4
 #: Least overlap (s) of a lag that the pre-score considers (as the full match).
 MIN_OVERLAP_S = 3.0
+#: Pre-score frames wanted of a pair's shorter recording: a pair shorter than
+#: :data:`POOL` times this is pooled less (:func:`pool_for`), down to the coarse frames
+#: themselves. Pooling sums the flux over 0.25 s: sound with onsets keeps its shape, but
+#: noise-like sound (wind, traffic, a crowd) keeps little of it, and a short pair then
+#: has too few pooled frames to stand out: 15-s clips of one noise scored a median of 2.5
+#: pooled by 25 (6 needed), 52 unpooled (unrelated pairs: at most 5.8 either way).
+MIN_PRESCORE_FRAMES = 1500
 #: Bytes of pooled spectra kept for reuse between pairs.
 _SPECTRA_BUDGET = 64_000_000
 _CLIP_SIGMA = 4.0
@@ -101,6 +111,13 @@ def pooled(features: np.ndarray, pool: int = POOL) -> np.ndarray:
     return np.clip(x, -_CLIP_SIGMA, _CLIP_SIGMA).astype(np.float32)
 
 
+def pool_for(frames: int) -> int:
+    """Coarse frames pooled into one pre-score frame for a pair whose shorter recording
+    has ``frames`` coarse frames: :data:`POOL` from 25 x :data:`MIN_PRESCORE_FRAMES`
+    (about 6 minutes) up, less below, 1 from 2 x :data:`MIN_PRESCORE_FRAMES` (30 s) down."""
+    return int(max(1, min(POOL, frames // MIN_PRESCORE_FRAMES)))
+
+
 def _robust_z_max(curve: np.ndarray) -> tuple[int, float]:
     """Index and robust z (median, 1.4826 MAD) of the curve's maximum."""
     sample = curve[:: max(1, curve.size // 20000)]
@@ -113,20 +130,32 @@ def _robust_z_max(curve: np.ndarray) -> tuple[int, float]:
 
 
 class _Spectra:
-    """Spectra of pooled features by (name, FFT length), kept within a memory budget."""
+    """Pooled features by (name, pool) and their spectra by (name, pool, FFT length), the
+    spectra kept within a memory budget."""
 
-    def __init__(self, pooled_by_name: Mapping[str, np.ndarray]) -> None:
-        self.x = pooled_by_name
-        self._kept: dict[tuple[str, int], np.ndarray] = {}
+    def __init__(self, features: Mapping[str, np.ndarray]) -> None:
+        self.features = features
+        self._pooled: dict[tuple[str, int], np.ndarray] = {}
+        self._kept: dict[tuple[str, int, int], np.ndarray] = {}
         self._bytes = 0
 
-    def get(self, name: str, nfft: int) -> np.ndarray:
+    def pooled(self, name: str, pool: int) -> np.ndarray:
+        key = (name, pool)
+        if key in self._pooled:
+            return self._pooled[key]
+        x = pooled(self.features[name], pool)
+        if self._bytes + x.nbytes <= _SPECTRA_BUDGET:
+            self._pooled[key] = x
+            self._bytes += x.nbytes
+        return x
+
+    def get(self, name: str, pool: int, nfft: int) -> np.ndarray:
         from scipy import fft as sfft
 
-        key = (name, nfft)
+        key = (name, pool, nfft)
         if key in self._kept:
             return self._kept[key]
-        spec = sfft.rfft(self.x[name], n=nfft, axis=0).astype(np.complex64)
+        spec = sfft.rfft(self.pooled(name, pool), n=nfft, axis=0).astype(np.complex64)
         if self._bytes + spec.nbytes <= _SPECTRA_BUDGET:
             self._kept[key] = spec
             self._bytes += spec.nbytes
@@ -134,7 +163,7 @@ class _Spectra:
 
 
 def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.ndarray] | None = None,
-             min_overlap_s: float = MIN_OVERLAP_S) -> tuple[float, float]:
+             min_overlap_s: float = MIN_OVERLAP_S, pool: int = POOL) -> tuple[float, float]:
     """Pre-score of a pair of pooled features (:func:`pooled`) over every lag.
 
     Parameters
@@ -146,6 +175,9 @@ def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.nd
         when already computed.
     min_overlap_s : float
         Lags overlapping less than this (s) are not considered.
+    pool : int
+        Coarse frames per pooled frame of ``pa`` and ``pb`` (their rate is ``100 / pool``
+        frames per second).
 
     Returns
     -------
@@ -157,7 +189,8 @@ def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.nd
     from scipy import fft as sfft
 
     na, nb = pa.shape[0], pb.shape[0]
-    min_overlap = max(1, round(min_overlap_s * PRESCORE_RATE))
+    rate = 100.0 / pool
+    min_overlap = max(1, round(min_overlap_s * rate))
     if min(na, nb) < min_overlap:
         return 0.0, float("nan")
     nfft = sfft.next_fast_len(na + nb - 1, real=True)
@@ -171,7 +204,7 @@ def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.nd
     valid = counts >= min_overlap
     curve = curve[valid] / np.sqrt(counts[valid] * pa.shape[1])
     i, z = _robust_z_max(curve)
-    return z, float(lags[valid][i]) / PRESCORE_RATE
+    return z, float(lags[valid][i]) / rate
 
 
 Pair = tuple[str, str]
@@ -292,16 +325,18 @@ def _prescores(names: Sequence[str], features: Mapping[str, np.ndarray]) -> dict
     """:func:`prescore` of every pair of ``names`` (in their order)."""
     from scipy import fft as sfft
 
-    pools = {n: pooled(features[n]) for n in names}
-    spectra = _Spectra(pools)
+    spectra = _Spectra(features)
     out: dict[Pair, float] = {}
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            na, nb = pools[a].shape[0], pools[b].shape[0]
+            pool = pool_for(min(features[a].shape[0], features[b].shape[0]))
+            pa, pb = spectra.pooled(a, pool), spectra.pooled(b, pool)
+            na, nb = pa.shape[0], pb.shape[0]
             nfft = sfft.next_fast_len(max(na + nb - 1, 1), real=True)
             if min(na, nb) == 0:
                 out[(a, b)] = 0.0
                 continue
-            score, _offset = prescore(pools[a], pools[b], spectra=(spectra.get(a, nfft), spectra.get(b, nfft)))
+            score, _offset = prescore(pa, pb, spectra=(spectra.get(a, pool, nfft), spectra.get(b, pool, nfft)),
+                                      pool=pool)
             out[(a, b)] = score
     return out

@@ -106,7 +106,7 @@ class _Segment:
     def __init__(self, sr: int, position: int, local_start: Fraction, rate: int) -> None:
         import av
 
-        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        self.resampler, self.out_rate = av.AudioResampler(format="flt", layout="mono", rate=sr), sr
         self.position = position  # output index of this segment's first sample
         self.local_start = local_start  # local seconds of its first input sample
         self.local_start_f = float(local_start)
@@ -123,16 +123,26 @@ class _Segment:
 
     def feed(self, frame, placer: _Placer) -> None:
         self.in_samples += frame.samples
-        self._place(self.resampler.resample(frame), placer)
+        if self.out_rate == frame.sample_rate and _is_mono_float(frame):  # what the resampler
+            # would give, sample for sample, without its call and conversion per frame
+            self._put(np.frombuffer(frame.planes[0], np.float32, frame.samples).copy(), placer)
+        else:
+            self._place(self.resampler.resample(frame), placer)
 
     def flush(self, placer: _Placer) -> None:
         self._place(self.resampler.resample(None), placer)
 
     def _place(self, frames, placer: _Placer) -> None:
         for out in frames:
-            data = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-            placer.put(self.position + self.out_samples, data)
-            self.out_samples += len(data)
+            self._put(out.to_ndarray().reshape(-1).astype(np.float32, copy=False), placer)
+
+    def _put(self, data: np.ndarray, placer: _Placer) -> None:
+        placer.put(self.position + self.out_samples, data)
+        self.out_samples += len(data)
+
+
+def _is_mono_float(frame) -> bool:  # one channel of float32 (packed or planar: the same bytes)
+    return frame.format.name in ("flt", "fltp") and len(frame.layout.channels) == 1
 
 
 def iter_audio_blocks(

@@ -7,7 +7,7 @@ Frame counts come from demuxing every packet (no decoding, no
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -374,17 +374,43 @@ def probe(
         raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}")
     container = open_input(name)
     try:
-        digest = sha256.lower() if sha256 else sha256_file(name)
+        hashing = None if sha256 else _hash_in_thread(name)
         size = os.stat(name).st_size
-        info, scan = probe_container(
-            container, name, sha256=digest, size_bytes=size, audio_sink=audio_sink
-        )
+        try:
+            info, scan = probe_container(
+                container, name, sha256=sha256.lower() if sha256 else "", size_bytes=size,
+                audio_sink=audio_sink,
+            )
+        except BaseException:
+            if hashing is not None:
+                hashing.result()  # a file the OS refuses is reported as the hash found it
+            raise
+        digest = sha256.lower() if sha256 else hashing.result()
+        info = replace(info, sha256=digest)
     finally:
         container.close()
     video = info.video
     if video is not None and scan.streams.get(video.index) is not None:
         cache.store_scan(name, digest, scan.streams[video.index], scan.origin)  # only if hashed here
     return info
+
+
+def _hash_in_thread(name: str):
+    """A future of ``sha256_file(name)`` computed in a thread while the caller demuxes:
+    hashlib and file reads release the GIL, so the hash costs no time where a core is free."""
+    from concurrent.futures import Future
+    from threading import Thread
+
+    done: Future = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(sha256_file(name))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            done.set_exception(exc)
+
+    Thread(target=run, name="timesync-sha256", daemon=True).start()
+    return done
 
 
 def summarize(info: MediaInfo) -> dict[str, Any]:

@@ -45,6 +45,9 @@ _CHUNK_MIN_Z = 5.0
 _LINE_TOL_FRAMES = 2.0
 #: Cells (candidate lines x chunk peaks) scored at once by the drift fit.
 _RANSAC_CELLS = 2_000_000
+#: Blocks of ``a`` correlated with a chunk at once (bounds the temporaries: 16 blocks of
+#: a 60-s chunk take about 1.5 MB each, whatever the length of ``a``).
+_CURVE_BLOCKS = 16
 #: Threads for the FFTs. One: pairs are matched in parallel processes or threads
 #: already, and more FFT threads than cores only add switching (measured: 3-5% slower).
 _WORKERS = 1
@@ -100,7 +103,8 @@ def _floor_sample(valid: np.ndarray) -> np.ndarray:
     """Indices of the valid lags the noise floor is measured on: all of them, or an
     even subsample of about 20,000 when there are more than 40,000 (same answer, far cheaper)."""
     idx = np.flatnonzero(valid)
-    return idx[:: idx.size // 20000] if idx.size > 40000 else idx
+    # a copy: a view would keep every valid lag's index alive (29 MB for 10 hours)
+    return idx[:: idx.size // 20000].copy() if idx.size > 40000 else idx
 
 
 def _noise_floor(vals: np.ndarray) -> tuple[float, float]:
@@ -113,9 +117,15 @@ def _noise_floor(vals: np.ndarray) -> tuple[float, float]:
     return med, mad
 
 
-def _robust_z(curve: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def _robust_z(curve: np.ndarray, valid: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """``(curve - median) / MAD`` over the valid lags, -inf elsewhere (in ``curve``'s own
+    memory when ``in_place``)."""
     med, mad = _noise_floor(curve[_floor_sample(valid)])
-    z = (curve - med) / mad
+    if in_place:
+        z = np.subtract(curve, med, out=curve)
+        z /= mad
+    else:
+        z = (curve - med) / mad
     z[~valid] = -np.inf
     return z
 
@@ -161,12 +171,20 @@ class _ChunkCorrelator:
         self.n_lam = self.n_a + self.L - 1  # chunk lags lam in [-(L-1), n_a-1]
         self.m = sfft.next_fast_len(max(4 * self.L, 4096), real=True)
         self.step = self.m - self.L + 1
+        for s, e in self.bounds:  # their temporaries (lags as int64) come before the spectra
+            self.chunk_norm(e - s)
         n_blocks = -(-self.n_lam // self.step)
-        padded = np.zeros((n_blocks * self.step + self.m, fa.shape[1]), dtype=np.float32)
-        padded[self.L - 1 : self.L - 1 + self.n_a] = fa
-        idx = np.arange(n_blocks)[:, None] * self.step + np.arange(self.m)[None, :]
-        spec = sfft.rfft(padded[idx], axis=1, workers=_WORKERS)  # (blocks, m/2+1, bands)
-        self.spec_blocks = np.ascontiguousarray(spec.transpose(2, 0, 1))  # (bands, blocks, m/2+1)
+        # (bands, blocks, m/2+1), one band at a time from a strided view of its padded
+        # column: no copy of the blocks nor of all the spectra at once (10 hours of ``a``:
+        # the spectra's 115 MB plus one band's, instead of about 430 MB)
+        self.spec_blocks = np.empty((fa.shape[1], n_blocks, self.m // 2 + 1), dtype=np.complex64)
+        padded = np.zeros(n_blocks * self.step + self.m, dtype=np.float32)
+        for band in range(fa.shape[1]):
+            padded[self.L - 1 : self.L - 1 + self.n_a] = fa[:, band]
+            blocks = np.lib.stride_tricks.as_strided(
+                padded, (n_blocks, self.m), (self.step * padded.itemsize, padded.itemsize), writeable=False
+            )
+            self.spec_blocks[band] = sfft.rfft(blocks, axis=1, workers=_WORKERS)
 
     def chunk_norm(self, length: int) -> _ChunkNorm:
         """The normalisation of a chunk of ``length`` frames (computed once per length)."""
@@ -186,14 +204,20 @@ class _ChunkCorrelator:
             np.conj(sfft.rfft(self.fb[s:e], n=self.m, axis=0, workers=_WORKERS)).T
         )  # (bands, bins): each band's row contiguous for the products below
         # sum over bands of block spectra x chunk spectrum: a multiply-add per band is
-        # twice as fast as einsum over the (blocks, bins, bands) layout
-        prod = np.multiply(self.spec_blocks[0], spec_c[0])
-        term = np.empty_like(prod)
-        for band in range(1, spec_c.shape[0]):
-            np.multiply(self.spec_blocks[band], spec_c[band], out=term)
-            prod += term
-        corr = sfft.irfft(prod, n=self.m, axis=1, workers=_WORKERS)[:, : self.step]
-        return corr.reshape(-1)[: self.n_lam]
+        # twice as fast as einsum over the (blocks, bins, bands) layout; a few blocks at
+        # a time (:data:`_CURVE_BLOCKS`), written into the curve: the temporaries stay small
+        n_blocks = self.spec_blocks.shape[1]
+        out = np.empty(n_blocks * self.step, dtype=np.float32)
+        rows = out.reshape(n_blocks, self.step)
+        for lo in range(0, n_blocks, _CURVE_BLOCKS):
+            hi = min(lo + _CURVE_BLOCKS, n_blocks)
+            prod = np.multiply(self.spec_blocks[0, lo:hi], spec_c[0])
+            term = np.empty_like(prod)
+            for band in range(1, spec_c.shape[0]):
+                np.multiply(self.spec_blocks[band, lo:hi], spec_c[band], out=term)
+                prod += term
+            rows[lo:hi] = sfft.irfft(prod, n=self.m, axis=1, workers=_WORKERS)[:, : self.step]
+        return out[: self.n_lam]
 
     def total(self, curves: list[_Curve], slope: float) -> np.ndarray:
         """Sum of the chunk curves on the full lag axis (index ``l + n_b - 1``), each
@@ -336,7 +360,11 @@ def _best(total: np.ndarray, counts: np.ndarray, min_overlap: int, n_bands: int,
         valid &= allowed
     if not valid.any():
         return None
-    z = _robust_z(total / np.sqrt(np.maximum(counts, 1) * n_bands), valid)
+    # total / sqrt(max(counts, 1) * n_bands) in one buffer: the curves of a long file are large
+    norm = np.maximum(counts, 1)
+    norm *= n_bands
+    np.sqrt(norm, out=norm)
+    z = _robust_z(np.divide(total, norm, out=norm), valid, in_place=True)
     (i, s1), *rest = _top_peaks(z, 1, PEAK_EXCLUSION_FRAMES) or [(0, -np.inf)]
     zz = z.copy()
     zz[max(0, i - PEAK_EXCLUSION_FRAMES) : i + PEAK_EXCLUSION_FRAMES + 1] = -np.inf
@@ -412,9 +440,10 @@ def coarse_match(
     if min(n_a, n_b) < min_overlap or n_a < 2 or n_b < 2:
         return None
     cc = _ChunkCorrelator(fa, fb, int(round(CHUNK_S * FRAME_RATE)))
-    counts = _overlap_counts(n_a, n_b)
     allowed, chunk_lags = _search_range(offsets_s, n_a, n_b)
     total, drifted, line = _chunk_totals(cc, chunk_lags)
+    del cc  # its chunk norms: the counts and the curves' z need that memory
+    counts = _overlap_counts(n_a, n_b)
     best = _best(total, counts, min_overlap, fa.shape[1], allowed)
     if best is None:
         return None
