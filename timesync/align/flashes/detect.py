@@ -42,7 +42,15 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from timesync.align.flashes.guards import added_light, is_wash, moving, steady, subtracts_light
+from timesync.align.flashes.guards import (
+    MAX_TAIL_FRAMES,
+    added_light,
+    clean_steps,
+    is_wash,
+    moving,
+    plateau,
+    subtracts_light,
+)
 from timesync.align.flashes.merge import one_per_brightening
 from timesync.align.overlay.scan import (
     CELL_GRID,
@@ -175,7 +183,8 @@ def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarr
 def _max_frames(times: np.ndarray) -> int:
     """Frames a flash may light at most in a video with frame times ``times`` (s)."""
     frame = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
-    return max(MAX_FLASH_FRAMES, math.ceil(MAX_FLASH_S / max(frame, 1e-3)) + 2)
+    longest = math.ceil(MAX_FLASH_S / max(frame, 1e-3))
+    return max(MAX_FLASH_FRAMES, longest + 2 + max(MAX_TAIL_FRAMES, longest // 4))  # and its trail
 
 
 def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray,
@@ -221,16 +230,31 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
         return None, after
+    lit_end, long, clean = after, frames > MAX_FLASH_FRAMES, False
+    if long:
+        flat = plateau(e_lit)
+        if flat is None:
+            return None, after  # something bright passing by slowly, not a light switched on and off
+        lit_end = start + min(frames, flat[1] + 2)  # its plateau and a frame lit in part, not a codec's trail
+        # a long light switched on and off cleanly: judged as a short flash is (the scene may move under it)
+        clean = lit_end - start > MAX_FLASH_FRAMES \
+            and clean_steps(bright, (start - 1, start + flat[0]), (start + flat[1], after), cell)
+        long = not clean
     wash = is_wash(bright[n].astype(np.float32) - bright[n - 1])
-    if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash) \
-            or subtracts_light(bright, start, after, cell, long=frames > MAX_FLASH_FRAMES):
+    if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash,
+                       clean) \
+            or subtracts_light(bright, start, after, cell, long=long, clean=clean):
         return None, after
-    if frames > MAX_FLASH_FRAMES and not steady(e_lit):
-        return None, after  # something bright passing by slowly, not a light switched on and off
-    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur,
-                  span_s=float(ends[after - 1] - times[start]))
-    saturated = float(block[start - f0:after - f0][:, mask].max()) >= SATURATED
-    return _flash_event(e_lit, noise_e, float(ends[start]), saturated, common), after
+    if start == n - 1 and n >= 2 and lit_end - start > 1 \
+            and float(np.clip(block[start - f0] - block[start - 1 - f0], 0, None)[mask].sum()) <= noise_e:
+        # the frame before the rise did not rise itself: the scene changed a frame earlier and
+        # stayed so (lifting it over the baseline), it is not a faint first frame of the flash
+        e_lit, start = e_lit[1:], n
+        dur = float(ends[start] - times[start])
+    common = dict(frame=start, frames=lit_end - start, strength=strength, cell=(int(cell[1]), int(cell[0])),
+                  frame_s=dur, span_s=float(ends[lit_end - 1] - times[start]))
+    saturated = float(block[start - f0:lit_end - f0][:, mask].max()) >= SATURATED
+    return _flash_event(e_lit[:lit_end - start], noise_e, float(ends[start]), saturated, common), after
 
 
 def _lit_run(block: np.ndarray, pre: np.ndarray, mask: np.ndarray, noise: np.ndarray) \
