@@ -9,7 +9,8 @@ exactly as ``bench/bench_corpus.py`` does (one subprocess per case, scored by
 ``--detect`` prints instead, per video of those cases, the flashes the
 detector found against the true ones (local time): found (an event within a
 frame and a half of a true onset), missed, and extra (false events), with the
-times of the extra ones; no sync is run.
+times of the extra ones; no sync is run. Without it, a refused source's line
+ends with timesync's reason.
 
 Usage: ``python bench/corpus_visual.py [--half tuning|held-out|all] [--detect] [--seeds N] [--only SEED ...]
 [--timeout S]``.
@@ -52,12 +53,22 @@ def flash_cases(seeds: list[int], half: str) -> list[tuple[int, Path]]:
     return out
 
 
-def true_flashes(truth: dict, src: dict) -> list[float]:
-    """Local onsets (s) of the flashes ``src`` sees, from the case's plan."""
+def true_flashes(truth: dict, src: dict) -> tuple[list[float], list[float]]:
+    """Local onsets (s) of the flashes ``src`` sees, from the case's plan, and their durations (true s)."""
     if not (src.get("video") or {}).get("sees_flashes"):
-        return []
-    return [(f["at_true_s"] - src["start_true_s"]) / src["rate_true"] for f in truth["plan"]["flashes"]
-            if 0 <= (f["at_true_s"] - src["start_true_s"]) / src["rate_true"] < src["duration_s"]]
+        return [], []
+    seen = [((f["at_true_s"] - src["start_true_s"]) / src["rate_true"], f["duration_s"])
+            for f in truth["plan"]["flashes"]]
+    seen = [(t, d) for t, d in seen if 0 <= t < src["duration_s"]]
+    return [t for t, _ in seen], [d for _, d in seen]
+
+
+def _reason(answer: dict, name: str) -> str:
+    """Why timesync left source ``name`` unplaced (its ``reason``), or ''."""
+    for src in answer.get("sources", []):
+        if Path(src.get("path", "")).name == name:
+            return src.get("reason") or ""
+    return ""
 
 
 def detect_case(seed: int, folder: Path) -> Counter:
@@ -71,13 +82,12 @@ def detect_case(seed: int, folder: Path) -> Counter:
             continue
         frame = src["video"]["frame_s"]
         onsets = sorted(e.onset_s(0.5 * e.frame_s) for e in detect_flashes(folder / src["name"]))
-        real = true_flashes(truth, src)
+        real, durations = true_flashes(truth, src)
         hit = [any(abs(t - o) <= 1.5 * frame for o in onsets) for t in real]
         extra = [o for o in onsets if not any(abs(t - o) <= 1.5 * frame for t in real)]
         counts.update(true=len(real), found=sum(hit), extra=len(extra))
-        durations = [f["duration_s"] for f in truth["plan"]["flashes"]]
         print(f"seed {seed:3d} {src['name']:14s} {src['video']['clip']:12s} {1 / frame:5.1f} fps  true {len(real)} "
-              f"found {sum(hit)} extra {len(extra)}  missed "
+              f"found {sum(hit)} extra {len(extra)}  missed (local s, duration s) "
               f"{[(round(t, 2), durations[k]) for k, t in enumerate(real) if not hit[k]]}  extra at "
               f"{[round(o, 2) for o in extra[:12]]}", flush=True)
     return counts
@@ -114,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             tallies.setdefault((r["half"], r["kind"]), Counter())[r["outcome"]] += 1
             err = "" if r["error_s"] is None else f" error {1000 * r['error_s']:+.1f} ms sigma {1000 * r['sigma_s']:.1f} ms"
+            why = f"  ({_reason(answer, r['source'])})" if r["outcome"] == "refused" and r["kind"] != "unrelated" else ""
             print(f"seed {seed:3d} {r['source']:14s} {r['kind']:10s} {r['outcome']:8s} {took:5.1f} s "
-                  f"{r['method']}{err}" + (f"  [{answer['error']}]" if "error" in answer else ""), flush=True)
+                  f"{r['method']}{err}{why}" + (f"  [{answer['error']}]" if "error" in answer else ""), flush=True)
     print("| half | kind | sources | " + " | ".join(OUTCOMES) + " |")
     for (half, kind), c in sorted(tallies.items()):
         print(f"| {half} | {kind} | {sum(c.values())} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |")

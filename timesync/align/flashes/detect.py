@@ -42,7 +42,15 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from timesync.align.flashes.guards import added_light, is_wash, moving, steady, subtracts_light
+from timesync.align.flashes.guards import (
+    MAX_TAIL_FRAMES,
+    added_light,
+    clean_steps,
+    is_wash,
+    moving,
+    plateau,
+    subtracts_light,
+)
 from timesync.align.flashes.merge import one_per_brightening
 from timesync.align.overlay.scan import (
     CELL_GRID,
@@ -175,7 +183,8 @@ def _blob(rose: np.ndarray, cell: tuple[int, int], jump: np.ndarray) -> np.ndarr
 def _max_frames(times: np.ndarray) -> int:
     """Frames a flash may light at most in a video with frame times ``times`` (s)."""
     frame = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
-    return max(MAX_FLASH_FRAMES, math.ceil(MAX_FLASH_S / max(frame, 1e-3)) + 2)
+    longest = math.ceil(MAX_FLASH_S / max(frame, 1e-3))
+    return max(MAX_FLASH_FRAMES, longest + 2 + max(MAX_TAIL_FRAMES, longest // 4))  # and its trail
 
 
 def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, noise: np.ndarray,
@@ -202,12 +211,8 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     start = n - 1 + first
     dur = float(ends[start] - times[start])
     if lasting:  # still lit at the horizon: a lasting step
-        if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
-            return None, n + 1  # a small lasting change (a clock digit, a moving edge)
-        event = VisualEvent(boundary_s=float(times[start]) - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12),
-                            uniform=True, frame=start, frames=0, strength=float(jump.max()),
-                            cell=(int(cell[1]), int(cell[0])), frame_s=dur)
-        return event, n + max_frames + 2
+        event = _step_event(float(times[start]), start, dur, mask, jump, cell)
+        return event, n + 1 if event is None else n + max_frames + 2
     frames = last - first + 1
     if frames > max_frames or moving(jump, (cell[0] - r0, cell[1] - c0)):
         return None, n - 1 + last + 2  # something bright passing through, not a flash
@@ -221,16 +226,65 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     strength = float(peak[mask].max())
     if strength < MIN_STRENGTH or e_lit.sum() <= 0:
         return None, after
+    lit_end, clean = after, False
+    if frames > MAX_FLASH_FRAMES:
+        found = _long_light(bright, e_lit, start, after, cell)
+        if found is None:
+            return None, after  # something bright passing by slowly, not a light switched on and off
+        lit_end, clean = found
     wash = is_wash(bright[n].astype(np.float32) - bright[n - 1])
-    if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash) \
-            or subtracts_light(bright, start, after, cell, long=frames > MAX_FLASH_FRAMES):
+    if not added_light(block, start - f0, after - f0, pre, post, mask, peak, bright.shape[1:], (r0, c0), wash,
+                       clean) \
+            or subtracts_light(bright, start, after, cell, long=frames > MAX_FLASH_FRAMES and not clean, clean=clean):
         return None, after
-    if frames > MAX_FLASH_FRAMES and not steady(e_lit):
-        return None, after  # something bright passing by slowly, not a light switched on and off
-    common = dict(frame=start, frames=frames, strength=strength, cell=(int(cell[1]), int(cell[0])), frame_s=dur,
-                  span_s=float(ends[after - 1] - times[start]))
-    saturated = float(block[start - f0:after - f0][:, mask].max()) >= SATURATED
-    return _flash_event(e_lit, noise_e, float(ends[start]), saturated, common), after
+    if start == n - 1 and n >= 2 and lit_end - start > 1 and _stale(block[start - 1 - f0:start + 1 - f0], mask, noise_e):
+        e_lit, start = e_lit[1:], n
+        dur = float(ends[start] - times[start])
+    common = dict(frame=start, frames=lit_end - start, strength=strength, cell=(int(cell[1]), int(cell[0])),
+                  frame_s=dur, span_s=float(ends[lit_end - 1] - times[start]))
+    saturated = float(block[start - f0:lit_end - f0][:, mask].max()) >= SATURATED
+    return _flash_event(e_lit[:lit_end - start], noise_e, float(ends[start]), saturated, common), after
+
+
+def _step_event(t0: float, start: int, dur: float, mask: np.ndarray, jump: np.ndarray, cell: tuple[int, int]) \
+        -> VisualEvent | None:
+    """A lasting step (a light switched on) whose first frame ``start`` begins at ``t0`` (s), lasts
+    ``dur`` (s); None when it is small (a clock digit, a moving edge: see :data:`MIN_STEP_CELLS`)."""
+    if mask.sum() < MIN_STEP_CELLS or float(jump.max()) < MIN_STRENGTH:
+        return None
+    return VisualEvent(boundary_s=t0 - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12), uniform=True, frame=start,
+                       frames=0, strength=float(jump.max()), cell=(int(cell[1]), int(cell[0])), frame_s=dur)
+
+
+def _long_light(bright: np.ndarray, e_lit: np.ndarray, start: int, after: int, cell: tuple[int, int]) \
+        -> tuple[int, bool] | None:
+    """A brightening of frames ``start .. after - 1`` (longer than :data:`MAX_FLASH_FRAMES`, excess
+    energies ``e_lit``) as a light switched on and off: ``(lit_end, clean)``, or None (not steady).
+
+    ``lit_end``: the frame after its plateau and the frame it lights in part
+    (a codec's trail after them is not the light's, see
+    :func:`~timesync.align.flashes.guards.plateau`); ``clean``: switched on and
+    off cleanly at ``cell`` (row, column) and longer than a short flash
+    (:func:`~timesync.align.flashes.guards.clean_steps`): judged as a short
+    flash is, the scene moving under it.
+    """
+    flat = plateau(e_lit)
+    if flat is None:
+        return None
+    lit_end = start + min(len(e_lit), flat[1] + 2)
+    clean = lit_end - start > MAX_FLASH_FRAMES \
+        and clean_steps(bright, (start - 1, start + flat[0]), (start + flat[1], after), cell)
+    return lit_end, clean
+
+
+def _stale(pair: np.ndarray, mask: np.ndarray, noise_e: float) -> bool:
+    """True when the second of two frames (``pair``: the frame before the rise's first lit frame, and
+    that one) did not rise over the first beyond ``noise_e`` on the ``mask`` cells.
+
+    Such a first frame is no faint first frame of the flash: the scene
+    changed a frame earlier and stayed so (lifting it over the baseline).
+    """
+    return float(np.clip(pair[1] - pair[0], 0, None)[mask].sum()) <= noise_e
 
 
 def _lit_run(block: np.ndarray, pre: np.ndarray, mask: np.ndarray, noise: np.ndarray) \

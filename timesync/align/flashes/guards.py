@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["added_light", "moving", "steady", "subtracts_light", "MAX_DARKENING_NEAR", "MAX_DARKENING_FRAME"]
+__all__ = ["added_light", "clean_steps", "moving", "plateau", "steady", "subtracts_light", "MAX_DARKENING_NEAR", "MAX_DARKENING_FRAME"]
 
 #: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
 #: most this fraction of the brightening (else a cut or something moving).
@@ -24,9 +24,20 @@ MIN_SAME_SHAPE = 0.95
 #: A brightening brightest this close to the picture's edge (cells) may be something coming into
 #: view: no flash.
 EDGE_CELLS = 2
-#: A brightening longer than ``MAX_FLASH_FRAMES`` is a flash only if its frames between the
-#: first and the last are this close (fraction) to their median brightness (see :func:`steady`).
-STEADY_SPREAD = 0.25
+#: A long light's plateau: the frames lit to at least this fraction of its brightest (see :func:`plateau`).
+PLATEAU_LEVEL = 0.5
+#: A long light's plateau's inner frames are this close (fraction) to their median brightness: a
+#: light switched on and off is steady, where a brightening that steps up (something bright
+#: coming in, then a wash of the frame) is not.
+PLATEAU_SPREAD = 0.15
+#: A long light's rise and fall change the cells around it alike: correlation at least this (see
+#: :func:`clean_steps`; something bright passing, over busy real video, stayed below 0.7).
+MIN_SAME_STEPS = 0.8
+#: After a long light's plateau and the frame it lights in part, a codec's trail of it stays below
+#: this fraction of the plateau (something bright passing fades out slowly).
+MAX_TRAIL = 0.3
+#: Frames a long light may take to fall back after its plateau (a frame lit in part, a codec's trail).
+MAX_TAIL_FRAMES = 4
 #: At a flash's brightest frame, the cells around it (see :func:`_around`) may darken (against the
 #: frames around) by at most this fraction of what they brighten (see :func:`subtracts_light`).
 MAX_DARKENING_NEAR = 0.25
@@ -87,7 +98,8 @@ def _same_shape(excess: np.ndarray) -> float:
 
 
 def added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.ndarray, mask: np.ndarray,
-                peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int], wash: bool) -> bool:
+                peak: np.ndarray, shape: tuple[int, ...], origin: tuple[int, int], wash: bool,
+                clean: bool = False) -> bool:
     """True when a brightening of frames ``start .. after - 1`` of ``block`` looks like added light.
 
     Not so when the picture is not back to what it was (a cut or something
@@ -96,10 +108,11 @@ def added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post
     (something coming into view, as like as not) unless it is an even ``wash``
     of the whole frame. ``peak``: the most each cell brightened; ``shape``:
     the grid's (rows, columns); ``origin``: the grid cell of ``block``'s cell
-    (0, 0).
+    (0, 0). A ``clean`` long light (:func:`clean_steps`: its fall undoes its
+    rise) need not find the picture as it was: the scene moved under it.
     """
     base = (pre + post) / 2
-    if _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()) \
+    if not clean and _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()) \
             or _flickers(block, start, after, mask, float(peak[mask].mean())):
         return False
     around = ndimage.binary_dilation(mask, iterations=1)
@@ -134,18 +147,42 @@ def is_wash(jump: np.ndarray) -> bool:
     return top > 0 and float(np.mean(jump > 0.3 * top)) >= WASH_FRACTION
 
 
-def steady(e_lit: np.ndarray, spread: float = STEADY_SPREAD) -> bool:
+def steady(e_lit: np.ndarray, spread: float = PLATEAU_SPREAD) -> bool:
     """True when a long brightening (energies ``e_lit`` of the frames it lit) is a steady light.
 
-    A light switched on and off (a spotlight, a light bar) adds the same
-    brightness to every frame between its first and last: the middle frames'
-    excess stays within ``spread`` of its median, and reaches it from the first
-    frame after the rise and until the frame before the fall. Something bright
-    passing by swells and fades instead.
+    See :func:`plateau`: a steady light is one whose plateau is found.
     """
-    middle = e_lit[1:-1]
-    full = float(np.median(middle))
-    return full > 0 and float(middle.min()) >= (1 - spread) * full and float(middle.max()) <= (1 + spread) * full
+    return plateau(e_lit, spread) is not None
+
+
+def plateau(e_lit: np.ndarray, spread: float = PLATEAU_SPREAD) -> tuple[int, int] | None:
+    """The frames ``(first, last)`` (indices of ``e_lit``) a steady light lights fully, or None.
+
+    A light switched on and off (a spotlight, a light bar) adds the same
+    brightness to every frame between its first and last: its plateau (the
+    frames within ``spread`` of the median of those lit to at least
+    :data:`PLATEAU_LEVEL` of the brightest, in one run) starts at the first
+    frame or the next (the first may be lit in part) and it falls back within
+    :data:`MAX_TAIL_FRAMES` frames (or a quarter of the plateau, at a high
+    frame rate): a frame lit in part, then what a video codec leaves of a
+    bright picture for a few frames after it is gone (below
+    :data:`MAX_TRAIL` of the plateau). Something bright
+    passing by swells and fades slowly instead, or steps up (something bright
+    coming into view, then a wash of the whole frame over it), or flickers.
+    """
+    top = float(np.max(e_lit)) if len(e_lit) else 0.0
+    if top <= 0:
+        return None
+    full = float(np.median(e_lit[e_lit >= PLATEAU_LEVEL * top]))
+    flat = np.nonzero(np.abs(e_lit - full) <= spread * full)[0]
+    if not len(flat):
+        return None
+    first, last = int(flat[0]), int(flat[-1])
+    if len(flat) != last - first + 1 or first > 1 \
+            or len(e_lit) - 1 - last > max(MAX_TAIL_FRAMES, (last - first + 1) // 4) \
+            or np.any(e_lit[last + 2:] > MAX_TRAIL * full):
+        return None
+    return first, last
 
 
 def _darkening(excess: np.ndarray) -> float:
@@ -164,18 +201,21 @@ def _residual(bright: np.ndarray, frame: int, after: int) -> np.ndarray | None:
     return bright[frame].astype(np.float32) - (before.mean(axis=0) + later.mean(axis=0)) / 2
 
 
-def _usual_darkening(bright: np.ndarray, start: int, after: int) -> float:
+def _usual_darkening(bright: np.ndarray, start: int, after: int, lag: int = 1) -> float:
     """Median darkening (grey levels summed over the picture) of ordinary frames near a brightening.
 
-    Each of up to five frames before ``start`` (from four back) and five after
-    ``after`` (from two on) against its own neighbours, as
-    :func:`subtracts_light` measures the brightening: how much a busy
-    scene darkens some cells from frame to frame anyway.
+    The brightening (frames ``start .. after - 1``) is measured at a frame
+    against up to three frames before it and three from ``lag`` frames after
+    it on (:func:`_residual`); each of up to five ordinary frames before
+    ``start`` and five after ``after`` is measured the same way (none of the
+    frames it is compared with lit): how much a busy scene darkens some cells
+    over that time anyway (the longer the brightening, the more the scene
+    moves between the frames compared).
     """
     losses = []
-    for f in [*range(start - 8, start - 3), *range(after + 2, after + 7)]:
-        if 0 < f < len(bright) - 1:
-            x = _residual(bright, f, f + 1)
+    for f in [*range(start - lag - 7, start - lag - 2), *range(after + 2, after + 7)]:
+        if 0 < f < len(bright) - lag:
+            x = _residual(bright, f, f + lag)
             if x is not None:
                 losses.append(float(np.clip(-x, 0, None).sum()))
     return float(np.median(losses)) if losses else 0.0
@@ -198,7 +238,8 @@ def _around(excess: np.ndarray, cell: tuple[int, int]) -> np.ndarray | tuple[sli
     return ndimage.binary_dilation(blob, iterations=max(NEAR_CELLS, round(float(np.sqrt(blob.sum())))))
 
 
-def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int, int], long: bool = False) -> bool:
+def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int, int], long: bool = False,
+                    clean: bool = False) -> bool:
     """True when a brightening of frames ``start .. after - 1`` darkens the picture as well: not a flash.
 
     ``bright``: the cell grid of every frame (frames, rows, columns); ``cell``:
@@ -215,18 +256,62 @@ def subtracts_light(bright: np.ndarray, start: int, after: int, cell: tuple[int,
     under it) must darken the picture by at most :data:`MAX_DARKENING_LONG`
     of what it brightens, whatever ordinary frames do: a light that long is
     strong and steady, while something bright passing through a busy scene
-    goes with as much darkening elsewhere.
+    goes with as much darkening elsewhere. A ``clean`` one (a long light
+    switched on and off cleanly, :func:`clean_steps`) is compared with
+    ordinary frames as far apart as the frames its brightest is measured
+    against: the scene moves under a light that long.
     """
-    lit = [x for x in (_residual(bright, f, after) for f in range(start, after)) if x is not None]
+    lit = [(f, x) for f, x in ((f, _residual(bright, f, after)) for f in range(start, after)) if x is not None]
     if not lit:
         return False  # at the start or end of the video: nothing to compare with on one side
     r, c = cell
     near = (slice(max(0, r - NEAR_CELLS), r + NEAR_CELLS + 1), slice(max(0, c - NEAR_CELLS), c + NEAR_CELLS + 1))
-    peak = max(lit, key=lambda x: float(np.clip(x[near], 0, None).sum()))
+    at, peak = max(lit, key=lambda fx: float(np.clip(fx[1][near], 0, None).sum()))
     if _darkening(peak[_around(peak, cell)]) > MAX_DARKENING_NEAR:
         return True
     gain = float(np.clip(peak, 0, None).sum())
     loss = float(np.clip(-peak, 0, None).sum())
     if long and loss > MAX_DARKENING_LONG * gain:
         return True
-    return loss - _usual_darkening(bright, start, after) > MAX_DARKENING_FRAME * gain
+    return loss - _usual_darkening(bright, start, after, after - at if clean else 1) > MAX_DARKENING_FRAME * gain
+
+
+def clean_steps(bright: np.ndarray, rise: tuple[int, int], fall: tuple[int, int], cell: tuple[int, int]) -> bool:
+    """True when a long light is switched on and off cleanly: each step changes the cells around it
+    the right way, hardly the wrong way, and the two steps change them alike (the same light).
+
+    ``bright``: the cell grid of every frame; ``rise``: (frame before the
+    light, first frame fully lit), ``fall``: (last frame fully lit, first frame
+    after it); ``cell``: (row, column) of the light. Within
+    ``2 * NEAR_CELLS`` of it, each step (a frame or a few apart) may change
+    the picture the wrong way (darken at the rise, brighten at the fall) by at
+    most :data:`MAX_DARKENING_NEAR` of what it changes it the right way, more
+    than ordinary frame pairs as far apart nearby do; the two steps change it
+    by amounts within a factor two, and alike (correlation at least
+    :data:`MIN_SAME_STEPS`). Over a busy scene a light lasting half a second
+    spans frames between which the scene itself moved (so
+    :func:`subtracts_light` cannot tell it from something bright passing),
+    but its steps are as short as the frame interval; something bright
+    coming into view and leaving changes other cells when it goes.
+    """
+    if rise[0] < 0 or fall[1] >= len(bright):
+        return False
+    r, c = cell
+    reach = 2 * NEAR_CELLS
+    bright = bright[:, max(0, r - reach):r + reach + 1, max(0, c - reach):c + reach + 1]
+    gains, steps = [], []
+    # the rise against frame pairs as far apart before it, the fall against pairs after it
+    for (lo, hi), sign, near in ((rise, 1.0, range(rise[0] - 2 * (rise[1] - rise[0]) - 6, rise[0] - (rise[1] - rise[0]))),
+                                 (fall, -1.0, range(fall[1] + 1, fall[1] + 6))):
+        span = hi - lo
+        step = sign * (bright[hi].astype(np.float32) - bright[lo])  # the light's change: positive
+        gain = float(np.clip(step, 0, None).sum())
+        wrong = float(np.clip(-step, 0, None).sum())
+        usual = [float(np.clip(-sign * (bright[f + span].astype(np.float32) - bright[f]), 0, None).sum())
+                 for f in near if 0 <= f and f + span < len(bright)]
+        if gain <= 0 or wrong - (float(np.median(usual)) if usual else 0.0) > MAX_DARKENING_NEAR * gain:
+            return False
+        gains.append(gain)
+        steps.append(step.ravel())
+    same = float(np.corrcoef(steps[0], steps[1])[0, 1]) if min(np.std(steps[0]), np.std(steps[1])) > 0 else 0.0
+    return min(gains) >= 0.5 * max(gains) and same >= MIN_SAME_STEPS

@@ -429,9 +429,35 @@ def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarra
             wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
             fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
                                       flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
-        offset = fit.offset_s
+        offset, used = fit.offset_s, list(zip(ia, ib, strict=True))
         pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
+    if fit is not None and not fit.flash_fitted and not fit.per_flash:
+        fit = _duration_doubt(a, b, used, fit)
     return len(pairs), offset, pairs, fit
+
+
+def _duration_doubt(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], fit: MatchedFit) -> MatchedFit:
+    """``fit`` (one flash duration for all, not fitted) with an uncertainty that covers the durations
+    the paired events allow.
+
+    An onset read from how a flash's light splits between two frames moves
+    with the flash's duration (``t - L r``); held at a guess, the offset is
+    off by ``r`` times how far the true duration lies from it, which may be
+    most of a frame (a flash lighting two frames lasts anything from a
+    fraction of a frame to two and a half). Each pair may move by
+    :func:`_duration_spread` (the durations both its events allow); the
+    offset, a weighted mean over the pairs, by the weighted mean of those
+    moves (taken together: the flashes may all be longer than the guess),
+    over sqrt(3) (uniform within that range).
+    """
+    if not pairs:
+        return fit
+    spread = _duration_spread(a, b, fit.flash_s)
+    ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+    w = 1 / (a.sigma[ia] ** 2 + b.sigma[ib] ** 2 + 1e-10)
+    moves = np.array([spread[i, j] for i, j in pairs])
+    doubt = float(np.sum(w * moves) / np.sum(w)) / math.sqrt(3)
+    return replace(fit, uncertainty_s=math.hypot(fit.uncertainty_s, doubt))
 
 
 def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
