@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from timesync.media.byteclock import ByteClock
 from timesync.media.scan_warnings import failure_warning, gap_warning, stream_warnings
 
 __all__ = [
@@ -359,11 +360,14 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
         s.index: _Collector(s, sink=audio_sink if s.index == first_audio else None)
         for s in wanted
     }
+    clocks = {s.index: ByteClock(container, s) for s in wanted if s.type == "audio"}
     warnings: list[str] = []
     try:
         for packet in container.demux(*wanted):
             collector = collectors.get(packet.stream_index)
             if collector is not None:
+                if packet.stream_index in clocks:  # raw CBR MP3: a damaged frame is a gap, not a shift
+                    clocks[packet.stream_index].retime(packet)
                 collector.add(packet)
     except (av.error.FFmpegError, EOFError, IndexError) as exc:
         sink = collectors[first_audio].sink if first_audio is not None else None
@@ -388,18 +392,22 @@ def scan_container(container, name: str, *, audio_sink: AudioSink | None = None)
     origin = min(starts) if starts else Fraction(0)
     warnings.extend(failure_warning(s, origin, name) for s in streams.values() if s.failed_packets)
     warnings.extend(gap_warning(s, origin, name) for s in streams.values() if s.gaps)
+    warnings.extend(w for i, c in clocks.items() if (w := c.warning(name, i, origin)) is not None)
     return FileScan(streams=streams, origin=origin, warnings=warnings)
 
 
 def decode_skipping(container, stream) -> Iterator:
     """``container.decode(stream)``, except that a packet the decoder refuses (damaged
     media data) is skipped, as FFmpeg does: a gap in time, not a shift of what follows
-    (frames keep their PTS). Only :data:`DECODE_TRIES` refused packets before any frame
+    (frames keep their PTS; a raw CBR MP3's packets take their byte times,
+    :class:`timesync.media.byteclock.ByteClock`). Only :data:`DECODE_TRIES` refused packets before any frame
     (nothing decodes) and demuxing errors are raised."""
     import av
 
     decoded, refused = False, 0
+    clock = ByteClock(container, stream)
     for packet in container.demux(stream):
+        clock.retime(packet)  # raw CBR MP3: a damaged frame is a gap of silence, not a shift
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError):
