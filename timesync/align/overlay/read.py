@@ -28,6 +28,7 @@ from timesync.align.overlay.parse import (
 )
 from timesync.align.overlay.region import ClockRegion, find_clock_region
 from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
+from timesync.align.overlay.ticks import find_ticks
 
 __all__ = [
     "OverlayClock",
@@ -47,8 +48,6 @@ REGION_WINDOW_S = 5.0
 #: only number the ticks, which the pixels find; a few suffice, and OCR is the
 #: costliest step (~60 ms a crop on an idle core).
 OCR_PERIOD_S = 8.0
-#: Pixels of the clock region that must change (by the region's level, grey levels) at a tick.
-MIN_TICK_PIXELS = 8
 #: A frame whose mean brightness differs from the previous frame's by more than this
 #: (grey levels) starts or ends a flash: its change of the digits is not a tick.
 FLASH_MEAN_STEP = 6.0
@@ -56,6 +55,7 @@ FLASH_MEAN_STEP = 6.0
 STACK_FRAMES = 8
 #: At most this many OCR readings per file.
 MAX_READINGS = 400
+_NONE = np.array([])
 
 
 @dataclass
@@ -220,41 +220,6 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
     return max(found, key=lambda r: r.score) if found else None
 
 
-def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """Tick intervals ``(lo, hi)`` from the per-frame change of the digits; note on failure.
-
-    ``change[n]``: pixels of the digits that changed from frame n-1 to n (a count, so
-    a generous region given by hand does not dilute it).
-    """
-    n = len(change)
-    duration = float(times[-1] - times[0]) if n else 0.0
-    expected = max(1, math.floor(duration))
-    if n < 3 or expected < 2:
-        return np.array([]), np.array([]), "too short to see the clock tick"
-    base = float(np.median(change[1:]))
-    mad = float(np.median(np.abs(change[1:] - base))) + 1e-6
-    top = np.sort(change[1:])[::-1][:expected]
-    level = float(np.median(top))
-    if level < MIN_TICK_PIXELS or level < base + 8 * mad:
-        return np.array([]), np.array([]), "no seconds tick seen in the clock region"
-    thr = max(base + 6 * mad, 0.35 * level)
-    above = change > thr
-    above[0] = False
-    lo, hi = [], []
-    k = 1
-    while k < n:
-        if above[k]:
-            j = k
-            while j + 1 < n and above[j + 1]:
-                j += 1
-            lo.append(times[k - 1])
-            hi.append(times[j])
-            k = j + 1
-        else:
-            k += 1
-    return np.array(lo), np.array(hi), None
-
-
 def _ocr_period(duration: float) -> float:
     """Seconds between OCR crops: >= 10 readings on short files, <= MAX_READINGS on long ones."""
     return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
@@ -297,8 +262,8 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     return change, crops
 
 
-def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
-    """OCR the crops; map each reading to the tick whose value it shows."""
+def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarray = _NONE):
+    """OCR the crops; map each reading to the tick whose value it shows (not across a ``break``)."""
     readings: list[tuple[int, ClockReading]] = []
     texts: list[tuple[float, str]] = []
     tick_frames_start = tick_hi  # local time of first frame showing each tick's value
@@ -315,16 +280,16 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
     if swap_s == 0.0:  # day and month are the same number (11/11/2025): no doubt
         swap_s, order_note = None, None
     values: dict[int, float] = {}
+    frame_s = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     layouts: Counter[str] = Counter()
     zones: Counter[Any] = Counter()
     for (number, _), reading in zip(readings, parsed, strict=False):
         t = float(times[number])
-        j = int(np.searchsorted(tick_frames_start, t + 1e-9)) - 1  # last tick shown by this frame
-        whole = math.floor(reading_seconds(reading.value))
-        if j < 0:
-            if not len(tick_frames_start):
-                continue
-            j, whole = 0, whole + 1  # before the first tick: the next second starts there
+        tick = _tick_of(t, tick_frames_start, frame_s, breaks)
+        if tick is None:
+            continue
+        j, between = tick
+        whole = math.floor(reading_seconds(reading.value)) - between
         if j in values and values[j] != whole:
             values.pop(j)  # two readings of one second disagree: trust neither
             continue
@@ -334,6 +299,31 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
     layout = layouts.most_common(1)[0][0] if layouts else None
     zone = zones.most_common(1)[0][0] if zones else None
     return values, layout, zone, texts, order_note, swap_s
+
+
+def _tick_of(t: float, tick_hi: np.ndarray, frame_s: float, breaks: np.ndarray = _NONE) -> tuple[int, int] | None:
+    """The tick whose second a frame at local ``t`` (s) numbers, and how many ticks lie between them.
+
+    The frame shows the second that began at the last tick before it. When ticks
+    were missed (faint digits, something passing behind them), that tick lies
+    ``m`` whole seconds after the nearest tick found: the value at the tick found
+    is the reading minus ``m`` (ticks come once a second). A frame about a whole
+    second from the tick found (within 1.5 frames) may or may not show the next
+    second: None. Before the first tick, the ticks after the frame are counted
+    the same way (``m`` < 0). A change of the digits off the ticks (a ``break``:
+    a jump, something passing) between the two: None.
+    """
+    if not len(tick_hi):
+        return None
+    j = max(0, int(np.searchsorted(tick_hi, t + 1e-9)) - 1)
+    gap = t - float(tick_hi[j])
+    lo, hi = sorted((t, float(tick_hi[j])))
+    if len(breaks) and np.any((breaks > lo + 1e-9) & (breaks <= hi + 1e-9)):
+        return None
+    between = math.floor(gap + 1e-9)
+    if between != 0 and abs(gap - round(gap)) < 1.5 * frame_s + 0.005:
+        return None
+    return j, between
 
 
 def _steady_crop(number: int, stack: list[np.ndarray], tick_hi: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -439,13 +429,13 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         progress(0.1, f"{name}: clock region {found.text}")
     change, crops = _scan(path, index, found, duration, stop_s)
     change = change[: len(times)]
-    lo, hi, tick_note = _ticks(change, times)
+    lo, hi, tick_note, breaks = find_ticks(change, times)
     if tick_note is not None:
         result.note = f"{NO_OVERLAY}: {tick_note}"
         return result
     if progress:
         progress(0.8, f"{name}: {len(lo)} ticks, reading {len(crops)} crops")
-    values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(crops, hi, times)
+    values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(crops, hi, times, breaks)
     result.readings = texts
     result.layout, result.zone = layout, zone
     fit = fit_ticks(lo, hi, values) if values else None
