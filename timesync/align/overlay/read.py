@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_region
 from timesync.align.overlay.fit import TickFit, fit_ticks
+from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
 from timesync.align.overlay.parse import (
     ClockReading,
     parse_clock_text,
@@ -53,8 +55,11 @@ OCR_PERIOD_S = 8.0
 FLASH_MEAN_STEP = 6.0
 #: Consecutive frames kept at each OCR point; those showing the same second are averaged.
 STACK_FRAMES = 8
-#: At most this many OCR readings per file.
+#: At most this many OCR readings per file (first try).
 MAX_READINGS = 400
+#: Crops kept between two OCR points, read only when the first readings do not fit a clock
+#: (small faint digits, which OCR often garbles).
+SPARE_CROPS = 2
 _NONE = np.array([])
 
 
@@ -151,41 +156,6 @@ def parse_clock_value(text: str) -> tuple[float, bool]:
     return reading_seconds(value), value.tzinfo is not None
 
 
-# -- OCR ------------------------------------------------------------------------------------------
-
-_ENGINE = None
-
-
-def _ocr_engine():
-    global _ENGINE
-    if _ENGINE is None:
-        import logging
-
-        from rapidocr import RapidOCR
-
-        _ENGINE = RapidOCR(params={"Global.use_det": False, "Global.use_cls": False,
-                                   "Global.log_level": "error"})
-        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return _ENGINE
-
-
-def ocr_text(crop: np.ndarray) -> str:
-    """Recognize the text of a small grey or RGB crop (one text line); '' when nothing."""
-    import cv2
-
-    if crop.ndim == 2:
-        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
-    h = crop.shape[0]
-    if h < 40:
-        factor = 48 / h
-        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    border = tuple(int(v) for v in np.median(crop[[0, -1]].reshape(-1, 3), axis=0))
-    crop = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=border)
-    result = _ocr_engine()(crop, use_det=False, use_cls=False)
-    texts = getattr(result, "txts", None) or ()
-    return " ".join(t for t in texts if t)
-
-
 # -- reading one file -----------------------------------------------------------------------------
 
 def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
@@ -220,6 +190,25 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
     return max(found, key=lambda r: r.score) if found else None
 
 
+def _faint_search(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
+    """The faint-clock search (:mod:`~timesync.align.overlay.faint`) over the first
+    :data:`~timesync.align.overlay.faint.FAINT_WINDOW_S` s, then as long a window in the middle."""
+    starts = [0.0] + ([duration / 2] if duration > 2 * FAINT_WINDOW_S else [])
+    frame_s = float(np.median(np.diff(np.asarray(index.times[: min(len(index), 200)]))))
+    for start in starts:
+        stats = None
+        for number, luma in iter_luma(path, index, start_s=start + index.start_s,
+                                      stop_s=start + index.start_s + FAINT_WINDOW_S):
+            small = _downscale(luma, scale)
+            if stats is None:
+                stats = PhaseStats(small.shape, frame_s)
+            stats.add(float(index.times[number]), small)
+        region = faint_region(stats, scale=scale) if stats is not None else None
+        if region is not None:
+            return region
+    return None
+
+
 def _ocr_period(duration: float) -> float:
     """Seconds between OCR crops: >= 10 readings on short files, <= MAX_READINGS on long ones."""
     return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
@@ -237,7 +226,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     tx, ty, tw, th = region.text
     change = np.zeros(len(index), np.float32)
     crops: list[tuple[int, list[np.ndarray]]] = []
-    period = _ocr_period(duration)
+    period = _ocr_period(duration) / (1 + SPARE_CROPS)
     next_crop = index.start_s + 0.5
     prev, prev_mean = None, None
     more = 0  # frames still to add to the last crop's stack
@@ -271,10 +260,11 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarra
         text = ocr_text(_steady_crop(number, stack, tick_hi, times))
         t = float(times[number])
         texts.append((round(t, 6), text))
-        reading = parse_clock_text(text)
+        reading = parse_clock_text(text, strict=False)
         if reading is None:
             continue
         readings.append((number, reading))
+    readings = _confirmed(readings)
     parsed, order_note = resolve_date_order([r for _, r in readings])
     swap_s = _swap_shift(parsed) if order_note and "ambiguous" in order_note else None
     if swap_s == 0.0:  # day and month are the same number (11/11/2025): no doubt
@@ -299,6 +289,25 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarra
     layout = layouts.most_common(1)[0][0] if layouts else None
     zone = zones.most_common(1)[0][0] if zones else None
     return values, layout, zone, texts, order_note, swap_s
+
+
+def _confirmed(readings: list[tuple[int, ClockReading]]) -> list[tuple[int, ClockReading]]:
+    """The readings, those with a field short of a digit only when a whole reading confirms them.
+
+    ``2019/6/16`` is ``2019/06/16`` when another reading shows ``2019/06/16``;
+    with none, it may be ``2019/12/16`` with a ``1`` lost: left out. A short hour
+    is confirmed by a whole reading of the same date and hour.
+    """
+    whole_dates = {r.value.date() for _, r in readings if not r.short[0]}
+    whole_hours = {(r.value.date(), r.value.hour) for _, r in readings if not any(r.short)}
+    out = []
+    for number, r in readings:
+        if r.short[0] and r.value.date() not in whole_dates:
+            continue
+        if r.short[1] and (r.value.date(), r.value.hour) not in whole_hours:
+            continue
+        out.append((number, r))
+    return out
 
 
 def _tick_of(t: float, tick_hi: np.ndarray, frame_s: float, breaks: np.ndarray = _NONE) -> tuple[int, int] | None:
@@ -353,22 +362,27 @@ def _swap_shift(parsed: list[ClockReading]) -> float | None:
     return None
 
 
-def _region(path: Path, index, duration: float,
-            region: tuple[int, int, int, int] | None) -> ClockRegion | None:
-    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
-    if region is not None:
-        return ClockRegion(text=tuple(region), digits=tuple(region))
+def _scale(path: Path, index) -> int:
+    """The downscale factor of the region search: about 640 pixels across."""
     frames = iter_luma(path, index)
     first = next(frames, None)
     frames.close()
     width = first[1].shape[1] if first is not None else 640
-    return _locate_region(path, index, duration, max(1, round(width / 640)))
+    return max(1, round(width / 640))
+
+
+def _region(path: Path, index, duration: float, region: tuple[int, int, int, int] | None,
+            scale: int) -> ClockRegion | None:
+    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
+    if region is not None:
+        return ClockRegion(text=tuple(region), digits=tuple(region))
+    return _locate_region(path, index, duration, scale)
 
 
 def _notes(fit: TickFit, texts: list[tuple[float, str]], order_note: str | None) -> str | None:
     """One sentence on what limited a fitted clock (unread crops, jumps, date order), or None."""
     notes = []
-    unread = [t for t, text in texts if parse_clock_text(text) is None]
+    unread = [t for t, text in texts if parse_clock_text(text, strict=False) is None]
     if unread:
         notes.append(f"{len(unread)} of {len(texts)} overlay readings could not be read, the first at local "
                      f"{unread[0]:.1f} s (covered or garbled)")
@@ -414,36 +428,54 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     if len(index) < 3:
         result.note = NO_OVERLAY + " (too few video frames)"
         return result
-    times = np.asarray(index.times)
     duration = float(index.end_s - index.start_s)
     stop_s = None
     if max_s is not None and max_s < duration:
         duration, stop_s = float(max_s), index.start_s + float(max_s)
-        times = times[: int(np.searchsorted(times, stop_s))]
-    found = _region(path, index, duration, region)
-    if found is None:
-        result.note = NO_OVERLAY
-        return result
+    scale = _scale(path, index)
+    found = _region(path, index, duration, region, scale)
     result.region = found
+    if found is not None:
+        _read_region(path, index, result, duration, stop_s, progress)
+    if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
+        faint = _faint_search(path, index, duration, scale)
+        if faint is not None and (found is None or not faint.overlaps(found)):
+            second = OverlayClock(name=name, region=faint)
+            _read_region(path, index, second, duration, stop_s, progress)
+            if second.fit is not None or found is None:
+                result = second
+    if result.region is None:
+        result.note = NO_OVERLAY
+    result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
+    return result
+
+
+def _read_region(path: Path, index, result: OverlayClock, duration: float, stop_s: float | None,
+                 progress: Callable[[float, str], None] | None) -> None:
+    """Steps 2-5 in ``result.region``: scan, ticks, OCR, fit; ``result`` filled in (``note`` on failure)."""
+    found = result.region
+    times = np.asarray(index.times)
+    if stop_s is not None:
+        times = times[: int(np.searchsorted(times, stop_s))]
     if progress:
-        progress(0.1, f"{name}: clock region {found.text}")
+        progress(0.1, f"{result.name}: clock region {found.text}")
     change, crops = _scan(path, index, found, duration, stop_s)
     change = change[: len(times)]
     lo, hi, tick_note, breaks = find_ticks(change, times)
     if tick_note is not None:
         result.note = f"{NO_OVERLAY}: {tick_note}"
-        return result
+        return
     if progress:
-        progress(0.8, f"{name}: {len(lo)} ticks, reading {len(crops)} crops")
-    values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(crops, hi, times, breaks)
-    result.readings = texts
-    result.layout, result.zone = layout, zone
-    fit = fit_ticks(lo, hi, values) if values else None
+        progress(0.8, f"{result.name}: {len(lo)} ticks, reading {len(crops)} crops")
+    for chosen in (crops[::1 + SPARE_CROPS], crops):  # the spare crops only when needed
+        values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(chosen, hi, times, breaks)
+        result.readings = texts
+        result.layout, result.zone = layout, zone
+        fit = fit_ticks(lo, hi, values) if values else None
+        if fit is not None and fit.readings >= 2 or len(chosen) == len(crops):
+            break
     if fit is None or fit.readings < 2:
         result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
-        result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
-        return result
+        return
     result.fit = fit
     result.note = _notes(fit, texts, order_note)
-    result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
-    return result

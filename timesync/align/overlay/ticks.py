@@ -130,6 +130,8 @@ def find_ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.nd
     if len(first) < 2 or level < MIN_TICK_PIXELS or level < base + 8 * mad:
         return np.array([]), np.array([]), "no seconds tick seen in the clock region", np.array([])
     runs, other = _on_comb(change, times, max(base + 6 * mad, TICK_SHARE * level))
+    if len(runs) < 2:
+        return np.array([]), np.array([]), "no seconds tick seen in the clock region", np.array([])
     lo = np.array([times[k - 1] for k, _ in runs])
     hi = np.array([times[j] for _, j in runs])
     return lo, hi, None, np.array([times[j] for j in other])
