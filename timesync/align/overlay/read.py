@@ -340,10 +340,17 @@ def _steady_crop(number: int, stack: list[np.ndarray], tick_hi: np.ndarray, time
 
     The text stays while the picture behind it moves: the mean keeps the text and
     blurs the scenery, which reads semi-transparent text without a box far better.
+    The stack ends before the next tick found, or before where the next tick is
+    due when one was missed (ticks come once a second): a mean over two seconds
+    would read as the later one.
     """
     t = float(times[number])
     j = int(np.searchsorted(tick_hi, t + 1e-9))
     until = float(tick_hi[j]) if j < len(tick_hi) else math.inf
+    near = float(tick_hi[j - 1]) if j > 0 else (until if j < len(tick_hi) else None)
+    if near is not None:
+        due = near + math.floor(t - near + 1e-9) + 1.0  # the first whole second after t, from that tick
+        until = min(until, due - 0.5 * float(np.median(np.diff(times[-200:]))) if len(times) > 1 else due)
     same = [c for k, c in enumerate(stack) if number + k < len(times) and times[number + k] < until - 1e-9]
     if len(same) <= 1:
         return stack[0]
