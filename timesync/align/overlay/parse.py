@@ -52,7 +52,7 @@ _GLUED = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])
 
 #: A date followed by a time whose colons OCR dropped or read as dots (``2022/03/1418.3505``):
 #: six digits right after a whole date are ``HH MM SS`` (each field is still range-checked).
-_DATE_TIME_DIGITS = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}"
+_DATE_TIME_DIGITS = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}"
                                r"[-/.][0-9]{4})\s?([0-9]{2})[.:]?([0-9]{2})[.:]?([0-9]{2})(?![0-9])")
 #: A time whose second colon OCR dropped (``18:0450``): the minutes and seconds are two digits each.
 _SECONDS_COLON = re.compile(r"([0-9]{1,2}:[0-9]{2})([0-9]{2})(?![0-9])")

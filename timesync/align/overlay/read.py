@@ -61,6 +61,9 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
+#: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
+#: device clock that is set during a recording jumps by hours at most), so no clock is reported.
+DATE_JUMP_S = 86400.0 - 1.0
 
 
 @dataclass
@@ -483,6 +486,10 @@ def _read_region(path: Path, index, result: OverlayClock, duration: float, stop_
             break
     if fit is None or fit.readings < 2:
         result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
+        return
+    if any(abs(j.jump_s) > DATE_JUMP_S for j in fit.jumps):
+        result.note = (f"{NO_OVERLAY}: its readings disagree on the date (a jump of "
+                       f"{max(abs(j.jump_s) for j in fit.jumps) / 86400:.1f} days: misread digits)")
         return
     result.fit = fit
     result.note = _notes(fit, texts, order_note)
