@@ -110,7 +110,7 @@ def faint_region(stats: PhaseStats, *, scale: int = 1) -> ClockRegion | None:
     char = max(3, excess.shape[2] // 40)
     best_n, best_mask, digits = 0, None, None
     for b in range(len(excess)):
-        top = excess[b] + excess[(b + 1) % len(excess)]  # a tick may fall in either of two bins
+        top = np.maximum(excess[b], excess[(b + 1) % len(excess)])  # a tick may fall in either of two bins
         values = top[near]
         med = float(np.median(values))
         mad = float(np.median(np.abs(values - med))) + 1e-3
