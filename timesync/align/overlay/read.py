@@ -452,7 +452,7 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         if faint is not None and (found is None or not faint.overlaps(found)):
             second = OverlayClock(name=name, region=faint)
             _read_region(path, index, second, duration, stop_s, progress)
-            if second.fit is not None or found is None:
+            if second.fit is not None:
                 result = second
     if result.region is None:
         result.note = NO_OVERLAY
