@@ -61,6 +61,8 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
+#: Files longer than this (s) get a second faint-clock search window, in the middle.
+FAINT_MIDDLE_AFTER_S = 120.0
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
@@ -195,8 +197,9 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
 
 def _faint_search(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
     """The faint-clock search (:mod:`~timesync.align.overlay.faint`) over the first
-    :data:`~timesync.align.overlay.faint.FAINT_WINDOW_S` s, then as long a window in the middle."""
-    starts = [0.0] + ([duration / 2] if duration > 2 * FAINT_WINDOW_S else [])
+    :data:`~timesync.align.overlay.faint.FAINT_WINDOW_S` s, then (files over
+    :data:`FAINT_MIDDLE_AFTER_S`, where it costs little next to the whole pass) in the middle."""
+    starts = [0.0] + ([duration / 2] if duration > FAINT_MIDDLE_AFTER_S else [])
     frame_s = float(np.median(np.diff(np.asarray(index.times[: min(len(index), 200)]))))
     for start in starts:
         stats = None
