@@ -14,11 +14,11 @@ small (digits about 12-15 px high), semi-transparent white text with no box:
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from overlay_media import draw_text, write_h264
 
 from timesync.align.overlay import overlay_constraint
 from timesync.align.overlay.findings import clock_error
@@ -47,33 +47,19 @@ def _lines(style: str, value: datetime, frame: int) -> list[str]:
 
 def _write(path: Path, style: str, jump: tuple[float, float] | None = None, start: datetime = T0) -> Path:
     """A clip whose clock shows ``T0 + t`` (UTC; the body cam in -05:00) plus ``jump`` after its time."""
-    import av
-    import cv2
 
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
-        video.options = {"preset": "ultrafast", "crf": "18"}
+    def frames():
         for i in range(round(SECONDS * FPS)):
             t = i / FPS
             x = np.linspace(0, 6, SIZE[0])[None, :] + 0.03 * i
             grey = (60 + 40 * np.sin(x + np.linspace(0, 4, SIZE[1])[:, None])).astype(np.uint8)
-            image = np.stack([grey, grey, grey], -1)
             value = start + timedelta(seconds=t + (jump[1] if jump and t >= jump[0] else 0.0))
             if style != "bodycam" and style != "airborne":
                 value = value.replace(tzinfo=None)
-            layer = image.copy()
-            for k, line in enumerate(_lines(style, value, i)):
-                cv2.putText(layer, line, (16, 24 + 22 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
-                            cv2.LINE_AA)
-            image = cv2.addWeighted(layer, 0.6, image, 0.4, 0)  # semi-transparent, no box
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-    return path
+            # semi-transparent, no box
+            yield draw_text(np.stack([grey, grey, grey], -1), _lines(style, value, i), (16, 24), 0.5, alpha=0.6)
+
+    return write_h264(path, frames(), FPS, SIZE)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from overlay_media import draw_text, write_h264
 
 from timesync.align.overlay import find_constraints
 from timesync.align.overlay.fit import fit_ticks
@@ -43,33 +43,20 @@ def _scene(i: int) -> np.ndarray:
 
 def _write(path: Path, lines, *, faint: bool, flashes=()) -> Path:
     """A clip whose clock text is ``lines(value)`` for the value ``T0 + t`` (naive, shown as is)."""
-    import av
-    import cv2
-
     flash_frames = {round(at * FPS) + k for at, n in flashes for k in range(n)}
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
-        video.options = {"preset": "ultrafast", "crf": "18"}
+
+    def frames():
         for i in range(round(SECONDS * FPS)):
             grey = _scene(i)
             if i in flash_frames:
                 grey = (grey.astype(np.float32) * 0.2 + 0.8 * 255).astype(np.uint8)
-            image = np.stack([grey] * 3, -1)
-            value = (T0 + timedelta(seconds=i / FPS)).replace(tzinfo=None)
-            layer = image.copy()
-            scale, org = (0.33, (6, SIZE[1] - 8)) if faint else (0.5, (8, 22))
-            if not faint:
-                cv2.rectangle(layer, (2, 4), (300, 30), (0, 0, 0), -1)
-            cv2.putText(layer, lines(value), org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
-            image = cv2.addWeighted(layer, 0.6, image, 0.4, 0) if faint else layer
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-    return path
+            text = [lines((T0 + timedelta(seconds=i / FPS)).replace(tzinfo=None))]
+            if faint:
+                yield draw_text(np.stack([grey] * 3, -1), text, (6, SIZE[1] - 8), 0.33, alpha=0.6)
+            else:
+                yield draw_text(np.stack([grey] * 3, -1), text, (8, 22), 0.5, box=(2, 4, 300, 30))
+
+    return write_h264(path, frames(), FPS, SIZE)
 
 
 def _error_s(text: str, truth: datetime) -> float:

@@ -16,7 +16,10 @@ it was written in, and the zone if one is shown. Supported layouts:
   its date left relative (:func:`has_date`).
 
 Common OCR confusions inside the digits (``O`` for 0, ``l``/``I`` for 1...)
-are mended only where the date/time pattern needs a digit.
+are mended only where the date/time pattern needs a digit. A field that lost a
+digit is not mended but rejected: year-first dates and their 24-hour times,
+and the dateless airborne times, are written with two digits per field
+(``2022/2/14 2:27:15`` is a misread of ``2022/12/14 22:27:15`` or the like).
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ _TIME = re.compile(
 _GLUED = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})"
                     r"([0-9]{1,2}\s?:\s?[0-9]{2}\s?:)")
 
+#: A date followed by a time whose colons OCR dropped or read as dots (``2022/03/1418.3505``):
+#: six digits right after a whole date are ``HH MM SS`` (each field is still range-checked).
+_DATE_TIME_DIGITS = re.compile(r"((?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{2}|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}"
+                               r"[-/.][0-9]{4})\s?([0-9]{2})[.:]?([0-9]{2})[.:]?([0-9]{2})(?![0-9])")
 #: A time whose second colon OCR dropped (``18:0450``): the minutes and seconds are two digits each.
 _SECONDS_COLON = re.compile(r"([0-9]{1,2}:[0-9]{2})([0-9]{2})(?![0-9])")
 #: Dateless (airborne) lines only: a dropped first colon (``1054:24.8Z``) and a ``Z`` read as 2 or 7
@@ -73,6 +80,9 @@ class ClockReading:
         True when the overlay shows fractional seconds.
     text : str
         The OCR text this was read from.
+    short : tuple[bool, bool]
+        Whether the date, and the hour, were read with a digit fewer than
+        written (see :func:`parse_clock_text`, ``strict=False``).
     """
 
     value: datetime
@@ -80,6 +90,7 @@ class ClockReading:
     date_fields: tuple[int, int, int] | None
     fraction_shown: bool
     text: str
+    short: tuple[bool, bool] = (False, False)
 
 
 def _digits(text: str) -> str:
@@ -99,34 +110,45 @@ def _zone(text: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _date(text: str) -> tuple[tuple[int, int, int], str, tuple[int, int, int] | None] | None:
-    """(year, month, day), layout, raw ambiguous fields or None."""
+def _date(text: str) -> tuple[tuple[int, int, int], str, tuple[int, int, int] | None, bool] | None:
+    """(year, month, day), layout, raw ambiguous fields, whether a field lost a digit; or None.
+
+    Year-first dates are written ISO-like, two digits a field: one read with a
+    one-digit month or day lost a digit (``2022/2/14`` for ``2022/12/14`` or ``2022/02/14``).
+    """
     match = _DATE_YMD.search(text)
     if match:
+        short = len(match[3]) != 2 or len(match[4]) != 2
         year, sep, month, day = int(_digits(match[1])), match[2], int(_digits(match[3])), int(_digits(match[4]))
-        return (year, month, day), f"YYYY{sep}MM{sep}DD", None
+        return (year, month, day), f"YYYY{sep}MM{sep}DD", None, short
     match = _DATE_XXY.search(text)
     if not match:
         return None
     first, sep, second, year = int(_digits(match[1])), match[2], int(_digits(match[3])), int(_digits(match[4]))
     if first > 12 >= second:
-        return (year, second, first), f"DD{sep}MM{sep}YYYY", None
+        return (year, second, first), f"DD{sep}MM{sep}YYYY", None, False
     if second > 12 >= first:
-        return (year, first, second), f"MM{sep}DD{sep}YYYY", None
+        return (year, first, second), f"MM{sep}DD{sep}YYYY", None, False
     # Both <= 12: the separator's custom decides for now ('/' US month first;
     # '.' and '-' day first); resolve_date_order may change it.
     if sep == "/":
-        return (year, first, second), f"MM{sep}DD{sep}YYYY", (first, second, year)
-    return (year, second, first), f"DD{sep}MM{sep}YYYY", (first, second, year)
+        return (year, first, second), f"MM{sep}DD{sep}YYYY", (first, second, year), False
+    return (year, second, first), f"DD{sep}MM{sep}YYYY", (first, second, year), False
 
 
-def parse_clock_text(text: str) -> ClockReading | None:
+def parse_clock_text(text: str, *, strict: bool = True) -> ClockReading | None:
     """Parse one OCR'd overlay line; None when it holds no valid date and time.
 
     Parameters
     ----------
     text : str
         The recognized text, possibly with other words (device id...).
+    strict : bool
+        True: a field read with a digit fewer than such overlays write (a one-digit
+        month or day in a year-first date, a one-digit hour in its 24-hour time
+        or in an airborne time) makes it no reading. False: such a reading is
+        returned with ``short`` set, for the caller to check against the other
+        readings of the file (a lost leading zero leaves the value right).
 
     Returns
     -------
@@ -134,12 +156,18 @@ def parse_clock_text(text: str) -> ClockReading | None:
         None when no date or no time is found, or a field is out of range
         (month 13, minute 61...), which is how most misreads are rejected.
     """
-    clean = _GLUED.sub(r"\1 \2", _SECONDS_COLON.sub(r"\1:\2", text.translate(_DASHES).strip()))
+    clean = _DATE_TIME_DIGITS.sub(r"\1 \2:\3:\4", text.translate(_DASHES).strip())
+    clean = _GLUED.sub(r"\1 \2", _SECONDS_COLON.sub(r"\1:\2", clean))
     date = _date(clean)
     tmatch = _TIME.search(clean) if date is not None else _time_only(clean)
     if tmatch is None:
         return None
-    (year, month, day), date_layout, ambiguous = date or ((1970, 1, 1), "", None)
+    # a 24-hour time after a year-first date, or an airborne one, is written HH
+    short = (bool(date and date[3]), (date is None or date[1].startswith("YYYY")) and not tmatch[5]
+             and len(tmatch[1]) != 2)
+    if strict and any(short):
+        return None
+    (year, month, day), date_layout, ambiguous, _short = date or ((1970, 1, 1), "", None, False)
     hour, minute, second = (int(_digits(tmatch[i])) for i in (1, 2, 3))
     frac_text, ampm, zone_text = tmatch[4], tmatch[5], tmatch[6]
     time_layout = "HH:MM:SS"
@@ -163,7 +191,7 @@ def parse_clock_text(text: str) -> ClockReading | None:
     if not 1970 <= year <= 2100:
         return None
     layout = f"{date_layout} {time_layout}".strip() + (f" {zone_text}" if zone_text else "")
-    return ClockReading(value, layout, ambiguous, bool(frac_text), text)
+    return ClockReading(value, layout, ambiguous, bool(frac_text), text, short)
 
 
 def _time_only(clean: str) -> re.Match[str] | None:
@@ -227,7 +255,7 @@ def resolve_date_order(readings: list[ClockReading]) -> tuple[list[ClockReading]
             value = r.value.replace(month=month, day=day)
         except ValueError:
             continue
-        out.append(ClockReading(value, date_layout + r.layout[10:], None, r.fraction_shown, r.text))
+        out.append(ClockReading(value, date_layout + r.layout[10:], None, r.fraction_shown, r.text, r.short))
     return out, None
 
 

@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_region
 from timesync.align.overlay.fit import TickFit, fit_ticks
+from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
 from timesync.align.overlay.parse import (
     ClockReading,
     parse_clock_text,
@@ -28,6 +30,7 @@ from timesync.align.overlay.parse import (
 )
 from timesync.align.overlay.region import ClockRegion, find_clock_region
 from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
+from timesync.align.overlay.ticks import find_ticks
 
 __all__ = [
     "OverlayClock",
@@ -47,15 +50,22 @@ REGION_WINDOW_S = 5.0
 #: only number the ticks, which the pixels find; a few suffice, and OCR is the
 #: costliest step (~60 ms a crop on an idle core).
 OCR_PERIOD_S = 8.0
-#: Pixels of the clock region that must change (by the region's level, grey levels) at a tick.
-MIN_TICK_PIXELS = 8
 #: A frame whose mean brightness differs from the previous frame's by more than this
 #: (grey levels) starts or ends a flash: its change of the digits is not a tick.
 FLASH_MEAN_STEP = 6.0
 #: Consecutive frames kept at each OCR point; those showing the same second are averaged.
 STACK_FRAMES = 8
-#: At most this many OCR readings per file.
+#: At most this many OCR readings per file (first try).
 MAX_READINGS = 400
+#: Crops kept between two OCR points, read only when the first readings do not fit a clock
+#: (small faint digits, which OCR often garbles).
+SPARE_CROPS = 2
+_NONE = np.array([])
+#: Files longer than this (s) get a second faint-clock search window, in the middle.
+FAINT_MIDDLE_AFTER_S = 120.0
+#: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
+#: device clock that is set during a recording jumps by hours at most), so no clock is reported.
+DATE_JUMP_S = 86400.0 - 1.0
 
 
 @dataclass
@@ -151,41 +161,6 @@ def parse_clock_value(text: str) -> tuple[float, bool]:
     return reading_seconds(value), value.tzinfo is not None
 
 
-# -- OCR ------------------------------------------------------------------------------------------
-
-_ENGINE = None
-
-
-def _ocr_engine():
-    global _ENGINE
-    if _ENGINE is None:
-        import logging
-
-        from rapidocr import RapidOCR
-
-        _ENGINE = RapidOCR(params={"Global.use_det": False, "Global.use_cls": False,
-                                   "Global.log_level": "error"})
-        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return _ENGINE
-
-
-def ocr_text(crop: np.ndarray) -> str:
-    """Recognize the text of a small grey or RGB crop (one text line); '' when nothing."""
-    import cv2
-
-    if crop.ndim == 2:
-        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
-    h = crop.shape[0]
-    if h < 40:
-        factor = 48 / h
-        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    border = tuple(int(v) for v in np.median(crop[[0, -1]].reshape(-1, 3), axis=0))
-    crop = cv2.copyMakeBorder(crop, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=border)
-    result = _ocr_engine()(crop, use_det=False, use_cls=False)
-    texts = getattr(result, "txts", None) or ()
-    return " ".join(t for t in texts if t)
-
-
 # -- reading one file -----------------------------------------------------------------------------
 
 def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
@@ -220,39 +195,24 @@ def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegio
     return max(found, key=lambda r: r.score) if found else None
 
 
-def _ticks(change: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """Tick intervals ``(lo, hi)`` from the per-frame change of the digits; note on failure.
-
-    ``change[n]``: pixels of the digits that changed from frame n-1 to n (a count, so
-    a generous region given by hand does not dilute it).
-    """
-    n = len(change)
-    duration = float(times[-1] - times[0]) if n else 0.0
-    expected = max(1, math.floor(duration))
-    if n < 3 or expected < 2:
-        return np.array([]), np.array([]), "too short to see the clock tick"
-    base = float(np.median(change[1:]))
-    mad = float(np.median(np.abs(change[1:] - base))) + 1e-6
-    top = np.sort(change[1:])[::-1][:expected]
-    level = float(np.median(top))
-    if level < MIN_TICK_PIXELS or level < base + 8 * mad:
-        return np.array([]), np.array([]), "no seconds tick seen in the clock region"
-    thr = max(base + 6 * mad, 0.35 * level)
-    above = change > thr
-    above[0] = False
-    lo, hi = [], []
-    k = 1
-    while k < n:
-        if above[k]:
-            j = k
-            while j + 1 < n and above[j + 1]:
-                j += 1
-            lo.append(times[k - 1])
-            hi.append(times[j])
-            k = j + 1
-        else:
-            k += 1
-    return np.array(lo), np.array(hi), None
+def _faint_search(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
+    """The faint-clock search (:mod:`~timesync.align.overlay.faint`) over the first
+    :data:`~timesync.align.overlay.faint.FAINT_WINDOW_S` s, then (files over
+    :data:`FAINT_MIDDLE_AFTER_S`, where it costs little next to the whole pass) in the middle."""
+    starts = [0.0] + ([duration / 2] if duration > FAINT_MIDDLE_AFTER_S else [])
+    frame_s = float(np.median(np.diff(np.asarray(index.times[: min(len(index), 200)]))))
+    for start in starts:
+        stats = None
+        for number, luma in iter_luma(path, index, start_s=start + index.start_s,
+                                      stop_s=start + index.start_s + FAINT_WINDOW_S):
+            small = _downscale(luma, scale)
+            if stats is None:
+                stats = PhaseStats(small.shape, frame_s)
+            stats.add(float(index.times[number]), small)
+        region = faint_region(stats, scale=scale) if stats is not None else None
+        if region is not None:
+            return region
+    return None
 
 
 def _ocr_period(duration: float) -> float:
@@ -272,7 +232,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     tx, ty, tw, th = region.text
     change = np.zeros(len(index), np.float32)
     crops: list[tuple[int, list[np.ndarray]]] = []
-    period = _ocr_period(duration)
+    period = _ocr_period(duration) / (1 + SPARE_CROPS)
     next_crop = index.start_s + 0.5
     prev, prev_mean = None, None
     more = 0  # frames still to add to the last crop's stack
@@ -297,8 +257,8 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     return change, crops
 
 
-def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
-    """OCR the crops; map each reading to the tick whose value it shows."""
+def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarray = _NONE):
+    """OCR the crops; map each reading to the tick whose value it shows (not across a ``break``)."""
     readings: list[tuple[int, ClockReading]] = []
     texts: list[tuple[float, str]] = []
     tick_frames_start = tick_hi  # local time of first frame showing each tick's value
@@ -306,25 +266,26 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
         text = ocr_text(_steady_crop(number, stack, tick_hi, times))
         t = float(times[number])
         texts.append((round(t, 6), text))
-        reading = parse_clock_text(text)
+        reading = parse_clock_text(text, strict=False)
         if reading is None:
             continue
         readings.append((number, reading))
+    readings = _confirmed(readings)
     parsed, order_note = resolve_date_order([r for _, r in readings])
     swap_s = _swap_shift(parsed) if order_note and "ambiguous" in order_note else None
     if swap_s == 0.0:  # day and month are the same number (11/11/2025): no doubt
         swap_s, order_note = None, None
     values: dict[int, float] = {}
+    frame_s = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     layouts: Counter[str] = Counter()
     zones: Counter[Any] = Counter()
     for (number, _), reading in zip(readings, parsed, strict=False):
         t = float(times[number])
-        j = int(np.searchsorted(tick_frames_start, t + 1e-9)) - 1  # last tick shown by this frame
-        whole = math.floor(reading_seconds(reading.value))
-        if j < 0:
-            if not len(tick_frames_start):
-                continue
-            j, whole = 0, whole + 1  # before the first tick: the next second starts there
+        tick = _tick_of(t, tick_frames_start, frame_s, breaks)
+        if tick is None:
+            continue
+        j, between = tick
+        whole = math.floor(reading_seconds(reading.value)) - between
         if j in values and values[j] != whole:
             values.pop(j)  # two readings of one second disagree: trust neither
             continue
@@ -336,15 +297,66 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray):
     return values, layout, zone, texts, order_note, swap_s
 
 
+def _confirmed(readings: list[tuple[int, ClockReading]]) -> list[tuple[int, ClockReading]]:
+    """The readings, those with a field short of a digit only when a whole reading confirms them.
+
+    ``2019/6/16`` is ``2019/06/16`` when another reading shows ``2019/06/16``;
+    with none, it may be ``2019/12/16`` with a ``1`` lost: left out. A short hour
+    is confirmed by a whole reading of the same date and hour.
+    """
+    whole_dates = {r.value.date() for _, r in readings if not r.short[0]}
+    whole_hours = {(r.value.date(), r.value.hour) for _, r in readings if not any(r.short)}
+    out = []
+    for number, r in readings:
+        if r.short[0] and r.value.date() not in whole_dates:
+            continue
+        if r.short[1] and (r.value.date(), r.value.hour) not in whole_hours:
+            continue
+        out.append((number, r))
+    return out
+
+
+def _tick_of(t: float, tick_hi: np.ndarray, frame_s: float, breaks: np.ndarray = _NONE) -> tuple[int, int] | None:
+    """The tick whose second a frame at local ``t`` (s) numbers, and how many ticks lie between them.
+
+    The frame shows the second that began at the last tick before it. When ticks
+    were missed (faint digits, something passing behind them), that tick lies
+    ``m`` whole seconds after the nearest tick found: the value at the tick found
+    is the reading minus ``m`` (ticks come once a second). A frame about a whole
+    second from the tick found (within 1.5 frames) may or may not show the next
+    second: None. Before the first tick, the ticks after the frame are counted
+    the same way (``m`` < 0). A change of the digits off the ticks (a ``break``:
+    a jump, something passing) between the two: None.
+    """
+    if not len(tick_hi):
+        return None
+    j = max(0, int(np.searchsorted(tick_hi, t + 1e-9)) - 1)
+    gap = t - float(tick_hi[j])
+    lo, hi = sorted((t, float(tick_hi[j])))
+    if len(breaks) and np.any((breaks > lo + 1e-9) & (breaks <= hi + 1e-9)):
+        return None
+    between = math.floor(gap + 1e-9)
+    if between != 0 and abs(gap - round(gap)) < 1.5 * frame_s + 0.005:
+        return None
+    return j, between
+
+
 def _steady_crop(number: int, stack: list[np.ndarray], tick_hi: np.ndarray, times: np.ndarray) -> np.ndarray:
     """The mean of the frames of ``stack`` (from frame ``number`` on) that show the same second.
 
     The text stays while the picture behind it moves: the mean keeps the text and
     blurs the scenery, which reads semi-transparent text without a box far better.
+    The stack ends before the next tick found, or before where the next tick is
+    due when one was missed (ticks come once a second): a mean over two seconds
+    would read as the later one.
     """
     t = float(times[number])
     j = int(np.searchsorted(tick_hi, t + 1e-9))
     until = float(tick_hi[j]) if j < len(tick_hi) else math.inf
+    near = float(tick_hi[j - 1]) if j > 0 else (until if j < len(tick_hi) else None)
+    if near is not None:
+        due = near + math.floor(t - near + 1e-9) + 1.0  # the first whole second after t, from that tick
+        until = min(until, due - 0.5 * float(np.median(np.diff(times[-200:]))) if len(times) > 1 else due)
     same = [c for k, c in enumerate(stack) if number + k < len(times) and times[number + k] < until - 1e-9]
     if len(same) <= 1:
         return stack[0]
@@ -363,22 +375,27 @@ def _swap_shift(parsed: list[ClockReading]) -> float | None:
     return None
 
 
-def _region(path: Path, index, duration: float,
-            region: tuple[int, int, int, int] | None) -> ClockRegion | None:
-    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
-    if region is not None:
-        return ClockRegion(text=tuple(region), digits=tuple(region))
+def _scale(path: Path, index) -> int:
+    """The downscale factor of the region search: about 640 pixels across."""
     frames = iter_luma(path, index)
     first = next(frames, None)
     frames.close()
     width = first[1].shape[1] if first is not None else 640
-    return _locate_region(path, index, duration, max(1, round(width / 640)))
+    return max(1, round(width / 640))
+
+
+def _region(path: Path, index, duration: float, region: tuple[int, int, int, int] | None,
+            scale: int) -> ClockRegion | None:
+    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
+    if region is not None:
+        return ClockRegion(text=tuple(region), digits=tuple(region))
+    return _locate_region(path, index, duration, scale)
 
 
 def _notes(fit: TickFit, texts: list[tuple[float, str]], order_note: str | None) -> str | None:
     """One sentence on what limited a fitted clock (unread crops, jumps, date order), or None."""
     notes = []
-    unread = [t for t, text in texts if parse_clock_text(text) is None]
+    unread = [t for t, text in texts if parse_clock_text(text, strict=False) is None]
     if unread:
         notes.append(f"{len(unread)} of {len(texts)} overlay readings could not be read, the first at local "
                      f"{unread[0]:.1f} s (covered or garbled)")
@@ -424,36 +441,58 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     if len(index) < 3:
         result.note = NO_OVERLAY + " (too few video frames)"
         return result
-    times = np.asarray(index.times)
     duration = float(index.end_s - index.start_s)
     stop_s = None
     if max_s is not None and max_s < duration:
         duration, stop_s = float(max_s), index.start_s + float(max_s)
-        times = times[: int(np.searchsorted(times, stop_s))]
-    found = _region(path, index, duration, region)
-    if found is None:
-        result.note = NO_OVERLAY
-        return result
+    scale = _scale(path, index)
+    found = _region(path, index, duration, region, scale)
     result.region = found
-    if progress:
-        progress(0.1, f"{name}: clock region {found.text}")
-    change, crops = _scan(path, index, found, duration, stop_s)
-    change = change[: len(times)]
-    lo, hi, tick_note = _ticks(change, times)
-    if tick_note is not None:
-        result.note = f"{NO_OVERLAY}: {tick_note}"
-        return result
-    if progress:
-        progress(0.8, f"{name}: {len(lo)} ticks, reading {len(crops)} crops")
-    values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(crops, hi, times)
-    result.readings = texts
-    result.layout, result.zone = layout, zone
-    fit = fit_ticks(lo, hi, values) if values else None
-    if fit is None or fit.readings < 2:
-        result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
-        result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
-        return result
-    result.fit = fit
-    result.note = _notes(fit, texts, order_note)
+    if found is not None:
+        _read_region(path, index, result, duration, stop_s, progress)
+    if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
+        faint = _faint_search(path, index, duration, scale)
+        if faint is not None and (found is None or not faint.overlaps(found)):
+            second = OverlayClock(name=name, region=faint)
+            _read_region(path, index, second, duration, stop_s, progress)
+            if second.fit is not None:
+                result = second
+    if result.region is None:
+        result.note = NO_OVERLAY
     result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
     return result
+
+
+def _read_region(path: Path, index, result: OverlayClock, duration: float, stop_s: float | None,
+                 progress: Callable[[float, str], None] | None) -> None:
+    """Steps 2-5 in ``result.region``: scan, ticks, OCR, fit; ``result`` filled in (``note`` on failure)."""
+    found = result.region
+    times = np.asarray(index.times)
+    if stop_s is not None:
+        times = times[: int(np.searchsorted(times, stop_s))]
+    if progress:
+        progress(0.1, f"{result.name}: clock region {found.text}")
+    change, crops = _scan(path, index, found, duration, stop_s)
+    change = change[: len(times)]
+    lo, hi, tick_note, breaks = find_ticks(change, times)
+    if tick_note is not None:
+        result.note = f"{NO_OVERLAY}: {tick_note}"
+        return
+    if progress:
+        progress(0.8, f"{result.name}: {len(lo)} ticks, reading {len(crops)} crops")
+    for chosen in (crops[::1 + SPARE_CROPS], crops):  # the spare crops only when needed
+        values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(chosen, hi, times, breaks)
+        result.readings = texts
+        result.layout, result.zone = layout, zone
+        fit = fit_ticks(lo, hi, values) if values else None
+        if fit is not None and fit.readings >= 2 or len(chosen) == len(crops):
+            break
+    if fit is None or fit.readings < 2:
+        result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
+        return
+    if any(abs(j.jump_s) > DATE_JUMP_S for j in fit.jumps):
+        result.note = (f"{NO_OVERLAY}: its readings disagree on the date (a jump of "
+                       f"{max(abs(j.jump_s) for j in fit.jumps) / 86400:.1f} days: misread digits)")
+        return
+    result.fit = fit
+    result.note = _notes(fit, texts, order_note)

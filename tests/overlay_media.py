@@ -1,0 +1,50 @@
+"""Clips with burned-in clocks drawn by the tests (shared by the overlay and device-clock tests).
+
+:func:`draw_text` draws clock lines with OpenCV (optionally on a black box and
+semi-transparent, as small overlays without a box are); :func:`write_h264` encodes
+frames with PyAV (H.264, yuv420p, one frame per ``1/fps`` s, pts from 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+
+def draw_text(image: np.ndarray, lines: Sequence[str], org: tuple[int, int], scale: float, *,
+              alpha: float = 1.0, box: tuple[int, int, int, int] | None = None, line_step: int = 22) -> np.ndarray:
+    """``image`` (RGB) with white ``lines`` from ``org`` (baseline of the first), ``line_step`` px apart.
+
+    ``box`` ``(x0, y0, x1, y1)``: a black box drawn under the text first; ``alpha`` < 1: the text
+    (and box) blended over the picture (semi-transparent).
+    """
+    import cv2
+
+    layer = image.copy()
+    if box is not None:
+        cv2.rectangle(layer, box[:2], box[2:], (0, 0, 0), -1)
+    for k, line in enumerate(lines):
+        cv2.putText(layer, line, (org[0], org[1] + line_step * k), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (255, 255, 255), 1, cv2.LINE_AA)
+    return layer if alpha >= 1.0 else cv2.addWeighted(layer, alpha, image, 1.0 - alpha, 0)
+
+
+def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[int, int], crf: int = 18) -> Path:
+    """Encode RGB ``frames`` of ``size`` ``(width, height)`` at ``fps`` into ``path``; ``path``."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.options = {"preset": "ultrafast", "crf": str(crf)}
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    return path
