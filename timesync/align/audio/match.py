@@ -193,7 +193,8 @@ def _places(windows: list[fine.WindowMeasure], fit: fine.FineFit) -> groups.Grou
         return None
     on = [w for w, inlier in zip(windows, fit.inliers, strict=True) if inlier]
     t = np.array([w.t_b for w in on])
-    residuals = np.array([w.offset_s for w in on]) - (fit.offset_s + (fit.rate - 1.0) * t)
+    line = ClockMap(fit.offset_s, fit.rate)  # t_a = line.to_shared(t_b); a window measures t_a - t_b
+    residuals = np.array([w.offset_s for w in on]) - (line.to_shared(t) - t)
     return groups.several_places(t, residuals)
 
 
