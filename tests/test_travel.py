@@ -14,6 +14,7 @@ from timesync.align.solve import solve
 from timesync.clock import IDENTITY, ClockMap
 from timesync.detect.travel import (
     MIN_SOURCES,
+    PATH_SIGMA_M,
     multilaterate,
     multilateration_problem,
     speed_of_sound,
@@ -89,6 +90,30 @@ def test_multilateration_within_its_stated_uncertainty():
         assert abs(em.shared_s - t_e) < 4 * em.uncertainty_s
         worst = max(worst, math.dist(em.shooter, shooter) / em.shooter_uncertainty_m)
     assert worst < 4.0  # within 4 sigma over 40 trials (2-D: sqrt(var_x + var_y))
+
+
+@pytest.mark.parametrize("count", [4, 5])
+def test_least_squares_states_the_path_error(count):
+    """Four or five sources whose arrivals are off the straight-line ranges by path errors
+    of PATH_SIGMA_M (wind, temperature, survey) while each states only its onset sigma:
+    the survey is within three stated sigmas in every one of 200 trials (the chi-square
+    of one or two degrees of freedom alone let 10-25 % fall outside), and noise-free
+    arrivals still give the exact position, with no less than the path error's sigma."""
+    layout = dict(list(LAYOUT.items())[:count])
+    rng = np.random.default_rng(11)
+    shooter, onset = (18.0, 21.0), 2e-4
+    ratios = []
+    for _ in range(200):
+        arrivals = {n: 12.5 + math.dist(p, shooter) / C + rng.normal(0, math.hypot(onset, PATH_SIGMA_M / C))
+                    for n, p in layout.items()}
+        em = multilaterate(arrivals, {n: onset for n in layout}, layout, C)
+        ratios.append(math.dist(em.shooter, shooter) / em.shooter_uncertainty_m)
+    assert max(ratios) < 3.0
+    assert 0.4 < np.mean(np.array(ratios) < 1.0) < 0.9
+    exact = {n: 12.5 + math.dist(p, shooter) / C for n, p in layout.items()}
+    em = multilaterate(exact, {n: onset for n in layout}, layout, C)
+    assert em.shooter == pytest.approx(shooter, abs=1e-6)
+    assert em.shooter_uncertainty_m > PATH_SIGMA_M / math.sqrt(count)
 
 
 def test_multilateration_needs_three_sources():

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 from timesync.clock import ClockMap
-from timesync.detect.locate import PATH_SIGMA_M, assumed_height, solve_three
+from timesync.detect.locate import assumed_height, solve_three
 from timesync.detect.shots import TrackInput, detect_shots
 from timesync.detect.travel import (
     MIN_SOURCES,
+    PATH_SIGMA_M,
     locate_sound,
     multilateration_problem,
     speed_of_sound,

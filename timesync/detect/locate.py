@@ -12,12 +12,13 @@ more), one sigma half their spread (at least :data:`HEIGHT_SIGMA_MIN_M`). A
 shooter on the ground below sensors mounted on roofs and poles is often lower
 than that mean; the sigma says how far.
 
-Arrival sigmas: each source's sigma is combined with :data:`PATH_SIGMA_M` / c,
-the spread of real paths around a straight line at the speed of sound (wind,
-temperature, sensor and survey positions). The full solve measures that
-spread through its residuals (chi-square); three equations cannot, so it is
-stated: on the FP5 live-fire tests (the tuning set) the detected arrivals
-scatter 17.8 ms rms (6.1 m) around the ranges from the surveyed position.
+Arrival sigmas: each source's sigma is combined with
+:data:`timesync.detect.travel.PATH_SIGMA_M` / c, the spread of real paths
+around a straight line at the speed of sound (wind, temperature, sensor and
+survey positions), as in the least-squares solve of four or more. Three
+equations have no residual to measure it, so it is stated: on the FP5
+live-fire tests (the tuning set) the detected arrivals scatter 17.8 ms rms
+(6.1 m) around the ranges from the surveyed position.
 
 Exact solution (:func:`solve_three`): relative to the earliest source 0 and its
 range ``r0``, subtracting the range equations gives the horizontal position as
@@ -41,12 +42,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HEIGHT_SIGMA_MIN_M", "PATH_SIGMA_M", "COLLINEAR_RATIO", "Height", "ThreeFix", "assumed_height", "solve_three"]
+from timesync.detect.travel import PATH_SIGMA_M
+
+__all__ = ["HEIGHT_SIGMA_MIN_M", "COLLINEAR_RATIO", "Height", "ThreeFix", "assumed_height", "solve_three"]
 
 #: Smallest one-sigma uncertainty (m) of the assumed shooter height.
 HEIGHT_SIGMA_MIN_M = 2.0
-#: One-sigma path-length error (m) of each source in a three-source fix (see the module docstring).
-PATH_SIGMA_M = 5.0
 #: Three sources count as in a line when the triangle's smallest height is below this
 #: fraction of its longest side (0.02: about 1 degree off a line).
 COLLINEAR_RATIO = 0.02

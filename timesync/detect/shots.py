@@ -30,7 +30,9 @@ camA.mp4 (...)").
 
 A row needs :func:`min_heard` sources: one with up to three sources hearing
 anything, half of them with four or more (an echo or a slam near one sensor
-of an array is heard by that one alone).
+of an array is heard by that one alone), unless a source heard it up close
+(:func:`heard_up_close`: a shot a few metres from one camera may be lost in
+the talk the farther ones hear).
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def detect_shots(
     need = min_heard(tracks)
     shots = []
     for cl in clusters:
-        if len(cl.members) < need:
+        if len(cl.members) < need and not heard_up_close(cl):
             continue
         shot = _make_shot(cl, tracks, by_name, dist, positions, c)
         if shot.score >= min_score:
@@ -182,10 +184,35 @@ def min_heard(tracks: Sequence[_Track]) -> int:
     With up to three sources that hear any impulse, one is enough (two body
     cams, one of them muffled, still give every shot). With four or more
     (a sensor array), half of them, rounded up: a street echo or a slam near
-    one sensor is heard by that one alone, a shot by most.
+    one sensor is heard by that one alone, a shot by most. A shot heard up
+    close (:func:`heard_up_close`) needs no more than the one source.
     """
     hearing = sum(1 for t in tracks if t.clock is not None and t.impulses)
     return 1 if hearing <= 3 else math.ceil(hearing / 2)
+
+
+#: A source hears a shot up close when its close-range score (``components["near"]``) is
+#: at least this ...
+UP_CLOSE_NEAR = 0.8
+#: ... and its peak at least this loud (dBFS): a muzzle blast a few metres away fills the
+#: recording's range (2 m: -2 dBFS in bench_geometry; a body cam's clips).
+UP_CLOSE_PEAK_DBFS = -6.0
+
+
+def heard_up_close(cluster: _Cluster) -> bool:
+    """True when a source of ``cluster`` heard it as a close-range blast: scored as a
+    shot up close (:data:`UP_CLOSE_NEAR`: rise, high frequencies to the top of the
+    band, flatness, duration), as loud as :data:`UP_CLOSE_PEAK_DBFS`, and not taken
+    for an echo.
+
+    Such a shot is a row even when fewer than :func:`min_heard` sources heard it:
+    the camera two metres from the gun hears it 30 dB above the others (1 / distance),
+    and 15-70 m away it may fall under the talk near them. What half an array must
+    hear to make a row are the far-field events (a street echo, a slam near one
+    sensor), which score low up close or are far weaker.
+    """
+    return any(imp.components.get("near", 0.0) >= UP_CLOSE_NEAR and imp.peak_dbfs >= UP_CLOSE_PEAK_DBFS
+               and "far_echo" not in imp.components for imp in cluster.members.values())
 
 
 def _lag_rules(dist: dict[str, float], positions: Mapping[str, Sequence[float]] | None, c: float) \
