@@ -20,6 +20,16 @@ __all__ = ["ui_media_cache", "incident", "window", "wait_frames", "video_views"]
 # ``wait_frames`` fixture (importing from it directly would defeat assertion rewriting).
 
 
+@pytest.fixture
+def no_sound_device(tmp_path, monkeypatch):
+    """No sound server (a socket that does not exist) and an ALSA with no devices."""
+    empty = tmp_path / "asound.conf"
+    empty.write_text("")
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-such-socket'}")
+    monkeypatch.setenv("ALSA_CONFIG_PATH", str(empty))
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+
+
 @pytest.fixture(scope="session")
 def ui_media_cache(tmp_path_factory) -> Path:
     """The incident's four media files, made once per session."""

@@ -19,16 +19,6 @@ pytest_plugins = ("conftest_ui",)
 NO_DEVICE = "no audio device or sound server found: playing silently"
 
 
-@pytest.fixture
-def no_sound_device(tmp_path, monkeypatch):
-    """No sound server (a socket that does not exist) and an ALSA with no devices."""
-    empty = tmp_path / "asound.conf"
-    empty.write_text("")
-    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-such-socket'}")
-    monkeypatch.setenv("ALSA_CONFIG_PATH", str(empty))
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-
-
 def _ramp_wav(path, seconds=4.0, sr=SAMPLE_RATE):
     """Sample k is (k / sr) / 10: the value names the local time (tenths of a second)."""
     return make_audio(path, (np.arange(round(seconds * sr)) / sr / 10).astype(np.float32), sr)

@@ -36,16 +36,6 @@ SR, SECONDS = 16000, 6.0
 STEP_S = 10 / 32768
 
 
-@pytest.fixture
-def no_sound_device(tmp_path, monkeypatch):
-    """No sound server (a socket that does not exist) and an ALSA with no devices."""
-    empty = tmp_path / "asound.conf"
-    empty.write_text("")
-    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-such-socket'}")
-    monkeypatch.setenv("ALSA_CONFIG_PATH", str(empty))
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-
-
 def _ramp(sign: float) -> np.ndarray:
     return (sign * np.arange(round(SECONDS * SR)) / SR / 10).astype(np.float32)
 
