@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLabel
 
 import ui.main_window as main_window
 from timesync.project import Project
@@ -181,6 +182,11 @@ def test_shortcut_overlay_lists_the_keys(qtbot, window):
     assert window.overlay.isVisible()
     texts = {(g, k) for g, k, _t in window.shortcut_entries()}
     assert ("Playback", "Space") in texts and ("Annotate", "S") in texts and ("Annotate", "I") in texts
+    mouse = [k for g, k, _t in window.shortcut_entries() if g == "Mouse"]  # the gestures, after the keys
+    assert "Drag a tile's name strip" in mouse and "Wheel on a picture" in mouse
+    assert all(g == "Mouse" for g, _k, _t in window.shortcut_entries()[-len(mouse):])
+    shown = " ".join(label.text() for label in window.overlay.findChildren(QLabel))
+    assert "Reorder the tiles" in shown and "Mouse" in shown
     window.cancel_mark()
     assert not window.overlay.isVisible()
     assert QPoint(0, 0) is not None

@@ -28,6 +28,19 @@ __all__ = ["WindowChrome", "MARK_IN_KEY"]
 MARK_IN_KEY = "I"
 
 
+
+#: The mouse gestures the ``?`` overlay lists after the keys: (gesture, what it does).
+MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
+    ("Wheel on a picture", "Zoom in the picture"),
+    ("Drag a zoomed picture", "Pan it"),
+    ("Drag a tile's name strip", "Reorder the tiles"),
+    ("Double-click a picture", "Show it large"),
+    ("Click / drag the timeline", "Seek"),
+    ("Drag a placed track", "Nudge its offset (manual)"),
+    ("Drag a track not placed", "Place it roughly (manual, rough)"),
+    ("Wheel on the timeline", "Scroll; with Ctrl, zoom"),
+)
+
 class WindowChrome:
     """Builds the docks, actions, toolbar and menus of the main window."""
 
@@ -224,7 +237,8 @@ class WindowChrome:
             view.addSeparator() if act is None else view.addAction(act)
 
     def shortcut_entries(self) -> list[tuple[str, str, str]]:
-        """``(group, keys, text)`` of every action with a shortcut (the ``?`` overlay)."""
+        """``(group, keys, text)`` of every action with a shortcut, then the mouse gestures
+        (:data:`MOUSE_GESTURES`): the ``?`` overlay."""
         entries = []
         actions = [a for a in self.actions() if a.shortcuts()]
         for action in actions:
@@ -232,7 +246,8 @@ class WindowChrome:
             keys = " / ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
             entries.append((group, keys, action.text().replace("&", "")))
         order = ["Project", "Edit", "Playback", "Place", "Annotate", "Timeline", "View"]
-        return sorted(entries, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
+        ordered = sorted(entries, key=lambda e: order.index(e[0]) if e[0] in order else len(order))
+        return ordered + [("Mouse", gesture, text) for gesture, text in MOUSE_GESTURES]
 
     # ------------------------------------------------------------- readouts
     def _on_time(self, t: float) -> None:
