@@ -57,8 +57,10 @@ from timesync.detect.envelopes import (
 from timesync.detect.farfield import (
     FAR_CAP,
     REPLACE_DB,
+    _clipped,
     _far_echo,
     _far_likeness,
+    _far_pass,
     _keep_first_arrival,
     _merge_far,
 )
@@ -79,6 +81,7 @@ DEFAULTS: dict[str, float] = {
     "highpass_hz": 1000.0,
     "far_highpass_hz": 300.0,
     "far_max_sr": 16000.0,
+    "far_decimate": 1.0,
     "k_mad": 4.0,
     "min_prominence_db": 10.0,
     "max_threshold_db": 12.0,
@@ -369,8 +372,9 @@ def detect_impulses(
         Drop impulses whose shot-likeness score is below this.
     **params
         Overrides of :data:`DEFAULTS` (``highpass_hz``, ``far_highpass_hz`` (0: no
-        far-field pass), ``far_max_sr`` (Hz: the far-field pass and score run on
-        recordings at or below this rate only), ``k_mad``,
+        far-field pass), ``far_max_sr`` (Hz: the far-field pass and score run at
+        this rate or below), ``far_decimate`` (1: a recording above ``far_max_sr``
+        gets its far-field pass on a decimated copy; 0: none), ``k_mad``,
         ``min_prominence_db``, ``max_threshold_db``, ``jump_db``, ``refractory_s`` (s),
         ``onset_fraction``, ``echo_db``, ``echo_window_s`` (s), ``min_peak_dbfs``).
 
@@ -389,9 +393,9 @@ def detect_impulses(
         return []
     p = {**DEFAULTS, **params}
     impulses = _scan(x, sr, t0_s, p)
-    if 0 < p["far_highpass_hz"] < p["highpass_hz"] and sr <= p["far_max_sr"]:
-        impulses = _merge_far(impulses, _scan(x, sr, t0_s, {**p, "highpass_hz": p["far_highpass_hz"]}),
-                              p["refractory_s"])
+    far = _far_pass(x, sr, t0_s, p, _scan) if 0 < p["far_highpass_hz"] < p["highpass_hz"] else None
+    if far is not None:
+        impulses = _merge_far(impulses, far, p["refractory_s"])
     return [imp for imp in impulses if imp.score >= min_score]
 
 
@@ -476,8 +480,7 @@ def _features(
     duration, decay, peak_db = _duration_and_decay(e_db, bg, frame, per_s)
     bg_spec = _background_spectrum(x, onset, len(head))
     hf, top, flat = _spectral_features(head, sr, bg_spec)
-    window = np.abs(x[onset : onset + round(0.05 * sr)])
-    clipped = bool(full_scale > 0.5 and np.count_nonzero(window >= 0.995 * full_scale) >= 3)
+    clipped = _clipped(x, onset, sr, full_scale)
     return Impulse(
         onset_s=t0_s + onset / sr,
         onset_sample=int(onset),
