@@ -87,3 +87,13 @@ def test_a_clock_placed_otherwise_drops_the_old_bound(synced_project):
              "method": "visual", "constraints": []}
     project.apply_alignment({"sources": [entry]})
     assert "travel_bound_s" not in project.source("far.wav").extra
+
+
+@pytest.mark.parametrize("value", [-5.0, float("inf"), "far", True, None])
+def test_a_broken_stored_distance_falls_back_to_the_default(synced_project, value):
+    """A hand-edited provenance never stops a re-alignment: the default distance applies."""
+    project = Project.load(synced_project)
+    project.extra["provenance"]["parameters"]["max_distance_m"] = value
+    assert stored_max_distance(project) is None
+    project.extra["provenance"] = "not a dict"
+    assert stored_max_distance(project) is None

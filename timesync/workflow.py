@@ -22,6 +22,7 @@ Sign convention: ``shared = offset_s + rate * local`` (:class:`~timesync.clock.C
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -172,13 +173,16 @@ def alignment_request(project: Project, near: Iterable[str] | None = None) -> Al
 
 
 def stored_max_distance(project: Project) -> float | None:
-    """The ``max_distance_m`` (m) of the project's last alignment (its provenance), or None."""
-    params = (project.extra.get("provenance") or {}).get("parameters") or {}
+    """The ``max_distance_m`` (m) of the project's last alignment (its provenance), or None
+    (none recorded, or not a finite distance >= 0: the default applies)."""
+    provenance = project.extra.get("provenance")
+    params = provenance.get("parameters") if isinstance(provenance, dict) else None
     value = params.get("max_distance_m") if isinstance(params, dict) else None
     try:
-        return None if value is None else float(value)
+        distance = None if value is None or isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         return None
+    return distance if distance is not None and math.isfinite(distance) and distance >= 0 else None
 
 
 def fresh_project(project: Project, result: Any) -> Project | None:
