@@ -54,7 +54,7 @@ def _detect(qtbot, win) -> None:
     keys = [s.toString() for a in win.actions() for s in a.shortcuts()]
     assert keys.count("Ctrl+Shift+D") == 1  # no clash with another action
     assert ("Annotate", "Ctrl+Shift+D", "Detect shots…") in win.shortcut_entries()
-    with qtbot.waitSignal(win.jobFinished, timeout=15000, check_params_cb=lambda kind, _r: kind == "shots"):
+    with qtbot.waitSignal(win.jobFinished, timeout=60000, check_params_cb=lambda kind, _r: kind == "shots"):
         win.act_detect_shots.trigger()
     qtbot.waitUntil(lambda: win.shots_panel.table is not None, timeout=2000)
 
