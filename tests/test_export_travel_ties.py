@@ -123,3 +123,41 @@ def test_a_project_without_the_assumption_says_not_recorded(tmp_path, incident_m
     html = export(plain, "html", tmp_path / "r.html").read_text()
     assert "is not recorded in the project" in html and "not recorded" in html
     assert "<p>None: no source was placed by hand.</p>" in html
+
+
+@pytest.fixture(scope="module")
+def rejected(tmp_path_factory, incident_media):
+    """The incident with drone.mp4 placed by device clocks only and that suggestion rejected by a reviewer."""
+    from timesync.align.device_clocks import UNVERIFIED
+    from timesync.clock import ClockMap
+
+    folder = tmp_path_factory.mktemp("rejected")
+    build_incident(folder, incident_media)
+    loaded = Project.load(folder / "incident.json")
+    loaded.set_source_clock("drone.mp4", ClockMap(12.5, 1.0, 3600.0), method=f"metadata ({UNVERIFIED})")
+    loaded.reject_suggestion("drone.mp4", author="reviewer")
+    loaded.save(folder / "incident.json")
+    return Project.load(folder / "incident.json")
+
+
+def test_rejected_suggestions_are_listed_in_json_captions_and_report(rejected, tmp_path):
+    webvtt = pytest.importorskip("webvtt", reason="webvtt-py is a test extra")
+    record = json.loads(export(rejected, "json", tmp_path / "copy.json").read_text())["export_provenance"]
+    (only,) = record["rejected_suggestions"]
+    assert (only["source"], only["offset_s"], only["rejected_by"], only["placed_now"]) == (
+        "drone.mp4", 12.5, "reviewer", False)
+    assert only["uncertainty_s"] == 3600.0 and only["rejected_at"]
+    vtt = export(rejected, "vtt", tmp_path / "events.vtt")
+    webvtt.read(str(vtt))
+    assert "rejected suggestion: drone.mp4 at offset +12.500000 s" in vtt.read_text()
+    assert "rejected by reviewer" in vtt.read_text() and "; not placed now" in vtt.read_text()
+    html = export(rejected, "html", tmp_path / "r.html").read_text()
+    section = html[html.index("<h3>Rejected suggestions</h3>"):]
+    assert "<td>drone.mp4</td><td class='num'>+12.500000</td>" in section and "reviewer, " in section
+    assert "<p>None: no source was placed by hand.</p>" in html  # no tie, yet the rejection is listed
+
+
+def test_a_project_with_no_rejection_lists_none(project, tmp_path):
+    record = json.loads(export(project, "json", tmp_path / "copy.json").read_text())["export_provenance"]
+    assert record["rejected_suggestions"] == []
+    assert "Rejected suggestions" not in export(project, "html", tmp_path / "r.html").read_text()

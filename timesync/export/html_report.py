@@ -20,7 +20,8 @@ In order:
    assumption the bound rests on (:func:`~timesync.export.provenance.sound_travel`);
 5. the manual ties (the project's anchors, :mod:`timesync.export.ties`): both
    sides with local time and frame number, uncertainty, residual on the
-   project's clocks, who added it when;
+   project's clocks, who added it when; then the rejected suggestions
+   (:func:`timesync.export.ties.rejection_records`), if any;
 6. per event, a still from every source recording at that moment, at full
    resolution (PNG, base64-embedded; shown ``thumb_side`` CSS px wide, click to
    enlarge, click again to shrink: a checkbox, no script), captioned with the
@@ -49,7 +50,7 @@ from timesync.export.provenance import (
     source_warnings,
     travel_bound,
 )
-from timesync.export.ties import anchor_records
+from timesync.export.ties import anchor_records, rejection_records
 from timesync.project.locate import Location, locate, open_indexes
 from timesync.project.wallclock import wall_clock_of
 from timesync.timeutil import format_hms
@@ -196,7 +197,7 @@ def _ties_html(project: Project, indexes: dict[str, Any]) -> list[str]:
     records = anchor_records(project, indexes)
     out = ["<h2>Manual ties</h2>"]
     if not records:
-        return out + ["<p>None: no source was placed by hand.</p>"]
+        return out + ["<p>None: no source was placed by hand.</p>"] + _rejections_html(project)
     out.append("<p>A tie says that a moment in one source is the same moment in another, as a person picked "
                "it; its uncertainty is one sigma (one frame at 30 fps unless stated). The residual is how far "
                "the tie is from the project's clocks (shared time of the second side minus the first's).</p>")
@@ -213,6 +214,27 @@ def _ties_html(project: Project, indexes: dict[str, Any]) -> list[str]:
                    f"</td><td class='num'>{frames[0]}</td><td>{escape(r['other'])}</td>"
                    f"<td class='num'>{r['other_s']:.6f}</td><td class='num'>{frames[1]}</td>"
                    f"<td class='num'>{sigma}</td><td class='num'>{residual}</td><td>{added}</td></tr>")
+    out.append("</tbody></table>")
+    return out + _rejections_html(project)
+
+
+def _rejections_html(project: Project) -> list[str]:
+    """The rejected suggestions (placements by device clocks only a reviewer said no to), if any."""
+    records = rejection_records(project)
+    if not records:
+        return []
+    out = ["<h3>Rejected suggestions</h3>",
+           "<p>A placement that rested on device clocks only, offered to the reviewer and rejected. "
+           "A later alignment that suggests it again leaves the source not placed.</p>",
+           "<table class='ties'><thead><tr><th>source</th><th>rejected offset (s)</th><th>method</th>"
+           "<th>rejected</th><th>now</th></tr></thead><tbody>"]
+    for r in records:
+        offset = r["offset_s"]
+        shown = f"{offset:+.6f}" if isinstance(offset, (int, float)) else "?"
+        who = "not recorded" if not r["rejected_by"] else f"{escape(r['rejected_by'])}, {escape(r['rejected_at'] or '')}"
+        out.append(f"<tr><td>{escape(r['source'])}</td><td class='num'>{shown}</td>"
+                   f"<td>{escape(r['method'] or 'device clocks')}</td><td>{who}</td>"
+                   f"<td>{'placed by other evidence' if r['placed_now'] else 'not placed'}</td></tr>")
     out.append("</tbody></table>")
     return out
 

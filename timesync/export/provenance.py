@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import timesync
-from timesync.export.ties import anchor_line, anchor_records
+from timesync.export.ties import anchor_line, anchor_records, rejection_line, rejection_records
 
 if TYPE_CHECKING:
     from timesync.project import Annotation, Project, Source
@@ -59,7 +59,8 @@ def provenance(project: Project) -> dict[str, Any]:
 
     Its sources (hash, alignment, ``travel_bound_s``), the sound-travel
     assumption (:func:`sound_travel`), the manual ties
-    (:func:`timesync.export.ties.anchor_records`) and warnings.
+    (:func:`timesync.export.ties.anchor_records`), the rejected suggestions
+    (:func:`timesync.export.ties.rejection_records`) and warnings.
     """
     return {
         "tool": "timesync",
@@ -71,6 +72,7 @@ def provenance(project: Project) -> dict[str, Any]:
         "sound_travel": sound_travel(project),
         "sources": [_source_record(s, project.reference) for s in project.sources],
         "anchors": anchor_records(project),
+        "rejected_suggestions": rejection_records(project),
         "warnings": source_warnings(project),
     }
 
@@ -109,6 +111,7 @@ def provenance_lines(project: Project) -> list[str]:
     lines.append(f"sound travel: {sound_travel(project)['assumption']}")
     lines.extend(f"source {source_line(s, project.reference)}" for s in project.sources)
     lines.extend(f"manual {anchor_line(r)}" for r in anchor_records(project))
+    lines.extend(rejection_line(r) for r in rejection_records(project))
     lines.extend(f"WARNING {w}" for w in source_warnings(project))
     return lines
 

@@ -7,6 +7,11 @@ container PTS; ``None`` for audio or a missing file), its one-sigma
 uncertainty (as stated, or the default of one frame at 30 fps), how far it is
 from the project's clocks (as :func:`timesync.align.anchors.anchor_residual`), and
 who added it when (the project history's ``anchor_added`` entry).
+
+The reviewer's other decision is listed beside them: each rejected suggestion
+(a placement by device clocks only that a person said no to,
+:mod:`timesync.project.rejections`), with what was rejected, by whom and when,
+and whether the source is placed now.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from timesync.project import Project
 
-__all__ = ["anchor_records", "anchor_line"]
+__all__ = ["anchor_records", "anchor_line", "rejection_records", "rejection_line"]
 
 
 def _frame(index: Any | None, local_s: float) -> int | None:
@@ -99,3 +104,39 @@ def anchor_line(record: dict[str, Any]) -> str:
     if record["added_by"]:
         text += f"; added by {record['added_by']} at {record['added_at']}"
     return text
+
+
+def rejection_records(project: Project) -> list[dict[str, Any]]:
+    """Every rejected suggestion of ``project``, source by source in project order, oldest first.
+
+    Returns
+    -------
+    list of dict
+        ``source, kind, method, offset_s`` (the rejected placement's offset, s;
+        sign as :class:`~timesync.clock.ClockMap`), ``rate``, ``uncertainty_s``
+        (its stated one sigma, s), ``rejected_by``, ``rejected_at``, and
+        ``placed_now`` (whether the source has a clock today, from other evidence
+        or a tie).
+    """
+    from timesync.project.rejections import rejections
+
+    out = []
+    for source in project.sources:
+        for record in rejections(source.extra):
+            out.append({
+                "source": source.name, "kind": record.get("kind"), "method": record.get("method"),
+                "offset_s": record.get("offset_s"), "rate": record.get("rate"),
+                "uncertainty_s": record.get("uncertainty_s"), "rejected_by": record.get("by"),
+                "rejected_at": record.get("at"), "placed_now": source.clock is not None,
+            })
+    return out
+
+
+def rejection_line(record: dict[str, Any]) -> str:
+    """One rejected suggestion as a sentence: what was offered, who said no, and the source's state now."""
+    offset = record["offset_s"]
+    offered = "?" if not isinstance(offset, (int, float)) else f"{offset:+.6f} s"
+    text = f"rejected suggestion: {record['source']} at offset {offered} ({record['method'] or 'device clocks'})"
+    if record["rejected_by"]:
+        text += f", rejected by {record['rejected_by']} at {record['rejected_at']}"
+    return text + ("; placed now by other evidence" if record["placed_now"] else "; not placed now")
