@@ -57,3 +57,12 @@ def test_far_fewer_frames_are_decoded_than_the_video_has(long_jump):
     assert windows[0][0] == 0.0 and windows[-1][1] > 170.0
     assert any(a < JUMP[0] < b for a, b in windows)  # the stretch around the jump was read whole
     assert sum(b - a for a, b in windows) < 0.5 * 180.0
+
+
+def test_a_short_clip_is_read_whole(tmp_path):
+    """Windows would cover most of a 6 s clip: every frame is read, as before."""
+    path = write_clip(tmp_path / "short.mp4", ClipSpec(n_frames=150, fps=Fraction(25), clock_at_zero=START))
+    clock = read_overlay_clock(path)
+    assert clock.fit is not None, clock.note
+    assert clock.windows_s is None and "windows_s" not in clock.finding()
+    assert clock.frames_decoded >= len(FrameIndex.open(path))  # the whole pass, after the region search

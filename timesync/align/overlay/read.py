@@ -1,8 +1,9 @@
 """Reading one video's burned-in clock: :func:`read_overlay_clock` -> :class:`OverlayClock`.
 
 Steps 1-5 of :mod:`timesync.align.overlay`: the clock region
-(:mod:`~timesync.align.overlay.region`), one sequential pass over the luma
-(:mod:`~timesync.align.overlay.scan`), the ticks where the seconds digit changes,
+(:mod:`~timesync.align.overlay.region`, searched by :mod:`~timesync.align.overlay.locate`),
+one sequential pass over the luma (:mod:`~timesync.align.overlay.scan`; a long file: short
+windows spread over it, :mod:`~timesync.align.overlay.sparse`), the ticks where the seconds digit changes,
 a few crops read with RapidOCR and parsed (:mod:`~timesync.align.overlay.parse`),
 and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`).
 """

@@ -45,8 +45,9 @@ MIN_WINDOWS = 8
 MAX_WINDOWS = 48
 #: One window for this many seconds of video (between the bounds above).
 SECONDS_PER_WINDOW = 30.0
-#: Windows that would cover this share of the file or more: the whole file is read instead.
-COVER_SHARE = 0.5
+#: Windows that would cover this share of the file or more: the whole file is read instead (a file
+#: under about 2 minutes: it costs little, and every tick pins the phase of the clock better).
+COVER_SHARE = 0.25
 #: Ticks of a plain window whose crops are kept (the first for OCR, the others spare).
 CROPS_PER_WINDOW = 3
 #: Offsets (reading minus local time, s) of two windows that differ by more: a jump between them.
