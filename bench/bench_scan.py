@@ -176,6 +176,9 @@ def report(rows: dict[str, list[dict]], cam: Path, clip: Path | None) -> str:
             lines.append(f"| {name.split()[1]} | {wall:.2f} | {cpu:.2f} | {last['frames']} of {last['of']} | "
                          f"{last['windows']} | {last['at_zero']:.4f} (sigma {last['sigma_s'] * 1000:.2f} ms) | "
                          f"{last['rate']:.7f} | {jumps} |")
+        whole, windows = rows["clock whole"][-1], rows["clock sparse"][-1]
+        if whole["at_zero"] is not None and windows["at_zero"] is not None:
+            lines += ["", f"Sparse minus whole at local 0: {(windows['at_zero'] - whole['at_zero']) * 1000:+.3f} ms."]
     return "\n".join(lines)
 
 

@@ -140,10 +140,10 @@ def _window_read(start_s: float, stop_s: float, numbers: list[int], change: list
         return read
     read.lo, read.hi, read.breaks = lo, hi, breaks
     chosen = hi if every_tick else hi[:CROPS_PER_WINDOW]
-    first = numbers[0]
+    at = times[numbers]
     for t in chosen:
-        k = int(np.searchsorted(times[numbers], t - 1e-9))
-        read.stacks.append((first + k, crops[k:k + stack_frames]))
+        k = int(np.searchsorted(at, t - 1e-9))
+        read.stacks.append((numbers[k], crops[k:k + stack_frames]))
     return read
 
 
@@ -155,19 +155,33 @@ def read_windows(path: Path, index, region: ClockRegion, windows: list[tuple[flo
     times = np.asarray(index.times)
     dx, dy, dw, dh = region.digits
     tx, ty, tw, th = region.text
-    frames: list[list] = [[[], [], []] for _ in windows]  # numbers, change, crops
+    reads = [WindowRead(a, b, every_tick=every_tick) for a, b in windows]
+    numbers: list[int] = []
+    change: list[float] = []
+    crops: list[np.ndarray] = []  # one window's text crops at a time (the stacks kept, the rest let go)
+
+    def done(k: int) -> None:
+        reads[k] = _window_read(*windows[k], numbers, change, crops, times, every_tick, STACK_FRAMES)
+        numbers.clear()
+        change.clear()
+        crops.clear()
+
     prev, prev_mean, prev_k = None, None, -1
     for k, number, luma in iter_windows(path, index, windows, count=count):
+        if k != prev_k and prev_k >= 0:
+            done(prev_k)
         digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
         mean = float(luma[::8, ::8].mean())
         same = k == prev_k and prev is not None and prev.shape == digits.shape
         flash = same and abs(mean - prev_mean) > FLASH_MEAN_STEP
         step = float(np.count_nonzero(np.abs(digits - prev) > region.level)) if same and not flash else 0.0
         prev, prev_mean, prev_k = digits, mean, k
-        frames[k][0].append(number)
-        frames[k][1].append(step)
-        frames[k][2].append(luma[ty:ty + th, tx:tx + tw].copy())
-    return [_window_read(a, b, *frames[k], times, every_tick, STACK_FRAMES) for k, (a, b) in enumerate(windows)]
+        numbers.append(number)
+        change.append(step)
+        crops.append(luma[ty:ty + th, tx:tx + tw].copy())
+    if prev_k >= 0:
+        done(prev_k)
+    return reads
 
 
 def joined(reads: list[WindowRead]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list, list]:
