@@ -19,7 +19,9 @@ inter-coded video a random frame costs a seek plus the decode of its GOP
 in order costs a few ms each, so the change of the digits is measured on every
 frame once (no OCR involved) and only a few crops are read with OCR (about one
 every :data:`~timesync.align.overlay.read.OCR_PERIOD_S` seconds). The same pass keeps the brightness cells
-the flash detector needs.
+the flash detector needs. A file over about two minutes is read in short windows from keyframes
+spread over it instead (:mod:`~timesync.align.overlay.sparse`), bisecting between windows whose
+readings disagree to place a jump at a tick.
 
 The finding (``findings[name]["overlay_clock"]``) is what the device's clock
 read at the file's local time 0. Device clocks are wrong by seconds to hours,

@@ -1,8 +1,9 @@
 """Reading one video's burned-in clock: :func:`read_overlay_clock` -> :class:`OverlayClock`.
 
 Steps 1-5 of :mod:`timesync.align.overlay`: the clock region
-(:mod:`~timesync.align.overlay.region`), one sequential pass over the luma
-(:mod:`~timesync.align.overlay.scan`), the ticks where the seconds digit changes,
+(:mod:`~timesync.align.overlay.region`, searched by :mod:`~timesync.align.overlay.locate`),
+one sequential pass over the luma (:mod:`~timesync.align.overlay.scan`; a long file: short
+windows spread over it, :mod:`~timesync.align.overlay.sparse`), the ticks where the seconds digit changes,
 a few crops read with RapidOCR and parsed (:mod:`~timesync.align.overlay.parse`),
 and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`).
 """
@@ -19,8 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_region
+from timesync.align.overlay import sparse
 from timesync.align.overlay.fit import TickFit, fit_ticks
+from timesync.align.overlay.locate import (  # noqa: F401  (REGION_WINDOW_S...: their old home)
+    FAINT_MIDDLE_AFTER_S,
+    REGION_WINDOW_S,
+    _faint_search,
+    _locate_region,
+    _region,
+    _scale,
+)
 from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
 from timesync.align.overlay.parse import (
     ClockReading,
@@ -28,8 +37,14 @@ from timesync.align.overlay.parse import (
     reading_seconds,
     resolve_date_order,
 )
-from timesync.align.overlay.region import ClockRegion, find_clock_region
-from timesync.align.overlay.scan import CellCollector, iter_luma, remember_cells, worth_keeping
+from timesync.align.overlay.region import ClockRegion
+from timesync.align.overlay.scan import (
+    CellCollector,
+    DecodeCount,
+    iter_luma,
+    remember_cells,
+    worth_keeping,
+)
 from timesync.align.overlay.ticks import find_ticks
 
 __all__ = [
@@ -44,8 +59,6 @@ __all__ = [
 
 #: The note of a source with no clock overlay that could be read.
 NO_OVERLAY = "no readable clock overlay"
-#: Seconds of video searched for the clock region (per attempt).
-REGION_WINDOW_S = 5.0
 #: Seconds between OCR readings (more for long files, see _ocr_period). Readings
 #: only number the ticks, which the pixels find; a few suffice, and OCR is the
 #: costliest step (~60 ms a crop on an idle core).
@@ -61,8 +74,6 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
-#: Files longer than this (s) get a second faint-clock search window, in the middle.
-FAINT_MIDDLE_AFTER_S = 120.0
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
@@ -107,6 +118,11 @@ class OverlayClock:
     #: When the day/month order of the date is ambiguous (``05/06/2019``, both <= 12):
     #: the seconds to add to the clock if the other order is the right one (None: no doubt).
     swap_shift_s: float | None = None
+    #: Frames the reader decoded (region search, windows, whole-file pass), for provenance.
+    frames_decoded: int = 0
+    #: ``(start, stop)`` local seconds of the windows a long file was read in
+    #: (:mod:`~timesync.align.overlay.sparse`); None when every frame was read.
+    windows_s: list[tuple[float, float]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,7 +150,10 @@ class OverlayClock:
             "rejected_readings": self.fit.rejected,
             "method": self.fit.method,
             "span_s": [round(v, 6) for v in self.fit.span_s],
+            "frames_decoded": self.frames_decoded,
         }
+        if self.windows_s is not None:
+            data["windows_s"] = [list(w) for w in self.windows_s]
         if self.fit.jumps:
             data["jumps"] = [{"at_local_s": round(j.at_local_s, 3), "jump_s": round(j.jump_s, 3)}
                              for j in self.fit.jumps]
@@ -163,64 +182,13 @@ def parse_clock_value(text: str) -> tuple[float, bool]:
 
 # -- reading one file -----------------------------------------------------------------------------
 
-def _downscale(luma: np.ndarray, scale: int) -> np.ndarray:
-    return luma[::scale, ::scale].copy() if scale > 1 else luma.copy()
-
-
-def _locate_region(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
-    """Search windows at the start, middle, a quarter and three quarters of the file.
-
-    A flash, a cut or moving scenery can make one window find a wrong region or
-    none: the first region two windows agree on is taken, else the surest one.
-    """
-    starts = [0.0]
-    if duration > 3 * REGION_WINDOW_S:
-        starts += [duration / 2, duration / 4, 3 * duration / 4]
-    found: list[ClockRegion] = []
-    for start in starts:
-        frames, times = [], []
-        for number, luma in iter_luma(path, index, start_s=start + index.start_s,
-                                      stop_s=start + index.start_s + REGION_WINDOW_S):
-            frames.append(_downscale(luma, scale))
-            times.append(index.times[number])
-        if len(frames) < 3:
-            continue
-        region = find_clock_region(np.stack(frames), np.array(times), scale=scale)
-        if region is None:
-            continue
-        agree = [r for r in found if r.overlaps(region)]
-        if agree:
-            return max([region, *agree], key=lambda r: r.score)
-        found.append(region)
-    return max(found, key=lambda r: r.score) if found else None
-
-
-def _faint_search(path: Path, index, duration: float, scale: int) -> ClockRegion | None:
-    """The faint-clock search (:mod:`~timesync.align.overlay.faint`) over the first
-    :data:`~timesync.align.overlay.faint.FAINT_WINDOW_S` s, then (files over
-    :data:`FAINT_MIDDLE_AFTER_S`, where it costs little next to the whole pass) in the middle."""
-    starts = [0.0] + ([duration / 2] if duration > FAINT_MIDDLE_AFTER_S else [])
-    frame_s = float(np.median(np.diff(np.asarray(index.times[: min(len(index), 200)]))))
-    for start in starts:
-        stats = None
-        for number, luma in iter_luma(path, index, start_s=start + index.start_s,
-                                      stop_s=start + index.start_s + FAINT_WINDOW_S):
-            small = _downscale(luma, scale)
-            if stats is None:
-                stats = PhaseStats(small.shape, frame_s)
-            stats.add(float(index.times[number]), small)
-        region = faint_region(stats, scale=scale) if stats is not None else None
-        if region is not None:
-            return region
-    return None
-
-
 def _ocr_period(duration: float) -> float:
     """Seconds between OCR crops: >= 10 readings on short files, <= MAX_READINGS on long ones."""
     return max(min(OCR_PERIOD_S, max(0.5, duration / 10)), duration / MAX_READINGS)
 
 
-def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None):
+def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float | None = None,
+          count: DecodeCount | None = None):
     """One pass: per-frame change of the digits, and text crops every OCR period.
 
     Over a whole file it also keeps the brightness cells the flash detector
@@ -236,7 +204,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
     next_crop = index.start_s + 0.5
     prev, prev_mean = None, None
     more = 0  # frames still to add to the last crop's stack
-    for number, luma in iter_luma(path, index, stop_s=stop_s):
+    for number, luma in iter_luma(path, index, stop_s=stop_s, count=count):
         digits = luma[dy:dy + dh, dx:dx + dw].astype(np.int16)
         mean = float(luma[::8, ::8].mean())
         flash = prev_mean is not None and abs(mean - prev_mean) > FLASH_MEAN_STEP
@@ -375,23 +343,6 @@ def _swap_shift(parsed: list[ClockReading]) -> float | None:
     return None
 
 
-def _scale(path: Path, index) -> int:
-    """The downscale factor of the region search: about 640 pixels across."""
-    frames = iter_luma(path, index)
-    first = next(frames, None)
-    frames.close()
-    width = first[1].shape[1] if first is not None else 640
-    return max(1, round(width / 640))
-
-
-def _region(path: Path, index, duration: float, region: tuple[int, int, int, int] | None,
-            scale: int) -> ClockRegion | None:
-    """The clock region given as ``(x, y, w, h)``, or found in the first ``duration`` s (None: none)."""
-    if region is not None:
-        return ClockRegion(text=tuple(region), digits=tuple(region))
-    return _locate_region(path, index, duration, scale)
-
-
 def _notes(fit: TickFit, texts: list[tuple[float, str]], order_note: str | None) -> str | None:
     """One sentence on what limited a fitted clock (unread crops, jumps, date order), or None."""
     notes = []
@@ -445,18 +396,20 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     stop_s = None
     if max_s is not None and max_s < duration:
         duration, stop_s = float(max_s), index.start_s + float(max_s)
-    scale = _scale(path, index)
-    found = _region(path, index, duration, region, scale)
+    count = DecodeCount()
+    scale = _scale(path, index, count)
+    found = _region(path, index, duration, region, scale, count)
     result.region = found
     if found is not None:
-        _read_region(path, index, result, duration, stop_s, progress)
+        _read_region(path, index, result, duration, stop_s, progress, count)
     if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
-        faint = _faint_search(path, index, duration, scale)
+        faint = _faint_search(path, index, duration, scale, count)
         if faint is not None and (found is None or not faint.overlaps(found)):
             second = OverlayClock(name=name, region=faint)
-            _read_region(path, index, second, duration, stop_s, progress)
+            _read_region(path, index, second, duration, stop_s, progress, count)
             if second.fit is not None:
                 result = second
+    result.frames_decoded = count.frames
     if result.region is None:
         result.note = NO_OVERLAY
     result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
@@ -464,15 +417,25 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
 
 
 def _read_region(path: Path, index, result: OverlayClock, duration: float, stop_s: float | None,
-                 progress: Callable[[float, str], None] | None) -> None:
-    """Steps 2-5 in ``result.region``: scan, ticks, OCR, fit; ``result`` filled in (``note`` on failure)."""
+                 progress: Callable[[float, str], None] | None, count: DecodeCount | None = None) -> None:
+    """Steps 2-5 in ``result.region``: scan, ticks, OCR, fit; ``result`` filled in (``note`` on failure).
+
+    A long file is read in windows first (:mod:`~timesync.align.overlay.sparse`); when
+    they give no clock, the whole file is read as a short one is.
+    """
     found = result.region
     times = np.asarray(index.times)
     if stop_s is not None:
         times = times[: int(np.searchsorted(times, stop_s))]
     if progress:
         progress(0.1, f"{result.name}: clock region {found.text}")
-    change, crops = _scan(path, index, found, duration, stop_s)
+    count = count if count is not None else DecodeCount()
+    stop = float(stop_s) if stop_s is not None else float(index.end_s)
+    plan = sparse.plan_windows(index, float(index.start_s), stop)
+    if plan is not None and sparse.read_sparse(path, index, result, plan, stop, times, count):
+        return
+    result.windows_s = None
+    change, crops = _scan(path, index, found, duration, stop_s, count)
     change = change[: len(times)]
     lo, hi, tick_note, breaks = find_ticks(change, times)
     if tick_note is not None:
@@ -480,19 +443,30 @@ def _read_region(path: Path, index, result: OverlayClock, duration: float, stop_
         return
     if progress:
         progress(0.8, f"{result.name}: {len(lo)} ticks, reading {len(crops)} crops")
-    for chosen in (crops[::1 + SPARE_CROPS], crops):  # the spare crops only when needed
+    _fit_crops(result, lo, hi, breaks, (crops[::1 + SPARE_CROPS], crops), times)
+
+
+def _fit_crops(result: OverlayClock, lo: np.ndarray, hi: np.ndarray, breaks: np.ndarray, crop_sets,
+               times: np.ndarray) -> bool:
+    """OCR the first of ``crop_sets`` (the next only when it gives no clock), fit; ``result`` filled in.
+
+    Returns True when a clock was fitted (``note`` says why not otherwise).
+    """
+    fit = None
+    for chosen in crop_sets:  # the spare crops only when needed
         values, layout, zone, texts, order_note, result.swap_shift_s = _read_crops(chosen, hi, times, breaks)
         result.readings = texts
         result.layout, result.zone = layout, zone
         fit = fit_ticks(lo, hi, values) if values else None
-        if fit is not None and fit.readings >= 2 or len(chosen) == len(crops):
+        if fit is not None and fit.readings >= 2 or len(chosen) == len(crop_sets[-1]):
             break
     if fit is None or fit.readings < 2:
         result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
-        return
+        return False
     if any(abs(j.jump_s) > DATE_JUMP_S for j in fit.jumps):
         result.note = (f"{NO_OVERLAY}: its readings disagree on the date (a jump of "
                        f"{max(abs(j.jump_s) for j in fit.jumps) / 86400:.1f} days: misread digits)")
-        return
+        return False
     result.fit = fit
     result.note = _notes(fit, texts, order_note)
+    return True

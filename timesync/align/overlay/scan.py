@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["iter_luma", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector",
+__all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector",
            "worth_keeping"]
 
 #: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
@@ -38,8 +38,50 @@ def luma_of(frame) -> np.ndarray:
     return frame.to_ndarray(format="gray")
 
 
-def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | None = None) \
+class DecodeCount:
+    """How many frames the decoder returned (those skipped after a seek included).
+
+    Pass one to :func:`iter_luma` or :func:`iter_windows` to count what a read
+    cost: the overlay reader reports it as ``OverlayClock.frames_decoded``.
+    """
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+
+def _open_video(container):
+    """The first video stream, set to decode with threads."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return stream
+
+
+def _decode_from(container, stream, pts_all: np.ndarray, times: np.ndarray, first: int,
+                 stop_s: float | None, count: DecodeCount | None, seek: bool = False) \
         -> Iterator[tuple[int, np.ndarray]]:
+    """Frames ``first`` on (seeking there first when ``first`` > 0 or ``seek``) up to ``stop_s``: ``(number, luma)``."""
+    if first > 0 or seek:
+        container.seek(int(pts_all[first]), stream=stream, backward=True)
+    counter = None
+    for frame in container.decode(stream):
+        if count is not None:
+            count.frames += 1
+        if frame.pts is not None:
+            number = int(np.searchsorted(pts_all, frame.pts))
+            if number >= len(pts_all) or pts_all[number] != frame.pts:
+                continue  # not a presented frame of the index
+        else:
+            counter = first if counter is None else counter + 1
+            number = counter
+        if number < first:
+            continue
+        if stop_s is not None and times[number] >= stop_s:
+            break
+        yield number, luma_of(frame)
+
+
+def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | None = None,
+              count: DecodeCount | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame number, luma)`` for every frame from ``start_s`` up to ``stop_s``.
 
     Parameters
@@ -48,6 +90,8 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
     index : FrameIndex of that file; its ``pts`` give the frame numbers.
     start_s, stop_s : float
         Local seconds; frames whose start lies in ``[start_s, stop_s)`` are yielded.
+    count : DecodeCount, optional
+        Incremented for every frame decoded.
 
     Notes
     -----
@@ -62,24 +106,30 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
     if first >= len(pts_all):
         return
     with av.open(str(path), mode="r") as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if first > 0:
-            container.seek(int(pts_all[first]), stream=stream, backward=True)
-        counter = None
-        for frame in container.decode(stream):
-            if frame.pts is not None:
-                number = int(np.searchsorted(pts_all, frame.pts))
-                if number >= len(pts_all) or pts_all[number] != frame.pts:
-                    continue  # not a presented frame of the index
-            else:
-                counter = first if counter is None else counter + 1
-                number = counter
-            if number < first:
+        stream = _open_video(container)
+        yield from _decode_from(container, stream, pts_all, times, first, stop_s, count)
+
+
+def iter_windows(path: str | Path, index, windows: list[tuple[float, float]], *,
+                 count: DecodeCount | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Yield ``(window k, frame number, luma)`` for the frames of each ``(start_s, stop_s)`` window.
+
+    One open of the file, one seek per window (local seconds, in the order given);
+    see :func:`iter_luma` for the frames of one window and the life of ``luma``.
+    """
+    import av
+
+    pts_all = np.asarray(index.pts)
+    times = np.asarray(index.times)
+    with av.open(str(path), mode="r") as container:
+        stream = _open_video(container)
+        for k, (start_s, stop_s) in enumerate(windows):
+            first = int(np.searchsorted(times, start_s - 1e-9))
+            if first >= len(pts_all):
                 continue
-            if stop_s is not None and times[number] >= stop_s:
-                break
-            yield number, luma_of(frame)
+            for number, luma in _decode_from(container, stream, pts_all, times, first, stop_s, count,
+                                             seek=k > 0):
+                yield k, number, luma
 
 
 def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID) -> np.ndarray:
