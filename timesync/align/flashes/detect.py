@@ -84,6 +84,10 @@ MAX_FLASH_S = 0.5
 MIN_STEP_CELLS = round(0.1 * GRID[0] * GRID[1])
 #: Places (apart from each other) looked at for a flash in one frame.
 MAX_PLACES = 8
+#: A flash lighting three or four frames is one steady light when its middle frames are lit at
+#: least this fraction of the brightest of them (then its onset is read from the first frame's
+#: share to a few percent of a frame).
+STEADY_MIDDLE = 0.8
 
 @dataclass(frozen=True)
 class VisualEvent:
@@ -338,9 +342,12 @@ def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: 
                            **common)
     full = float(np.median(e_lit[1:-1]))
     onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
-    # one steady light fills the middle frames: none darker than the first or last; else (two
-    # flashes close together) the first frame's share says little: somewhere in that frame
-    steady = float(e_lit[1:-1].min()) >= 0.9 * max(float(e_lit[0]), float(e_lit[-1]))
+    # one steady light fills the middle frames: none darker than the first or last, all alike
+    # (STEADY_MIDDLE); else (two flashes close together, a frame lit before the light by
+    # something else) the first frame's share says little: somewhere in that frame
+    middle = e_lit[1:-1]
+    steady = float(middle.min()) >= max(0.9 * max(float(e_lit[0]), float(e_lit[-1])),
+                                        STEADY_MIDDLE * float(middle.max()))
     return VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
                        uniform=not steady, **common)
 

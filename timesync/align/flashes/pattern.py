@@ -23,6 +23,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from timesync.align.flashes.chance import chance_anywhere as _chance_anywhere
+from timesync.align.flashes.chance import evidence as _evidence
+from timesync.align.flashes.chance import pair_logs as _pair_logs
+from timesync.align.flashes.chance import tolerance as _tolerance
 from timesync.align.flashes.detect import VisualEvent
 from timesync.align.flashes.durations import crossings_unlikely as _crossings_unlikely
 from timesync.align.flashes.durations import duration_spread as _duration_spread
@@ -37,6 +41,11 @@ __all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fi
 MIN_EVIDENCE_MARGIN = 3.0
 #: Events that must agree for a match.
 MIN_AGREEING = 3
+#: A match is taken only if the expected number of offsets, among all the pairings tried, whose
+#: pairs would agree as well by chance is below 10 ** this (see
+#: :func:`timesync.align.flashes.chance.chance_anywhere`): the margin over the runner-up alone
+#: let chance matches of long unrelated lists through.
+MAX_CHANCE_ANYWHERE_LOG10 = -1.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class EventMatch:
     second_best: int
     evidence: float | None = None
     second_evidence: float | None = None
+    chance_anywhere: float | None = None
 
 
 def _count(a: np.ndarray, b_sorted: np.ndarray, hyps: np.ndarray, tol: float) -> np.ndarray:
@@ -255,16 +265,6 @@ class EventSet:
         return cls(t, np.zeros_like(t), np.full_like(t, sigma_s))
 
 
-def _tolerance(a: EventSet, b: EventSet) -> np.ndarray:
-    """How far (s) the onsets of events ``i`` of ``a`` and ``j`` of ``b`` may differ if the same: ``[i, j]``.
-
-    Three combined normal sigmas, plus the half-widths of uniform errors
-    (bounded), plus 2 ms.
-    """
-    (sig_a, half_a), (sig_b, half_b) = a.spread(), b.spread()
-    return 3 * np.hypot(sig_a[:, None], sig_b[None, :]) + half_a[:, None] + half_b[None, :] + 0.002
-
-
 def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None,
                  allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
     """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``."""
@@ -285,25 +285,6 @@ def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack:
             used.add(j)
             pairs.append((int(i), j))
     return pairs
-
-
-def _evidence(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], density: float,
-              fit: MatchedFit | None = None) -> float:
-    """How unlikely (log10) the ``pairs`` are as chance coincidences of unrelated events.
-
-    Each pair agrees within its :func:`_tolerance` ``tol``; an event of ``b``
-    (``density`` per second) falls within ``tol`` of a given time by chance
-    with probability ``min(1, 2 tol density)``. Precise pairs weigh more than
-    pairs of flashes lit in one frame only (known to a frame). With a ``fit``
-    made with each flash's own duration (``per_flash``), each pair's tolerance widens by how
-    far its onsets may move with its own duration (:func:`_duration_spread`).
-    """
-    if not pairs:
-        return 0.0
-    tol = _tolerance(a, b)
-    if fit is not None and fit.per_flash:
-        tol = tol + _duration_spread(a, b, fit.flash_s)
-    return -sum(math.log10(min(1.0, 2 * float(tol[i, j]) * density)) for i, j in pairs)
 
 
 def _votes(a: EventSet, b: EventSet, frame_s: float, offsets_s: tuple[float, float] | None) \
@@ -352,8 +333,7 @@ def match_and_fit(a: EventSet, b: EventSet, *, frame_s: float, min_agreeing: int
         return None
     match, fit = found
     pairs = [(int(keep_a[i]), int(keep_b[j])) for i, j in match.pairs]
-    return EventMatch(offset_s=match.offset_s, pairs=pairs, agreeing=match.agreeing, second_best=match.second_best,
-                      evidence=match.evidence, second_evidence=match.second_evidence), fit
+    return replace(match, pairs=pairs), fit
 
 
 def _match_distinct(a: EventSet, b: EventSet, frame_s: float, min_agreeing: int, candidates: int,
@@ -479,9 +459,10 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     best, best_evidence = distinct[0], evidence[0]
     second = distinct[1][0] if len(distinct) > 1 else 0
     second_evidence = max(evidence[1:], default=0.0)
+    anywhere = _chance_anywhere(len(a.t), len(b.t), _pair_logs(a, b, best[2], density, best[3]))
     if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second \
-            or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN:
+            or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN or anywhere > MAX_CHANCE_ANYWHERE_LOG10:
         return None
     return EventMatch(offset_s=best[1], pairs=best[2], agreeing=best[0], second_best=second,
-                      evidence=best_evidence, second_evidence=second_evidence), best[3]
+                      evidence=best_evidence, second_evidence=second_evidence, chance_anywhere=anywhere), best[3]
 

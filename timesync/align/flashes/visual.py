@@ -52,6 +52,7 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "chance_log10": round(-(match.evidence or 0.0), 2),
                   "second_chance_log10": round(-(match.second_evidence or 0.0), 2),
+                  "chance_anywhere_log10": round(match.chance_anywhere or 0.0, 2),
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
                   "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
