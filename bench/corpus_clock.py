@@ -64,6 +64,21 @@ def read_case(job: tuple[str, dict, list[dict]]) -> list[dict]:
     return rows
 
 
+#: Why a clock was not read (or read by its time of day only), from the reader's note: (words, cause).
+WHY = (("ambiguous", "date withheld"), ("never set", "clock never set"), ("no seconds tick", "ticks not found"),
+       ("could not be read consistently", "OCR text wrong"), ("disagree on the date", "fit rejected"),
+       ("too few video frames", "too short"), ("too short", "too short"), ("no video stream", "no video"),
+       ("overlay not read", "file not read"), ("no readable clock overlay", "region not found"))
+
+
+def why(row: dict) -> str:
+    """The cause of a clock not read (``""`` when read): the first of :data:`WHY` its note names."""
+    if row["outcome"] == "read":
+        return ""
+    note = row.get("note") or ""
+    return next((cause for words, cause in WHY if words in note), "other: " + note[:60])
+
+
 def _score_time_of_day(row: dict, src: dict, found: dict) -> None:
     """A clock whose date order stayed ambiguous, reported by its time of day only: ``"time read"``
     (within ``CLOCK_READ_S`` of the truth, modulo a day) or ``"time misread"``; ``reported`` its text."""
@@ -128,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for case in pool.map(read_case, jobs) for r in case]
     for r in rows:
         err = "" if r["error_s"] is None else f"{r['error_s']:+.3f} s"
+        r["why"] = why(r)
         print(f"seed {r['seed']:3d} {r['half']:8s} {r['source']:14s} {r['style']:9s} {r['outcome']:8s} {err:>10s} "
-              f"{r['took_s']:5.1f} s  {r['reported']}  {r['note'] or ''}")
+              f"{r['took_s']:5.1f} s  {r['reported']}  {('[' + r['why'] + '] ') if r['why'] else ''}{r['note'] or ''}")
     print(summary(rows))
+    causes = Counter((r["half"], r["why"]) for r in rows if r["why"])
+    print("why not read: " + ", ".join(f"{half} {cause}: {n}" for (half, cause), n in sorted(causes.items())))
     if args.save:
         args.save.write_text(json.dumps(rows, indent=1))
     return 0
