@@ -100,3 +100,13 @@ def test_a_tag_near_neither_order_settles_nothing(clips):
     found = report.findings["exported.mp4"]["overlay_clock"]
     assert "at_local_zero" not in found and found["date_order"] == "ambiguous"
     assert "nothing settles it" in report.notes["exported.mp4"]
+
+
+def test_two_clocks_showing_the_same_ambiguous_date_settle_nothing(clips):
+    """Two devices both showing 03/11/2024: either order puts them together, so neither is chosen."""
+    same = [SimpleNamespace(name=f"cam{k}.mp4", path=clips["evening"], info=None) for k in (1, 2)]
+    report = find_constraints(same)
+    for name in ("cam1.mp4", "cam2.mp4"):
+        found = report.findings[name]["overlay_clock"]
+        assert "at_local_zero" not in found and found["date_order"] == "ambiguous"
+    assert len(report.constraints) == 1 and abs(report.constraints[0].offset_s) < 0.1  # by the time of day
