@@ -3,7 +3,9 @@
 Runs :func:`timesync.align.overlay.read_overlay_clock` on every video source of
 the cached corpus cases (``bench/corpus.py`` builds them) whose truth has an
 overlay, scores it like ``bench/bench_corpus.py`` does (``corpus_score.score_clock``:
-read within 0.1 s / misread / not read) and prints one line per clock (with the
+read within 0.1 s / misread / not read; a clock whose day/month order stays
+ambiguous is reported by its time of day only and scored on it, apart: "time read" /
+"time misread") and prints one line per clock (with the
 reader's note) and a table per half and style. The clocks of a case are read
 together by the overlay aligner (``find_constraints``, which settles ambiguous
 dates by the other clocks); no other aligner runs: this is the quick loop for
@@ -55,8 +57,42 @@ def read_case(job: tuple[str, dict, list[dict]]) -> list[dict]:
     for src in srcs:
         row = score_clock(truth, src, answer)
         row.update(note=notes.get(src["name"]), took_s=took)
+        found = next((s["overlay_clock"] for s in answer["sources"] if s["path"] == src["name"]), None) or {}
+        if row["outcome"] == "not read" and found.get("time_of_day_at_local_zero"):
+            _score_time_of_day(row, src, found)
         rows.append(row)
     return rows
+
+
+#: Why a clock was not read (or read by its time of day only), from the reader's note: (words, cause).
+WHY = (("ambiguous", "date withheld"), ("never set", "clock never set"), ("no seconds tick", "ticks not found"),
+       ("could not be read consistently", "OCR text wrong"), ("disagree on the date", "fit rejected"),
+       ("too few video frames", "too short"), ("too short", "too short"), ("no video stream", "no video"),
+       ("overlay not read", "file not read"), ("no readable clock overlay", "region not found"))
+
+
+def why(row: dict) -> str:
+    """The cause of a clock not read (``""`` when read): the first of :data:`WHY` its note names."""
+    if row["outcome"] == "read":
+        return ""
+    note = row.get("note") or ""
+    return next((cause for words, cause in WHY if words in note), "other: " + note[:60])
+
+
+def _score_time_of_day(row: dict, src: dict, found: dict) -> None:
+    """A clock whose date order stayed ambiguous, reported by its time of day only: ``"time read"``
+    (within ``CLOCK_READ_S`` of the truth, modulo a day) or ``"time misread"``; ``reported`` its text."""
+    from datetime import time as day_time
+
+    from corpus_score import CLOCK_READ_S
+
+    told = day_time.fromisoformat(found["time_of_day_at_local_zero"])
+    got = told.hour * 3600 + told.minute * 60 + told.second + told.microsecond / 1e6
+    errors = [(got - st["at_local_zero_s"] % 86400 + 43200) % 86400 - 43200
+              for st in src["overlay"]["stretches"]]
+    best = min(errors, key=abs)
+    row.update(error_s=best, reported=f"{found['time_of_day_at_local_zero']} on {' or '.join(found['date_candidates'])}",
+               outcome="time read" if abs(best) <= CLOCK_READ_S else "time misread")
 
 
 def _jobs(seeds: list[int], style: str | None) -> list[tuple[str, dict, list[dict]]]:
@@ -74,13 +110,15 @@ def _jobs(seeds: list[int], style: str | None) -> list[tuple[str, dict, list[dic
 
 def summary(rows: list[dict]) -> str:
     """A table: clocks read / misread / not read per half and style."""
-    lines = ["| half | style | clocks | read | misread | not read |", "|---|---|---:|---:|---:|---:|"]
+    lines = ["| half | style | clocks | read | misread | time of day read (date ambiguous) | time misread | not read |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for half in ("held-out", "tuning"):
         mine = [r for r in rows if r["half"] == half]
         for style in sorted({r["style"] for r in mine}) + ["all"]:
             sel = [r for r in mine if style in ("all", r["style"])]
             c = Counter(r["outcome"] for r in sel)
-            lines.append(f"| {half} | {style} | {len(sel)} | {c['read']} | {c['misread']} | {c['not read']} |")
+            lines.append(f"| {half} | {style} | {len(sel)} | {c['read']} | {c['misread']} | {c['time read']} | "
+                         f"{c['time misread']} | {c['not read']} |")
     return "\n".join(lines)
 
 
@@ -105,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for case in pool.map(read_case, jobs) for r in case]
     for r in rows:
         err = "" if r["error_s"] is None else f"{r['error_s']:+.3f} s"
+        r["why"] = why(r)
         print(f"seed {r['seed']:3d} {r['half']:8s} {r['source']:14s} {r['style']:9s} {r['outcome']:8s} {err:>10s} "
-              f"{r['took_s']:5.1f} s  {r['reported']}  {r['note'] or ''}")
+              f"{r['took_s']:5.1f} s  {r['reported']}  {('[' + r['why'] + '] ') if r['why'] else ''}{r['note'] or ''}")
     print(summary(rows))
+    causes = Counter((r["half"], r["why"]) for r in rows if r["why"])
+    print("why not read: " + ", ".join(f"{half} {cause}: {n}" for (half, cause), n in sorted(causes.items())))
     if args.save:
         args.save.write_text(json.dumps(rows, indent=1))
     return 0

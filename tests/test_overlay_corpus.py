@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +23,7 @@ from timesync.align.overlay import find_constraints
 from timesync.align.overlay.fit import fit_ticks
 from timesync.align.overlay.parse import parse_clock_text
 from timesync.align.overlay.read import parse_clock_value, read_overlay_clock
+from timesync.clock import BurnedInClock
 
 FPS = 15
 SIZE = (480, 270)
@@ -98,9 +99,14 @@ def test_ambiguous_day_first_date_settled_by_another_clock(clips):
 
 
 def test_ambiguous_date_alone_is_not_reported(clips):
-    """With no other clock, the date order stays unknown: no clock value is reported, the note says why."""
+    """With no other clock, the date order stays unknown: no dated clock value is reported, the note
+    says why; the time of day (the same on either date) is stated with both candidate dates."""
     report = find_constraints(_sources(clips["dayfirst"]))
-    assert "dayfirst.mp4" not in report.findings
+    found = report.findings["dayfirst.mp4"]["overlay_clock"]
+    assert "at_local_zero" not in found and BurnedInClock.from_dict(found) is None
+    assert found["date_order"] == "ambiguous" and sorted(found["date_candidates"]) == ["2024-03-11", "2024-11-03"]
+    told = datetime.combine(T0.date(), time.fromisoformat(found["time_of_day_at_local_zero"]))
+    assert abs((told - T0.replace(tzinfo=None)).total_seconds()) < 0.1
     assert "ambiguous" in report.notes["dayfirst.mp4"] and "not reported" in report.notes["dayfirst.mp4"]
 
 

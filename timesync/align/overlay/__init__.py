@@ -51,7 +51,13 @@ from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
 from timesync.align.overlay.findings import ClockErrorFinding, clock_error
 from timesync.align.overlay.fit import TickFit
 from timesync.align.overlay.parse import has_date, reading_seconds, whole_days
-from timesync.align.overlay.read import NO_OVERLAY, OverlayClock, read_overlay_clock, utc_datetime
+from timesync.align.overlay.read import (
+    NO_OVERLAY,
+    OverlayClock,
+    format_clock_value,
+    read_overlay_clock,
+    utc_datetime,
+)
 from timesync.clock import ClockMap
 
 __all__ = [
@@ -63,6 +69,7 @@ __all__ = [
     "clock_error",
     "creation_time_marks",
     "settle_date_orders",
+    "time_of_day_finding",
     "OVERLAY_SIGMA_S",
     "NO_OVERLAY",
 ]
@@ -150,35 +157,87 @@ def _swap_layout(layout: str | None) -> str | None:
     return layout
 
 
-def settle_date_orders(clocks: Sequence[OverlayClock]) -> None:
+def settle_date_orders(clocks: Sequence[OverlayClock], infos: dict[str, Any] | None = None) -> None:
     """Settle ambiguous day/month dates (``05/06/2019``) by the other clocks of the incident.
 
     A clock whose date order is ambiguous (``swap_shift_s`` set) takes the order
     that puts it within :data:`SAME_DATE_S` of a clock whose date is certain (an
-    ISO date, or a day or month above 12), when only one order does. Changed in
-    place: the fit (shifted by ``swap_shift_s`` when the other order wins), the
-    layout, the note, and ``swap_shift_s`` (None once settled). A clock left
-    ambiguous keeps ``swap_shift_s``: its date is not reported, and pairs use
-    only its time of day.
+    ISO date, or a day or month above 12), when only one order does. Clocks that
+    are all ambiguous settle one another when exactly one choice of orders puts
+    them all within :data:`SAME_DATE_S` of one another (``05/06`` and ``05/07``:
+    only month-first puts them a day apart). A clock still ambiguous then takes
+    the order its file's ``creation_time`` tag (``infos[name].tags``, written by
+    the same device clock) is within :data:`SAME_DATE_S` of, when only one is.
+    Changed in place: the fit (shifted by ``swap_shift_s`` when the other order
+    wins), the layout, the note (saying what settled it), and ``swap_shift_s``
+    (None once settled). A clock left ambiguous keeps ``swap_shift_s``: its date
+    is not reported, and pairs use only its time of day.
     """
-    from dataclasses import replace
-
     certain = [c for c in clocks if c.fit is not None and has_date(c.layout) and c.swap_shift_s is None]
     for clock in clocks:
         if clock.fit is None or clock.swap_shift_s is None or not certain:
             continue
         near = [min(abs(clock.fit.at_zero + shift - c.fit.at_zero) for c in certain)
                 for shift in (0.0, clock.swap_shift_s)]
-        fits = [d <= SAME_DATE_S for d in near]
-        if fits[0] == fits[1]:
-            continue
-        if fits[1]:
-            clock.fit = replace(clock.fit, at_zero=clock.fit.at_zero + clock.swap_shift_s)
-            clock.layout = _swap_layout(clock.layout)
-        clock.swap_shift_s = None
-        order = (clock.layout or "").split(" ")[0]
-        clock.note = _replace_order_note(clock.note, f"day/month order of the overlay date settled as {order} "
-                                                      "by the other clocks of the incident")
+        _settle_one(clock, [d <= SAME_DATE_S for d in near], "by the other clocks of the incident")
+    _settle_jointly([c for c in clocks if c.fit is not None and c.swap_shift_s is not None])
+    for clock in clocks:
+        tag = _creation_seconds(clock, (infos or {}).get(clock.name))
+        if clock.fit is not None and clock.swap_shift_s is not None and tag is not None:
+            _settle_one(clock, [abs(clock.fit.at_zero + shift - tag) <= SAME_DATE_S
+                                for shift in (0.0, clock.swap_shift_s)],
+                        "by the file's creation_time tag (the same device clock)")
+
+
+def _settle_one(clock: OverlayClock, fits: list[bool], why: str) -> None:
+    """Take the one order of ``clock``'s date that ``fits`` (as read, swapped); nothing when both or neither do."""
+    from dataclasses import replace
+
+    if fits[0] == fits[1] or clock.fit is None or clock.swap_shift_s is None:
+        return
+    if fits[1]:
+        clock.fit = replace(clock.fit, at_zero=clock.fit.at_zero + clock.swap_shift_s)
+        clock.layout = _swap_layout(clock.layout)
+    clock.swap_shift_s = None
+    order = (clock.layout or "").split(" ")[0]
+    clock.note = _replace_order_note(clock.note, f"day/month order of the overlay date settled as {order} {why}")
+
+
+#: At most this many ambiguous clocks are settled jointly (2**n choices of orders).
+MAX_JOINT_CLOCKS = 10
+
+
+def _settle_jointly(ambiguous: list[OverlayClock]) -> None:
+    """Settle ambiguous clocks by one another: when exactly one choice of orders puts all within
+    :data:`SAME_DATE_S` of one another (the first clock's order fixed up to a swap of all)."""
+    from itertools import product
+
+    if not 2 <= len(ambiguous) <= MAX_JOINT_CLOCKS:
+        return
+    consistent = []
+    for choice in product((False, True), repeat=len(ambiguous)):
+        values = [c.fit.at_zero + (c.swap_shift_s if swap else 0.0) for c, swap in zip(ambiguous, choice, strict=True)]
+        if max(values) - min(values) <= SAME_DATE_S:
+            consistent.append(choice)
+    if len(consistent) != 1:
+        return
+    for clock, swap in zip(ambiguous, consistent[0], strict=True):
+        _settle_one(clock, [not swap, swap], "by the other ambiguous clocks of the incident (only this order "
+                                              "puts them within two days of one another)")
+
+
+def _creation_seconds(clock: OverlayClock, info: Any) -> float | None:
+    """The file's creation_time tag as an overlay value (s since 1970, the zone dropped when the overlay
+    shows none), None without one or from a clock never set."""
+    tags = getattr(info, "tags", None)
+    created = getattr(tags, "creation_time", None) if tags is not None else None
+    if not isinstance(created, datetime) or unset_clock(created):
+        return None
+    if clock.zone is None and created.tzinfo is not None:
+        created = created.replace(tzinfo=None)
+    elif clock.zone is not None and created.tzinfo is None:
+        return None
+    return reading_seconds(created)
 
 
 def _replace_order_note(note: str | None, sentence: str) -> str:
@@ -186,13 +245,31 @@ def _replace_order_note(note: str | None, sentence: str) -> str:
     return "; ".join([*parts, sentence])
 
 
+def time_of_day_finding(clock: OverlayClock) -> dict[str, Any]:
+    """The ``overlay_clock`` finding of a clock whose day/month order stays ambiguous: no ``at_local_zero``.
+
+    The time of day at local 0 (``time_of_day_at_local_zero``, ``HH:MM:SS.mmm``,
+    the same in both orders) and the two dates it may fall on
+    (``date_candidates``: as read first, then swapped) are stated; no date is
+    chosen, so nothing reads the finding as a dated clock
+    (:meth:`timesync.clock.BurnedInClock.from_dict` gives None).
+    """
+    finding = clock.finding()
+    text = finding.pop("at_local_zero") or ""
+    other = format_clock_value(clock.fit.at_zero + (clock.swap_shift_s or 0.0), clock.zone) if clock.fit else ""
+    finding.update(time_of_day_at_local_zero=text[11:], date_candidates=[text[:10], other[:10]],
+                   date_order="ambiguous")
+    return finding
+
+
 def _report_clock(report: AlignerReport, clock: OverlayClock, info: Any) -> None:
     """The finding and note of one fitted clock (a clock whose date stays ambiguous: a note only)."""
     if clock.swap_shift_s is not None:
         report.notes[clock.name] = _replace_order_note(
             clock.note, f"day/month order of the overlay date is ambiguous ({clock.at_local_zero()} as "
-                        f"{(clock.layout or '').split(' ')[0]}) and no other clock settles it: its date is not "
-                        "reported, pairs use its time of day")
+                        f"{(clock.layout or '').split(' ')[0]}) and nothing settles it: its date is not "
+                        "reported, only its time of day (on either date), which pairs use")
+        report.findings.setdefault(clock.name, {})["overlay_clock"] = time_of_day_finding(clock)
         return
     if clock.note:
         report.notes[clock.name] = clock.note
@@ -243,8 +320,8 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
             continue
         if clock.fit is not None:
             clocks.append(clock)
-    settle_date_orders(clocks)
     infos = {src.name: getattr(src, "info", None) for src in sources}
+    settle_date_orders(clocks, infos)
     for clock in clocks:
         _report_clock(report, clock, infos.get(clock.name))
     # one constraint per clock to the first comparable one (a star, not every pair):
