@@ -126,6 +126,9 @@ class _Segment:
         if self.out_rate == frame.sample_rate and _is_mono_float(frame):  # what the resampler
             # would give, sample for sample, without its call and conversion per frame
             self._put(np.frombuffer(frame.planes[0], np.float32, frame.samples).copy(), placer)
+        elif self.out_rate == frame.sample_rate and _is_mono_s16(frame):  # FFmpeg's s16 -> flt
+            # conversion is x * (1.0f / (1 << 15)), an exact scale: the same float32 values
+            self._put(np.frombuffer(frame.planes[0], "<i2", frame.samples) * _S16_SCALE, placer)
         else:
             self._place(self.resampler.resample(frame), placer)
 
@@ -139,6 +142,14 @@ class _Segment:
     def _put(self, data: np.ndarray, placer: _Placer) -> None:
         placer.put(self.position + self.out_samples, data)
         self.out_samples += len(data)
+
+
+#: 2**-15 as float32: FFmpeg's scale from 16-bit samples to float.
+_S16_SCALE = np.float32(2.0**-15)
+
+
+def _is_mono_s16(frame) -> bool:  # one channel of 16-bit integers (packed or planar: the same bytes)
+    return frame.format.name in ("s16", "s16p") and len(frame.layout.channels) == 1
 
 
 def _is_mono_float(frame) -> bool:  # one channel of float32 (packed or planar: the same bytes)
