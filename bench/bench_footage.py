@@ -35,15 +35,23 @@ placed, worst 0.000 ms off the truth.
 
 The many-source curve (:func:`many_curve`): 2, 5, 10, 20 and 40 audio-only
 recordings of 20 minutes cut from one long scene (:func:`many_sources`), each
-``timesync sync --methods audio`` timed with its peak memory, beside the same run
-with the pair selection off (every pair matched) up to ``--every-pair-up-to``
-sources; then the cluster run: ``timesync.sync(paths, executor=...)`` on a dask
-LocalCluster of two worker processes.
+``timesync sync --methods audio`` timed (wall, and CPU over the process tree) with
+its peak memory, ``--runs`` times (with ``--compare-with DIR``, each beside the same
+run of the older checkout; each run's 40/10 ratios are listed with the load), then
+beside the same run with the pair selection off (every pair matched) up to
+``--every-pair-up-to`` sources; then the cluster run: ``timesync.sync(paths,
+executor=...)`` on a dask LocalCluster of two worker processes. The audio itself
+grows 4x from 10 to 40 sources, and so do the probe, hash and features: a 40/10
+ratio under 4 comes from the fixed costs (start-up) and the pairs matched.
+
+Every run works in its own scratch folder (:data:`SCRATCH`: the timesync cache and
+the project files), so that two benches running at once do not share a cache.
 
 Usage: ``python bench/bench_footage.py [--minutes M] [--cams N] [--runs R]
-[--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]``.
+[--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]
+[--no-write] [--no-cluster] [--every-pair-up-to N]``.
 Prints the tables and replaces the "Footage" section of ``bench/RESULTS.md`` and
-its many-source part (markers ``footage-many``).
+its many-source part (markers ``footage-many``), unless ``--no-write``.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -62,6 +71,9 @@ from bench_audio import measured, scene
 from results_md import write_block
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timesync-bench" / "footage"
+#: Scratch folder of this run (the timesync cache and project files): its own, so that
+#: two benches running at once never share a cache or overwrite each other's output.
+SCRATCH = Path(tempfile.mkdtemp(prefix="bench-footage-"))
 START, END = "<!-- footage:start -->", "<!-- footage:end -->"
 SIZE, FPS, SR = (1280, 720), 30, 48000
 #: Seconds between the cameras' starts.
@@ -218,8 +230,8 @@ def compiled(tree: Path) -> None:
 def run_sync(files: list[Path], methods: str | None, tree: Path | None = None) -> dict:
     """``timesync sync`` of the files (reference the first), from a cold cache folder, with the
     timesync of ``tree`` (default: this checkout)."""
-    out = CACHE / "project.json"
-    cache = CACHE / "timesync-cache"
+    out = SCRATCH / "project.json"
+    cache = SCRATCH / "timesync-cache"
     tree = tree or Path(__file__).resolve().parents[1]
     env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     if cache.exists():
@@ -282,12 +294,15 @@ _EVERY_PAIR = ("import sys; import timesync.align.pairs as p; p.ALL_PAIRS_UP_TO 
                "from timesync.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def run_many(files: list[Path], minutes: float, every_pair: bool = False) -> dict:
-    """``timesync sync --methods audio`` of the files (reference the first), cold cache;
-    with ``every_pair``, with the pair selection off (every pair matched, as before it)."""
-    out = CACHE / "project-many.json"
-    cache = CACHE / "timesync-cache"
-    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+def run_many(files: list[Path], minutes: float, every_pair: bool = False, tree: Path | None = None) -> dict:
+    """``timesync sync --methods audio`` of the files (reference the first), cold cache, with
+    the timesync of ``tree`` (default: this checkout); with ``every_pair``, with the pair
+    selection off (every pair matched, as before it). Wall and CPU seconds and peak memory
+    over the process tree (:func:`tree_measured`)."""
+    out = SCRATCH / "project-many.json"
+    cache = SCRATCH / "timesync-cache"
+    tree = tree or Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     if cache.exists():
         import shutil
 
@@ -295,7 +310,7 @@ def run_many(files: list[Path], minutes: float, every_pair: bool = False) -> dic
     head = [sys.executable, "-c", _EVERY_PAIR] if every_pair else [sys.executable, "-m", "timesync"]
     cmd = head + ["sync", *map(str, files), "--reference", str(files[0]), "-o", str(out), "--force", "-q",
                   "--methods", "audio"]
-    r = measured(cmd, 3600, env=env)
+    r = tree_measured(cmd, 3600, env=env, cwd=tree)
     return r | _scored(out, minutes)
 
 
@@ -341,8 +356,8 @@ def run_cluster(files: list[Path], minutes: float) -> dict:
     """``timesync.sync(files, executor=client.get_executor())`` on a local dask cluster of
     two worker processes (one thread each), in a subprocess: its time (cluster start
     apart) and peak memory over the process tree (the workers included)."""
-    out = CACHE / "project-cluster.json"
-    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(CACHE / "timesync-cache"),
+    out = SCRATCH / "project-cluster.json"
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(SCRATCH / "timesync-cache"),
                PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     r = measured([sys.executable, "-c", _CLUSTER, *map(str, files), str(out)], 3600, env=env)
     if r["rc"] == 0:
@@ -353,13 +368,27 @@ def run_cluster(files: list[Path], minutes: float) -> dict:
 def many_curve(args: argparse.Namespace) -> str:
     counts = [int(c) for c in args.many_counts.split(",")]
     files = many_sources(max(counts), args.many_minutes)
-    rows = []
+    before = Path(args.compare_with).resolve() if args.compare_with else None
+    if before is not None:
+        compiled(before)
+    compiled(Path(__file__).resolve().parents[1])
+    rows, ratios = [], []
+    for k in range(args.runs):
+        this: dict[int, tuple[dict, dict | None]] = {}
+        for n in counts:
+            r = run_many(files[:n], args.many_minutes)
+            b = run_many(files[:n], args.many_minutes, tree=before) if before is not None else None
+            this[n] = (r, b)
+            print(f"   run {k + 1}, {n} sources: {r['seconds']:.1f} s, {r['cpu_s']:.1f} s CPU, {r['peak_mb']:.0f} MB, "
+                  f"{r['pairs']} pairs, {r['placed']} placed"
+                  + (f"; before: {b['seconds']:.1f} s, {b['cpu_s']:.1f} s CPU, {b['placed']} placed" if b else "")
+                  + f" (load {os.getloadavg()[0]:.1f})", flush=True)
+        ratios.append((this, os.getloadavg()[0]))
     for n in counts:
-        r = run_many(files[:n], args.many_minutes)
+        r = ratios[-1][0][n][0]
         base = run_many(files[:n], args.many_minutes, every_pair=True) if 4 < n <= args.every_pair_up_to else None
         rows.append((n, r, base))
-        print(f"   {n} sources: {r['seconds']:.1f} s, {r['peak_mb']:.0f} MB, {r['pairs']} pairs, {r['placed']} placed"
-              + (f"; every pair: {base['seconds']:.1f} s" if base else ""), flush=True)
+    args.many_ratios = ratios
     cluster = None
     if args.cluster:
         try:
@@ -397,6 +426,12 @@ def many_report(rows: list, cluster: tuple | None, args: argparse.Namespace) -> 
     if 10 in by_n and 40 in by_n:
         lines += ["", f"40 sources take {by_n[40]['seconds'] / by_n[10]['seconds']:.2f}x the time of 10 "
                   "(target at most 3x; the audio itself is 4x)."]
+        for k, (this, load) in enumerate(getattr(args, "many_ratios", [])):
+            (r10, b10), (r40, b40) = this[10], this[40]
+            lines.append(f"- run {k + 1} (load {load:.1f}): 40/10 = {r40['seconds'] / r10['seconds']:.2f}x wall, "
+                         f"{r40['cpu_s'] / r10['cpu_s']:.2f}x CPU"
+                         + (f"; before: {b40['seconds'] / b10['seconds']:.2f}x wall, "
+                            f"{b40['cpu_s'] / b10['cpu_s']:.2f}x CPU" if b10 else ""))
     if cluster:
         n, c, local = cluster
         if c["rc"] == 0:
