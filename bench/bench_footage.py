@@ -25,13 +25,26 @@ is: without it every process compiles the sources again (about 0.5 s of CPU in
 the main process alone where ``PYTHONDONTWRITEBYTECODE`` is set).
 Targets: 1.5x the floor, 500 MB.
 
-Measured (2 Dec 2026, 2 cores shared with other work, load 18; 3 body cams of 10
-min, 230 MB; ``--runs 2 --compare-with`` a checkout of commit 771d4e9, the
-"before"): floor 13.2 s wall, 5.2 s CPU. ``--methods audio``: 1.97x the floor
-wall, **1.33x CPU**, 229 MB (before: 2.41x, 1.58x, 230 MB). All methods: 4.00x
-wall, 2.72x CPU, 330 MB (before: 4.91x, 3.20x); the difference from audio alone is
-the burned-in clock reading (``align/overlay``, every frame decoded). Every camera
-placed, worst 0.000 ms off the truth.
+Measured (2 Dec 2026, 11:00-11:15 UTC, 2 cores shared with four other benches and test
+suites, load 25 to 33; 3 body cams of 10 min, 230 MB; ``--runs 2 --compare-with`` a
+checkout of commit 96a6661, the "before"): floor 26.2 s wall, 6.0 s CPU. ``--methods
+audio``: 1.30x the floor wall, **1.14x CPU**, 225 MB (before: 1.35x, 1.40x, 235 MB). All
+methods: 4.80x wall, 4.42x CPU, 337 MB (before: 4.89x, 4.72x); the difference from audio
+alone is the burned-in clock reading (``align/overlay``, every frame decoded). Every
+camera placed, worst 0.000 ms off the truth. (On a quiet machine, load 1, the lead
+measured ``--methods audio`` at 0.74x the floor wall, 0.97x CPU, before these changes.)
+
+Many sources, the same afternoon (``--only-many --many-counts 10,40 --runs 2
+--compare-with`` 96a6661 ``--every-pair-up-to 0 --no-cluster``), 10 / 40 sources:
+run 1 (load 20 to 31) 47.6 s, 12.2 s CPU / 205.4 s, 45.7 s CPU, 13 / 54 pairs
+(before: 65.5 s, 16.9 s / 250.7 s, 65.4 s, 19 / 79 pairs); run 2 (load 31 to 37)
+58.5 s, 10.8 s / 197.6 s, 43.1 s (before: 54.0 s, 13.1 s / 248.9 s, 62.4 s). 40/10:
+4.31x and 3.38x wall, 3.75x and 3.98x CPU (before: 3.83x and 4.61x wall, 3.86x and
+4.78x CPU). Every source placed, worst 0.007 ms off the truth (before 0.003 ms). The
+CPU of one 20-minute 16 kHz source's probe, hash and features is about 0.64 s and of
+one pair match about 0.27 s, the fixed costs about 2.3 s (start-up, imports, pools) and
+the pre-scores 0.15 s / 1.1 s: the features alone grow 4x, and even a bare spanning tree
+(39 matches for 40) would leave the CPU ratio at about 3.2; the wall ratio follows the load.
 
 The many-source curve (:func:`many_curve`): 2, 5, 10, 20 and 40 audio-only
 recordings of 20 minutes cut from one long scene (:func:`many_sources`), each
