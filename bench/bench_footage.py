@@ -153,55 +153,8 @@ def footage(minutes: float, cams: int) -> list[Path]:
     return files
 
 
-_TREE = """
-import json, os, subprocess, sys, threading, time
-tick = os.sysconf("SC_CLK_TCK")
-def kids(pid):
-    out = []
-    try:
-        for t in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{t}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
-cpu, peak = {}, [0]
-t0 = time.perf_counter()
-proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                        start_new_session=True)
-done = threading.Event()
-def sample():
-    while not done.wait(0.05):
-        todo, kb = [proc.pid], 0
-        while todo:
-            p = todo.pop()
-            todo += kids(p)
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    parts = f.read().rsplit(")", 1)[1].split()
-                cpu[p] = (int(parts[11]) + int(parts[12])) / tick
-                with open(f"/proc/{p}/smaps_rollup") as f:
-                    kb += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-            except (OSError, StopIteration, ValueError):
-                pass
-        peak[0] = max(peak[0], kb)
-threading.Thread(target=sample, daemon=True).start()
-try:
-    out, err = proc.communicate(timeout=float(sys.argv[1]))
-    rc = proc.returncode
-except subprocess.TimeoutExpired:
-    os.killpg(proc.pid, 9)
-    out, err = proc.communicate()
-    rc = "timeout"
-wall = time.perf_counter() - t0
-done.set()
-import resource
-own = resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu.pop(proc.pid, None)  # its own time, exactly, from the kernel once waited for
-total = own.ru_utime + own.ru_stime + sum(cpu.values())
-print(json.dumps({"rc": rc, "seconds": wall, "cpu_s": total, "peak_mb": peak[0] / 1024,
-                  "stdout": out[-2000:], "stderr": err[-2000:]}))
-"""
+#: The script that runs a command and measures its process tree.
+_TREE = Path(__file__).with_name("tree_measured.py")
 
 
 def tree_measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None,
@@ -211,7 +164,7 @@ def tree_measured(cmd: list[str], timeout: float, env: dict[str, str] | None = N
     be missed), ``peak_mb`` (PSS summed over the tree), stdout and stderr."""
     import subprocess
 
-    p = subprocess.run([sys.executable, "-c", _TREE, str(timeout), *cmd], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, str(_TREE), str(timeout), *cmd], capture_output=True, text=True,
                        env=env, cwd=cwd)
     return json.loads(p.stdout)
 
