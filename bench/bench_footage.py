@@ -70,8 +70,10 @@ its many-source part (markers ``footage-many``), unless ``--no-write``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -87,6 +89,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timesy
 #: Scratch folder of this run (the timesync cache and project files): its own, so that
 #: two benches running at once never share a cache or overwrite each other's output.
 SCRATCH = Path(tempfile.mkdtemp(prefix="bench-footage-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 START, END = "<!-- footage:start -->", "<!-- footage:end -->"
 SIZE, FPS, SR = (1280, 720), 30, 48000
 #: Seconds between the cameras' starts.
