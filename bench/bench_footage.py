@@ -25,34 +25,58 @@ is: without it every process compiles the sources again (about 0.5 s of CPU in
 the main process alone where ``PYTHONDONTWRITEBYTECODE`` is set).
 Targets: 1.5x the floor, 500 MB.
 
-Measured (2 Dec 2026, 2 cores shared with other work, load 18; 3 body cams of 10
-min, 230 MB; ``--runs 2 --compare-with`` a checkout of commit 771d4e9, the
-"before"): floor 13.2 s wall, 5.2 s CPU. ``--methods audio``: 1.97x the floor
-wall, **1.33x CPU**, 229 MB (before: 2.41x, 1.58x, 230 MB). All methods: 4.00x
-wall, 2.72x CPU, 330 MB (before: 4.91x, 3.20x); the difference from audio alone is
-the burned-in clock reading (``align/overlay``, every frame decoded). Every camera
-placed, worst 0.000 ms off the truth.
+Measured (2 Dec 2026, 11:00-11:15 UTC, 2 cores shared with four other benches and test
+suites, load 25 to 33; 3 body cams of 10 min, 230 MB; ``--runs 2 --compare-with`` a
+checkout of commit 96a6661, the "before"): floor 26.2 s wall, 6.0 s CPU. ``--methods
+audio``: 1.30x the floor wall, **1.14x CPU**, 225 MB (before: 1.35x, 1.40x, 235 MB). All
+methods: 4.80x wall, 4.42x CPU, 337 MB (before: 4.89x, 4.72x); the difference from audio
+alone is the burned-in clock reading (``align/overlay``, every frame decoded). Every
+camera placed, worst 0.000 ms off the truth. (On a quiet machine, load 1, the lead
+measured ``--methods audio`` at 0.74x the floor wall, 0.97x CPU, before these changes.)
+
+Many sources, the same afternoon (``--only-many --many-counts 10,40 --runs 2
+--compare-with`` 96a6661 ``--every-pair-up-to 0 --no-cluster``), 10 / 40 sources:
+run 1 (load 20 to 31) 47.6 s, 12.2 s CPU / 205.4 s, 45.7 s CPU, 13 / 54 pairs
+(before: 65.5 s, 16.9 s / 250.7 s, 65.4 s, 19 / 79 pairs); run 2 (load 31 to 37)
+58.5 s, 10.8 s / 197.6 s, 43.1 s (before: 54.0 s, 13.1 s / 248.9 s, 62.4 s). 40/10:
+4.31x and 3.38x wall, 3.75x and 3.98x CPU (before: 3.83x and 4.61x wall, 3.86x and
+4.78x CPU). Every source placed, worst 0.007 ms off the truth (before 0.003 ms). The
+CPU of one 20-minute 16 kHz source's probe, hash and features is about 0.64 s and of
+one pair match about 0.27 s, the fixed costs about 2.3 s (start-up, imports, pools) and
+the pre-scores 0.15 s / 1.1 s: the features alone grow 4x, and even a bare spanning tree
+(39 matches for 40) would leave the CPU ratio at about 3.2; the wall ratio follows the load.
 
 The many-source curve (:func:`many_curve`): 2, 5, 10, 20 and 40 audio-only
 recordings of 20 minutes cut from one long scene (:func:`many_sources`), each
-``timesync sync --methods audio`` timed with its peak memory, beside the same run
-with the pair selection off (every pair matched) up to ``--every-pair-up-to``
-sources; then the cluster run: ``timesync.sync(paths, executor=...)`` on a dask
-LocalCluster of two worker processes.
+``timesync sync --methods audio`` timed (wall, and CPU over the process tree) with
+its peak memory, ``--runs`` times (with ``--compare-with DIR``, each beside the same
+run of the older checkout; each run's 40/10 ratios are listed with the load), then
+beside the same run with the pair selection off (every pair matched) up to
+``--every-pair-up-to`` sources; then the cluster run: ``timesync.sync(paths,
+executor=...)`` on a dask LocalCluster of two worker processes. The audio itself
+grows 4x from 10 to 40 sources, and so do the probe, hash and features: a 40/10
+ratio under 4 comes from the fixed costs (start-up) and the pairs matched.
+
+Every run works in its own scratch folder (:data:`SCRATCH`: the timesync cache and
+the project files), so that two benches running at once do not share a cache.
 
 Usage: ``python bench/bench_footage.py [--minutes M] [--cams N] [--runs R]
-[--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]``.
+[--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]
+[--no-write] [--no-cluster] [--every-pair-up-to N]``.
 Prints the tables and replaces the "Footage" section of ``bench/RESULTS.md`` and
-its many-source part (markers ``footage-many``).
+its many-source part (markers ``footage-many``), unless ``--no-write``.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -62,6 +86,10 @@ from bench_audio import measured, scene
 from results_md import write_block
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timesync-bench" / "footage"
+#: Scratch folder of this run (the timesync cache and project files): its own, so that
+#: two benches running at once never share a cache or overwrite each other's output.
+SCRATCH = Path(tempfile.mkdtemp(prefix="bench-footage-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 START, END = "<!-- footage:start -->", "<!-- footage:end -->"
 SIZE, FPS, SR = (1280, 720), 30, 48000
 #: Seconds between the cameras' starts.
@@ -128,55 +156,8 @@ def footage(minutes: float, cams: int) -> list[Path]:
     return files
 
 
-_TREE = """
-import json, os, subprocess, sys, threading, time
-tick = os.sysconf("SC_CLK_TCK")
-def kids(pid):
-    out = []
-    try:
-        for t in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{t}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
-cpu, peak = {}, [0]
-t0 = time.perf_counter()
-proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                        start_new_session=True)
-done = threading.Event()
-def sample():
-    while not done.wait(0.05):
-        todo, kb = [proc.pid], 0
-        while todo:
-            p = todo.pop()
-            todo += kids(p)
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    parts = f.read().rsplit(")", 1)[1].split()
-                cpu[p] = (int(parts[11]) + int(parts[12])) / tick
-                with open(f"/proc/{p}/smaps_rollup") as f:
-                    kb += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-            except (OSError, StopIteration, ValueError):
-                pass
-        peak[0] = max(peak[0], kb)
-threading.Thread(target=sample, daemon=True).start()
-try:
-    out, err = proc.communicate(timeout=float(sys.argv[1]))
-    rc = proc.returncode
-except subprocess.TimeoutExpired:
-    os.killpg(proc.pid, 9)
-    out, err = proc.communicate()
-    rc = "timeout"
-wall = time.perf_counter() - t0
-done.set()
-import resource
-own = resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu.pop(proc.pid, None)  # its own time, exactly, from the kernel once waited for
-total = own.ru_utime + own.ru_stime + sum(cpu.values())
-print(json.dumps({"rc": rc, "seconds": wall, "cpu_s": total, "peak_mb": peak[0] / 1024,
-                  "stdout": out[-2000:], "stderr": err[-2000:]}))
-"""
+#: The script that runs a command and measures its process tree.
+_TREE = Path(__file__).with_name("tree_measured.py")
 
 
 def tree_measured(cmd: list[str], timeout: float, env: dict[str, str] | None = None,
@@ -186,7 +167,7 @@ def tree_measured(cmd: list[str], timeout: float, env: dict[str, str] | None = N
     be missed), ``peak_mb`` (PSS summed over the tree), stdout and stderr."""
     import subprocess
 
-    p = subprocess.run([sys.executable, "-c", _TREE, str(timeout), *cmd], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, str(_TREE), str(timeout), *cmd], capture_output=True, text=True,
                        env=env, cwd=cwd)
     return json.loads(p.stdout)
 
@@ -218,8 +199,8 @@ def compiled(tree: Path) -> None:
 def run_sync(files: list[Path], methods: str | None, tree: Path | None = None) -> dict:
     """``timesync sync`` of the files (reference the first), from a cold cache folder, with the
     timesync of ``tree`` (default: this checkout)."""
-    out = CACHE / "project.json"
-    cache = CACHE / "timesync-cache"
+    out = SCRATCH / "project.json"
+    cache = SCRATCH / "timesync-cache"
     tree = tree or Path(__file__).resolve().parents[1]
     env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     if cache.exists():
@@ -282,12 +263,15 @@ _EVERY_PAIR = ("import sys; import timesync.align.pairs as p; p.ALL_PAIRS_UP_TO 
                "from timesync.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def run_many(files: list[Path], minutes: float, every_pair: bool = False) -> dict:
-    """``timesync sync --methods audio`` of the files (reference the first), cold cache;
-    with ``every_pair``, with the pair selection off (every pair matched, as before it)."""
-    out = CACHE / "project-many.json"
-    cache = CACHE / "timesync-cache"
-    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+def run_many(files: list[Path], minutes: float, every_pair: bool = False, tree: Path | None = None) -> dict:
+    """``timesync sync --methods audio`` of the files (reference the first), cold cache, with
+    the timesync of ``tree`` (default: this checkout); with ``every_pair``, with the pair
+    selection off (every pair matched, as before it). Wall and CPU seconds and peak memory
+    over the process tree (:func:`tree_measured`)."""
+    out = SCRATCH / "project-many.json"
+    cache = SCRATCH / "timesync-cache"
+    tree = tree or Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     if cache.exists():
         import shutil
 
@@ -295,7 +279,7 @@ def run_many(files: list[Path], minutes: float, every_pair: bool = False) -> dic
     head = [sys.executable, "-c", _EVERY_PAIR] if every_pair else [sys.executable, "-m", "timesync"]
     cmd = head + ["sync", *map(str, files), "--reference", str(files[0]), "-o", str(out), "--force", "-q",
                   "--methods", "audio"]
-    r = measured(cmd, 3600, env=env)
+    r = tree_measured(cmd, 3600, env=env, cwd=tree)
     return r | _scored(out, minutes)
 
 
@@ -341,8 +325,8 @@ def run_cluster(files: list[Path], minutes: float) -> dict:
     """``timesync.sync(files, executor=client.get_executor())`` on a local dask cluster of
     two worker processes (one thread each), in a subprocess: its time (cluster start
     apart) and peak memory over the process tree (the workers included)."""
-    out = CACHE / "project-cluster.json"
-    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(CACHE / "timesync-cache"),
+    out = SCRATCH / "project-cluster.json"
+    env = dict(os.environ, TIMESYNC_CACHE_DIR=str(SCRATCH / "timesync-cache"),
                PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     r = measured([sys.executable, "-c", _CLUSTER, *map(str, files), str(out)], 3600, env=env)
     if r["rc"] == 0:
@@ -353,13 +337,27 @@ def run_cluster(files: list[Path], minutes: float) -> dict:
 def many_curve(args: argparse.Namespace) -> str:
     counts = [int(c) for c in args.many_counts.split(",")]
     files = many_sources(max(counts), args.many_minutes)
-    rows = []
+    before = Path(args.compare_with).resolve() if args.compare_with else None
+    if before is not None:
+        compiled(before)
+    compiled(Path(__file__).resolve().parents[1])
+    rows, ratios = [], []
+    for k in range(args.runs):
+        this: dict[int, tuple[dict, dict | None]] = {}
+        for n in counts:
+            r = run_many(files[:n], args.many_minutes)
+            b = run_many(files[:n], args.many_minutes, tree=before) if before is not None else None
+            this[n] = (r, b)
+            print(f"   run {k + 1}, {n} sources: {r['seconds']:.1f} s, {r['cpu_s']:.1f} s CPU, {r['peak_mb']:.0f} MB, "
+                  f"{r['pairs']} pairs, {r['placed']} placed"
+                  + (f"; before: {b['seconds']:.1f} s, {b['cpu_s']:.1f} s CPU, {b['placed']} placed" if b else "")
+                  + f" (load {os.getloadavg()[0]:.1f})", flush=True)
+        ratios.append((this, os.getloadavg()[0]))
     for n in counts:
-        r = run_many(files[:n], args.many_minutes)
+        r = ratios[-1][0][n][0]
         base = run_many(files[:n], args.many_minutes, every_pair=True) if 4 < n <= args.every_pair_up_to else None
         rows.append((n, r, base))
-        print(f"   {n} sources: {r['seconds']:.1f} s, {r['peak_mb']:.0f} MB, {r['pairs']} pairs, {r['placed']} placed"
-              + (f"; every pair: {base['seconds']:.1f} s" if base else ""), flush=True)
+    args.many_ratios = ratios
     cluster = None
     if args.cluster:
         try:
@@ -397,6 +395,12 @@ def many_report(rows: list, cluster: tuple | None, args: argparse.Namespace) -> 
     if 10 in by_n and 40 in by_n:
         lines += ["", f"40 sources take {by_n[40]['seconds'] / by_n[10]['seconds']:.2f}x the time of 10 "
                   "(target at most 3x; the audio itself is 4x)."]
+        for k, (this, load) in enumerate(getattr(args, "many_ratios", [])):
+            (r10, b10), (r40, b40) = this[10], this[40]
+            lines.append(f"- run {k + 1} (load {load:.1f}): 40/10 = {r40['seconds'] / r10['seconds']:.2f}x wall, "
+                         f"{r40['cpu_s'] / r10['cpu_s']:.2f}x CPU"
+                         + (f"; before: {b40['seconds'] / b10['seconds']:.2f}x wall, "
+                            f"{b40['cpu_s'] / b10['cpu_s']:.2f}x CPU" if b10 else ""))
     if cluster:
         n, c, local = cluster
         if c["rc"] == 0:

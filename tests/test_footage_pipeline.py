@@ -97,17 +97,22 @@ def test_sync_does_not_load_detection(noise_wav, tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_mono_float_audio_at_its_own_rate_skips_the_resampler(tmp_path, monkeypatch):
-    """Fine windows of AAC mono at the rate asked (body cams: 48 kHz) are copied, not passed
+@pytest.mark.parametrize("kind", ["aac", "wav16"])
+def test_mono_float_audio_at_its_own_rate_skips_the_resampler(tmp_path, monkeypatch, kind):
+    """Fine windows of mono audio at the rate asked are copied (AAC of body cams at 48 kHz:
+    float32) or scaled by 2**-15 (16-bit PCM WAV, as FFmpeg's conversion does), not passed
     through FFmpeg's resampler frame by frame: the same samples, without its cost."""
     import av
 
     from timesync.media import audio as media_audio
 
     rng = np.random.default_rng(6)
-    x = (0.3 * rng.normal(size=48000 * 12)).astype(np.float32)
-    clip = make_video(tmp_path / "cam.mp4", n_frames=60, fps=Fraction(5), size=(32, 24),
-                      audio=AudioSpec(x, sr=48000, codec="aac"))
+    x = np.clip(0.3 * rng.normal(size=48000 * 12), -1, 1).astype(np.float32)
+    if kind == "aac":
+        clip = make_video(tmp_path / "cam.mp4", n_frames=60, fps=Fraction(5), size=(32, 24),
+                          audio=AudioSpec(x, sr=48000, codec="aac"))
+    else:
+        clip = make_audio(tmp_path / "call.wav", x, 48000)
     calls = []
     real = av.AudioResampler
 
@@ -128,7 +133,7 @@ def test_mono_float_audio_at_its_own_rate_skips_the_resampler(tmp_path, monkeypa
 
     fast = windows()
     assert not any(calls)  # no frame went through the resampler
-    monkeypatch.setattr(media_audio, "_is_mono_float", lambda frame: False)
+    monkeypatch.setattr(media_audio, "_mono_dtype", lambda frame: "")
     slow = windows()
     assert any(calls)
     assert all(np.array_equal(a, b) for a, b in zip(fast, slow, strict=True))

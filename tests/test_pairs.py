@@ -88,26 +88,54 @@ def _plan(scores: dict[str, float], names: str) -> pairs.PairPlan:
 
 
 def test_selection_is_a_spanning_forest_plus_a_second_path():
-    """The strongest pairs that connect everyone, plus each source's best other pair;
-    weak pairs are never chosen and a source with none is left out."""
+    """The strongest pairs that connect everyone, plus the fewest others that put every
+    forest pair on a cycle; weak pairs are never chosen and a source with none is left out."""
     scores = {"ab": 90, "bc": 80, "cd": 70, "de": 60, "ac": 50, "bd": 40, "ce": 30, "ae": 5.0,
               "af": 2.0, "bf": 3.0, "cf": 1.0, "df": 4.0, "ef": 5.5}
     plan = _plan(scores, "abcdef")
     tree = {("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")}
     assert tree <= set(plan.first)
     extra = set(plan.first) - tree
-    # a's best other pair is ac, b's bd, c's ce (d and e have none left): all on cycles
-    assert extra == {("a", "c"), ("b", "d"), ("c", "e")}
+    # ac closes a cycle over ab and bc, ce over cd and de: bd would add nothing
+    assert extra == {("a", "c"), ("c", "e")}
     assert all(p not in plan.first for p in [("a", "e")] + [(x, "f") for x in "abcde"])
     assert plan.note("f").startswith("no reliable audio match with any other source")
     assert "at most 5.5, with e" in plan.note("f") and plan.note("a") is None
+
+
+def _connected(names: list[str], edges: set[tuple[str, str]]) -> bool:
+    seen, todo = {names[0]}, [names[0]]
+    while todo:
+        n = todo.pop()
+        for a, b in edges:
+            for x, y in ((a, b), (b, a)):
+                if x == n and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+    return seen == set(names)
+
+
+@pytest.mark.parametrize("count", [10, 40])
+def test_a_chain_gets_a_second_path_everywhere_with_a_third_fewer_matches(count):
+    """Recordings that each overlap the three before and after (the many-source bench):
+    the forest is the chain of neighbours, and one pair per three sources closes cycles
+    over all of it: no pair's loss disconnects anyone (before: one extra pair per source,
+    2 N - 1 full matches, 19 and 79)."""
+    names = [f"s{k:02d}" for k in range(count)]
+    strength = {1: 100.0, 2: 60.0, 3: 30.0}
+    scores = {(a, b): strength.get(j - i, 3.0) for i, a in enumerate(names) for j, b in enumerate(names) if j > i}
+    plan = pairs.PairPlan(names, scores=scores, every_pair=False)
+    plan.first = plan._select()
+    assert len(plan.first) == count - 1 + (count - 1 + 2) // 3  # 12 of 45 pairs, 52 of 780
+    chosen = set(plan.first)
+    assert all(_connected(names, chosen - {p}) for p in chosen)
 
 
 def test_a_refused_pair_is_replaced_by_the_best_one_joining_the_parts(monkeypatch):
     """When the full match refuses a spanning pair, the next round offers the strongest
     untried pair between the two parts (again if that one is refused too), and nothing
     once they are joined."""
-    monkeypatch.setattr(pairs, "EXTRA_PER_SOURCE", 0)
+    monkeypatch.setattr(pairs, "SECOND_PATHS", False)
     scores = {"ab": 90, "bc": 80, "cd": 70, "de": 60, "ad": 20, "be": 15, "ae": 10, "ce": 3}
     plan = _plan(scores, "abcde")
     assert plan.first == [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")]

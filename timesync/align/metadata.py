@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -87,9 +87,12 @@ def timecode_seconds(timecode: str, fps: Fraction | float | None) -> float | Non
 
 
 def _creation_seconds(value: datetime) -> tuple[float, bool]:
-    from timesync.align.overlay.parse import reading_seconds
-
-    return reading_seconds(value), value.tzinfo is not None
+    """Seconds since 1970-01-01 of a creation_time (naive counts as UTC), and whether it
+    has a zone. The convention of :func:`timesync.align.overlay.parse.reading_seconds`,
+    written here: importing that module runs the overlay package, which loads OpenCV
+    (measured: 0.05 s of CPU, 16 MB) into every audio-only sync that looks at the tags."""
+    zoned = value.tzinfo is not None
+    return (value if zoned else value.replace(tzinfo=UTC)).timestamp(), zoned
 
 
 def _pair(a: dict[str, Any], b: dict[str, Any], key: str, *, device_prior: bool = True) -> Constraint | None:

@@ -15,8 +15,14 @@ chain is what checks it. So:
    gives). This costs about 1/100 of a full match per pair.
 2. **Select**: a maximum spanning forest of the pairs scoring at least
    :data:`MIN_PRESCORE` (the strongest pairs that connect every source that can be
-   connected), plus the :data:`EXTRA_PER_SOURCE` best other pairs of each source, so
-   that each source is on a cycle (two edge-disjoint paths) where the data allow it.
+   connected), plus the fewest other pairs that put every pair of that forest on a
+   cycle (:meth:`PairPlan._second_paths`, with :data:`SECOND_PATHS`): then every source
+   has two edge-disjoint paths to every other of its part (no single match carries a
+   placement alone) where the data allow it. Greedy: the pair closing a cycle over the
+   most forest pairs not yet on one goes first, the stronger among equals. On a chain of
+   recordings that each overlap the three before and after, that is one pair per three
+   sources (before: one per source, the best other pair of each, which put every source
+   on a cycle but not every forest pair).
 3. **Retry** (:meth:`PairPlan.next_round`): a selected pair that the full match
    refuses may split the matched graph; then the best untried pairs joining its parts
    are matched, until a source has :data:`MAX_FAILED_PER_SOURCE` refused pairs.
@@ -27,9 +33,9 @@ no one: it is not matched at all, and :meth:`PairPlan.note` says so. Up to
 
 Cost: the pooled features are 1/25 of the coarse ones; the pre-scores are
 ``N (N - 1) / 2`` FFTs of the pooled lengths (about 1 ms per pair of 20-minute
-recordings); the full matches are at most ``(1 + EXTRA_PER_SOURCE) N`` plus the
-retries, so they grow linearly with the number of sources and, through each match's
-length, with the hours of audio.
+recordings); the full matches are at most ``2 (N - 1)`` plus the retries (about
+``1.3 N`` on the chain above), so they grow linearly with the number of sources and,
+through each match's length, with the hours of audio.
 
 Sign convention: :func:`prescore`'s offset is ``t_a - t_b`` in seconds at the best
 lag (as a constraint of ``b`` onto ``a``, rate 1), precise to a pooled frame (0.25 s).
@@ -44,7 +50,7 @@ import numpy as np
 
 __all__ = [
     "ALL_PAIRS_UP_TO",
-    "EXTRA_PER_SOURCE",
+    "SECOND_PATHS",
     "MIN_PRESCORE",
     "POOL",
     "PRESCORE_RATE",
@@ -65,8 +71,9 @@ PRESCORE_RATE = 100.0 / POOL
 #: Unrelated recordings give 3.5 to 5 over the lags of hours; 20 minutes heard by
 #: both give about 100, 30 seconds about 15.
 MIN_PRESCORE = 6.0
-#: Best pairs added per source beyond the spanning forest (the second path).
-EXTRA_PER_SOURCE = 1
+#: Add pairs beyond the spanning forest so that each of its pairs is on a cycle (the
+#: second path of every placement); False: the forest alone.
+SECOND_PATHS = True
 #: Failed full matches (all rounds) of a source after which none of its pairs is retried.
 MAX_FAILED_PER_SOURCE = 4
 #: Least overlap (s) of a lag that the pre-score considers (as the full match).
@@ -264,18 +271,49 @@ class PairPlan:
         return sorted(good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]]))
 
     def _select(self) -> list[Pair]:
-        forest, chosen = _Forest(self.names), []
+        forest, tree = _Forest(self.names), []
         candidates = self._candidates()
         for a, b in candidates:
             if forest.join(a, b):
-                chosen.append((a, b))
-        picked = set(chosen)
-        for name in self.names:
-            extra = [p for p in candidates if name in p and p not in picked][:EXTRA_PER_SOURCE]
-            for p in extra:
-                picked.add(p)
-                chosen.append(p)
-        return self._ordered(picked)
+                tree.append((a, b))
+        extra = self._second_paths(tree, candidates) if SECOND_PATHS else []
+        return self._ordered(set(tree) | set(extra))
+
+    def _second_paths(self, tree: list[Pair], candidates: list[Pair]) -> list[Pair]:
+        """Pairs of ``candidates`` (strongest first) beyond the forest ``tree`` that put each
+        forest pair on a cycle, where some candidate can: greedily, the pair whose forest
+        path holds the most pairs not yet on a cycle first (the earlier candidate among
+        equals), until no candidate adds one. A forest pair is named by its end farther
+        from the root of its tree (the first of the names in it)."""
+        import heapq
+
+        parent, depth = _rooted(self.names, tree)
+
+        def path(a: str, b: str) -> tuple[str, ...]:
+            out = []
+            while a != b:
+                if depth[a] < depth[b]:
+                    a, b = b, a
+                out.append(a)
+                a = parent[a]
+            return tuple(out)
+
+        in_tree = set(tree)
+        heap = [(-len(pa), rank, p, pa) for rank, p in enumerate(candidates)
+                if p not in in_tree and (pa := path(*p))]
+        heapq.heapify(heap)
+        on_cycle: set[str] = set()
+        extra = []
+        while heap and len(on_cycle) < len(tree):
+            neg, rank, pair, pa = heapq.heappop(heap)
+            gain = sum(1 for e in pa if e not in on_cycle)
+            if gain < -neg:  # some of its path was put on a cycle since: queue it again
+                if gain:
+                    heapq.heappush(heap, (-gain, rank, pair, pa))
+                continue
+            extra.append(pair)
+            on_cycle.update(pa)
+        return extra
 
     def _ordered(self, pairs: set[Pair]) -> list[Pair]:
         order = {n: i for i, n in enumerate(self.names)}
@@ -319,6 +357,28 @@ class PairPlan:
         return (f"no reliable audio match with any other source: it shares no sound with any of "
                 f"the {len(mine)} others over all offsets (pair pre-score at most {mine[other]:.1f}, "
                 f"with {other}; {MIN_PRESCORE:g} needed), so no pair was matched in full")
+
+
+def _rooted(names: Sequence[str], tree: Sequence[Pair]) -> tuple[dict[str, str | None], dict[str, int]]:
+    """Parent and depth of every name in the forest ``tree``, each tree rooted at its
+    first name in ``names``."""
+    near: dict[str, list[str]] = {n: [] for n in names}
+    for a, b in tree:
+        near[a].append(b)
+        near[b].append(a)
+    parent: dict[str, str | None] = {}
+    depth: dict[str, int] = {}
+    for root in names:
+        if root in depth:
+            continue
+        parent[root], depth[root], todo = None, 0, [root]
+        while todo:
+            n = todo.pop()
+            for m in near[n]:
+                if m not in depth:
+                    parent[m], depth[m] = n, depth[n] + 1
+                    todo.append(m)
+    return parent, depth
 
 
 def _prescores(names: Sequence[str], features: Mapping[str, np.ndarray]) -> dict[Pair, float]:

@@ -123,9 +123,11 @@ class _Segment:
 
     def feed(self, frame, placer: _Placer) -> None:
         self.in_samples += frame.samples
-        if self.out_rate == frame.sample_rate and _is_mono_float(frame):  # what the resampler
-            # would give, sample for sample, without its call and conversion per frame
-            self._put(np.frombuffer(frame.planes[0], np.float32, frame.samples).copy(), placer)
+        dtype = _mono_dtype(frame) if self.out_rate == frame.sample_rate else ""
+        if dtype:  # what the resampler would give, sample for sample (16-bit: FFmpeg's exact
+            # scale by 2**-15), without its call and conversion per frame
+            x = np.frombuffer(frame.planes[0], dtype, frame.samples)
+            self._put(x.copy() if dtype == "<f4" else x * np.float32(2.0**-15), placer)
         else:
             self._place(self.resampler.resample(frame), placer)
 
@@ -141,8 +143,11 @@ class _Segment:
         self.out_samples += len(data)
 
 
-def _is_mono_float(frame) -> bool:  # one channel of float32 (packed or planar: the same bytes)
-    return frame.format.name in ("flt", "fltp") and len(frame.layout.channels) == 1
+def _mono_dtype(frame) -> str:  # one channel of float32 or int16 (planar or packed: the same bytes)
+    return _MONO.get(frame.format.name, "") if len(frame.layout.channels) == 1 else ""
+
+
+_MONO = {"flt": "<f4", "fltp": "<f4", "s16": "<i2", "s16p": "<i2"}
 
 
 def iter_audio_blocks(
@@ -297,13 +302,8 @@ def decode_audio(
     the parameters (this concatenates its blocks). Use
     :func:`iter_audio_blocks` for long recordings.
     """
-    blocks = [
-        b
-        for _t, b in iter_audio_blocks(
-            path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s
-        )
-    ]
-    return _joined(blocks)
+    blocks = iter_audio_blocks(path, sr=sr, block_s=60.0, start_s=start_s, duration_s=duration_s)
+    return _joined([b for _t, b in blocks])
 
 
 _STARTS: dict[tuple, tuple[Fraction, dict[int, Fraction], dict[int, int]]] = {}

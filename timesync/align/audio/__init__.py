@@ -365,7 +365,7 @@ def find_constraints(
     :func:`timesync.align.audio.decode.probe_with_features`, while probing).
     Up to four sources every pair is matched; beyond, the pairs that matter
     (:class:`timesync.align.pairs.PairPlan`: a spanning set of the strongest
-    pairs by a cheap pre-score, plus a second path per source), and a source
+    pairs by a cheap pre-score, plus the pairs that give each placement a second path), and a source
     that shares sound with no one is noted without a full match. With
     ``executor`` (any :class:`concurrent.futures.Executor`: a
     ``dask.distributed`` client's too), the features still missing and the pair

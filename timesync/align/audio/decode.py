@@ -72,6 +72,8 @@ class CoarseFeatures:
 #: numpy dtypes of FFmpeg's sample formats (planar or packed), and the scale of the integer ones.
 _DTYPES = {"u8": "u1", "s16": "<i2", "s32": "<i4", "s64": "<i8", "flt": "<f4", "dbl": "<f8"}
 _INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 2.0**63}
+#: 1 / 32768 as float32 (a power of two: multiplying by it equals dividing by 32768).
+_S16_SCALE = np.float32(2.0**-15)
 
 
 def _samples(frame, channels: int) -> np.ndarray:
@@ -126,6 +128,18 @@ class _Blocks:
         self.total += n
         return True
 
+    def add_s16(self, plane, n: int) -> bool:
+        """Append the first ``n`` 16-bit samples of a frame's plane, scaled by 2**-15 straight
+        into the buffer (the values of :func:`_samples`: the scale is exact), when they fit
+        before the block is full; False (nothing done) otherwise."""
+        pos = self._pos
+        if pos + n >= self._buf.size:
+            return False
+        np.multiply(np.frombuffer(plane, "<i2", n), _S16_SCALE, out=self._buf[pos : pos + n])
+        self._pos = pos + n
+        self.total += n
+        return True
+
     def zeros(self, n: int) -> None:
         """Append ``n`` zeros (a gap, or silence before the stream starts)."""
         self.total += max(n, 0)
@@ -172,9 +186,13 @@ class _Placement:
             # local sample index of this frame, rounded half up in integers
             at = self.lead + (2 * (pts - self.first) * self.num + self.den) // (2 * self.den)
             gap = at - self.written
-        fast = self.fast and frame.format.name == self.fast
-        if fast and -self.tolerance <= gap <= self.tolerance and self.out.add_plane(frame.planes[0], n):
-            self.written += n  # the common case: contiguous float32 mono, copied as bytes
+        name = frame.format.name
+        fast = self.fast and name == self.fast
+        if -self.tolerance <= gap <= self.tolerance and (
+            (fast and self.out.add_plane(frame.planes[0], n))
+            or (self.channels == 1 and name in ("s16", "s16p") and self.out.add_s16(frame.planes[0], n))
+        ):
+            self.written += n  # the common cases: contiguous float32 or 16-bit mono, one copy
             return
         x = np.frombuffer(frame.planes[0], np.float32, n) if fast else _samples(frame, self.channels)
         if gap > self.tolerance:
