@@ -76,15 +76,22 @@ def _tick_sets(step_times: np.ndarray, n_seconds: int) -> list[np.ndarray]:
     return out
 
 
-def _steps(frames: np.ndarray, near_edges: np.ndarray, level: int, spread: int) -> np.ndarray:
-    """Per frame-to-frame step: pixels that changed by more than ``level`` grey levels,
-    spread over ``spread`` pixels (a digit's strokes move a little from one value to the next)."""
-    step = np.abs(np.diff(frames.astype(np.int16), axis=0)) > level
-    share = step.reshape(len(step), -1).mean(axis=1)
+def _abs_steps(frames: np.ndarray) -> np.ndarray:
+    """``|frame[k+1] - frame[k]|`` in grey levels, uint8 ``(N-1, H, W)`` (exact: no wider copy of the stack)."""
+    flat = frames.reshape(len(frames), -1)
+    return cv2.absdiff(flat[1:], flat[:-1]).reshape(len(frames) - 1, *frames.shape[1:])
+
+
+def _steps(diffs: np.ndarray, near_edges: np.ndarray, level: int, spread: int) -> np.ndarray:
+    """Per frame-to-frame step (``diffs``: :func:`_abs_steps`): pixels that changed by more than
+    ``level`` grey levels, spread over ``spread`` pixels (a digit's strokes move a little from
+    one value to the next)."""
+    step = diffs > level
+    share = np.count_nonzero(step.reshape(len(step), -1), axis=1) / step[0].size
     step[share > max(BUSY_SHARE, 4 * float(np.median(share)))] = False  # flashes, cuts: not ticks
     if spread > 1:
         kernel = np.ones((spread, spread), np.uint8)
-        step = np.stack([cv2.dilate(s.astype(np.uint8), kernel) for s in step]).astype(bool)
+        step = np.stack([cv2.dilate(s.view(np.uint8), kernel) for s in step]).view(bool)
     return step & near_edges
 
 
@@ -104,9 +111,10 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
     n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
     tick_sets = _tick_sets(step_times, n_seconds)
     best, best_count = np.zeros(frames.shape[1:], bool), 0
+    diffs = _abs_steps(frames)
     for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
         found_at = level
-        step = _steps(frames, near_edges, level, spread)
+        step = _steps(diffs, near_edges, level, spread)
         total = step.sum(axis=0)
         calm = (total >= 2) & (total <= n_seconds + 1)
         for ticks in tick_sets if calm.any() else ():
