@@ -184,13 +184,16 @@ def _case(rng: np.random.Generator, background: np.ndarray, snr_db: float, clip_
     return x, onsets, spans, names
 
 
-def mixtures(half: str = "tuning"):
+def mixtures(half: str = "tuning", seeds: set[int] | None = None):
     """The mixtures of one half (:data:`HALVES`), in order, without their AAC round trip:
     yields ``(seed, background name, SNR dB, clip dB or None, codec, samples, shot onsets,
-    non-shot spans, non-shot names)``; the caller encodes ``codec == "aac"`` (:func:`_aac`)."""
+    non-shot spans, non-shot names)``; the caller encodes ``codec == "aac"`` (:func:`_aac`).
+    ``seeds``: only the sets of these seeds."""
     backgrounds = {"speech": _load("pyannote_sample.wav"), "birds": _load("birds_10s.wav")}
     non_shots = {name: _load(name) for name in NON_SHOTS}
     for seed, shuffle in HALVES[half]:
+        if seeds and seed not in seeds:
+            continue
         rng = np.random.default_rng(seed)
         for bg_name, bg in backgrounds.items():
             for snr in (20.0, 30.0, 40.0):
@@ -216,12 +219,12 @@ def _score_mixture(found: list, onsets: list[int], spans: list[tuple[int, int]])
     return errs, false, hit, reported
 
 
-def bench_mixtures(half: str = "tuning") -> dict:
+def bench_mixtures(half: str = "tuning", seeds: set[int] | None = None) -> dict:
     """The figures of one half of the mixtures (:data:`HALVES`)."""
     rows = []
     totals = {"shots": 0, "found": 0, "false": 0, "non": 0, "non_reported": 0, "errors": [], "audio_s": 0.0,
               "seconds": 0.0, "per_kind": {name: [0, 0] for name in NON_SHOTS}, "per_set": {}}
-    for seed, bg_name, snr, clip_db, codec, x, onsets, spans, names in mixtures(half):
+    for seed, bg_name, snr, clip_db, codec, x, onsets, spans, names in mixtures(half, seeds):
         if codec == "aac":
             x = _aac(x)
         t0 = time.perf_counter()
@@ -346,13 +349,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="which mixtures: the tuning half, the held-out half, or both (default)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     ap.add_argument("--no-sample", action="store_true", help="skip the sample incident")
+    ap.add_argument("--seed", type=int, action="append", help="only the mixture sets of this seed (repeatable)")
     args = ap.parse_args(argv)
     sample = None if args.no_sample else bench_sample()
     halves = list(HALVES) if args.half == "all" else [args.half]
-    mixes = {half: bench_mixtures(half) for half in halves} if SHARED.is_dir() else None
+    seeds = set(args.seed or [])
+    halves = [h for h in halves if not seeds or seeds & {seed for seed, _ in HALVES[h]}]
+    mixes = {half: bench_mixtures(half, seeds) for half in halves} if SHARED.is_dir() else None
     text = report(sample, mixes)
     print(text)
-    if not args.no_write and args.half == "all" and not args.no_sample:
+    if not args.no_write and args.half == "all" and not args.no_sample and not seeds:
         write_block(START, END, text)
     ok = True
     if sample is not None:
