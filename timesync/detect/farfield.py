@@ -164,7 +164,8 @@ def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> 
     """
     out: list[Impulse] = []
     onsets = np.array([imp.onset_s for imp in far])
-    starts = np.array([imp.onset_s for imp in main if imp.components.get("near", 1.0) < 0.5])
+    others = [imp for imp in main if imp.components.get("near", 1.0) < 0.5]
+    starts = (np.array([imp.onset_s for imp in others]), np.array([imp.peak_dbfs for imp in others]))
     used: set[int] = set()
     for imp in main:
         # same event: from SAME_EVENT_S before a far-pass onset to the end of its refractory period
@@ -188,15 +189,18 @@ def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> 
     return sorted(out, key=lambda i: i.onset_s)
 
 
-def _far_alone(imp: Impulse, starts: np.ndarray, refractory_s: float, heard: bool) -> None:
+def _far_alone(imp: Impulse, starts: tuple[np.ndarray, np.ndarray], refractory_s: float, heard: bool) -> None:
     """Cap, like an echo (half of :data:`FAR_CAP` times the score), a decimated far-field
     event that is part of a sound the full-rate pass heard begin before it, or that the
     full-rate pass did not hear at its onset (``heard`` False) while it is not low-passed
     like a far blast.
 
-    ``starts`` are the sorted onsets (s) of the full-rate pass's impulses scored as no
-    close-range shot. ``far_late``: one of them began ``SAME_EVENT_S`` to
-    ``refractory_s`` (s) before this onset: the full-rate pass heard this sound start
+    ``starts`` are the sorted onsets (s) and peaks (dBFS) of the full-rate pass's impulses
+    scored as no close-range shot. ``far_late``: one of them, at most :data:`FIRST_ARRIVAL_DB`
+    weaker, began ``SAME_EVENT_S`` to ``refractory_s`` (s) before this onset (something
+    much weaker before a blast is a ripple of what came before, or a bullet's crack,
+    as on FP9 test 145 at 273 m: 29 dB weaker, 46 ms before the second round's arrival):
+    the full-rate pass heard this sound start
     (a boom or slam builds up before its loudest low-frequency part; of a far blast the
     full-rate pass hears nothing earlier than the far pass, its highs being gone).
     ``far_unheard``: not ``heard``, it holds :data:`FAR_ALONE_HF` or more of its energy
@@ -205,8 +209,8 @@ def _far_alone(imp: Impulse, starts: np.ndarray, refractory_s: float, heard: boo
     """
     if not imp.components.get("decimated"):
         return
-    lo, hi = np.searchsorted(starts, [imp.onset_s - refractory_s, imp.onset_s - SAME_EVENT_S])
-    if hi > lo:
+    lo, hi = np.searchsorted(starts[0], [imp.onset_s - refractory_s, imp.onset_s - SAME_EVENT_S])
+    if hi > lo and np.any(starts[1][lo:hi] >= imp.peak_dbfs - FIRST_ARRIVAL_DB):
         imp.components["far_late"] = 1.0
     elif not heard and imp.hf_fraction >= FAR_ALONE_HF:
         imp.components["far_unheard"] = 1.0
