@@ -6,9 +6,12 @@ high-pass (``far_highpass_hz``) and scores each impulse with
 :func:`_far_likeness` as well: at sensor rates (``far_max_sr``, 16 kHz and
 below) on the track itself, above it (body cams at 44.1/48 kHz) on a copy
 decimated to ``far_max_sr`` or below, scored on the far-field score alone
-(with ``far_lowpass``: most energy below 2 kHz). :func:`_merge_far` keeps the
-better of the two passes per event, and :func:`_far_echo` refuses a far-field
-event's reflections.
+(with ``far_lowpass``: most energy below 2 kHz, and ``far_loud``: an event at
+full scale stands far out of its background). :func:`_merge_far` keeps the
+better of the two passes per event (refusing, at 44.1/48 kHz, the far pass's
+events that are the later part of a sound the full-rate pass heard begin, or
+that hold high frequencies the full-rate pass did not hear: :func:`_far_alone`),
+and :func:`_far_echo` refuses a far-field event's reflections.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ FIRST_ARRIVAL_S = 0.03
 #: Above ``far_max_sr`` (the far-field pass on a decimated copy) a far blast has at
 #: most this fraction of its first 20 ms energy above 2 kHz (``far_lowpass``).
 FAR_MAX_HF = 0.5
+#: A decimated far-field event peaking this close to full scale (dBFS), or clipping
+#: the full-rate track, is loud: as a far blast it must stand out of its background
+#: by :data:`FAR_LOUD_PROMINENCE_DB` (``far_loud``).
+FAR_LOUD_DBFS = -3.0
+#: The prominence (dB) a loud far blast reaches: the live-fire blasts that clip a
+#: sensor 80-140 m away stand 44-50 dB out; booms at full scale over speech or
+#: birds 25-29 dB.
+FAR_LOUD_PROMINENCE_DB = 35.0
+#: A decimated far-field event with this fraction or more of its first 20 ms energy
+#: above 2 kHz is not low-passed like a far blast (the live-fire blasts at 48 kHz:
+#: 0.04 at most): the full-rate pass must hear it at the same onset too, or it is
+#: no far blast (``far_unheard``).
+FAR_ALONE_HF = 0.1
 
 
 def _far_likeness(imp: Impulse) -> tuple[float, dict[str, float]]:
@@ -148,6 +164,8 @@ def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> 
     """
     out: list[Impulse] = []
     onsets = np.array([imp.onset_s for imp in far])
+    others = [imp for imp in main if imp.components.get("near", 1.0) < 0.5]
+    starts = (np.array([imp.onset_s for imp in others]), np.array([imp.peak_dbfs for imp in others]))
     used: set[int] = set()
     for imp in main:
         # same event: from SAME_EVENT_S before a far-pass onset to the end of its refractory period
@@ -158,6 +176,7 @@ def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> 
             if imp.components.get("near", 1.0) < 0.5 and far[j].score >= imp.score:
                 if j not in used:  # (a first arrival and its louder follower: one event)
                     _earlier_onset(far[j], imp)
+                    _far_alone(far[j], starts, refractory_s, heard=True)
                     out.append(far[j])
                 used.add(j)
                 continue
@@ -165,8 +184,39 @@ def _merge_far(main: list[Impulse], far: list[Impulse], refractory_s: float) -> 
         out.append(imp)
     for j, imp in enumerate(far):
         if j not in used and imp.components.get("near", 1.0) < imp.score:
+            _far_alone(imp, starts, refractory_s, heard=False)
             out.append(imp)
     return sorted(out, key=lambda i: i.onset_s)
+
+
+def _far_alone(imp: Impulse, starts: tuple[np.ndarray, np.ndarray], refractory_s: float, heard: bool) -> None:
+    """Cap, like an echo (half of :data:`FAR_CAP` times the score), a decimated far-field
+    event that is part of a sound the full-rate pass heard begin before it, or that the
+    full-rate pass did not hear at its onset (``heard`` False) while it is not low-passed
+    like a far blast.
+
+    ``starts`` are the sorted onsets (s) and peaks (dBFS) of the full-rate pass's impulses
+    scored as no close-range shot. ``far_late``: one of them, at most :data:`FIRST_ARRIVAL_DB`
+    weaker, began ``SAME_EVENT_S`` to ``refractory_s`` (s) before this onset (something
+    much weaker before a blast is a ripple of what came before, or a bullet's crack,
+    as on FP9 test 145 at 273 m: 29 dB weaker, 46 ms before the second round's arrival):
+    the full-rate pass heard this sound start
+    (a boom or slam builds up before its loudest low-frequency part; of a far blast the
+    full-rate pass hears nothing earlier than the far pass, its highs being gone).
+    ``far_unheard``: not ``heard``, it holds :data:`FAR_ALONE_HF` or more of its energy
+    above 2 kHz, and what has high frequencies rises in the full-rate pass's 1 kHz
+    high-pass too.
+    """
+    if not imp.components.get("decimated"):
+        return
+    lo, hi = np.searchsorted(starts[0], [imp.onset_s - refractory_s, imp.onset_s - SAME_EVENT_S])
+    if hi > lo and np.any(starts[1][lo:hi] >= imp.peak_dbfs - FIRST_ARRIVAL_DB):
+        imp.components["far_late"] = 1.0
+    elif not heard and imp.hf_fraction >= FAR_ALONE_HF:
+        imp.components["far_unheard"] = 1.0
+    else:
+        return
+    imp.score = min(imp.score, 0.5 * FAR_CAP * imp.score)
 
 
 def _clipped(x: np.ndarray, onset: int, sr: float, full_scale: float) -> bool:
@@ -185,17 +235,33 @@ def _far_only(imp: Impulse, clipped: bool) -> None:
     keeps most of its energy below 2 kHz (``hf_fraction`` under
     :data:`FAR_MAX_HF`; the live-fire blasts at 48 kHz: 0.04 at most), while a
     bird call or a high-pitched slam that the full-rate pass refused holds
-    nearly all of its above. An echo keeps its cap.
+    nearly all of its above. ``far_loud`` (:func:`_far_loud`): a loud event must
+    stand far out of its background. An echo keeps its cap.
     """
     imp.clipped = clipped
     echo = "far_echo" in imp.components
     score, comps = _far_likeness(imp)
     comps["far_lowpass"] = _logistic(-imp.hf_fraction, -FAR_MAX_HF, 0.05)
-    score = min(score, FAR_CAP * comps["far_lowpass"])
+    comps["far_loud"] = _far_loud(imp)
+    score = min(score, FAR_CAP * comps["far_lowpass"], FAR_CAP * comps["far_loud"])
     imp.components.update(comps)
     imp.components["near"] = 0.0
     imp.components["decimated"] = 1.0
     imp.score = min(score, 0.5 * FAR_CAP * score) if echo else score
+
+
+def _far_loud(imp: Impulse) -> float:
+    """The ``far_loud`` component in [0, 1] of a decimated far-field event.
+
+    An event that reaches the top of the recorder's range (peak at or above
+    :data:`FAR_LOUD_DBFS`, or clipped at the full rate) was loud where it was
+    recorded. A blast that loud from tens of metres or more stands far out of
+    the street's sound (:data:`FAR_LOUD_PROMINENCE_DB`); a sound at full scale
+    that rises only 25-30 dB over a loud scene is a boom or slam close by, the
+    full-rate pass's business, which refused it. 1 for any quieter event.
+    """
+    loud = 1.0 if imp.clipped else _logistic(imp.peak_dbfs, FAR_LOUD_DBFS, 0.5)
+    return 1.0 - loud * (1.0 - _logistic(imp.prominence_db, FAR_LOUD_PROMINENCE_DB, 1.5))
 
 
 def _far_pass(x: np.ndarray, sr: float, t0_s: float, p: dict[str, float],
