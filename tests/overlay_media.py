@@ -32,11 +32,14 @@ def draw_text(image: np.ndarray, lines: Sequence[str], org: tuple[int, int], sca
     return layer if alpha >= 1.0 else cv2.addWeighted(layer, alpha, image, 1.0 - alpha, 0)
 
 
-def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[int, int], crf: int = 18) -> Path:
-    """Encode RGB ``frames`` of ``size`` ``(width, height)`` at ``fps`` into ``path``; ``path``."""
+def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[int, int], crf: int = 18,
+               metadata: dict[str, str] | None = None) -> Path:
+    """Encode RGB ``frames`` of ``size`` ``(width, height)`` at ``fps`` into ``path`` with the
+    container ``metadata`` tags (e.g. ``creation_time``); ``path``."""
     import av
 
     with av.open(str(path), "w") as out:
+        out.metadata.update(metadata or {})
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
         video.options = {"preset": "ultrafast", "crf": str(crf)}

@@ -12,13 +12,12 @@ Clips are drawn by :mod:`overlay_media` and read for real (PyAV, RapidOCR).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from overlay_media import draw_text
+from overlay_media import draw_text, write_h264
 
 from timesync.align.overlay import find_constraints
 from timesync.align.overlay.read import parse_clock_value
@@ -35,26 +34,15 @@ AHEAD = timedelta(hours=3, minutes=10)
 
 def _write(path: Path, start: datetime, creation_time: str | None = None) -> Path:
     """A day-first DVR clip (``DD/MM/YYYY hh:mm:ss PM`` on a box) showing ``start + t``; a creation_time tag."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        if creation_time is not None:
-            out.metadata["creation_time"] = creation_time
-        video = out.add_stream("libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
-        video.options = {"preset": "ultrafast", "crf": "18"}
+    def frames():
         for i in range(round(SECONDS * FPS)):
             x = np.arange(SIZE[0])[None, :] + 0.4 * i
             grey = np.clip(110 + 40 * np.sin(x / 11.0 + np.arange(SIZE[1])[:, None] / 19.0), 0, 255).astype(np.uint8)
             text = (start + timedelta(seconds=i / FPS)).strftime("%d/%m/%Y %I:%M:%S %p")
-            image = draw_text(np.stack([grey] * 3, -1), [text], (8, 22), 0.5, box=(2, 4, 300, 30))
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-    return path
+            yield draw_text(np.stack([grey] * 3, -1), [text], (8, 22), 0.5, box=(2, 4, 300, 30))
+
+    tags = {} if creation_time is None else {"creation_time": creation_time}
+    return write_h264(path, frames(), FPS, SIZE, metadata=tags)
 
 
 @pytest.fixture(scope="module")
