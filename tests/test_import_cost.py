@@ -43,7 +43,7 @@ def test_audio_sync_loads_no_opencv_and_no_scipy_signal(sample_media_dir: Path, 
     assert not any(m == "scipy.signal" or m.startswith("scipy.signal.") for m in modules)
     assert not any(m.startswith("timesync.align.overlay") for m in modules)
 
-    # the metadata prior's own conversion (no overlay import) equals the overlay's
+    # the metadata prior and the overlay reader convert device-clock times alike (timeutil.epoch_seconds)
     from datetime import UTC, datetime, timedelta, timezone
 
     from timesync.align.metadata import _creation_seconds

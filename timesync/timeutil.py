@@ -6,9 +6,10 @@ helpers round to the nearest integer on purpose (halves to even, as ``round``).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from fractions import Fraction
 
-__all__ = ["seconds_to_samples", "seconds_to_pts", "pts_to_seconds", "format_hms"]
+__all__ = ["seconds_to_samples", "seconds_to_pts", "pts_to_seconds", "format_hms", "epoch_seconds"]
 
 
 def seconds_to_samples(t_s: float, sr: int) -> int:
@@ -36,3 +37,13 @@ def format_hms(t_s: float, decimals: int = 3) -> str:
     minutes, seconds = divmod(rem, 60)
     text = f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
     return f"{text}.{frac:0{decimals}d}" if decimals else text
+
+
+def epoch_seconds(value: datetime) -> float:
+    """Seconds since 1970-01-01 UTC of a device clock's ``value``; a naive value counts as UTC.
+
+    Device clocks (burned-in overlays, creation_time tags) often show no zone:
+    only differences of these numbers are used, so the unknown zone cancels
+    out as long as both values are naive or both are aware.
+    """
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()

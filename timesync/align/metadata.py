@@ -35,13 +35,14 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
 from timesync.clock import ClockMap
+from timesync.timeutil import epoch_seconds
 
 __all__ = ["timecode_seconds", "find_constraints", "prior", "rough_prior", "rough_search",
            "METADATA_SIGMA_S", "NO_METADATA", "ROUGH_NARROWING"]
@@ -87,12 +88,9 @@ def timecode_seconds(timecode: str, fps: Fraction | float | None) -> float | Non
 
 
 def _creation_seconds(value: datetime) -> tuple[float, bool]:
-    """Seconds since 1970-01-01 of a creation_time (naive counts as UTC), and whether it
-    has a zone. The convention of :func:`timesync.align.overlay.parse.reading_seconds`,
-    written here: importing that module runs the overlay package, which loads OpenCV
-    (measured: 0.05 s of CPU, 16 MB) into every audio-only sync that looks at the tags."""
-    zoned = value.tzinfo is not None
-    return (value if zoned else value.replace(tzinfo=UTC)).timestamp(), zoned
+    """Seconds since 1970-01-01 of a creation_time (naive counts as UTC, as burned-in clocks:
+    :func:`timesync.timeutil.epoch_seconds`), and whether it has a zone."""
+    return epoch_seconds(value), value.tzinfo is not None
 
 
 def _pair(a: dict[str, Any], b: dict[str, Any], key: str, *, device_prior: bool = True) -> Constraint | None:

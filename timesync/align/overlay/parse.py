@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from timesync.timeutil import epoch_seconds
+
 __all__ = ["ClockReading", "parse_clock_text", "resolve_date_order", "reading_seconds", "has_date", "whole_days"]
 
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
@@ -260,14 +262,9 @@ def resolve_date_order(readings: list[ClockReading]) -> tuple[list[ClockReading]
 
 
 def reading_seconds(value: datetime) -> float:
-    """Seconds since 1970-01-01 of a reading's value (naive values count as UTC).
-
-    Only differences of these numbers are used, so a naive overlay's unknown
-    zone cancels out as long as both values are naive or both are aware.
-    """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    """Seconds since 1970-01-01 of a reading's value (naive values count as UTC):
+    :func:`timesync.timeutil.epoch_seconds`."""
+    return epoch_seconds(value)
 
 
 def whole_days(difference_s: float, dated: bool) -> float:
