@@ -8,7 +8,8 @@ parameters, dropped constraints.)
 
 ``export_provenance`` (:func:`timesync.export.provenance.provenance`): each
 source's hash status, alignment and ``travel_bound_s``, the ``sound_travel``
-assumption, the manual ties (``anchors``, with frames), and ``events``: per
+assumption, the manual ties (``anchors``, with frames), the reviewer's
+``rejected_suggestions``, and ``events``: per
 event its shared time's ``uncertainty_s`` (one sigma), ``travel_bound_s`` and
 ``total_uncertainty_s`` (their sum), seconds."""
 
