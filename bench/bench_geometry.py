@@ -184,13 +184,15 @@ def run(folder: Path) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"shots failed: {done.stderr.strip()}")
     shots = json.loads((work / "located.json").read_text())["shots"]
-    off = [math.dist(s["position_m"], SHOOTER) / s["position_uncertainty_m"] for s in shots if s["position_m"]]
-    miss = [math.dist(s["position_m"], SHOOTER) for s in shots if s["position_m"]]
+    real = [s for s in shots if s["position_m"] and min(abs(t - s["shared_s"]) for t in truth["shots_true"]) <= 0.02]
+    off = [math.dist(s["position_m"], SHOOTER) / s["position_uncertainty_m"] for s in real]
+    miss = [math.dist(s["position_m"], SHOOTER) for s in real]
+    false_located = sum(1 for s in shots if s["position_m"]) - len(real)
     alone = [s for s in shots if sum(v["heard"] for v in s["sources"].values()) == 1
              and min(abs(t - s["shared_s"]) for t in truth["shots_true"]) <= 0.02]
     out["located"] = {"clock_errors_ms": errs, **_shot_errors(work / "located.json", truth, located_only=True),
-                      "located": len(miss), "alone": len(alone), "worst_position_m": max(miss, default=float("nan")),
-                      "sigma_median_m": float(np.median([s["position_uncertainty_m"] for s in shots if s["position_m"]]
+                      "located": len(miss), "false_located": false_located, "alone": len(alone), "worst_position_m": max(miss, default=float("nan")),
+                      "sigma_median_m": float(np.median([s["position_uncertainty_m"] for s in real]
                                                         or [float("nan")])),
                       "worst_in_sigmas": max(off, default=float("nan"))}
     return out
@@ -222,7 +224,8 @@ def report(res: dict) -> str:
                      f"{r['once']} of {len(SHOTS)} / {r['twice']} | {r['false']} | {r['worst_emission_ms']:.2f} ms | "
                      f"{worst:.2f} ms |")
     loc = res["located"]
-    lines += ["", f"Multilateration (corrected clocks, no shooter given): {loc['located']} shots located, worst "
+    lines += ["", f"Multilateration (corrected clocks, no shooter given): {loc['located']} true shots located "
+              f"(and {loc['false_located']} false rows), worst "
               f"{loc['worst_position_m']:.2f} m from the shooter ({loc['worst_in_sigmas']:.3f} x its stated sigma; "
               f"stated sigma median {loc['sigma_median_m']:.2f} m, from the {PATH_SIGMA_M:g} m of path error per camera "
               "that the solve states for real streets and this simulation has none of); "

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from timesync.align.anchors import anchor_constraints
-from timesync.detect.correction import shot_constraints
+from timesync.detect.correction import consistent_constraints, shot_constraints
 from timesync.detect.shots import detect_shots
 from timesync.detect.table import ShotTable
 from timesync.detect.tracks import Heard, TrackStream
@@ -206,7 +206,7 @@ def correct_clocks(
     from timesync.align.solve import solve
 
     clocks = {s.name: s.clock for s in project.sources}
-    fresh = shot_constraints(clocks, table, positions, shooter, c)
+    fresh, left_out = consistent_constraints(shot_constraints(clocks, table, positions, shooter, c))
     if not fresh:
         return []
     tied = {n for k in fresh for n in (k.source, k.other)}
@@ -220,6 +220,10 @@ def correct_clocks(
     where = ", ".join(f"{v:g}" for v in shooter)
     reason = (f"audio constraints corrected for sound travel: {shots} shot(s) from the shooter at ({where}) m, "
               f"c = {c:.1f} m/s ({temperature_c:g} °C)")
+    if left_out:
+        rows = sorted({k.evidence["shot"] for k in left_out})
+        reason += (f"; {len(left_out)} constraint(s) of {len(rows)} row(s) ({', '.join(rows)}) left out: "
+                   "they disagree with the other shots, so were not fired from the shooter's position")
     said = []
     for name in names:
         clock = sol.clocks.get(name)

@@ -11,11 +11,19 @@ a constraint with no travel bound: :func:`shot_constraints`.
 between the sources those shots tie together by them, solves the clocks again
 with the project's other evidence and anchors, and records each changed clock
 with the reason in the project's history.
+
+A row of the shot table that was not fired from the shooter's position (a
+speech transient or a door heard by several cameras, a row that joined the
+wrong arrivals) gives constraints that disagree with the true shots' by its
+path differences: :func:`consistent_constraints` keeps, for each pair of
+sources with three or more constraints, those within
+:data:`CONSISTENT_SIGMAS` sigmas of the pair's median, and leaves the others out.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 
 from timesync.align.constraints import Constraint
@@ -24,7 +32,11 @@ from timesync.detect.table import ShotTable
 from timesync.detect.tracks import ONSET_SIGMA_S
 from timesync.detect.travel import distances_from_positions
 
-__all__ = ["shot_constraints"]
+__all__ = ["shot_constraints", "consistent_constraints", "CONSISTENT_SIGMAS"]
+
+#: A shot constraint further than this many of its sigmas from the median of its pair of sources
+#: (three or more constraints) was not fired from the shooter's position: left out.
+CONSISTENT_SIGMAS = 10.0
 
 
 def shot_constraints(
@@ -68,3 +80,27 @@ def shot_constraints(
                 kind="audio", at_source_s=x, score=1.0,
                 evidence={"shot": shot.id, "corrected_for": "sound travel", "speed_of_sound_m_s": c}))
     return out
+
+
+def consistent_constraints(constraints: Sequence[Constraint]) -> tuple[list[Constraint], list[Constraint]]:
+    """``(kept, left_out)``: per pair of sources (either order), the constraints within
+    :data:`CONSISTENT_SIGMAS` of their own sigma from the pair's median offset.
+
+    Shots fired from one position tie a pair of sources by the same offset
+    (s, same sign as :class:`~timesync.align.constraints.Constraint`) whatever
+    the shot; one that disagrees by more came from elsewhere. A pair with fewer
+    than three constraints has no majority to go by: all are kept.
+    """
+    groups: dict[tuple[str, str], list[tuple[Constraint, float]]] = {}
+    for k in constraints:
+        key, sign = ((k.source, k.other), 1.0) if k.source <= k.other else ((k.other, k.source), -1.0)
+        groups.setdefault(key, []).append((k, sign * k.offset_s))
+    kept, left_out = [], []
+    for members in groups.values():
+        if len(members) < 3:
+            kept += [k for k, _ in members]
+            continue
+        middle = statistics.median(v for _, v in members)
+        for k, v in members:
+            (kept if abs(v - middle) <= CONSISTENT_SIGMAS * k.uncertainty_s else left_out).append(k)
+    return kept, left_out
