@@ -27,7 +27,6 @@ import math
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -318,79 +317,19 @@ def build(case: Case) -> None:
 
 # -- running tools -------------------------------------------------------------------
 
-WRAPPER = textwrap.dedent(
-    """
-    import json, os, resource, subprocess, sys, threading, time
-
-    def children(pid):
-        found = []
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as f:
-                    found += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-        return found
-
-    def tree_kb(root):
-        # proportional set size (shared pages split between sharers) summed over the
-        # process tree, so worker processes (forkserver children included) count; a
-        # lone process is left to ru_maxrss (exact, and costs nothing to sample)
-        tree, todo = [], [root]
-        while todo:
-            p = todo.pop()
-            tree.append(p)
-            todo += children(p)
-        if len(tree) < 2:
-            return 0
-        total = 0
-        for p in tree:
-            try:
-                with open(f"/proc/{p}/smaps_rollup") as f:
-                    total += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-            except (OSError, StopIteration, ValueError):
-                pass
-        return total
-
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    peak = [0]
-    done = threading.Event()
-
-    def sample():
-        while not done.wait(0.1):
-            peak[0] = max(peak[0], tree_kb(proc.pid))
-
-    watcher = threading.Thread(target=sample, daemon=True)
-    if sys.argv[2] == "1":  # sampling memory costs CPU: runs timed for speed alone skip it
-        watcher.start()
-    try:
-        out, err = proc.communicate(timeout=float(sys.argv[1]))
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        import signal
-        os.killpg(proc.pid, signal.SIGKILL)  # its worker processes too, which hold the pipes
-        out, err = proc.communicate()
-        rc = "timeout"
-    dt = time.perf_counter() - t0
-    done.set()
-    if watcher.is_alive():
-        watcher.join()
-    rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak[0]) / 1024
-    print(json.dumps({"rc": rc, "seconds": dt, "peak_mb": rss, "stdout": out[-4000:], "stderr": err[-2000:]}))
-    """
-)
+#: The script that runs a command and measures its process tree (shared with bench_footage).
+_TREE = Path(__file__).with_name("tree_measured.py")
 
 
 def measured(
     cmd: list[str], timeout: float, env: dict[str, str] | None = None, sample_memory: bool = True
 ) -> dict:
-    """Run ``cmd`` under the wrapper: rc, seconds, peak_mb, stdout, stderr. Without
-    ``sample_memory`` the process tree is not sampled (peak_mb is then the kernel's
+    """Run ``cmd`` under ``tree_measured.py``: rc, seconds, cpu_s, peak_mb, stdout, stderr.
+    Without ``sample_memory`` the process tree is not sampled (peak_mb is then the kernel's
     peak RSS of the largest waited-for process only)."""
+    flag = [] if sample_memory else ["--no-sample"]
     p = subprocess.run(
-        [sys.executable, "-c", WRAPPER, str(timeout), "1" if sample_memory else "0", *cmd],
+        [sys.executable, str(_TREE), *flag, str(timeout), *cmd],
         capture_output=True,
         text=True,
         env=env,

@@ -1,8 +1,13 @@
 """Run a command and measure its process tree (used by ``bench_footage.tree_measured``).
 
-Usage: ``python tree_measured.py TIMEOUT CMD...``. Prints one JSON line: rc, wall
-``seconds``, ``cpu_s`` summed over the tree (children's own times sampled from
-``/proc`` every 0.05 s), ``peak_mb`` (PSS summed over the tree), stdout and stderr tails.
+Usage: ``python tree_measured.py [--no-sample] TIMEOUT CMD...``. Prints one JSON line: rc,
+wall ``seconds``, ``cpu_s`` summed over the tree (children's own times sampled from
+``/proc`` every 0.05 s), ``peak_mb`` (the larger of the PSS summed over the tree and the
+kernel's peak RSS of the largest process waited for), stdout and stderr tails.
+
+``--no-sample``: nothing is sampled (sampling costs CPU; a run timed for speed alone
+skips it): ``cpu_s`` and ``peak_mb`` are then the kernel's figures for the processes
+waited for only.
 """
 
 import json
@@ -45,15 +50,20 @@ def sample(proc: subprocess.Popen, done: threading.Event, cpu: dict[int, float],
 
 
 def main() -> None:
+    args = sys.argv[1:]
+    sampled = args[0] != "--no-sample"
+    if not sampled:
+        args = args[1:]
     cpu: dict[int, float] = {}
     peak = [0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(args[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     done = threading.Event()
-    threading.Thread(target=sample, args=(proc, done, cpu, peak), daemon=True).start()
+    if sampled:
+        threading.Thread(target=sample, args=(proc, done, cpu, peak), daemon=True).start()
     try:
-        out, err = proc.communicate(timeout=float(sys.argv[1]))
+        out, err = proc.communicate(timeout=float(args[0]))
         rc = proc.returncode
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
@@ -64,8 +74,9 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu.pop(proc.pid, None)  # its own time, exactly, from the kernel once waited for
     total = own.ru_utime + own.ru_stime + sum(cpu.values())
-    print(json.dumps({"rc": rc, "seconds": wall, "cpu_s": total, "peak_mb": peak[0] / 1024,
-                      "stdout": out[-2000:], "stderr": err[-2000:]}))
+    peak_kb = max(peak[0], own.ru_maxrss)
+    print(json.dumps({"rc": rc, "seconds": wall, "cpu_s": total, "peak_mb": peak_kb / 1024,
+                      "stdout": out[-4000:], "stderr": err[-2000:]}))
 
 
 if __name__ == "__main__":
