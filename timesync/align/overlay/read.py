@@ -398,12 +398,13 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         duration, stop_s = float(max_s), index.start_s + float(max_s)
     count = DecodeCount()
     scale = _scale(path, index, count)
-    found = _region(path, index, duration, region, scale, count)
+    primed: dict = {}  # faint-search windows the region search has begun (not decoded twice)
+    found = _region(path, index, duration, region, scale, count, primed)
     result.region = found
     if found is not None:
         _read_region(path, index, result, duration, stop_s, progress, count)
     if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
-        faint = _faint_search(path, index, duration, scale, count)
+        faint = _faint_search(path, index, duration, scale, count, primed)
         if faint is not None and (found is None or not faint.overlaps(found)):
             second = OverlayClock(name=name, region=faint)
             _read_region(path, index, second, duration, stop_s, progress, count)
