@@ -88,6 +88,43 @@ def test_sharing_the_windows_finds_what_a_fresh_faint_search_finds(shared_media_
     assert fresh.frames > 0
 
 
+def test_several_files_read_at_once_give_the_serial_report(no_clock, tmp_path, monkeypatch):
+    """Files are read two at a time (threads); the report is the serial one, in source order:
+    notes, findings, constraints; a file that cannot be opened gets its note, the others go on."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from synth.clips import ClipSpec, write_clip
+
+    import timesync.align.overlay as overlay
+    from timesync.media import probe
+
+    start = datetime(2024, 5, 17, 21, 2, 33, 370000)
+    clocks = [write_clip(tmp_path / f"cam{k}.mp4", ClipSpec(n_frames=150, fps=Fraction(25), clock_at_zero=start,
+                                                          clock_suffix=f"CAM-{k}")) for k in (1, 2)]
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 4096)
+    paths = [clocks[0], no_clock, clocks[1]]
+    sources = [SimpleNamespace(name=p.name, path=p, info=probe(p)) for p in paths]
+    sources.insert(1, SimpleNamespace(name=broken.name, path=broken, info=None))
+    assert overlay._workers([s for s in sources if s.info is not None]) == 2
+
+    def report_of(workers: int):
+        monkeypatch.setattr(overlay, "READ_WORKERS", workers)
+        report = overlay.find_constraints(sources)
+        return (list(report.notes.items()), report.findings,
+                [(c.source, c.other, c.kind, c.offset_s, c.uncertainty_s) for c in report.constraints])
+
+    at_once, serial = report_of(2), report_of(1)
+    assert at_once == serial
+    notes = dict(at_once[0])
+    assert [name for name, _ in at_once[0]] == ["broken.mp4", "no_clock.mp4"]
+    assert notes["broken.mp4"].startswith("overlay not read: ")
+    assert notes["no_clock.mp4"] == NO_OVERLAY
+    assert set(at_once[1]) == {"cam1.mp4", "cam2.mp4"}
+    assert len(at_once[2]) == 1
+
+
 def _stats_of(path: Path, seconds: float) -> PhaseStats:
     index = FrameIndex.open(path)
     stats = None

@@ -11,6 +11,7 @@ and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`)
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
+#: Files are read in threads (:func:`timesync.align.overlay.find_constraints`): the cell grids kept
+#: for the flash pass go in one shared store.
+_CELLS_LOCK = threading.Lock()
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
@@ -221,7 +225,8 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
             next_crop += period
             more = STACK_FRAMES - 1
     if collector is not None:
-        remember_cells(path, index, collector.finish())
+        with _CELLS_LOCK:
+            remember_cells(path, index, collector.finish())
     return change, crops
 
 
