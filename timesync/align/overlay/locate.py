@@ -116,19 +116,7 @@ def _locate_region(path: Path, index, duration: float, scale: int,
     found: list[ClockRegion] = []
     faint_starts = _faint_starts(duration)
     for start in starts:
-        t0 = start + index.start_s
-        faint = primed is not None and start in faint_starts
-        frames_in = iter_luma(path, index, start_s=t0, stop_s=t0 + (FAINT_WINDOW_S if faint else REGION_WINDOW_S),
-                              count=count)
-        try:
-            frames, times, pending = _window(frames_in, index, t0 + REGION_WINDOW_S, scale)
-            if len(frames) < 3:
-                continue
-            region = find_clock_region(frames, times, scale=scale)
-            if region is None and faint:
-                primed[start] = _prime(frames, times, pending, frames_in, index, scale)
-        finally:
-            frames_in.close()
+        region = _search_window(path, index, start, scale, count, primed if start in faint_starts else None)
         if region is None:
             continue
         agree = [r for r in found if r.overlaps(region)]
@@ -136,6 +124,26 @@ def _locate_region(path: Path, index, duration: float, scale: int,
             return max([region, *agree], key=lambda r: r.score)
         found.append(region)
     return max(found, key=lambda r: r.score) if found else None
+
+
+def _search_window(path: Path, index, start: float, scale: int, count: DecodeCount | None,
+                   primed: dict[float, PhaseStats] | None) -> ClockRegion | None:
+    """The region found in the :data:`REGION_WINDOW_S` s from ``start`` (s from the start), or None;
+    with ``primed``, where none is found, the faint-search window there is read on (its sums kept).
+    Its frames are let go on return (one window's stack in memory at a time)."""
+    t0 = start + index.start_s
+    frames_in = iter_luma(path, index, start_s=t0, stop_s=t0 + (REGION_WINDOW_S if primed is None else FAINT_WINDOW_S),
+                          count=count)
+    try:
+        frames, times, pending = _window(frames_in, index, t0 + REGION_WINDOW_S, scale)
+        if len(frames) < 3:
+            return None
+        region = find_clock_region(frames, times, scale=scale)
+        if region is None and primed is not None:
+            primed[start] = _prime(frames, times, pending, frames_in, index, scale)
+        return region
+    finally:
+        frames_in.close()
 
 
 def _faint_starts(duration: float) -> list[float]:

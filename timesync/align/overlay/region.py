@@ -91,10 +91,10 @@ def _steps(diffs: np.ndarray, near_edges: np.ndarray, level: int, spread: int) -
     step[share > max(BUSY_SHARE, 4 * float(np.median(share)))] = False  # flashes, cuts: not ticks
     if spread > 1:
         kernel = np.ones((spread, spread), np.uint8)
-        spread_out = np.empty_like(step)
-        for k, s in enumerate(step):
-            cv2.dilate(s.view(np.uint8), kernel, dst=spread_out[k].view(np.uint8))
-        step = spread_out
+        spread_one = np.empty(step.shape[1:], np.uint8)  # one frame at a time: no second stack
+        for s in step:
+            cv2.dilate(s.view(np.uint8), kernel, dst=spread_one)
+            s.view(np.uint8)[:] = spread_one
     return np.logical_and(step, near_edges, out=step)
 
 
