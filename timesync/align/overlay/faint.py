@@ -67,27 +67,74 @@ class PhaseStats:
         self._prev: np.ndarray | None = None
         self._t0: float | None = None
 
-    def add(self, t: float, frame: np.ndarray) -> None:
-        """Add the frame starting at local ``t`` (s), luma uint8 ``(H, W)`` (copied as needed)."""
+    def add(self, t: float, frame: np.ndarray, *, copy: bool = True) -> None:
+        """Add the frame starting at local ``t`` (s), luma uint8 ``(H, W)``.
+
+        ``copy=False``: ``frame`` is kept as the previous frame without a copy (the caller
+        must not change it before the next call).
+        """
         if self._t0 is None:
             self._t0 = t
         if self._prev is not None:
             step = cv2.absdiff(frame, self._prev)
-            if float(np.median(step[::4, ::4])) <= FLASH_MEDIAN_STEP:
+            if _median_u8(step[::4, ::4]) <= FLASH_MEDIAN_STEP:
                 b = int(math.floor(((t - self._t0) % 1.0) * self.bins + 0.5)) % self.bins
                 self.sums[b] += step > STEP_LEVEL
                 self.counts[b] += 1
-        self._prev = frame.copy()
-        self.frame_sum += frame
+        self._prev = frame.copy() if copy else frame
+        cv2.accumulate(frame, self.frame_sum)  # float32 sums of whole grey levels: exact
         self.frames += 1
 
+    def finish(self) -> None:
+        """No more frames: the previous one is let go (it may view a larger array)."""
+        self._prev = None
 
-def _excess(stats: PhaseStats) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per bin: the mean change, its excess over the pixel's 75th percentile of bins, and that percentile."""
-    used = stats.counts > 0
-    means = stats.sums[used] / stats.counts[used][:, None, None]
-    p75 = np.percentile(means, 75, axis=0).astype(np.float32)
-    return means, means - p75, p75
+
+def _median_u8(values: np.ndarray) -> float:
+    """``np.median`` of uint8 ``values``, exactly, from their histogram (no sort)."""
+    cum = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    n = int(cum[-1])
+    lo = int(np.searchsorted(cum, (n - 1) // 2 + 1))
+    hi = int(np.searchsorted(cum, n // 2 + 1))
+    return (lo + hi) / 2
+
+
+def _order_keys(stats: PhaseStats, used: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Integer keys ``sums * (L / count)`` of the bins (pixels, bins), ordered as the bins' mean
+    changes and equal where they are (``L``: the least common multiple of the counts), and ``L``;
+    None when they would not fit 32 bits."""
+    counts = [int(c) for c in stats.counts[used]]
+    lcm = math.lcm(*counts)
+    if lcm * max(counts) >= 2**32:
+        return None
+    factors = np.array([lcm // c for c in counts], np.uint32)
+    flat = stats.sums[used].reshape(len(counts), -1)
+    keys = np.empty((flat.shape[1], len(counts)), np.uint32)  # a pixel's bins side by side
+    for k, f in enumerate(factors):
+        np.multiply(flat[k], f, out=keys[:, k], casting="unsafe")
+    return keys, lcm
+
+
+def _p75(stats: PhaseStats, used: np.ndarray) -> np.ndarray:
+    """Per pixel: the 75th percentile (``np.percentile``'s linear method, the same float64 values)
+    of its mean change over the used bins, as float32 ``(H, W)``."""
+    n = int(np.count_nonzero(used))
+    shape = stats.sums.shape[1:]
+    ordered = _order_keys(stats, used)
+    if ordered is None:  # counts too varied for integer keys: numpy's own
+        means = stats.sums[used] / stats.counts[used][:, None, None]
+        return np.percentile(means, 75, axis=0).astype(np.float32)
+    keys, lcm = ordered
+    virtual = (n - 1) * 0.75
+    lo = int(math.floor(virtual))
+    hi = min(lo + 1, n - 1)
+    gamma = virtual - lo
+    keys.partition(sorted({lo, hi}), axis=1)
+    a = keys[:, lo] / lcm  # the same rational as sums / count: the same float64
+    b = keys[:, hi] / lcm
+    diff = b - a
+    p75 = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma  # numpy's _lerp
+    return p75.astype(np.float32).reshape(shape)
 
 
 def faint_region(stats: PhaseStats, *, scale: int = 1) -> ClockRegion | None:
@@ -105,16 +152,21 @@ def faint_region(stats: PhaseStats, *, scale: int = 1) -> ClockRegion | None:
     """
     if stats.frames < 3 or int(np.count_nonzero(stats.counts)) < 2 or stats.counts.sum() < 6 * stats.bins:
         return None
-    _means, excess, p75 = _excess(stats)
-    near = _edge_band_mask(*excess.shape[1:])
-    char = max(3, excess.shape[2] // 40)
+    used = stats.counts > 0
+    p75 = _p75(stats, used)
+    near = _edge_band_mask(*p75.shape)
+    near_p75 = p75[near].astype(np.float64)
+    # the mean change of each bin, near the edges only (the excess is looked at nowhere else)
+    means = [s[near] / c for s, c in zip(stats.sums[used], stats.counts[used], strict=True)]
+    char = max(3, p75.shape[1] // 40)
     best_n, best_mask, digits = 0, None, None
-    for b in range(len(excess)):
-        top = np.maximum(excess[b], excess[(b + 1) % len(excess)])  # a tick may fall in either of two bins
-        values = top[near]
+    for b in range(len(means)):
+        # a tick may fall in either of two bins (the excess over p75 of the larger: rounding is monotonic)
+        values = np.maximum(means[b], means[(b + 1) % len(means)]) - near_p75
         med = float(np.median(values))
         mad = float(np.median(np.abs(values - med))) + 1e-3
-        mask = (top > max(MIN_EXCESS, med + EXCESS_MADS * mad)) & near
+        mask = np.zeros(p75.shape, bool)
+        mask[near] = values > max(MIN_EXCESS, med + EXCESS_MADS * mad)
         box = _largest_box(mask, char)
         if box is None:
             continue
@@ -125,13 +177,13 @@ def faint_region(stats: PhaseStats, *, scale: int = 1) -> ClockRegion | None:
     if digits is None or best_n < MIN_DIGIT_PIXELS:
         return None
     x, y, w, h = digits
-    if h > MAX_DIGIT_HEIGHT * excess.shape[1] or w > 3 * h + 4:
+    if h > MAX_DIGIT_HEIGHT * p75.shape[0] or w > 3 * h + 4:
         return None  # not a digit or two of small text: scenery
     still = (stats.frame_sum / stats.frames).astype(np.uint8)
     static = p75 <= max(0.1, float(np.median(p75[near])))
     text = _grow_text_line(still, static, digits)
     level = STEP_LEVEL
-    full_h, full_w = excess.shape[1] * scale, excess.shape[2] * scale
+    full_h, full_w = p75.shape[0] * scale, p75.shape[1] * scale
 
     def full(box: tuple[int, int, int, int], extra: int) -> tuple[int, int, int, int]:
         bx, by, bw, bh = box

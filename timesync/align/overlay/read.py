@@ -11,6 +11,7 @@ and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`)
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
+#: Files are read in threads (:func:`timesync.align.overlay.find_constraints`): the cell grids kept
+#: for the flash pass go in one shared store.
+_CELLS_LOCK = threading.Lock()
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
@@ -221,7 +225,8 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
             next_crop += period
             more = STACK_FRAMES - 1
     if collector is not None:
-        remember_cells(path, index, collector.finish())
+        with _CELLS_LOCK:
+            remember_cells(path, index, collector.finish())
     return change, crops
 
 
@@ -398,12 +403,13 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
         duration, stop_s = float(max_s), index.start_s + float(max_s)
     count = DecodeCount()
     scale = _scale(path, index, count)
-    found = _region(path, index, duration, region, scale, count)
+    primed: dict = {}  # faint-search windows the region search has begun (not decoded twice)
+    found = _region(path, index, duration, region, scale, count, primed)
     result.region = found
     if found is not None:
         _read_region(path, index, result, duration, stop_s, progress, count)
     if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
-        faint = _faint_search(path, index, duration, scale, count)
+        faint = _faint_search(path, index, duration, scale, count, primed)
         if faint is not None and (found is None or not faint.overlaps(found)):
             second = OverlayClock(name=name, region=faint)
             _read_region(path, index, second, duration, stop_s, progress, count)

@@ -91,11 +91,45 @@ def _steps(diffs: np.ndarray, near_edges: np.ndarray, level: int, spread: int) -
     step[share > max(BUSY_SHARE, 4 * float(np.median(share)))] = False  # flashes, cuts: not ticks
     if spread > 1:
         kernel = np.ones((spread, spread), np.uint8)
-        step = np.stack([cv2.dilate(s.view(np.uint8), kernel) for s in step]).view(bool)
-    return step & near_edges
+        spread_one = np.empty(step.shape[1:], np.uint8)  # one frame at a time: no second stack
+        for s in step:
+            cv2.dilate(s.view(np.uint8), kernel, dst=spread_one)
+            s.view(np.uint8)[:] = spread_one
+    return np.logical_and(step, near_edges, out=step)
 
 
-def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray) -> tuple[np.ndarray, int]:
+def _count_true(step: np.ndarray) -> np.ndarray:
+    """How many of the masks ``step`` (n, ...) bool are True at each pixel, uint16 (n < 65536)."""
+    return np.add.reduce(step.view(np.uint8), axis=0, dtype=np.uint16)
+
+
+def _best_phase(step: np.ndarray, tick_sets: list[np.ndarray], n_seconds: int, share: float) \
+        -> tuple[np.ndarray | None, int]:
+    """The mask of the phase whose ticks the most calm pixels jump at (see :func:`_seconds_digit_mask`),
+    and its count (``None, 0``: none). Only the calm pixels are looked at."""
+    total = _count_true(step)
+    calm = (total >= 2) & (total <= n_seconds + 1)
+    where = np.flatnonzero(calm)
+    if not len(where):
+        return None, 0
+    calm_steps = step.reshape(len(step), -1)[:, where]  # (steps, calm pixels)
+    calm_total = total.ravel()[where]
+    best, best_count = None, 0
+    for ticks in tick_sets:
+        at_ticks = _count_true(calm_steps[ticks])
+        keep = (at_ticks >= max(3, share * len(ticks))) & (at_ticks + 1 >= calm_total)
+        count = int(np.count_nonzero(keep))
+        if count > best_count:
+            best, best_count = keep, count
+    if best is None:
+        return None, 0
+    mask = np.zeros(step.shape[1:], bool)
+    mask.ravel()[where[best]] = True
+    return mask, best_count
+
+
+def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray,
+                        diffs: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Pixels that change abruptly once a second, together, and otherwise stay still.
 
     Slowly moving scenery also differs one second apart, but never in one
@@ -105,24 +139,19 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
     its ticks and (almost) nowhere else wins. Faint text (small, semi-transparent,
     no box) changes by less than :data:`CHANGE_LEVEL`: when nothing is found at
     that level, a lower level with the changes spread over a few pixels is tried.
+    ``diffs``: :func:`_abs_steps` of ``frames`` when already made.
     Returns the mask and the change level it was found at.
     """
     step_times = times[1:]
     n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
     tick_sets = _tick_sets(step_times, n_seconds)
     best, best_count = np.zeros(frames.shape[1:], bool), 0
-    diffs = _abs_steps(frames)
+    diffs = _abs_steps(frames) if diffs is None else diffs
     for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
         found_at = level
-        step = _steps(diffs, near_edges, level, spread)
-        total = step.sum(axis=0)
-        calm = (total >= 2) & (total <= n_seconds + 1)
-        for ticks in tick_sets if calm.any() else ():
-            at_ticks = step[ticks].sum(axis=0)
-            keep = calm & (at_ticks >= max(3, share * len(ticks))) & (at_ticks >= total - 1)
-            count = int(keep.sum())
-            if count > best_count:
-                best, best_count = keep, count
+        mask, count = _best_phase(_steps(diffs, near_edges, level, spread), tick_sets, n_seconds, share)
+        if count > best_count:
+            best, best_count = mask, count
         if best_count >= MIN_DIGIT_PIXELS:
             break
     return best, found_at
@@ -135,10 +164,11 @@ def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | No
     kernel = np.ones((max(1, close // 2), max(1, close)), np.uint8)
     closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    on_mask = np.bincount(labels[mask], minlength=count)  # pixels of the mask in each blob
     best = None
     for label in range(1, count):
         x, y, w, h, _area = stats[label]
-        pixels = int(np.count_nonzero(mask[labels == label]))
+        pixels = int(on_mask[label])
         if pixels < 6 or h > 0.2 * mask.shape[0]:
             continue
         if best is None or pixels > best[0]:
@@ -207,12 +237,13 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
     lag = int(np.searchsorted(times, times[0] + 1.0 - 1e-6))
     if lag < 2 or lag >= len(frames):
         return None
-    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]))
+    diffs = _abs_steps(frames)
+    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]), diffs)
     char = max(3, frames.shape[1] // 40)
     digits = _largest_box(mask, char)
     if digits is None:
         return None
-    step_rate = (np.abs(np.diff(frames.astype(np.int16), axis=0)) > CHANGE_LEVEL).mean(axis=0)
+    step_rate = (diffs > CHANGE_LEVEL).mean(axis=0)  # |int16 difference| == absdiff: the same
     static = step_rate <= 2.5 / lag
     still = np.median(frames, axis=0).astype(np.uint8)
     text = _grow_text_line(still, static, digits)
