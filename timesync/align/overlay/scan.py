@@ -160,18 +160,22 @@ def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID, out: np.ndarra
     """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns), rounded.
 
     Large pictures are first thinned to every ``step``-th row, ``step`` such
-    that a cell keeps at least 4 rows and would keep 4 columns (a view, no
-    copy: the cost is in the rows read; a flash lights whole areas, so the
-    means of a flash-sized area change by the same fraction). Every column of
-    those rows counts (a fine vertical pattern is averaged, not aliased).
-    ``out``: a C-contiguous uint8 (rows, columns) array to write into (and
-    return).
+    that a cell keeps at least 4 rows and would keep 4 columns (a flash lights
+    whole areas, so the means of a flash-sized area change by the same
+    fraction). When those rows split into whole cells (1280x720: every third
+    row, cells of 5 rows and 20 columns), every column counts: a view, no copy,
+    and cv2's integer-ratio area average (a fine vertical pattern is averaged,
+    not aliased). Otherwise (960x540) every ``step``-th column too, as cv2's
+    general area average costs about six times as much a pixel. ``out``: a
+    C-contiguous uint8 (rows, columns) array to write into (and return).
     """
     import cv2
 
     step = max(1, min(luma.shape[0] // (grid[1] * 4), luma.shape[1] // (grid[0] * 4)))
     if step > 1:
-        luma = luma[::step]
+        rows = luma[::step]
+        whole = rows.shape[0] % grid[1] == 0 and rows.shape[1] % grid[0] == 0
+        luma = rows if whole else luma[::step, ::step]
     if out is None:
         return cv2.resize(luma, grid, interpolation=cv2.INTER_AREA)
     return cv2.resize(luma, grid, dst=out, interpolation=cv2.INTER_AREA)
