@@ -8,10 +8,10 @@ medians reported), every run in its own subprocess:
    ``~/.cache/timesync-bench/footage``, never committed): ffmpeg's own decode of
    the video stream (``ffmpeg -i F -map 0:v:0 -f null -``, imageio-ffmpeg's
    binary; wall and CPU of its process) against timesync's scan of every frame
-   as the flash detector runs it (:func:`timesync.align.overlay.scan.iter_luma`
-   feeding :class:`~timesync.align.overlay.scan.CellCollector`, as
-   ``align/flashes/detect.py`` does when no cell grid is cached; the frame index
-   is built before the clock starts). Target: at most 1.2x ffmpeg.
+   as the flash detector runs it (:func:`timesync.align.flashes.detect.cell_brightness`
+   with no cell grid cached: :func:`timesync.align.overlay.scan.iter_luma` feeding
+   :class:`~timesync.align.overlay.scan.CellCollector`; the frame index is built
+   before the clock starts). Target: at most 1.2x ffmpeg.
 2. **Burned-in clock read.** For a 10-minute 480x270 30 fps clip with a
    burned-in clock that jumps by +7 s at 40 % of it (``tests/synth/clips.py``,
    cached under ``~/.cache/timesync-bench/scan``): :func:`read_overlay_clock`
@@ -26,8 +26,9 @@ samples it). On a machine whose cores other work keeps busy the wall ratio moves
 with the load, the CPU ratio much less.
 
 Usage: ``python bench/bench_scan.py [--minutes M] [--clock-minutes M] [--runs R] [--skip-clock]
-[--video FILE]`` (``--video``: scan that file instead of the generated body cam). Prints
-a table; writes nothing to ``bench/RESULTS.md``.
+[--video FILE] [--compare-with DIR]`` (``--video``: scan that file instead of the generated body
+cam; ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout, in the same
+alternation: the "before"). Prints a table; writes nothing to ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -51,17 +52,13 @@ SCAN_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "t
 #: The scan as the flash detector runs it, timed inside its own process (index built first).
 _SCAN = """
 import json, sys, time
-from timesync.align.overlay.scan import CellCollector, DecodeCount, iter_luma
+from timesync.align.flashes.detect import cell_brightness
 from timesync.media import FrameIndex
 index = FrameIndex.open(sys.argv[1])
-count = DecodeCount()
 w0, c0 = time.perf_counter(), time.process_time()
-collector = CellCollector(index)
-for number, luma in iter_luma(sys.argv[1], index, count=count):
-    collector.add(number, luma)
-cells = collector.finish()
+cells = cell_brightness(sys.argv[1], index)
 print(json.dumps({"seconds": time.perf_counter() - w0, "cpu_s": time.process_time() - c0,
-                  "frames": count.frames, "mean": float(cells.mean())}))
+                  "frames": len(cells), "mean": float(cells.mean())}))
 """
 
 #: The overlay read, whole-file (``whole``) or sparse, timed inside its own process.
@@ -108,9 +105,9 @@ def clock_video(minutes: float) -> Path:
     return path
 
 
-def _python(code: str, *args: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=REPO,
+def _python(code: str, *args: str, tree: Path = REPO) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree), QT_QPA_PLATFORM="offscreen")
+    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=tree,
                        timeout=3600)
     if p.returncode != 0:
         raise SystemExit(f"bench subprocess failed: {p.stderr[-600:]}")
@@ -135,6 +132,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=2, help="alternating runs of each (median reported)")
     ap.add_argument("--skip-clock", action="store_true", help="the whole-video scan only")
     ap.add_argument("--video", type=Path, default=None, help="scan this video instead of the body cam")
+    ap.add_argument("--compare-with", type=Path, default=None, help="also the scan of the timesync in DIR")
     args = ap.parse_args()
     cam = args.video.resolve() if args.video else footage(args.minutes, 3)[0]
     clip = None if args.skip_clock else clock_video(args.clock_minutes)
@@ -145,6 +143,8 @@ def main() -> int:
     for k in range(args.runs):
         rows.setdefault("ffmpeg", []).append(ffmpeg_video(cam))
         rows.setdefault("scan", []).append(_python(_SCAN, str(cam)))
+        if args.compare_with is not None:
+            rows.setdefault("scan before", []).append(_python(_SCAN, str(cam), tree=args.compare_with.resolve()))
         if clip is not None:
             rows.setdefault("clock whole", []).append(_python(_CLOCK, str(clip), "whole"))
             rows.setdefault("clock sparse", []).append(_python(_CLOCK, str(clip), "sparse"))
@@ -162,7 +162,9 @@ def report(rows: dict[str, list[dict]], cam: Path, clip: Path | None) -> str:
     lines = [f"Whole-video scan of {cam.name} ({cam.stat().st_size / 1e6:.0f} MB), medians of "
              f"{len(rows['ffmpeg'])} alternating runs:", "",
              "| run | wall s | CPU s | wall / ffmpeg | CPU / ffmpeg |", "|---|---|---|---|---|"]
-    for name in ("ffmpeg", "scan"):
+    for name in ("ffmpeg", "scan", "scan before"):
+        if name not in med:
+            continue
         wall, cpu = med[name]
         lines.append(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / ff_wall:.2f}x | {cpu / ff_cpu:.2f}x |")
     if clip is not None:

@@ -165,12 +165,15 @@ def cell_brightness(path: str | Path, index) -> np.ndarray:
     """Mean luma of each :data:`GRID` cell of every frame: uint8 array (frames, rows, columns).
 
     Taken from the overlay pass when it already read the whole file, else read
-    here (kept as uint8 while reading: 3 KB a frame).
+    here (kept as uint8 while reading: 3 KB a frame) with the cheap decode
+    (:func:`~timesync.align.overlay.scan.iter_luma` ``cheap``: the loop filter
+    skipped on non-reference frames; on the sample helicopter, one cell in ten
+    thousand moves by one grey level).
     """
     cells = cached_cells(path, index)
     if cells is None:
         collector = CellCollector(index)
-        for number, luma in iter_luma(path, index):
+        for number, luma in iter_luma(path, index, cheap=True):
             collector.add(number, luma)
         cells = collector.finish()
         remember_cells(path, index, cells)

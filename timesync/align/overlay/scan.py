@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "cells_of", "remember_cells", "cached_cells", "CellCollector",
+__all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "CHEAP_DECODE", "cells_of", "remember_cells", "cached_cells", "CellCollector",
            "worth_keeping"]
 
 #: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
@@ -49,10 +49,20 @@ class DecodeCount:
         self.frames = 0
 
 
-def _open_video(container):
-    """The first video stream, set to decode with threads."""
+#: Decoder options of a cheap decode (see :func:`iter_luma`): the in-loop deblocking filter skipped on
+#: the frames no other frame is predicted from (H.264 honours it; other decoders ignore it). Not on
+#: every frame ("all"): the unfiltered pictures would then be the references of the next ones, and
+#: the error grows along a GOP (37 grey levels in a cell after 40 frames of a coarsely quantized
+#: clip; on the sample helicopter, steps of 8 at its keyframes, where the error resets).
+CHEAP_DECODE = {"skip_loop_filter": "noref"}
+
+
+def _open_video(container, cheap: bool = False):
+    """The first video stream, set to decode with threads (and with :data:`CHEAP_DECODE` when ``cheap``)."""
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
+    if cheap:
+        stream.codec_context.options = dict(CHEAP_DECODE)  # taken when the decoder opens (first packet)
     return stream
 
 
@@ -63,13 +73,20 @@ def _decode_from(container, stream, pts_all: np.ndarray, times: np.ndarray, firs
     if first > 0 or seek:
         container.seek(int(pts_all[first]), stream=stream, backward=True)
     counter = None
+    last = len(pts_all) - 1
+    number = -1  # the frame last yielded or skipped, -1 when unknown
     for frame in container.decode(stream):
         if count is not None:
             count.frames += 1
-        if frame.pts is not None:
-            number = int(np.searchsorted(pts_all, frame.pts))
-            if number >= len(pts_all) or pts_all[number] != frame.pts:
-                continue  # not a presented frame of the index
+        pts = frame.pts
+        if pts is not None:
+            if 0 <= number < last and pts_all[number + 1] == pts and pts_all[number] < pts:
+                number += 1  # the usual case: the index's next frame (what searchsorted finds)
+            else:
+                number = int(np.searchsorted(pts_all, pts))
+                if number > last or pts_all[number] != pts:
+                    number = -1
+                    continue  # not a presented frame of the index
         else:
             counter = first if counter is None else counter + 1
             number = counter
@@ -81,7 +98,7 @@ def _decode_from(container, stream, pts_all: np.ndarray, times: np.ndarray, firs
 
 
 def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | None = None,
-              count: DecodeCount | None = None) -> Iterator[tuple[int, np.ndarray]]:
+              count: DecodeCount | None = None, cheap: bool = False) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame number, luma)`` for every frame from ``start_s`` up to ``stop_s``.
 
     Parameters
@@ -92,6 +109,13 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
         Local seconds; frames whose start lies in ``[start_s, stop_s)`` are yielded.
     count : DecodeCount, optional
         Incremented for every frame decoded.
+    cheap : bool
+        Decode with :data:`CHEAP_DECODE` (the loop filter skipped on
+        non-reference frames): less decoding work where the codec filters
+        (H.264 with its deblocking on and B-frames), those pictures a few grey
+        levels off the true decode near block edges, no error carried to other
+        frames. For coarse statistics (the flash detector's cells), never for
+        reading text (the overlay reader keeps the true decode).
 
     Notes
     -----
@@ -106,23 +130,23 @@ def iter_luma(path: str | Path, index, *, start_s: float = 0.0, stop_s: float | 
     if first >= len(pts_all):
         return
     with av.open(str(path), mode="r") as container:
-        stream = _open_video(container)
+        stream = _open_video(container, cheap)
         yield from _decode_from(container, stream, pts_all, times, first, stop_s, count)
 
 
 def iter_windows(path: str | Path, index, windows: list[tuple[float, float]], *,
-                 count: DecodeCount | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
+                 count: DecodeCount | None = None, cheap: bool = False) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield ``(window k, frame number, luma)`` for the frames of each ``(start_s, stop_s)`` window.
 
     One open of the file, one seek per window (local seconds, in the order given);
-    see :func:`iter_luma` for the frames of one window and the life of ``luma``.
+    see :func:`iter_luma` for the frames of one window, ``cheap`` and the life of ``luma``.
     """
     import av
 
     pts_all = np.asarray(index.pts)
     times = np.asarray(index.times)
     with av.open(str(path), mode="r") as container:
-        stream = _open_video(container)
+        stream = _open_video(container, cheap)
         for k, (start_s, stop_s) in enumerate(windows):
             first = int(np.searchsorted(times, start_s - 1e-9))
             if first >= len(pts_all):
@@ -132,18 +156,29 @@ def iter_windows(path: str | Path, index, windows: list[tuple[float, float]], *,
                 yield k, number, luma
 
 
-def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID) -> np.ndarray:
-    """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns).
+def cells_of(luma: np.ndarray, grid: tuple[int, int] = CELL_GRID, out: np.ndarray | None = None) -> np.ndarray:
+    """Mean luma of each cell of a ``grid`` (columns, rows): uint8 array (rows, columns), rounded.
 
-    Large pictures are first subsampled to about 4x4 pixels a cell (the means
-    of a flash-sized area change by the same fraction).
+    Large pictures are first thinned to every ``step``-th row, ``step`` such
+    that a cell keeps at least 4 rows and would keep 4 columns (a flash lights
+    whole areas, so the means of a flash-sized area change by the same
+    fraction). When those rows split into whole cells (1280x720: every third
+    row, cells of 5 rows and 20 columns), every column counts: a view, no copy,
+    and cv2's integer-ratio area average (a fine vertical pattern is averaged,
+    not aliased). Otherwise (960x540) every ``step``-th column too, as cv2's
+    general area average costs about six times as much a pixel. ``out``: a
+    C-contiguous uint8 (rows, columns) array to write into (and return).
     """
     import cv2
 
     step = max(1, min(luma.shape[0] // (grid[1] * 4), luma.shape[1] // (grid[0] * 4)))
     if step > 1:
-        luma = luma[::step, ::step]
-    return cv2.resize(luma, grid, interpolation=cv2.INTER_AREA)
+        rows = luma[::step]
+        whole = rows.shape[0] % grid[1] == 0 and rows.shape[1] % grid[0] == 0
+        luma = rows if whole else luma[::step, ::step]
+    if out is None:
+        return cv2.resize(luma, grid, interpolation=cv2.INTER_AREA)
+    return cv2.resize(luma, grid, dst=out, interpolation=cv2.INTER_AREA)
 
 
 def _key(path: str | Path, index) -> tuple:
@@ -183,7 +218,7 @@ class CellCollector:
 
     def add(self, number: int, luma: np.ndarray) -> None:
         """Record frame ``number``'s luma."""
-        self.cells[number] = cells_of(luma)
+        cells_of(luma, out=self.cells[number])
         self.seen[number] = True
 
     def finish(self) -> np.ndarray:
