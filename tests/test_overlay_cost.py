@@ -97,6 +97,7 @@ def test_several_files_read_at_once_give_the_serial_report(no_clock, tmp_path, m
     from synth.clips import ClipSpec, write_clip
 
     import timesync.align.overlay as overlay
+    from timesync.align import video_reads
     from timesync.media import probe
 
     start = datetime(2024, 5, 17, 21, 2, 33, 370000)
@@ -107,10 +108,10 @@ def test_several_files_read_at_once_give_the_serial_report(no_clock, tmp_path, m
     paths = [clocks[0], no_clock, clocks[1]]
     sources = [SimpleNamespace(name=p.name, path=p, info=probe(p)) for p in paths]
     sources.insert(1, SimpleNamespace(name=broken.name, path=broken, info=None))
-    assert overlay._workers([s for s in sources if s.info is not None]) == 2
+    assert video_reads.read_workers([s for s in sources if s.info is not None]) == 2
 
     def report_of(workers: int):
-        monkeypatch.setattr(overlay, "READ_WORKERS", workers)
+        monkeypatch.setattr(video_reads, "READ_WORKERS", workers)
         report = overlay.find_constraints(sources)
         return (list(report.notes.items()), report.findings,
                 [(c.source, c.other, c.kind, c.offset_s, c.uncertainty_s) for c in report.constraints])

@@ -33,6 +33,7 @@ The events are matched by :mod:`timesync.align.flashes.pattern`; the
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -438,6 +439,7 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
 #: Videos whose detected flashes are kept (see :func:`flashes_in`).
 _FLASHES_KEPT = 32
 _FLASHES: OrderedDict[tuple, list[VisualEvent]] = OrderedDict()
+_FLASHES_LOCK = threading.Lock()
 
 
 def flashes_in(path: str | Path, sha256: str | None = None) -> list[VisualEvent]:
@@ -452,9 +454,13 @@ def flashes_in(path: str | Path, sha256: str | None = None) -> list[VisualEvent]
     resolved = Path(path).resolve()
     stat = resolved.stat()
     key = (str(resolved), stat.st_size, stat.st_mtime_ns, sha256)
-    if key not in _FLASHES:
-        _FLASHES[key] = detect_flashes(path)
+    with _FLASHES_LOCK:
+        kept = _FLASHES.get(key)
+    if kept is None:  # read outside the lock: files are read in threads (timesync.align.video_reads)
+        kept = detect_flashes(path)
+    with _FLASHES_LOCK:
+        _FLASHES[key] = kept
+        _FLASHES.move_to_end(key)
         while len(_FLASHES) > _FLASHES_KEPT:
             _FLASHES.popitem(last=False)
-    _FLASHES.move_to_end(key)
-    return list(_FLASHES[key])
+    return list(kept)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from timesync.align import metadata
+from timesync.align import metadata, video_reads
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent, flashes_in
 from timesync.align.flashes.pattern import MIN_AGREEING, EventSet, match_and_fit
@@ -97,6 +97,16 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
     return report
 
 
+def _flashes_or_note(src: Any) -> list[VisualEvent] | str:
+    """The flashes of one source's video (:func:`flashes_in`), or the sentence saying why none were read."""
+    from timesync.errors import TimesyncError
+
+    try:
+        return flashes_in(src.path, getattr(getattr(src, "info", None), "sha256", None))
+    except (TimesyncError, OSError, ValueError) as exc:
+        return f"visual events not read: {exc}"
+
+
 def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
                   progress: Callable[[float, str], None] | None = None) -> dict[str, list[VisualEvent]]:
     """The flashes of every video with at least :data:`MIN_AGREEING` of them, by source name.
@@ -105,20 +115,16 @@ def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
     left out are noted in it (not read, no flash, too few) and the number of
     events seen is its ``findings[name]["visual_events"]``.
     """
-    from timesync.errors import TimesyncError
-
     flashes: dict[str, list[VisualEvent]] = {}
     notes = report.notes if report is not None else {}
-    for i, src in enumerate(sources):
-        info = getattr(src, "info", None)
-        if info is not None and getattr(info, "video", None) is None:
-            continue
+    videos = [s for s in sources if getattr(getattr(s, "info", None), "video", 1) is not None]
+    results = video_reads.in_order(_flashes_or_note, videos, video_reads.read_workers(videos), name="flashes")
+    for i, src in enumerate(videos):
         if progress:
-            progress(0.8 * i / max(1, len(sources)), f"visual: flashes in {src.name}")
-        try:
-            events = flashes_in(src.path, getattr(info, "sha256", None))
-        except (TimesyncError, OSError, ValueError) as exc:
-            notes[src.name] = f"visual events not read: {exc}"
+            progress(0.8 * i / max(1, len(videos)), f"visual: flashes in {src.name}")
+        events = next(results)[1]
+        if isinstance(events, str):
+            notes[src.name] = events
             continue
         if report is not None:
             report.findings.setdefault(src.name, {})["visual_events"] = len(events)

@@ -46,6 +46,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from timesync.align import video_reads
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.device_clocks import DEVICE_CLOCK_SIGMA_S, unset_clock
 from timesync.align.overlay.findings import ClockErrorFinding, clock_error
@@ -80,11 +81,6 @@ __all__ = [
 OVERLAY_SIGMA_S = DEVICE_CLOCK_SIGMA_S
 #: One sigma (s) when the caller states the device clocks were synchronized.
 SYNCED_SIGMA_S = 0.5
-#: Video files whose clocks are read at once (threads), when there are several.
-READ_WORKERS = 2
-#: Files read at once only when every video has at most this many pixels a frame (1080p): two
-#: searches of larger pictures at once would risk the memory bound (their decoders' frames).
-PARALLEL_MAX_PIXELS = 1920 * 1080
 
 # -- constraints ----------------------------------------------------------------------------------
 
@@ -295,38 +291,18 @@ def _read_one(src: Any) -> OverlayClock | str:
         return f"overlay not read: {exc}"
 
 
-def _workers(videos: Sequence[Any]) -> int:
-    """How many files to read at once: :data:`READ_WORKERS` (at most the cores) when there are
-    several videos, none larger than :data:`PARALLEL_MAX_PIXELS` (the memory bound); else 1."""
-    import os
-
-    sizes = [(getattr(getattr(getattr(s, "info", None), "video", None), "width", None),
-              getattr(getattr(getattr(s, "info", None), "video", None), "height", None)) for s in videos]
-    if any(w is None or h is None or w * h > PARALLEL_MAX_PIXELS for w, h in sizes):
-        return 1
-    return max(1, min(READ_WORKERS, os.cpu_count() or 1, len(videos)))
-
-
 def _read_clocks(sources: Sequence[Any], progress: Callable[[float, str], None] | None):
     """``(source, OverlayClock or a note)`` for every source, in order; the files read
-    :func:`_workers` at a time (threads: decoding and the array work release the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    :func:`~timesync.align.video_reads.read_workers` at a time."""
     videos = [s for s in sources if getattr(s, "info", None) is None or getattr(s.info, "video", None) is not None]
-    workers = _workers(videos)
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="overlay") if workers > 1 else None
-    try:
-        pending = {id(s): pool.submit(_read_one, s) for s in videos} if pool is not None else {}
-        for i, src in enumerate(sources):
-            if not any(s is src for s in videos):
-                yield src, "no video stream (no clock overlay to read)"
-                continue
-            if progress:
-                progress(i / max(1, len(sources)), f"overlay: reading {src.name}")
-            yield src, pending[id(src)].result() if pool is not None else _read_one(src)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    results = video_reads.in_order(_read_one, videos, video_reads.read_workers(videos), name="overlay")
+    for i, src in enumerate(sources):
+        if not any(s is src for s in videos):
+            yield src, "no video stream (no clock overlay to read)"
+            continue
+        if progress:
+            progress(i / max(1, len(sources)), f"overlay: reading {src.name}")
+        yield src, next(results)[1]
 
 
 def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,

@@ -11,7 +11,6 @@ and the fit of the clock against local time (:mod:`~timesync.align.overlay.fit`)
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,7 +76,6 @@ SPARE_CROPS = 2
 _NONE = np.array([])
 #: Files are read in threads (:func:`timesync.align.overlay.find_constraints`): the cell grids kept
 #: for the flash pass go in one shared store.
-_CELLS_LOCK = threading.Lock()
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
@@ -225,8 +223,7 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
             next_crop += period
             more = STACK_FRAMES - 1
     if collector is not None:
-        with _CELLS_LOCK:
-            remember_cells(path, index, collector.finish())
+        remember_cells(path, index, collector.finish())
     return change, crops
 
 

@@ -10,6 +10,7 @@ a counter times a frame rate.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ CELL_GRID = (64, 48)
 #: Whole-file cell grids kept in memory (the overlay pass leaves them for the flash pass).
 _CELLS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CELLS_KEPT = 6
+_CELLS_LOCK = threading.Lock()
 #: At most this many bytes of cell grids are kept (a 3-hour file at 30 fps takes 1 GB).
 _CELLS_MAX_BYTES = 512 * 2**20
 
@@ -197,15 +199,18 @@ def remember_cells(path: str | Path, index, cells: np.ndarray) -> None:
     if cells.nbytes > _CELLS_MAX_BYTES // 2:
         return  # too big to keep around: the flash pass reads the file again
     key = _key(path, index)
-    _CELLS[key] = cells
-    _CELLS.move_to_end(key)
-    while len(_CELLS) > _CELLS_KEPT or sum(c.nbytes for c in _CELLS.values()) > _CELLS_MAX_BYTES:
-        _CELLS.popitem(last=False)
+    with _CELLS_LOCK:  # files are read in threads (timesync.align.video_reads)
+        _CELLS[key] = cells
+        _CELLS.move_to_end(key)
+        while len(_CELLS) > _CELLS_KEPT or sum(c.nbytes for c in _CELLS.values()) > _CELLS_MAX_BYTES:
+            _CELLS.popitem(last=False)
 
 
 def cached_cells(path: str | Path, index) -> np.ndarray | None:
     """The cell grid kept for ``path`` (same size, modification time and frame count), or None."""
-    return _CELLS.get(_key(path, index))
+    key = _key(path, index)
+    with _CELLS_LOCK:
+        return _CELLS.get(key)
 
 
 class CellCollector:
