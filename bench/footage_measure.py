@@ -164,7 +164,7 @@ def report(rows: dict[str, list[dict]], files: list[Path], truth: dict, build_s:
         "work per frame is the same), their audio one scene heard from each camera's own start; the "
         "helicopter hears only its rotor and sees the muzzle flashes of the shots the body cams hear "
         f"({len(truth['shots_s'])} shots in bursts at irregular times). Median of the runs, alternating; "
-        "2 cores shared with other work (load average at each step's start -> end: " + loads + "); "
+        "2 cores shared with other work (load average at the run's start -> the step's end: " + loads + "); "
         "CPU and memory are summed over the process tree.",
         "",
         "| run | seconds | x floor | CPU s | x floor CPU | peak MB | placed | worst body-cam error ms "
