@@ -62,9 +62,10 @@ the project files), so that two benches running at once do not share a cache.
 
 Usage: ``python bench/bench_footage.py [--minutes M] [--cams N] [--runs R]
 [--compare-with DIR] [--only-many | --skip-many] [--many-minutes M] [--many-counts 2,5,10]
-[--no-write] [--no-cluster] [--every-pair-up-to N]``.
+[--no-write] [--no-cluster] [--every-pair-up-to N] [--issue-footage [--issue-minutes M]]``.
 Prints the tables and replaces the "Footage" section of ``bench/RESULTS.md`` and
-its many-source part (markers ``footage-many``), unless ``--no-write``.
+its many-source part (markers ``footage-many``), unless ``--no-write``; ``--issue-footage``: the
+issue's own 1080p case instead (:mod:`footage_measure`, markers ``footage-issue``).
 """
 
 from __future__ import annotations
@@ -203,10 +204,7 @@ def run_sync(files: list[Path], methods: str | None, tree: Path | None = None) -
     cache = SCRATCH / "timesync-cache"
     tree = tree or Path(__file__).resolve().parents[1]
     env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
-    if cache.exists():
-        import shutil
-
-        shutil.rmtree(cache)
+    shutil.rmtree(cache, ignore_errors=True)
     cmd = [sys.executable, "-m", "timesync", "sync", *map(str, files), "--reference", str(files[0]),
            "-o", str(out), "--force", "-q"] + (["--methods", methods] if methods else [])
     r = tree_measured(cmd, 3600, env=env, cwd=tree)
@@ -272,10 +270,7 @@ def run_many(files: list[Path], minutes: float, every_pair: bool = False, tree: 
     cache = SCRATCH / "timesync-cache"
     tree = tree or Path(__file__).resolve().parents[1]
     env = dict(os.environ, TIMESYNC_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
-    if cache.exists():
-        import shutil
-
-        shutil.rmtree(cache)
+    shutil.rmtree(cache, ignore_errors=True)
     head = [sys.executable, "-c", _EVERY_PAIR] if every_pair else [sys.executable, "-m", "timesync"]
     cmd = head + ["sync", *map(str, files), "--reference", str(files[0]), "-o", str(out), "--force", "-q",
                   "--methods", "audio"]
@@ -429,7 +424,12 @@ def main() -> int:
     ap.add_argument("--no-cluster", dest="cluster", action="store_false", help="skip the dask cluster run")
     ap.add_argument("--only-many", action="store_true", help="the many-source curve (and cluster run) only")
     ap.add_argument("--skip-many", action="store_true", help="the body cams only")
+    from footage_measure import add_issue_args, run_issue
+
+    add_issue_args(ap)  # --issue-footage: the issue's own 1080p case
     args = ap.parse_args()
+    if args.issue_footage:
+        return run_issue(args)
     if not args.skip_many:
         text = many_curve(args)
         print(text)
