@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -59,7 +58,7 @@ def test_flash_scan_two_at_a_time_gives_the_serial_report(flash_sources, monkeyp
 
     def scanned(workers: int):
         detect._FLASHES.clear()
-        monkeypatch.setattr(video_reads, "read_workers", lambda videos: workers)
+        monkeypatch.setattr(video_reads, "read_workers", lambda videos, most_frames=None: workers)
         report = AlignerReport(method="visual")
         found = video_flashes(flash_sources, report)
         return ({k: [(e.frame, e.boundary_s, e.sigma_s) for e in v] for k, v in found.items()},
@@ -73,3 +72,28 @@ def test_flash_scan_two_at_a_time_gives_the_serial_report(flash_sources, monkeyp
     assert [name for name, _ in at_once[1]] == ["broken.mp4", "plain.mp4"]  # in the sources' order
     assert notes["broken.mp4"].startswith("visual events not read: ")
     assert notes["plain.mp4"] == NO_FLASHES
+
+
+def test_read_workers_one_at_a_time_when_the_grids_would_not_fit() -> None:
+    def video(frames: int | None) -> SimpleNamespace:
+        return SimpleNamespace(info=SimpleNamespace(video=SimpleNamespace(width=1920, height=1080,
+                                                                          frame_count=frames)))
+
+    two = min(2, video_reads.os.cpu_count())
+    assert video_reads.read_workers([video(1000), video(3000)], most_frames=4000) == two
+    assert video_reads.read_workers([video(1000), video(3001)], most_frames=4000) == 1
+    assert video_reads.read_workers([video(1000), video(None)], most_frames=4000) == 1
+    hour = 108_000  # 60 min at 30 fps: 332 MB of cells each
+    assert video_reads.read_workers([video(hour), video(90_000)], most_frames=96 * 2**20 // 3072) == 1
+
+
+def test_cell_noise_by_blocks_of_rows_equals_the_whole_grid() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    bright = rng.integers(0, 256, size=(500, 48, 64), dtype=np.uint8)
+    pick = np.unique(np.linspace(0, len(bright) - 2, len(bright) - 1).round().astype(int))
+    diff = bright[pick + 1].astype(np.float32) - bright[pick].astype(np.float32)
+    whole = 1.4826 * np.median(np.abs(diff - np.median(diff, axis=0)), axis=0) + 0.5
+    assert np.array_equal(detect._cell_noise(bright), whole)
+    assert np.array_equal(detect._cell_noise(bright, rows=5), whole)

@@ -30,16 +30,24 @@ def _size(src: Any) -> tuple[int | None, int | None]:
     return getattr(video, "width", None), getattr(video, "height", None)
 
 
-def read_workers(videos: Sequence[Any]) -> int:
+def read_workers(videos: Sequence[Any], most_frames: int | None = None) -> int:
     """How many of ``videos`` (sources with ``info.video``) to read at once.
 
     :data:`READ_WORKERS`, at most the cores and the number of videos, when every
-    video's size is known and at most :data:`PARALLEL_MAX_PIXELS`; else 1.
+    video's size is known and at most :data:`PARALLEL_MAX_PIXELS` and, with
+    ``most_frames`` (a reader that keeps something per frame, e.g. the flash scan's
+    cell grid), when the frames of the longest videos read together add up to at
+    most that many; else 1.
     """
     sizes = [_size(s) for s in videos]
     if any(w is None or h is None or w * h > PARALLEL_MAX_PIXELS for w, h in sizes):
         return 1
-    return max(1, min(READ_WORKERS, os.cpu_count() or 1, len(videos)))
+    workers = max(1, min(READ_WORKERS, os.cpu_count() or 1, len(videos)))
+    if most_frames is not None and workers > 1:
+        counts = [getattr(getattr(getattr(s, "info", None), "video", None), "frame_count", None) for s in videos]
+        if any(c is None for c in counts) or sum(sorted(counts)[-workers:]) > most_frames:
+            return 1
+    return workers
 
 
 def in_order(read: Callable[[T], R], items: Sequence[T], workers: int,

@@ -18,8 +18,14 @@ from timesync.align import metadata, video_reads
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent, flashes_in
 from timesync.align.flashes.pattern import MIN_AGREEING, EventSet, match_and_fit
+from timesync.align.overlay.scan import CELL_BYTES
 
 __all__ = ["visual_constraint", "video_flashes", "find_constraints", "NO_FLASHES"]
+
+#: Videos are scanned two at a time only when their cell grids (:data:`CELL_BYTES` a frame,
+#: whole files) add up to at most this (bytes): two hour-long videos at once would break the
+#: 500 MB bound (a 60-min 30-fps video's grid alone takes 332 MB).
+PARALLEL_CELL_BYTES = 96 * 2**20
 
 #: The note of a video in which no flash was seen.
 NO_FLASHES = "no visual events (flashes) seen"
@@ -118,7 +124,8 @@ def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
     flashes: dict[str, list[VisualEvent]] = {}
     notes = report.notes if report is not None else {}
     videos = [s for s in sources if getattr(getattr(s, "info", None), "video", 1) is not None]
-    results = video_reads.in_order(_flashes_or_note, videos, video_reads.read_workers(videos), name="flashes")
+    workers = video_reads.read_workers(videos, most_frames=PARALLEL_CELL_BYTES // CELL_BYTES)
+    results = video_reads.in_order(_flashes_or_note, videos, workers, name="flashes")
     for i, src in enumerate(videos):
         if progress:
             progress(0.8 * i / max(1, len(videos)), f"visual: flashes in {src.name}")

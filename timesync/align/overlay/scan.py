@@ -17,17 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "CHEAP_DECODE", "cells_of", "remember_cells", "cached_cells", "CellCollector",
+__all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "CELL_BYTES", "CHEAP_DECODE", "cells_of", "remember_cells", "cached_cells", "CellCollector",
            "worth_keeping"]
 
 #: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
 CELL_GRID = (64, 48)
+#: Bytes of one frame's cell grid (uint8 cells).
+CELL_BYTES = CELL_GRID[0] * CELL_GRID[1]
 #: Whole-file cell grids kept in memory (the overlay pass leaves them for the flash pass).
 _CELLS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CELLS_KEPT = 6
 _CELLS_LOCK = threading.Lock()
-#: At most this many bytes of cell grids are kept (a 3-hour file at 30 fps takes 1 GB).
-_CELLS_MAX_BYTES = 512 * 2**20
+#: At most this many bytes of cell grids are kept (a 3-hour file at 30 fps takes 1 GB), and a
+#: file's grid only when it takes at most half of it (about 11 min at 30 fps): the grids are
+#: kept for short files, which the overlay reader reads whole; a long file's would hold
+#: hundreds of MB against the 500 MB bound while the next file is scanned.
+_CELLS_MAX_BYTES = 128 * 2**20
 
 
 def luma_of(frame) -> np.ndarray:
