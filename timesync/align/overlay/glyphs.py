@@ -184,19 +184,19 @@ def _layout(profile: np.ndarray, x_sec: int, pitch: int, left: int) -> tuple[str
     the text's strokes begin (column ``left``, within 1 px); None when no layout fits."""
     best: tuple[float, str, list[int]] | None = None
     gaps = np.arange(0.0, 1.6 * pitch + 0.01, 1.0)
-    spaces = np.arange(0.0, 2.6 * pitch + 0.01, 1.0)
     for name, groups in _LAYOUTS.items():
         for p in (pitch - 0.5, pitch - 0.25, float(pitch), pitch + 0.25, pitch + 0.5):
-            for colon, space, date_sep in itertools.product(gaps, spaces, gaps):
-                span = sum(groups) * p - p + 2 * colon + space + 2 * date_sep
-                if abs(x_sec - span - left) > 2:
-                    continue
-                xs = _cells(profile, x_sec, p, groups, (colon, space, date_sep))
-                if xs is None or abs(xs[-1] - left) > 1:
-                    continue
-                score = float(profile[xs].mean())
-                if best is None or score > best[0]:
-                    best = (score, name, xs)
+            for colon, date_sep in itertools.product(gaps, gaps):
+                fill = x_sec - left - (sum(groups) - 1) * p - 2 * colon - 2 * date_sep  # the space's gap
+                for space in (round(fill) - 1, round(fill), round(fill) + 1):
+                    if not 0 <= space <= 2.6 * pitch:
+                        continue
+                    xs = _cells(profile, x_sec, p, groups, (colon, float(space), date_sep))
+                    if xs is None or abs(xs[-1] - left) > 1:
+                        continue
+                    score = float(profile[xs].mean())
+                    if best is None or score > best[0]:
+                        best = (score, name, xs)
     return None if best is None else (best[1], best[2])
 
 
