@@ -231,7 +231,6 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarra
     """OCR the crops; map each reading to the tick whose value it shows (not across a ``break``)."""
     readings: list[tuple[int, ClockReading]] = []
     texts: list[tuple[float, str]] = []
-    tick_frames_start = tick_hi  # local time of first frame showing each tick's value
     for number, stack in crops:
         text = ocr_text(_steady_crop(number, stack, tick_hi, times))
         t = float(times[number])
@@ -240,7 +239,14 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarra
         if reading is None:
             continue
         readings.append((number, reading))
-    readings = _confirmed(readings)
+    values, layout, zone, order_note, swap_s = _values(_confirmed(readings), tick_hi, times, breaks)
+    return values, layout, zone, texts, order_note, swap_s
+
+
+def _values(readings: list[tuple[int, ClockReading]], tick_hi: np.ndarray, times: np.ndarray,
+            breaks: np.ndarray = _NONE):
+    """``(values, layout, zone, order_note, swap_s)`` of the readings ``(frame number, reading)``: tick -> whole s."""
+    tick_frames_start = tick_hi  # local time of first frame showing each tick's value
     parsed, order_note = resolve_date_order([r for _, r in readings])
     swap_s = _swap_shift(parsed) if order_note and "ambiguous" in order_note else None
     if swap_s == 0.0:  # day and month are the same number (11/11/2025): no doubt
@@ -264,7 +270,7 @@ def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarra
         zones[reading.value.tzinfo] += 1
     layout = layouts.most_common(1)[0][0] if layouts else None
     zone = zones.most_common(1)[0][0] if zones else None
-    return values, layout, zone, texts, order_note, swap_s
+    return values, layout, zone, order_note, swap_s
 
 
 def _confirmed(readings: list[tuple[int, ClockReading]]) -> list[tuple[int, ClockReading]]:
@@ -463,6 +469,12 @@ def _fit_crops(result: OverlayClock, lo: np.ndarray, hi: np.ndarray, breaks: np.
         fit = fit_ticks(lo, hi, values) if values else None
         if fit is not None and fit.readings >= 2 or len(chosen) == len(crop_sets[-1]):
             break
+    glyphs = None
+    if fit is None or fit.readings < 2 or any(abs(j.jump_s) > DATE_JUMP_S for j in fit.jumps):
+        from timesync.align.overlay.glyphs import glyph_fit
+
+        fit, glyphs = glyph_fit(result, lo, hi, breaks, crop_sets[-1], times, texts) or (fit, None)
+        order_note = glyphs if glyphs is not None else order_note
     if fit is None or fit.readings < 2:
         result.note = f"{NO_OVERLAY}: its digits could not be read consistently"
         return False
@@ -473,3 +485,4 @@ def _fit_crops(result: OverlayClock, lo: np.ndarray, hi: np.ndarray, breaks: np.
     result.fit = fit
     result.note = _notes(fit, texts, order_note)
     return True
+
