@@ -408,6 +408,8 @@ def find_constraints(
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
             report.notes.setdefault(name, plan.note(name) or _unmatched_note(refusals.get(name, {})))
+        elif (alone := plan.second_path_note(name)) is not None:
+            report.notes.setdefault(name, alone)
     return report
 
 
