@@ -40,8 +40,17 @@ def chain_incident(tmp_path_factory) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def chain_result(chain_incident):
-    return sync(chain_incident, reference=chain_incident[0], methods=["audio"])
+def chain_run(chain_incident):
+    """The sync of the chain incident, and its progress messages in order."""
+    messages: list[str] = []
+    result = sync(chain_incident, reference=chain_incident[0], methods=["audio"],
+                  progress=lambda f, m: messages.append(m))
+    return result, messages
+
+
+@pytest.fixture(scope="session")
+def chain_result(chain_run):
+    return chain_run[0]
 
 
 def _pairs_matched(result) -> int:
@@ -160,6 +169,17 @@ def test_many_sources_place_everyone_with_few_full_matches(chain_result, chain_i
     lone = chain_result.source(chain_incident[-1])
     assert not lone.aligned and lone.findings.get("audio_pairs") is None
     assert "shares no sound with any of the 8 others" in lone.notes["audio"]
+
+
+def test_a_source_that_overlaps_no_one_is_reported_before_any_full_match(chain_run, chain_incident):
+    """The lone recording is known from the pre-scores alone: progress names it before
+    the first full match is done (before: only the result said so, once every pair was
+    matched), and no pair with it is matched."""
+    result, messages = chain_run
+    said = [i for i, m in enumerate(messages) if m == f"audio: {chain_incident[-1]} shares no sound with any other source"]
+    first_pair = next(i for i, m in enumerate(messages) if m.startswith("audio pair:"))
+    assert said and said[0] < first_pair
+    assert all(chain_incident[-1] not in s.findings.get("audio_pairs", {}) for s in result.sources)
 
 
 def test_selection_gives_the_clocks_of_every_pair(chain_result, chain_incident, monkeypatch):
@@ -296,3 +316,19 @@ def test_a_refused_second_path_is_replaced_on_real_files(refused_second_path):
         src = result.source(path)
         assert src.aligned and "audio" not in src.notes, (path, src.notes)
         assert src.clock.offset_s == pytest.approx(STEP2_S * k, abs=2e-4)
+
+
+def test_batched_prescores_equal_one_prescore_per_pair():
+    """The pre-scores of all pairs, computed one source against many at once, are exactly
+    those of :func:`pairs.prescore` pair by pair (sources of different lengths: pooled
+    by 25 and less, and one too short for any lag)."""
+    rng = np.random.default_rng(3)
+    lengths = [60_000, 60_000, 45_000, 60_000, 2_500, 9_000, 200]
+    feats = {f"s{k}": rng.normal(size=(n, 6)).astype(np.float32) for k, n in enumerate(lengths)}
+    names = list(feats)
+    got = pairs._prescores(names, feats)
+    for (a, b), score in got.items():
+        pool = pairs.pool_for(min(feats[a].shape[0], feats[b].shape[0]))
+        pa, pb = pairs.pooled(feats[a], pool), pairs.pooled(feats[b], pool)
+        assert score == pairs.prescore(pa, pb, pool=pool)[0], (a, b)
+    assert len(got) == 21 and got[("s0", "s6")] == 0.0

@@ -96,6 +96,8 @@ MIN_OVERLAP_S = 3.0
 MIN_PRESCORE_FRAMES = 1500
 #: Bytes of pooled spectra kept for reuse between pairs.
 _SPECTRA_BUDGET = 64_000_000
+#: Bytes of other sources' spectra pre-scored against one source at once.
+_BATCH_BYTES = 16_000_000
 _CLIP_SIGMA = 4.0
 
 
@@ -239,6 +241,7 @@ class PairPlan:
     tried: dict[Pair, bool] = field(default_factory=dict)
     every_pair: bool = True
     _second_tries: dict[Pair, int] = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, names: Sequence[str], features: Mapping[str, np.ndarray]) -> PairPlan:
@@ -254,9 +257,12 @@ class PairPlan:
 
     def _candidates(self) -> list[Pair]:
         """Pairs at or above :data:`MIN_PRESCORE`, strongest first (ties: order of names)."""
-        order = {n: i for i, n in enumerate(self.names)}
-        good = [p for p, s in self.scores.items() if s >= MIN_PRESCORE]
-        return sorted(good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]]))
+        if self._cache.get("candidates_of") != len(self.scores):
+            order = {n: i for i, n in enumerate(self.names)}
+            good = [p for p, s in self.scores.items() if s >= MIN_PRESCORE]
+            self._cache.update(candidates_of=len(self.scores), candidates=sorted(
+                good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]])))
+        return self._cache["candidates"]
 
     def _select(self) -> list[Pair]:
         forest, tree = Forest(self.names), []
@@ -333,22 +339,26 @@ class PairPlan:
             (tree if forest.join(a, b) else rest).append((a, b))
         return tree, rest
 
+    def _matched_state(self) -> tuple[list[Pair], dict[str, str | None], list[Pair]]:
+        """The matched spanning forest, its parents (:func:`~timesync.align.pair_graph.rooted`)
+        and its bridges, kept until the next :meth:`record`."""
+        key = tuple(self.tried.items())
+        if self._cache.get("matched_of") != key:
+            tree, rest = self._matched_forest()
+            parent, depth = rooted(self.names, tree)
+            covered = {e for a, b in rest for e in tree_path(parent, depth, a, b)}
+            bridges = [p for p in tree if child(p, parent) not in covered]
+            self._cache.update(matched_of=key, matched=(tree, parent, bridges))
+        return self._cache["matched"]
+
     def bridges(self) -> list[Pair]:
         """Matched pairs that carry a placement alone: no other path of matched pairs joins
         their two sources (none when every pair was matched)."""
-        if self.every_pair:
-            return []
-        tree, rest = self._matched_forest()
-        parent, depth = rooted(self.names, tree)
-        covered = {e for a, b in rest for e in tree_path(parent, depth, a, b)}
-        return [p for p in tree if child(p, parent) not in covered]
+        return [] if self.every_pair else list(self._matched_state()[2])
 
     def _replacements(self) -> list[Pair]:
-        tree, rest = self._matched_forest()
-        parent, depth = rooted(self.names, tree)
-        covered = {e for a, b in rest for e in tree_path(parent, depth, a, b)}
-        wanted = {child(p, parent): p for p in tree if child(p, parent) not in covered
-                  and self._second_tries.get(p, 0) < SECOND_PATH_TRIES}
+        tree, parent, bridges = self._matched_state()
+        wanted = {child(p, parent): p for p in bridges if self._second_tries.get(p, 0) < SECOND_PATH_TRIES}
         if not wanted:
             return []
         forest = Forest(self.names)
@@ -409,21 +419,57 @@ class PairPlan:
 
 
 def _prescores(names: Sequence[str], features: Mapping[str, np.ndarray]) -> dict[Pair, float]:
-    """:func:`prescore` of every pair of ``names`` (in their order)."""
+    """:func:`prescore` of every pair of ``names`` (in their order): each source against the
+    later ones of the same pooling and pooled length at once (:func:`_batch_scores`, the
+    same figures as one :func:`prescore` per pair), at most :data:`_BATCH_BYTES` of their
+    spectra at a time."""
     from scipy import fft as sfft
 
     spectra = _Spectra(features)
     out: dict[Pair, float] = {}
     for i, a in enumerate(names):
+        groups: dict[tuple[int, int], list[str]] = {}
         for b in names[i + 1:]:
             pool = pool_for(min(features[a].shape[0], features[b].shape[0]))
-            pa, pb = spectra.pooled(a, pool), spectra.pooled(b, pool)
-            na, nb = pa.shape[0], pb.shape[0]
-            nfft = sfft.next_fast_len(max(na + nb - 1, 1), real=True)
-            if min(na, nb) == 0:
-                out[(a, b)] = 0.0
+            groups.setdefault((pool, features[b].shape[0] // pool), []).append(b)
+        for (pool, nb), others in groups.items():
+            pa = spectra.pooled(a, pool)
+            na = pa.shape[0]
+            min_overlap = max(1, round(MIN_OVERLAP_S * 100.0 / pool))
+            if min(na, nb) < min_overlap:  # no lag overlaps enough (prescore: 0)
+                out.update({(a, b): 0.0 for b in others})
                 continue
-            score, _offset = prescore(pa, pb, spectra=(spectra.get(a, pool, nfft), spectra.get(b, pool, nfft)),
-                                      pool=pool)
-            out[(a, b)] = score
+            nfft = sfft.next_fast_len(na + nb - 1, real=True)
+            sa = spectra.get(a, pool, nfft)
+            step = max(1, _BATCH_BYTES // max(sa.nbytes, 1))
+            for k in range(0, len(others), step):
+                chunk = others[k:k + step]
+                sb = np.stack([spectra.get(b, pool, nfft) for b in chunk])
+                scores = _batch_scores(sa, sb, na, nb, nfft, min_overlap)
+                out.update({(a, b): z for b, z in zip(chunk, scores, strict=True)})
+    return out
+
+
+def _batch_scores(sa: np.ndarray, sb: np.ndarray, na: int, nb: int, nfft: int, min_overlap: int) -> list[float]:
+    """:func:`prescore`'s score of ``a`` (spectrum ``sa``, (freqs, bands), ``na`` pooled
+    frames) against each of several ``b`` (spectra ``sb``, (k, freqs, bands), ``nb`` frames
+    each), with the same operations row by row."""
+    from scipy import fft as sfft
+
+    corr = sfft.irfft(np.sum(sa[np.newaxis] * np.conj(sb), axis=2), n=nfft, axis=1)
+    curve = np.concatenate([corr[:, nfft - (nb - 1):], corr[:, :na]], axis=1) if nb > 1 else corr[:, :na]
+    lags = np.arange(-(nb - 1), na)
+    counts = np.minimum(na, lags + nb) - np.maximum(0, lags)
+    valid = counts >= min_overlap
+    curve = curve[:, valid] / np.sqrt(counts[valid] * sa.shape[1])
+    sample = curve[:, :: max(1, curve.shape[1] // 20000)]
+    med = np.median(sample, axis=1)
+    mad = np.median(np.abs(sample - med[:, np.newaxis]), axis=1)
+    best = curve[np.arange(curve.shape[0]), np.argmax(curve, axis=1)]
+    out = []
+    for r in range(curve.shape[0]):
+        m = float(mad[r]) * 1.4826
+        if not m > 0:
+            m = float(np.std(sample[r])) or 1.0
+        out.append((float(best[r]) - float(med[r])) / m)
     return out

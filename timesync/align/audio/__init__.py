@@ -390,6 +390,10 @@ def find_constraints(
     long_audio = _total_audio_s(sources) >= PROCESS_MIN_AUDIO_S
     refusals: dict[str, dict[str, tuple[AudioMatch, bool]]] = {}
     plan = PairPlan.of(names, {n: prepared[n].features for n in names})  # every pair up to 4
+    for name in names:  # known from the pre-scores alone: said now, before any full match
+        if (alone := plan.note(name)) is not None:
+            report.notes[name] = alone
+            prog(0.6, f"audio: {name} shares no sound with any other source")
     pairs, done = plan.first, 0
     while pairs:
         jobs = []
