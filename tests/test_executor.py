@@ -10,7 +10,7 @@ import multiprocessing
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
-from test_pairs import chain_incident, chain_result  # noqa: F401 - fixtures
+from test_pairs import chain_incident, chain_result, chain_run  # noqa: F401 - fixtures
 
 from timesync.align import audio
 from timesync.align.audio.decode import probe_with_features

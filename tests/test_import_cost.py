@@ -43,12 +43,30 @@ def test_audio_sync_loads_no_opencv_and_no_scipy_signal(sample_media_dir: Path, 
     assert not any(m == "scipy.signal" or m.startswith("scipy.signal.") for m in modules)
     assert not any(m.startswith("timesync.align.overlay") for m in modules)
 
-    # the metadata prior and the overlay reader convert device-clock times alike (timeutil.epoch_seconds)
+
+
+def test_device_clock_seconds_do_not_depend_on_the_machine_zone(monkeypatch) -> None:
+    """The metadata prior's creation_time seconds and the overlay's reading seconds are fixed
+    numbers: a naive value counts as UTC whatever the zone of the machine that runs the sync
+    (Python's naive ``datetime.timestamp()`` would use it), an aware one is converted from its
+    own zone, and fractions of a second are kept. (This replaces a comparison of the two
+    callers with each other, which can no longer differ: both call ``timeutil.epoch_seconds``.)"""
+    import time
     from datetime import UTC, datetime, timedelta, timezone
 
     from timesync.align.metadata import _creation_seconds
     from timesync.align.overlay.parse import reading_seconds
 
-    for value in (datetime(2026, 3, 1, 12, 0, 5, 250000), datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC),
-                  datetime(2026, 3, 1, 7, 0, 5, tzinfo=timezone(timedelta(hours=-5)))):
-        assert _creation_seconds(value) == (reading_seconds(value), value.tzinfo is not None)
+    cases = [(datetime(2026, 3, 1, 12, 0, 5, 250000), 1772366405.25, False),
+             (datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC), 1772366405.0, True),
+             (datetime(2026, 3, 1, 7, 0, 5, tzinfo=timezone(timedelta(hours=-5))), 1772366405.0, True)]
+    for zone in ("America/New_York", "Asia/Kolkata"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        try:
+            for value, seconds, zoned in cases:
+                assert _creation_seconds(value) == (seconds, zoned), (zone, value)
+                assert reading_seconds(value) == seconds, (zone, value)
+        finally:
+            monkeypatch.undo()
+            time.tzset()

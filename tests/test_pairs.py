@@ -40,8 +40,17 @@ def chain_incident(tmp_path_factory) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def chain_result(chain_incident):
-    return sync(chain_incident, reference=chain_incident[0], methods=["audio"])
+def chain_run(chain_incident):
+    """The sync of the chain incident, and its progress messages in order."""
+    messages: list[str] = []
+    result = sync(chain_incident, reference=chain_incident[0], methods=["audio"],
+                  progress=lambda f, m: messages.append(m))
+    return result, messages
+
+
+@pytest.fixture(scope="session")
+def chain_result(chain_run):
+    return chain_run[0]
 
 
 def _pairs_matched(result) -> int:
@@ -162,6 +171,17 @@ def test_many_sources_place_everyone_with_few_full_matches(chain_result, chain_i
     assert "shares no sound with any of the 8 others" in lone.notes["audio"]
 
 
+def test_a_source_that_overlaps_no_one_is_reported_before_any_full_match(chain_run, chain_incident):
+    """The lone recording is known from the pre-scores alone: progress names it before
+    the first full match is done (before: only the result said so, once every pair was
+    matched), and no pair with it is matched."""
+    result, messages = chain_run
+    said = [i for i, m in enumerate(messages) if m == f"audio: {chain_incident[-1]} shares no sound with any other source"]
+    first_pair = next(i for i, m in enumerate(messages) if m.startswith("audio pair:"))
+    assert said and said[0] < first_pair
+    assert all(chain_incident[-1] not in s.findings.get("audio_pairs", {}) for s in result.sources)
+
+
 def test_selection_gives_the_clocks_of_every_pair(chain_result, chain_incident, monkeypatch):
     """Matching every pair instead (the old way) places the same sources at the same
     clocks, to well within their uncertainty."""
@@ -207,3 +227,108 @@ def test_short_clips_of_noise_are_prescored_unpooled():
     chained = {n for p in plan.first for n in p}
     assert chained == {"n0", "n1", "n2", "n3", "n4"}
     assert plan.note("n5") is not None
+
+
+def _chain_plan(count: int) -> pairs.PairPlan:
+    """The plan of ``count`` sources that each overlap the three before and after."""
+    names = [chr(ord("a") + k) for k in range(count)]
+    strength = {1: 100.0, 2: 60.0, 3: 30.0}
+    scores = {(a, b): strength.get(j - i, 3.0) for i, a in enumerate(names) for j, b in enumerate(names) if j > i}
+    plan = pairs.PairPlan(names, scores=scores, every_pair=False)
+    plan.first = plan._select()
+    return plan
+
+
+def test_a_refused_second_path_is_replaced_within_bounds_and_the_rest_is_noted():
+    """When the pair chosen to close a cycle is refused, the forest pairs it covered carry
+    their placements alone: the next rounds offer the best untried pairs closing a cycle
+    over them (at most SECOND_PATH_TRIES per forest pair), and a source whose matched pair
+    still has no second path says so in its note, with the sizes of both sides and why."""
+    plan = _chain_plan(6)
+    assert plan.first == [("a", "b"), ("a", "d"), ("b", "c"), ("c", "d"), ("d", "e"), ("d", "f"), ("e", "f")]
+    for p in plan.first:
+        plan.record(p, p != ("a", "d"))
+    assert plan.bridges() == [("a", "b"), ("b", "c"), ("c", "d")]
+    assert plan.next_round() == [("a", "c"), ("b", "d")]  # ab and bc, then cd, on a cycle again
+    plan.record(("a", "c"), False)
+    plan.record(("b", "d"), False)
+    assert plan.next_round() == [("b", "e")]  # nothing else puts ab on a cycle; bc and cd a second time
+    plan.record(("b", "e"), False)
+    assert plan.next_round() == []  # bc and cd had their two replacements, ab has no candidate left
+    assert plan.second_path_note("e") is None and plan.second_path_note("f") is None
+    note = plan.second_path_note("a")
+    assert note == ("no second path checks its audio match with b: that match is the only one between the "
+                    "1 source(s) on this side and the 5 on the other (2 of the 2 other pairs across it were "
+                    "matched and refused)")
+    c = plan.second_path_note("c").split("; ")
+    assert len(c) == 2 and "with b" in c[0] and "4 of the 4 other pairs" in c[0]
+    assert "with d" in c[1] and "the 3 source(s) on this side and the 3 on the other" in c[1]
+    assert "3 of the 5 other pairs across it were matched and refused, the rest left untried" in c[1]
+
+
+def test_second_paths_matched_leave_nothing_to_replace():
+    """When every chosen pair matches, no round follows and no placement is noted."""
+    plan = _chain_plan(10)
+    for p in plan.first:
+        plan.record(p, True)
+    assert plan.bridges() == [] and plan.next_round() == []
+    assert all(plan.second_path_note(n) is None for n in plan.names)
+
+
+STEP2_S = 10.0
+
+
+@pytest.fixture(scope="session")
+def refused_second_path(tmp_path_factory) -> list[str]:
+    """Six recordings of one scene of Gabor atoms, 45 s each, starting 10 s apart (each
+    overlaps the three before and the three after it; ``c0`` and ``c4`` share scene
+    40-45 s). ``c4`` hears scene 39-46 s with every atom's phase changed: the same
+    sounds in each band's energy, so the pre-score still pairs ``c0`` with ``c4``, but
+    not the same waveform, so the full match of that pair is refused (its fine windows
+    find nothing), while ``c4``'s other pairs keep 29 s or more of true sound."""
+    folder = tmp_path_factory.mktemp("second-path")
+    table = atoms(STEP2_S * 6 + DUR_S + 2.0, seed=41, fmax=7000)
+    changed = table.copy()
+    inside = (changed[:, 0] >= 39.0) & (changed[:, 0] < 46.0)
+    changed[inside, 3] = np.random.default_rng(5).uniform(0, 2 * np.pi, int(inside.sum()))
+    rng = np.random.default_rng(9)
+    paths = []
+    for k in range(6):
+        x = render(changed if k == 4 else table, STEP2_S * k + np.arange(round(DUR_S * SR)) / SR)
+        x = (x + rng.normal(0, 0.01, x.size)).astype(np.float32)
+        paths.append(str(make_audio(folder / f"c{k}.wav", x, SR)))
+    return paths
+
+
+def test_a_refused_second_path_is_replaced_on_real_files(refused_second_path):
+    """The first selection closes the cycle over c0-c1-c2-c3 with c0-c4, which the full
+    match refuses; the pair that replaces it (c0-c3, the best closing a cycle over those
+    three forest pairs) is matched, so every placement has a second path again (before:
+    c0-c4's refusal was left as it was, and c0-c1, c1-c2 and c2-c3 each carried it alone)."""
+    result = sync(refused_second_path, reference=refused_second_path[0], methods=["audio"])
+    c0, c3 = (result.source(p) for p in (refused_second_path[0], refused_second_path[3]))
+    verdicts = c0.findings["audio_pairs"]
+    assert verdicts[refused_second_path[4]].startswith("no reliable audio match")
+    assert verdicts[refused_second_path[3]] == "match"
+    assert c3.findings["audio_pairs"][refused_second_path[0]] == "match"
+    assert _pairs_matched(result) == 8  # the first selection's 7 and the one replacement
+    for k, path in enumerate(refused_second_path):
+        src = result.source(path)
+        assert src.aligned and "audio" not in src.notes, (path, src.notes)
+        assert src.clock.offset_s == pytest.approx(STEP2_S * k, abs=2e-4)
+
+
+def test_batched_prescores_equal_one_prescore_per_pair():
+    """The pre-scores of all pairs, computed one source against many at once, are exactly
+    those of :func:`pairs.prescore` pair by pair (sources of different lengths: pooled
+    by 25 and less, and one too short for any lag)."""
+    rng = np.random.default_rng(3)
+    lengths = [60_000, 60_000, 45_000, 60_000, 2_500, 9_000, 200]
+    feats = {f"s{k}": rng.normal(size=(n, 6)).astype(np.float32) for k, n in enumerate(lengths)}
+    names = list(feats)
+    got = pairs._prescores(names, feats)
+    for (a, b), score in got.items():
+        pool = pairs.pool_for(min(feats[a].shape[0], feats[b].shape[0]))
+        pa, pb = pairs.pooled(feats[a], pool), pairs.pooled(feats[b], pool)
+        assert score == pairs.prescore(pa, pb, pool=pool)[0], (a, b)
+    assert len(got) == 21 and got[("s0", "s6")] == 0.0

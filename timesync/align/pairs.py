@@ -25,7 +25,11 @@ chain is what checks it. So:
    on a cycle but not every forest pair).
 3. **Retry** (:meth:`PairPlan.next_round`): a selected pair that the full match
    refuses may split the matched graph; then the best untried pairs joining its parts
-   are matched, until a source has :data:`MAX_FAILED_PER_SOURCE` refused pairs.
+   are matched, until a source has :data:`MAX_FAILED_PER_SOURCE` refused pairs. A refused
+   second path leaves the forest pairs it covered carrying their placements alone (bridges
+   of the matched graph): once the graph is joined, the next best untried pairs closing a
+   cycle over them are matched, at most :data:`SECOND_PATH_TRIES` per bridge. A placement
+   that still has no second path says so (:meth:`PairPlan.second_path_note`).
 
 A source whose pre-score with every other stays below :data:`MIN_PRESCORE` overlaps
 no one: it is not matched at all, and :meth:`PairPlan.note` says so. Up to
@@ -47,6 +51,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from timesync.align.pair_graph import Forest, Pair, child, cover, rooted, tree_path
 
 __all__ = [
     "ALL_PAIRS_UP_TO",
@@ -76,6 +82,9 @@ MIN_PRESCORE = 6.0
 SECOND_PATHS = True
 #: Failed full matches (all rounds) of a source after which none of its pairs is retried.
 MAX_FAILED_PER_SOURCE = 4
+#: Replacement pairs offered (all rounds) to put one matched pair back on a cycle when the
+#: second paths chosen for it were refused (:meth:`PairPlan.next_round`).
+SECOND_PATH_TRIES = 2
 #: Least overlap (s) of a lag that the pre-score considers (as the full match).
 MIN_OVERLAP_S = 3.0
 #: Pre-score frames wanted of a pair's shorter recording: a pair shorter than
@@ -87,6 +96,8 @@ MIN_OVERLAP_S = 3.0
 MIN_PRESCORE_FRAMES = 1500
 #: Bytes of pooled spectra kept for reuse between pairs.
 _SPECTRA_BUDGET = 64_000_000
+#: Bytes of other sources' spectra pre-scored against one source at once.
+_BATCH_BYTES = 16_000_000
 _CLIP_SIGMA = 4.0
 
 
@@ -214,28 +225,6 @@ def prescore(pa: np.ndarray, pb: np.ndarray, *, spectra: tuple[np.ndarray, np.nd
     return z, float(lags[valid][i]) / rate
 
 
-Pair = tuple[str, str]
-
-
-class _Forest:
-    """Union-find over names."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.parent = {n: n for n in names}
-
-    def find(self, n: str) -> str:
-        while self.parent[n] != n:
-            self.parent[n] = self.parent[self.parent[n]]
-            n = self.parent[n]
-        return n
-
-    def join(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[rb] = ra
-        return True
-
 
 @dataclass
 class PairPlan:
@@ -251,6 +240,8 @@ class PairPlan:
     first: list[Pair] = field(default_factory=list)
     tried: dict[Pair, bool] = field(default_factory=dict)
     every_pair: bool = True
+    _second_tries: dict[Pair, int] = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, names: Sequence[str], features: Mapping[str, np.ndarray]) -> PairPlan:
@@ -266,12 +257,15 @@ class PairPlan:
 
     def _candidates(self) -> list[Pair]:
         """Pairs at or above :data:`MIN_PRESCORE`, strongest first (ties: order of names)."""
-        order = {n: i for i, n in enumerate(self.names)}
-        good = [p for p, s in self.scores.items() if s >= MIN_PRESCORE]
-        return sorted(good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]]))
+        if self._cache.get("candidates_of") != len(self.scores):
+            order = {n: i for i, n in enumerate(self.names)}
+            good = [p for p, s in self.scores.items() if s >= MIN_PRESCORE]
+            self._cache.update(candidates_of=len(self.scores), candidates=sorted(
+                good, key=lambda p: (-self.scores[p], order[p[0]], order[p[1]])))
+        return self._cache["candidates"]
 
     def _select(self) -> list[Pair]:
-        forest, tree = _Forest(self.names), []
+        forest, tree = Forest(self.names), []
         candidates = self._candidates()
         for a, b in candidates:
             if forest.join(a, b):
@@ -283,37 +277,9 @@ class PairPlan:
         """Pairs of ``candidates`` (strongest first) beyond the forest ``tree`` that put each
         forest pair on a cycle, where some candidate can: greedily, the pair whose forest
         path holds the most pairs not yet on a cycle first (the earlier candidate among
-        equals), until no candidate adds one. A forest pair is named by its end farther
-        from the root of its tree (the first of the names in it)."""
-        import heapq
-
-        parent, depth = _rooted(self.names, tree)
-
-        def path(a: str, b: str) -> tuple[str, ...]:
-            out = []
-            while a != b:
-                if depth[a] < depth[b]:
-                    a, b = b, a
-                out.append(a)
-                a = parent[a]
-            return tuple(out)
-
+        equals), until no candidate adds one (:func:`_cover`)."""
         in_tree = set(tree)
-        heap = [(-len(pa), rank, p, pa) for rank, p in enumerate(candidates)
-                if p not in in_tree and (pa := path(*p))]
-        heapq.heapify(heap)
-        on_cycle: set[str] = set()
-        extra = []
-        while heap and len(on_cycle) < len(tree):
-            neg, rank, pair, pa = heapq.heappop(heap)
-            gain = sum(1 for e in pa if e not in on_cycle)
-            if gain < -neg:  # some of its path was put on a cycle since: queue it again
-                if gain:
-                    heapq.heappush(heap, (-gain, rank, pair, pa))
-                continue
-            extra.append(pair)
-            on_cycle.update(pa)
-        return extra
+        return [p for p, _on in cover(self.names, tree, [p for p in candidates if p not in in_tree])]
 
     def _ordered(self, pairs: set[Pair]) -> list[Pair]:
         order = {n: i for i, n in enumerate(self.names)}
@@ -324,26 +290,119 @@ class PairPlan:
         self.tried[pair] = matched
 
     def next_round(self) -> list[Pair]:
-        """Untried pairs that would join parts of the matched graph, strongest first in a
-        spanning-forest order (none when every pair was matched in the first round)."""
+        """The pairs to match next (none when every pair was matched in the first round).
+
+        First the untried pairs that would join parts of the matched graph, strongest
+        first in a spanning-forest order. When none is needed (and :data:`SECOND_PATHS`):
+        replacements for refused second paths, i.e. untried pairs that put a matched pair
+        still carrying its placement alone (a bridge of the matched graph) back on a cycle,
+        chosen as in :meth:`_second_paths`; each such matched pair gets at most
+        :data:`SECOND_PATH_TRIES` of them over all rounds. A source with
+        :data:`MAX_FAILED_PER_SOURCE` refused pairs is offered no more."""
         if self.every_pair:
             return []
-        forest = _Forest(self.names)
-        for (a, b), ok in self.tried.items():
-            if ok:
-                forest.join(a, b)
+        joins = self._joins()
+        if joins or not SECOND_PATHS:
+            return joins
+        return self._replacements()
+
+    def _failed(self) -> dict[str, int]:
         failed = {n: 0 for n in self.names}
         for (a, b), ok in self.tried.items():
             if not ok:
                 failed[a] += 1
                 failed[b] += 1
+        return failed
+
+    def _open(self, pair: Pair, failed: Mapping[str, int]) -> bool:
+        """Whether ``pair`` may still be handed out (untried, neither source over its refusals)."""
+        return pair not in self.tried and max(failed[pair[0]], failed[pair[1]]) < MAX_FAILED_PER_SOURCE
+
+    def _joins(self) -> list[Pair]:
+        forest = Forest(self.names)
+        for (a, b), ok in self.tried.items():
+            if ok:
+                forest.join(a, b)
+        failed = self._failed()
         out = set()
         for a, b in self._candidates():
-            if (a, b) in self.tried or max(failed[a], failed[b]) >= MAX_FAILED_PER_SOURCE:
-                continue
-            if forest.join(a, b):
+            if self._open((a, b), failed) and forest.join(a, b):
                 out.add((a, b))
         return self._ordered(out)
+
+    def _matched_forest(self) -> tuple[list[Pair], list[Pair]]:
+        """A spanning forest of the matched pairs (strongest first), and the other matched pairs."""
+        order = {p: i for i, p in enumerate(self._candidates())}
+        ok = sorted((p for p, m in self.tried.items() if m), key=lambda p: (order.get(p, len(order)), p))
+        forest, tree, rest = Forest(self.names), [], []
+        for a, b in ok:
+            (tree if forest.join(a, b) else rest).append((a, b))
+        return tree, rest
+
+    def _matched_state(self) -> tuple[list[Pair], dict[str, str | None], list[Pair]]:
+        """The matched spanning forest, its parents (:func:`~timesync.align.pair_graph.rooted`)
+        and its bridges, kept until the next :meth:`record`."""
+        key = tuple(self.tried.items())
+        if self._cache.get("matched_of") != key:
+            tree, rest = self._matched_forest()
+            parent, depth = rooted(self.names, tree)
+            covered = {e for a, b in rest for e in tree_path(parent, depth, a, b)}
+            bridges = [p for p in tree if child(p, parent) not in covered]
+            self._cache.update(matched_of=key, matched=(tree, parent, bridges))
+        return self._cache["matched"]
+
+    def bridges(self) -> list[Pair]:
+        """Matched pairs that carry a placement alone: no other path of matched pairs joins
+        their two sources (none when every pair was matched)."""
+        return [] if self.every_pair else list(self._matched_state()[2])
+
+    def _replacements(self) -> list[Pair]:
+        tree, parent, bridges = self._matched_state()
+        wanted = {child(p, parent): p for p in bridges if self._second_tries.get(p, 0) < SECOND_PATH_TRIES}
+        if not wanted:
+            return []
+        forest = Forest(self.names)
+        for a, b in tree:
+            forest.join(a, b)
+        failed = self._failed()
+        open_ = [p for p in self._candidates() if self._open(p, failed) and forest.find(p[0]) == forest.find(p[1])]
+        out = []
+        for pair, on in cover(self.names, tree, open_, set(wanted)):
+            out.append(pair)
+            for e in on:
+                self._second_tries[wanted[e]] = self._second_tries.get(wanted[e], 0) + 1
+        return self._ordered(set(out))
+
+    def second_path_note(self, name: str) -> str | None:
+        """What a placed ``name`` lacks when one of its matched pairs carries a placement
+        alone (:meth:`bridges`): which pair, how many sources on each side, and why no
+        second path was found; None when each of its matched pairs has one."""
+        mine = [p for p in self.bridges() if name in p]
+        if not mine:
+            return None
+        return "; ".join(self._bridge_sentence(name, p) for p in mine)
+
+    def _bridge_sentence(self, name: str, bridge: Pair) -> str:
+        other = bridge[1] if bridge[0] == name else bridge[0]
+        forest = Forest(self.names)
+        for p, ok in self.tried.items():
+            if ok and p != bridge:
+                forest.join(*p)
+        mine, theirs = forest.find(name), forest.find(other)
+        side = {n for n in self.names if forest.find(n) == mine}
+        far = {n for n in self.names if forest.find(n) == theirs}
+        across = [p for p in self._candidates() if p != bridge and len({p[0], p[1]} & side) == 1
+                  and len({p[0], p[1]} & far) == 1]
+        refused = sum(1 for p in across if self.tried.get(p) is False)
+        if not across:
+            why = f"no other pair across it shares sound by the pre-score ({MIN_PRESCORE:g} needed)"
+        else:
+            why = f"{refused} of the {len(across)} other pairs across it were matched and refused"
+            if refused < len(across):
+                why += (f", the rest left untried (at most {SECOND_PATH_TRIES} replacements per pair, "
+                        f"{MAX_FAILED_PER_SOURCE} refusals per source)")
+        return (f"no second path checks its audio match with {other}: that match is the only one between "
+                f"the {len(side)} source(s) on this side and the {len(far)} on the other ({why})")
 
     def note(self, name: str) -> str | None:
         """Why ``name`` was matched with no one without a full match (its pre-score with
@@ -359,44 +418,58 @@ class PairPlan:
                 f"with {other}; {MIN_PRESCORE:g} needed), so no pair was matched in full")
 
 
-def _rooted(names: Sequence[str], tree: Sequence[Pair]) -> tuple[dict[str, str | None], dict[str, int]]:
-    """Parent and depth of every name in the forest ``tree``, each tree rooted at its
-    first name in ``names``."""
-    near: dict[str, list[str]] = {n: [] for n in names}
-    for a, b in tree:
-        near[a].append(b)
-        near[b].append(a)
-    parent: dict[str, str | None] = {}
-    depth: dict[str, int] = {}
-    for root in names:
-        if root in depth:
-            continue
-        parent[root], depth[root], todo = None, 0, [root]
-        while todo:
-            n = todo.pop()
-            for m in near[n]:
-                if m not in depth:
-                    parent[m], depth[m] = n, depth[n] + 1
-                    todo.append(m)
-    return parent, depth
-
-
 def _prescores(names: Sequence[str], features: Mapping[str, np.ndarray]) -> dict[Pair, float]:
-    """:func:`prescore` of every pair of ``names`` (in their order)."""
+    """:func:`prescore` of every pair of ``names`` (in their order): each source against the
+    later ones of the same pooling and pooled length at once (:func:`_batch_scores`, the
+    same figures as one :func:`prescore` per pair), at most :data:`_BATCH_BYTES` of their
+    spectra at a time."""
     from scipy import fft as sfft
 
     spectra = _Spectra(features)
     out: dict[Pair, float] = {}
     for i, a in enumerate(names):
+        groups: dict[tuple[int, int], list[str]] = {}
         for b in names[i + 1:]:
             pool = pool_for(min(features[a].shape[0], features[b].shape[0]))
-            pa, pb = spectra.pooled(a, pool), spectra.pooled(b, pool)
-            na, nb = pa.shape[0], pb.shape[0]
-            nfft = sfft.next_fast_len(max(na + nb - 1, 1), real=True)
-            if min(na, nb) == 0:
-                out[(a, b)] = 0.0
+            groups.setdefault((pool, features[b].shape[0] // pool), []).append(b)
+        for (pool, nb), others in groups.items():
+            pa = spectra.pooled(a, pool)
+            na = pa.shape[0]
+            min_overlap = max(1, round(MIN_OVERLAP_S * 100.0 / pool))
+            if min(na, nb) < min_overlap:  # no lag overlaps enough (prescore: 0)
+                out.update({(a, b): 0.0 for b in others})
                 continue
-            score, _offset = prescore(pa, pb, spectra=(spectra.get(a, pool, nfft), spectra.get(b, pool, nfft)),
-                                      pool=pool)
-            out[(a, b)] = score
+            nfft = sfft.next_fast_len(na + nb - 1, real=True)
+            sa = spectra.get(a, pool, nfft)
+            step = max(1, _BATCH_BYTES // max(sa.nbytes, 1))
+            for k in range(0, len(others), step):
+                chunk = others[k:k + step]
+                sb = np.stack([spectra.get(b, pool, nfft) for b in chunk])
+                scores = _batch_scores(sa, sb, na, nb, nfft, min_overlap)
+                out.update({(a, b): z for b, z in zip(chunk, scores, strict=True)})
+    return out
+
+
+def _batch_scores(sa: np.ndarray, sb: np.ndarray, na: int, nb: int, nfft: int, min_overlap: int) -> list[float]:
+    """:func:`prescore`'s score of ``a`` (spectrum ``sa``, (freqs, bands), ``na`` pooled
+    frames) against each of several ``b`` (spectra ``sb``, (k, freqs, bands), ``nb`` frames
+    each), with the same operations row by row."""
+    from scipy import fft as sfft
+
+    corr = sfft.irfft(np.sum(sa[np.newaxis] * np.conj(sb), axis=2), n=nfft, axis=1)
+    curve = np.concatenate([corr[:, nfft - (nb - 1):], corr[:, :na]], axis=1) if nb > 1 else corr[:, :na]
+    lags = np.arange(-(nb - 1), na)
+    counts = np.minimum(na, lags + nb) - np.maximum(0, lags)
+    valid = counts >= min_overlap
+    curve = curve[:, valid] / np.sqrt(counts[valid] * sa.shape[1])
+    sample = curve[:, :: max(1, curve.shape[1] // 20000)]
+    med = np.median(sample, axis=1)
+    mad = np.median(np.abs(sample - med[:, np.newaxis]), axis=1)
+    best = curve[np.arange(curve.shape[0]), np.argmax(curve, axis=1)]
+    out = []
+    for r in range(curve.shape[0]):
+        m = float(mad[r]) * 1.4826
+        if not m > 0:
+            m = float(np.std(sample[r])) or 1.0
+        out.append((float(best[r]) - float(med[r])) / m)
     return out

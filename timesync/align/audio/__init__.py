@@ -390,6 +390,10 @@ def find_constraints(
     long_audio = _total_audio_s(sources) >= PROCESS_MIN_AUDIO_S
     refusals: dict[str, dict[str, tuple[AudioMatch, bool]]] = {}
     plan = PairPlan.of(names, {n: prepared[n].features for n in names})  # every pair up to 4
+    for name in names:  # known from the pre-scores alone: said now, before any full match
+        if (alone := plan.note(name)) is not None:
+            report.notes[name] = alone
+            prog(0.6, f"audio: {name} shares no sound with any other source")
     pairs, done = plan.first, 0
     while pairs:
         jobs = []
@@ -408,6 +412,8 @@ def find_constraints(
     for name in names:
         if not any(name in (c.source, c.other) for c in report.constraints) and len(names) > 1:
             report.notes.setdefault(name, plan.note(name) or _unmatched_note(refusals.get(name, {})))
+        elif (alone := plan.second_path_note(name)) is not None:
+            report.notes.setdefault(name, alone)
     return report
 
 

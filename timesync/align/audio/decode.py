@@ -105,9 +105,22 @@ class _Blocks:
         self._pos = 0
         self._push = push
         self.total = 0  # samples added so far
+        # 16-bit samples are staged as bytes, then scaled into _buf in one call (_settle):
+        # one call per frame costs more than the copy itself (a 1024-sample packet of PCM)
+        self._s16: np.ndarray | None = None
+        self._s16_bytes: memoryview | None = None
+        self._staged = -1  # first sample of _buf still staged as 16-bit (-1: none)
+
+    def _settle(self) -> None:
+        """Scale the staged 16-bit samples into the buffer (before any other write)."""
+        if self._staged >= 0:
+            lo, hi = self._staged, self._pos
+            np.multiply(self._s16[lo:hi], _S16_SCALE, out=self._buf[lo:hi])
+            self._staged = -1
 
     def add(self, x: np.ndarray) -> None:
         """Append samples ``x`` (float32 mono)."""
+        self._settle()
         self.total += x.size
         while x.size:
             k = min(x.size, self._buf.size - self._pos)
@@ -123,25 +136,33 @@ class _Blocks:
         pos = self._pos
         if pos + n >= self._buf.size:
             return False
+        self._settle()
         self._bytes[4 * pos : 4 * (pos + n)] = memoryview(plane)[: 4 * n]
         self._pos = pos + n
         self.total += n
         return True
 
     def add_s16(self, plane, n: int) -> bool:
-        """Append the first ``n`` 16-bit samples of a frame's plane, scaled by 2**-15 straight
-        into the buffer (the values of :func:`_samples`: the scale is exact), when they fit
-        before the block is full; False (nothing done) otherwise."""
+        """Append the first ``n`` 16-bit samples of a frame's plane when they fit before the
+        block is full (False, nothing done, otherwise): staged as bytes, scaled by 2**-15
+        into the buffer with the frames staged after them (the values of :func:`_samples`:
+        the scale is exact)."""
         pos = self._pos
         if pos + n >= self._buf.size:
             return False
-        np.multiply(np.frombuffer(plane, "<i2", n), _S16_SCALE, out=self._buf[pos : pos + n])
+        if self._s16 is None:
+            self._s16 = np.empty(self._buf.size, "<i2")
+            self._s16_bytes = memoryview(self._s16).cast("B")
+        self._s16_bytes[2 * pos : 2 * (pos + n)] = memoryview(plane)[: 2 * n]
+        if self._staged < 0:
+            self._staged = pos
         self._pos = pos + n
         self.total += n
         return True
 
     def zeros(self, n: int) -> None:
         """Append ``n`` zeros (a gap, or silence before the stream starts)."""
+        self._settle()
         self.total += max(n, 0)
         while n > 0:
             k = min(n, self._buf.size - self._pos)
@@ -153,6 +174,7 @@ class _Blocks:
 
     def flush(self) -> None:
         """Hand over what the buffer holds."""
+        self._settle()
         if self._pos:
             self._push(self._buf[: self._pos])
             self._pos = 0

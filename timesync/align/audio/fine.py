@@ -21,6 +21,7 @@ of CPU); the workers' fork server preloads it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -206,7 +207,7 @@ def measure_windows(
         ya = np.asarray(read_a(a0, xb.size / sr + 2 * search_s, sr), dtype=np.float64)
         if ya.size < xb.size + sr * search_s or not (np.any(xb) and np.any(ya)):
             continue
-        lag, psr, amb = _peak(_gcc_phat(xb * np.hanning(xb.size), ya), sr)
+        lag, psr, amb = _peak(_gcc_phat(xb * _hann(xb.size), ya), sr)
         # sample 0 of xb (b time b0) sits at a time a0 + lag / sr
         t_a_centre = a0 + lag / sr + rate * (c - b0)
         out.append(
@@ -214,6 +215,15 @@ def measure_windows(
                           content=bool(on_content))
         )
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _hann(n: int) -> np.ndarray:
+    """``np.hanning(n)``, read-only, computed once per length (every window of a pair has
+    the same length: computing it took about 3% of a pair's match)."""
+    w = np.hanning(n)
+    w.flags.writeable = False
+    return w
 
 
 def _huber_line(t: np.ndarray, y: np.ndarray, floor: float, fit_rate: bool):
