@@ -95,5 +95,6 @@ def test_cell_noise_by_blocks_of_rows_equals_the_whole_grid() -> None:
     pick = np.unique(np.linspace(0, len(bright) - 2, len(bright) - 1).round().astype(int))
     diff = bright[pick + 1].astype(np.float32) - bright[pick].astype(np.float32)
     whole = 1.4826 * np.median(np.abs(diff - np.median(diff, axis=0)), axis=0) + 0.5
+    assert detect._cell_noise(bright).dtype == whole.dtype == np.float32
     assert np.array_equal(detect._cell_noise(bright), whole)
     assert np.array_equal(detect._cell_noise(bright, rows=5), whole)
