@@ -77,11 +77,18 @@ def test_tiny_faint_digits_read_by_the_videos_own_glyphs(clips):
     assert clock.fit.readings >= 5 and not clock.fit.jumps
 
 
-def test_glyphs_too_alike_stay_not_read(clips):
-    """A 3 px digit pitch: ``2`` and ``0`` differ by a few grey levels; no clock rather than a wrong one."""
+def test_glyphs_too_alike_give_no_wrong_clock(clips):
+    """A 3 px digit pitch: ``2`` and ``0`` differ by a few grey levels; no clock rather than a wrong one.
+
+    Whether OCR reads this clip depends on the pixels OpenCV draws (5.0 does not, 5.1 does,
+    right): either no clock with the reason, or the right one; never a wrong clock from the glyphs.
+    """
     clock = read_overlay_clock(clips["tiniest"])
-    assert not clock.ok
-    assert "could not be read consistently" in clock.note
+    if not clock.ok:
+        assert "could not be read consistently" in clock.note
+        return
+    seconds, _zoned = parse_clock_value(clock.at_local_zero())
+    assert abs(seconds - parse_clock_value(T0.isoformat())[0]) < 1 / FPS
 
 
 def _crop(text: str, rng: np.random.Generator) -> np.ndarray:
