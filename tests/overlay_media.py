@@ -51,3 +51,38 @@ def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[i
         for packet in video.encode():
             out.mux(packet)
     return path
+
+
+def grey_frames(video: Path, width: int, count: int = 150) -> list[np.ndarray]:
+    """The first ``count`` frames of a real video, grey, ``width`` pixels wide (even height)."""
+    import av
+    import cv2
+
+    frames = []
+    with av.open(str(video)) as container:
+        for frame in container.decode(video=0):
+            grey = frame.to_ndarray(format="gray")
+            height = round(grey.shape[0] * width / grey.shape[1] / 2) * 2
+            frames.append(cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA))
+            if len(frames) >= count:
+                break
+    return frames
+
+
+def write_clock_over(path: Path, background: list[np.ndarray], seconds: float, scale: float, alpha: float, *,
+                     fps: int, t0) -> Path:
+    """``background`` played back and forth, the clock ``t0 + t`` (``YYYY/MM/DD HH:MM:SS``, white,
+    ``alpha`` opaque, no box) in its bottom left corner: an H.264 file of ``seconds`` at ``fps``."""
+    from datetime import timedelta
+
+    height, width = background[0].shape
+    period = 2 * len(background) - 2
+
+    def frames():
+        for i in range(round(seconds * fps)):
+            j = i % period
+            grey = background[j if j < len(background) else period - j]
+            text = [(t0 + timedelta(seconds=i / fps)).strftime("%Y/%m/%d %H:%M:%S")]
+            yield draw_text(np.stack([grey] * 3, -1), text, (6, height - 8), scale, alpha=alpha)
+
+    return write_h264(path, frames(), fps, (width, height))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from overlay_media import draw_text, write_h264
+from overlay_media import draw_text, grey_frames, write_clock_over, write_h264
 
 from timesync.align.overlay.parse import parse_clock_text
 from timesync.align.overlay.read import _confirmed, _tick_of, parse_clock_value, read_overlay_clock
@@ -30,34 +30,13 @@ T0 = datetime(2024, 11, 3, 21, 2, 33, 370000)
 
 
 def _background(shared_media_dir: Path) -> list[np.ndarray]:
-    """The first 150 frames of the real street video, grey, WIDTH pixels wide."""
-    import av
-    import cv2
-
-    frames = []
-    with av.open(str(shared_media_dir / "bikes.mp4")) as container:
-        for frame in container.decode(video=0):
-            grey = frame.to_ndarray(format="gray")
-            height = round(grey.shape[0] * WIDTH / grey.shape[1] / 2) * 2
-            frames.append(cv2.resize(grey, (WIDTH, height), interpolation=cv2.INTER_AREA))
-            if len(frames) >= 150:
-                break
-    return frames
+    """The first 150 frames of the real video bikes.mp4, grey, WIDTH pixels wide."""
+    return grey_frames(shared_media_dir / "bikes.mp4", WIDTH)
 
 
 def _write(path: Path, background: list[np.ndarray], seconds: float, scale: float, alpha: float) -> Path:
     """The scene played back and forth, the clock ``T0 + t`` in its bottom left corner."""
-    height = background[0].shape[0]
-    period = 2 * len(background) - 2
-
-    def frames():
-        for i in range(round(seconds * FPS)):
-            j = i % period
-            grey = background[j if j < len(background) else period - j]
-            text = [(T0 + timedelta(seconds=i / FPS)).strftime("%Y/%m/%d %H:%M:%S")]
-            yield draw_text(np.stack([grey] * 3, -1), text, (6, height - 8), scale, alpha=alpha)
-
-    return write_h264(path, frames(), FPS, (WIDTH, height))
+    return write_clock_over(path, background, seconds, scale, alpha, fps=FPS, t0=T0)
 
 
 @pytest.fixture(scope="module")
