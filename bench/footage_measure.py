@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -128,7 +129,12 @@ def measure(files: list[Path], truth: dict, runs: int, tree: Path, *, parts: tup
 
 
 def _med(rows: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in rows)
+    """The median of ``key`` over ``rows`` (NaN when there are none: that part was not run)."""
+    return statistics.median(r[key] for r in rows) if rows else math.nan
+
+
+def _ratio(x: float, floor: float) -> str:
+    return "-" if math.isnan(floor) else f"{x / floor:.2f}"
 
 
 def _errors(r: dict) -> str:
@@ -145,7 +151,7 @@ def _sync_line(label: str, runs: list[dict], fl_s: float, fl_c: float, n: int) -
                 f"{r['peak_mb']:.0f} so far | - | - | - |")
     s, c, last = _med(done, "seconds"), _med(done, "cpu_s"), done[-1]
     more = f" ({len(done)} of {len(runs)} runs finished)" if len(done) < len(runs) else f" ({_n(len(runs))})"
-    return (f"| {label}{more} | {s:.1f} | {s / fl_s:.2f} | {c:.1f} | {c / fl_c:.2f} | "
+    return (f"| {label}{more} | {s:.1f} | {_ratio(s, fl_s)} | {c:.1f} | {_ratio(c, fl_c)} | "
             f"{max(r['peak_mb'] for r in done):.0f} | {len(last['errors_ms'])} of {n} | {_errors(last)} |")
 
 
@@ -170,9 +176,10 @@ def report(rows: dict[str, list[dict]], files: list[Path], truth: dict, build_s:
         "| run | seconds | x floor | CPU s | x floor CPU | peak MB | placed | worst body-cam error ms "
         "| helicopter error ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| floor: ffmpeg audio decode + sha256sum of every file ({_n(len(rows['floor']))}) | {fl_s:.1f} | 1.00 | "
-        f"{fl_c:.1f} | 1.00 | {max(r['peak_mb'] for r in rows['floor']):.0f} | - | - | - |",
     ]
+    if rows["floor"]:
+        lines.append(f"| floor: ffmpeg audio decode + sha256sum of every file ({_n(len(rows['floor']))}) | {fl_s:.1f} "
+                     f"| 1.00 | {fl_c:.1f} | 1.00 | {max(r['peak_mb'] for r in rows['floor']):.0f} | - | - | - |")
     for name, label in (("all", "`timesync sync` (all methods, default)"), ("audio", "`timesync sync --methods audio`")):
         if rows[name]:
             lines.append(_sync_line(label, rows[name], fl_s, fl_c, len(files)))
