@@ -74,8 +74,6 @@ MAX_READINGS = 400
 #: (small faint digits, which OCR often garbles).
 SPARE_CROPS = 2
 _NONE = np.array([])
-#: Files are read in threads (:func:`timesync.align.overlay.find_constraints`): the cell grids kept
-#: for the flash pass go in one shared store.
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
