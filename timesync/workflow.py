@@ -460,13 +460,14 @@ def clock_errors(result: Any) -> list:
         reference if it has a clock, else the first aligned source with one.
         Empty when fewer than two sources count.
     """
-    from timesync.align.overlay import clock_error
     from timesync.clock import BurnedInClock
 
     clocked = [(name, clock, overlay) for name, clock, overlay in _overlay_clocks(result)
                if clock is not None and BurnedInClock.from_dict(overlay) is not None]
     if len(clocked) < 2:
         return []
+    from timesync.align.overlay import clock_error  # only now: it brings the overlay reader and cv2
+
     clocked.sort(key=lambda c: c[0] != result.reference)
     base = clocked[0]
     return [clock_error(name, clock, overlay, *base) for name, clock, overlay in clocked[1:]]
