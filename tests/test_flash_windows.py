@@ -25,7 +25,7 @@ from timesync.sync import sync
 
 SR = 48000
 FPS = Fraction(25)
-A_S, B_START, B_S = 60.0, 12.0, 40.0
+A_S, B_START, B_S = 60.0, 4.0, 50.0
 U_START, U_S = 5.0, 50.0
 #: True times (s) of the shots: two bursts half a minute apart (A's local time is true time).
 SHOTS = np.array([10.05, 10.42, 11.13, 11.61, 40.2, 40.57, 41.38])
@@ -74,9 +74,10 @@ def _write(path: Path, seconds: float, flashes: np.ndarray, audio: np.ndarray | 
     return str(path)
 
 
-def _incident(folder: Path, heard: str = "shots") -> dict[str, str]:
+def _incident(folder: Path, heard: str = "shots", *, a_sees: bool = True, b_hears: bool = False) -> dict[str, str]:
     """A, B and U; A hears the shots (``heard="shots"``), hears them 7 s late (``"late"``: a wrong
-    audio-visual match) or hears none (``"none"``)."""
+    audio-visual match) or hears none (``"none"``); A sees their flashes unless ``a_sees`` is False;
+    B hears them too when ``b_hears``."""
     rng = np.random.default_rng(5)
     scene = atoms(80.0, seed=8, fmax=6000)
 
@@ -88,7 +89,9 @@ def _incident(folder: Path, heard: str = "shots") -> dict[str, str]:
     a_audio = sound(0.0, A_S)
     a_audio += _impulses(a_audio.size, at, rng)
     b_audio = sound(B_START, B_S)
-    return {"A": _write(folder / "a.mkv", A_S, SHOTS, a_audio),
+    if b_hears:
+        b_audio += _impulses(b_audio.size, SHOTS - B_START, rng)
+    return {"A": _write(folder / "a.mkv", A_S, SHOTS if a_sees else SHOTS[:0], a_audio),
             "B": str(make_audio(folder / "b.wav", b_audio.astype(np.float32), SR)),
             "U": _write(folder / "u.mp4", U_S, SHOTS - U_START, None)}
 
@@ -186,3 +189,21 @@ def test_windows_find_the_events_a_whole_scan_finds_there(incident):
     assert got == want
     decoded = sum(b - a + 2 * PAD_S for a, b in spans) * float(FPS)
     assert decoded <= count.frames < decoded + 3 * 50  # and at most a GOP back to each keyframe
+
+
+def test_flashes_not_seen_in_the_windows_where_a_second_ear_puts_them_too(tmp_path):
+    """A does not see the flashes; B heard the shots too: its impulses (through its audio constraint
+    with A) put U's flashes in A's windows as A's own do, so A is not read whole."""
+    paths = _incident(tmp_path, a_sees=False, b_hears=True)
+    detect._FLASHES.clear()
+    res = sync([paths["A"], paths["B"], paths["U"]], reference=paths["A"])
+    assert res.all_aligned
+    u = res.source(paths["U"])
+    assert u.clock.method == "audio-visual" and u.clock.offset_s == pytest.approx(U_START, abs=0.01)
+    aligners = res.to_dict()["provenance"]["aligners"]
+    assert aligners["visual"].endswith("around u.mp4's flashes as placed by audio-visual +-3.0 s; u.mp4's "
+                                       "flashes not seen there, the rest not read: the impulses b.wav heard "
+                                       "place them there too")
+    assert "read a.mkv in 2 windows, " in aligners["visual"]
+    assert res.source(paths["A"]).findings["flash_windows"]["not_seen_confirmed_by"] == {paths["U"]: paths["B"]}
+    assert not _scanned(paths["A"])

@@ -116,7 +116,7 @@ def _run_aligners(
         if short in FLASH_ALIGNERS and methods is None:
             if plan is None:
                 plan = _flash_sources(sources, reports, anchors, reference)
-                flash_kw = _flash_reads(plan[0], plan[2], reports, max_distance_m, sub)
+                flash_kw = _flash_reads(sources, plan, reports, max_distance_m, sub)
             these, ran, _unplaced = plan
             if not these:
                 status[short] = ran
@@ -207,23 +207,28 @@ def _flash_sources(
                    f"{', '.join(skipped)} (placed by {by})"), {s.name for s in need}
 
 
-def _flash_reads(these: Sequence[SourceMedia], unplaced: set[str], reports: Sequence[AlignerReport],
-                 max_distance_m: float, progress: Progress) -> dict[str, dict[str, Any]]:
+def _flash_reads(sources: Sequence[SourceMedia], plan: tuple[list[SourceMedia], str, set[str]],
+                 reports: Sequence[AlignerReport], max_distance_m: float, progress: Progress) \
+        -> dict[str, dict[str, Any]]:
     """Keyword arguments of the flash aligners (``"said"``: words for their status), by short name.
 
-    With sources left unplaced among ``these``, their videos are read whole and
-    the placed ones in windows where a weaker constraint narrows where the
-    unplaced ones' flashes fall (:func:`timesync.align.flashes.windows.read_flashes`,
-    a heard constraint's sound-travel bound ``max_distance_m / c``); the audio-visual
-    aligner matches heard impulses against the flashes read whole only.
+    With sources left unplaced among those :func:`_flash_sources` picked (``plan``),
+    their videos are read whole and the placed ones in windows where a weaker
+    constraint narrows where the unplaced ones' flashes fall
+    (:func:`timesync.align.flashes.windows.read_flashes`, a heard constraint's
+    sound-travel bound ``max_distance_m / c``, the other placed sources as
+    witnesses); the audio-visual aligner matches heard impulses against the
+    flashes read whole only.
     """
+    these, _ran, unplaced = plan
     if not unplaced or not these:
         return {}
     from timesync.align.flashes.pattern import MIN_AGREEING
     from timesync.align.flashes.windows import read_flashes
 
+    read = {s.name for s in these}
     reads = read_flashes(these, unplaced, reports, travel_s=max_distance_m / SPEED_OF_SOUND_20C_M_S,
-                         progress=progress)
+                         witnesses=[s for s in sources if s.name not in read], progress=progress)
     whole = {n: e for n, e in reads.flashes.items()
              if n in reads.whole and isinstance(e, list) and len(e) >= MIN_AGREEING}
     windowed = {n: f["flash_windows"] for n, f in reads.findings.items()}

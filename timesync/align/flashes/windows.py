@@ -41,7 +41,7 @@ from timesync.align.flashes.detect import VisualEvent, detect_flashes
 from timesync.align.flashes.pattern import MIN_AGREEING
 
 __all__ = ["FlashReads", "Narrowing", "read_flashes", "narrowing", "windows_for", "flashes_in_windows",
-           "MIN_HALF_S", "PAD_S", "DRIFT", "MAX_COVER"]
+           "MIN_HALF_S", "PAD_S", "DRIFT", "MAX_COVER", "MAX_WITNESSES"]
 
 #: Least half-width (s) of a window around a place where a flash must fall. Beyond the
 #: constraint's own sigmas (:data:`~timesync.align.constraints.NARROW_SIGMAS` of them, plus
@@ -61,6 +61,9 @@ PAD_S = 2.0
 #: Windows covering more than this fraction of a link's duration: the link is read whole
 #: (every window costs a seek and the frames back to its keyframe).
 MAX_COVER = 0.5
+#: Witnesses tried at most per link and unplaced video to confirm flashes not seen in its
+#: windows (each costs reading its impulses: a pass over its audio).
+MAX_WITNESSES = 2
 #: Kinds of constraints from aligners that already ran that may narrow a link's windows.
 NARROWING_KINDS = ("manual", "audio-visual", "overlay", "metadata")
 
@@ -125,7 +128,8 @@ def _name(src: Any) -> str:
 
 
 def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[AlignerReport], *,
-                 travel_s: float = 0.0, progress: Callable[[float, str], None] | None = None) -> FlashReads:
+                 travel_s: float = 0.0, witnesses: Sequence[Any] = (),
+                 progress: Callable[[float, str], None] | None = None) -> FlashReads:
     """Read the unplaced videos whole, and each placed one in windows where that suffices.
 
     Parameters
@@ -134,6 +138,10 @@ def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[A
     unplaced : names of the sources audio (and manual anchors) did not place.
     reports : reports of the aligners that ran already (their constraints may narrow).
     travel_s : the sound-travel bound (s) of a heard constraint (``max_distance_m / c``).
+    witnesses : placed sources the flash aligners do not read: when a link's windows show
+        none of an unplaced video's flashes, the impulses one of them heard (mapped to the
+        link by their audio constraint) may confirm that the flashes fall there (so the
+        link did not see them), and the link is not read whole (:func:`_confirmed`).
     progress : optional ``progress(fraction, message)``.
 
     Returns
@@ -143,6 +151,7 @@ def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[A
     from timesync.align.flashes.visual import flashes_or_note
 
     reads = FlashReads()
+    ctx = _Context(reads, reports, witnesses, travel_s)
     videos = [s for s in sources if _has(s, "video")]
     for src in (s for s in videos if s.name in unplaced):
         if progress:
@@ -153,7 +162,7 @@ def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[A
     for link in (s for s in videos if s.name not in unplaced):
         if progress:
             progress(0.5, f"visual: flashes in {link.name}")
-        events, sentence, found = _read_link(link, others, reads, reports, travel_s)
+        events, sentence, found = _read_link(link, others, ctx)
         if events is None:
             reads.flashes[link.name] = flashes_or_note(link)
             reads.whole.add(link.name)
@@ -165,29 +174,40 @@ def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[A
     return reads
 
 
-def _read_link(link: Any, others: Sequence[Any], reads: FlashReads, reports: Sequence[AlignerReport],
-               travel_s: float) -> tuple[list[VisualEvent] | None, str | None, dict[str, Any] | None]:
+@dataclass(frozen=True)
+class _Context:
+    """What reading the links needs: the reads so far, the reports of the aligners that ran,
+    the witnesses (see :func:`read_flashes`) and the sound-travel bound (s)."""
+
+    reads: FlashReads
+    reports: Sequence[AlignerReport]
+    witnesses: Sequence[Any]
+    travel_s: float
+
+
+def _read_link(link: Any, others: Sequence[Any], ctx: _Context) \
+        -> tuple[list[VisualEvent] | None, str | None, dict[str, Any] | None]:
     """``link``'s flashes read in windows, the sentence saying so and the findings; or None and why
     it is read whole (None when windows were no option: no unplaced video's flashes to look for,
     or an unplaced source's heard impulses to match against its flashes)."""
     whole = f"read {_name(link)} whole"
     around: list[tuple[Any, list[VisualEvent], Narrowing]] = []
     for src in others:
-        events = reads.flashes.get(src.name)
+        events = ctx.reads.flashes.get(src.name)
         if not isinstance(events, list) or len(events) < MIN_AGREEING:
             if _has(src, "audio"):
                 return None, None, None  # its impulses are matched against the link's flashes, all of them
             continue
-        narrow = narrowing(src, events, link, reads, reports, travel_s)
+        narrow = narrowing(src, events, link, ctx.reads, ctx.reports, ctx.travel_s)
         if narrow is None:
             return None, f"{whole}: no weaker constraint narrows where {_name(src)}'s flashes fall in it", None
         around.append((src, events, narrow))
     if not around:
         return None, None, None
-    return _windowed(link, around, whole)
+    return _windowed(link, around, whole, ctx)
 
 
-def _windowed(link: Any, around: Sequence[tuple[Any, list[VisualEvent], Narrowing]], whole: str) \
+def _windowed(link: Any, around: Sequence[tuple[Any, list[VisualEvent], Narrowing]], whole: str, ctx: _Context) \
         -> tuple[list[VisualEvent] | None, str, dict[str, Any] | None]:
     """:func:`_read_link` once every unplaced video with flashes has a narrowing."""
     from timesync.align.overlay.scan import DecodeCount, cached_cells
@@ -209,18 +229,52 @@ def _windowed(link: Any, around: Sequence[tuple[Any, list[VisualEvent], Narrowin
         events = flashes_in_windows(link.path, index, spans, count=count)
     except (TimesyncError, OSError, ValueError) as exc:
         return None, f"{whole}: its windows could not be read ({exc})", None
+    unseen = {}
     for src, ev, n in around:
         if not _matches(src.name, ev, link.name, events, n):
-            return None, (f"{whole}: its {len(spans)} windows around {names} gave no clear flash match "
-                          f"with {_name(src)}"), None
+            witness = _confirmed(link, src, ev, n, ctx)
+            if witness is None:
+                return None, (f"{whole}: its {len(spans)} windows around {names} gave no clear flash match "
+                              f"with {_name(src)}"), None
+            unseen[src.name] = witness
     sentence = f"read {_name(link)} in {len(spans)} windows, {seconds:.0f} s of {duration:.0f} s, around {names}"
+    sentence += "".join(f"; {Path(u).name}'s flashes not seen there, the rest not read: the impulses "
+                        f"{Path(w).name} heard place them there too" for u, w in unseen.items())
     found = {"windows": len(spans), "seconds": round(seconds, 3), "duration_s": round(duration, 3),
              "frames_decoded": count.frames, "frames": len(index),
              "around": [src.name for src, _e, _n in around],
              "narrowed_by": [n.constraint.kind for _s, _e, n in around],
              "half_width_s": [round(n.half_s(n.constraint.at_source_s), 3) for _s, _e, n in around],
-             "read": sentence}
+             "not_seen_confirmed_by": unseen, "read": sentence}
     return events, sentence, found
+
+
+def _confirmed(link: Any, src: Any, events: Sequence[VisualEvent], narrow: Narrowing, ctx: _Context) -> str | None:
+    """A witness whose heard impulses place ``src``'s flashes in ``link`` where ``narrow`` does, or None.
+
+    Tried: up to :data:`MAX_WITNESSES` witnesses with audio and an ``"audio"``
+    constraint with the link (their impulses read once each); their
+    audio-visual match against ``events`` composed with that constraint must
+    put the first and the last flash within the windows' half-width of where
+    ``narrow`` puts them. Two independent paths then agree: the link did not see
+    the flashes (a whole scan could only find a match that contradicts both).
+    """
+    audio = [c for r in ctx.reports if r.method == "audio" for c in r.constraints]
+    tried = 0
+    for w in ctx.witnesses:
+        if tried >= MAX_WITNESSES or w.name in (link.name, src.name) or not _has(w, "audio"):
+            continue
+        path = next((c if c.source == w.name else c.reversed() for c in audio
+                     if {c.source, c.other} == {w.name, link.name}), None)
+        if path is None:
+            continue
+        tried += 1
+        heard = _heard_match(w, src.name, list(events), ctx.reads)  # t_w = offset + t_src
+        ends = (events[0].boundary_s, events[-1].boundary_s)
+        if heard is not None and all(abs(path.to_other(heard.to_other(t)) - narrow.constraint.to_other(t))
+                                     <= narrow.half_s(t) for t in ends):
+            return w.name
+    return None
 
 
 def _matches(name: str, events: list[VisualEvent], link: str, seen: list[VisualEvent], narrow: Narrowing) -> bool:
