@@ -18,12 +18,17 @@ that already ran (burned-in clocks: ``"overlay"``), and their metadata tags
 with the honest device-clock prior (:func:`timesync.align.metadata.find_constraints`:
 its sigma of 15 min makes windows cover the video, so it narrows only short
 offsets' worth). The link is read whole, as before, when no constraint
-narrows, when the windows would cover more than :data:`MAX_COVER` of it, when
-an unplaced source's heard impulses need its flashes (an unplaced video with
-too few flashes, or an audio-only source), or when the windows give no clear
-flash match consistent with the constraint (a wrong constraint). What was read
-is said in :attr:`FlashReads.said` (the provenance ``aligners`` status) and in
-``findings[link]["flash_windows"]``.
+narrows, when the windows would cover more than :data:`MAX_COVER` of it, or
+when an unplaced source's heard impulses need its flashes (an unplaced video
+with too few flashes, or an audio-only source). When the windows give no clear
+flash match consistent with the constraint, either the constraint is wrong or
+the link did not see the flashes (a body cam hears a shot whose muzzle flash
+only the helicopter sees): a second ear decides (:func:`_confirmed`: a placed
+source the flash aligners do not read, whose heard impulses, through its audio
+constraint with the link, put the flashes where the constraint does); without
+one, the link is read whole. What was read is said in :attr:`FlashReads.said`
+(the provenance ``aligners`` status), in the visual constraints' evidence
+(``read_in_windows``) and in ``findings[link]["flash_windows"]``.
 """
 
 from __future__ import annotations
@@ -124,7 +129,6 @@ def _has(src: Any, stream: str) -> bool:
 
 def _name(src: Any) -> str:
     return Path(src.name).name
-
 
 
 def read_flashes(sources: Sequence[Any], unplaced: set[str], reports: Sequence[AlignerReport], *,
