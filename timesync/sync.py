@@ -86,6 +86,7 @@ def _run_aligners(
     anchors: Sequence[Constraint] = (),
     reference: str | None = None,
     lost: dict[str, str] | None = None,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> tuple[list[AlignerReport], dict[str, str]]:
     """Run the aligners; ``extra[short name]`` holds keyword arguments for one of them.
 
@@ -94,13 +95,16 @@ def _run_aligners(
 
     With ``methods`` None, the flash aligners (:data:`FLASH_ALIGNERS`) run only
     over the sources :func:`_flash_sources` picks once audio has run (none when
-    audio placed every source), and their status in the provenance says so.
+    audio placed every source), the placed ones read only in windows where a
+    weaker constraint says where the unplaced ones' flashes fall
+    (:func:`_flash_reads`), and their status in the provenance says so.
     Aligners named in ``methods`` run over every source.
     """
     todo = _wanted(methods)
     lost = {} if lost is None else lost
     reports, status = [], {}
-    plan: tuple[list[SourceMedia], str] | None = None
+    plan: tuple[list[SourceMedia], str, set[str]] | None = None
+    flash_kw: dict[str, dict[str, Any]] = {}
     for i, modname in enumerate(todo):
         short = modname.rsplit(".", 1)[-1]
         lo, hi = 0.1 + 0.85 * i / len(todo), 0.1 + 0.85 * (i + 1) / len(todo)
@@ -108,17 +112,19 @@ def _run_aligners(
         def sub(f: float, msg: str, lo: float = lo, hi: float = hi) -> None:
             progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), msg)
 
-        these, ran = sources, "ran"
+        these, ran, kwargs = sources, "ran", dict((extra or {}).get(short, {}))
         if short in FLASH_ALIGNERS and methods is None:
             if plan is None:
                 plan = _flash_sources(sources, reports, anchors, reference)
-            these, ran = plan
+                flash_kw = _flash_reads(sources, plan, reports, max_distance_m, sub)
+            these, ran, _unplaced = plan
             if not these:
                 status[short] = ran
                 continue
+            kwargs |= flash_kw.get(short, {})
+            ran += kwargs.pop("said", "")
         try:
             module = importlib.import_module(modname)
-            kwargs = (extra or {}).get(short, {})
             reports.append(_find_constraints(module, these, sub, kwargs, lost))
             status[short] = ran
         except TimesyncError as exc:
@@ -170,15 +176,16 @@ def _flash_sources(
     reports: Sequence[AlignerReport],
     anchors: Sequence[Constraint],
     reference: str | None,
-) -> tuple[list[SourceMedia], str]:
-    """The sources the flash aligners must read, and their provenance status.
+) -> tuple[list[SourceMedia], str, set[str]]:
+    """The sources the flash aligners must read, their provenance status, and the unplaced ones.
 
     A source is placed when audio constraints (and manual anchors) link it to
     the reference (given, else the one :func:`_choose_reference` picks from
     that evidence). Flashes are needed for the unplaced sources, matched against
     the reference (and the first placed video when the reference has none); the
     other placed sources are not read. When audio placed nobody, every source is
-    read; when it placed everyone, none is.
+    read (and none is called unplaced: nothing is placed to narrow where flashes
+    fall); when it placed everyone, none is.
     """
     from timesync.align.solve import _component
 
@@ -187,17 +194,50 @@ def _flash_sources(
     ref = reference if reference in names else (_choose_reference(names, links) if names else None)
     placed = _component(ref, links) if ref is not None else set()
     if len(placed) < 2:
-        return list(sources), "ran"
+        return list(sources), "ran", set()
     need = [s for s in sources if s.name not in placed]
     by = "audio" + (" and manual anchors" if anchors else "")
     if not need:
-        return [], f"not needed: all sources placed by {by}"
+        return [], f"not needed: all sources placed by {by}", set()
     video = next((s.name for s in sources if s.name in placed and s.info.video is not None), None)
     partners = {ref, video} - {None}
     these = [s for s in sources if s.name in partners or s.name not in placed]
     skipped = [s.name for s in sources if s not in these]
     return these, (f"ran for {', '.join(s.name for s in these)}; not needed for "
-                   f"{', '.join(skipped)} (placed by {by})")
+                   f"{', '.join(skipped)} (placed by {by})"), {s.name for s in need}
+
+
+def _flash_reads(sources: Sequence[SourceMedia], plan: tuple[list[SourceMedia], str, set[str]],
+                 reports: Sequence[AlignerReport], max_distance_m: float, progress: Progress) \
+        -> dict[str, dict[str, Any]]:
+    """Keyword arguments of the flash aligners (``"said"``: words for their status), by short name.
+
+    With sources left unplaced among those :func:`_flash_sources` picked (``plan``),
+    their videos are read whole and the placed ones in windows where a weaker
+    constraint narrows where the unplaced ones' flashes fall
+    (:func:`timesync.align.flashes.windows.read_flashes`, a heard constraint's
+    sound-travel bound ``max_distance_m / c``, the other placed sources as
+    witnesses); the audio-visual aligner matches heard impulses against the
+    flashes read whole only.
+    """
+    these, _ran, unplaced = plan
+    if not unplaced or not these:
+        return {}
+    from timesync.align.flashes.pattern import MIN_AGREEING
+    from timesync.align.flashes.windows import read_flashes
+
+    read = {s.name for s in these}
+    reads = read_flashes(these, unplaced, reports, travel_s=max_distance_m / SPEED_OF_SOUND_20C_M_S,
+                         witnesses=[s for s in sources if s.name not in read], progress=progress)
+    whole = {n: e for n, e in reads.flashes.items()
+             if n in reads.whole and isinstance(e, list) and len(e) >= MIN_AGREEING}
+    windowed = {n: f["flash_windows"] for n, f in reads.findings.items()}
+    said = "".join(f"; {words}" for words in reads.said)
+    in_windows = ", ".join(os.path.basename(n) for n in windowed)
+    heard_said = f"; the flashes of {in_windows}, read in windows, not matched against heard impulses" \
+        if windowed else ""
+    return {"visual": {"given": reads.flashes, "windowed": windowed, "said": said},
+            "audiovisual": {"flashes": whole, "heard": reads.heard, "said": heard_said}}
 
 
 def _choose_reference(names: Sequence[str], constraints: Sequence[Constraint]) -> str:
@@ -255,8 +295,10 @@ def sync(
         Aligners to run by short name (``"audio"``, ``"overlay"``...), each over
         every source. By default all run, but the flash aligners (``"visual"``,
         ``"audiovisual"``) only for the sources audio did not place (and the
-        reference they are matched to); provenance ``aligners`` says what was
-        skipped (``"not needed: all sources placed by audio"``).
+        reference they are matched to, read only in windows around where their
+        flashes must fall when a weaker constraint says where); provenance
+        ``aligners`` says what was skipped (``"not needed: all sources placed by
+        audio"``, ``"read A.mp4 in 2 windows, 14 s of 60 s, around ..."``).
     max_distance_m : float >= 0
         The stated largest distance (m) between a source and a sound the audio
         aligned on; gives each audio constraint its ``travel_bound_s``
@@ -298,7 +340,8 @@ def sync(
         extra = {"audio": (extra or {}).get("audio", {}) | {"executor": executor}}
     given_ref = ref_name if ref_name in {s.name for s in good} else None
     lost: dict[str, str] = {}
-    reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref, lost=lost)
+    reports, status = (_run_aligners(good, methods, prog, extra, anchors=anchors, reference=given_ref, lost=lost,
+                                     max_distance_m=max_distance_m)
                        if len(good) > 1 else ([], {}))
     constraints = _with_travel_bounds([c for r in reports for c in r.constraints], max_distance_m)
     constraints += list(anchors)

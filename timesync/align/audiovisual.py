@@ -20,7 +20,7 @@ each constraint's evidence.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,8 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
 
 
 def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
-                     flashes: dict[str, list[VisualEvent]] | None = None) -> AlignerReport:
+                     flashes: dict[str, list[VisualEvent]] | None = None,
+                     heard: Mapping[str, np.ndarray] | None = None) -> AlignerReport:
     """Audio-visual constraints between every source's impulses and every other video's flashes.
 
     Parameters
@@ -104,6 +105,8 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
     flashes : flashes already detected per source name; when None, those of every video with
         at least :data:`timesync.align.flashes.pattern.MIN_AGREEING` of them
         (:func:`timesync.align.flashes.visual.video_flashes`).
+    heard : impulse onsets (local s, :func:`heard_impulses`) already read per source name;
+        the other sources' are read here.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         from timesync.align.flashes.visual import video_flashes
 
         flashes = video_flashes(sources)
-    heard: dict[str, np.ndarray] = {}
+    known, heard = heard or {}, {}
     for i, src in enumerate(sources):
         info = getattr(src, "info", None)
         if info is not None and getattr(info, "audio", None) is None:
@@ -127,7 +130,7 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         if progress:
             progress(i / max(1, len(sources)), f"audio-visual: impulses in {src.name}")
         try:
-            onsets = heard_impulses(src.path)
+            onsets = known[src.name] if src.name in known else heard_impulses(src.path)
         except (TimesyncError, OSError, ValueError) as exc:
             report.notes[src.name] = f"impulses not read: {exc}"
             continue

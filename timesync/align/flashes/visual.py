@@ -8,7 +8,7 @@ against heard impulses are the ``"audio-visual"`` aligner
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from timesync.align.flashes.detect import VisualEvent, flashes_in
 from timesync.align.flashes.pattern import MIN_AGREEING, EventSet, match_and_fit
 from timesync.align.overlay.scan import CELL_BYTES
 
-__all__ = ["visual_constraint", "video_flashes", "find_constraints", "NO_FLASHES"]
+__all__ = ["visual_constraint", "video_flashes", "flashes_or_note", "find_constraints", "NO_FLASHES"]
 
 #: Videos are scanned two at a time only when their cell grids (:data:`CELL_BYTES` a frame,
 #: whole files) add up to at most this (bytes): two hour-long videos at once would break the
@@ -67,14 +67,21 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
     return constraint, None
 
 
-def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None) \
-        -> AlignerReport:
+def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str], None] | None = None,
+                     given: Mapping[str, list[VisualEvent] | str] | None = None,
+                     windowed: Mapping[str, Mapping[str, Any]] | None = None) -> AlignerReport:
     """Flashes in every video; ``"visual"`` constraints between videos whose flashes match.
 
     Parameters
     ----------
     sources : SourceMedia with ``name``, ``path``, ``info``.
     progress : optional ``progress(fraction, message)``.
+    given : flashes already read per source name (events, or the sentence saying why none
+        were); the other videos are read whole (:func:`video_flashes`).
+    windowed : per source whose ``given`` flashes were read only in windows
+        (:func:`timesync.align.flashes.windows.read_flashes`), what was read; said in
+        ``findings[name]["flash_windows"]`` and in the evidence of its constraints
+        (``"read_in_windows"``).
 
     Returns
     -------
@@ -84,15 +91,21 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
         too few, or flashes that match no other video's.
     """
     report = AlignerReport(method="visual")
-    flashes = video_flashes(sources, report, progress)
+    flashes = video_flashes(sources, report, progress, given=given)
     names = list(flashes)
     by_name = {src.name: src for src in sources}
+    windowed = windowed or {}
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             narrow = metadata.prior(by_name[b], by_name[a])  # t_b = offset + t_a
             constraint, _why = visual_constraint(a, flashes[a], b, flashes[b], narrow)
             if constraint is not None:
+                read = {n: windowed[n]["read"] for n in (a, b) if n in windowed}
+                if read:
+                    constraint.evidence["read_in_windows"] = read
                 report.constraints.append(constraint)
+    for name, found in windowed.items():
+        report.findings.setdefault(name, {})["flash_windows"] = dict(found)
     linked = {n for c in report.constraints for n in (c.source, c.other)}
     for name in flashes:
         if name not in linked and name not in report.notes:
@@ -103,7 +116,7 @@ def find_constraints(sources: Sequence[Any], *, progress: Callable[[float, str],
     return report
 
 
-def _flashes_or_note(src: Any) -> list[VisualEvent] | str:
+def flashes_or_note(src: Any) -> list[VisualEvent] | str:
     """The flashes of one source's video (:func:`flashes_in`), or the sentence saying why none were read."""
     from timesync.errors import TimesyncError
 
@@ -114,22 +127,26 @@ def _flashes_or_note(src: Any) -> list[VisualEvent] | str:
 
 
 def video_flashes(sources: Sequence[Any], report: AlignerReport | None = None,
-                  progress: Callable[[float, str], None] | None = None) -> dict[str, list[VisualEvent]]:
+                  progress: Callable[[float, str], None] | None = None,
+                  given: Mapping[str, list[VisualEvent] | str] | None = None) -> dict[str, list[VisualEvent]]:
     """The flashes of every video with at least :data:`MIN_AGREEING` of them, by source name.
 
-    Sources without a video stream are skipped. With a ``report``, the videos
-    left out are noted in it (not read, no flash, too few) and the number of
+    Sources without a video stream are skipped; those in ``given`` (events or the
+    sentence saying why none were read) are not read again. With a ``report``, the
+    videos left out are noted in it (not read, no flash, too few) and the number of
     events seen is its ``findings[name]["visual_events"]``.
     """
     flashes: dict[str, list[VisualEvent]] = {}
     notes = report.notes if report is not None else {}
+    given = given or {}
     videos = [s for s in sources if getattr(getattr(s, "info", None), "video", 1) is not None]
-    workers = video_reads.read_workers(videos, most_frames=PARALLEL_CELL_BYTES // CELL_BYTES)
-    results = video_reads.in_order(_flashes_or_note, videos, workers, name="flashes")
+    todo = [s for s in videos if s.name not in given]
+    workers = video_reads.read_workers(todo, most_frames=PARALLEL_CELL_BYTES // CELL_BYTES)
+    pending = video_reads.in_order(flashes_or_note, todo, workers, name="flashes")
     for i, src in enumerate(videos):
         if progress:
             progress(0.8 * i / max(1, len(videos)), f"visual: flashes in {src.name}")
-        events = next(results)[1]
+        events = given[src.name] if src.name in given else next(pending)[1]
         if isinstance(events, str):
             notes[src.name] = events
             continue
