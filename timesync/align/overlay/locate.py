@@ -1,6 +1,12 @@
 """Where a video's burned-in clock is: the searches of :func:`~timesync.align.overlay.read.read_overlay_clock`.
 
-A few short windows of consecutive frames (:data:`REGION_WINDOW_S` s each, at
+A first look (:func:`glance`) decodes a few keyframes spread over the whole file
+(keyframes only: no reference chain, one picture a GOP). Burned-in text stays put
+while the scene behind it changes, so the edges of its strokes keep their sign
+from one keyframe to the next; where no pixel near the frame's edges does in
+:data:`STEADY_SHARE` of the keyframes, there is no text to read and the search
+below is not run. Otherwise (text, a still scene, a logo: anything steady), a
+few short windows of consecutive frames (:data:`REGION_WINDOW_S` s each, at
 the start, middle and quarters of the file) are searched for the clock region
 (:func:`~timesync.align.overlay.region.find_clock_region`); when none reads,
 the faint-clock search (:mod:`~timesync.align.overlay.faint`). Frames come
@@ -12,20 +18,38 @@ pixels across; every frame decoded is counted when a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_region
-from timesync.align.overlay.region import ClockRegion, find_clock_region
-from timesync.align.overlay.scan import DecodeCount, iter_luma
+from timesync.align.overlay.region import ClockRegion, _edge_band_mask, find_clock_region
+from timesync.align.overlay.scan import DecodeCount, iter_luma, luma_of
 
-__all__ = ["REGION_WINDOW_S", "FAINT_MIDDLE_AFTER_S"]
+__all__ = ["REGION_WINDOW_S", "FAINT_MIDDLE_AFTER_S", "Glance", "glance", "GLANCE_KEYFRAMES"]
 
 #: Seconds of video searched for the clock region (per attempt).
 REGION_WINDOW_S = 5.0
 #: Files longer than this (s) get a second faint-clock search window, in the middle.
 FAINT_MIDDLE_AFTER_S = 120.0
+#: Keyframes the first look decodes at most, spread evenly over the file.
+GLANCE_KEYFRAMES = 32
+#: Fewest keyframes the first look decides on (fewer: the search runs as it would without it).
+GLANCE_MIN_KEYFRAMES = 12
+#: Grey levels by which a pixel must differ from the pixel two columns to its left, one way, to
+#: count as an edge (the stroke of a character, semi-transparent or not, on any picture).
+STEADY_LEVEL = 4
+#: A pixel is a steady edge when it is an edge of the same sign in this share of the keyframes
+#: (burned-in text in all of them but those a flash or something passing covers).
+STEADY_SHARE = 0.8
+#: Fewer steady edge pixels near the frame's edges than this: no text there, no clock. The text
+#: of a clock has far more (the fewest in the stress corpus: 49, digits 7 px high on a
+#: 320x136 video); a scene that moves behind no text has a handful by chance (at most 4).
+MIN_STEADY_PIXELS = 12
+#: The first look's pictures are area-averaged to at most about this width (pixels).
+GLANCE_WIDTH = 960
 
 
 def _downscale(luma: np.ndarray, scale: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -97,6 +121,120 @@ def _add_frames(stats: PhaseStats, frames_in: Iterator[tuple[int, np.ndarray]], 
             stats = PhaseStats(small.shape, _frame_s(index))
         stats.add(float(index.times[number]), small, copy=False)
     return stats
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What the first look over a file's keyframes saw (:func:`glance`).
+
+    Attributes
+    ----------
+    keyframes : int
+        Keyframes decoded.
+    first_s, last_s : float
+        Local seconds of the first and last of them.
+    steady_pixels : int
+        Pixels near the frame's edges that are an edge of the same sign in
+        :data:`STEADY_SHARE` of the keyframes (at the look's scale).
+    width : int
+        Width of the coded pictures (pixels): the region search's scale comes from it.
+    """
+
+    keyframes: int
+    first_s: float
+    last_s: float
+    steady_pixels: int
+    width: int
+
+    @property
+    def no_clock(self) -> bool:
+        """True when nothing near the frame's edges stays put like burned-in text."""
+        return self.steady_pixels < MIN_STEADY_PIXELS
+
+    def note(self) -> str:
+        """What was looked at, for the provenance of a file found to have no clock."""
+        return (f"no clock-like text in {self.keyframes} keyframes over {self.last_s - self.first_s:.0f} s "
+                f"(local {self.first_s:.1f} to {self.last_s:.1f} s: {self.steady_pixels} steady text-edge "
+                f"pixels near the frame's edges, fewer than {MIN_STEADY_PIXELS})")
+
+
+def _glance_times(index, start_s: float, stop_s: float) -> np.ndarray:
+    """Local start times (s) of at most :data:`GLANCE_KEYFRAMES` keyframes in ``[start_s, stop_s)``,
+    evenly spread over them (the first and the last included)."""
+    from timesync.align.overlay.sparse import _keyframe_times
+
+    times = _keyframe_times(index)
+    times = times[(times >= start_s - 1e-9) & (times < stop_s)]
+    if len(times) > GLANCE_KEYFRAMES:
+        times = times[np.unique(np.round(np.linspace(0, len(times) - 1, GLANCE_KEYFRAMES)).astype(int))]
+    return times
+
+
+def _iter_keyframes(path: Path, index, times: np.ndarray, count: DecodeCount | None) \
+        -> Iterator[np.ndarray]:
+    """The luma of the keyframes starting at local ``times`` (s): one seek and one decoded picture
+    each (the decoder skips every other frame); a keyframe the decoder does not give is left out."""
+    import av
+
+    pts_all, times_all = np.asarray(index.pts), np.asarray(index.times)
+    with av.open(str(path), mode="r") as container:
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "NONKEY"
+        for t in times:
+            target = int(pts_all[int(np.searchsorted(times_all, t - 1e-9))])
+            container.seek(target, stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if count is not None:
+                    count.frames += 1
+                if frame.pts is not None and frame.pts >= target:
+                    if frame.pts == target:
+                        yield luma_of(frame)
+                    break
+
+
+def glance(path: str | Path, index, start_s: float, stop_s: float,
+           count: DecodeCount | None = None) -> Glance | None:
+    """The first look: steady text edges near the frame's edges in keyframes spread over the file.
+
+    Parameters
+    ----------
+    path : the video (opened read-only).
+    index : its FrameIndex (its ``keyframes``, PTS, say where to seek).
+    start_s, stop_s : float
+        Local seconds looked over, ``[start_s, stop_s)``.
+    count : DecodeCount, optional
+        Incremented for every picture decoded.
+
+    Returns
+    -------
+    Glance or None
+        None when fewer than :data:`GLANCE_MIN_KEYFRAMES` keyframes could be
+        looked at (a short clip, a long GOP, an index without keyframes): no verdict.
+    """
+    times = _glance_times(index, start_s, stop_s)
+    if len(times) < GLANCE_MIN_KEYFRAMES:
+        return None
+    pos = neg = near = None
+    seen, width = 0, 0
+    for luma in _iter_keyframes(Path(path), index, times, count):
+        factor = max(1, luma.shape[1] // GLANCE_WIDTH)
+        small = luma if factor == 1 else cv2.resize(
+            luma, (luma.shape[1] // factor, luma.shape[0] // factor), interpolation=cv2.INTER_AREA)
+        if pos is None:
+            width = luma.shape[1]
+            pos, neg = (np.zeros((small.shape[0], small.shape[1] - 2), np.uint16) for _ in range(2))
+            near = _edge_band_mask(*small.shape)[:, 2:]
+        elif small.shape[0] != pos.shape[0] or small.shape[1] - 2 != pos.shape[1]:
+            return None  # the picture size changes: no verdict
+        step = small[:, 2:].astype(np.int16) - small[:, :-2]
+        pos += step > STEADY_LEVEL
+        neg += step < -STEADY_LEVEL
+        seen += 1
+    if seen < GLANCE_MIN_KEYFRAMES:
+        return None
+    steady = (np.maximum(pos, neg) >= STEADY_SHARE * seen) & near
+    return Glance(keyframes=seen, first_s=float(times[0]), last_s=float(times[-1]),
+                  steady_pixels=int(np.count_nonzero(steady)), width=width)
 
 
 def _locate_region(path: Path, index, duration: float, scale: int,
@@ -172,12 +310,14 @@ def _faint_search(path: Path, index, duration: float, scale: int,
     return None
 
 
-def _scale(path: Path, index, count: DecodeCount | None = None) -> int:
-    """The downscale factor of the region search: about 640 pixels across."""
-    frames = iter_luma(path, index, count=count)
-    first = next(frames, None)
-    frames.close()
-    width = first[1].shape[1] if first is not None else 640
+def _scale(path: Path, index, count: DecodeCount | None = None, width: int | None = None) -> int:
+    """The downscale factor of the region search: about 640 pixels across (``width``: the
+    pictures' width when known, else the first frame is decoded to see it)."""
+    if width is None:
+        frames = iter_luma(path, index, count=count)
+        first = next(frames, None)
+        frames.close()
+        width = first[1].shape[1] if first is not None else 640
     return max(1, round(width / 640))
 
 
