@@ -48,6 +48,11 @@ STEADY_SHARE = 0.8
 #: of a clock has far more (the fewest in the stress corpus: 49, digits 7 px high on a
 #: 320x136 video); a scene that moves behind no text has a handful by chance (at most 4).
 MIN_STEADY_PIXELS = 12
+#: Steady pixels that end the first look before all its keyframes are seen (a clock or a still
+#: scene: the search runs either way).
+EARLY_STEADY_PIXELS = 4 * MIN_STEADY_PIXELS
+#: Pictures decoded at most after each seek of the first look to reach its keyframe.
+GLANCE_TRIES = 3
 #: The first look's pictures are area-averaged to at most about this width (pixels).
 GLANCE_WIDTH = 960
 
@@ -171,9 +176,10 @@ def _glance_times(index, start_s: float, stop_s: float) -> np.ndarray:
 
 
 def _iter_keyframes(path: Path, index, times: np.ndarray, count: DecodeCount | None) \
-        -> Iterator[np.ndarray]:
-    """The luma of the keyframes starting at local ``times`` (s): one seek and one decoded picture
-    each (the decoder skips every other frame); a keyframe the decoder does not give is left out."""
+        -> Iterator[tuple[float, np.ndarray]]:
+    """``(t, luma)`` of the keyframes starting at local ``times`` (s), in that order: one seek and one decoded picture
+    each (the decoder skips every other frame). A keyframe the decoder does not give within
+    :data:`GLANCE_TRIES` pictures of the seek, or fails to decode, is left out."""
     import av
 
     pts_all, times_all = np.asarray(index.pts), np.asarray(index.times)
@@ -182,14 +188,65 @@ def _iter_keyframes(path: Path, index, times: np.ndarray, count: DecodeCount | N
         stream.codec_context.skip_frame = "NONKEY"
         for t in times:
             target = int(pts_all[int(np.searchsorted(times_all, t - 1e-9))])
-            container.seek(target, stream=stream, backward=True)
-            for frame in container.decode(stream):
-                if count is not None:
-                    count.frames += 1
-                if frame.pts is not None and frame.pts >= target:
-                    if frame.pts == target:
-                        yield luma_of(frame)
-                    break
+            try:
+                luma = _keyframe_at(container, stream, target, count)
+            except av.FFmpegError:  # damaged data: that keyframe is left out
+                continue
+            if luma is not None:
+                yield float(t), luma
+
+
+def _keyframe_at(container, stream, target: int, count: DecodeCount | None) -> np.ndarray | None:
+    """The luma of the keyframe at PTS ``target``, sought and decoded (None: not given)."""
+    container.seek(target, stream=stream, backward=True)
+    for tries, frame in enumerate(container.decode(stream), start=1):
+        if count is not None:
+            count.frames += 1
+        if frame.pts is not None and frame.pts >= target:
+            return luma_of(frame) if frame.pts == target else None
+        if tries >= GLANCE_TRIES:
+            break
+    return None
+
+
+class _SteadyEdges:
+    """Per pixel near the frame's edges: in how many of the keyframes added it is an edge of each sign."""
+
+    def __init__(self) -> None:
+        self.pos = self.neg = self.near = None
+        self.seen, self.width = 0, 0
+
+    def add(self, luma: np.ndarray) -> bool:
+        """Add one keyframe's luma; False when its size differs from the first one's."""
+        factor = max(1, luma.shape[1] // GLANCE_WIDTH)
+        small = luma if factor == 1 else cv2.resize(
+            luma, (luma.shape[1] // factor, luma.shape[0] // factor), interpolation=cv2.INTER_AREA)
+        if self.pos is None:
+            self.width = luma.shape[1]
+            self.pos, self.neg = (np.zeros((small.shape[0], small.shape[1] - 2), np.uint16) for _ in range(2))
+            self.near = _edge_band_mask(*small.shape)[:, 2:]
+        elif small.shape[0] != self.pos.shape[0] or small.shape[1] - 2 != self.pos.shape[1]:
+            return False
+        step = small[:, 2:].astype(np.int16) - small[:, :-2]  # two columns apart: a stroke's edge
+        self.pos += step > STEADY_LEVEL
+        self.neg += step < -STEADY_LEVEL
+        self.seen += 1
+        return True
+
+    def steady(self) -> int:
+        """Pixels near the frame's edges that are an edge of one sign in :data:`STEADY_SHARE` of them."""
+        return int(np.count_nonzero((np.maximum(self.pos, self.neg) >= STEADY_SHARE * self.seen) & self.near))
+
+
+def _spread_order(n: int) -> tuple[np.ndarray, set[int]]:
+    """The order in which to look at ``n`` evenly spread keyframes: every 8th first, then every 4th,
+    every 2nd, all (each stage spread over the whole file), and how many are seen after each stage."""
+    order: list[int] = []
+    stages = set()
+    for stride in (8, 4, 2, 1):
+        order += [k for k in range(0, n, stride) if k % (2 * stride) or stride == 8]
+        stages.add(len(order))
+    return np.array(order), stages
 
 
 def glance(path: str | Path, index, start_s: float, stop_s: float,
@@ -210,31 +267,26 @@ def glance(path: str | Path, index, start_s: float, stop_s: float,
     Glance or None
         None when fewer than :data:`GLANCE_MIN_KEYFRAMES` keyframes could be
         looked at (a short clip, a long GOP, an index without keyframes): no verdict.
+        The look stops early, after a stage of :func:`_spread_order`, when
+        :data:`EARLY_STEADY_PIXELS` steady pixels are seen already (text, a still scene:
+        the search runs, as it would after all of them).
     """
     times = _glance_times(index, start_s, stop_s)
     if len(times) < GLANCE_MIN_KEYFRAMES:
         return None
-    pos = neg = near = None
-    seen, width = 0, 0
-    for luma in _iter_keyframes(Path(path), index, times, count):
-        factor = max(1, luma.shape[1] // GLANCE_WIDTH)
-        small = luma if factor == 1 else cv2.resize(
-            luma, (luma.shape[1] // factor, luma.shape[0] // factor), interpolation=cv2.INTER_AREA)
-        if pos is None:
-            width = luma.shape[1]
-            pos, neg = (np.zeros((small.shape[0], small.shape[1] - 2), np.uint16) for _ in range(2))
-            near = _edge_band_mask(*small.shape)[:, 2:]
-        elif small.shape[0] != pos.shape[0] or small.shape[1] - 2 != pos.shape[1]:
+    order, stages = _spread_order(len(times))
+    edges, looked = _SteadyEdges(), []
+    for t, luma in _iter_keyframes(Path(path), index, times[order], count):
+        if not edges.add(luma):
             return None  # the picture size changes: no verdict
-        step = small[:, 2:].astype(np.int16) - small[:, :-2]
-        pos += step > STEADY_LEVEL
-        neg += step < -STEADY_LEVEL
-        seen += 1
-    if seen < GLANCE_MIN_KEYFRAMES:
+        looked.append(t)
+        done = len(looked) == len(times) or (len(looked) in stages and len(looked) >= GLANCE_MIN_KEYFRAMES)
+        if done and len(looked) < len(times) and edges.steady() >= EARLY_STEADY_PIXELS:
+            break
+    if edges.seen < GLANCE_MIN_KEYFRAMES:
         return None
-    steady = (np.maximum(pos, neg) >= STEADY_SHARE * seen) & near
-    return Glance(keyframes=seen, first_s=float(times[0]), last_s=float(times[-1]),
-                  steady_pixels=int(np.count_nonzero(steady)), width=width)
+    return Glance(keyframes=edges.seen, first_s=float(min(looked)), last_s=float(max(looked)),
+                  steady_pixels=edges.steady(), width=edges.width)
 
 
 def _locate_region(path: Path, index, duration: float, scale: int,

@@ -1,6 +1,8 @@
 """Reading one video's burned-in clock: :func:`read_overlay_clock` -> :class:`OverlayClock`.
 
-Steps 1-5 of :mod:`timesync.align.overlay`: the clock region
+Steps 1-5 of :mod:`timesync.align.overlay`: a first look over keyframes spread over the file
+(:func:`~timesync.align.overlay.locate.glance`: no steady text near the frame's edges, no clock,
+nothing more decoded), the clock region
 (:mod:`~timesync.align.overlay.region`, searched by :mod:`~timesync.align.overlay.locate`),
 one sequential pass over the luma (:mod:`~timesync.align.overlay.scan`; a long file: short
 windows spread over it, :mod:`~timesync.align.overlay.sparse`), the ticks where the seconds digit changes,
