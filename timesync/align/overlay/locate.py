@@ -17,7 +17,7 @@ pixels across; every frame decoded is counted when a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_regio
 from timesync.align.overlay.region import ClockRegion, _edge_band_mask, find_clock_region
 from timesync.align.overlay.scan import DecodeCount, iter_luma, luma_of
 
-__all__ = ["REGION_WINDOW_S", "FAINT_MIDDLE_AFTER_S", "Glance", "glance", "GLANCE_KEYFRAMES"]
+__all__ = ["REGION_WINDOW_S", "FAINT_MIDDLE_AFTER_S", "Glance", "glance", "GLANCE_KEYFRAMES", "search_clock"]
 
 #: Seconds of video searched for the clock region (per attempt).
 REGION_WINDOW_S = 5.0
@@ -362,3 +362,40 @@ def _region(path: Path, index, duration: float, region: tuple[int, int, int, int
     if region is not None:
         return ClockRegion(text=tuple(region), digits=tuple(region))
     return _locate_region(path, index, duration, scale, count, primed)
+
+
+def search_clock(path: Path, index, result, duration: float, stop_s: float | None,
+                 region: tuple[int, int, int, int] | None, progress: Callable[[float, str], None] | None,
+                 count: DecodeCount):
+    """Find the clock (the first look, the region search, the faint search) and read it; the result.
+
+    Without a ``region`` given, the first look (:func:`~timesync.align.overlay.locate.glance`) comes
+    first: when it sees no steady text near the frame's edges, nothing else is decoded and the
+    ``note`` says what it looked at. ``result``: the file's OverlayClock (filled in, or replaced by
+    the faint clock's when that one reads).
+    """
+    from timesync.align.overlay.read import NO_OVERLAY, OverlayClock, _read_region
+
+    look = None
+    if region is None:
+        stop = float(stop_s) if stop_s is not None else float(index.end_s)
+        look = glance(path, index, float(index.start_s), stop, count)
+        if look is not None and look.no_clock:
+            result.note = f"{NO_OVERLAY}: {look.note()}"
+            return result
+    scale = _scale(path, index, count, look.width if look is not None else None)
+    primed: dict = {}  # faint-search windows the region search has begun (not decoded twice)
+    found = _region(path, index, duration, region, scale, count, primed)
+    result.region = found
+    if found is not None:
+        _read_region(path, index, result, duration, stop_s, progress, count)
+    if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
+        faint = _faint_search(path, index, duration, scale, count, primed)
+        if faint is not None and (found is None or not faint.overlaps(found)):
+            second = OverlayClock(name=result.name, region=faint)
+            _read_region(path, index, second, duration, stop_s, progress, count)
+            if second.fit is not None:
+                result = second
+    if result.region is None:
+        result.note = NO_OVERLAY
+    return result

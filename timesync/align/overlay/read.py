@@ -31,7 +31,7 @@ from timesync.align.overlay.locate import (  # noqa: F401  (REGION_WINDOW_S...: 
     _locate_region,
     _region,
     _scale,
-    glance,
+    search_clock,
 )
 from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
 from timesync.align.overlay.parse import (
@@ -406,43 +406,9 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     if max_s is not None and max_s < duration:
         duration, stop_s = float(max_s), index.start_s + float(max_s)
     count = DecodeCount()
-    result = _search(path, index, result, duration, stop_s, region, progress, count)
+    result = search_clock(path, index, result, duration, stop_s, region, progress, count)
     result.frames_decoded = count.frames
     result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
-    return result
-
-
-def _search(path: Path, index, result: OverlayClock, duration: float, stop_s: float | None,
-            region: tuple[int, int, int, int] | None, progress: Callable[[float, str], None] | None,
-            count: DecodeCount) -> OverlayClock:
-    """Find the clock (the first look, the region search, the faint search) and read it; the result.
-
-    Without a ``region`` given, the first look (:func:`~timesync.align.overlay.locate.glance`) comes
-    first: when it sees no steady text near the frame's edges, nothing else is decoded and the
-    ``note`` says what it looked at.
-    """
-    look = None
-    if region is None:
-        stop = float(stop_s) if stop_s is not None else float(index.end_s)
-        look = glance(path, index, float(index.start_s), stop, count)
-        if look is not None and look.no_clock:
-            result.note = f"{NO_OVERLAY}: {look.note()}"
-            return result
-    scale = _scale(path, index, count, look.width if look is not None else None)
-    primed: dict = {}  # faint-search windows the region search has begun (not decoded twice)
-    found = _region(path, index, duration, region, scale, count, primed)
-    result.region = found
-    if found is not None:
-        _read_region(path, index, result, duration, stop_s, progress, count)
-    if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
-        faint = _faint_search(path, index, duration, scale, count, primed)
-        if faint is not None and (found is None or not faint.overlaps(found)):
-            second = OverlayClock(name=result.name, region=faint)
-            _read_region(path, index, second, duration, stop_s, progress, count)
-            if second.fit is not None:
-                result = second
-    if result.region is None:
-        result.note = NO_OVERLAY
     return result
 
 
