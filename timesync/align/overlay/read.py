@@ -1,6 +1,8 @@
 """Reading one video's burned-in clock: :func:`read_overlay_clock` -> :class:`OverlayClock`.
 
-Steps 1-5 of :mod:`timesync.align.overlay`: the clock region
+Steps 1-5 of :mod:`timesync.align.overlay`: a first look over keyframes spread over the file
+(:func:`~timesync.align.overlay.locate.glance`: no steady text near the frame's edges, no clock,
+nothing more decoded), the clock region
 (:mod:`~timesync.align.overlay.region`, searched by :mod:`~timesync.align.overlay.locate`),
 one sequential pass over the luma (:mod:`~timesync.align.overlay.scan`; a long file: short
 windows spread over it, :mod:`~timesync.align.overlay.sparse`), the ticks where the seconds digit changes,
@@ -29,6 +31,7 @@ from timesync.align.overlay.locate import (  # noqa: F401  (REGION_WINDOW_S...: 
     _locate_region,
     _region,
     _scale,
+    search_clock,
 )
 from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
 from timesync.align.overlay.parse import (
@@ -403,22 +406,8 @@ def read_overlay_clock(path: str | Path, *, name: str | None = None, index=None,
     if max_s is not None and max_s < duration:
         duration, stop_s = float(max_s), index.start_s + float(max_s)
     count = DecodeCount()
-    scale = _scale(path, index, count)
-    primed: dict = {}  # faint-search windows the region search has begun (not decoded twice)
-    found = _region(path, index, duration, region, scale, count, primed)
-    result.region = found
-    if found is not None:
-        _read_region(path, index, result, duration, stop_s, progress, count)
-    if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
-        faint = _faint_search(path, index, duration, scale, count, primed)
-        if faint is not None and (found is None or not faint.overlaps(found)):
-            second = OverlayClock(name=name, region=faint)
-            _read_region(path, index, second, duration, stop_s, progress, count)
-            if second.fit is not None:
-                result = second
+    result = search_clock(path, index, result, duration, stop_s, region, progress, count)
     result.frames_decoded = count.frames
-    if result.region is None:
-        result.note = NO_OVERLAY
     result.seconds_read_per_s = duration / max(time.perf_counter() - started, 1e-9)
     return result
 
