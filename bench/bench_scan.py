@@ -26,9 +26,11 @@ samples it). On a machine whose cores other work keeps busy the wall ratio moves
 with the load, the CPU ratio much less.
 
 Usage: ``python bench/bench_scan.py [--minutes M] [--clock-minutes M] [--runs R] [--skip-clock]
-[--video FILE] [--compare-with DIR]`` (``--video``: scan that file instead of the generated body
-cam; ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout, in the same
-alternation: the "before"). Prints a table; writes nothing to ``bench/RESULTS.md``.
+[--video FILE ...] [--compare-with DIR]`` (``--video``: scan that file instead of the generated body
+cam, repeated for several (a 720p and a 1080p one): each is scanned in every run, its own ffmpeg
+decode beside it; ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout,
+in the same alternation: the "before"). Prints every run's figures with the load average, then a
+table per video (medians, and each run's own ratios); writes nothing to ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -131,31 +133,43 @@ def main() -> int:
     ap.add_argument("--clock-minutes", type=float, default=10.0, help="length of the clock clip (default 10)")
     ap.add_argument("--runs", type=int, default=2, help="alternating runs of each (median reported)")
     ap.add_argument("--skip-clock", action="store_true", help="the whole-video scan only")
-    ap.add_argument("--video", type=Path, default=None, help="scan this video instead of the body cam")
+    ap.add_argument("--video", type=Path, action="append", default=None,
+                    help="scan this video instead of the body cam (repeat for several: each in every run)")
     ap.add_argument("--compare-with", type=Path, default=None, help="also the scan of the timesync in DIR")
     args = ap.parse_args()
-    cam = args.video.resolve() if args.video else footage(args.minutes, 3)[0]
+    cams = [v.resolve() for v in args.video] if args.video else [footage(args.minutes, 3)[0]]
     clip = None if args.skip_clock else clock_video(args.clock_minutes)
     index = "import sys, json\nfrom timesync.media import FrameIndex\nprint(json.dumps(len(FrameIndex.open(sys.argv[1]))))"
-    for path in (cam, clip) if clip is not None else (cam,):
+    for path in [*cams, clip] if clip is not None else cams:
         _python(index, str(path))  # the frame index, built once before any clock starts
-    rows: dict[str, list[dict]] = {}
+    rows: dict[Path, dict[str, list[dict]]] = {cam: {} for cam in cams}
+    clocks: dict[str, list[dict]] = {}
     for k in range(args.runs):
-        rows.setdefault("ffmpeg", []).append(ffmpeg_video(cam))
-        rows.setdefault("scan", []).append(_python(_SCAN, str(cam)))
-        if args.compare_with is not None:
-            rows.setdefault("scan before", []).append(_python(_SCAN, str(cam), tree=args.compare_with.resolve()))
+        for cam in cams:
+            got = rows[cam]
+            got.setdefault("ffmpeg", []).append(ffmpeg_video(cam))
+            got.setdefault("scan", []).append(_python(_SCAN, str(cam)))
+            if args.compare_with is not None:
+                got.setdefault("scan before", []).append(_python(_SCAN, str(cam), tree=args.compare_with.resolve()))
+            print(f"   run {k + 1}, {cam.name}: " + _line(got), flush=True)
         if clip is not None:
-            rows.setdefault("clock whole", []).append(_python(_CLOCK, str(clip), "whole"))
-            rows.setdefault("clock sparse", []).append(_python(_CLOCK, str(clip), "sparse"))
-        print(f"   run {k + 1}: " + ", ".join(f"{n} {v[-1]['seconds']:.1f} s / {v[-1]['cpu_s']:.1f} s CPU"
-                                              for n, v in rows.items()), flush=True)
-    print(report(rows, cam, clip))
+            clocks.setdefault("clock whole", []).append(_python(_CLOCK, str(clip), "whole"))
+            clocks.setdefault("clock sparse", []).append(_python(_CLOCK, str(clip), "sparse"))
+            print(f"   run {k + 1}, {clip.name}: " + _line(clocks), flush=True)
+    print("\n\n".join(report(got, cam) for cam, got in rows.items()))
+    if clip is not None:
+        print("\n" + clock_report(clocks, clip))
     return 0
 
 
-def report(rows: dict[str, list[dict]], cam: Path, clip: Path | None) -> str:
-    """The markdown table of the medians, and the clocks read."""
+def _line(got: dict[str, list[dict]]) -> str:
+    """One run's figures (the last of each row) and the load average (1 min) when it ended."""
+    return ", ".join(f"{n} {v[-1]['seconds']:.1f} s / {v[-1]['cpu_s']:.1f} s CPU" for n, v in got.items()) + \
+        f" (load {os.getloadavg()[0]:.1f})"
+
+
+def report(rows: dict[str, list[dict]], cam: Path) -> str:
+    """The markdown table of the medians of one video's scan against ffmpeg."""
     med = {n: (statistics.median(r["seconds"] for r in v), statistics.median(r["cpu_s"] for r in v))
            for n, v in rows.items()}
     ff_wall, ff_cpu = med["ffmpeg"]
@@ -167,20 +181,32 @@ def report(rows: dict[str, list[dict]], cam: Path, clip: Path | None) -> str:
             continue
         wall, cpu = med[name]
         lines.append(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / ff_wall:.2f}x | {cpu / ff_cpu:.2f}x |")
-    if clip is not None:
-        lines += ["", f"Burned-in clock of {clip.name}:", "",
-                  "| read | wall s | CPU s | frames decoded | windows | at local 0 (s) | rate | jumps |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for name in ("clock whole", "clock sparse"):
-            wall, cpu = med[name]
-            last = rows[name][-1]
-            jumps = ", ".join(f"{j:+.1f} s at {t:.2f} s" for t, j in last["jumps"] or [])
-            lines.append(f"| {name.split()[1]} | {wall:.2f} | {cpu:.2f} | {last['frames']} of {last['of']} | "
-                         f"{last['windows']} | {last['at_zero']:.4f} (sigma {last['sigma_s'] * 1000:.2f} ms) | "
-                         f"{last['rate']:.7f} | {jumps} |")
-        whole, windows = rows["clock whole"][-1], rows["clock sparse"][-1]
-        if whole["at_zero"] is not None and windows["at_zero"] is not None:
-            lines += ["", f"Sparse minus whole at local 0: {(windows['at_zero'] - whole['at_zero']) * 1000:+.3f} ms."]
+    if "scan" in rows and len(rows["ffmpeg"]) > 1:  # each run's own ratios (ffmpeg of the same run)
+        for name in ("scan", "scan before"):
+            if name in rows:
+                runs = ", ".join(f"{s['seconds'] / f['seconds']:.2f}x / {s['cpu_s'] / f['cpu_s']:.2f}x"
+                                 for s, f in zip(rows[name], rows["ffmpeg"], strict=True))
+                lines.append(f"\n{name}, each run's wall / CPU ratio: {runs}")
+    return "\n".join(lines)
+
+
+def clock_report(rows: dict[str, list[dict]], clip: Path) -> str:
+    """The markdown table of the burned-in clock reads (medians) and the clocks read."""
+    med = {n: (statistics.median(r["seconds"] for r in v), statistics.median(r["cpu_s"] for r in v))
+           for n, v in rows.items()}
+    lines = [f"Burned-in clock of {clip.name}:", "",
+             "| read | wall s | CPU s | frames decoded | windows | at local 0 (s) | rate | jumps |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in ("clock whole", "clock sparse"):
+        wall, cpu = med[name]
+        last = rows[name][-1]
+        jumps = ", ".join(f"{j:+.1f} s at {t:.2f} s" for t, j in last["jumps"] or [])
+        lines.append(f"| {name.split()[1]} | {wall:.2f} | {cpu:.2f} | {last['frames']} of {last['of']} | "
+                     f"{last['windows']} | {last['at_zero']:.4f} (sigma {last['sigma_s'] * 1000:.2f} ms) | "
+                     f"{last['rate']:.7f} | {jumps} |")
+    whole, windows = rows["clock whole"][-1], rows["clock sparse"][-1]
+    if whole["at_zero"] is not None and windows["at_zero"] is not None:
+        lines += ["", f"Sparse minus whole at local 0: {(windows['at_zero'] - whole['at_zero']) * 1000:+.3f} ms."]
     return "\n".join(lines)
 
 
