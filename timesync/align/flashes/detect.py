@@ -376,12 +376,17 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
     if bright is None and not _kept_in_memory(index, keep_bytes):
         if len(index) < 4:
             return []
-        with CellFile(len(index)) as cells:
-            for number, luma in iter_luma(path, index, cheap=True):
-                cells.add(number, luma)
-            cells.finish()
-            noise = cell_noise(cells)
-            return _events(_file_windows(cells, chunk, _reach(max_frames)), times, ends, noise, max_frames)
+        try:
+            cells = CellFile(len(index))
+        except OSError:  # no temp dir to write in: the grid is held in memory, as before
+            cells = None
+        if cells is not None:
+            with cells:
+                for number, luma in iter_luma(path, index, cheap=True):
+                    cells.add(number, luma)
+                cells.finish()
+                noise = cell_noise(cells)
+                return _events(_file_windows(cells, chunk, _reach(max_frames)), times, ends, noise, max_frames)
     if bright is None:
         bright = cell_brightness(path, index)
     if len(bright) < 4:

@@ -166,7 +166,12 @@ def _pread_all(fd: int, out: np.ndarray, offset: int) -> None:
 
 
 def _pwrite_all(fd: int, data: np.ndarray, offset: int) -> None:
-    """Write the C-contiguous ``data`` to file ``fd`` at byte ``offset``."""
+    """Write the C-contiguous ``data`` to file ``fd`` at byte ``offset``; an OSError says which file
+    it was (the temp dir full, say), not to be taken for the video's."""
     view, done = memoryview(data).cast("B"), 0
-    while done < len(view):
-        done += os.pwrite(fd, view[done:], offset + done)
+    try:
+        while done < len(view):
+            done += os.pwrite(fd, view[done:], offset + done)
+    except OSError as exc:
+        raise OSError(exc.errno, f"the flash scan could not write its temporary file in "
+                                 f"{tempfile.gettempdir()} ({exc.strerror})") from exc
