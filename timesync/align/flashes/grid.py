@@ -85,14 +85,16 @@ class CellFile:
         """Write what is buffered; frames the decoder did not give repeat the previous picture."""
         self._flush()
         missing = np.nonzero(~self.seen[1:])[0] + 1
-        while len(missing):
-            lo = int(missing[0])
+        at = 0
+        while at < len(missing):
+            lo = int(missing[at])
             hi = min(len(self), lo + WRITE_FRAMES)
             block = self.read(lo - 1, hi)
-            for n in missing[missing < hi]:
+            upto = int(np.searchsorted(missing, hi))
+            for n in missing[at:upto]:
                 block[n - lo + 1] = block[n - lo]
             self._write(lo, block[1:])
-            missing = missing[missing >= hi]
+            at = upto
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Frames ``start .. stop - 1``: a new uint8 array (frames, rows, columns)."""
