@@ -35,14 +35,16 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
+from timesync.align.flashes.event import VisualEvent
+from timesync.align.flashes.grid import CellFile, cell_noise, noise_picks, robust_sigma
 from timesync.align.flashes.guards import (
     MAX_TAIL_FRAMES,
     added_light,
@@ -54,11 +56,13 @@ from timesync.align.flashes.guards import (
 )
 from timesync.align.flashes.merge import one_per_brightening
 from timesync.align.overlay.scan import (
+    CELL_BYTES,
     CELL_GRID,
     CellCollector,
     cached_cells,
     iter_luma,
     remember_cells,
+    worth_keeping,
 )
 
 __all__ = ["VisualEvent", "cell_brightness", "detect_flashes", "flashes_in"]
@@ -89,78 +93,8 @@ MAX_PLACES = 8
 #: least this fraction of the brightest of them (then its onset is read from the first frame's
 #: share to a few percent of a frame).
 STEADY_MIDDLE = 0.8
-
-@dataclass(frozen=True)
-class VisualEvent:
-    """One abrupt brightness change in a video.
-
-    The onset (local seconds) is ``boundary_s - flash_s * ratio`` for a flash of
-    duration ``flash_s`` (see the module docstring); ``sigma_s`` is the
-    one-sigma uncertainty of that onset apart from ``flash_s``.
-
-    Attributes
-    ----------
-    boundary_s, ratio, sigma_s : float
-        As above (seconds, pure number, seconds).
-    frame : int
-        First frame showing the change.
-    frames : int
-        Frames lit (0 for a lasting step).
-    strength : float
-        Peak brightening of the brightest cell, grey levels.
-    cell : tuple[int, int]
-        ``(column, row)`` of that cell in the :data:`GRID`.
-    frame_s : float
-        Duration of the first lit frame (s).
-    saturated : bool
-        The flash drove cells to full brightness, so how its energy splits
-        between frames is not measured: its onset is only known to a frame.
-    uniform : bool
-        The onset is only known to lie within an interval (a frame):
-        uniformly, ``sigma_s`` times sqrt(3) either way at most, rather than
-        with a normal error.
-    """
-
-    boundary_s: float
-    ratio: float
-    sigma_s: float
-    frame: int
-    frames: int
-    strength: float
-    cell: tuple[int, int]
-    frame_s: float
-    saturated: bool = False
-    uniform: bool = False
-    span_s: float | None = None
-
-    def onset_s(self, flash_s: float) -> float:
-        """Onset in local seconds for a flash lasting ``flash_s`` seconds."""
-        return self.boundary_s - flash_s * self.ratio
-
-    def flash_bounds_s(self) -> tuple[float, float]:
-        """Durations (s) a flash lighting this event's frames can have: ``(shortest, longest)``.
-
-        A flash lighting ``k`` frames lasts more than ``k - 2`` frames and at
-        most ``k`` frames, widened by half a frame either way for a frame lit
-        too faintly to count (and the frames' durations not all equal); with
-        ``span_s`` (the lit frames' time from the first's start to the last's
-        end: frame times vary), more than ``span_s`` less two frames and at most
-        ``span_s``, widened the same. A lasting step is no flash: ``(inf, inf)``.
-        """
-        if self.frames == 0:
-            return math.inf, math.inf
-        if self.span_s is not None:
-            return max(0.0, self.span_s - 2.5 * self.frame_s), self.span_s + 0.5 * self.frame_s
-        return max(0.0, self.frames - 2.5) * self.frame_s, (self.frames + 0.5) * self.frame_s
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict."""
-        return {"boundary_s": round(self.boundary_s, 6), "ratio": round(self.ratio, 4),
-                "sigma_s": round(self.sigma_s, 6), "frame": self.frame, "frames": self.frames,
-                "strength": round(self.strength, 1), "cell": list(self.cell), "saturated": self.saturated,
-                "uniform": self.uniform}
-
-
+#: Frames whose rises are scored at a time when a long video's cell grid is on disk (12 MB).
+CHUNK_FRAMES = 4096
 
 def cell_brightness(path: str | Path, index) -> np.ndarray:
     """Mean luma of each :data:`GRID` cell of every frame: uint8 array (frames, rows, columns).
@@ -360,23 +294,23 @@ def _cell_noise(bright: np.ndarray, most: int = 20000, rows: int = 4) -> np.ndar
     """Robust sigma of each cell's frame-to-frame change (grey levels), from up to ``most`` frame pairs.
 
     Computed ``rows`` grid rows at a time (each cell's figure is its own), so a long video's
-    float copies stay small (20,000 pairs of a whole 64x48 grid would take 245 MB each).
+    float copies stay small (20,000 pairs of a whole 64x48 grid would take 245 MB each). A grid
+    on disk: :func:`timesync.align.flashes.grid.cell_noise`, the same figures.
     """
-    pick = np.unique(np.linspace(0, len(bright) - 2, min(most, len(bright) - 1)).round().astype(int))
+    pick = noise_picks(len(bright), most)
     out = np.empty(bright.shape[1:], np.float32)
     for r in range(0, bright.shape[1], rows):
         block = slice(r, r + rows)
-        diff = bright[pick + 1, block].astype(np.float32) - bright[pick, block].astype(np.float32)
-        med = np.median(diff, axis=0)
-        out[block] = 1.4826 * np.median(np.abs(diff - med), axis=0) + 0.5
+        out[block] = robust_sigma(bright[pick + 1, block].astype(np.float32) - bright[pick, block].astype(np.float32))
     return out
 
 
-def _rises(bright: np.ndarray, noise: np.ndarray, chunk: int = 1024) -> Iterator[tuple[int, np.ndarray]]:
+def _rises(bright: np.ndarray, noise: np.ndarray, chunk: int = 256) -> Iterator[tuple[int, np.ndarray]]:
     """Frames n where some cell brightens far above its noise, with the z-scores of that change.
 
     Yielded in frame order, ``chunk`` frames worked at a time (float32 z-scores of a 64x48 grid
-    take 12 KB a frame: a whole hour's would take more than a gigabyte).
+    take 12 KB a frame, and four such arrays are made: a whole hour's would take gigabytes, 1,024
+    frames 54 MB, 256 frames 13 MB).
     """
     for s in range(0, len(bright) - 1, chunk):
         diff = np.diff(bright[s:s + chunk + 1].astype(np.float32), axis=0)
@@ -406,14 +340,25 @@ def _places(zn: np.ndarray, busy: Sequence[tuple[int, int, int]], most: int = MA
             return
 
 
-def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None) -> list[VisualEvent]:
+def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = None,
+                   keep_bytes: int | None = None, chunk: int = CHUNK_FRAMES) -> list[VisualEvent]:
     """Find flashes and other abrupt brightenings in a video.
 
     Parameters
     ----------
     path : the video (opened read-only).
-    index : its FrameIndex (opened when not given); frame times come from it.
+    index : its FrameIndex (opened when not given); frame times come from it. Any object with
+        ``times``, ``end_s`` and a length does when ``bright`` is given.
     bright : precomputed :func:`cell_brightness` (for tests and reuse).
+    keep_bytes : int, optional
+        A cell grid read here is held in memory up to this size (bytes); a larger one is
+        written to an unnamed temporary file while the video is decoded and worked a window at a
+        time (:mod:`timesync.align.flashes.grid`): the same events, memory bounded whatever the
+        length. Default: grids the overlay pass would keep
+        (:func:`~timesync.align.overlay.scan.worth_keeping`, about 11 min at 30 fps).
+    chunk : int
+        Frames whose rises are scored per window of a grid on disk (each window also holds
+        the frames an event's tests look at around them).
 
     Returns
     -------
@@ -424,25 +369,79 @@ def detect_flashes(path: str | Path, *, index=None, bright: np.ndarray | None = 
         from timesync.media import FrameIndex
 
         index = FrameIndex.open(path)
-    if bright is None:
-        bright = cell_brightness(path, index)
     times = np.asarray(index.times, float)
     ends = np.append(times[1:], index.end_s)
+    max_frames = _max_frames(times)
+    if bright is None:
+        bright = cached_cells(path, index)
+    if bright is None and not _kept_in_memory(index, keep_bytes):
+        if len(index) < 4:
+            return []
+        try:
+            cells = CellFile(len(index))
+        except OSError:  # no temp dir to write in: the grid is held in memory, as before
+            cells = None
+        if cells is not None:
+            with cells:
+                for number, luma in iter_luma(path, index, cheap=True):
+                    cells.add(number, luma)
+                cells.finish()
+                noise = cell_noise(cells)
+                return _events(_file_windows(cells, chunk, _reach(max_frames)), times, ends, noise, max_frames)
+    if bright is None:
+        bright = cell_brightness(path, index)
     if len(bright) < 4:
         return []
-    noise = _cell_noise(bright)
-    max_frames = _max_frames(times)
+    return _events([(0, bright, 1, len(bright))], times, ends, _cell_noise(bright), max_frames)
+
+
+def _kept_in_memory(index, keep_bytes: int | None) -> bool:
+    """True when the cell grid of a video with this index is read into memory (see :func:`detect_flashes`)."""
+    return worth_keeping(index) if keep_bytes is None else len(index) * CELL_BYTES <= keep_bytes
+
+
+def _reach(max_frames: int) -> int:
+    """Frames before and after a rise that its event's tests may look at (with a wide margin).
+
+    :func:`_event_at` looks from 4 frames before the rise to ``max_frames + 6`` after; the
+    tests of :mod:`~timesync.align.flashes.guards` from the lit frames' length plus 11
+    before to twice it plus 9 after (``subtracts_light``'s ordinary frames, ``clean_steps``).
+    """
+    return 4 * max_frames + 64
+
+
+def _file_windows(cells: CellFile, chunk: int, reach: int) -> Iterator[tuple[int, np.ndarray, int, int]]:
+    """``(first, frames, lo, hi)``: frames ``first ..`` of ``cells`` read, to score rises at frames
+    ``lo .. hi - 1``; ``reach`` frames more on either side (or to the grid's ends)."""
+    for lo in range(1, len(cells), chunk):
+        hi = min(len(cells), lo + chunk)
+        first = max(0, lo - reach)
+        yield first, cells.read(first, min(len(cells), hi + reach)), lo, hi
+
+
+def _events(windows: Iterable[tuple[int, np.ndarray, int, int]], times: np.ndarray, ends: np.ndarray,
+            noise: np.ndarray, max_frames: int) -> list[VisualEvent]:
+    """The events of rises at frames ``lo .. hi - 1`` of each window ``(first, frames, lo, hi)``.
+
+    ``frames`` holds the grid's frames ``first ..``, and ``frames`` reaches the grid's start
+    (or :func:`_reach` before ``lo``) and its end (or as far after ``hi``): every test then
+    sees what it would see in the whole grid. ``times``, ``ends``: every frame's start and end
+    (local s); ``noise``: :func:`_cell_noise`.
+    """
     events: list[VisualEvent] = []
     busy: list[tuple[int, int, int]] = []  # (until frame, row, column) of places already explained
-    for n, zn in _rises(bright, noise):
-        if n < 1:
-            continue
-        busy = [b for b in busy if b[0] > n]
-        for cell in _places(zn, busy):
-            event, _after = _event_at(bright, n, times, ends, noise, cell, max_frames=max_frames)
-            if event is not None:
-                events.append(event)
-                busy.append((event.frame + max(1, event.frames), cell[0], cell[1]))
+    for first, frames, lo, hi in windows:
+        starts, stops = times[first:], ends[first:]
+        for k, zn in _rises(frames[lo - 1 - first:hi - first], noise):
+            n = lo - 1 + k
+            busy = [b for b in busy if b[0] > n]
+            for cell in _places(zn, busy):
+                event, _after = _event_at(frames, n - first, starts, stops, noise, cell, max_frames=max_frames)
+                if event is not None:
+                    if first:
+                        event = replace(event, frame=event.frame + first)
+                    events.append(event)
+                    busy.append((event.frame + max(1, event.frames), cell[0], cell[1]))
     return one_per_brightening(events)
 
 
