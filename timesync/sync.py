@@ -129,6 +129,9 @@ def _run_aligners(
             status[short] = ran
         except TimesyncError as exc:
             status[short] = f"failed: {exc}"
+        del kwargs
+        if extra is not None:
+            extra.pop(short, None)  # e.g. the audio features: not held while the flash scans run
     return reports, status
 
 
@@ -336,6 +339,7 @@ def sync(
     good = [SourceMedia(n, n, infos[n]) for n in names if not isinstance(infos[n], Exception)]
     prog(0.1, "aligning")
     extra = {"audio": {"features": features}} if features else None
+    del features  # ``extra`` holds them until the audio aligner has run (see _run_aligners)
     if executor is not None:
         extra = {"audio": (extra or {}).get("audio", {}) | {"executor": executor}}
     given_ref = ref_name if ref_name in {s.name for s in good} else None
