@@ -86,3 +86,34 @@ def write_clock_over(path: Path, background: list[np.ndarray], seconds: float, s
             yield draw_text(np.stack([grey] * 3, -1), text, (6, height - 8), scale, alpha=alpha)
 
     return write_h264(path, frames(), fps, (width, height))
+
+
+def write_airborne_over(path: Path, background: list[np.ndarray], seconds: float, scale: float, *,
+                        fps: int, t0, position: str = "N33 12.345 W097 08.123", altitude: str = "ALT 01850 FT") -> Path:
+    """``background`` played back and forth under an airborne overlay: ``position``, the time
+    ``HH:MM:SS.tZ`` (tenths, ``Z``, no date) of ``t0 + t`` and ``altitude``, white with a dark outline
+    (the text drawn shifted around it first), no box, top left: an H.264 file of ``seconds`` at ``fps``."""
+    from datetime import timedelta
+
+    import cv2
+
+    height, width = background[0].shape
+    period = 2 * len(background) - 2
+    thick = max(1, round(scale * 1.6))
+    step = round(30 * scale) + 4
+
+    def frames():
+        for i in range(round(seconds * fps)):
+            j = i % period
+            image = np.stack([background[j if j < len(background) else period - j]] * 3, -1).copy()
+            shown = t0 + timedelta(seconds=i / fps)
+            lines = [position, f"{shown:%H:%M:%S}.{shown.microsecond // 100000}Z", altitude]
+            for k, line in enumerate(lines):
+                org = (12, step * (k + 1))
+                for dx, dy in ((-1, -1), (-1, 1), (1, -1), (1, 1), (0, 2), (2, 0), (0, -2), (-2, 0)):
+                    cv2.putText(image, line, (org[0] + dx, org[1] + dy), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                                (0, 0, 0), thick, cv2.LINE_AA)
+                cv2.putText(image, line, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+            yield image
+
+    return write_h264(path, frames(), fps, (width, height))

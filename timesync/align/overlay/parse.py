@@ -62,6 +62,12 @@ _SECONDS_COLON = re.compile(r"([0-9]{1,2}:[0-9]{2})([0-9]{2})(?![0-9])")
 #: after the tenths (``10:54:24.82``).
 _HOUR_COLON = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2}):([0-9]{2}[.,][0-9])")
 _TENTHS_ZONE = re.compile(r"((?<![0-9])[0-9]{1,2}:[0-9]{2}:[0-9]{2}[.,][0-9])[27](?![0-9A-Za-z])")
+#: Dateless (airborne) lines whose separators OCR read as dots, doubled or dropped, and whose ``Z`` it read
+#: as ``2``, ``7`` or ``z`` (``07.533982``, ``01:.3941.22``, ``07:48.29.5z``, ``07:483412``): two digits an
+#: hour, minute and second, one tenth and the zone, the hour's separator seen. Tried only when the line
+#: does not read as it is; a wrong mend gives a value the ticks do not count, which the fit leaves out.
+_AIRBORNE_LOOSE = re.compile(r"(?<![0-9])([0-9]{2})[.:]{1,2}([0-9]{2})[.:]{0,2}([0-9]{2})[.,]?([0-9OoDQ])[Zz27]"
+                             r"(?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -207,9 +213,10 @@ def _time_only(clean: str) -> re.Match[str] | None:
     nearest to that clock's (within 12 h).
     """
     clean = _TENTHS_ZONE.sub(r"\1Z", _HOUR_COLON.sub(r"\1:\2:\3", clean))
-    for match in _TIME.finditer(clean):
-        if match[4] and match[6] and not match[5]:
-            return match
+    for text in (clean, _AIRBORNE_LOOSE.sub(lambda m: f"{m[1]}:{m[2]}:{m[3]}.{_digits(m[4])}Z", clean)):
+        for match in _TIME.finditer(text):
+            if match[4] and match[6] and not match[5]:
+                return match
     return None
 
 

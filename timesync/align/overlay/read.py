@@ -33,7 +33,13 @@ from timesync.align.overlay.locate import (  # noqa: F401  (REGION_WINDOW_S...: 
     _scale,
     search_clock,
 )
-from timesync.align.overlay.ocr import _ocr_engine, ocr_text  # noqa: F401  (_ocr_engine: bench_visual loads it early)
+from timesync.align.overlay.ocr import (  # noqa: F401  (_ocr_engine: bench_visual loads it early)
+    SECOND_OPINION_BELOW_PX,
+    _ocr_engine,
+    majority_doubted,
+    ocr_text,
+    second_opinion,
+)
 from timesync.align.overlay.parse import (
     ClockReading,
     parse_clock_text,
@@ -229,18 +235,24 @@ def _scan(path: Path, index, region: ClockRegion, duration: float, stop_s: float
 
 
 def _read_crops(crops, tick_hi: np.ndarray, times: np.ndarray, breaks: np.ndarray = _NONE):
-    """OCR the crops; map each reading to the tick whose value it shows (not across a ``break``)."""
+    """OCR the crops; map each reading to the tick whose value it shows (not across a ``break``); tiny
+    text is read twice, a reading left out unless both agree (``ocr.second_opinion``, ``ocr.majority_doubted``)."""
     readings: list[tuple[int, ClockReading]] = []
     texts: list[tuple[float, str]] = []
+    firsts: list[tuple[float, ClockReading, bool]] = []  # (local s, OCR's first reading, the second far off)
     for number, stack in crops:
-        text = ocr_text(_steady_crop(number, stack, tick_hi, times))
-        t = float(times[number])
-        texts.append((round(t, 6), text))
+        crop, t = _steady_crop(number, stack, tick_hi, times), float(times[number])
+        text = ocr_text(crop)
         reading = parse_clock_text(text, strict=False)
-        if reading is None:
-            continue
-        readings.append((number, reading))
-    values, layout, zone, order_note, swap_s = _values(_confirmed(readings), tick_hi, times, breaks)
+        if reading is not None and crop.shape[0] < SECOND_OPINION_BELOW_PX:
+            first = reading
+            reading, text, apart = second_opinion(crop, reading, text)
+            firsts.append((t, first, apart))
+        texts.append((round(t, 6), text))
+        if reading is not None:
+            readings.append((number, reading))
+    doubted = majority_doubted(firsts)  # a digit the ticks never count, read two ways: no reading used
+    values, layout, zone, order_note, swap_s = _values([] if doubted else _confirmed(readings), tick_hi, times, breaks)
     return values, layout, zone, texts, order_note, swap_s
 
 
@@ -355,10 +367,10 @@ def _swap_shift(parsed: list[ClockReading]) -> float | None:
 def _notes(fit: TickFit, texts: list[tuple[float, str]], order_note: str | None) -> str | None:
     """One sentence on what limited a fitted clock (unread crops, jumps, date order), or None."""
     notes = []
-    unread = [t for t, text in texts if parse_clock_text(text, strict=False) is None]
+    unread = [t for t, text in texts if " | " in text or parse_clock_text(text, strict=False) is None]
     if unread:
         notes.append(f"{len(unread)} of {len(texts)} overlay readings could not be read, the first at local "
-                     f"{unread[0]:.1f} s (covered or garbled)")
+                     f"{unread[0]:.1f} s (covered, garbled or read two ways)")
     for jump in fit.jumps:
         notes.append(f"the clock jumps by {jump.jump_s:+.1f} s at local {jump.at_local_s:.2f} s "
                      "(the longest steady stretch was used)")

@@ -74,6 +74,33 @@ def _comb(at: np.ndarray, tol: float, start: float, end: float) -> tuple[np.ndar
     return score, spread
 
 
+#: Taken ticks closer than this (s, median) come twice a second: a faster digit (tenths) changes in the box.
+HALF_SECOND_TICKS_S = 0.75
+#: A tick of the seconds lies within this (s) of the strongest tick's phase of the second.
+PHASE_TOLERANCE_S = 0.2
+
+
+def _one_phase(taken: list[int], at: np.ndarray, strength: np.ndarray) -> list[int]:
+    """The ticks ``taken`` (indices into ``at``, s) of one phase of the second, when they came twice a second.
+
+    A digits box that holds the tenths of an airborne clock changes ten times a
+    second, and every change sits on the one-second comb: the half-second rule of
+    :func:`_on_comb` then takes two a second. The seconds change where the tenths
+    do too, so it is the stronger change: the phase of the strongest tick is kept.
+    Ticks about a second apart are returned as they are.
+    """
+    if len(taken) < 3 or float(np.median(np.diff(np.sort(at[taken])))) >= HALF_SECOND_TICKS_S:
+        return taken
+    ref = at[max(taken, key=lambda i: strength[i])]
+    by_phase: dict[bool, list[int]] = {True: [], False: []}
+    for i in taken:
+        by_phase[abs((at[i] - ref + 0.5) % 1.0 - 0.5) <= PHASE_TOLERANCE_S].append(i)
+    mine, other = by_phase[True], by_phase[False]
+    if other and float(np.median(strength[mine])) <= float(np.median(strength[other])):
+        return taken  # neither phase is the stronger: not told apart, left as found
+    return mine
+
+
 def _on_comb(change: np.ndarray, times: np.ndarray, thr: float) -> tuple[list[tuple[int, int]], list[int]]:
     """The runs above ``thr`` that are seconds ticks (on the one-second comb, the best of their half
     second), and the first frames of the other runs (changes of the digits that are not ticks)."""
@@ -91,6 +118,7 @@ def _on_comb(change: np.ndarray, times: np.ndarray, thr: float) -> tuple[list[tu
             break
         if all(abs(at[i] - at[m]) > 0.45 for m in taken):
             taken.append(i)
+    taken = _one_phase(taken, at, strength)
     ticks = set(taken)
     return [runs[i] for i in sorted(taken)], [runs[i][1] for i in range(len(runs)) if i not in ticks]
 
