@@ -33,11 +33,20 @@ def clips(tmp_path_factory, shared_media_dir):
 
 
 def test_a_year_read_two_ways_gives_no_clock(clips):
-    """``2005`` at one size, ``2025`` at another: not read, rather than read twenty years off."""
+    """``2005`` at one size, ``2025`` at another: not read, rather than read twenty years off.
+
+    Whether RapidOCR misreads these 5-px digits depends on the OpenCV build it runs on (OpenCV
+    5.0 reads ``2005`` in most crops, 5.1 reads ``2025``): either way the clock is never read
+    wrong. The rule itself is tested on fixed readings below
+    (:func:`test_a_lost_digit_of_one_reading_does_not_doubt_the_clock`).
+    """
     clock = read_overlay_clock(clips["tiny"])
-    assert not clock.ok
-    assert clock.note.startswith("no readable clock overlay")
-    assert any(" | " in text for _, text in clock.readings)  # both opinions kept for provenance
+    if clock.ok:  # every crop read right: the clock within a frame of the truth
+        error = parse_clock_value(clock.at_local_zero())[0] - parse_clock_value(T0.isoformat())[0]
+        assert abs(error) < 1 / FPS
+    else:
+        assert clock.note.startswith("no readable clock overlay")
+        assert any(" | " in text for _, text in clock.readings)  # both opinions kept for provenance
 
 
 def test_small_clock_both_readings_agree(clips):
