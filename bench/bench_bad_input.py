@@ -18,20 +18,7 @@ sampled every 0.1 s, :func:`bench_audio.measured`). The bound is 500 MB, or an e
 with one clear line. Prints one row per case: exit status, seconds, peak MB, sources
 placed, where the cut landed against where it was cut, and the last stderr line.
 
-Measured (2 shared cores, 2 Dec 2026, every method):
-
-=========  ==  =====  =======  =======  ============================================
-case       rc  s      peak MB  placed   notes
-=========  ==  =====  =======  =======  ============================================
-ten-hours  0   92     597      2/2      over the bound: the audio features' whitening
-                                        (align/audio/features.py ``_whiten``) holds ~5
-                                        copies of the 86 MB feature matrix; band by
-                                        band it peaks at 130 MB instead of 433 MB
-4k         0   29     411      2/2      ``--methods overlay`` alone 374 MB (threaded
-                                        4K decode in align/overlay/scan.py)
-20-tracks  0   13     172      2/2
-200-files  1   592    353      63/200   137 not linked by audio (pair choice)
-=========  ==  =====  =======  =======  ============================================
+Figures: ``bench/RESULTS.md`` ("Ties and bad input").
 
 Usage: ``python bench/bench_bad_input.py [--cases ten-hours,4k,20-tracks,200-files]
 [--timeout S]``.
