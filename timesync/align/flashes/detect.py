@@ -153,8 +153,11 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
     first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + max_frames + 2) - f0], pre,
                                              mask, noise)
-    if (first, last) != (1, 1) and one_frame(block, n - f0, mask, float(jump[mask].mean()), bright.shape[1:]):
-        first, last, lasting = 1, 1, False  # frame n alone, over a picture that moves on (compared both ways)
+    if (lasting or last - first >= 2) and one_frame(block, n - f0, mask, float(jump[mask].mean()), bright.shape[1:]):
+        # frame n alone stands out of both frames around it: the picture moving on after it kept its
+        # cells over the baseline before (a light lighting three frames or more lights the middle
+        # ones fully; one lighting two may light the second faintly: that reading stands)
+        first, last, lasting = 1, 1, False
     start = n - 1 + first
     dur = float(ends[start] - times[start])
     if lasting:  # still lit at the horizon: a lasting step
