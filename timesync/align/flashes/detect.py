@@ -47,10 +47,13 @@ from timesync.align.flashes.event import VisualEvent
 from timesync.align.flashes.grid import CellFile, cell_noise, noise_picks, robust_sigma
 from timesync.align.flashes.guards import (
     MAX_TAIL_FRAMES,
+    PLATEAU_LEVEL,
+    PLATEAU_SPREAD,
     added_light,
     clean_steps,
     is_wash,
     moving,
+    one_frame,
     plateau,
     subtracts_light,
 )
@@ -150,6 +153,11 @@ def _event_at(bright: np.ndarray, n: int, times: np.ndarray, ends: np.ndarray, n
     mask = _blob(jump > 0.3 * float(jump.max()), (cell[0] - r0, cell[1] - c0), jump)
     first, last, lasting, noise_e = _lit_run(block[n - 1 - f0:min(count, n + max_frames + 2) - f0], pre,
                                              mask, noise)
+    if (lasting or last - first >= 2) and one_frame(block, n - f0, mask, float(jump[mask].mean()), bright.shape[1:]):
+        # frame n alone stands out of both frames around it: the picture moving on after it kept its
+        # cells over the baseline before (a light lighting three frames or more lights the middle
+        # ones fully; one lighting two may light the second faintly: that reading stands)
+        first, last, lasting = 1, 1, False
     start = n - 1 + first
     dur = float(ends[start] - times[start])
     if lasting:  # still lit at the horizon: a lasting step
@@ -275,9 +283,11 @@ def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: 
         return VisualEvent(boundary_s=boundary, ratio=ratio, sigma_s=sigma, **common)
     if len(e_lit) > MAX_FLASH_FRAMES:
         # a long light (a spotlight, a wash of the frame): over a changing picture, with clipped
-        # highlights, the first frame's share of it says little: somewhere in that frame
-        return VisualEvent(boundary_s=boundary - dur / 2, ratio=0.0, sigma_s=dur / math.sqrt(12), uniform=True,
-                           **common)
+        # highlights, the first frame's share of it says little: somewhere in that frame, or, when
+        # that frame is lit as fully as the plateau, about its start (the frame before it lit
+        # below LIT_FRACTION: the onset lies at most that much of a frame before)
+        centre = boundary - (dur if _fully_lit(e_lit) else dur / 2)
+        return VisualEvent(boundary_s=centre, ratio=0.0, sigma_s=dur / math.sqrt(12), uniform=True, **common)
     full = float(np.median(e_lit[1:-1]))
     onset = boundary - dur * min(1.0, float(e_lit[0]) / full)
     # one steady light fills the middle frames: none darker than the first or last, all alike
@@ -288,6 +298,16 @@ def _flash_event(e_lit: np.ndarray, noise_e: float, boundary: float, saturated: 
                                         STEADY_MIDDLE * float(middle.max()))
     return VisualEvent(boundary_s=onset, ratio=0.0, sigma_s=0.05 * dur if steady else dur / math.sqrt(12),
                        uniform=not steady, **common)
+
+
+def _fully_lit(e_lit: np.ndarray) -> bool:
+    """True when a long light's first frame (excess energies ``e_lit`` of the frames it lit) is lit
+    as fully as its plateau: within :data:`~timesync.align.flashes.guards.PLATEAU_SPREAD` of the
+    median of the later frames lit to :data:`~timesync.align.flashes.guards.PLATEAU_LEVEL` of the
+    brightest (a light lasting a fraction of that frame lights it in proportion)."""
+    later = e_lit[1:]
+    full = float(np.median(later[later >= PLATEAU_LEVEL * float(later.max())]))
+    return float(e_lit[0]) >= (1 - PLATEAU_SPREAD) * full
 
 
 def _cell_noise(bright: np.ndarray, most: int = 20000, rows: int = 4) -> np.ndarray:

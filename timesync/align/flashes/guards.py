@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["added_light", "clean_steps", "moving", "plateau", "steady", "subtracts_light", "MAX_DARKENING_NEAR", "MAX_DARKENING_FRAME"]
+__all__ = ["added_light", "clean_steps", "moving", "one_frame", "plateau", "steady", "subtracts_light", "MAX_DARKENING_NEAR", "MAX_DARKENING_FRAME"]
 
 #: A flash leaves the scene as it was: its cells' brightness after it differs from before by at
 #: most this fraction of the brightening (else a cut or something moving).
@@ -51,6 +51,14 @@ NEAR_CELLS = 6
 #: The two frames just before a flash, and the two just after, differ by at most this fraction
 #: of its brightening (see :func:`_flickers`).
 MAX_FLICKER = 0.5
+#: A flash lighting one frame that stands this far (fraction of its brightening) above both frames
+#: around it is not blamed for the picture moving under it (see :func:`_up_and_down`) ...
+MIN_UP_AND_DOWN = 0.6
+#: ... when it lights this fraction of the picture at least (something small moving through a
+#: busy scene stands out of one frame too) ...
+MIN_UP_AND_DOWN_AREA = 0.01
+#: ... by this many grey levels on average at least.
+MIN_UP_AND_DOWN_RISE = 25.0
 #: A brightening whose lit cells cover this fraction of the picture is the whole frame lit.
 WASH_FRACTION = 0.5
 #: Percentile of the cells' rise that a wash is measured against (see :func:`is_wash`).
@@ -77,6 +85,75 @@ def _shift(block: np.ndarray, start: int, after: int, pre: np.ndarray, post: np.
     if start >= 1 and after < len(block):
         shifts.append(float(np.abs(block[after] - block[start - 1])[mask].mean()))
     return min(shifts)
+
+
+def one_frame(block: np.ndarray, frame: int, mask: np.ndarray, rise: float, shape: tuple[int, ...]) -> bool:
+    """True when the ``mask`` cells of ``block``'s ``frame`` stand out of both frames around it: a light
+    lighting that one frame, whatever the picture does before and after.
+
+    They brighten by ``rise`` grey levels on average (at least
+    :data:`MIN_UP_AND_DOWN_RISE`), each stands above the brighter of the two
+    frames around by :data:`MIN_UP_AND_DOWN` of that on average, and they
+    cover :data:`MIN_UP_AND_DOWN_AREA` of the picture (``shape``: the grid's
+    rows, columns) at least.
+    """
+    return bool(mask.sum() >= MIN_UP_AND_DOWN_AREA * shape[0] * shape[1] and rise >= MIN_UP_AND_DOWN_RISE
+                and _up_and_down(block, frame, frame + 1, mask) >= MIN_UP_AND_DOWN * rise)
+
+
+def _up_and_down(block: np.ndarray, start: int, after: int, mask: np.ndarray) -> float:
+    """How far (grey levels, mean over the ``mask`` cells) a brightening lighting the one frame
+    ``start`` (``after == start + 1``) stands above both frames around it, each cell against the
+    brighter of the two; 0 for a longer brightening or one at the ends of ``block``."""
+    if after != start + 1 or start < 1 or after >= len(block):
+        return 0.0
+    return float((block[start] - np.maximum(block[start - 1], block[after]))[mask].mean())
+
+
+def _usual_shift(block: np.ndarray, start: int, after: int, mask: np.ndarray) -> float:
+    """Median change (grey levels, mean over the ``mask`` cells) between ordinary frames of ``block``
+    as far apart as the frames just around a brightening of frames ``start .. after - 1`` are.
+
+    None of the frames compared is lit (pairs wholly before the brightening or
+    wholly after it): how much the picture moves over that time anyway (a
+    person talking, a camera carried), which a short flash over a moving
+    picture is not to be blamed for. 0 when no such pair fits in ``block``.
+    """
+    span = after - start + 1
+    firsts = [*range(0, start - 1 - span), *range(after + 1, len(block) - span)]
+    if not firsts:
+        return 0.0
+    changes = [float(np.abs(block[f + span] - block[f])[mask].mean()) for f in firsts]
+    return float(np.median(changes))
+
+
+def _usual_motion(block: np.ndarray, start: int, after: int, cells: np.ndarray) -> float:
+    """Median energy (squared grey levels summed over ``cells``) that ordinary frames of ``block``
+    give the excess :func:`added_light` tests for one pattern, with no light in them.
+
+    For each frame ``f`` whose test frames lie wholly before a brightening of
+    frames ``start .. after - 1`` or wholly after it, the energy of frames
+    ``f - 1 .. f + 1`` less the baseline a one-frame flash at ``f`` is given
+    (the mean of frames ``f - 3, f - 2`` averaged with that of ``f + 1, f + 2``):
+    a moving picture leaves that much in it with no light. 0 when no such
+    frame fits in ``block``.
+    """
+    firsts = [*range(3, start - 3), *range(after + 3, len(block) - 2)]
+    energies = []
+    for f in firsts:
+        base = (block[f - 3:f - 1].mean(axis=0) + block[f + 1:f + 3].mean(axis=0)) / 2
+        energies.append(float(np.sum(((block[f - 1:f + 2] - base)[:, cells]).astype(np.float64) ** 2)))
+    return float(np.median(energies)) if energies else 0.0
+
+
+def _shape_despite_motion(excess: np.ndarray, motion: float) -> bool:
+    """True when one spatial pattern explains a short flash's ``excess`` (frames, cells) but for the
+    ``motion`` energy (:func:`_usual_motion`) ordinary frames of a moving picture leave anyway:
+    what it leaves unexplained, less that, is at most ``1 - MIN_SAME_SHAPE`` of its energy."""
+    flat = excess.reshape(len(excess), -1).astype(np.float64)
+    values = np.linalg.svd(flat, compute_uv=False)
+    total = float(np.sum(values ** 2))
+    return total > 0 and total - float(values[0] ** 2) - motion <= (1 - MIN_SAME_SHAPE) * total
 
 
 def _at_edge(cell: tuple[int, int], shape: tuple[int, ...], rings: int = EDGE_CELLS) -> bool:
@@ -112,13 +189,24 @@ def added_light(block: np.ndarray, start: int, after: int, pre: np.ndarray, post
     the grid's (rows, columns); ``origin``: the grid cell of ``block``'s cell
     (0, 0). A ``clean`` long light (:func:`clean_steps`: its fall undoes its
     rise) need not find the picture as it was: the scene moved under it.
+    Nor need a flash lighting one frame well above both frames around it, over
+    a fair part of the picture (:data:`MIN_UP_AND_DOWN`, over a moving
+    low-resolution picture): the picture may differ after it, and leave more
+    than one pattern in the frames around it, by as much as ordinary frames as
+    far apart do (:func:`_usual_shift`, :func:`_usual_motion`).
     """
     base = (pre + post) / 2
-    if not clean and _shift(block, start, after, pre, post, mask) > MAX_SHIFT * float(peak[mask].mean()) \
-            or _flickers(block, start, after, mask, float(peak[mask].mean())):
+    rise = float(peak[mask].mean())
+    # one frame lit above both frames around it: a moving picture may differ after it, and leave
+    # more in the frames around it, by as much as it does anyway
+    single = after == start + 1 and one_frame(block, start, mask, rise, shape)
+    shift = _shift(block, start, after, pre, post, mask) - (_usual_shift(block, start, after, mask) if single else 0)
+    if not clean and shift > MAX_SHIFT * rise or _flickers(block, start, after, mask, rise):
         return False
     around = ndimage.binary_dilation(mask, iterations=1)
-    if _same_shape((block[max(0, start - 1):after + 1] - base)[:, around]) < MIN_SAME_SHAPE:
+    excess = (block[max(0, start - 1):after + 1] - base)[:, around]
+    if _same_shape(excess) < MIN_SAME_SHAPE \
+            and not (single and _shape_despite_motion(excess, _usual_motion(block, start, after, around))):
         return False
     lit = peak[mask]
     if wash and mask.mean() >= 0.8 and float(np.median(lit)) >= 0.7 * float(lit.max()):
