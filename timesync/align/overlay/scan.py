@@ -241,8 +241,9 @@ class _Axis:
 #: Multiply-adds of one matrix product kept under OpenBLAS's threshold for threads (m n k < 4 * 65536):
 #: on two busy cores its threads cost 50 times the CPU of one for these small products.
 _ONE_THREAD = 2**18 - 1
-#: A plan's products may cost at most this many multiply-adds a pixel (else cv2 is as cheap).
-_MACS_PER_PIXEL = 16
+#: A plan's products may cost at most this many multiply-adds a pixel (``cells`` of the rows' pattern
+#: plus ``rows * cells / height`` of the columns'): about half of what cv2's general average costs.
+_MACS_PER_PIXEL = 32
 
 
 def _cv2_area_table(size: int, count: int) -> list[list[tuple[int, np.float32]]]:
@@ -311,8 +312,8 @@ def _area_plan(height: int, width: int, columns: int, rows: int) -> _AreaPlan | 
     if height < rows or width < columns or (height % rows == 0 and width % columns == 0):
         return None
     ay, ax = _axis(height, rows), _axis(width, columns)
-    if ay is None or ax is None or rows * ay.period + rows * columns * ax.period / height > _MACS_PER_PIXEL * width:
-        return None  # a long pattern of rows (383 = 48 x 7.979...): the products cost more than cv2
+    if ay is None or ax is None or ay.cells + rows * ax.cells / height > _MACS_PER_PIXEL:
+        return None  # long patterns (383 rows = 48 x 7 47/48): the products would cost about what cv2 does
     divisor = ay.period * ax.period
     dtype = np.float32 if 255 * divisor < 2**24 else np.float64  # float32 sums of integers stay exact
     # cv2's float32 mean is off the exact one by at most (terms + 2) roundings of 2**-24 relative:
