@@ -26,7 +26,7 @@ COLS, ROWS = scan.CELL_GRID
 
 #: (width, height) of pictures on the new path: body cams (480x270 is the issue's), SD, odd sizes.
 NEW_PATH = [(480, 270), (640, 360), (426, 240), (427, 240), (854, 480), (720, 576), (352, 288), (176, 144),
-            (1366, 768), (544, 306), (1000, 700), (3000, 100), (100, 3000)]
+            (1366, 768), (544, 306), (1000, 700), (3000, 100), (100, 3000), (3990, 99)]
 #: Sizes cv2 still averages itself: whole-pixel cells, fewer pixels than cells, long row patterns.
 CV2_PATH = [(320, 240), (640, 480), (64, 48), (100, 47), (63, 60), (500, 383), (128, 97), (333, 250), (65, 50)]
 
@@ -68,6 +68,12 @@ def test_cells_are_cv2s_area_average_to_the_bit(size):
             got = scan.cells_of(luma)
             assert got.shape == (ROWS, COLS) and got.dtype == np.uint8
             assert np.array_equal(got, _cv2(luma)), (size, seed)
+
+
+def test_sums_too_large_for_float32_are_taken_in_float64():
+    """3990x99: a cell weighs 1995 x 33 shares, 255 times that passes 2**24: its sums are float64 (and exact)."""
+    assert scan._area_plan(99, 3990, COLS, ROWS).wy.dtype == np.float64
+    assert scan._area_plan(270, 480, COLS, ROWS).wy.dtype == np.float32
 
 
 @pytest.mark.parametrize("size", CV2_PATH, ids=[f"{w}x{h}" for w, h in CV2_PATH])
