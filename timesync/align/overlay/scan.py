@@ -362,11 +362,32 @@ def _area_cells(luma: np.ndarray, plan: _AreaPlan, out: np.ndarray | None = None
     near = np.abs(means - whole) > plan.near  # within cv2's error of a half: its own arithmetic decides
     if near.any():
         cy, cx = np.nonzero(near)
-        block = luma[ay.pixels[cy][:, :, None], ax.pixels[cx][:, None, :]]  # (cells, k rows, k columns)
-        along = np.add.accumulate(block * ax.alpha[cx][:, None, :], axis=2)[:, :, -1]  # one by one, as cv2
-        mean = np.add.accumulate(ay.alpha[cy] * along, axis=1)[:, -1]
-        out[cy, cx] = np.clip(np.rint(mean), 0, 255)
+        out[cy, cx] = _as_cv2_sums(luma, ay, ax, cy, cx)
     return out
+
+
+def _as_cv2_sums(luma: np.ndarray, ay: _Axis, ax: _Axis, cy: np.ndarray, cx: np.ndarray) -> np.ndarray:
+    """cv2's float32 area means of cells (``cy``, ``cx``), rounded as it rounds them (half to even).
+
+    Its order: along each row of a cell, ``buf += pixel * alpha`` pixel by
+    pixel, then ``sum += beta * buf`` row by row (zero weights pad the
+    shorter cells: adding 0 changes no float), here for all the cells at once.
+    """
+    down, across = luma.strides  # bytes (a decoder plane's rows are padded; thinned pictures skip some)
+    height, width = luma.shape
+    flat = np.lib.stride_tricks.as_strided(luma, shape=((height - 1) * down + (width - 1) * across + 1,),
+                                           strides=(1,), writeable=False)  # the bytes the picture spans
+    starts = ay.pixels[cy] * down  # (cells, k rows)
+    columns = ax.pixels[cx] * across  # (cells, k columns)
+    alpha = ax.alpha[cx]
+    along = flat[starts + columns[:, :1]] * alpha[:, :1]
+    for j in range(1, alpha.shape[1]):
+        along += flat[starts + columns[:, j:j + 1]] * alpha[:, j:j + 1]
+    beta = ay.alpha[cy]
+    mean = along[:, 0] * beta[:, 0]
+    for i in range(1, beta.shape[1]):
+        mean += along[:, i] * beta[:, i]
+    return np.clip(np.rint(mean), 0, 255)
 
 
 def _key(path: str | Path, index) -> tuple:
