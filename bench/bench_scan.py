@@ -26,9 +26,10 @@ samples it). On a machine whose cores other work keeps busy the wall ratio moves
 with the load, the CPU ratio much less.
 
 Usage: ``python bench/bench_scan.py [--minutes M] [--clock-minutes M] [--runs R] [--skip-clock]
-[--video FILE ...] [--compare-with DIR]`` (``--video``: scan that file instead of the generated body
-cam, repeated for several (a 720p and a 1080p one): each is scanned in every run, its own ffmpeg
-decode beside it; ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout,
+[--video FILE ...] [--size WxH ...] [--compare-with DIR]`` (``--video``: scan that file instead of the
+generated body cam, repeated for several (a 720p and a 1080p one): each is scanned in every run, its
+own ffmpeg decode beside it; ``--size``: a generated body cam of that size, ``--minutes`` long (480x270,
+640x360, ...: :func:`small_cam`, cached under ``~/.cache/timesync-bench/scan``); ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout,
 in the same alternation: the "before"). Prints every run's figures with the load average, then a
 table per video (medians, and each run's own ratios); writes nothing to ``bench/RESULTS.md``.
 """
