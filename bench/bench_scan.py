@@ -26,9 +26,10 @@ samples it). On a machine whose cores other work keeps busy the wall ratio moves
 with the load, the CPU ratio much less.
 
 Usage: ``python bench/bench_scan.py [--minutes M] [--clock-minutes M] [--runs R] [--skip-clock]
-[--video FILE ...] [--compare-with DIR]`` (``--video``: scan that file instead of the generated body
-cam, repeated for several (a 720p and a 1080p one): each is scanned in every run, its own ffmpeg
-decode beside it; ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout,
+[--video FILE ...] [--size WxH ...] [--compare-with DIR]`` (``--video``: scan that file instead of the
+generated body cam, repeated for several (a 720p and a 1080p one): each is scanned in every run, its
+own ffmpeg decode beside it; ``--size``: a generated body cam of that size, ``--minutes`` long (480x270,
+640x360, ...: :func:`small_cam`, cached under ``~/.cache/timesync-bench/scan``); ``--compare-with``: also the scan of the timesync in ``DIR``, an older checkout,
 in the same alternation: the "before"). Prints every run's figures with the load average, then a
 table per video (medians, and each run's own ratios); writes nothing to ``bench/RESULTS.md``.
 """
@@ -107,6 +108,42 @@ def clock_video(minutes: float) -> Path:
     return path
 
 
+def small_cam(size: tuple[int, int], minutes: float) -> Path:
+    """A ``minutes`` long ``size`` (width, height) 30 fps H.264 body cam, video only (cached).
+
+    Made as :mod:`bench_footage` makes its 720p cams (a blocky texture that moves, x264
+    ``ultrafast``), at the bit rate of those per pixel (3 Mbit/s at 1280x720).
+    """
+    import av
+    import numpy as np
+
+    width, height = size
+    path = SCAN_CACHE / f"cam_{width}x{height}_{minutes:g}min.mp4"
+    if path.exists():
+        return path
+    SCAN_CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"   writing {path}", flush=True)
+    rng = np.random.default_rng(width * 7 + height)
+    texture = np.kron(rng.integers(0, 255, (height // 8 + 1, width // 4 + 1), dtype=np.uint8),
+                      np.ones((16, 8), np.uint8))  # at least (2 H, 2 W)
+    planes = np.full((height * 3 // 2, width), 140, np.uint8)
+    tmp = path.with_name(path.stem + ".part.mp4")
+    with av.open(str(tmp), "w") as out:
+        v = out.add_stream("libx264", rate=30)
+        v.width, v.height, v.pix_fmt = width, height, "yuv420p"
+        v.bit_rate = round(3_000_000 * width * height / (1280 * 720))
+        v.options = {"preset": "ultrafast"}
+        for i in range(round(minutes * 60 * 30)):
+            x, y = (3 * i) % width, (i // 2) % height
+            planes[:height] = texture[y:y + height, x:x + width]
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+            frame.pts = i
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+    os.replace(tmp, path)
+    return path
+
+
 def _python(code: str, *args: str, tree: Path = REPO) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree), QT_QPA_PLATFORM="offscreen")
     p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=tree,
@@ -135,9 +172,14 @@ def main() -> int:
     ap.add_argument("--skip-clock", action="store_true", help="the whole-video scan only")
     ap.add_argument("--video", type=Path, action="append", default=None,
                     help="scan this video instead of the body cam (repeat for several: each in every run)")
+    ap.add_argument("--size", action="append", default=None, metavar="WxH",
+                    help="scan a generated body cam of this size (--minutes long; repeat for several)")
     ap.add_argument("--compare-with", type=Path, default=None, help="also the scan of the timesync in DIR")
     args = ap.parse_args()
-    cams = [v.resolve() for v in args.video] if args.video else [footage(args.minutes, 3)[0]]
+    cams = [v.resolve() for v in args.video or []]
+    cams += [small_cam(tuple(int(n) for n in size.lower().split("x")), args.minutes) for size in args.size or []]
+    if not cams:
+        cams = [footage(args.minutes, 3)[0]]
     clip = None if args.skip_clock else clock_video(args.clock_minutes)
     index = "import sys, json\nfrom timesync.media import FrameIndex\nprint(json.dumps(len(FrameIndex.open(sys.argv[1]))))"
     for path in [*cams, clip] if clip is not None else cams:
