@@ -28,6 +28,7 @@ import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent
+from timesync.align.flashes.fit import rate_evidence
 from timesync.align.flashes.pattern import EventSet, match_and_fit
 
 __all__ = ["heard_impulses", "audiovisual_constraint", "find_constraints"]
@@ -80,11 +81,11 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
     return Constraint(
         source=audio_name, other=video_name, offset_s=fit.offset_s,
         uncertainty_s=math.hypot(fit.uncertainty_s, ONSET_SYSTEMATIC_S),
-        kind="audio-visual", rate=1.0, score=float(match.agreeing), rate_uncertainty=None,
+        kind="audio-visual", rate=fit.rate, score=float(match.agreeing), rate_uncertainty=fit.rate_uncertainty,
         at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
-                  "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "residual_rms_s": round(fit.residual_rms_s, 6), **rate_evidence(fit),
                   "onset_systematic_s": ONSET_SYSTEMATIC_S,
                   "sound_travel": "not corrected: a heard impulse lags its flash by ~2.9 ms per metre "
                                   "between the event and the microphone",

@@ -4,7 +4,9 @@
 hypothesis "event i of one is event j of the other"; the best hypotheses are
 refined by least squares over the events paired within their uncertainties
 (with the flash duration ``L`` as a second unknown when the split ratios vary
-enough to measure it, and only pairs whose frame counts allow one duration).
+enough to measure it, and only pairs whose frame counts allow one duration;
+with the clock rate as another when the pairs span minutes, see
+:mod:`timesync.align.flashes.fit`).
 The best wins if at least :data:`MIN_AGREEING` events agree, it clearly beats
 the best hypothesis with a different offset in number, and its pairs are far
 less likely as chance coincidences than the runner-up's
@@ -30,9 +32,10 @@ from timesync.align.flashes.chance import tolerance as _tolerance
 from timesync.align.flashes.detect import VisualEvent
 from timesync.align.flashes.durations import crossings_unlikely as _crossings_unlikely
 from timesync.align.flashes.durations import duration_spread as _duration_spread
+from timesync.align.flashes.fit import RATE_MEASURED_SIGMA, MatchedFit, fit_matched, slope_gain
 
 __all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fit", "fit_matched", "MIN_AGREEING",
-           "MIN_EVIDENCE_MARGIN"]
+           "MIN_EVIDENCE_MARGIN", "MAX_ROUNDS"]
 
 #: A match's pairs must be this much (log10) less likely as chance coincidences than the
 #: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
@@ -46,11 +49,15 @@ MIN_AGREEING = 3
 #: :func:`timesync.align.flashes.chance.chance_anywhere`): the margin over the runner-up alone
 #: let chance matches of long unrelated lists through.
 MAX_CHANCE_ANYWHERE_LOG10 = -1.0
+#: Rounds of pairing and fitting at most: three, and more only while a rate measured over the
+#: pairs (:mod:`timesync.align.flashes.fit`) brings in events that drift took off a rate of 1.
+MAX_ROUNDS = 8
 
 
 @dataclass(frozen=True)
 class EventMatch:
-    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs.
+    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs (with a rate
+    fitted, :attr:`MatchedFit.gap_s`: ``t_b - t_a`` in the middle of the pairs).
 
     ``pairs``: ``(i, j)`` index pairs; ``agreeing``: their number;
     ``second_best``: agreeing events under the best hypothesis with a
@@ -127,64 +134,6 @@ def _pairs(a: np.ndarray, b: np.ndarray, offset: float, tol: float) -> list[tupl
             used.add(j)
             pairs.append((int(i), j))
     return pairs
-
-
-@dataclass(frozen=True)
-class MatchedFit:
-    """Least-squares offset over matched events: ``t_b = offset_s + t_a`` at ``at_a_s``."""
-
-    offset_s: float
-    uncertainty_s: float
-    flash_s: float
-    flash_fitted: bool
-    at_a_s: float
-    residual_rms_s: float
-    n: int
-    per_flash: bool = False  # made with each flash's own duration (see durations.duration_spread)
-
-
-def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
-                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float,
-                flash_max_s: float = 0.2) -> MatchedFit:
-    """Offset (and flash duration L) from matched events.
-
-    Each matched pair obeys ``t_b - L r_b = offset + t_a - L r_a`` (for an
-    audio impulse ``r = 0`` and ``t`` its onset). ``L`` is fitted when the
-    ratios differ enough, else held at ``flash_guess_s``.
-
-    Parameters
-    ----------
-    t_a, r_a, s_a, t_b, r_b, s_b : arrays
-        Boundary times (s), ratios and one-sigma uncertainties (s) of the matched events.
-    flash_guess_s : the flash duration used when it cannot be fitted (s).
-    flash_max_s : the longest flash the events allow (s): a fitted duration beyond it is not taken.
-    """
-    y = t_b - t_a
-    dr = r_b - r_a
-    sig = np.sqrt(s_a**2 + s_b**2) + 1e-5
-    w = 1 / sig**2
-    n = len(y)
-    fitted = n >= 4 and float(np.std(dr)) > 0.12
-    if fitted:
-        design = np.column_stack([np.ones(n), dr])
-        cov = np.linalg.inv(design.T @ (design * w[:, None]))
-        off, flash = cov @ (design.T @ (w * y))
-        if not 0 < flash < min(0.2, flash_max_s):
-            fitted = False
-    if not fitted:
-        flash = flash_guess_s
-        off = float(np.sum(w * (y - flash * dr)) / np.sum(w))
-        cov = np.array([[1 / np.sum(w)]])
-    resid = y - off - flash * dr
-    dof = max(1, n - (2 if fitted else 1))
-    chi2 = float(np.sum(w * resid**2)) / dof
-    sigma = math.sqrt(float(cov[0, 0]) * max(1.0, chi2))
-    if not fitted:  # the unknown flash duration: half the guess either way
-        sigma = math.hypot(sigma, 0.5 * flash_guess_s * abs(float(np.mean(dr))))
-    # at the weighted centre of the events the offset and L decorrelate; report there
-    at_a = float(np.sum(w * t_a) / np.sum(w))
-    return MatchedFit(offset_s=float(off), uncertainty_s=max(sigma, 1e-4), flash_s=float(flash),
-                      flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
 
 
 @dataclass(frozen=True)
@@ -266,11 +215,12 @@ class EventSet:
 
 
 def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None,
-                 allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``."""
+                 allowed: np.ndarray | None = None, rate: float = 1.0) -> list[tuple[int, int]]:
+    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``,
+    under ``onset_b = offset + rate * onset_a``."""
     ta = a.t - flash_s * a.r
     tb = b.t - flash_s * b.r
-    gap = np.abs(tb[None, :] - ta[:, None] - offset)
+    gap = np.abs(tb[None, :] - ta[:, None] - offset - (rate - 1.0) * ta[:, None])
     tol = _tolerance(a, b)
     if slack is not None:
         tol = tol + slack
@@ -374,7 +324,9 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
     The events are paired within their uncertainties (plus ``slack``, for the
     flash duration not known yet) where ``allowed``; the offset and the flash
     duration (``guess`` when it cannot be fitted, or when the fitted one would
-    seldom have lit two frames as often as these did) fitted; three rounds.
+    seldom have lit two frames as often as these did) fitted, and the clock rate when the pairs span
+    enough time to measure it (:mod:`timesync.align.flashes.fit`; the next round pairs under that
+    rate); three rounds, more (up to :data:`MAX_ROUNDS`) while a measured rate brings in pairs.
     Refined once with one duration for all flashes and once, when it cannot
     be fitted, with each flash's own (:func:`_duration_spread`): the second
     is kept only if it pairs more events.
@@ -391,10 +343,10 @@ def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarra
     """:func:`_refined` with one flash duration for all, or (``per_flash``) each flash's own when not fitted."""
     long_a, long_b = a.bounds()[1], b.bounds()[1]
     pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
-    fit, offset = None, hyp
-    for _ in range(3):
-        if len(pairs) < 2:
-            break
+    fit, offset, used = None, hyp, []
+    for round_ in range(MAX_ROUNDS):
+        if len(pairs) < 2 or (round_ >= 3 and (fit is None or fit.rate_uncertainty is None or pairs == used)):
+            break  # three rounds; more only while a measured rate still brings in pairs
         ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
         longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
         fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
@@ -409,8 +361,8 @@ def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarra
             wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
             fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
                                       flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
-        offset, used = fit.offset_s, list(zip(ia, ib, strict=True))
-        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
+        offset, used = fit.gap_s, list(zip(ia, ib, strict=True))
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed, rate=fit.rate)
     if fit is not None and not fit.flash_fitted and not fit.per_flash:
         fit = _duration_doubt(a, b, used, fit)
     return len(pairs), offset, pairs, fit
@@ -436,6 +388,14 @@ def _duration_doubt(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], 
     ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
     w = 1 / (a.sigma[ia] ** 2 + b.sigma[ib] ** 2 + 1e-10)
     moves = np.array([spread[i, j] for i, j in pairs])
+    if fit.rate_uncertainty is not None:  # the slope moves too: by at most sum |gain| * move
+        rate_doubt = float(np.sum(np.abs(slope_gain(a.t[ia], w)) * moves)) / math.sqrt(3)
+        rate_sigma = math.hypot(fit.rate_uncertainty, rate_doubt)
+        if rate_sigma <= RATE_MEASURED_SIGMA:
+            fit = replace(fit, rate_uncertainty=rate_sigma)
+        else:  # the durations leave the rate unmeasured: held at 1, as for a short match
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=fit.flash_s, flash_max_s=0.0, fit_rate=False)
     doubt = float(np.sum(w * moves) / np.sum(w)) / math.sqrt(3)
     return replace(fit, uncertainty_s=math.hypot(fit.uncertainty_s, doubt))
 
