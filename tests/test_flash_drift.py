@@ -188,3 +188,26 @@ def test_windows_use_a_measured_rate():
     far = 100.0 + 30000.0
     assert Narrowing(plain).half_s(far) == pytest.approx(4 * 0.002 + 0.5 + DRIFT * 30000.0)
     assert Narrowing(rated).half_s(far) == pytest.approx(3.0)  # the least half-width
+
+
+def test_sound_travel_that_changes_over_the_shots_stays_within_the_travel_bound():
+    """The shots come nearer the microphone over ten minutes (34 m to none: 0.1 s of travel
+    to 0), in the middle of an hour's recording. The rate fitted takes that for drift; the
+    solved clock may then be off at the recording's ends by more than the travel bound of one
+    offset, and its travel bound (``Solution.travel_bounds``) must say how much: the error is
+    within 5 sigma plus that bound everywhere."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(21)
+    t_audio = np.sort(rng.uniform(1500, 2100, 16))
+    travel = 0.1 * (2100 - t_audio) / 600
+    heard = t_audio + travel + rng.normal(0, 0.0005, len(t_audio))
+    flashes = flashes_seen(TRUE_OFFSET + t_audio, rng)
+    c = audiovisual_constraint("a.wav", heard, "v.mp4", flashes)
+    assert c is not None and c.rate_uncertainty is not None
+    c = replace(c, travel_bound_s=0.1)
+    sol = solve(["a.wav", "v.mp4"], [c], "a.wav", durations={"a.wav": 3600.0, "v.mp4": 3600.0})
+    clock, bound = sol.clocks["v.mp4"], sol.travel_bounds["v.mp4"]
+    for t_video in (0.0, 1800.0, 3600.0):
+        error = abs(clock.to_shared(t_video) - (t_video - TRUE_OFFSET))
+        assert error <= 5 * clock.uncertainty_s + bound, (t_video, error, clock.uncertainty_s, bound)

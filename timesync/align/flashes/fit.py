@@ -218,10 +218,21 @@ def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
                       flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
 
 
-def rate_evidence(fit: MatchedFit) -> dict[str, object]:
+def rate_evidence(fit: MatchedFit, t_a: np.ndarray | None = None, w: np.ndarray | None = None) \
+        -> dict[str, float | bool]:
     """The rate part of a constraint's evidence: when a rate was fitted, ``rate_fitted`` and the drift
-    and its one sigma (ppm); nothing otherwise."""
+    and its one sigma (ppm); nothing otherwise.
+
+    With the pairs' times ``t_a`` (s) and weights ``w`` (1/s**2) of a match on heard events, also
+    ``rate_per_travel_s``: the most the fitted rate moves (s/s) per second of sound travel when each
+    event's travel lies anywhere between 0 and that (``sum |gain| / 2``: the slope's gains sum to 0),
+    which the solver multiplies by the constraint's ``travel_bound_s``
+    (:func:`timesync.align.solve.solve`, ``Solution.travel_bounds``).
+    """
     if fit.rate_uncertainty is None:
         return {}
-    return {"rate_fitted": True, "drift_ppm": round((fit.rate - 1.0) * 1e6, 3),
-            "drift_sigma_ppm": round(fit.rate_uncertainty * 1e6, 3)}
+    out: dict[str, float | bool] = {"rate_fitted": True, "drift_ppm": round((fit.rate - 1.0) * 1e6, 3),
+                                    "drift_sigma_ppm": round(fit.rate_uncertainty * 1e6, 3)}
+    if t_a is not None and w is not None:
+        out["rate_per_travel_s"] = float(np.sum(np.abs(slope_gain(t_a, w)))) / 2
+    return out
