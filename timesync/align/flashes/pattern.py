@@ -400,6 +400,14 @@ def _duration_doubt(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], 
     return replace(fit, uncertainty_s=math.hypot(fit.uncertainty_s, doubt))
 
 
+def _gap_at(r: _Refined, d: _Refined) -> float:
+    """``t_b - t_a`` (s) under hypothesis ``r`` where ``d`` was fitted (its ``at_a_s``): with rates
+    fitted, two refinements of one drifting match state their offsets at different times."""
+    if r[3] is None or d[3] is None or r[3].rate_uncertainty is None:
+        return r[1]
+    return float(r[3].to_b(d[3].at_a_s)) - d[3].at_a_s
+
+
 def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
         -> tuple[EventMatch, MatchedFit] | None:
     """The refined hypothesis that clearly wins (see :func:`match_and_fit`), or None.
@@ -410,7 +418,7 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     """
     distinct: list[_Refined] = []
     for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
-        if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
+        if all(abs(_gap_at(r, d) - d[1]) >= 0.5 * frame_s for d in distinct):
             distinct.append(r)
     if not distinct or distinct[0][3] is None:
         return None
