@@ -52,6 +52,10 @@ MAX_CHANCE_ANYWHERE_LOG10 = -1.0
 #: Rounds of pairing and fitting at most: three, and more only while a rate measured over the
 #: pairs (:mod:`timesync.align.flashes.fit`) brings in events that drift took off a rate of 1.
 MAX_ROUNDS = 8
+#: A match refused at a rate of 1 is tried again with the rate free: clock rates within this
+#: (s per s, 200 ppm, beyond any crystal's) of each other, so ``2 * DRIFT_TRIED * span / frame``
+#: distinguishable rates more tried, which the look-elsewhere bound counts.
+DRIFT_TRIED = 2e-4
 
 
 @dataclass(frozen=True)
@@ -307,17 +311,66 @@ def _match_distinct(a: EventSet, b: EventSet, frame_s: float, min_agreeing: int,
     (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
     # the same flash only where the durations the two events allow overlap
     allowed = np.maximum(short_a[:, None], short_b[None, :]) <= np.minimum(long_a[:, None], long_b[None, :])
-    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed) for hyp in chosen]
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed, False) for hyp in chosen]
     if offsets_s is not None:  # a refit may have moved out of the range
         refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
-    return _clear_winner(a, b, refined, frame_s, min_agreeing)
+    won = _clear_winner(a, b, refined, frame_s, min_agreeing)
+    if won is not None:
+        return _with_rate(a, b, *won, frame_s, slack, allowed)
+    # refused at a rate of 1: a drift may have taken the events off it. Again with the rate free
+    # (fitted where measured), the look-elsewhere bound raised by the rates that allows
+    rates = 2 * DRIFT_TRIED * float(np.ptp(a.t)) / frame_s
+    if rates <= 1.0:
+        return None  # over so short a span no drift moves an event by a frame
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed, True) for hyp in chosen]
+    if offsets_s is not None:
+        refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
+    return _clear_winner(a, b, refined, frame_s, min_agreeing, math.log10(rates))
+
+
+def _with_rate(a: EventSet, b: EventSet, match: EventMatch, fit: MatchedFit, frame_s: float, slack: np.ndarray,
+               allowed: np.ndarray) -> tuple[EventMatch, MatchedFit]:
+    """The winning match refined again with a rate fitted when its pairs span enough time to measure one
+    (:mod:`timesync.align.flashes.fit`), pairing under that rate (events a drift took off a rate of 1).
+
+    The match was chosen at a rate of 1 (a free rate would let an alias tilt onto more events than
+    it could hold); the refit is taken only if it measured a rate, pairs at least as many events
+    and states the same offset within half a frame where the match was fitted. The chance figures
+    stay those of the choice.
+    """
+    n, gap, pairs, rated = _refined(a, b, match.offset_s, 0.5 * frame_s, slack, allowed, True)
+    if rated is not None and rated.rate_uncertainty is not None and n >= match.agreeing \
+            and abs(float(rated.to_b(fit.at_a_s)) - fit.at_a_s - fit.offset_s) <= 0.5 * frame_s:
+        return replace(match, offset_s=gap, pairs=pairs, agreeing=n), rated
+    rated = _rate_on_pairs(a, b, match.pairs, fit)
+    if rated.rate_uncertainty is None \
+            or abs(float(rated.to_b(fit.at_a_s)) - fit.at_a_s - fit.offset_s) > 0.5 * frame_s:
+        return match, fit
+    return replace(match, offset_s=rated.gap_s), rated
+
+
+def _rate_on_pairs(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], fit: MatchedFit) -> MatchedFit:
+    """``fit`` made again over its own ``pairs`` with a rate (same sigmas, flash duration fitted or held
+    as it was), with the doubt of a duration held at a guess (:func:`_duration_doubt`)."""
+    ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+    sigma_a = a.sigma[ia]
+    if fit.per_flash:
+        spread = _duration_spread(a, b, fit.flash_s)
+        sigma_a = np.hypot(sigma_a, np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3))
+    rated = fit_matched(a.t[ia], a.r[ia], sigma_a, b.t[ib], b.r[ib], b.sigma[ib], flash_guess_s=fit.flash_s,
+                        flash_max_s=0.2 if fit.flash_fitted else 0.0)
+    if rated.flash_fitted != fit.flash_fitted:
+        return fit
+    rated = replace(rated, per_flash=fit.per_flash)
+    return rated if fit.flash_fitted or fit.per_flash else _duration_doubt(a, b, pairs, rated)
 
 
 #: A refined hypothesis: (pairs agreeing, offset (s), pairs, fit or None).
 _Refined = tuple[int, float, list[tuple[int, int]], MatchedFit | None]
 
 
-def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray) \
+def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
+             fit_rate: bool) \
         -> _Refined:
     """One offset hypothesis refined: ``(pairs agreeing, offset, pairs, fit)``.
 
@@ -331,15 +384,15 @@ def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarr
     be fitted, with each flash's own (:func:`_duration_spread`): the second
     is kept only if it pairs more events.
     """
-    one = _refine(a, b, hyp, guess, slack, allowed, False)
+    one = _refine(a, b, hyp, guess, slack, allowed, False, fit_rate)
     if one[3] is None or one[3].flash_fitted:
         return one
-    own = _refine(a, b, hyp, guess, slack, allowed, True)
+    own = _refine(a, b, hyp, guess, slack, allowed, True, fit_rate)
     return own if own[0] > one[0] else one
 
 
 def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
-            per_flash: bool) -> _Refined:
+            per_flash: bool, fit_rate: bool) -> _Refined:
     """:func:`_refined` with one flash duration for all, or (``per_flash``) each flash's own when not fitted."""
     long_a, long_b = a.bounds()[1], b.bounds()[1]
     pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
@@ -350,17 +403,17 @@ def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarra
         ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
         longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
         fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                          flash_guess_s=min(guess, longest), flash_max_s=longest)
+                          flash_guess_s=min(guess, longest), flash_max_s=longest, fit_rate=fit_rate)
         if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
             # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                              flash_guess_s=min(guess, longest), flash_max_s=0.0)
+                              flash_guess_s=min(guess, longest), flash_max_s=0.0, fit_rate=fit_rate)
         spread = None
         if per_flash and not fit.flash_fitted:  # each flash its own duration: onsets known less well
             spread = _duration_spread(a, b, fit.flash_s)
             wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
             fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
-                                      flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
+                                      flash_guess_s=fit.flash_s, flash_max_s=0.0, fit_rate=fit_rate), per_flash=True)
         offset, used = fit.gap_s, list(zip(ia, ib, strict=True))
         pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed, rate=fit.rate)
     if fit is not None and not fit.flash_fitted and not fit.per_flash:
@@ -408,13 +461,14 @@ def _gap_at(r: _Refined, d: _Refined) -> float:
     return float(r[3].to_b(d[3].at_a_s)) - d[3].at_a_s
 
 
-def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
-        -> tuple[EventMatch, MatchedFit] | None:
+def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int,
+                  rates_log10: float = 0.0) -> tuple[EventMatch, MatchedFit] | None:
     """The refined hypothesis that clearly wins (see :func:`match_and_fit`), or None.
 
     Hypotheses within half a frame of a better one are the same one, paired
     differently; the runner-up (whatever its count: chance coincidences of
-    unrelated events) sets the bar.
+    unrelated events) sets the bar. ``rates_log10``: log10 of the clock rates
+    tried besides 1, added to the look-elsewhere figure.
     """
     distinct: list[_Refined] = []
     for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
@@ -427,7 +481,7 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     best, best_evidence = distinct[0], evidence[0]
     second = distinct[1][0] if len(distinct) > 1 else 0
     second_evidence = max(evidence[1:], default=0.0)
-    anywhere = _chance_anywhere(len(a.t), len(b.t), _pair_logs(a, b, best[2], density, best[3]))
+    anywhere = _chance_anywhere(len(a.t), len(b.t), _pair_logs(a, b, best[2], density, best[3])) + rates_log10
     if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second \
             or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN or anywhere > MAX_CHANCE_ANYWHERE_LOG10:
         return None
