@@ -227,7 +227,8 @@ def rate_evidence(fit: MatchedFit, t_a: np.ndarray | None = None, w: np.ndarray 
     ``rate_per_travel_s``: the most the fitted rate moves (s/s) per second of sound travel when each
     event's travel lies anywhere between 0 and that (``sum |gain| / 2``: the slope's gains sum to 0),
     which the solver multiplies by the constraint's ``travel_bound_s``
-    (:func:`timesync.align.solve.solve`, ``Solution.travel_bounds``).
+    (:func:`timesync.align.solve.solve`, ``Solution.travel_bounds``), and ``rate_travel_most``, the
+    most that can be (s/s).
     """
     if fit.rate_uncertainty is None:
         return {}
@@ -235,4 +236,6 @@ def rate_evidence(fit: MatchedFit, t_a: np.ndarray | None = None, w: np.ndarray 
                                     "drift_sigma_ppm": round(fit.rate_uncertainty * 1e6, 3)}
     if t_a is not None and w is not None:
         out["rate_per_travel_s"] = float(np.sum(np.abs(slope_gain(t_a, w)))) / 2
+        # a fitted rate is within MAX_RATE_DEVIATION of 1, a clock's within 200 ppm: so is its error
+        out["rate_travel_most"] = MAX_RATE_DEVIATION + 2e-4
     return out
