@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from timesync.clock import ClockMap
+
 __all__ = ["MatchedFit", "fit_matched", "slope_gain", "rate_evidence", "MIN_RATE_PAIRS", "RATE_MEASURED_SIGMA",
            "MAX_RATE_DEVIATION"]
 
@@ -69,11 +71,11 @@ class MatchedFit:
     @property
     def gap_s(self) -> float:
         """``t_b - t_a`` (s) at ``at_a_s``: the offset as a rate of 1 would state it there."""
-        return self.offset_s + (self.rate - 1.0) * self.at_a_s
+        return float(self.to_b(self.at_a_s)) - self.at_a_s
 
     def to_b(self, t_a: np.ndarray | float) -> np.ndarray | float:
-        """``b``'s time (s) of ``a``'s time ``t_a`` (s) under the fit."""
-        return self.offset_s + self.rate * t_a
+        """``b``'s time (s) of ``a``'s time ``t_a`` (s) under the fit (through its ClockMap)."""
+        return ClockMap(self.offset_s, self.rate).to_shared(t_a)
 
 
 def slope_gain(t: np.ndarray, w: np.ndarray) -> np.ndarray:
