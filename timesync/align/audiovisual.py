@@ -28,6 +28,7 @@ import numpy as np
 
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent
+from timesync.align.flashes.fit import rate_evidence
 from timesync.align.flashes.pattern import EventSet, match_and_fit
 
 __all__ = ["heard_impulses", "audiovisual_constraint", "find_constraints"]
@@ -64,7 +65,12 @@ def heard_impulses(path: str | Path, *, min_score: float = 0.3) -> np.ndarray:
 
 def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
                            flashes: list[VisualEvent]) -> Constraint | None:
-    """An ``"audio-visual"`` constraint: ``t_video = offset + t_audio``, or None.
+    """An ``"audio-visual"`` constraint: ``t_video = offset + rate * t_audio``, or None.
+
+    ``rate`` is 1 (``rate_uncertainty`` None) unless the pairs span enough time to
+    measure it (:mod:`timesync.align.flashes.fit`); then the evidence also gives
+    ``rate_per_travel_s``, how far sound travel may move that rate (see
+    :func:`timesync.align.flashes.fit.rate_evidence`).
 
     None unless at least :data:`timesync.align.flashes.pattern.MIN_AGREEING` heard
     impulses and seen flashes agree under one offset that clearly beats all
@@ -77,15 +83,18 @@ def audiovisual_constraint(audio_name: str, onsets: np.ndarray, video_name: str,
     if found is None:
         return None
     match, fit = found
+    heard = np.array([onsets[i] for i, _ in match.pairs], float)
+    seen = np.array([flashes[j].sigma_s for _, j in match.pairs], float)
+    weights = 1 / (IMPULSE_SIGMA_S**2 + seen**2)
     return Constraint(
         source=audio_name, other=video_name, offset_s=fit.offset_s,
         uncertainty_s=math.hypot(fit.uncertainty_s, ONSET_SYSTEMATIC_S),
-        kind="audio-visual", rate=1.0, score=float(match.agreeing), rate_uncertainty=None,
+        kind="audio-visual", rate=fit.rate, score=float(match.agreeing), rate_uncertainty=fit.rate_uncertainty,
         at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
                   "residual_rms_s": round(fit.residual_rms_s, 6),
-                  "onset_systematic_s": ONSET_SYSTEMATIC_S,
+                  **rate_evidence(fit, heard, weights), "onset_systematic_s": ONSET_SYSTEMATIC_S,
                   "sound_travel": "not corrected: a heard impulse lags its flash by ~2.9 ms per metre "
                                   "between the event and the microphone",
                   "pairs_s": [[round(float(onsets[i]), 4), round(flashes[j].onset_s(fit.flash_s), 4)]

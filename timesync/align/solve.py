@@ -26,7 +26,9 @@ solve (each source's offset is a linear function of the constraint offsets, so
 its error is at most ``sum_k |d offset / d offset_k| * bound_k``, taken at the
 worst time of the recording) and reported per source in
 :attr:`Solution.travel_bounds`, apart from the acoustic sigma in the ClockMap,
-which is unchanged.
+which is unchanged. A rate measured on heard events (``evidence["rate_per_travel_s"]``, s/s per
+second of travel) is moved by travel too: its rate row carries ``travel_bound_s`` times that, at
+most ``evidence["rate_travel_most"]`` (a rate that far off would not have been taken).
 """
 
 from __future__ import annotations
@@ -235,6 +237,11 @@ def _travel_bounds(sys_: _System, active: Sequence[Constraint], times: Mapping[s
     """Per source, ``max_t sum_k |d shared(t) / d offset_k| * travel_bound_k`` (s), by linear propagation."""
     rows = {k: r for r, k in reversed(list(enumerate(sys_.owner))) if k >= 0}
     bounded = [(rows[k], c.travel_bound_s) for k, c in enumerate(active) if c.travel_bound_s > 0 and k in rows]
+    # a rate measured on heard events moves by up to evidence["rate_per_travel_s"] per second of travel
+    rate_rows = {k: r for r, k in enumerate(sys_.owner) if k >= 0 and r != rows[k]}
+    bounded += [(rate_rows[k], min(c.travel_bound_s * float(c.evidence.get("rate_per_travel_s", 0.0)),
+                                   float(c.evidence.get("rate_travel_most", math.inf))))
+                for k, c in enumerate(active) if c.travel_bound_s > 0 and k in rate_rows]
     out = {name: 0.0 for name in sys_.index}
     if not bounded:
         return out

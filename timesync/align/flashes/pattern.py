@@ -4,7 +4,9 @@
 hypothesis "event i of one is event j of the other"; the best hypotheses are
 refined by least squares over the events paired within their uncertainties
 (with the flash duration ``L`` as a second unknown when the split ratios vary
-enough to measure it, and only pairs whose frame counts allow one duration).
+enough to measure it, and only pairs whose frame counts allow one duration;
+with the clock rate as another when the pairs span minutes, see
+:mod:`timesync.align.flashes.fit`).
 The best wins if at least :data:`MIN_AGREEING` events agree, it clearly beats
 the best hypothesis with a different offset in number, and its pairs are far
 less likely as chance coincidences than the runner-up's
@@ -30,9 +32,10 @@ from timesync.align.flashes.chance import tolerance as _tolerance
 from timesync.align.flashes.detect import VisualEvent
 from timesync.align.flashes.durations import crossings_unlikely as _crossings_unlikely
 from timesync.align.flashes.durations import duration_spread as _duration_spread
+from timesync.align.flashes.fit import RATE_MEASURED_SIGMA, MatchedFit, fit_matched, slope_gain
 
 __all__ = ["EventMatch", "EventSet", "MatchedFit", "match_events", "match_and_fit", "fit_matched", "MIN_AGREEING",
-           "MIN_EVIDENCE_MARGIN"]
+           "MIN_EVIDENCE_MARGIN", "MAX_ROUNDS"]
 
 #: A match's pairs must be this much (log10) less likely as chance coincidences than the
 #: runner-up's (see :func:`_evidence`). In simulated pairs of unrelated event lists (3-27
@@ -46,11 +49,19 @@ MIN_AGREEING = 3
 #: :func:`timesync.align.flashes.chance.chance_anywhere`): the margin over the runner-up alone
 #: let chance matches of long unrelated lists through.
 MAX_CHANCE_ANYWHERE_LOG10 = -1.0
+#: Rounds of pairing and fitting at most: three, and more only while a rate measured over the
+#: pairs (:mod:`timesync.align.flashes.fit`) brings in events that drift took off a rate of 1.
+MAX_ROUNDS = 8
+#: A match refused at a rate of 1 is tried again with the rate free: clock rates within this
+#: (s per s, 200 ppm, beyond any crystal's) of each other, so ``2 * DRIFT_TRIED * span / frame``
+#: distinguishable rates more tried, which the look-elsewhere bound counts.
+DRIFT_TRIED = 2e-4
 
 
 @dataclass(frozen=True)
 class EventMatch:
-    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs.
+    """The best pairing of two event lists: ``t_b = offset_s + t_a`` for the pairs (with a rate
+    fitted, :attr:`MatchedFit.gap_s`: ``t_b - t_a`` in the middle of the pairs).
 
     ``pairs``: ``(i, j)`` index pairs; ``agreeing``: their number;
     ``second_best``: agreeing events under the best hypothesis with a
@@ -127,64 +138,6 @@ def _pairs(a: np.ndarray, b: np.ndarray, offset: float, tol: float) -> list[tupl
             used.add(j)
             pairs.append((int(i), j))
     return pairs
-
-
-@dataclass(frozen=True)
-class MatchedFit:
-    """Least-squares offset over matched events: ``t_b = offset_s + t_a`` at ``at_a_s``."""
-
-    offset_s: float
-    uncertainty_s: float
-    flash_s: float
-    flash_fitted: bool
-    at_a_s: float
-    residual_rms_s: float
-    n: int
-    per_flash: bool = False  # made with each flash's own duration (see durations.duration_spread)
-
-
-def fit_matched(t_a: np.ndarray, r_a: np.ndarray, s_a: np.ndarray,
-                t_b: np.ndarray, r_b: np.ndarray, s_b: np.ndarray, *, flash_guess_s: float,
-                flash_max_s: float = 0.2) -> MatchedFit:
-    """Offset (and flash duration L) from matched events.
-
-    Each matched pair obeys ``t_b - L r_b = offset + t_a - L r_a`` (for an
-    audio impulse ``r = 0`` and ``t`` its onset). ``L`` is fitted when the
-    ratios differ enough, else held at ``flash_guess_s``.
-
-    Parameters
-    ----------
-    t_a, r_a, s_a, t_b, r_b, s_b : arrays
-        Boundary times (s), ratios and one-sigma uncertainties (s) of the matched events.
-    flash_guess_s : the flash duration used when it cannot be fitted (s).
-    flash_max_s : the longest flash the events allow (s): a fitted duration beyond it is not taken.
-    """
-    y = t_b - t_a
-    dr = r_b - r_a
-    sig = np.sqrt(s_a**2 + s_b**2) + 1e-5
-    w = 1 / sig**2
-    n = len(y)
-    fitted = n >= 4 and float(np.std(dr)) > 0.12
-    if fitted:
-        design = np.column_stack([np.ones(n), dr])
-        cov = np.linalg.inv(design.T @ (design * w[:, None]))
-        off, flash = cov @ (design.T @ (w * y))
-        if not 0 < flash < min(0.2, flash_max_s):
-            fitted = False
-    if not fitted:
-        flash = flash_guess_s
-        off = float(np.sum(w * (y - flash * dr)) / np.sum(w))
-        cov = np.array([[1 / np.sum(w)]])
-    resid = y - off - flash * dr
-    dof = max(1, n - (2 if fitted else 1))
-    chi2 = float(np.sum(w * resid**2)) / dof
-    sigma = math.sqrt(float(cov[0, 0]) * max(1.0, chi2))
-    if not fitted:  # the unknown flash duration: half the guess either way
-        sigma = math.hypot(sigma, 0.5 * flash_guess_s * abs(float(np.mean(dr))))
-    # at the weighted centre of the events the offset and L decorrelate; report there
-    at_a = float(np.sum(w * t_a) / np.sum(w))
-    return MatchedFit(offset_s=float(off), uncertainty_s=max(sigma, 1e-4), flash_s=float(flash),
-                      flash_fitted=fitted, at_a_s=at_a, residual_rms_s=float(np.sqrt(np.mean(resid**2))), n=n)
 
 
 @dataclass(frozen=True)
@@ -266,11 +219,12 @@ class EventSet:
 
 
 def _tight_pairs(a: EventSet, b: EventSet, offset: float, flash_s: float, slack: np.ndarray | None = None,
-                 allowed: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``."""
+                 allowed: np.ndarray | None = None, rate: float = 1.0) -> list[tuple[int, int]]:
+    """One-to-one pairs whose onsets agree within :func:`_tolerance` (+ ``slack[i, j]``) where ``allowed[i, j]``,
+    under ``onset_b = offset + rate * onset_a``."""
     ta = a.t - flash_s * a.r
     tb = b.t - flash_s * b.r
-    gap = np.abs(tb[None, :] - ta[:, None] - offset)
+    gap = np.abs(tb[None, :] - ta[:, None] - offset - (rate - 1.0) * ta[:, None])
     tol = _tolerance(a, b)
     if slack is not None:
         tol = tol + slack
@@ -357,60 +311,111 @@ def _match_distinct(a: EventSet, b: EventSet, frame_s: float, min_agreeing: int,
     (short_a, long_a), (short_b, long_b) = a.bounds(), b.bounds()
     # the same flash only where the durations the two events allow overlap
     allowed = np.maximum(short_a[:, None], short_b[None, :]) <= np.minimum(long_a[:, None], long_b[None, :])
-    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed) for hyp in chosen]
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed, False) for hyp in chosen]
     if offsets_s is not None:  # a refit may have moved out of the range
         refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
-    return _clear_winner(a, b, refined, frame_s, min_agreeing)
+    won = _clear_winner(a, b, refined, frame_s, min_agreeing)
+    if won is not None:
+        return _with_rate(a, b, *won, frame_s, slack, allowed)
+    # refused at a rate of 1: a drift may have taken the events off it. Again with the rate free
+    # (fitted where measured), the look-elsewhere bound raised by the rates that allows
+    rates = 2 * DRIFT_TRIED * float(np.ptp(a.t)) / frame_s
+    if rates <= 1.0:
+        return None  # over so short a span no drift moves an event by a frame
+    refined = [_refined(a, b, hyp, 0.5 * frame_s, slack, allowed, True) for hyp in chosen]
+    if offsets_s is not None:
+        refined = [r for r in refined if offsets_s[0] <= r[1] <= offsets_s[1]]
+    return _clear_winner(a, b, refined, frame_s, min_agreeing, math.log10(rates))
+
+
+def _with_rate(a: EventSet, b: EventSet, match: EventMatch, fit: MatchedFit, frame_s: float, slack: np.ndarray,
+               allowed: np.ndarray) -> tuple[EventMatch, MatchedFit]:
+    """The winning match refined again with a rate fitted when its pairs span enough time to measure one
+    (:mod:`timesync.align.flashes.fit`), pairing under that rate (events a drift took off a rate of 1).
+
+    The match was chosen at a rate of 1 (a free rate would let an alias tilt onto more events than
+    it could hold); the refit is taken only if it measured a rate, pairs at least as many events
+    and states the same offset within half a frame where the match was fitted. The chance figures
+    stay those of the choice.
+    """
+    n, gap, pairs, rated = _refined(a, b, match.offset_s, 0.5 * frame_s, slack, allowed, True)
+    if rated is not None and rated.rate_uncertainty is not None and n >= match.agreeing \
+            and abs(float(rated.to_b(fit.at_a_s)) - fit.at_a_s - fit.offset_s) <= 0.5 * frame_s:
+        return replace(match, offset_s=gap, pairs=pairs, agreeing=n), rated
+    rated = _rate_on_pairs(a, b, match.pairs, fit)
+    if rated.rate_uncertainty is None \
+            or abs(float(rated.to_b(fit.at_a_s)) - fit.at_a_s - fit.offset_s) > 0.5 * frame_s:
+        return match, fit
+    return replace(match, offset_s=rated.gap_s), rated
+
+
+def _rate_on_pairs(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], fit: MatchedFit) -> MatchedFit:
+    """``fit`` made again over its own ``pairs`` with a rate (same sigmas, flash duration fitted or held
+    as it was), with the doubt of a duration held at a guess (:func:`_duration_doubt`)."""
+    ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
+    sigma_a = a.sigma[ia]
+    if fit.per_flash:
+        spread = _duration_spread(a, b, fit.flash_s)
+        sigma_a = np.hypot(sigma_a, np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3))
+    rated = fit_matched(a.t[ia], a.r[ia], sigma_a, b.t[ib], b.r[ib], b.sigma[ib], flash_guess_s=fit.flash_s,
+                        flash_max_s=0.2 if fit.flash_fitted else 0.0)
+    if rated.flash_fitted != fit.flash_fitted:
+        return fit
+    rated = replace(rated, per_flash=fit.per_flash)
+    return rated if fit.flash_fitted or fit.per_flash else _duration_doubt(a, b, pairs, rated)
 
 
 #: A refined hypothesis: (pairs agreeing, offset (s), pairs, fit or None).
 _Refined = tuple[int, float, list[tuple[int, int]], MatchedFit | None]
 
 
-def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray) \
+def _refined(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
+             fit_rate: bool) \
         -> _Refined:
     """One offset hypothesis refined: ``(pairs agreeing, offset, pairs, fit)``.
 
     The events are paired within their uncertainties (plus ``slack``, for the
     flash duration not known yet) where ``allowed``; the offset and the flash
     duration (``guess`` when it cannot be fitted, or when the fitted one would
-    seldom have lit two frames as often as these did) fitted; three rounds.
+    seldom have lit two frames as often as these did) fitted, and the clock rate when the pairs span
+    enough time to measure it (:mod:`timesync.align.flashes.fit`; the next round pairs under that
+    rate); three rounds, more (up to :data:`MAX_ROUNDS`) while a measured rate brings in pairs.
     Refined once with one duration for all flashes and once, when it cannot
     be fitted, with each flash's own (:func:`_duration_spread`): the second
     is kept only if it pairs more events.
     """
-    one = _refine(a, b, hyp, guess, slack, allowed, False)
+    one = _refine(a, b, hyp, guess, slack, allowed, False, fit_rate)
     if one[3] is None or one[3].flash_fitted:
         return one
-    own = _refine(a, b, hyp, guess, slack, allowed, True)
+    own = _refine(a, b, hyp, guess, slack, allowed, True, fit_rate)
     return own if own[0] > one[0] else one
 
 
 def _refine(a: EventSet, b: EventSet, hyp: float, guess: float, slack: np.ndarray, allowed: np.ndarray,
-            per_flash: bool) -> _Refined:
+            per_flash: bool, fit_rate: bool) -> _Refined:
     """:func:`_refined` with one flash duration for all, or (``per_flash``) each flash's own when not fitted."""
     long_a, long_b = a.bounds()[1], b.bounds()[1]
     pairs = _tight_pairs(a, b, hyp, guess, slack, allowed)
-    fit, offset = None, hyp
-    for _ in range(3):
-        if len(pairs) < 2:
-            break
+    fit, offset, used = None, hyp, []
+    for round_ in range(MAX_ROUNDS):
+        if len(pairs) < 2 or (round_ >= 3 and (fit is None or fit.rate_uncertainty is None or pairs == used)):
+            break  # three rounds; more only while a measured rate still brings in pairs
         ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
         longest = min([0.2] + [long_a[i] for i in ia if a.r[i] > 0] + [long_b[j] for j in ib if b.r[j] > 0])
         fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                          flash_guess_s=min(guess, longest), flash_max_s=longest)
+                          flash_guess_s=min(guess, longest), flash_max_s=longest, fit_rate=fit_rate)
         if fit.flash_fitted and _crossings_unlikely([(a, i) for i in ia] + [(b, j) for j in ib], fit.flash_s):
             # a flash that short (long) would seldom have lit two frames as often (seldom) as these did
             fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
-                              flash_guess_s=min(guess, longest), flash_max_s=0.0)
+                              flash_guess_s=min(guess, longest), flash_max_s=0.0, fit_rate=fit_rate)
         spread = None
         if per_flash and not fit.flash_fitted:  # each flash its own duration: onsets known less well
             spread = _duration_spread(a, b, fit.flash_s)
             wide = np.array([spread[i, j] for i, j in pairs]) / math.sqrt(3)
             fit = replace(fit_matched(a.t[ia], a.r[ia], np.hypot(a.sigma[ia], wide), b.t[ib], b.r[ib], b.sigma[ib],
-                                      flash_guess_s=fit.flash_s, flash_max_s=0.0), per_flash=True)
-        offset, used = fit.offset_s, list(zip(ia, ib, strict=True))
-        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed)
+                                      flash_guess_s=fit.flash_s, flash_max_s=0.0, fit_rate=fit_rate), per_flash=True)
+        offset, used = fit.gap_s, list(zip(ia, ib, strict=True))
+        pairs = _tight_pairs(a, b, fit.offset_s, fit.flash_s, slack=spread, allowed=allowed, rate=fit.rate)
     if fit is not None and not fit.flash_fitted and not fit.per_flash:
         fit = _duration_doubt(a, b, used, fit)
     return len(pairs), offset, pairs, fit
@@ -436,21 +441,38 @@ def _duration_doubt(a: EventSet, b: EventSet, pairs: Sequence[tuple[int, int]], 
     ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
     w = 1 / (a.sigma[ia] ** 2 + b.sigma[ib] ** 2 + 1e-10)
     moves = np.array([spread[i, j] for i, j in pairs])
+    if fit.rate_uncertainty is not None:  # the slope moves too: by at most sum |gain| * move
+        rate_doubt = float(np.sum(np.abs(slope_gain(a.t[ia], w)) * moves)) / math.sqrt(3)
+        rate_sigma = math.hypot(fit.rate_uncertainty, rate_doubt)
+        if rate_sigma <= RATE_MEASURED_SIGMA:
+            fit = replace(fit, rate_uncertainty=rate_sigma)
+        else:  # the durations leave the rate unmeasured: held at 1, as for a short match
+            fit = fit_matched(a.t[ia], a.r[ia], a.sigma[ia], b.t[ib], b.r[ib], b.sigma[ib],
+                              flash_guess_s=fit.flash_s, flash_max_s=0.0, fit_rate=False)
     doubt = float(np.sum(w * moves) / np.sum(w)) / math.sqrt(3)
     return replace(fit, uncertainty_s=math.hypot(fit.uncertainty_s, doubt))
 
 
-def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int) \
-        -> tuple[EventMatch, MatchedFit] | None:
+def _gap_at(r: _Refined, d: _Refined) -> float:
+    """``t_b - t_a`` (s) under hypothesis ``r`` where ``d`` was fitted (its ``at_a_s``): with rates
+    fitted, two refinements of one drifting match state their offsets at different times."""
+    if r[3] is None or d[3] is None or r[3].rate_uncertainty is None:
+        return r[1]
+    return float(r[3].to_b(d[3].at_a_s)) - d[3].at_a_s
+
+
+def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: float, min_agreeing: int,
+                  rates_log10: float = 0.0) -> tuple[EventMatch, MatchedFit] | None:
     """The refined hypothesis that clearly wins (see :func:`match_and_fit`), or None.
 
     Hypotheses within half a frame of a better one are the same one, paired
     differently; the runner-up (whatever its count: chance coincidences of
-    unrelated events) sets the bar.
+    unrelated events) sets the bar. ``rates_log10``: log10 of the clock rates
+    tried besides 1, added to the look-elsewhere figure.
     """
     distinct: list[_Refined] = []
     for r in sorted(refined, key=lambda r: (-r[0], r[3].uncertainty_s if r[3] else math.inf)):
-        if all(abs(r[1] - d[1]) >= 0.5 * frame_s for d in distinct):
+        if all(abs(_gap_at(r, d) - d[1]) >= 0.5 * frame_s for d in distinct):
             distinct.append(r)
     if not distinct or distinct[0][3] is None:
         return None
@@ -459,7 +481,7 @@ def _clear_winner(a: EventSet, b: EventSet, refined: list[_Refined], frame_s: fl
     best, best_evidence = distinct[0], evidence[0]
     second = distinct[1][0] if len(distinct) > 1 else 0
     second_evidence = max(evidence[1:], default=0.0)
-    anywhere = _chance_anywhere(len(a.t), len(b.t), _pair_logs(a, b, best[2], density, best[3]))
+    anywhere = _chance_anywhere(len(a.t), len(b.t), _pair_logs(a, b, best[2], density, best[3])) + rates_log10
     if best[0] < min_agreeing or best[0] < second + 2 or best[0] < 1.5 * second \
             or best_evidence < second_evidence + MIN_EVIDENCE_MARGIN or anywhere > MAX_CHANCE_ANYWHERE_LOG10:
         return None

@@ -17,6 +17,7 @@ import numpy as np
 from timesync.align import metadata, video_reads
 from timesync.align.constraints import AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent, flashes_in
+from timesync.align.flashes.fit import rate_evidence
 from timesync.align.flashes.pattern import MIN_AGREEING, EventSet, match_and_fit
 from timesync.align.overlay.scan import CELL_BYTES
 
@@ -54,13 +55,13 @@ def visual_constraint(name_a: str, ev_a: list[VisualEvent], name_b: str, ev_b: l
     match, fit = found
     constraint = Constraint(
         source=name_a, other=name_b, offset_s=fit.offset_s, uncertainty_s=fit.uncertainty_s, kind="visual",
-        rate=1.0, score=float(match.agreeing), rate_uncertainty=None, at_source_s=fit.at_a_s,
+        rate=fit.rate, score=float(match.agreeing), rate_uncertainty=fit.rate_uncertainty, at_source_s=fit.at_a_s,
         evidence={"events_agreeing": match.agreeing, "second_best": match.second_best,
                   "chance_log10": round(-(match.evidence or 0.0), 2),
                   "second_chance_log10": round(-(match.second_evidence or 0.0), 2),
                   "chance_anywhere_log10": round(match.chance_anywhere or 0.0, 2),
                   "flash_s": round(fit.flash_s, 5), "flash_fitted": fit.flash_fitted,
-                  "residual_rms_s": round(fit.residual_rms_s, 6),
+                  "residual_rms_s": round(fit.residual_rms_s, 6), **rate_evidence(fit),
                   "pairs_s": [[round(ev_a[i].onset_s(fit.flash_s), 4), round(ev_b[j].onset_s(fit.flash_s), 4)]
                               for i, j in match.pairs[:50]]} | narrowed,
     )

@@ -86,10 +86,13 @@ class Narrowing:
     travel_s: float = 0.0
 
     def half_s(self, t_unplaced: float) -> float:
-        """Half-width (s) of the window around the place of a flash at ``t_unplaced`` (s)."""
+        """Half-width (s) of the window around the place of a flash at ``t_unplaced`` (s): away from where
+        the constraint was measured, :data:`DRIFT` per second, or its own rate's
+        :data:`~timesync.align.constraints.NARROW_SIGMAS` sigmas when it measured one (and that is less)."""
         c = self.constraint
+        drift = DRIFT if c.rate_uncertainty is None else min(DRIFT, NARROW_SIGMAS * c.rate_uncertainty)
         spread = NARROW_SIGMAS * c.uncertainty_s + NARROW_MARGIN_S + self.travel_s \
-            + DRIFT * abs(t_unplaced - c.at_source_s)
+            + drift * abs(t_unplaced - c.at_source_s)
         return max(MIN_HALF_S, spread)
 
     def words(self) -> str:
