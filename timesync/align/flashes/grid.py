@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from timesync.align.overlay.scan import CELL_GRID, cells_of
+from timesync.align.overlay.scan import CELL_GRID, cells_of, repeat_last_seen
 
 __all__ = ["CellFile", "cell_noise", "noise_picks", "robust_sigma"]
 
@@ -89,12 +89,10 @@ class CellFile:
         while at < len(missing):
             lo = int(missing[at])
             hi = min(len(self), lo + WRITE_FRAMES)
-            block = self.read(lo - 1, hi)
-            upto = int(np.searchsorted(missing, hi))
-            for n in missing[at:upto]:
-                block[n - lo + 1] = block[n - lo]
+            block = self.read(lo - 1, hi)  # frame lo - 1 is final: seen, or filled by the block before
+            repeat_last_seen(block, np.concatenate(([True], self.seen[lo:hi])))
             self._write(lo, block[1:])
-            at = upto
+            at = int(np.searchsorted(missing, hi))
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Frames ``start .. stop - 1``: a new uint8 array (frames, rows, columns)."""

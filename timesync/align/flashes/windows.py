@@ -44,6 +44,7 @@ import numpy as np
 from timesync.align.constraints import NARROW_MARGIN_S, NARROW_SIGMAS, AlignerReport, Constraint
 from timesync.align.flashes.detect import VisualEvent, detect_flashes
 from timesync.align.flashes.pattern import MIN_AGREEING
+from timesync.align.overlay.scan import repeat_last_seen
 
 __all__ = ["FlashReads", "Narrowing", "read_flashes", "narrowing", "windows_for", "flashes_in_windows",
            "MIN_HALF_S", "PAD_S", "DRIFT", "MAX_COVER", "MAX_WITNESSES"]
@@ -423,11 +424,7 @@ def _window_events(path: str | Path, index: Any, times: np.ndarray, first: int, 
     """:func:`detect_flashes` of one decoded window (frames ``first`` on), the events starting in ``span``."""
     if not seen.any():
         return []
-    top = int(np.argmax(seen))
-    cells[:top] = cells[top]  # frames the decoder did not give repeat the nearest picture
-    for n in range(top + 1, len(cells)):
-        if not seen[n]:
-            cells[n] = cells[n - 1]
+    repeat_last_seen(cells, seen, fill_head=True)  # frames the decoder did not give repeat the nearest picture
     stop = first + len(cells)
     end_s = float(times[stop]) if stop < len(times) else float(index.end_s)
     found = detect_flashes(path, index=_WindowIndex(times[first:stop], end_s), bright=cells)

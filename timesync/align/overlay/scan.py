@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["iter_luma", "iter_windows", "DecodeCount", "luma_of", "CELL_GRID", "CELL_BYTES", "CHEAP_DECODE", "cells_of", "remember_cells", "cached_cells", "CellCollector",
-           "worth_keeping"]
+           "worth_keeping", "repeat_last_seen"]
 
 #: Grid (columns, rows) of mean-brightness cells kept per frame for flash detection.
 CELL_GRID = (64, 48)
@@ -435,7 +435,24 @@ class CellCollector:
 
     def finish(self) -> np.ndarray:
         """The grid; frames the decoder did not give repeat the previous picture."""
-        for n in range(1, len(self.cells)):
-            if not self.seen[n]:
-                self.cells[n] = self.cells[n - 1]
+        repeat_last_seen(self.cells, self.seen)
         return self.cells
+
+
+def repeat_last_seen(cells: np.ndarray, seen: np.ndarray, *, fill_head: bool = False) -> None:
+    """In place: each frame the decoder did not give (``seen`` False) repeats the last one it gave before it.
+
+    ``cells`` holds one picture (any shape) per frame, ``seen`` one flag per frame. Frames
+    before the first one seen keep frame 0 (kept as it is), or, with ``fill_head``, repeat the
+    first frame seen. Nothing changes when no frame was seen and ``fill_head`` is set. Only the
+    unseen frames are copied (no second grid is held).
+    """
+    n = len(cells)
+    if n == 0 or seen.all() or (fill_head and not seen.any()):
+        return
+    numbers = np.arange(n)
+    source = np.where(seen, numbers, -1)
+    np.maximum.accumulate(source, out=source)
+    source[source < 0] = int(np.argmax(seen)) if fill_head else 0
+    unseen = np.nonzero(source != numbers)[0]
+    cells[unseen] = cells[source[unseen]]
