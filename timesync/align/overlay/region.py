@@ -26,6 +26,9 @@ FAINT_LEVEL = 16
 BUSY_SHARE = 0.03
 #: Fewest ticking pixels (at the searched scale) taken for a seconds digit.
 MIN_DIGIT_PIXELS = 6
+#: Ticking pixels at :data:`CHANGE_LEVEL` that settle the search there; fewer (a few pixels of
+#: scenery can tick by chance), the faint level is tried too and the level with more pixels wins.
+SURE_DIGIT_PIXELS = 24
 
 
 @dataclass(frozen=True)
@@ -145,16 +148,16 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
     step_times = times[1:]
     n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
     tick_sets = _tick_sets(step_times, n_seconds)
-    best, best_count = np.zeros(frames.shape[1:], bool), 0
+    best, best_count, best_level = np.zeros(frames.shape[1:], bool), 0, CHANGE_LEVEL
     diffs = _abs_steps(frames) if diffs is None else diffs
     for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
         found_at = level
         mask, count = _best_phase(_steps(diffs, near_edges, level, spread), tick_sets, n_seconds, share)
         if count > best_count:
-            best, best_count = mask, count
-        if best_count >= MIN_DIGIT_PIXELS:
+            best, best_count, best_level = mask, count, level
+        if best_count >= SURE_DIGIT_PIXELS:
             break
-    return best, found_at
+    return best, best_level if best_count >= MIN_DIGIT_PIXELS else found_at
 
 
 def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:

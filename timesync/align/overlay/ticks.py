@@ -76,6 +76,10 @@ def _comb(at: np.ndarray, tol: float, start: float, end: float) -> tuple[np.ndar
 
 #: Taken ticks closer than this (s, median) come twice a second: a faster digit (tenths) changes in the box.
 HALF_SECOND_TICKS_S = 0.75
+#: Two ticks taken are at least this far apart (s): the seconds tick once a second, so of two changes
+#: on the comb half a second apart (scenery that moves behind faint digits at its own rhythm) only
+#: the one the comb fits best is a tick.
+MIN_TICK_GAP_S = 0.6
 #: A tick of the seconds lies within this (s) of the strongest tick's phase of the second.
 PHASE_TOLERANCE_S = 0.2
 
@@ -119,6 +123,12 @@ def _on_comb(change: np.ndarray, times: np.ndarray, thr: float) -> tuple[list[tu
         if all(abs(at[i] - at[m]) > 0.45 for m in taken):
             taken.append(i)
     taken = _one_phase(taken, at, strength)
+    rank = {i: r for r, i in enumerate(order)}
+    apart: list[int] = []  # of two ticks closer than MIN_TICK_GAP_S, the one the comb fits best
+    for i in sorted(taken, key=rank.__getitem__):
+        if all(abs(at[i] - at[m]) > MIN_TICK_GAP_S for m in apart):
+            apart.append(i)
+    taken = apart
     ticks = set(taken)
     return [runs[i] for i in sorted(taken)], [runs[i][1] for i in range(len(runs)) if i not in ticks]
 
