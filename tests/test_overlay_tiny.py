@@ -12,9 +12,9 @@ compressed as the stress corpus; :func:`overlay_media.write_faint_clock`):
   the clock is read within a frame;
 * at 45 % over the still ceiling of a car, where each tick changes the digits by less than the
   region search's first level, while a few pixels of the moving scene ticked by chance: the search
-  took the scenery and never tried its faint level. A region with few ticking pixels at the first level
-  (under :data:`~timesync.align.overlay.region.SURE_DIGIT_PIXELS`) now is weighed against the faint
-  level's: the clock is found and read within a frame (it was not read);
+  took the scenery and never tried its faint level. When such a region (fewer ticking pixels than
+  :data:`~timesync.align.overlay.region.SURE_DIGIT_PIXELS`) gives no clock, the window is searched
+  again with the faint level weighed: the clock is found and read within a frame (it was not read);
 * the same clock drawn over saturated white (nothing of it in any frame): still not read.
 """
 
@@ -28,6 +28,7 @@ from overlay_media import colour_frames, write_faint_clock
 from timesync.align.overlay.read import parse_clock_value, read_overlay_clock
 
 FPS = 15
+INSET = 6  # px from the left edge: the street clip's text starts where the old fit went wrong
 
 
 def _error_s(clock, t0: datetime) -> float:
@@ -50,9 +51,6 @@ def clips(tmp_path_factory, shared_media_dir):
                                     alpha=0.65, size=0.91, top=True, source_fps=30, white_under=True),
                   datetime(2020, 2, 18, 11, 26, 41)),
     }
-
-
-INSET = 6
 
 
 @pytest.mark.parametrize("name", ["street", "ceiling"])
