@@ -117,3 +117,57 @@ def write_airborne_over(path: Path, background: list[np.ndarray], seconds: float
             yield image
 
     return write_h264(path, frames(), fps, (width, height))
+
+
+def colour_frames(video: Path, width: int, count: int = 400) -> list[np.ndarray]:
+    """The first ``count`` frames of a real video in colour (RGB), ``width`` pixels wide (even height)."""
+    import av
+    import cv2
+
+    frames = []
+    with av.open(str(video)) as container:
+        for frame in container.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")
+            height = round(rgb.shape[0] * width / rgb.shape[1] / 2) * 2
+            frames.append(cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA))
+            if len(frames) >= count:
+                break
+    return frames
+
+
+def write_faint_clock(path: Path, background: list[np.ndarray], seconds: float, *, fps: int, t0,
+                      alpha: float, size: float = 0.9, top: bool = False, source_fps: float | None = None,
+                      white_under: bool = False, crf: int = 23, inset: int = 6) -> Path:
+    """A small faint clock over real colour video, as an evidence room sees it: an H.264 file.
+
+    ``background`` (RGB frames, e.g. :func:`colour_frames`) is played back and forth at its own
+    ``source_fps`` (default ``fps``) under ``t0 + t`` as ``YYYY/MM/DD HH:MM:SS``: white, Hershey
+    simplex, no box, blended at ``alpha``, its height set by the frame's (``size`` 1.0: digits about
+    2.7 % of the frame height, so 5-6 px at 272 rows, 8-9 px at 480), in the bottom (or ``top``) left
+    corner, ``inset`` px from the left edge; H.264 at ``crf`` (23: as compressed as the stress corpus).
+    ``white_under``: a saturated white band under the text for the whole clip (nothing to read).
+    """
+    from datetime import timedelta
+
+    import cv2
+
+    height, width = background[0].shape[:2]
+    scale = height * 0.0013 * size
+    line_h = round(30 * scale) + 4
+    org = (inset, line_h if top else height - 8)
+    period = 2 * len(background) - 2
+    step = (source_fps or fps) / fps
+
+    def frames():
+        for i in range(round(seconds * fps)):
+            j = round(i * step) % period
+            image = background[j if j < len(background) else period - j].copy()
+            if white_under:
+                image[org[1] - line_h:org[1] + 6, : width // 2] = 255
+            layer = image.copy()
+            shown = t0 + timedelta(seconds=i / fps)
+            cv2.putText(layer, shown.strftime("%Y/%m/%d %H:%M:%S"), org, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                        (255, 255, 255), 1, cv2.LINE_AA)
+            yield cv2.addWeighted(layer, alpha, image, 1.0 - alpha, 0.0)
+
+    return write_h264(path, frames(), fps, (width, height), crf=crf)

@@ -25,7 +25,14 @@ import cv2
 import numpy as np
 
 from timesync.align.overlay.faint import FAINT_WINDOW_S, PhaseStats, faint_region
-from timesync.align.overlay.region import ClockRegion, _edge_band_mask, find_clock_region
+from timesync.align.overlay.region import (
+    CHANGE_LEVEL,
+    MIN_DIGIT_PIXELS,
+    SURE_DIGIT_PIXELS,
+    ClockRegion,
+    _edge_band_mask,
+    find_clock_region,
+)
 from timesync.align.overlay.scan import DecodeCount, iter_luma, luma_of
 
 __all__ = ["REGION_WINDOW_S", "FAINT_MIDDLE_AFTER_S", "Glance", "glance", "GLANCE_KEYFRAMES", "search_clock"]
@@ -299,10 +306,11 @@ def _locate_region(path: Path, index, duration: float, scale: int,
 
 
 def _search_window(path: Path, index, start: float, scale: int, count: DecodeCount | None,
-                   primed: dict[float, PhaseStats] | None) -> ClockRegion | None:
+                   primed: dict[float, PhaseStats] | None, sure: int = MIN_DIGIT_PIXELS) -> ClockRegion | None:
     """The region found in the :data:`REGION_WINDOW_S` s from ``start`` (s from the start), or None;
     with ``primed``, where none is found, the faint-search window there is read on (its sums kept).
-    Its frames are let go on return (one window's stack in memory at a time)."""
+    Its frames are let go on return (one window's stack in memory at a time). ``sure``: see
+    :func:`~timesync.align.overlay.region.find_clock_region`."""
     t0 = start + index.start_s
     frames_in = iter_luma(path, index, start_s=t0, stop_s=t0 + (REGION_WINDOW_S if primed is None else FAINT_WINDOW_S),
                           count=count)
@@ -310,7 +318,7 @@ def _search_window(path: Path, index, start: float, scale: int, count: DecodeCou
         frames, times, pending = _window(frames_in, index, t0 + REGION_WINDOW_S, scale)
         if len(frames) < 3:
             return None
-        region = find_clock_region(frames, times, scale=scale)
+        region = find_clock_region(frames, times, scale=scale, sure=sure)
         if region is None and primed is not None:
             primed[start] = _prime(frames, times, pending, frames_in, index, scale)
         return region
@@ -389,6 +397,8 @@ def search_clock(path: Path, index, result, duration: float, stop_s: float | Non
     result.region = found
     if found is not None:
         _read_region(path, index, result, duration, stop_s, progress, count)
+    if result.fit is None and region is None and found is not None:  # a few ticking pixels of scenery?
+        result = _weigh_faint_level(path, index, result, found, duration, stop_s, scale, progress, count)
     if result.fit is None and region is None:  # none found, or scenery taken for a clock: a faint one?
         faint = _faint_search(path, index, duration, scale, count, primed)
         if faint is not None and (found is None or not faint.overlaps(found)):
@@ -399,3 +409,21 @@ def search_clock(path: Path, index, result, duration: float, stop_s: float | Non
     if result.region is None:
         result.note = NO_OVERLAY
     return result
+
+
+def _weigh_faint_level(path: Path, index, result, found: ClockRegion, duration: float, stop_s: float | None,
+                       scale: int, progress: Callable[[float, str], None] | None, count: DecodeCount):
+    """The first window searched again when the region found there ticked in few pixels at the first
+    level and gave no clock: the faint level weighed too (``sure`` :data:`SURE_DIGIT_PIXELS`), as a
+    faint clock over a still background ticks by less than that level while a few pixels of the moving
+    scene tick by chance. The other region's clock when it reads, else ``result`` as it was."""
+    from timesync.align.overlay.read import OverlayClock, _read_region
+
+    if found.level != CHANGE_LEVEL or found.score >= SURE_DIGIT_PIXELS:
+        return result
+    other = _search_window(path, index, 0.0, scale, count, None, SURE_DIGIT_PIXELS)
+    if other is None or other.overlaps(found):
+        return result
+    second = OverlayClock(name=result.name, region=other)
+    _read_region(path, index, second, duration, stop_s, progress, count)
+    return second if second.fit is not None else result

@@ -86,6 +86,9 @@ _NONE = np.array([])
 #: Readings whose stretches differ by more than this (s) disagree on the date: misread digits (a
 #: device clock that is set during a recording jumps by hours at most), so no clock is reported.
 DATE_JUMP_S = 86400.0 - 1.0
+#: A fitted clock whose rate is further than this from 1 (0.5 %: 18 s an hour, far beyond any device
+#: clock's drift) does not count seconds: its ticks are changes of the scenery, no clock is reported.
+MAX_RATE_ERROR = 0.005
 
 
 @dataclass
@@ -480,6 +483,10 @@ def _fit_crops(result: OverlayClock, lo: np.ndarray, hi: np.ndarray, breaks: np.
     if any(abs(j.jump_s) > DATE_JUMP_S for j in fit.jumps):
         result.note = (f"{NO_OVERLAY}: its readings disagree on the date (a jump of "
                        f"{max(abs(j.jump_s) for j in fit.jumps) / 86400:.1f} days: misread digits)")
+        return False
+    if abs(fit.rate - 1.0) > MAX_RATE_ERROR:
+        result.note = (f"{NO_OVERLAY}: its ticks do not count seconds (a clock running {fit.rate - 1.0:+.2%} "
+                       "against the video: changes of the scenery taken for ticks)")
         return False
     result.fit = fit
     result.note = _notes(fit, texts, order_note)

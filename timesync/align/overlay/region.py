@@ -26,6 +26,10 @@ FAINT_LEVEL = 16
 BUSY_SHARE = 0.03
 #: Fewest ticking pixels (at the searched scale) taken for a seconds digit.
 MIN_DIGIT_PIXELS = 6
+#: Ticking pixels at :data:`CHANGE_LEVEL` that settle the second search of a window (when the region
+#: its first search found gives no clock, :func:`timesync.align.overlay.locate.search_clock`); fewer:
+#: the faint level is weighed too and the level with more pixels wins.
+SURE_DIGIT_PIXELS = 24
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def _best_phase(step: np.ndarray, tick_sets: list[np.ndarray], n_seconds: int, s
 
 
 def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.ndarray,
-                        diffs: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                        diffs: np.ndarray | None = None, sure: int = MIN_DIGIT_PIXELS) -> tuple[np.ndarray, int]:
     """Pixels that change abruptly once a second, together, and otherwise stay still.
 
     Slowly moving scenery also differs one second apart, but never in one
@@ -139,22 +143,24 @@ def _seconds_digit_mask(frames: np.ndarray, times: np.ndarray, near_edges: np.nd
     its ticks and (almost) nowhere else wins. Faint text (small, semi-transparent,
     no box) changes by less than :data:`CHANGE_LEVEL`: when nothing is found at
     that level, a lower level with the changes spread over a few pixels is tried.
-    ``diffs``: :func:`_abs_steps` of ``frames`` when already made.
+    ``diffs``: :func:`_abs_steps` of ``frames`` when already made. ``sure``: ticking pixels at the first
+    level that settle the search there (more, up to :data:`SURE_DIGIT_PIXELS`: the faint level is
+    weighed too, and the level with more pixels wins: a few pixels of scenery can tick by chance).
     Returns the mask and the change level it was found at.
     """
     step_times = times[1:]
     n_seconds = int((step_times[-1] - step_times[0]) // 1) + 1
     tick_sets = _tick_sets(step_times, n_seconds)
-    best, best_count = np.zeros(frames.shape[1:], bool), 0
+    best, best_count, best_level = np.zeros(frames.shape[1:], bool), 0, CHANGE_LEVEL
     diffs = _abs_steps(frames) if diffs is None else diffs
     for level, spread, share in ((CHANGE_LEVEL, 1, 0.6), (FAINT_LEVEL, 3, 0.8)):
         found_at = level
         mask, count = _best_phase(_steps(diffs, near_edges, level, spread), tick_sets, n_seconds, share)
         if count > best_count:
-            best, best_count = mask, count
-        if best_count >= MIN_DIGIT_PIXELS:
+            best, best_count, best_level = mask, count, level
+        if best_count >= sure:
             break
-    return best, found_at
+    return best, best_level if best_count >= MIN_DIGIT_PIXELS else found_at
 
 
 def _largest_box(mask: np.ndarray, close: int) -> tuple[int, int, int, int] | None:
@@ -213,7 +219,8 @@ def _grow_text_line(still: np.ndarray, static: np.ndarray, digits: tuple[int, in
     return left, top, right - left + 1, bottom - top + 1
 
 
-def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) -> ClockRegion | None:
+def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1,
+                      sure: int = MIN_DIGIT_PIXELS) -> ClockRegion | None:
     """Find the clock overlay in a run of consecutive frames.
 
     Parameters
@@ -225,6 +232,9 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
         Local start time of each frame, seconds (from the FrameIndex).
     scale : int >= 1
         Downscale factor of ``frames``; the region is returned in full-resolution pixels.
+    sure : int
+        Ticking pixels at :data:`CHANGE_LEVEL` that settle the search at that level (see
+        :func:`_seconds_digit_mask`).
 
     Returns
     -------
@@ -238,7 +248,7 @@ def find_clock_region(frames: np.ndarray, times: np.ndarray, *, scale: int = 1) 
     if lag < 2 or lag >= len(frames):
         return None
     diffs = _abs_steps(frames)
-    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]), diffs)
+    mask, level = _seconds_digit_mask(frames, times, _edge_band_mask(*frames.shape[1:]), diffs, sure)
     char = max(3, frames.shape[1] // 40)
     digits = _largest_box(mask, char)
     if digits is None:

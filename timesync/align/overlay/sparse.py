@@ -197,11 +197,22 @@ def joined(reads: list[WindowRead]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 
 
 def _offset(read: WindowRead, k: int, times: np.ndarray) -> float | None:
-    """OCR the window's ``k``-th crop: the whole-second reading minus the local time of its tick (s)."""
+    """OCR the window's ``k``-th crop: the whole-second reading minus the local time of its tick (s).
+
+    Tiny text (a crop under :data:`~timesync.align.overlay.ocr.SECOND_OPINION_BELOW_PX`) is read
+    twice, as the whole-file pass reads it (:func:`~timesync.align.overlay.ocr.second_opinion`):
+    a reading the second size does not confirm is no reading (None), so a year misread in one
+    window's crop neither starts a bisection nor places a jump.
+    """
+    from timesync.align.overlay.ocr import SECOND_OPINION_BELOW_PX, second_opinion
     from timesync.align.overlay.read import _steady_crop, ocr_text
 
     number, stack = read.stacks[k]
-    reading = parse_clock_text(ocr_text(_steady_crop(number, stack, read.hi, times)), strict=False)
+    crop = _steady_crop(number, stack, read.hi, times)
+    text = ocr_text(crop)
+    reading = parse_clock_text(text, strict=False)
+    if reading is not None and crop.shape[0] < SECOND_OPINION_BELOW_PX:
+        reading = second_opinion(crop, reading, text)[0]
     j = int(np.searchsorted(read.hi, times[number] + 1e-9)) - 1
     return None if reading is None else math.floor(reading_seconds(reading.value)) - float(read.hi[j])
 
