@@ -55,15 +55,20 @@ def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[i
 
 def grey_frames(video: Path, width: int, count: int = 150) -> list[np.ndarray]:
     """The first ``count`` frames of a real video, grey, ``width`` pixels wide (even height)."""
+    return _resized_frames(video, width, count, "gray")
+
+
+def _resized_frames(video: Path, width: int, count: int, pixel_format: str) -> list[np.ndarray]:
+    """The first ``count`` frames of a real video as ``pixel_format`` arrays, ``width`` pixels wide (even height)."""
     import av
     import cv2
 
     frames = []
     with av.open(str(video)) as container:
         for frame in container.decode(video=0):
-            grey = frame.to_ndarray(format="gray")
-            height = round(grey.shape[0] * width / grey.shape[1] / 2) * 2
-            frames.append(cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA))
+            picture = frame.to_ndarray(format=pixel_format)
+            height = round(picture.shape[0] * width / picture.shape[1] / 2) * 2
+            frames.append(cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA))
             if len(frames) >= count:
                 break
     return frames
@@ -121,18 +126,7 @@ def write_airborne_over(path: Path, background: list[np.ndarray], seconds: float
 
 def colour_frames(video: Path, width: int, count: int = 400) -> list[np.ndarray]:
     """The first ``count`` frames of a real video in colour (RGB), ``width`` pixels wide (even height)."""
-    import av
-    import cv2
-
-    frames = []
-    with av.open(str(video)) as container:
-        for frame in container.decode(video=0):
-            rgb = frame.to_ndarray(format="rgb24")
-            height = round(rgb.shape[0] * width / rgb.shape[1] / 2) * 2
-            frames.append(cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA))
-            if len(frames) >= count:
-                break
-    return frames
+    return _resized_frames(video, width, count, "rgb24")
 
 
 def write_faint_clock(path: Path, background: list[np.ndarray], seconds: float, *, fps: int, t0,

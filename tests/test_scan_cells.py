@@ -74,9 +74,10 @@ def test_720p_cells_are_cv2s_area_average_to_the_bit():
     assert np.array_equal(scan.cells_of(ties), want)
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (960, 540)], ids=["1080p", "720p", "540p"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (960, 540), (480, 270), (426, 240), (854, 480)],
+                         ids=["1080p", "720p", "540p", "480x270", "426x240", "854x480"])
 def test_padded_plane_and_output_buffer(size):
-    """A decoder plane with a longer row stride, written into a buffer, gives the same cells."""
+    """A decoder plane with a longer row stride, written into a buffer, gives the same cells (every cell path)."""
     width, height = size
     luma = _pictures(size, 5)[0]
     padded = np.zeros((height, width + 128), np.uint8)

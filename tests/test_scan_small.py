@@ -121,18 +121,6 @@ def test_exact_halves_round_as_cv2_rounds_them():
     assert np.array_equal(got[~halves], nearest[~halves])
 
 
-@pytest.mark.parametrize("size", [(480, 270), (426, 240), (854, 480)], ids=["480x270", "426x240", "854x480"])
-def test_padded_plane_and_output_buffer(size):
-    """A decoder plane with a longer row stride, written into a buffer, gives the same cells."""
-    width, height = size
-    luma = _pictures(size, 4)[3]
-    padded = np.zeros((height, width + 96), np.uint8)
-    padded[:, :width] = luma
-    out = np.zeros((ROWS, COLS), np.uint8)
-    assert scan.cells_of(padded[:, :width], out=out) is out
-    assert np.array_equal(out, _cv2(luma))
-
-
 def test_cells_of_a_decoded_480x270_clip(tmp_path):
     """The whole-file scan of a real 480x270 H.264 clip gives cv2's cells of each decoded frame."""
     path = make_video(tmp_path / "small.mp4", n_frames=12, size=(480, 270))
